@@ -1,0 +1,1 @@
+describe('e2e placeholder', () => { it('runs', () => expect(1).toBe(1)); });

@@ -1,0 +1,2 @@
+import { CALL_DOMAIN } from '@switchboard/call-domain';
+console.log(CALL_DOMAIN);

@@ -1,0 +1,1 @@
+describe('browser placeholder', () => { it('runs', () => expect(1).toBe(1)); });

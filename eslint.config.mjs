@@ -1,0 +1,61 @@
+// One lint for the whole workspace. The module-boundary rule is an error: it keeps the call
+// domain framework-free and each app inside its scope (see ../shared/CONVENTIONS.md).
+import nx from '@nx/eslint-plugin';
+
+export default [
+  { ignores: ['**/dist', '**/node_modules', '**/.angular', '**/.nx', 'data', 'tmp', '**/*.cjs'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            {
+              sourceTag: 'scope:shared',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+            },
+            {
+              sourceTag: 'scope:api',
+              onlyDependOnLibsWithTags: ['scope:api', 'scope:shared'],
+              bannedExternalImports: ['@angular/*'],
+            },
+            {
+              sourceTag: 'scope:portal',
+              onlyDependOnLibsWithTags: ['scope:portal', 'scope:shared'],
+              bannedExternalImports: ['@nestjs/*', 'better-sqlite3', 'pg', 'kysely'],
+            },
+            {
+              sourceTag: 'scope:tools',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'],
+              bannedExternalImports: ['@angular/*'],
+            },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: ['@angular/*', '@nestjs/*', 'rxjs', 'rxjs/*', 'socket.io', 'node:*'],
+            },
+            { sourceTag: 'type:ui', onlyDependOnLibsWithTags: ['type:ui', 'type:domain'] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:ui', 'type:data-access', 'type:domain', 'type:util'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...nx.configs['flat/angular'].map((c) => ({ ...c, files: ['apps/portal/**/*.ts', 'libs/ui/**/*.ts', 'libs/call-domain/signaling/**/*.ts'] })),
+  {
+    files: ['apps/portal/**/*.ts', 'libs/ui/**/*.ts', 'libs/call-domain/signaling/**/*.ts'],
+    rules: {
+      '@angular-eslint/directive-selector': ['error', { type: 'attribute', prefix: 'sb', style: 'camelCase' }],
+      '@angular-eslint/component-selector': ['error', { type: 'element', prefix: 'sb', style: 'kebab-case' }],
+    },
+  },
+  ...nx.configs['flat/angular-template'].map((c) => ({ ...c, files: ['**/*.html'] })),
+];

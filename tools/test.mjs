@@ -1,0 +1,65 @@
+// `npm test`: every check, in the order that fails fastest. Each stage's own runner prints
+// its results; this script adds up the test counts and ends with one summary line.
+import { spawn } from 'node:child_process';
+import { ensureChromium } from './ensure-chromium.mjs';
+
+const STAGES = [
+  ['lint (module boundaries)', 'npx', ['eslint', '.', '--max-warnings=0']],
+  ['type check + build: API, tools, call domain', 'npm', ['run', '-s', 'build:api']],
+  ['type check + build: specs', 'npm', ['run', '-s', 'build:specs']],
+  ['type check + production build: portal (with budget)', 'npm', ['run', '-s', 'build:portal']],
+  ['unit: API and call domain (Jasmine, Node)', 'npx', ['jasmine', '--config=jasmine.unit.json']],
+  ['unit: call-signaling (Karma, Chromium)', 'npx', ['ng', 'test', 'call-signaling']],
+  ['unit: ui (Karma, Chromium)', 'npx', ['ng', 'test', 'ui']],
+  ['unit: portal (Karma, Chromium)', 'npx', ['ng', 'test', 'portal']],
+  ['end-to-end: API (socket.io-client, HTTP)', 'npx', ['jasmine', '--config=jasmine.e2e.json']],
+  ['end-to-end: browser (Playwright, Chromium)', 'npx', ['jasmine', '--config=jasmine.browser.json']],
+];
+
+const only = process.argv.slice(2);
+const env = { ...process.env, CHROME_BIN: ensureChromium(), NX_DAEMON: 'false', NG_CLI_ANALYTICS: 'false', FORCE_COLOR: '0' };
+
+let passed = 0;
+let failed = 0;
+const started = Date.now();
+for (const [name, cmd, args] of STAGES) {
+  if (only.length && !only.some((o) => name.includes(o))) continue;
+  console.log(`\n=== ${name}`);
+  const t0 = Date.now();
+  const { code, output } = await run(cmd, args);
+  const counts = countTests(output);
+  passed += counts.passed;
+  failed += counts.failed;
+  console.log(`=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (code !== 0) {
+    if (counts.failed === 0) failed += 1; // a stage that failed without a failing test (lint, build) still fails the run
+    console.log(`\ntests: ${passed} passed, ${failed} failed`);
+    process.exit(1);
+  }
+}
+console.log(`\nAll stages passed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+console.log(`tests: ${passed} passed, ${failed} failed`);
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const tee = (stream, out) => stream.on('data', (d) => { output += d; out.write(d); });
+    tee(child.stdout, process.stdout);
+    tee(child.stderr, process.stderr);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Reads Jasmine's "N specs, M failures" and Karma's "TOTAL: …" lines. */
+function countTests(output) {
+  // eslint-disable-next-line no-control-regex -- strips the runners' colour codes
+  const text = output.replace(/\u001b\[[0-9;]*m/g, '');
+  const jasmine = [...text.matchAll(/^(\d+) specs?, (\d+) failures?/gm)].at(-1);
+  if (jasmine) return { passed: +jasmine[1] - +jasmine[2], failed: +jasmine[2] };
+  const karma = [...text.matchAll(/TOTAL: (?:(\d+) FAILED, )?(\d+) SUCCESS/g)].at(-1);
+  if (karma) return { passed: +karma[2], failed: +(karma[1] ?? 0) };
+  const karmaFailedOnly = [...text.matchAll(/TOTAL: (\d+) FAILED/g)].at(-1);
+  if (karmaFailedOnly) return { passed: 0, failed: +karmaFailedOnly[1] };
+  return { passed: 0, failed: 0 };
+}
