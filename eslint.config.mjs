@@ -28,7 +28,7 @@ export default [
             {
               sourceTag: 'scope:portal',
               onlyDependOnLibsWithTags: ['scope:portal', 'scope:shared'],
-              bannedExternalImports: ['@nestjs/*', 'better-sqlite3', 'pg', 'kysely'],
+              bannedExternalImports: ['@nestjs/*', 'better-sqlite3', 'pg', 'kysely', 'zod', '@switchboard/call-domain/schemas'],
             },
             {
               sourceTag: 'scope:tools',

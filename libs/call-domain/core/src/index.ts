@@ -1,1 +1,5 @@
-export const CALL_DOMAIN = 1;
+// The framework-free call domain shared by the API and the portal: types, the socket
+// protocol and pure functions. Zod schemas live in the separate `schemas` entry point so the
+// portal's bundle does not carry them.
+export * from './auth';
+export * from './errors';
