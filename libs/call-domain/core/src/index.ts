@@ -1,5 +1,8 @@
 // The framework-free call domain shared by the API and the portal: types, the socket
 // protocol and pure functions. Zod schemas live in the separate `schemas` entry point so the
 // portal's bundle does not carry them.
+export * from './agent';
 export * from './auth';
+export * from './call';
 export * from './errors';
+export * from './protocol';

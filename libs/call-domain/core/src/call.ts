@@ -1,0 +1,82 @@
+/** A call's id: a UUID chosen by the API when the call is requested. */
+export type CallId = string;
+
+/**
+ * Where a call is in its life. `queued`: waiting for an agent; `ringing`: offered to one
+ * agent right now; `accepted`: the agent accepted, media is being set up; `connected`: media
+ * flows; `ended`: over, with exactly one {@link CallOutcome}.
+ */
+export const CALL_STATES = ['queued', 'ringing', 'accepted', 'connected', 'ended'] as const;
+/** See {@link CALL_STATES}. */
+export type CallState = (typeof CALL_STATES)[number];
+
+/** Exactly one per ended call (see shared/CONTACT-CENTER.md). */
+export const CALL_OUTCOMES = ['answered', 'abandoned', 'short_abandon', 'unanswered', 'failed'] as const;
+/** See {@link CALL_OUTCOMES}. */
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** Who ended a call. */
+export type CallParty = 'caller' | 'agent' | 'system';
+
+/**
+ * Why a call ended, for the record and for the message each side sees.
+ * - `cancelled`: the caller cancelled while waiting or ringing.
+ * - `caller_left`: the caller's connection was lost before an agent answered.
+ * - `hung_up`: one side hung up a connected call (see `endedBy`).
+ * - `max_wait`: nobody answered before the maximum wait.
+ * - `media_failed`: accepted, but media never connected.
+ * - `disconnected`: a party's connection was lost during the call.
+ */
+export const END_REASONS = ['cancelled', 'caller_left', 'hung_up', 'max_wait', 'media_failed', 'disconnected'] as const;
+/** See {@link END_REASONS}. */
+export type EndReason = (typeof END_REASONS)[number];
+
+/** Kinds of entry in a call's timeline. */
+export const CALL_EVENT_TYPES = [
+  'queued',
+  'offered',
+  'missed',
+  'declined',
+  'accepted',
+  'connected',
+  'media_failed',
+  'cancelled',
+  'ended',
+  'wrap_up_saved',
+  'callback_requested',
+] as const;
+/** See {@link CALL_EVENT_TYPES}. */
+export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
+
+/** One entry of a call's timeline: when, who, what happened. */
+export interface CallTimelineEvent {
+  at: string; // ISO 8601
+  type: CallEventType;
+  /** The user the event is about or by (agent offered, agent who declined, …), if any. */
+  actorId: string | null;
+  actorName: string | null;
+  detail: string | null;
+}
+
+/** A call's stored record, as supervisors see it. */
+export interface CallRecord {
+  id: CallId;
+  state: CallState;
+  outcome: CallOutcome | null;
+  callerId: string;
+  callerName: string;
+  agentId: string | null;
+  agentName: string | null;
+  queuedAt: string;
+  answeredAt: string | null;
+  connectedAt: string | null;
+  endedAt: string | null;
+  endedBy: CallParty | null;
+  endReason: EndReason | null;
+  /** Seconds from entering the queue to being answered or leaving. */
+  queueSeconds: number | null;
+  talkSeconds: number | null;
+  wrapUpSeconds: number | null;
+  disposition: string | null;
+  notes: string | null;
+}

@@ -1,0 +1,143 @@
+import type { Ack } from './errors';
+import type { AgentStatus, SelectableAgentState } from './agent';
+import type { CallId, CallOutcome, CallParty, EndReason } from './call';
+
+/** A message's id, chosen by its sender (a UUID): a repeated id is a duplicate and is ignored. */
+export type MessageId = string;
+
+/** An SDP offer or answer, as `RTCSessionDescriptionInit` with a required `sdp`. */
+export interface SessionDescription {
+  type: 'offer' | 'answer';
+  sdp: string;
+}
+
+/** An ICE candidate, as `RTCIceCandidateInit`. */
+export interface IceCandidate {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+  usernameFragment?: string | null;
+}
+
+/** The caller's SDP offer for one call. */
+export interface OfferMessage {
+  callId: CallId;
+  messageId: MessageId;
+  description: SessionDescription & { type: 'offer' };
+}
+
+/** The agent's SDP answer for one call. */
+export interface AnswerMessage {
+  callId: CallId;
+  messageId: MessageId;
+  description: SessionDescription & { type: 'answer' };
+}
+
+/** One trickled ICE candidate for one call. */
+export interface CandidateMessage {
+  callId: CallId;
+  messageId: MessageId;
+  candidate: IceCandidate;
+}
+
+/** Any signaling message, tagged with its kind: what the portal's signaling service streams. */
+export type SignalMessage =
+  | ({ kind: 'offer' } & OfferMessage)
+  | ({ kind: 'answer' } & AnswerMessage)
+  | ({ kind: 'candidate' } & CandidateMessage);
+
+/** A payload that names one call. */
+export interface CallRef {
+  callId: CallId;
+}
+
+/** Where a waiting caller stands. */
+export interface QueuePosition {
+  callId: CallId;
+  /** 1 for the next call to be served. */
+  position: number;
+  /** Estimated seconds until answered, from recent answer times; null when unknown. */
+  estimatedWaitSeconds: number | null;
+}
+
+/** A call offered to an agent: what the incoming-call dialog shows. */
+export interface CallOffer {
+  callId: CallId;
+  caller: { id: string; displayName: string };
+  /** When the offer rings out (ISO 8601). */
+  ringsOutAt: string;
+}
+
+/** Why an offer was taken back from an agent. */
+export type OfferWithdrawnReason = 'cancelled' | 'rang_out' | 'taken_elsewhere' | 'declined' | 'ended';
+
+/** How a call ended, sent to both parties. */
+export interface CallEnded {
+  callId: CallId;
+  outcome: CallOutcome;
+  endedBy: CallParty;
+  reason: EndReason;
+}
+
+/** Wrap-up of one call: disposition from the configured list, and free notes. */
+export interface WrapUp {
+  callId: CallId;
+  disposition: string;
+  notes: string;
+}
+
+/** Media state reported by a party's browser. */
+export interface MediaReport {
+  callId: CallId;
+  state: 'connected' | 'failed';
+}
+
+/** Events the portal sends; every one is acknowledged with an {@link Ack}. */
+export interface ClientToServerEvents {
+  /** Student: place a call. Answers with the call id and place in line. */
+  requestCall: (payload: Record<string, never>, ack: (res: Ack<QueuePosition>) => void) => void;
+  /** Student: leave the line or stop the ringing. */
+  cancelCall: (payload: CallRef, ack: (res: Ack) => void) => void;
+  /** Agent: take the call offered to them. Answers with the caller. */
+  acceptCall: (payload: CallRef, ack: (res: Ack<CallOffer>) => void) => void;
+  /** Agent: refuse the call offered to them; it goes to the next agent. */
+  declineCall: (payload: CallRef, ack: (res: Ack) => void) => void;
+  /** Either party: end a call in progress. */
+  hangUp: (payload: CallRef, ack: (res: Ack) => void) => void;
+  /** Either party: media connected or failed in this browser. */
+  reportMedia: (payload: MediaReport, ack: (res: Ack) => void) => void;
+  /** Caller: the SDP offer. */
+  sendOffer: (payload: OfferMessage, ack: (res: Ack) => void) => void;
+  /** Agent: the SDP answer. */
+  sendAnswer: (payload: AnswerMessage, ack: (res: Ack) => void) => void;
+  /** Either party: a trickled ICE candidate. */
+  sendCandidate: (payload: CandidateMessage, ack: (res: Ack) => void) => void;
+  /** Agent: pick Available or Away (also the way back from Missed). */
+  setAvailability: (payload: { state: SelectableAgentState }, ack: (res: Ack<AgentStatus>) => void) => void;
+  /** Agent: save wrap-up and return to Available. */
+  completeWrapUp: (payload: WrapUp, ack: (res: Ack) => void) => void;
+}
+
+/** Events the API sends. */
+export interface ServerToClientEvents {
+  /** To the caller: their place in line changed. */
+  queueUpdated: (payload: QueuePosition) => void;
+  /** To an agent (all their tabs): a call is ringing for them. */
+  callOffered: (payload: CallOffer) => void;
+  /** To an agent: the offer is gone (cancelled, rang out, taken in another tab, …). */
+  offerWithdrawn: (payload: CallRef & { reason: OfferWithdrawnReason }) => void;
+  /** To the caller: an agent declined; the call stays in line for the next agent. */
+  callDeclined: (payload: CallRef) => void;
+  /** To the caller: an agent accepted. */
+  callAccepted: (payload: CallRef & { agent: { id: string; displayName: string } }) => void;
+  /** To both parties: the call is over. */
+  callEnded: (payload: CallEnded) => void;
+  /** Relayed from the caller to the agent. */
+  offerRelayed: (payload: OfferMessage) => void;
+  /** Relayed from the agent to the caller. */
+  answerRelayed: (payload: AnswerMessage) => void;
+  /** Relayed between the call's two parties. */
+  candidateRelayed: (payload: CandidateMessage) => void;
+  /** To the agent (all tabs) and supervisors: an agent's state changed. */
+  agentStatusChanged: (payload: AgentStatus) => void;
+}
