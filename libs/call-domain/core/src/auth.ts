@@ -39,3 +39,11 @@ export interface AccessTokenClaims {
   role: Role;
   displayName: string;
 }
+
+/** Body of `POST /api/users` (supervisors only): a new account. */
+export interface CreateUserRequest {
+  username: string;
+  displayName: string;
+  role: Role;
+  password: string;
+}

@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import { Logger, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { AppModule, hasPortalBuild } from './app.module';
+import { AuthenticatedIoAdapter } from './auth/socket-auth';
+import type { AppConfig } from './config/config';
+import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
+import { createLogger } from './logger';
+
+/** Largest JSON body accepted; bigger ones get a 413 problem. */
+export const JSON_BODY_LIMIT = '64kb';
+
+/** Options for {@link createApp}. */
+export interface CreateAppOptions {
+  /** Replaces the JSON logger (tests may pass a silent one). */
+  logger?: LoggerService;
+}
+
+/** A started API and where to reach it. */
+export interface RunningApp {
+  app: NestExpressApplication;
+  /** `http://127.0.0.1:<port>`, handy when `config.port` was 0. */
+  url: string;
+  port: number;
+}
+
+/**
+ * Builds the whole API from a validated configuration, not yet listening: database opened
+ * and migrated, JSON bodies up to 64 KB, problem+json errors, Socket.IO authenticated at the
+ * handshake, the portal served if built.
+ */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger,
+    bodyParser: false,
+    // Keep-alive connections would hold app.close() open until they time out.
+    forceCloseConnections: true,
+  });
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  // Body-parser errors happen before routing, so Nest's filters never see them (and
+  // ServeStaticModule would turn them into 404s): answer them here, in the same shape.
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => (err ? sendProblem(res, toProblem(err)) : next()));
+  app.useGlobalFilters(new ProblemFilter());
+  app.useWebSocketAdapter(new AuthenticatedIoAdapter(app));
+  if (!hasPortalBuild(config.portalDir)) {
+    new Logger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
+  }
+  return app;
+}
+
+/**
+ * Creates the app and listens on `config.port` (0 picks a free port). Call
+ * `app.enableShutdownHooks()` first-hand in a process that should stop on SIGTERM/SIGINT;
+ * tests just `await app.close()`.
+ */
+export async function bootstrap(config: AppConfig, options: CreateAppOptions = {}): Promise<RunningApp> {
+  const app = await createApp(config, options);
+  await app.listen(config.port);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}`, port };
+}

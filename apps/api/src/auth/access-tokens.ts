@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { z } from 'zod';
+import type { AccessTokenClaims, SessionUser } from '@switchboard/call-domain';
+import { roleSchema } from '@switchboard/call-domain/schemas';
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  username: z.string().min(1),
+  role: roleSchema,
+  displayName: z.string(),
+});
+
+/**
+ * Issues and checks access tokens (HS256 JWTs carrying {@link AccessTokenClaims}). The one
+ * place HTTP guards and the Socket.IO handshake turn a bearer token into a user.
+ */
+@Injectable()
+export class AccessTokens {
+  constructor(private readonly jwt: JwtService) {}
+
+  /** Signs a token for `user`, valid for the configured lifetime. */
+  issue(user: SessionUser): Promise<string> {
+    const claims: AccessTokenClaims = { sub: user.id, username: user.username, role: user.role, displayName: user.displayName };
+    return this.jwt.signAsync(claims);
+  }
+
+  /**
+   * The user a token was issued for, or null when it is missing, malformed, expired, signed
+   * with another secret or algorithm, or carries unexpected claims.
+   */
+  verify(token: unknown): SessionUser | null {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
+    let payload: unknown;
+    try {
+      payload = this.jwt.verify(token);
+    } catch {
+      return null;
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) return null;
+    const { sub, username, role, displayName } = claims.data;
+    return { id: sub, username, role, displayName };
+  }
+}

@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { UsersRepository } from '../users/users.repository';
+import { AccessTokens } from './access-tokens';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtAuthGuard } from './jwt-auth.guard';
+import { LOGIN_THROTTLER } from './login-throttler.guard';
+import { RolePingController } from './role-ping.controller';
+import { RolesGuard } from './roles.guard';
+
+/**
+ * Sign-in, access tokens and the guards. Import it to use `JwtAuthGuard`, `RolesGuard`,
+ * `AccessTokens` or `UsersRepository` in another module.
+ */
+@Module({
+  imports: [
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwtSecret,
+        signOptions: { algorithm: 'HS256', expiresIn: config.accessTokenTtlSeconds },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ name: LOGIN_THROTTLER, ttl: 60_000, limit: config.loginAttemptsPerMinute }],
+      }),
+    }),
+  ],
+  controllers: [AuthController, RolePingController],
+  providers: [AccessTokens, AuthService, JwtAuthGuard, RolesGuard, UsersRepository],
+  exports: [AccessTokens, JwtAuthGuard, RolesGuard, UsersRepository],
+})
+export class AuthModule {}

@@ -1,0 +1,39 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { openMigratedDatabase, type DatabaseConnection } from './database';
+import type { Database } from './schema';
+
+/** Injection token of the open, migrated {@link DatabaseConnection}. */
+export const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
+/** Injection token of the typed `Kysely<Database>` instance. */
+export const DATABASE = Symbol('DATABASE');
+
+/** Injects the typed Kysely instance: `constructor(@InjectDatabase() db: Kysely<Database>)`. */
+export const InjectDatabase = (): ParameterDecorator => Inject(DATABASE);
+
+/**
+ * Opens and migrates the database at start-up (the app does not start on a failed
+ * migration) and closes it when the app shuts down.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: DATABASE_CONNECTION,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => openMigratedDatabase(config.database),
+    },
+    { provide: DATABASE, inject: [DATABASE_CONNECTION], useFactory: (c: DatabaseConnection) => c.db },
+  ],
+  exports: [DATABASE_CONNECTION, DATABASE],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE) private readonly db: Kysely<Database>) {}
+
+  /** Closes the SQLite file or the PostgreSQL pool. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import { Pool } from 'pg';
+import type { AppConfig, SqlDialect } from '../config/config';
+import { StaticMigrationProvider } from './migrations';
+import type { Database } from './schema';
+
+/** An open database and which dialect it speaks. */
+export interface DatabaseConnection {
+  db: Kysely<Database>;
+  dialect: SqlDialect;
+}
+
+/**
+ * Opens the configured database: the SQLite file (created, WAL journal, foreign keys
+ * enforced) or a pooled PostgreSQL connection. Does not migrate; see {@link migrateToLatest}.
+ */
+export function openDatabase(settings: AppConfig['database']): DatabaseConnection {
+  if (settings.dialect === 'postgres') {
+    const pool = new Pool({ connectionString: settings.url, max: 10 });
+    return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
+  }
+  mkdirSync(dirname(settings.file), { recursive: true });
+  const file = new SQLite(settings.file);
+  file.pragma('journal_mode = WAL');
+  file.pragma('foreign_keys = ON');
+  // Another process (a CLI tool next to the server) may hold the write lock briefly.
+  file.pragma('busy_timeout = 5000');
+  return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }) };
+}
+
+/**
+ * Applies every migration not yet applied, in order, inside Kysely's migration lock.
+ *
+ * @throws the first migration error, after logging nothing: callers decide how to report it.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet['results']> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return results;
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openMigratedDatabase(settings: AppConfig['database']): Promise<DatabaseConnection> {
+  const connection = openDatabase(settings);
+  try {
+    await migrateToLatest(connection.db);
+    return connection;
+  } catch (err) {
+    await connection.db.destroy();
+    throw err;
+  }
+}
+
+/** Whether the database answers a trivial query. */
+export async function isDatabaseReachable(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

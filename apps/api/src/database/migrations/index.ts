@@ -1,0 +1,23 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as users0001 from './0001-users';
+
+/**
+ * Every migration, in order. The key is the migration's name as recorded in
+ * `kysely_migration`: never rename or edit a migration that has shipped, add the next one
+ * (`0002-calls.ts` exporting `up`/`down`) and list it here. Keys sort alphabetically, so keep
+ * the four-digit prefix.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-users': users0001,
+};
+
+/**
+ * Hands Kysely's Migrator the migrations compiled into the API (no directory scanning, so the
+ * same list runs from sources, from dist, and in tests).
+ */
+export class StaticMigrationProvider implements MigrationProvider {
+  /** Lists {@link MIGRATIONS}. */
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve({ ...MIGRATIONS });
+  }
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { Role, SessionUser } from '@switchboard/call-domain';
+import { InjectDatabase } from '../database/database.module';
+import type { Database, UserRow } from '../database/schema';
+
+/** What it takes to store a new account (the password already hashed). */
+export interface NewUser {
+  username: string;
+  displayName: string;
+  role: Role;
+  passwordHash: string;
+}
+
+/** Raised by {@link UsersRepository.create} when the username is already taken. */
+export class UsernameTakenError extends Error {
+  override readonly name = 'UsernameTakenError';
+  constructor(readonly username: string) {
+    super(`The username "${username}" is already taken`);
+  }
+}
+
+/** The public view of a user row. */
+export function toSessionUser(row: Pick<UserRow, 'id' | 'username' | 'role' | 'display_name'>): SessionUser {
+  return { id: row.id, username: row.username, role: row.role, displayName: row.display_name };
+}
+
+/**
+ * Reads and writes accounts. Usernames are compared lower-case. Plain class: the API injects
+ * it, the CLI tools construct it with their own Kysely instance.
+ */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+
+  /** Stores a new account. @throws UsernameTakenError */
+  async create(user: NewUser): Promise<SessionUser> {
+    const row: UserRow = {
+      id: randomUUID(),
+      username: user.username.trim().toLowerCase(),
+      display_name: user.displayName,
+      role: user.role,
+      password_hash: user.passwordHash,
+      created_at: new Date().toISOString(),
+    };
+    try {
+      await this.db.insertInto('users').values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new UsernameTakenError(row.username);
+      throw err;
+    }
+    return toSessionUser(row);
+  }
+
+  /** The account with this username (any case), if any, with its password hash. */
+  async findByUsername(username: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('username', '=', username.trim().toLowerCase()).executeTakeFirst();
+  }
+
+  /** The account with this id, if any. */
+  async findById(id: string): Promise<SessionUser | undefined> {
+    const row = await this.db.selectFrom('users').select(['id', 'username', 'role', 'display_name']).where('id', '=', id).executeTakeFirst();
+    return row && toSessionUser(row);
+  }
+
+  /** Every account, by username. */
+  async list(): Promise<SessionUser[]> {
+    const rows = await this.db.selectFrom('users').select(['id', 'username', 'role', 'display_name']).orderBy('username').execute();
+    return rows.map(toSessionUser);
+  }
+
+  /** How many accounts exist. */
+  async count(): Promise<number> {
+    const { n } = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+    return Number(n);
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  // PostgreSQL: unique_violation; better-sqlite3: SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY.
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
