@@ -1,0 +1,58 @@
+/* eslint-disable @nx/enforce-module-boundaries -- the tools are the API's own CLI: they run its
+   config, database and account code from the same build, and this file is their one door in. */
+import { ConfigError, loadConfig, type AppConfig } from '../../apps/api/src/config/config';
+import { openMigratedDatabase } from '../../apps/api/src/database/database';
+import { UsernameTakenError, UsersRepository } from '../../apps/api/src/users/users.repository';
+import { createAccount } from '../../apps/api/src/users/user-accounts';
+/* eslint-enable @nx/enforce-module-boundaries */
+
+export { createAccount, UsernameTakenError, UsersRepository };
+
+/** Where a tool writes: results to `info`, problems to `error`. */
+export interface ToolOutput {
+  info(message: string): void;
+  error(message: string): void;
+}
+
+/** The terminal. */
+export const consoleOutput: ToolOutput = {
+  info: (message) => console.log(message),
+  error: (message) => console.error(message),
+};
+
+/** A tool's refusal: the message is printed as is and the tool exits with status 1. */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+}
+
+/**
+ * Runs `work` against the API's configured database (same environment variables as the
+ * server; migrated first) and closes it. Returns the exit status: 0, or 1 with the reason
+ * printed for a `ToolError`, a `ConfigError` or anything unexpected.
+ */
+export async function runWithUsers(
+  env: Record<string, string | undefined>,
+  out: ToolOutput,
+  work: (users: UsersRepository, config: AppConfig) => Promise<void>,
+): Promise<number> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      out.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const { db } = await openMigratedDatabase(config.database);
+  try {
+    await work(new UsersRepository(db), config);
+    return 0;
+  } catch (err) {
+    out.error(err instanceof ToolError ? err.message : `Failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    await db.destroy();
+  }
+}
