@@ -1,0 +1,65 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTempDir } from '../testing/temp-dir';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  let dir: ReturnType<typeof createTempDir>;
+  beforeEach(() => (dir = createTempDir()));
+  afterEach(() => dir.remove());
+
+  const strongSecret = 's'.repeat(32);
+
+  it('applies the defaults, with SQLite in DATA_DIR', () => {
+    const config = loadConfig({ DATA_DIR: dir.path, JWT_SECRET: 'x' });
+    expect(config.port).toBe(3000);
+    expect(config.database).toEqual({ dialect: 'sqlite', file: join(dir.path, 'switchboard.sqlite') });
+    expect(config.accessTokenTtlSeconds).toBe(8 * 3600);
+    expect(config.redisUrl).toBeNull();
+    expect(config.portalDir).toMatch(/dist\/portal\/browser$/);
+  });
+
+  it('switches to PostgreSQL for a postgres:// DATABASE_URL', () => {
+    const config = loadConfig({ DATA_DIR: dir.path, DATABASE_URL: 'postgres://u@db:5432/sb' });
+    expect(config.database).toEqual({ dialect: 'postgres', url: 'postgres://u@db:5432/sb' });
+  });
+
+  it('reads durations and the Redis URL', () => {
+    const config = loadConfig({ DATA_DIR: dir.path, ACCESS_TOKEN_TTL: '15m', REDIS_URL: 'redis://127.0.0.1:6379', PORT: '0' });
+    expect(config.accessTokenTtlSeconds).toBe(900);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.port).toBe(0);
+    expect(loadConfig({ DATA_DIR: dir.path, ACCESS_TOKEN_TTL: '90' }).accessTokenTtlSeconds).toBe(90);
+  });
+
+  it('in production, refuses to start without JWT_SECRET', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir.path })).toThrowMatching(
+      (e) => e instanceof ConfigError && /JWT_SECRET is required in production/.test(e.message),
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir.path, JWT_SECRET: '   ' })).toThrowError(ConfigError, /JWT_SECRET is required/);
+  });
+
+  it('in production, refuses a JWT_SECRET shorter than 32 characters', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir.path, JWT_SECRET: 'short-secret' })).toThrowError(
+      ConfigError,
+      /JWT_SECRET is too weak: it has 12 characters, production needs at least 32/,
+    );
+    expect(loadConfig({ NODE_ENV: 'production', DATA_DIR: dir.path, JWT_SECRET: strongSecret }).jwtSecret).toBe(strongSecret);
+  });
+
+  it('outside production, generates a secret once and keeps it in DATA_DIR/jwt-secret', () => {
+    const first = loadConfig({ DATA_DIR: dir.path }).jwtSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ DATA_DIR: dir.path }).jwtSecret).toBe(first);
+    const file = join(dir.path, 'jwt-secret');
+    expect(readFileSync(file, 'utf8').trim()).toBe(first);
+    expect(statSync(file).mode & 0o077).toBe(0);
+  });
+
+  it('names every invalid variable', () => {
+    expect(() => loadConfig({ DATA_DIR: dir.path, PORT: 'eighty', ACCESS_TOKEN_TTL: 'soon', REDIS_URL: 'http://x', LOG_LEVEL: 'loud' })).toThrowMatching(
+      (e) => ['PORT', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'LOG_LEVEL'].every((name) => e.message.includes(name)),
+    );
+    expect(() => loadConfig({ DATA_DIR: dir.path, DATABASE_URL: 'mysql://x' })).toThrowError(ConfigError, /DATABASE_URL/);
+  });
+});

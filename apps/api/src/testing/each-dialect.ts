@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { SqlDialect } from '../config/config';
+import { openMigratedDatabase } from '../database/database';
+import type { Database } from '../database/schema';
+import { createTestPostgresDatabase } from './postgres';
+import { createTempDir } from './temp-dir';
+
+/** Every dialect the API supports, in the order the suites run. */
+export const DIALECTS: readonly SqlDialect[] = ['sqlite', 'postgres'];
+
+/** A fresh, migrated database of one dialect. */
+export interface TestDatabase {
+  db: Kysely<Database>;
+  dialect: SqlDialect;
+  /** The settings it was opened with (e.g. to open a second connection). */
+  settings: { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+}
+
+/**
+ * Opens a new, empty, migrated database of `dialect`: a SQLite file in a temp dir, or a new
+ * PostgreSQL database on the local server. `close()` destroys the connection and the data.
+ */
+export async function openTestDatabase(dialect: SqlDialect): Promise<TestDatabase & { close(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = createTempDir();
+    const settings = { dialect, file: join(dir.path, 'test.sqlite') } as const;
+    const { db } = await openMigratedDatabase(settings);
+    return { db, dialect, settings, close: async () => (await db.destroy(), dir.remove()) };
+  }
+  const pg = await createTestPostgresDatabase();
+  const settings = { dialect, url: pg.url } as const;
+  const { db } = await openMigratedDatabase(settings).catch(async (err: unknown) => {
+    await pg.drop();
+    throw err;
+  });
+  return { db, dialect, settings, close: async () => (await db.destroy(), await pg.drop()) };
+}
+
+/**
+ * Declares the same storage suite once per dialect (`<title> [sqlite]`, `<title> [postgres]`),
+ * each on its own fresh migrated database opened in `beforeAll` and dropped in `afterAll`.
+ * Call `database()` inside specs or hooks to get it; tests clean the tables they fill.
+ *
+ * @example
+ * describeEachDialect('UsersRepository', (database) => {
+ *   it('stores a user', async () => { const repo = new UsersRepository(database().db); … });
+ * });
+ */
+export function describeEachDialect(title: string, body: (database: () => TestDatabase) => void): void {
+  for (const dialect of DIALECTS) {
+    describe(`${title} [${dialect}]`, () => {
+      let current: (TestDatabase & { close(): Promise<void> }) | undefined;
+      beforeAll(async () => {
+        current = await openTestDatabase(dialect);
+      });
+      afterAll(async () => {
+        await current?.close();
+      });
+      body(() => {
+        if (!current) throw new Error(`The ${dialect} test database is not open (call database() inside a spec or hook)`);
+        return current;
+      });
+    });
+  }
+}
