@@ -1,4 +1,6 @@
-import { createTempDir } from '../../apps/api/src/testing/temp-dir';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createUser } from './create-user';
 import { DEMO_USERS, seedDemo } from './seed-demo';
 import { runWithUsers, type ToolOutput, type UsersRepository } from './tool-context';
@@ -9,13 +11,13 @@ function capture(): ToolOutput & { lines: string[] } {
 }
 
 describe('CLI tools', () => {
-  let dir: ReturnType<typeof createTempDir>;
+  let dataDir: string;
   let env: Record<string, string>;
   beforeEach(() => {
-    dir = createTempDir();
-    env = { DATA_DIR: dir.path };
+    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-tools-'));
+    env = { DATA_DIR: dataDir };
   });
-  afterEach(() => dir.remove());
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   async function usernames(): Promise<string[]> {
     let names: string[] = [];

@@ -7,12 +7,18 @@ import { RolesGuard } from './roles.guard';
 
 class Handlers {
   @Roles('supervisor')
-  supervisorOnly(): void {}
+  supervisorOnly(): string {
+    return 'supervisorOnly';
+  }
 
   @Roles('agent', 'supervisor')
-  staff(): void {}
+  staff(): string {
+    return 'staff';
+  }
 
-  anyone(): void {}
+  anyone(): string {
+    return 'anyone';
+  }
 }
 
 function context(handler: keyof Handlers, user?: SessionUser): ExecutionContext {
