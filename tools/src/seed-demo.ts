@@ -1,16 +1,6 @@
-import type { CreateUserRequest } from '@switchboard/call-domain';
-import { ToolError, consoleOutput, createAccount, runWithUsers, type ToolOutput } from './tool-context';
+import { DEMO_PASSWORD, DEMO_USERS, ToolError, consoleOutput, createAccount, runWithUsers, type ToolOutput } from './tool-context';
 
-/** The password of every demo account. */
-export const DEMO_PASSWORD = 'switchboard';
-
-/** The demo accounts: one student, two agents, one supervisor. */
-export const DEMO_USERS: readonly CreateUserRequest[] = [
-  { username: 'student', displayName: 'Sam Student', role: 'student', password: DEMO_PASSWORD },
-  { username: 'agent', displayName: 'Alex Agent', role: 'agent', password: DEMO_PASSWORD },
-  { username: 'agent2', displayName: 'Blake Agent', role: 'agent', password: DEMO_PASSWORD },
-  { username: 'supervisor', displayName: 'Morgan Supervisor', role: 'supervisor', password: DEMO_PASSWORD },
-];
+export { DEMO_PASSWORD, DEMO_USERS };
 
 /**
  * `npm run seed:demo`: creates the demo accounts that do not exist yet (existing ones are

@@ -4,9 +4,10 @@ import { ConfigError, loadConfig, type AppConfig } from '../../apps/api/src/conf
 import { openMigratedDatabase } from '../../apps/api/src/database/database';
 import { UsernameTakenError, UsersRepository } from '../../apps/api/src/users/users.repository';
 import { createAccount } from '../../apps/api/src/users/user-accounts';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../apps/api/src/users/demo-users';
 /* eslint-enable @nx/enforce-module-boundaries */
 
-export { createAccount, UsernameTakenError, UsersRepository };
+export { createAccount, DEMO_PASSWORD, DEMO_USERS, UsernameTakenError, UsersRepository };
 
 /** Where a tool writes: results to `info`, problems to `error`. */
 export interface ToolOutput {

@@ -1,1 +1,0 @@
-describe('e2e placeholder', () => { it('runs', () => expect(1).toBe(1)); });
