@@ -1,0 +1,58 @@
+import { BrowserContext, Page } from 'playwright-core';
+
+/** What a page receives: the inbound audio's level and energy, from `getStats()`. */
+export interface InboundAudio {
+  audioLevel: number;
+  totalAudioEnergy: number;
+  bytesReceived: number;
+  connectionState: string;
+}
+
+/**
+ * Makes every RTCPeerConnection the page creates reachable from the test, without changing
+ * the product: the constructor is wrapped before any page script runs.
+ */
+export async function trackPeerConnections(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const pcs: RTCPeerConnection[] = [];
+    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = pcs;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        pcs.push(this);
+      }
+    } as typeof RTCPeerConnection;
+  });
+}
+
+/** Reads the inbound audio of the page's most recent peer connection. */
+export async function inboundAudio(page: Page): Promise<InboundAudio> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? [];
+    const pc = pcs[pcs.length - 1];
+    const empty = { audioLevel: 0, totalAudioEnergy: 0, bytesReceived: 0, connectionState: pc?.connectionState ?? 'none' };
+    if (!pc) return empty;
+    const stats = await pc.getStats();
+    let found = empty;
+    stats.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        found = {
+          audioLevel: s.audioLevel ?? 0,
+          totalAudioEnergy: s.totalAudioEnergy ?? 0,
+          bytesReceived: s.bytesReceived ?? 0,
+          connectionState: pc.connectionState,
+        };
+      }
+    });
+    return found;
+  });
+}
+
+/** Energy received over `ms` milliseconds: > 0 while the far end's audio reaches us. */
+export async function energyGrowth(page: Page, ms = 1500): Promise<number> {
+  const before = await inboundAudio(page);
+  await page.waitForTimeout(ms);
+  const after = await inboundAudio(page);
+  return after.totalAudioEnergy - before.totalAudioEnergy;
+}
