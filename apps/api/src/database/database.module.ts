@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -32,8 +32,9 @@ export const InjectDatabase = (): ParameterDecorator => Inject(DATABASE);
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Kysely<Database>) {}
 
-  /** Closes the SQLite file or the PostgreSQL pool. */
-  async onApplicationShutdown(): Promise<void> {
+  /** Closes the SQLite file or the PostgreSQL pool, last (after HTTP and sockets). */
+  async onApplicationShutdown(signal?: string): Promise<void> {
     await this.db.destroy();
+    new Logger('Database').log({ msg: 'database closed', signal: signal ?? null });
   }
 }
