@@ -1,0 +1,20 @@
+import { InjectionToken } from '@angular/core';
+import { MicrophoneError } from './signaling-errors';
+
+/**
+ * Opens the microphone. The default asks the browser (`getUserMedia({ audio: true })`);
+ * tests or a device picker may provide another source.
+ */
+export const MICROPHONE = new InjectionToken<() => Promise<MediaStream>>('MICROPHONE', {
+  providedIn: 'root',
+  factory: () => () => navigator.mediaDevices.getUserMedia({ audio: true }),
+});
+
+/** Opens the microphone with `open`, turning any refusal into a {@link MicrophoneError}. */
+export async function openMicrophone(open: () => Promise<MediaStream>): Promise<MediaStream> {
+  try {
+    return await open();
+  } catch (error) {
+    throw MicrophoneError.from(error);
+  }
+}

@@ -1,0 +1,99 @@
+import type { CallOffer, SignalMessage } from '@switchboard/call-domain';
+import { filter, firstValueFrom } from 'rxjs';
+import { SignalingError } from './signaling-errors';
+import { connectSameOrigin } from './signaling-socket';
+import { FakeRelay } from './testing/fake-relay';
+import { type TestParty, createParty } from './testing/parties';
+
+const settle = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('SignalingClient', () => {
+  let relay: FakeRelay;
+  let student: TestParty;
+  let agent: TestParty;
+
+  beforeEach(async () => {
+    relay = new FakeRelay('agent');
+    student = createParty(relay, 'student', { ackTimeoutMs: 200 });
+    agent = createParty(relay, 'agent');
+    student.client.connect();
+    agent.client.connect();
+    await firstValueFrom(student.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    await firstValueFrom(agent.client.connectionState$.pipe(filter((s) => s === 'connected')));
+  });
+
+  afterEach(() => {
+    student.injector.destroy();
+    agent.injector.destroy();
+  });
+
+  it('connects, and disconnects when its injector is destroyed (sign-out)', async () => {
+    const other = createParty(relay, 'other');
+    expect(await firstValueFrom(other.client.connectionState$)).toBe('disconnected');
+    other.client.connect();
+    expect(await firstValueFrom(other.client.connectionState$)).toBe('connecting');
+    await firstValueFrom(other.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    expect(other.client.connected()).toBeTrue();
+    other.injector.destroy();
+    expect(other.client.connected()).toBeFalse();
+    expect(await firstValueFrom(other.client.connectionState$)).toBe('disconnected');
+    await expectAsync(other.client.requestCall()).toBeRejectedWith(jasmine.any(SignalingError));
+  });
+
+  it("resolves a request with its ack's data and streams the events it causes", async () => {
+    const offered = firstValueFrom(agent.client.callOffered$);
+    const { callId, position } = await student.client.requestCall();
+    expect(position).toBe(1);
+    expect((await offered).callId).toBe(callId);
+    expect((await offered).caller.id).toBe('student');
+  });
+
+  it("rejects with the server's AckError", async () => {
+    const refused = student.client.cancelCall({ callId: 'no-such-call' });
+    await expectAsync(refused).toBeRejectedWith(jasmine.objectContaining({ code: 'not_found', timedOut: false }));
+  });
+
+  it('rejects when the server does not answer in time', async () => {
+    relay.unanswered.add('requestCall');
+    await expectAsync(student.client.requestCall()).toBeRejectedWith(jasmine.objectContaining({ code: 'internal', timedOut: true }));
+  });
+
+  it('streams typed server events', async () => {
+    const update = firstValueFrom(student.client.queueUpdated$);
+    relay.push('student', 'queueUpdated', { callId: 'c', position: 3, estimatedWaitSeconds: 40 });
+    expect(await update).toEqual({ callId: 'c', position: 3, estimatedWaitSeconds: 40 });
+  });
+
+  it("keeps an offered call's early offer until the agent accepts it, and drops it once withdrawn", async () => {
+    const offer: SignalMessage = { kind: 'offer', callId: 'A', messageId: 'm1', description: { type: 'offer', sdp: 'v=0' } };
+    const { kind: _kind, ...payload } = offer;
+    const callOffer: CallOffer = { callId: 'A', caller: { id: 'student', displayName: 'Student' }, ringsOutAt: '' };
+    relay.push('agent', 'callOffered', callOffer);
+    relay.push('agent', 'offerRelayed', payload);
+    await settle();
+    const inbox = agent.client.inbox('A', 'offer');
+    const seen: SignalMessage[] = [];
+    inbox?.messages$.subscribe((m) => seen.push(m));
+    inbox?.accept();
+    expect(seen).toEqual([offer]);
+
+    relay.push('agent', 'offerWithdrawn', { callId: 'A', reason: 'cancelled' });
+    await settle();
+    expect(inbox?.closed).toBeTrue();
+    expect(agent.client.inbox('A', 'offer')).toBeNull();
+  });
+});
+
+describe('connectSameOrigin', () => {
+  it('makes a socket for this origin at /socket.io that sends the current token, without connecting', () => {
+    let token = 'first';
+    const socket = connectSameOrigin(() => token);
+    expect(socket.connected).toBeFalse();
+    expect(socket.io.opts.path).toBe('/socket.io');
+    token = 'refreshed';
+    let sent: object | undefined;
+    (socket.auth as (cb: (data: object) => void) => void)((data) => (sent = data));
+    expect(sent).toEqual({ token: 'refreshed' });
+    socket.disconnect();
+  });
+});

@@ -1,0 +1,217 @@
+import { DestroyRef, Injectable, type Signal, inject, signal } from '@angular/core';
+import type {
+  CallId,
+  CallRef,
+  MediaReport,
+  SelectableAgentState,
+  ServerToClientEvents,
+  SignalMessage,
+  WrapUp,
+} from '@switchboard/call-domain';
+import { BehaviorSubject, EMPTY, Observable, Subject, distinctUntilChanged, map, merge, share, switchMap } from 'rxjs';
+import { type CallInbox, CallInboxes } from './call-inbox';
+import type { AwaitedDescription } from './call-signals';
+import { SignalingError } from './signaling-errors';
+import {
+  type AckData,
+  type EventPayload,
+  type RequestPayload,
+  SIGNALING_AUTH,
+  SIGNALING_OPTIONS,
+  SIGNALING_SOCKET_FACTORY,
+  type SignalingRequest,
+  type SignalingSocket,
+} from './signaling-socket';
+
+/** Where the socket stands: socket.io reconnects by itself while `connecting`. */
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
+
+/**
+ * The portal's call socket: typed streams of every server event, one Promise per request
+ * (resolved with the ack's data, rejected with a {@link SignalingError}), and the per-call
+ * {@link CallInbox}es that keep early offers and candidates until the call is accepted.
+ *
+ * Call `connect()` after sign-in and `disconnect()` on sign-out; it disconnects itself when
+ * its injector is destroyed. Streams stay valid across reconnections and new sign-ins.
+ */
+@Injectable({ providedIn: 'root' })
+export class SignalingClient {
+  private readonly token = inject(SIGNALING_AUTH);
+  private readonly createSocket = inject(SIGNALING_SOCKET_FACTORY);
+  private readonly options = inject(SIGNALING_OPTIONS);
+  private readonly socket$ = new BehaviorSubject<SignalingSocket | null>(null);
+  private readonly state = new BehaviorSubject<ConnectionState>('disconnected');
+  private readonly connectErrors = new Subject<Error>();
+  private readonly isConnected = signal(false);
+
+  /** Where the socket stands; replays the current state. */
+  readonly connectionState$: Observable<ConnectionState> = this.state.pipe(distinctUntilChanged());
+  /** Whether the socket is connected right now. */
+  readonly connected: Signal<boolean> = this.isConnected.asReadonly();
+  /** Connection attempts refused or failed (e.g. an expired token: `message` says why). */
+  readonly connectErrors$: Observable<Error> = this.connectErrors.asObservable();
+
+  /** Caller: place in line changed. */
+  readonly queueUpdated$ = this.event$('queueUpdated');
+  /** Agent: a call is ringing for them. */
+  readonly callOffered$ = this.event$('callOffered');
+  /** Agent: an offer was taken back. */
+  readonly offerWithdrawn$ = this.event$('offerWithdrawn');
+  /** Caller: an agent declined; the call waits for the next one. */
+  readonly callDeclined$ = this.event$('callDeclined');
+  /** Caller: an agent accepted. */
+  readonly callAccepted$ = this.event$('callAccepted');
+  /** Both: a call is over. */
+  readonly callEnded$ = this.event$('callEnded');
+  /** Agent and supervisors: an agent's state changed. */
+  readonly agentStatusChanged$ = this.event$('agentStatusChanged');
+  /** Every relayed offer, answer and candidate, tagged with its kind. */
+  readonly signals$: Observable<SignalMessage> = merge(
+    this.event$('offerRelayed').pipe(map((m): SignalMessage => ({ kind: 'offer', ...m }))),
+    this.event$('answerRelayed').pipe(map((m): SignalMessage => ({ kind: 'answer', ...m }))),
+    this.event$('candidateRelayed').pipe(map((m): SignalMessage => ({ kind: 'candidate', ...m }))),
+  ).pipe(share());
+
+  private readonly inboxes = new CallInboxes(
+    this.signals$,
+    this.callOffered$.pipe(map((offer) => offer.callId)),
+    merge(this.offerWithdrawn$, this.callEnded$).pipe(map((ref) => ref.callId)),
+  );
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => {
+      this.disconnect();
+      this.inboxes.dispose();
+    });
+  }
+
+  /** Opens the socket with the current token (no-op if already open). */
+  connect(): void {
+    if (this.socket$.value) return;
+    const socket = this.createSocket(this.token);
+    const setState = (state: ConnectionState): void => {
+      this.state.next(state);
+      this.isConnected.set(state === 'connected');
+    };
+    socket.on('connect', () => setState('connected'));
+    socket.on('disconnect', () => setState(socket.active ? 'connecting' : 'disconnected'));
+    socket.on('connect_error', (error) => {
+      setState(socket.active ? 'connecting' : 'disconnected');
+      this.connectErrors.next(error);
+    });
+    this.socket$.next(socket);
+    setState('connecting');
+    socket.connect();
+  }
+
+  /** Closes the socket and forgets every held call (sign-out). */
+  disconnect(): void {
+    const socket = this.socket$.value;
+    if (!socket) return;
+    this.socket$.next(null);
+    socket.disconnect();
+    socket.removeAllListeners();
+    this.inboxes.closeAll();
+    this.state.next('disconnected');
+    this.isConnected.set(false);
+  }
+
+  /**
+   * The inbox of `callId`: what has arrived for it so far, held until `accept()`. Agents'
+   * inboxes open when the call is offered; a caller opens its own (`awaits: 'answer'`).
+   * Null when the call was already withdrawn or ended here.
+   */
+  inbox(callId: CallId, awaits: AwaitedDescription): CallInbox | null {
+    return this.inboxes.open(callId, awaits);
+  }
+
+  /** Student: place a call; resolves with its id and place in line. */
+  requestCall(): Promise<AckData<'requestCall'>> {
+    return this.request('requestCall', {});
+  }
+
+  /** Student: leave the line or stop the ringing. */
+  cancelCall(ref: CallRef): Promise<void> {
+    return this.request('cancelCall', ref);
+  }
+
+  /** Agent: take the offered call; resolves with the caller. */
+  acceptCall(ref: CallRef): Promise<AckData<'acceptCall'>> {
+    return this.request('acceptCall', ref);
+  }
+
+  /** Agent: refuse the offered call; its held messages are dropped. */
+  declineCall(ref: CallRef): Promise<void> {
+    this.inboxes.close(ref.callId);
+    return this.request('declineCall', ref);
+  }
+
+  /** Either party: end a call in progress. */
+  hangUp(ref: CallRef): Promise<void> {
+    return this.request('hangUp', ref);
+  }
+
+  /** Either party: media connected or failed in this browser. */
+  reportMedia(report: MediaReport): Promise<void> {
+    return this.request('reportMedia', report);
+  }
+
+  /** Caller: send the SDP offer. */
+  sendOffer(message: RequestPayload<'sendOffer'>): Promise<void> {
+    return this.request('sendOffer', message);
+  }
+
+  /** Agent: send the SDP answer. */
+  sendAnswer(message: RequestPayload<'sendAnswer'>): Promise<void> {
+    return this.request('sendAnswer', message);
+  }
+
+  /** Either party: send one trickled ICE candidate. */
+  sendCandidate(message: RequestPayload<'sendCandidate'>): Promise<void> {
+    return this.request('sendCandidate', message);
+  }
+
+  /** Agent: pick Available or Away; resolves with the new status. */
+  setAvailability(state: SelectableAgentState): Promise<AckData<'setAvailability'>> {
+    return this.request('setAvailability', { state });
+  }
+
+  /** Agent: save wrap-up and return to Available. */
+  completeWrapUp(wrapUp: WrapUp): Promise<void> {
+    return this.request('completeWrapUp', wrapUp);
+  }
+
+  private async request<E extends SignalingRequest>(event: E, payload: RequestPayload<E>): Promise<AckData<E>> {
+    const socket = this.socket$.value;
+    if (!socket) throw new SignalingError({ code: 'invalid_state', message: 'Not connected to the call service.' });
+    // socket.io types `timeout().emitWithAck` loosely (the ack's type is lost), so the
+    // protocol's types are restored here, in the one place every request goes through.
+    const emitter = socket.timeout(this.options.ackTimeoutMs) as unknown as {
+      emitWithAck(event: E, payload: RequestPayload<E>): Promise<{ ok: true; data: AckData<E> } | { ok: false; error: SignalingError }>;
+    };
+    let ack;
+    try {
+      ack = await emitter.emitWithAck(event, payload);
+    } catch {
+      throw new SignalingError({ code: 'internal', message: 'The call service did not answer in time.' }, true);
+    }
+    if (!ack.ok) throw new SignalingError(ack.error);
+    return ack.data;
+  }
+
+  private event$<E extends keyof ServerToClientEvents>(event: E): Observable<EventPayload<E>> {
+    return this.socket$.pipe(
+      switchMap((socket) =>
+        socket
+          ? new Observable<EventPayload<E>>((subscriber) => {
+              // socket.io's listener type cannot be resolved for a generic event name.
+              const listener = ((payload: EventPayload<E>) => subscriber.next(payload)) as never;
+              socket.on(event, listener);
+              return () => socket.off(event, listener);
+            })
+          : EMPTY,
+      ),
+      share(),
+    );
+  }
+}
