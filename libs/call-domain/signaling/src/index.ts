@@ -1,1 +1,55 @@
-export {};
+/**
+ * Calls in the portal: the socket to the API and the WebRTC media of each call.
+ *
+ * How a call is set up (the bug this library exists for: an agent's peer connection only
+ * exists after Accept, so what the caller sends earlier must be kept):
+ *
+ * 1. Sign-in: `SignalingClient.connect()` (token from the `SIGNALING_AUTH` function the
+ *    portal provides); sign-out: `disconnect()`.
+ * 2. Student: `Softphone.placeCall()` opens the microphone (refused → `MicrophoneError`,
+ *    nothing placed), sends `requestCall`, creates the peer connection and the offer, sends
+ *    it and trickles ICE candidates while the call waits and rings.
+ * 3. Agent: from `callOffered$` on, the call's offer and candidates are collected in a
+ *    per-call `CallInbox` (`callSignals`: that call only, duplicates dropped, candidates
+ *    after their offer, held by `bufferUntil` until Accept, dropped when the offer is
+ *    withdrawn or the call ends).
+ * 4. Agent clicks Accept: `Softphone.acceptCall(offer)` opens the microphone and the peer
+ *    connection, sends `acceptCall`, then releases the inbox: the offer is applied, the held
+ *    candidates added in order, the answer sent; later messages pass straight through.
+ * 5. Both sides: `CallSession.state` goes `connecting` → `connected` (reported once with
+ *    `reportMedia`), or `failed` when ICE fails or media is not up within
+ *    `mediaTimeoutMs`; `ended` on `callEnded`/`hangUp()`. Play `remoteStream` in an
+ *    `<audio autoplay>`; `setMuted()` sends silence. The peer connection and microphone
+ *    are released whatever ends the call.
+ *
+ * Provide `SIGNALING_AUTH`; optionally `SIGNALING_OPTIONS` (TURN servers, timeouts),
+ * `MICROPHONE`, `SIGNALING_SOCKET_FACTORY` (tests).
+ */
+export { bufferUntil } from './buffer-until';
+export { CallInbox, CallInboxes } from './call-inbox';
+export { type AwaitedDescription, type CallSignalsOptions, callSignals, descriptionFirst } from './call-signals';
+export {
+  type CallPeer,
+  type CallRole,
+  CallSession,
+  type CallSessionInit,
+  type CallSessionState,
+  type CallSignaling,
+} from './call-session';
+export { MICROPHONE, openMicrophone } from './microphone';
+export { type ConnectionState, SignalingClient } from './signaling-client';
+export { MicrophoneError, type MicrophoneFailure, SignalingError } from './signaling-errors';
+export {
+  type AckData,
+  DEFAULT_SIGNALING_OPTIONS,
+  type EventPayload,
+  type RequestPayload,
+  SIGNALING_AUTH,
+  SIGNALING_OPTIONS,
+  SIGNALING_SOCKET_FACTORY,
+  type SignalingOptions,
+  type SignalingRequest,
+  type SignalingSocket,
+  connectSameOrigin,
+} from './signaling-socket';
+export { Softphone } from './softphone';

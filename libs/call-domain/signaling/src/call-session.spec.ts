@@ -1,0 +1,232 @@
+import type { CallOffer } from '@switchboard/call-domain';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import type { CallSession, CallSessionState } from './call-session';
+import { MICROPHONE } from './microphone';
+import { MicrophoneError } from './signaling-errors';
+import { type Delivery, FakeRelay } from './testing/fake-relay';
+import { type TestParty, createParty } from './testing/parties';
+
+// Real RTCPeerConnections in this page: a student and an agent, each with their own
+// SignalingClient and Softphone, talking through an in-memory relay. Chromium's fake
+// microphone (karma.conf.cjs) plays a tone, so audio can be measured with getStats().
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function reaches(session: CallSession, state: CallSessionState, withinMs = 10_000): Promise<CallSessionState> {
+  return firstValueFrom(session.state$.pipe(filter((s) => s === state), timeout(withinMs)));
+}
+
+/** Plays the far end's audio, as the portal does; Chromium only decodes played tracks. */
+function play(session: CallSession): HTMLAudioElement {
+  const audio = new Audio();
+  audio.srcObject = session.remoteStream();
+  void audio.play();
+  return audio;
+}
+
+/** Received audio energy so far (grows while sound arrives, stays put during silence). */
+async function receivedEnergy(session: CallSession): Promise<number> {
+  let energy = 0;
+  (await session.getStats()).forEach((report: { type: string; kind?: string; totalAudioEnergy?: number }) => {
+    if (report.type === 'inbound-rtp' && report.kind === 'audio') energy = report.totalAudioEnergy ?? 0;
+  });
+  return energy;
+}
+
+async function energyGrowth(session: CallSession, overMs: number): Promise<number> {
+  const before = await receivedEnergy(session);
+  await sleep(overMs);
+  return (await receivedEnergy(session)) - before;
+}
+
+describe('CallSession (real WebRTC through a fake relay)', () => {
+  let relay: FakeRelay;
+  let student: TestParty;
+  let agent: TestParty;
+  let microphones: MediaStream[];
+  let peerConnections: RTCPeerConnection[];
+  const NativePeerConnection = window.RTCPeerConnection;
+  const sessions: CallSession[] = [];
+
+  const requestsFrom = (token: string, event: string) => relay.received.filter((r) => r.from === token && r.event === event);
+  const nextOffer = () => firstValueFrom(agent.client.callOffered$);
+  const recordingMicrophone = {
+    provide: MICROPHONE,
+    useValue: async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      microphones.push(stream);
+      return stream;
+    },
+  };
+
+  async function connectBoth(options = {}): Promise<void> {
+    student = createParty(relay, 'student', options, [recordingMicrophone]);
+    agent = createParty(relay, 'agent', options, [recordingMicrophone]);
+    student.client.connect();
+    agent.client.connect();
+    await firstValueFrom(student.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    await firstValueFrom(agent.client.connectionState$.pipe(filter((s) => s === 'connected')));
+  }
+
+  async function place(): Promise<{ caller: CallSession; offer: CallOffer }> {
+    const offered = nextOffer();
+    const caller = await student.phone.placeCall();
+    sessions.push(caller);
+    return { caller, offer: await offered };
+  }
+
+  async function accept(offer: CallOffer): Promise<CallSession> {
+    const session = await agent.phone.acceptCall(offer);
+    sessions.push(session);
+    return session;
+  }
+
+  beforeEach(async () => {
+    relay = new FakeRelay('agent');
+    microphones = [];
+    peerConnections = [];
+    // Still real peer connections: only counted, so a test can check they were closed.
+    window.RTCPeerConnection = class extends NativePeerConnection {
+      constructor(configuration?: RTCConfiguration) {
+        super(configuration);
+        peerConnections.push(this);
+      }
+    };
+    await connectBoth();
+  });
+
+  afterEach(() => {
+    window.RTCPeerConnection = NativePeerConnection;
+    for (const session of sessions.splice(0)) session.close();
+    student.injector.destroy();
+    agent.injector.destroy();
+  });
+
+  it('connects when the offer and candidates arrived 3 s before the agent accepted', async () => {
+    const { caller, offer } = await place();
+    await sleep(3000);
+    expect(requestsFrom('student', 'sendOffer').length).toBe(1);
+    expect(requestsFrom('student', 'sendCandidate').length).toBeGreaterThan(0);
+
+    const acceptedAt = performance.now();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    expect(performance.now() - acceptedAt).toBeLessThan(3000);
+
+    play(callee);
+    play(caller);
+    await sleep(500);
+    expect(await energyGrowth(callee, 500)).toBeGreaterThan(0.01);
+    expect(await energyGrowth(caller, 500)).toBeGreaterThan(0.01);
+    expect(requestsFrom('student', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
+    expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
+  }, 20_000);
+
+  it('connects when the agent accepts right away', async () => {
+    const { caller, offer } = await place();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+  }, 15_000);
+
+  it('connects when the candidates arrive before the offer', async () => {
+    relay.intercept = ({ event }) => (event === 'offerRelayed' ? 'hold' : 'deliver');
+    const { caller, offer } = await place();
+    await sleep(500);
+    expect(relay.held.length).toBe(1);
+    const callee = await accept(offer);
+    await sleep(300);
+    relay.release();
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+  }, 15_000);
+
+  it('never applies a stale offer from a cancelled call to the next call', async () => {
+    const isSignal = ({ event }: Delivery) => event === 'offerRelayed' || event === 'candidateRelayed';
+    relay.intercept = (delivery) => (isSignal(delivery) ? 'hold' : 'deliver');
+    const first = await place();
+    await sleep(300);
+    await first.caller.hangUp();
+    expect(first.caller.state()).toBe('ended');
+    relay.intercept = () => 'deliver';
+    await sleep(50);
+
+    const second = await place();
+    relay.release(); // the first call's offer and candidates turn up late, while the second rings
+    await sleep(300);
+    expect(agent.client.inbox(first.offer.callId, 'offer')).toBeNull();
+    await expectAsync(agent.phone.acceptCall(first.offer)).toBeRejectedWith(jasmine.objectContaining({ code: 'invalid_state' }));
+
+    const callee = await accept(second.offer);
+    await Promise.all([reaches(second.caller, 'connected'), reaches(callee, 'connected')]);
+    expect(requestsFrom('agent', 'sendAnswer').map((r) => (r.payload as { callId: string }).callId)).toEqual([second.offer.callId]);
+  }, 20_000);
+
+  it('changes nothing when the offer and the answer are delivered twice', async () => {
+    relay.intercept = ({ event }) => (event === 'offerRelayed' || event === 'answerRelayed' ? 'duplicate' : 'deliver');
+    const { caller, offer } = await place();
+    await sleep(200);
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    await sleep(1000);
+    expect(caller.state()).toBe('connected');
+    expect(callee.state()).toBe('connected');
+    expect(requestsFrom('agent', 'sendAnswer').length).toBe(1);
+  }, 15_000);
+
+  it("mutes: the far end's received audio energy stops growing, and grows again on unmute", async () => {
+    const { caller, offer } = await place();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    play(callee);
+    await sleep(500);
+    expect(await energyGrowth(callee, 600)).toBeGreaterThan(0.01);
+
+    caller.setMuted(true);
+    expect(caller.muted()).toBeTrue();
+    await sleep(500);
+    expect(await energyGrowth(callee, 800)).toBeLessThan(0.001);
+
+    caller.setMuted(false);
+    await sleep(500);
+    expect(await energyGrowth(callee, 600)).toBeGreaterThan(0.01);
+  }, 20_000);
+
+  it('ends both sides on hang-up and releases the peer connections and microphones', async () => {
+    const { caller, offer } = await place();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    await callee.hangUp();
+    await reaches(caller, 'ended', 2000);
+    expect(callee.state()).toBe('ended');
+    expect(microphones.length).toBe(2);
+    for (const track of microphones.flatMap((m) => m.getTracks())) expect(track.readyState).toBe('ended');
+    expect(peerConnections.map((pc) => pc.signalingState)).toEqual(['closed', 'closed']);
+  }, 15_000);
+
+  it('fails both sides, and reports it, when media does not connect in time', async () => {
+    student.injector.destroy();
+    agent.injector.destroy();
+    await connectBoth({ mediaTimeoutMs: 1500 });
+    relay.intercept = ({ event }) => (event === 'answerRelayed' ? 'drop' : 'deliver');
+    const { caller, offer } = await place();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'failed', 4000), reaches(callee, 'failed', 4000)]);
+    await sleep(50); // the reports are on their way to the relay
+    expect(requestsFrom('student', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'failed' }]);
+    expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'failed' }]);
+    for (const track of microphones.flatMap((m) => m.getTracks())) expect(track.readyState).toBe('ended');
+    expect(peerConnections.map((pc) => pc.signalingState)).toEqual(['closed', 'closed']);
+  }, 15_000);
+
+  it('places no call when the microphone is refused', async () => {
+    const denied = createParty(relay, 'denied-student', {}, [
+      { provide: MICROPHONE, useValue: () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) },
+    ]);
+    denied.client.connect();
+    await firstValueFrom(denied.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    const placing = denied.phone.placeCall();
+    await expectAsync(placing).toBeRejectedWith(jasmine.any(MicrophoneError));
+    await expectAsync(placing).toBeRejectedWith(jasmine.objectContaining({ reason: 'denied' }));
+    expect(requestsFrom('denied-student', 'requestCall').length).toBe(0);
+    denied.injector.destroy();
+  });
+});

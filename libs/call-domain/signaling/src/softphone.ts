@@ -1,0 +1,98 @@
+import { Injectable, inject } from '@angular/core';
+import type { CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
+import type { CallInbox } from './call-inbox';
+import { type CallPeer, type CallRole, CallSession } from './call-session';
+import { MICROPHONE, openMicrophone } from './microphone';
+import { SignalingClient } from './signaling-client';
+import { SignalingError } from './signaling-errors';
+import { SIGNALING_OPTIONS } from './signaling-socket';
+
+/**
+ * Places and answers calls: opens the microphone, talks to the server and hands back a
+ * started {@link CallSession}. The microphone comes first, so a refused microphone places
+ * or accepts nothing (the promise rejects with a {@link MicrophoneError}).
+ */
+@Injectable({ providedIn: 'root' })
+export class Softphone {
+  private readonly signaling = inject(SignalingClient);
+  private readonly microphone = inject(MICROPHONE);
+  private readonly options = inject(SIGNALING_OPTIONS);
+
+  /**
+   * Student: places a call. Resolves once the call is in line and the offer is on its way;
+   * rejects with a `MicrophoneError` (nothing placed) or a `SignalingError` (refused).
+   */
+  async placeCall(): Promise<CallSession> {
+    const microphone = await openMicrophone(this.microphone);
+    let position;
+    try {
+      position = await this.signaling.requestCall();
+    } catch (error) {
+      stopTracks(microphone);
+      throw error;
+    }
+    const inbox = this.signaling.inbox(position.callId, 'answer');
+    if (!inbox) {
+      stopTracks(microphone);
+      throw new SignalingError({ code: 'invalid_state', message: 'The call ended before it started.' });
+    }
+    const session = this.createSession('caller', microphone, inbox, null, position);
+    await session.start();
+    return session;
+  }
+
+  /**
+   * Agent: accepts an offered call. Opens the microphone and the peer connection, asks the
+   * server, then applies the offer and candidates held since the call was offered and
+   * answers. Rejects with a `MicrophoneError` (not accepted: the call keeps ringing) or a
+   * `SignalingError` (e.g. the offer was withdrawn or taken in another tab).
+   *
+   * @param call The offer from `callOffered$` (its caller becomes the session's `peer`), or
+   *   just its id.
+   */
+  async acceptCall(call: CallOffer | CallRef): Promise<CallSession> {
+    const callId = call.callId;
+    const withdrawn = (): SignalingError =>
+      new SignalingError({ code: 'invalid_state', message: 'This call is no longer offered to you.' });
+    if (!this.signaling.inbox(callId, 'offer')) throw withdrawn();
+    const microphone = await openMicrophone(this.microphone);
+    const inbox = this.signaling.inbox(callId, 'offer');
+    if (!inbox) {
+      stopTracks(microphone);
+      throw withdrawn();
+    }
+    const session = this.createSession('agent', microphone, inbox, 'caller' in call ? call.caller : null, null);
+    try {
+      await this.signaling.acceptCall({ callId });
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    await session.start();
+    return session;
+  }
+
+  private createSession(
+    role: CallRole,
+    microphone: MediaStream,
+    inbox: CallInbox,
+    peer: CallPeer | null,
+    queuePosition: QueuePosition | null,
+  ): CallSession {
+    return new CallSession({
+      callId: inbox.callId,
+      role,
+      peer,
+      queuePosition,
+      microphone,
+      inbox,
+      signaling: this.signaling,
+      rtcConfiguration: this.options.rtcConfiguration,
+      mediaTimeoutMs: this.options.mediaTimeoutMs,
+    });
+  }
+}
+
+function stopTracks(stream: MediaStream): void {
+  for (const track of stream.getTracks()) track.stop();
+}
