@@ -5,4 +5,6 @@ export * from './agent';
 export * from './auth';
 export * from './call';
 export * from './errors';
+export * from './metrics';
 export * from './protocol';
+export * from './supervisor';

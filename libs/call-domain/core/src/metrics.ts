@@ -1,0 +1,302 @@
+import type { CallRecord, CallTimelineEvent } from './call';
+
+/** Default service-level threshold, in seconds (shared/CONTACT-CENTER.md). */
+export const DEFAULT_SERVICE_LEVEL_SECONDS = 20;
+/** Default short-abandon window, in seconds (shared/CONTACT-CENTER.md). */
+export const DEFAULT_SHORT_ABANDON_SECONDS = 5;
+
+/** Identifiers of the figures {@link CallMetrics} reports; keys of {@link METRIC_DEFINITIONS}. */
+export type MetricName =
+  | 'offered'
+  | 'answered'
+  | 'abandoned'
+  | 'shortAbandoned'
+  | 'answerRate'
+  | 'abandonRate'
+  | 'averageSpeedOfAnswerSeconds'
+  | 'averageHandleTimeSeconds'
+  | 'serviceLevel'
+  | 'missedOffers'
+  | 'callsByHour'
+  | 'longestCurrentWaitSeconds'
+  | 'callsWaiting';
+
+/** How the page explains one figure. */
+export interface MetricDefinition {
+  /** Short name shown as the figure's title. */
+  label: string;
+  /** The industry definition, word for word from shared/CONTACT-CENTER.md. */
+  definition: string;
+  /** How this product counts the cases the definition leaves open; null when there are none. */
+  note: string | null;
+}
+
+/** What each figure means: the definitions the portal prints next to the numbers. */
+export const METRIC_DEFINITIONS: Readonly<Record<MetricName, MetricDefinition>> = {
+  offered: {
+    label: 'Offered',
+    definition: 'Offered: calls that entered the queue.',
+    note: 'Every call queued in the period, including calls still waiting or in progress.',
+  },
+  answered: {
+    label: 'Answered',
+    definition: 'Answered: an agent accepted and media connected.',
+    note: 'Ended calls with the outcome Answered, and calls in progress whose media has connected.',
+  },
+  abandoned: {
+    label: 'Abandoned',
+    definition: 'Abandoned: the caller hung up or left while waiting (before any agent answered).',
+    note: 'Includes short abandons.',
+  },
+  shortAbandoned: {
+    label: 'Short abandons',
+    definition: 'Short abandon: abandoned within the short-abandon window (default 5 s); excluded from service level.',
+    note: 'An abandoned call whose queue time is at most the window.',
+  },
+  answerRate: {
+    label: 'Answer rate',
+    definition: 'Answer rate = answered ÷ offered.',
+    note: 'None when nothing was offered.',
+  },
+  abandonRate: {
+    label: 'Abandon rate',
+    definition: 'Abandon rate = abandoned ÷ offered.',
+    note: 'Abandoned includes short abandons; none when nothing was offered.',
+  },
+  averageSpeedOfAnswerSeconds: {
+    label: 'Average speed of answer (ASA)',
+    definition: 'Average speed of answer (ASA): mean time from entering the queue to being answered, answered calls only.',
+    note: null,
+  },
+  averageHandleTimeSeconds: {
+    label: 'Average handle time (AHT)',
+    definition: 'Average handle time (AHT): mean of talk time + wrap-up time per answered call.',
+    note: 'Calls still in talk are left out; a wrap-up not yet saved counts as 0 s.',
+  },
+  serviceLevel: {
+    label: 'Service level',
+    definition:
+      'Service level (threshold X s, default 20 s) = answered within X ÷ (answered + abandoned − short abandons). The threshold and the short-abandon window are shown with the number.',
+    note: '"Within X" means a queue time of at most X seconds; none when the divisor is 0.',
+  },
+  missedOffers: {
+    label: 'Missed offers',
+    definition: 'Agent missed offers: count of offers that rang out, per agent.',
+    note: 'Counted from the "missed" events of the calls queued in the period.',
+  },
+  callsByHour: {
+    label: 'Calls per hour of day',
+    definition: 'Calls per hour of day: calls offered in each hour 0–23.',
+    note: 'Not in the industry list: by the time each call entered the queue, in the chosen IANA time zone (default UTC).',
+  },
+  longestCurrentWaitSeconds: {
+    label: 'Longest current wait',
+    definition: 'Longest current wait and calls waiting: real-time.',
+    note: 'How long the caller who has waited longest (queued or ringing) has been waiting now; none when nobody waits.',
+  },
+  callsWaiting: {
+    label: 'Calls waiting',
+    definition: 'Longest current wait and calls waiting: real-time.',
+    note: 'Calls queued or ringing right now.',
+  },
+};
+
+/** The thresholds a set of figures was computed with (shown with the numbers). */
+export interface MetricThresholds {
+  serviceLevelSeconds: number;
+  shortAbandonSeconds: number;
+  /** IANA time zone of {@link CallMetrics.callsByHour}. */
+  timeZone: string;
+}
+
+/** Offers that rang out for one agent. */
+export interface AgentMissedOffers {
+  agentId: string;
+  agentName: string;
+  missedOffers: number;
+}
+
+/** Calls offered in one hour of the day. */
+export interface HourlyCalls {
+  /** 0–23, in {@link MetricThresholds.timeZone}. */
+  hour: number;
+  offered: number;
+  answered: number;
+  abandoned: number;
+}
+
+/** Every figure of the supervisor page. Rates are fractions 0–1; null when undefined (0 ÷ 0). */
+export interface CallMetrics {
+  offered: number;
+  answered: number;
+  /** Includes short abandons. */
+  abandoned: number;
+  shortAbandoned: number;
+  answerRate: number | null;
+  abandonRate: number | null;
+  averageSpeedOfAnswerSeconds: number | null;
+  averageHandleTimeSeconds: number | null;
+  serviceLevel: number | null;
+  /** Agents with at least one missed offer, most first (then by name). */
+  missedOffers: AgentMissedOffers[];
+  /** Always 24 entries, hour 0 first. */
+  callsByHour: HourlyCalls[];
+  longestCurrentWaitSeconds: number | null;
+  callsWaiting: number;
+}
+
+/** The fields of a call record the figures read. */
+export type MetricsCall = Pick<CallRecord, 'state' | 'outcome' | 'queuedAt' | 'connectedAt' | 'queueSeconds' | 'talkSeconds' | 'wrapUpSeconds'>;
+
+/** The fields of a timeline event the figures read. */
+export type MetricsEvent = Pick<CallTimelineEvent, 'type' | 'actorId' | 'actorName'>;
+
+/** Whether a call is waiting for an agent right now (queued, or ringing at an agent). */
+export function isWaiting(call: Pick<CallRecord, 'state'>): boolean {
+  return call.state === 'queued' || call.state === 'ringing';
+}
+
+/** Whether a call counts as answered: outcome Answered, or in progress with media connected. */
+export function isAnswered(call: Pick<CallRecord, 'outcome' | 'connectedAt'>): boolean {
+  return call.outcome === 'answered' || (call.outcome === null && call.connectedAt !== null);
+}
+
+/** Whether a call was abandoned (short abandons included). */
+export function isAbandoned(call: Pick<CallRecord, 'outcome'>): boolean {
+  return call.outcome === 'abandoned' || call.outcome === 'short_abandon';
+}
+
+/** Whether an abandoned call left within the short-abandon window. */
+export function isShortAbandon(call: Pick<CallRecord, 'outcome' | 'queueSeconds'>, shortAbandonSeconds: number): boolean {
+  return isAbandoned(call) && (call.queueSeconds ?? 0) <= shortAbandonSeconds;
+}
+
+/** Whether `timeZone` is an IANA time zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Returns the hour of day (0–23) of an instant in an IANA time zone. */
+export function hourInTimeZone(formatter: Intl.DateTimeFormat, iso: string): number {
+  const hour = formatter.formatToParts(new Date(iso)).find((p) => p.type === 'hour')?.value;
+  return Number(hour) % 24;
+}
+
+function ratio(numerator: number, denominator: number): number | null {
+  return denominator === 0 ? null : numerator / denominator;
+}
+
+/**
+ * Folds call records and timeline events into {@link CallMetrics} one at a time, so a period
+ * of any size can be read in batches with constant memory.
+ *
+ * @example
+ * const acc = new MetricsAccumulator(thresholds);
+ * for (const call of periodCalls) acc.addCall(call);
+ * for (const event of periodEvents) acc.addEvent(event);
+ * const metrics = acc.result(liveCalls, new Date());
+ */
+export class MetricsAccumulator {
+  private offered = 0;
+  private answered = 0;
+  private abandoned = 0;
+  private shortAbandoned = 0;
+  private answeredWithinThreshold = 0;
+  private queueSecondsOfAnswered = 0;
+  private handled = 0;
+  private handleSeconds = 0;
+  private readonly missed = new Map<string, AgentMissedOffers>();
+  private readonly hours: HourlyCalls[] = Array.from({ length: 24 }, (_, hour) => ({ hour, offered: 0, answered: 0, abandoned: 0 }));
+  private readonly hourFormat: Intl.DateTimeFormat;
+
+  constructor(readonly thresholds: MetricThresholds) {
+    this.hourFormat = new Intl.DateTimeFormat('en-US', { timeZone: thresholds.timeZone, hour: 'numeric', hourCycle: 'h23' });
+  }
+
+  /** Counts one call of the period (any state). */
+  addCall(call: MetricsCall): void {
+    const hour = this.hours[hourInTimeZone(this.hourFormat, call.queuedAt)];
+    this.offered++;
+    hour.offered++;
+    if (isAnswered(call)) {
+      const queueSeconds = call.queueSeconds ?? 0;
+      this.answered++;
+      hour.answered++;
+      this.queueSecondsOfAnswered += queueSeconds;
+      if (queueSeconds <= this.thresholds.serviceLevelSeconds) this.answeredWithinThreshold++;
+      if (call.talkSeconds !== null) {
+        this.handled++;
+        this.handleSeconds += call.talkSeconds + (call.wrapUpSeconds ?? 0);
+      }
+    } else if (isAbandoned(call)) {
+      this.abandoned++;
+      hour.abandoned++;
+      if (isShortAbandon(call, this.thresholds.shortAbandonSeconds)) this.shortAbandoned++;
+    }
+  }
+
+  /** Counts one timeline event of a call of the period (only `missed` events matter). */
+  addEvent(event: MetricsEvent): void {
+    if (event.type !== 'missed' || event.actorId === null) return;
+    const entry = this.missed.get(event.actorId) ?? { agentId: event.actorId, agentName: event.actorName ?? event.actorId, missedOffers: 0 };
+    entry.missedOffers++;
+    this.missed.set(event.actorId, entry);
+  }
+
+  /**
+   * The figures so far, with the real-time ones taken from `liveCalls` (any calls not yet
+   * ended; those not waiting are ignored) at `now`.
+   */
+  result(liveCalls: readonly Pick<CallRecord, 'state' | 'queuedAt'>[], now: Date): CallMetrics {
+    const waiting = liveCalls.filter(isWaiting);
+    const oldest = waiting.reduce<number | null>((min, c) => Math.min(min ?? Infinity, Date.parse(c.queuedAt)), null);
+    return {
+      offered: this.offered,
+      answered: this.answered,
+      abandoned: this.abandoned,
+      shortAbandoned: this.shortAbandoned,
+      answerRate: ratio(this.answered, this.offered),
+      abandonRate: ratio(this.abandoned, this.offered),
+      averageSpeedOfAnswerSeconds: ratio(this.queueSecondsOfAnswered, this.answered),
+      averageHandleTimeSeconds: ratio(this.handleSeconds, this.handled),
+      serviceLevel: ratio(this.answeredWithinThreshold, this.answered + this.abandoned - this.shortAbandoned),
+      missedOffers: [...this.missed.values()]
+        .map((m) => ({ ...m }))
+        .sort((a, b) => b.missedOffers - a.missedOffers || a.agentName.localeCompare(b.agentName)),
+      callsByHour: this.hours.map((h) => ({ ...h })),
+      longestCurrentWaitSeconds: oldest === null ? null : Math.max(0, (now.getTime() - oldest) / 1000),
+      callsWaiting: waiting.length,
+    };
+  }
+}
+
+/** Everything {@link computeMetrics} needs. */
+export interface MetricsInput {
+  /** Calls queued in the period. */
+  calls: readonly MetricsCall[];
+  /** Timeline events of those calls. */
+  events: readonly MetricsEvent[];
+  /** Calls not yet ended, whatever their queue time (for the real-time figures). */
+  liveCalls: readonly Pick<CallRecord, 'state' | 'queuedAt'>[];
+  now: Date;
+  serviceLevelSeconds?: number;
+  shortAbandonSeconds?: number;
+  timeZone?: string;
+}
+
+/** Every supervisor figure from in-memory records (see {@link MetricsAccumulator} for batches). */
+export function computeMetrics(input: MetricsInput): CallMetrics {
+  const acc = new MetricsAccumulator({
+    serviceLevelSeconds: input.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS,
+    shortAbandonSeconds: input.shortAbandonSeconds ?? DEFAULT_SHORT_ABANDON_SECONDS,
+    timeZone: input.timeZone ?? 'UTC',
+  });
+  input.calls.forEach((c) => acc.addCall(c));
+  input.events.forEach((e) => acc.addEvent(e));
+  return acc.result(input.liveCalls, input.now);
+}
