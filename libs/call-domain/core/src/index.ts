@@ -2,9 +2,12 @@
 // protocol and pure functions. Zod schemas live in the separate `schemas` entry point so the
 // portal's bundle does not carry them.
 export * from './agent';
+export * from './agent-transitions';
 export * from './auth';
 export * from './call';
+export * from './call-transitions';
 export * from './errors';
 export * from './metrics';
 export * from './protocol';
+export * from './routing';
 export * from './supervisor';

@@ -86,6 +86,24 @@ export interface WrapUp {
   notes: string;
 }
 
+/** A caller asks to be called back after their call ended unanswered (`requestCallback`). */
+export interface CallbackRequestMessage {
+  callId: CallId;
+  /** The name to ask for; the caller's display name when left out (up to 80 characters). */
+  name?: string;
+  /** What the help desk should know, e.g. how to reach them (up to 500 characters). */
+  note: string;
+}
+
+/** The call settings the portal shows (`GET /api/call-settings`). */
+export interface CallSettingsView {
+  ringTimeoutSeconds: number;
+  maxWaitSeconds: number;
+  wrapUpSeconds: number;
+  /** The dispositions an agent picks from at wrap-up, in display order. */
+  dispositions: string[];
+}
+
 /** Media state reported by a party's browser. */
 export interface MediaReport {
   callId: CallId;
@@ -116,6 +134,8 @@ export interface ClientToServerEvents {
   setAvailability: (payload: { state: SelectableAgentState }, ack: (res: Ack<AgentStatus>) => void) => void;
   /** Agent: save wrap-up and return to Available. */
   completeWrapUp: (payload: WrapUp, ack: (res: Ack) => void) => void;
+  /** Caller: after a call ended unanswered, ask to be called back (once per call). */
+  requestCallback: (payload: CallbackRequestMessage, ack: (res: Ack<{ callbackId: string }>) => void) => void;
 }
 
 /** Events the API sends. */

@@ -2,3 +2,4 @@
 // Used by the API to validate at its edge; kept out of the portal bundle.
 export * from './auth.schemas';
 export * from './supervisor.schemas';
+export * from './call.schemas';
