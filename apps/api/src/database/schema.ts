@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Role } from '@switchboard/call-domain';
+import type { AgentState, CallEventType, CallOutcome, CallParty, CallState, EndReason, Role } from '@switchboard/call-domain';
 
 /**
  * The tables of the database, as Kysely sees them. Each migration that adds a table adds its
@@ -13,6 +13,13 @@ import type { Role } from '@switchboard/call-domain';
  */
 export interface Database {
   users: UsersTable;
+  calls: CallsTable;
+  call_events: CallEventsTable;
+  call_signals: CallSignalsTable;
+  agent_presence: AgentPresenceTable;
+  agent_state_changes: AgentStateChangesTable;
+  deadlines: DeadlinesTable;
+  callback_requests: CallbackRequestsTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -32,3 +39,119 @@ export interface UsersTable {
 export type UserRow = Selectable<UsersTable>;
 /** A user row as written. */
 export type NewUserRow = Insertable<UsersTable>;
+
+// ---- Calls (migration 0002). Times are ISO 8601 UTC text; durations are milliseconds.
+
+/** One call, from entering the queue to wrap-up. */
+export interface CallsTable {
+  id: string;
+  state: CallState;
+  /** Exactly one once ended; null before. */
+  outcome: CallOutcome | null;
+  caller_id: string;
+  caller_name: string;
+  /** The agent who accepted it. */
+  agent_id: string | null;
+  agent_name: string | null;
+  /** The agent it rings at right now (state `ringing` only). */
+  ringing_agent_id: string | null;
+  /** When the current offer rings out (state `ringing` only). */
+  rings_out_at: string | null;
+  queued_at: string;
+  /** When an agent accepted it. */
+  answered_at: string | null;
+  /** When media first connected. */
+  connected_at: string | null;
+  ended_at: string | null;
+  ended_by: CallParty | null;
+  end_reason: EndReason | null;
+  /** From queued to accepted, or to the end if never accepted. */
+  queue_ms: number | null;
+  /** From media connected to the end. */
+  talk_ms: number | null;
+  /** From the end to wrap-up saved or timed out. */
+  wrap_up_ms: number | null;
+  disposition: string | null;
+  notes: string | null;
+}
+
+/** One entry of a call's timeline; `seq` orders the entries of one call from 1. */
+export interface CallEventsTable {
+  id: string;
+  call_id: string;
+  seq: number;
+  at: string;
+  type: CallEventType;
+  actor_id: string | null;
+  actor_name: string | null;
+  detail: string | null;
+}
+
+/** The caller's latest offer and candidates, held until media connects or the call ends. */
+export interface CallSignalsTable {
+  call_id: string;
+  message_id: string;
+  kind: 'offer' | 'candidate';
+  /** The whole `OfferMessage` / `CandidateMessage` as JSON. */
+  payload: string;
+  created_at: string;
+}
+
+/** Each agent's presence: the server's truth, one row per agent who ever connected. */
+export interface AgentPresenceTable {
+  agent_id: string;
+  display_name: string;
+  state: AgentState;
+  since: string;
+  /** 1 while at least one of the agent's sockets is connected on any node. */
+  connected: number;
+  call_id: string | null;
+  /** Last call's end or last return to Available: longest idle is offered first. */
+  idle_since: string;
+  wrap_up_ends_at: string | null;
+}
+
+/** Every change of an agent's state, with why and by whom. */
+export interface AgentStateChangesTable {
+  id: string;
+  agent_id: string;
+  at: string;
+  from_state: AgentState;
+  to_state: AgentState;
+  reason: string;
+  /** The user who made the change; null when the system did. */
+  by_user_id: string | null;
+}
+
+/** Kinds of {@link DeadlinesTable} row. */
+export type DeadlineKind = 'ring_timeout' | 'max_wait' | 'media_timeout' | 'wrap_up_end' | 'presence_grace';
+
+/** Something to do at `due_at`, claimed by one node; at most one per kind and subject. */
+export interface DeadlinesTable {
+  id: string;
+  kind: DeadlineKind;
+  /** A call id, or a user id for `wrap_up_end` and `presence_grace`. */
+  subject_id: string;
+  due_at: string;
+  claimed_by: string | null;
+  claimed_at: string | null;
+}
+
+/** A student's request to be called back after an unanswered call. */
+export interface CallbackRequestsTable {
+  id: string;
+  call_id: string | null;
+  student_id: string;
+  name: string;
+  note: string | null;
+  created_at: string;
+  done_at: string | null;
+  done_by: string | null;
+}
+
+/** A call row as read. */
+export type CallRow = Selectable<CallsTable>;
+/** An agent presence row as read. */
+export type AgentPresenceRow = Selectable<AgentPresenceTable>;
+/** A deadline row as read. */
+export type DeadlineRow = Selectable<DeadlinesTable>;

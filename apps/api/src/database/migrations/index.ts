@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as users0001 from './0001-users';
+import * as calls0002 from './0002-calls';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -9,6 +10,7 @@ import * as users0001 from './0001-users';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-users': users0001,
+  '0002-calls': calls0002,
 };
 
 /**
