@@ -64,4 +64,11 @@ describe('CallInboxes', () => {
     inbox?.accept();
     expect(seen).toEqual([offer('B')]);
   });
+
+  it('treats a call whose inbox its session closed as over', () => {
+    offered.next('A');
+    inboxes.open('A', 'offer')?.close();
+    signals.next(offer('A'));
+    expect(inboxes.open('A', 'offer')).toBeNull();
+  });
 });

@@ -91,8 +91,8 @@ export class CallInboxes {
    * already closed here: it is over and must not be set up again.
    */
   open(callId: CallId, awaits: AwaitedDescription): CallInbox | null {
+    const entry = this.live(callId);
     if (this.closedIds.has(callId)) return null;
-    const entry = this.inboxes.get(callId);
     if (entry) {
       entry.expiry?.unsubscribe();
       entry.expiry = null;
@@ -127,8 +127,8 @@ export class CallInboxes {
   }
 
   private route(message: SignalMessage): void {
+    let entry = this.live(message.callId);
     if (this.closedIds.has(message.callId)) return;
-    let entry = this.inboxes.get(message.callId);
     if (!entry) {
       // Only an agent receives messages for a call it has not opened: the caller opens its
       // inbox before it sends the offer that anything could answer.
@@ -138,5 +138,15 @@ export class CallInboxes {
       this.inboxes.set(message.callId, entry);
     }
     entry.inbox.deliver(message);
+  }
+
+  /** The open entry of `callId`; an inbox its session closed counts as a closed call. */
+  private live(callId: CallId): { inbox: CallInbox; expiry: Subscription | null } | undefined {
+    const entry = this.inboxes.get(callId);
+    if (entry?.inbox.closed) {
+      this.close(callId);
+      return undefined;
+    }
+    return entry;
   }
 }

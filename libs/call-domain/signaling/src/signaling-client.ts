@@ -181,6 +181,11 @@ export class SignalingClient {
     return this.request('completeWrapUp', wrapUp);
   }
 
+  /** Student: after a call ended unanswered, ask to be called back (once per call). */
+  requestCallback(request: RequestPayload<'requestCallback'>): Promise<AckData<'requestCallback'>> {
+    return this.request('requestCallback', request);
+  }
+
   private async request<E extends SignalingRequest>(event: E, payload: RequestPayload<E>): Promise<AckData<E>> {
     const socket = this.socket$.value;
     if (!socket) throw new SignalingError({ code: 'invalid_state', message: 'Not connected to the call service.' });
