@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { SupervisorModule } from './supervisor/supervisor.module';
 import { UsersModule } from './users/users.module';
 
 /** Paths the portal's SPA fallback never answers: they are the API's, 404s included. */
@@ -27,6 +28,7 @@ export class AppModule {
         UsersModule,
         HealthModule,
         RealtimeModule,
+        SupervisorModule,
         ...portalModule(config.portalDir),
       ],
     };

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { CallDetail, CallListQuery, CallRecord, Page } from '@switchboard/call-domain';
+import { InjectDatabase } from '../database/database.module';
+import type { Database } from '../database/schema';
+import { ProblemException } from '../errors/problem';
+import { SORT_COLUMNS, callFilters, toCallRecord, toTimelineEvent } from './call-queries';
+
+/** Reads stored calls for supervisors: filtered, sorted pages and one call's whole timeline. */
+@Injectable()
+export class CallHistoryService {
+  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+
+  /**
+   * One page of the calls matching the filters, sorted by `sort` then by queue time and id
+   * (same direction) so pages never overlap; nulls sort last either way.
+   */
+  async list(query: CallListQuery): Promise<Page<CallRecord>> {
+    const { column, nullable } = SORT_COLUMNS[query.sort];
+    const dir = query.dir;
+    let rows = this.db
+      .selectFrom('calls')
+      .selectAll('calls')
+      .where((eb) => callFilters(eb, query))
+      .orderBy(`calls.${column}`, (ob) => (nullable ? ob[dir]().nullsLast() : ob[dir]()));
+    if (column !== 'queued_at') rows = rows.orderBy('calls.queued_at', dir);
+    const [items, counted] = await Promise.all([
+      rows
+        .orderBy('calls.id', dir)
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize)
+        .execute(),
+      this.db
+        .selectFrom('calls')
+        .where((eb) => callFilters(eb, query))
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { items: items.map(toCallRecord), total: Number(counted.n), page: query.page, pageSize: query.pageSize };
+  }
+
+  /** One call and its timeline in order. @throws ProblemException not_found */
+  async detail(id: string): Promise<CallDetail> {
+    const row = await this.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new ProblemException('not_found', `There is no call with id "${id}"`);
+    const events = await this.db
+      .selectFrom('call_events')
+      .select(['at', 'type', 'actor_id', 'actor_name', 'detail'])
+      .where('call_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    return { ...toCallRecord(row), timeline: events.map(toTimelineEvent) };
+  }
+}

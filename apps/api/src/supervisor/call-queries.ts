@@ -1,0 +1,78 @@
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import type { CallFilters, CallRecord, CallSortKey, CallTimelineEvent } from '@switchboard/call-domain';
+import type { CallEventsTable, CallRow, Database } from '../database/schema';
+
+/** The column each sort key orders by, and whether it can be null (nulls always sort last). */
+export const SORT_COLUMNS: Readonly<Record<CallSortKey, { column: keyof CallRow; nullable: boolean }>> = {
+  queuedAt: { column: 'queued_at', nullable: false },
+  queueSeconds: { column: 'queue_ms', nullable: true },
+  talkSeconds: { column: 'talk_ms', nullable: true },
+  outcome: { column: 'outcome', nullable: true },
+  agentName: { column: 'agent_name', nullable: true },
+  callerName: { column: 'caller_name', nullable: false },
+};
+
+/** `text` as a LIKE pattern matching it anywhere, lower-cased, with `%`, `_` and `\` escaped. */
+export function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The WHERE condition of {@link CallFilters} on `calls`: queue time in [from, to), the agent
+ * who answered, any of the outcomes, and a case-insensitive substring of the caller's
+ * display name or username. Period, agent and outcome are served by the calls indexes; the
+ * substring test scans the rows the other filters leave.
+ */
+export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [];
+  if (filters.from !== undefined) conditions.push(eb('calls.queued_at', '>=', filters.from));
+  if (filters.to !== undefined) conditions.push(eb('calls.queued_at', '<', filters.to));
+  if (filters.agentId !== undefined) conditions.push(eb('calls.agent_id', '=', filters.agentId));
+  if (filters.outcome?.length) conditions.push(eb('calls.outcome', 'in', filters.outcome));
+  if (filters.student !== undefined) {
+    const pattern = containsPattern(filters.student);
+    conditions.push(
+      eb.or([
+        sql<SqlBool>`lower(${eb.ref('calls.caller_name')}) like ${pattern} escape '\\'`,
+        eb.exists(
+          eb
+            .selectFrom('users')
+            .select('users.id')
+            .whereRef('users.id', '=', 'calls.caller_id')
+            .where((users) => sql<SqlBool>`${users.ref('users.username')} like ${pattern} escape '\\'`),
+        ),
+      ]),
+    );
+  }
+  return eb.and(conditions);
+}
+
+/** A stored call as supervisors see it (durations in seconds). */
+export function toCallRecord(row: CallRow): CallRecord {
+  const seconds = (ms: number | null) => (ms === null ? null : Number(ms) / 1000);
+  return {
+    id: row.id,
+    state: row.state,
+    outcome: row.outcome,
+    callerId: row.caller_id,
+    callerName: row.caller_name,
+    agentId: row.agent_id,
+    agentName: row.agent_name,
+    queuedAt: row.queued_at,
+    answeredAt: row.answered_at,
+    connectedAt: row.connected_at,
+    endedAt: row.ended_at,
+    endedBy: row.ended_by,
+    endReason: row.end_reason,
+    queueSeconds: seconds(row.queue_ms),
+    talkSeconds: seconds(row.talk_ms),
+    wrapUpSeconds: seconds(row.wrap_up_ms),
+    disposition: row.disposition,
+    notes: row.notes,
+  };
+}
+
+/** A stored timeline entry as supervisors see it. */
+export function toTimelineEvent(row: Pick<Selectable<CallEventsTable>, 'at' | 'type' | 'actor_id' | 'actor_name' | 'detail'>): CallTimelineEvent {
+  return { at: row.at, type: row.type, actorId: row.actor_id, actorName: row.actor_name, detail: row.detail };
+}

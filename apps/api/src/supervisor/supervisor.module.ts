@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { AgentBoardService } from './agent-board.service';
+import { AgentsController } from './agents.controller';
+import { CallExportService } from './call-export.service';
+import { CallHistoryService } from './call-history.service';
+import { CallbackRequestsService } from './callback-requests.service';
+import { CallbacksController } from './callbacks.controller';
+import { CallsController } from './calls.controller';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+
+/** The supervisor's HTTP API: call history and export, metrics, the agent board, callbacks. */
+@Module({
+  imports: [AuthModule],
+  controllers: [CallsController, MetricsController, AgentsController, CallbacksController],
+  providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, CallbackRequestsService],
+})
+export class SupervisorModule {}
