@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as users0001 from './0001-users';
 import * as calls0002 from './0002-calls';
+import * as supervisorIndexes0003 from './0003-supervisor-indexes';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -11,6 +12,7 @@ import * as calls0002 from './0002-calls';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-users': users0001,
   '0002-calls': calls0002,
+  '0003-supervisor-indexes': supervisorIndexes0003,
 };
 
 /**
