@@ -54,8 +54,14 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Opens a fresh context (own storage, microphone allowed) and signs `username` in. */
-export async function signIn(browser: Browser, baseUrl: string, username: string): Promise<{ context: BrowserContext; page: Page }> {
+export async function signIn(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  prepare?: (context: BrowserContext) => Promise<void>,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: baseUrl, permissions: ['microphone'] });
+  await prepare?.(context);
   const page = await context.newPage();
   await page.goto('/login');
   await page.getByLabel('Username').fill(username);

@@ -1,0 +1,23 @@
+import type { CallRecord, LoginResponse } from '@switchboard/call-domain';
+
+/** Signs in over HTTP and returns the access token. */
+export async function apiToken(baseUrl: string, username: string, password = 'switchboard'): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw new Error(`sign-in of ${username} failed: ${res.status}`);
+  return ((await res.json()) as LoginResponse).accessToken;
+}
+
+/** The stored record of the most recent call, as a supervisor reads it. */
+export async function latestCall(baseUrl: string): Promise<CallRecord> {
+  const token = await apiToken(baseUrl, 'supervisor');
+  const res = await fetch(`${baseUrl}/api/calls?sort=queuedAt&dir=desc&page=0&pageSize=1`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!res.ok) throw new Error(`GET /api/calls failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { items: CallRecord[] };
+  return body.items[0];
+}
