@@ -5,9 +5,13 @@ import { openMigratedDatabase } from '../../apps/api/src/database/database';
 import { UsernameTakenError, UsersRepository } from '../../apps/api/src/users/users.repository';
 import { createAccount } from '../../apps/api/src/users/user-accounts';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../apps/api/src/users/demo-users';
+import type { Database } from '../../apps/api/src/database/schema';
+import { SeedConflictError, seedMonth, type SeedMonthOptions } from '../../apps/api/src/supervisor/seeding/month-seeder';
 /* eslint-enable @nx/enforce-module-boundaries */
+import type { Kysely } from 'kysely';
 
-export { createAccount, DEMO_PASSWORD, DEMO_USERS, UsernameTakenError, UsersRepository };
+export { createAccount, DEMO_PASSWORD, DEMO_USERS, SeedConflictError, seedMonth, UsernameTakenError, UsersRepository };
+export type { Database, SeedMonthOptions };
 
 /** Where a tool writes: results to `info`, problems to `error`. */
 export interface ToolOutput {
@@ -28,13 +32,14 @@ export class ToolError extends Error {
 
 /**
  * Runs `work` against the API's configured database (same environment variables as the
- * server; migrated first) and closes it. Returns the exit status: 0, or 1 with the reason
- * printed for a `ToolError`, a `ConfigError` or anything unexpected.
+ * server; migrated first) and closes it; `db` is for tools that store more than accounts.
+ * Returns the exit status: 0, or 1 with the reason printed for a `ToolError`, a
+ * `ConfigError` or anything unexpected.
  */
 export async function runWithUsers(
   env: Record<string, string | undefined>,
   out: ToolOutput,
-  work: (users: UsersRepository, config: AppConfig) => Promise<void>,
+  work: (users: UsersRepository, config: AppConfig, db: Kysely<Database>) => Promise<void>,
 ): Promise<number> {
   let config: AppConfig;
   try {
@@ -48,7 +53,7 @@ export async function runWithUsers(
   }
   const { db } = await openMigratedDatabase(config.database);
   try {
-    await work(new UsersRepository(db), config);
+    await work(new UsersRepository(db), config, db);
     return 0;
   } catch (err) {
     out.error(err instanceof ToolError ? err.message : `Failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { SeedConflictError, ToolError, consoleOutput, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
+
+const USAGE = 'Usage: npm run seed:month -- [--seed 1] [--days 30] [--calls-per-day 240] [--end 2026-11-23] [--replace]';
+
+/** Dispositions of the seeded wrap-ups: the call server's defaults (DISPOSITIONS). */
+const SEED_DISPOSITIONS = ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'];
+
+function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new ToolError(`--${name} must be a whole number from 0 to ${max}\n${USAGE}`);
+  return n;
+}
+
+/**
+ * `npm run seed:month`: stores a realistic, deterministic month of calls (timelines and
+ * callback requests included) ending at today's UTC midnight, creating the demo accounts,
+ * four more agents and 39 more students if missing. Refuses in production, where the
+ * accounts' public password must never exist, and refuses to mix with calls already stored in
+ * the period unless `--replace`.
+ *
+ * @returns the exit status.
+ */
+export async function seedMonthTool(argv: string[], env: Record<string, string | undefined>, out: ToolOutput = consoleOutput): Promise<number> {
+  if (env['NODE_ENV'] === 'production') {
+    out.error('Refusing to seed demo calls with NODE_ENV=production: the seeded accounts have a public password.');
+    return 1;
+  }
+  let options;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { seed: { type: 'string' }, days: { type: 'string' }, 'calls-per-day': { type: 'string' }, end: { type: 'string' }, replace: { type: 'boolean' } },
+      strict: true,
+    });
+    const end = values.end === undefined ? undefined : new Date(`${values.end}T00:00:00Z`);
+    if (end && Number.isNaN(end.getTime())) throw new ToolError(`--end must be a date like 2026-11-23\n${USAGE}`);
+    options = {
+      seed: positiveInt('seed', values.seed, 1, 2 ** 32 - 1),
+      days: positiveInt('days', values.days, 30, 366),
+      callsPerDay: positiveInt('calls-per-day', values['calls-per-day'], 240, 100_000),
+      end,
+      replace: values.replace ?? false,
+      dispositions: SEED_DISPOSITIONS,
+    };
+  } catch (err) {
+    out.error(err instanceof ToolError ? err.message : `${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 1;
+  }
+  const seeding = options;
+  return runWithUsers(env, out, async (_users, _config, db) => {
+    const started = Date.now();
+    try {
+      const s = await seedMonth(db, seeding);
+      out.info(
+        `Seeded ${s.calls} calls (${s.events} timeline events, ${s.callbacks} callback requests) from ${s.from} to ${s.to} ` +
+          `for ${s.agents} agents and ${s.students} students in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+    } catch (err) {
+      if (err instanceof SeedConflictError) throw new ToolError(`Cannot seed: ${err.message}`);
+      throw err;
+    }
+  });
+}
+
+if (require.main === module) {
+  seedMonthTool(process.argv.slice(2), process.env).then((code) => process.exit(code));
+}
