@@ -32,7 +32,7 @@ export default [
             },
             {
               sourceTag: 'scope:tools',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'],
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:api', 'scope:tools'],
               bannedExternalImports: ['@angular/*'],
             },
             {

@@ -2,9 +2,10 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const ROOT = resolve(__dirname, '../../../..');
+// npm scripts run from the workspace root, where dist/ is.
+const ROOT = process.cwd();
 
 /** The built product (dist/) running as one Node process on a free port with a fresh database. */
 export interface AppServer {
