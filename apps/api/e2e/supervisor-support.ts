@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { CallRow, Database } from '../src/database/schema';
+
+/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF) into records of fields. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') record.push(field), (field = '');
+    else if (c === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      (field = ''), (record = []), i++;
+    } else field += c;
+  }
+  if (field !== '' || record.length) throw new Error('CSV does not end with CRLF');
+  return records;
+}
+
+/** What a spreadsheet-safe CSV cell should read for a stored value. */
+export function expectedCell(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return '=+-@\t\r'.includes(text[0] ?? 'x') ? `'${text}` : text;
+}
+
+/** Every stored call, straight from the table. */
+export function allCalls(db: Kysely<Database>): Promise<CallRow[]> {
+  return db.selectFrom('calls').selectAll().execute();
+}
+
+/** The figures recomputed with plain loops over stored rows, independently of the API's code. */
+export function recomputeMetrics(rows: CallRow[], missedActors: string[], from: string, to: string, slSeconds: number, shortSeconds: number) {
+  const period = rows.filter((r) => r.queued_at >= from && r.queued_at < to);
+  const answered = period.filter((r) => r.outcome === 'answered');
+  const abandoned = period.filter((r) => r.outcome === 'abandoned' || r.outcome === 'short_abandon');
+  const short = abandoned.filter((r) => (r.queue_ms ?? 0) <= shortSeconds * 1000);
+  const within = answered.filter((r) => (r.queue_ms ?? 0) <= slSeconds * 1000);
+  let queueMs = 0;
+  let handleMs = 0;
+  let handled = 0;
+  for (const r of answered) {
+    queueMs += r.queue_ms ?? 0;
+    if (r.talk_ms !== null) (handleMs += r.talk_ms + (r.wrap_up_ms ?? 0)), handled++;
+  }
+  const missed: Record<string, number> = {};
+  for (const id of missedActors) missed[id] = (missed[id] ?? 0) + 1;
+  const byHour = new Array<number>(24).fill(0);
+  for (const r of period) byHour[new Date(r.queued_at).getUTCHours()]++;
+  return {
+    offered: period.length,
+    answered: answered.length,
+    abandoned: abandoned.length,
+    shortAbandoned: short.length,
+    answerRate: answered.length / period.length,
+    abandonRate: abandoned.length / period.length,
+    averageSpeedOfAnswerSeconds: queueMs / answered.length / 1000,
+    averageHandleTimeSeconds: handleMs / handled / 1000,
+    serviceLevel: within.length / (answered.length + abandoned.length - short.length),
+    missed,
+    byHour,
+  };
+}
