@@ -9,17 +9,23 @@ export function parseCsv(text: string): string[][] {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
+    if (quoted && c === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (!quoted && c === ',') {
+      record.push(field);
+      field = '';
+    } else if (!quoted && c === '\r' && text[i + 1] === '\n') {
       record.push(field);
       records.push(record);
-      (field = ''), (record = []), i++;
-    } else field += c;
+      field = '';
+      record = [];
+      i++;
+    } else {
+      field += c;
+    }
   }
   if (field !== '' || record.length) throw new Error('CSV does not end with CRLF');
   return records;
@@ -49,7 +55,9 @@ export function recomputeMetrics(rows: CallRow[], missedActors: string[], from: 
   let handled = 0;
   for (const r of answered) {
     queueMs += r.queue_ms ?? 0;
-    if (r.talk_ms !== null) (handleMs += r.talk_ms + (r.wrap_up_ms ?? 0)), handled++;
+    if (r.talk_ms === null) continue;
+    handleMs += r.talk_ms + (r.wrap_up_ms ?? 0);
+    handled++;
   }
   const missed: Record<string, number> = {};
   for (const id of missedActors) missed[id] = (missed[id] ?? 0) + 1;
