@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { AuthModule } from './auth/auth.module';
+import { CallsModule } from './calls/calls.module';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -28,6 +29,7 @@ export class AppModule {
         UsersModule,
         HealthModule,
         RealtimeModule,
+        CallsModule,
         SupervisorModule,
         ...portalModule(config.portalDir),
       ],

@@ -1,0 +1,148 @@
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, CreateUserRequest, LoginResponse, ServerToClientEvents } from '@switchboard/call-domain';
+import { startTestApp, type TestApp } from '../src/testing/test-app';
+import { call, DEMO_PASSWORD } from './support';
+
+type EventName = keyof ServerToClientEvents;
+type EventPayload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
+type Request<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
+type Reply<E extends keyof ClientToServerEvents> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
+
+/** Accounts every call suite seeds: three students, three agents, a supervisor. */
+export const CALL_USERS: readonly CreateUserRequest[] = [
+  { username: 'student', displayName: 'Sam Student', role: 'student', password: DEMO_PASSWORD },
+  { username: 'student2', displayName: 'Kim Student', role: 'student', password: DEMO_PASSWORD },
+  { username: 'student3', displayName: 'Lee Student', role: 'student', password: DEMO_PASSWORD },
+  { username: 'agent', displayName: 'Alex Agent', role: 'agent', password: DEMO_PASSWORD },
+  { username: 'agent2', displayName: 'Blake Agent', role: 'agent', password: DEMO_PASSWORD },
+  { username: 'agent3', displayName: 'Casey Agent', role: 'agent', password: DEMO_PASSWORD },
+  { username: 'supervisor', displayName: 'Morgan Supervisor', role: 'supervisor', password: DEMO_PASSWORD },
+];
+
+/**
+ * Starts the app with call settings from `env` (read from the process environment at
+ * start-up, so they are set only while it boots) and seeds {@link CALL_USERS}.
+ */
+export async function startCallApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    const app = await startTestApp(env);
+    await app.seed(CALL_USERS);
+    return app;
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** One signed-in socket.io-client tab that records every event it receives. */
+export class TestClient {
+  private readonly received: { event: EventName; payload: unknown }[] = [];
+  private readonly waiters: { event: EventName; match: (p: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
+
+  private constructor(
+    readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>,
+    readonly login: LoginResponse,
+  ) {
+    socket.onAny((event: EventName, payload: unknown) => {
+      const waiter = this.waiters.find((w) => w.event === event && w.match(payload));
+      if (waiter) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(payload);
+      } else {
+        this.received.push({ event, payload });
+      }
+    });
+  }
+
+  /** Signs in over HTTP as `username` and connects a socket with the token. */
+  static async connect(baseUrl: string, username: string, token?: string): Promise<TestClient> {
+    const login = token
+      ? ({ accessToken: token } as LoginResponse)
+      : (await call<LoginResponse>(baseUrl, 'POST', '/api/auth/login', { body: { username, password: DEMO_PASSWORD } })).body;
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(baseUrl, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: login.accessToken },
+    });
+    const client = new TestClient(socket, login);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return client;
+  }
+
+  /** A second tab of the same user (same token). */
+  async newTab(baseUrl: string): Promise<TestClient> {
+    const tab = await TestClient.connect(baseUrl, '', this.login.accessToken);
+    Object.assign(tab, { login: this.login });
+    return tab;
+  }
+
+  /** The signed-in user's id. */
+  get userId(): string {
+    return this.login.user.id;
+  }
+
+  /** Sends an event and resolves with its ack. */
+  send<E extends keyof ClientToServerEvents>(event: E, payload: Request<E> | unknown): Promise<Reply<E>> {
+    const emitter = this.socket.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Reply<E>> };
+    return emitter.emitWithAck(event, payload);
+  }
+
+  /** Sends an event and returns its data; fails the spec on an error ack. */
+  async ok<E extends keyof ClientToServerEvents>(event: E, payload: Request<E>): Promise<Reply<E> extends Ack<infer T> ? T : never> {
+    const reply = (await this.send(event, payload)) as Ack<unknown>;
+    if (!reply.ok) throw new Error(`${event} refused: ${reply.error.code} ${reply.error.message}`);
+    return reply.data as never;
+  }
+
+  /** The next `event` received (now or later) whose payload passes `match`. */
+  next<E extends EventName>(event: E, match: (p: EventPayload<E>) => boolean = () => true, timeoutMs = 5000): Promise<EventPayload<E>> {
+    const index = this.received.findIndex((r) => r.event === event && match(r.payload as EventPayload<E>));
+    if (index >= 0) return Promise.resolve(this.received.splice(index, 1)[0].payload as EventPayload<E>);
+    return new Promise((resolve, reject) => {
+      const waiter = { event, match: match as (p: unknown) => boolean, resolve: resolve as (p: unknown) => void };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        if (!this.waiters.includes(waiter)) return;
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`No ${event} within ${timeoutMs} ms; received: ${this.received.map((r) => r.event).join(', ') || 'nothing'}`));
+      }, timeoutMs);
+    });
+  }
+
+  /** Every `event` received so far and not taken by {@link next}. */
+  seen<E extends EventName>(event: E): EventPayload<E>[] {
+    return this.received.filter((r) => r.event === event).map((r) => r.payload as EventPayload<E>);
+  }
+
+  /** Closes the socket and waits until the server has seen it go. */
+  async close(): Promise<void> {
+    if (this.socket.disconnected) return;
+    this.socket.disconnect();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits `ms` milliseconds. */
+export function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `check` until it returns a truthy value (or fails after `timeoutMs`). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('Condition not met in time');
+    await pause(50);
+  }
+}

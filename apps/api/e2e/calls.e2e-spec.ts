@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { DATABASE } from '../src/database/database.module';
+import type { Database } from '../src/database/schema';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
+import type { TestApp } from '../src/testing/test-app';
+import { pause, startCallApp, TestClient } from './call-clients';
+import { call } from './support';
+
+const sdp = (label: string) => `v=0\r\no=- ${label} 2 IN IP4 127.0.0.1\r\ns=-\r\n`;
+/** Matches an error ack with this code. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an asymmetric matcher stands in for any ack type
+const refused = (code: string): any => jasmine.objectContaining({ ok: false, error: { code, message: jasmine.any(String) } });
+const candidate = (n: number) => ({ candidate: `candidate:${n} 1 udp 2122260223 127.0.0.1 ${5000 + n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`Calls over Socket.IO [${dialect}] (e2e)`, () => {
+    let app: TestApp;
+    let pg: TestPostgresDatabase | null = null;
+    const clients: TestClient[] = [];
+    let db: Kysely<Database>;
+
+    beforeEach(async () => {
+      pg = dialect === 'postgres' ? await createTestPostgresDatabase() : null;
+      app = await startCallApp({ SHORT_ABANDON_SECONDS: '0', ...(pg ? { DATABASE_URL: pg.url } : {}) });
+      db = app.app.get<Kysely<Database>>(DATABASE);
+    });
+    afterEach(async () => {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await app.close();
+      await pg?.drop();
+    });
+
+    async function connect(username: string): Promise<TestClient> {
+      const client = await TestClient.connect(app.url, username);
+      clients.push(client);
+      return client;
+    }
+
+    async function available(username: string): Promise<TestClient> {
+      const agent = await connect(username);
+      await agent.ok('setAvailability', { state: 'available' });
+      await pause(5); // distinct idle_since, so longest-idle order is the order of this helper's calls
+      return agent;
+    }
+
+    async function timeline(callId: string): Promise<string[]> {
+      const rows = await db.selectFrom('call_events').select(['type', 'actor_name']).where('call_id', '=', callId).orderBy('seq').execute();
+      return rows.map((r) => (r.actor_name ? `${r.type}:${r.actor_name}` : r.type));
+    }
+
+    it('answers "No agents are available right now" and creates no call when nobody is working', async () => {
+      await connect('agent'); // connected but Offline
+      const student = await connect('student');
+      expect(await student.send('requestCall', {})).toEqual({ ok: false, error: { code: 'no_agents_available', message: 'No agents are available right now' } });
+      expect(await db.selectFrom('calls').selectAll().execute()).toEqual([]);
+    });
+
+    it('offers a call to the longest-idle agent on all their tabs, with its place in line', async () => {
+      const alex = await available('agent');
+      const alexTab = await alex.newTab(app.url);
+      clients.push(alexTab);
+      const blake = await available('agent2');
+      const student = await connect('student');
+      const position = await student.ok('requestCall', {});
+      expect(position).toEqual({ callId: jasmine.any(String), position: 1, estimatedWaitSeconds: null });
+      for (const tab of [alex, alexTab]) {
+        const offer = await tab.next('callOffered');
+        expect(offer.callId).toBe(position.callId);
+        expect(offer.caller.displayName).toBe('Sam Student');
+        expect(Date.parse(offer.ringsOutAt) - Date.now()).toBeGreaterThan(15_000);
+      }
+      await pause(100);
+      expect(blake.seen('callOffered')).toEqual([]);
+      expect((await alex.next('agentStatusChanged', (s) => s.state === 'ringing')).callId).toBe(position.callId);
+    });
+
+    it('relays offer, answer and candidates only between the parties, refusing anyone else', async () => {
+      const alex = await available('agent');
+      const blake = await connect('agent2');
+      const student = await connect('student');
+      const other = await connect('student2');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      const offer = { callId, messageId: randomUUID(), description: { type: 'offer' as const, sdp: sdp('offer') } };
+      await student.ok('sendOffer', offer);
+      expect(await alex.next('offerRelayed')).toEqual(offer);
+
+      const forbidden = refused('forbidden');
+      expect(await other.send('sendOffer', { ...offer, messageId: randomUUID() })).toEqual(forbidden);
+      expect(await other.send('sendCandidate', { callId, messageId: randomUUID(), candidate: candidate(9) })).toEqual(forbidden);
+      const answer = { callId, messageId: randomUUID(), description: { type: 'answer' as const, sdp: sdp('answer') } };
+      expect(await alex.send('sendAnswer', answer)).withContext('ringing, not accepted yet').toEqual(forbidden);
+      expect(await blake.send('sendAnswer', answer)).toEqual(forbidden);
+      expect(await blake.send('sendCandidate', { callId, messageId: randomUUID(), candidate: candidate(8) })).toEqual(forbidden);
+      expect(await student.send('sendAnswer', answer)).withContext('students send no answers').toEqual(forbidden);
+
+      await alex.ok('acceptCall', { callId });
+      await alex.ok('sendAnswer', answer);
+      expect(await student.next('answerRelayed')).toEqual(answer);
+      const fromAgent = { callId, messageId: randomUUID(), candidate: candidate(1) };
+      await alex.ok('sendCandidate', fromAgent);
+      expect(await student.next('candidateRelayed')).toEqual(fromAgent);
+      const fromCaller = { callId, messageId: randomUUID(), candidate: candidate(2) };
+      await student.ok('sendCandidate', fromCaller);
+      await student.ok('sendCandidate', fromCaller);
+      expect(await alex.next('candidateRelayed', (c) => c.messageId === fromCaller.messageId)).toEqual(fromCaller);
+
+      await pause(150);
+      expect(alex.seen('candidateRelayed').filter((c) => c.messageId === fromCaller.messageId)).withContext('duplicate not relayed twice').toEqual([]);
+      for (const outsider of [blake, other]) {
+        expect([...outsider.seen('offerRelayed'), ...outsider.seen('answerRelayed'), ...outsider.seen('candidateRelayed')]).toEqual([]);
+      }
+      expect(student.seen('answerRelayed')).toEqual([]);
+    });
+
+    it('answers malformed, oversized or unauthorized payloads with an error ack and stays up', async () => {
+      const alex = await connect('agent');
+      const student = await connect('student');
+      const badRequest = refused('bad_request');
+      const callId = randomUUID();
+      const big = { callId, messageId: randomUUID(), description: { type: 'offer', sdp: 'x'.repeat(65 * 1024) } };
+      expect(await student.send('sendOffer', big)).toEqual(badRequest);
+      expect(await student.send('sendOffer', { callId: 'call-1', messageId: randomUUID(), description: { type: 'offer', sdp: 'v=0' } })).toEqual(badRequest);
+      expect(await student.send('sendCandidate', { callId, messageId: randomUUID(), candidate: { candidate: 'x'.repeat(3000) } })).toEqual(badRequest);
+      expect(await student.send('requestCall', { queue: 'vip' })).toEqual(badRequest);
+      expect(await alex.send('acceptCall', undefined)).toEqual(badRequest);
+      expect(await alex.send('acceptCall', 'nonsense')).toEqual(badRequest);
+      expect(await alex.send('setAvailability', { state: 'on_call' })).toEqual(badRequest);
+      expect(await alex.send('requestCall', {})).toEqual({ ok: false, error: { code: 'forbidden', message: 'Only students may do this' } });
+      expect(await student.send('acceptCall', { callId })).toEqual(jasmine.objectContaining({ ok: false }));
+      expect(await student.send('hangUp', { callId })).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'forbidden' }) }));
+      expect((await alex.send('setAvailability', { state: 'away' })).ok).toBeTrue();
+    });
+
+    it('gives an agent whose page reloaded while ringing the held offer and candidates on accept', async () => {
+      const alex = await available('agent');
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      const offer = { callId, messageId: randomUUID(), description: { type: 'offer' as const, sdp: sdp('held') } };
+      const candidates = [1, 2].map((n) => ({ callId, messageId: randomUUID(), candidate: candidate(n) }));
+      await student.ok('sendOffer', offer);
+      for (const c of candidates) await student.ok('sendCandidate', c);
+      await alex.close();
+
+      const reloaded = await connect('agent');
+      expect((await reloaded.next('callOffered')).callId).toBe(callId);
+      const accepted = await reloaded.ok('acceptCall', { callId });
+      expect(accepted.caller.displayName).toBe('Sam Student');
+      expect(await reloaded.next('offerRelayed', (o) => o.messageId === offer.messageId)).toEqual(offer);
+      for (const c of candidates) expect(await reloaded.next('candidateRelayed', (m) => m.messageId === c.messageId)).toEqual(c);
+      expect((await student.next('callAccepted')).agent.displayName).toBe('Alex Agent');
+    });
+
+    it('lets exactly one of two agents (or tabs) win a call', async () => {
+      const alex = await available('agent');
+      const alexTab = await alex.newTab(app.url);
+      clients.push(alexTab);
+      const blake = await available('agent2');
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      const replies = await Promise.all([alex, alexTab, blake].map((c) => c.send('acceptCall', { callId })));
+      expect(replies.filter((r) => r.ok).length).toBe(1);
+      expect(replies.filter((r) => !r.ok).map((r) => (r.ok ? null : r.error.code))).toEqual(['conflict', 'conflict']);
+      expect(replies[2].ok).withContext('not offered to Blake').toBeFalse();
+      const loser = replies[0].ok ? alexTab : alex;
+      expect(await loser.next('offerWithdrawn')).toEqual({ callId, reason: 'taken_elsewhere' });
+      await student.next('callAccepted');
+      await pause(100);
+      expect(student.seen('callAccepted')).toEqual([]);
+      expect((await db.selectFrom('calls').select(['state', 'agent_name']).where('id', '=', callId).executeTakeFirstOrThrow())).toEqual({ state: 'accepted', agent_name: 'Alex Agent' });
+    });
+
+    it('ends a call cancelled while queued as abandoned, and withdraws one cancelled while ringing', async () => {
+      const alex = await available('agent');
+      const first = await connect('student');
+      const second = await connect('student2');
+      const ringing = await first.ok('requestCall', {});
+      const queued = await second.ok('requestCall', {});
+      expect(queued.position).toBe(2);
+      await second.ok('cancelCall', { callId: queued.callId });
+      expect(await second.next('callEnded')).toEqual({ callId: queued.callId, outcome: 'abandoned', endedBy: 'caller', reason: 'cancelled' });
+      expect(await timeline(queued.callId)).toEqual(['queued:Kim Student', 'cancelled:Kim Student', 'ended:Kim Student']);
+
+      await first.ok('cancelCall', { callId: ringing.callId });
+      expect(await alex.next('offerWithdrawn')).toEqual({ callId: ringing.callId, reason: 'cancelled' });
+      await alex.next('agentStatusChanged', (s) => s.state === 'available');
+      const row = await db.selectFrom('calls').selectAll().where('id', '=', ringing.callId).executeTakeFirstOrThrow();
+      expect(row).toEqual(jasmine.objectContaining({ state: 'ended', outcome: 'abandoned', end_reason: 'cancelled', ended_by: 'caller', agent_id: null }));
+    });
+
+    it('offers the oldest waiting call to an agent who becomes Available', async () => {
+      const alex = await available('agent');
+      const callers = [await connect('student'), await connect('student2'), await connect('student3')];
+      const first = await callers[0].ok('requestCall', {});
+      await alex.ok('acceptCall', { callId: (await alex.next('callOffered')).callId });
+      const second = await callers[1].ok('requestCall', {});
+      await pause(5);
+      const third = await callers[2].ok('requestCall', {});
+      expect([first.position, second.position, third.position]).toEqual([1, 1, 2]);
+      const blake = await available('agent2');
+      expect((await blake.next('callOffered')).callId).toBe(second.callId);
+      await blake.ok('acceptCall', { callId: second.callId });
+      expect((await callers[2].next('queueUpdated', (q) => q.position === 1)).callId).toBe(third.callId);
+      const casey = await available('agent3');
+      expect((await casey.next('callOffered')).callId).toBe(third.callId);
+    });
+
+    it('moves a declined call to the next agent, keeps its place, and never re-offers it to the decliner', async () => {
+      const alex = await available('agent');
+      const blake = await available('agent2');
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      await alex.ok('declineCall', { callId });
+      expect(await student.next('callDeclined')).toEqual({ callId });
+      expect((await blake.next('callOffered')).callId).toBe(callId);
+      await blake.ok('declineCall', { callId });
+      await pause(200);
+      expect(alex.seen('callOffered')).toEqual([]);
+      const row = await db.selectFrom('calls').select(['state', 'ringing_agent_id']).where('id', '=', callId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ state: 'queued', ringing_agent_id: null });
+      expect(await timeline(callId)).toEqual(['queued:Sam Student', 'offered:Alex Agent', 'declined:Alex Agent', 'offered:Blake Agent', 'declined:Blake Agent']);
+    });
+
+    it('records a hung-up call as answered with talk time, then saves the wrap-up', async () => {
+      const alex = await available('agent');
+      const student = await connect('student');
+      const supervisor = await connect('supervisor');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      await student.ok('sendOffer', { callId, messageId: randomUUID(), description: { type: 'offer', sdp: sdp('o') } });
+      await alex.ok('acceptCall', { callId });
+      await alex.ok('reportMedia', { callId, state: 'connected' });
+      await student.ok('reportMedia', { callId, state: 'connected' });
+      expect(await db.selectFrom('call_signals').selectAll().where('call_id', '=', callId).execute()).withContext('held signals dropped').toEqual([]);
+      await pause(300);
+      await student.ok('hangUp', { callId });
+      const ended = { callId, outcome: 'answered', endedBy: 'caller', reason: 'hung_up' };
+      expect(await student.next('callEnded')).toEqual(ended as never);
+      expect(await alex.next('callEnded')).toEqual(ended as never);
+      const wrapUp = await alex.next('agentStatusChanged', (s) => s.state === 'wrap_up');
+      expect(Date.parse(wrapUp.wrapUpEndsAt ?? '') - Date.now()).toBeGreaterThan(50_000);
+      await supervisor.next('agentStatusChanged', (s) => s.state === 'wrap_up');
+
+      expect(await alex.send('completeWrapUp', { callId, disposition: 'Sorted', notes: '' })).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'bad_request' }) }));
+      await alex.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: 'Reset the password' });
+      await alex.next('agentStatusChanged', (s) => s.state === 'available');
+      const row = await db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow();
+      expect(row).toEqual(jasmine.objectContaining({ state: 'ended', outcome: 'answered', ended_by: 'caller', end_reason: 'hung_up', disposition: 'Resolved', notes: 'Reset the password' }));
+      expect(Number(row.talk_ms)).toBeGreaterThanOrEqual(250);
+      expect(Number(row.wrap_up_ms)).toBeGreaterThanOrEqual(0);
+      expect(row.queue_ms).not.toBeNull();
+      expect(await timeline(callId)).toEqual([
+        'queued:Sam Student',
+        'offered:Alex Agent',
+        'accepted:Alex Agent',
+        'connected:Alex Agent',
+        'ended:Sam Student',
+        'wrap_up_saved:Alex Agent',
+      ]);
+      const changes = await db.selectFrom('agent_state_changes').select(['from_state', 'to_state']).where('agent_id', '=', alex.userId).orderBy('at').execute();
+      expect(changes.map((c) => `${c.from_state}>${c.to_state}`)).toEqual(['offline>available', 'available>ringing', 'ringing>on_call', 'on_call>wrap_up', 'wrap_up>available']);
+    });
+
+    it('serves the call settings to signed-in users', async () => {
+      const login = await call<{ accessToken: string }>(app.url, 'POST', '/api/auth/login', { body: { username: 'agent', password: 'switchboard' } });
+      const res = await call(app.url, 'GET', '/api/call-settings', { token: login.body.accessToken });
+      expect(res.body).toEqual({ ringTimeoutSeconds: 20, maxWaitSeconds: 300, wrapUpSeconds: 60, dispositions: ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'] });
+      expect((await call(app.url, 'GET', '/api/call-settings')).status).toBe(401);
+    });
+  });
+}

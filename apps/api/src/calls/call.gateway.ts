@@ -1,0 +1,133 @@
+import { Logger } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Ack, AgentStatus, CallOffer, QueuePosition } from '@switchboard/call-domain';
+import {
+  answerMessageSchema,
+  callbackRequestSchema,
+  callRefSchema,
+  candidateMessageSchema,
+  mediaReportSchema,
+  offerMessageSchema,
+  requestCallSchema,
+  setAvailabilitySchema,
+  wrapUpSchema,
+} from '@switchboard/call-domain/schemas';
+import type { AppServer, AppSocket } from '../realtime/connections.gateway';
+import { CallCompletion } from './call-completion.service';
+import { CallRouter } from './call-router.service';
+import { PresenceKeeper } from './presence-keeper.service';
+import { SignalRelay } from './signal-relay.service';
+import { SocketRooms } from './socket-rooms';
+import { ackFor } from './socket-acks';
+
+/**
+ * The call events of the socket protocol (`ClientToServerEvents`): each handler checks the
+ * role, validates the payload and calls one service method; every one answers an `Ack`.
+ */
+@WebSocketGateway()
+export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnection<AppSocket>, OnGatewayDisconnect<AppSocket> {
+  private readonly logger = new Logger('CallGateway');
+
+  constructor(
+    private readonly rooms: SocketRooms,
+    private readonly keeper: PresenceKeeper,
+    private readonly router: CallRouter,
+    private readonly completion: CallCompletion,
+    private readonly relay: SignalRelay,
+  ) {}
+
+  /** Hands the server to the services. */
+  afterInit(server: AppServer): void {
+    this.rooms.attach(server);
+  }
+
+  /** Joins the socket to its rooms and restores its user's presence. */
+  handleConnection(socket: AppSocket): void {
+    this.keeper.socketConnected(socket).catch((err: unknown) => this.logger.error({ msg: 'connect handling failed', error: String(err) }));
+  }
+
+  /** Starts the user's grace period if this was their last socket. */
+  handleDisconnect(socket: AppSocket): void {
+    this.keeper.socketDisconnected(socket).catch((err: unknown) => this.logger.error({ msg: 'disconnect handling failed', error: String(err) }));
+  }
+
+  /** Student: `requestCall` → their place in line, or `no_agents_available`. */
+  @SubscribeMessage('requestCall')
+  requestCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<QueuePosition>> {
+    return ackFor(socket, ['student'], requestCallSchema, body, (user) => this.router.requestCall(user));
+  }
+
+  /** Student: `cancelCall`. */
+  @SubscribeMessage('cancelCall')
+  cancelCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['student'], callRefSchema, body, (user, { callId }) => this.completion.cancel(user, callId));
+  }
+
+  /** Agent: `acceptCall` → the caller; `conflict` for the loser of a race. */
+  @SubscribeMessage('acceptCall')
+  acceptCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<CallOffer>> {
+    return ackFor(socket, ['agent'], callRefSchema, body, (user, { callId }) => this.router.acceptCall(user, socket, callId));
+  }
+
+  /** Agent: `declineCall`. */
+  @SubscribeMessage('declineCall')
+  declineCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['agent'], callRefSchema, body, (user, { callId }) => this.router.declineCall(user, callId));
+  }
+
+  /** Either party: `hangUp`. */
+  @SubscribeMessage('hangUp')
+  hangUp(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['student', 'agent'], callRefSchema, body, (user, { callId }) => this.completion.hangUp(user, callId));
+  }
+
+  /** Either party: `reportMedia`. */
+  @SubscribeMessage('reportMedia')
+  reportMedia(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['student', 'agent'], mediaReportSchema, body, (user, report) => this.completion.reportMedia(user, report));
+  }
+
+  /** Caller: `sendOffer`. */
+  @SubscribeMessage('sendOffer')
+  sendOffer(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['student'], offerMessageSchema, body, (user, message) => this.relay.relayOffer(user, message));
+  }
+
+  /** Agent: `sendAnswer`. */
+  @SubscribeMessage('sendAnswer')
+  sendAnswer(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['agent'], answerMessageSchema, body, (user, message) => this.relay.relayAnswer(user, message));
+  }
+
+  /** Either party: `sendCandidate`. */
+  @SubscribeMessage('sendCandidate')
+  sendCandidate(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['student', 'agent'], candidateMessageSchema, body, (user, message) => this.relay.relayCandidate(user, message));
+  }
+
+  /** Agent: `setAvailability` → their new status. */
+  @SubscribeMessage('setAvailability')
+  setAvailability(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<AgentStatus>> {
+    return ackFor(socket, ['agent'], setAvailabilitySchema, body, (user, { state }) => this.keeper.setAvailability(user, state));
+  }
+
+  /** Agent: `completeWrapUp`. */
+  @SubscribeMessage('completeWrapUp')
+  completeWrapUp(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['agent'], wrapUpSchema, body, (user, wrapUp) => this.completion.completeWrapUp(user, wrapUp));
+  }
+
+  /** Caller: `requestCallback` → the request's id. */
+  @SubscribeMessage('requestCallback')
+  requestCallback(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<{ callbackId: string }>> {
+    return ackFor(socket, ['student'], callbackRequestSchema, body, (user, request) => this.completion.requestCallback(user, request));
+  }
+}

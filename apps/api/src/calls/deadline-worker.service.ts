@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { DeadlineRow } from '../database/schema';
+import { CallCompletion } from './call-completion.service';
+import { CallRouter } from './call-router.service';
+import { InjectCallSettings, type CallSettings } from './call-settings';
+import { Deadlines } from './deadlines';
+import { PresenceKeeper } from './presence-keeper.service';
+
+/** How often routing runs anyway, to pick up work another node left (ms). */
+const ROUTING_SWEEP_MS = 2000;
+
+/**
+ * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node, runs
+ * its handler, and deletes it. Handlers check the current state, so a deadline whose subject
+ * moved on does nothing, and one that failed is retried when its claim goes stale. At start-up
+ * it first reconciles presence, then picks up whatever fell due while no node was running.
+ */
+@Injectable()
+export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  /** This node's id in `deadlines.claimed_by`. */
+  readonly nodeId = randomUUID();
+  private readonly logger = new Logger('DeadlineWorker');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private lastSweep = 0;
+
+  constructor(
+    private readonly deadlines: Deadlines,
+    private readonly router: CallRouter,
+    private readonly completion: CallCompletion,
+    private readonly keeper: PresenceKeeper,
+    @InjectCallSettings() private readonly settings: CallSettings,
+  ) {}
+
+  /** Reconciles presence and starts polling. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.keeper.reconcile();
+    this.timer = setInterval(() => void this.tick(), this.settings.deadlinePollMs);
+    this.timer.unref();
+    await this.tick();
+  }
+
+  /** Stops polling and waits for the deadlines in hand. */
+  async onModuleDestroy(): Promise<void> {
+    this.keeper.stop();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Runs every due deadline once (also what the timer does). */
+  tick(): Promise<void> {
+    this.running ??= this.runDue().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async runDue(): Promise<void> {
+    try {
+      for (const row of await this.deadlines.claimDue(this.nodeId, new Date())) {
+        if (!this.timer) return;
+        await this.run(row);
+      }
+      if (Date.now() - this.lastSweep >= ROUTING_SWEEP_MS) {
+        this.lastSweep = Date.now();
+        await this.router.dispatch();
+      }
+    } catch (err) {
+      this.logger.error({ msg: 'deadline poll failed', error: String(err) });
+    }
+  }
+
+  private async run(row: DeadlineRow): Promise<void> {
+    try {
+      await this.handle(row);
+      await this.deadlines.complete(row);
+    } catch (err) {
+      this.logger.error({ msg: 'deadline failed; retried when its claim goes stale', kind: row.kind, subjectId: row.subject_id, error: String(err) });
+    }
+  }
+
+  private handle(row: DeadlineRow): Promise<void> {
+    switch (row.kind) {
+      case 'ring_timeout':
+        return this.router.ringOut(row.subject_id);
+      case 'max_wait':
+        return this.completion.maxWaitReached(row.subject_id);
+      case 'media_timeout':
+        return this.completion.mediaTimedOut(row.subject_id);
+      case 'wrap_up_end':
+        return this.completion.wrapUpTimedOut(row.subject_id);
+      case 'presence_grace':
+        return this.keeper.graceEnded(row.subject_id);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { InjectDatabase } from '../database/database.module';
+import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
+
+/** A claim older than this is taken to belong to a node that died, and is taken over. */
+export const STALE_CLAIM_MS = 15_000;
+
+/**
+ * Deadlines as rows (`deadlines`): at most one per kind and subject, claimed by one node at a
+ * time, so timers survive restarts and never fire twice across nodes.
+ */
+@Injectable()
+export class Deadlines {
+  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+
+  /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
+  async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    await this.db
+      .insertInto('deadlines')
+      .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null })
+      .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null }))
+      .execute();
+  }
+
+  /** Sets the deadline only if there is none of this kind for this subject yet. */
+  async scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    await this.db
+      .insertInto('deadlines')
+      .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null })
+      .onConflict((oc) => oc.columns(['kind', 'subject_id']).doNothing())
+      .execute();
+  }
+
+  /** Removes the deadlines of these kinds for `subjectId`. */
+  async cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
+    await this.db.deleteFrom('deadlines').where('subject_id', '=', subjectId).where('kind', 'in', kinds).execute();
+  }
+
+  /**
+   * Claims up to `limit` deadlines due at `now` for `nodeId`: unclaimed ones, and ones whose
+   * claim went stale. Each claim is a conditional UPDATE, so only one node gets each row.
+   */
+  async claimDue(nodeId: string, now: Date, limit = 50): Promise<DeadlineRow[]> {
+    const nowIso = now.toISOString();
+    const staleBefore = new Date(now.getTime() - STALE_CLAIM_MS).toISOString();
+    const due = await this.db
+      .selectFrom('deadlines')
+      .selectAll()
+      .where('due_at', '<=', nowIso)
+      .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('claimed_at', '<', staleBefore)]))
+      .orderBy('due_at')
+      .limit(limit)
+      .execute();
+    const claimed: DeadlineRow[] = [];
+    for (const row of due) {
+      const result = await this.db
+        .updateTable('deadlines')
+        .set({ claimed_by: nodeId, claimed_at: nowIso })
+        .where('id', '=', row.id)
+        .where('due_at', '=', row.due_at)
+        .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('claimed_at', '<', staleBefore)]))
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) claimed.push({ ...row, claimed_by: nodeId, claimed_at: nowIso });
+    }
+    return claimed;
+  }
+
+  /** Deletes a handled deadline, unless it was moved (rescheduled) meanwhile. */
+  async complete(row: DeadlineRow): Promise<void> {
+    await this.db
+      .deleteFrom('deadlines')
+      .where('id', '=', row.id)
+      .where('claimed_by', '=', row.claimed_by)
+      .where('claimed_at', '=', row.claimed_at)
+      .execute();
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AGENT_STATE_LABELS, type AgentStatus, type SelectableAgentState, type SessionUser } from '@switchboard/call-domain';
+import { ProblemException } from '../errors/problem';
+import type { AppSocket } from '../realtime/connections.gateway';
+import { AgentPresence, toAgentStatus } from './agent-presence.service';
+import { CallCompletion } from './call-completion.service';
+import { CallRecords } from './call-records';
+import { CallRouter } from './call-router.service';
+import { InjectCallSettings, secondsAfter, type CallSettings } from './call-settings';
+import { Deadlines } from './deadlines';
+import { SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
+
+/**
+ * Who is there: joins each socket to its rooms, tracks agents' connections across tabs and
+ * nodes, gives a lost party a grace period (a `presence_grace` deadline) before signing the
+ * agent out or abandoning the caller's call, and applies the agent's Available/Away choice.
+ */
+@Injectable()
+export class PresenceKeeper {
+  private readonly logger = new Logger('PresenceKeeper');
+  private stopping = false;
+
+  constructor(
+    private readonly presence: AgentPresence,
+    private readonly records: CallRecords,
+    private readonly router: CallRouter,
+    private readonly completion: CallCompletion,
+    private readonly deadlines: Deadlines,
+    private readonly rooms: SocketRooms,
+    @InjectCallSettings() private readonly settings: CallSettings,
+  ) {}
+
+  /** Stops reacting to disconnections: the node is shutting down, not its users. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** A socket connected: rooms, presence, and whatever it missed (a ringing offer, its place in line). */
+  async socketConnected(socket: AppSocket): Promise<void> {
+    const user = socket.data.user;
+    await socket.join(userRoom(user.id));
+    if (user.role === 'supervisor') await socket.join(SUPERVISORS_ROOM);
+    await this.deadlines.cancel(user.id, 'presence_grace');
+    if (user.role === 'agent') {
+      const row = await this.presence.connect(user);
+      if (row.state === 'ringing' && row.call_id) await this.router.resendOffer(socket, row.call_id);
+      if (row.state === 'available') await this.router.dispatch();
+    } else if (user.role === 'student') {
+      for (const call of await this.records.activeOfCaller(user.id)) {
+        const position = await this.router.position(call.id);
+        if (position) socket.emit('queueUpdated', position);
+      }
+    } else {
+      for (const status of await this.presence.all()) socket.emit('agentStatusChanged', status);
+    }
+  }
+
+  /** A socket left: if it was the user's last one on any node, their grace period starts. */
+  async socketDisconnected(socket: AppSocket): Promise<void> {
+    const user = socket.data.user;
+    if (this.stopping || !user || (await this.rooms.isConnected(user.id))) return;
+    const now = new Date();
+    if (user.role === 'agent') {
+      if (await this.presence.disconnect(user.id)) {
+        await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.settings.presenceGraceSeconds));
+      }
+    } else if (user.role === 'student' && (await this.records.activeOfCaller(user.id)).length > 0) {
+      await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.settings.callerGraceSeconds));
+    }
+  }
+
+  /**
+   * Deadline: the grace period ended. Back by now: nothing to do. Otherwise a ringing call
+   * goes to the next agent, a call in progress ends (disconnected), a waiting caller's call is
+   * abandoned, and the agent is Offline.
+   */
+  async graceEnded(userId: string): Promise<void> {
+    if (await this.rooms.isConnected(userId)) return;
+    for (const call of await this.records.activeOfCaller(userId)) {
+      const waiting = call.state === 'queued' || call.state === 'ringing';
+      await this.completion.endCall(call, waiting ? 'caller_left' : 'disconnected', 'caller', null);
+    }
+    const agent = await this.presence.get(userId);
+    if (!agent || agent.connected === 1 || agent.state === 'offline') return;
+    const call = agent.call_id ? await this.records.get(agent.call_id) : undefined;
+    if (call && agent.state === 'ringing' && call.ringing_agent_id === userId) await this.router.withdrawFromLostAgent(call, userId, agent.display_name);
+    if (call && agent.state === 'on_call' && call.agent_id === userId) await this.completion.endCall(call, 'disconnected', 'agent', null);
+    const now = await this.presence.get(userId);
+    if (now?.state === 'wrap_up' && now.call_id) await this.completion.closeWrapUp(now.call_id, 'agent signed out by connection loss');
+    await this.presence.move(userId, { to: 'offline', by: 'system', reason: 'connection lost' });
+    await this.deadlines.cancel(userId, 'wrap_up_end');
+  }
+
+  /**
+   * At start-up: parties the database thinks connected but who have no socket on any node
+   * (e.g. this node restarted) get their grace period, so they can reconnect.
+   */
+  async reconcile(): Promise<void> {
+    const live = await this.rooms.connectedUserIds();
+    const now = new Date();
+    for (const agentId of await this.presence.markedConnected()) {
+      if (live.has(agentId) || !(await this.presence.disconnect(agentId))) continue;
+      await this.deadlines.scheduleIfAbsent('presence_grace', agentId, secondsAfter(now, this.settings.presenceGraceSeconds));
+    }
+    for (const call of await this.records.active()) {
+      if (!live.has(call.caller_id)) await this.deadlines.scheduleIfAbsent('presence_grace', call.caller_id, secondsAfter(now, this.settings.callerGraceSeconds));
+    }
+    this.logger.log({ msg: 'presence reconciled', liveUsers: live.size });
+  }
+
+  /** The agent picks Available (also the way back from Missed) or Away. */
+  async setAvailability(agent: SessionUser, state: SelectableAgentState): Promise<AgentStatus> {
+    const row = (await this.presence.get(agent.id)) ?? (await this.presence.connect(agent));
+    if (row.state === state) return toAgentStatus(row);
+    const moved = await this.presence.move(agent.id, { to: state, by: 'agent', reason: `chose ${AGENT_STATE_LABELS[state]}`, byUserId: agent.id });
+    if (!moved) {
+      throw new ProblemException('invalid_state', `You cannot switch to ${AGENT_STATE_LABELS[state]} while ${AGENT_STATE_LABELS[row.state]}`);
+    }
+    if (state === 'available') await this.router.dispatch();
+    return toAgentStatus(moved);
+  }
+}
