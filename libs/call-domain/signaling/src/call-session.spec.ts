@@ -128,6 +128,18 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
   }, 15_000);
 
+  it('with a late offer (the benchmark baseline), offers only once the agent accepted, and connects', async () => {
+    const offered = nextOffer();
+    const caller = await student.phone.placeCall({ offer: 'late' });
+    sessions.push(caller);
+    const offer = await offered;
+    await sleep(300);
+    expect(requestsFrom('student', 'sendOffer').length).toBe(0);
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    expect(requestsFrom('student', 'sendOffer').length).toBe(1);
+  }, 15_000);
+
   it('connects when the candidates arrive before the offer', async () => {
     relay.intercept = ({ event }) => (event === 'offerRelayed' ? 'hold' : 'deliver');
     const { caller, offer } = await place();

@@ -1,6 +1,6 @@
 import { type Signal, type WritableSignal, signal } from '@angular/core';
 import type { CallId, IceCandidate, QueuePosition, SignalMessage } from '@switchboard/call-domain';
-import { BehaviorSubject, type Observable, Subscription, concatMap, filter, timer } from 'rxjs';
+import { BehaviorSubject, type Observable, Subscription, concatMap, filter, take, timer } from 'rxjs';
 import type { CallInbox } from './call-inbox';
 import type { SignalingClient } from './signaling-client';
 
@@ -38,7 +38,16 @@ export interface CallSessionInit {
   peer?: CallPeer | null;
   /** The caller's first place in line. */
   queuePosition?: QueuePosition | null;
+  /**
+   * Caller: when to create the SDP offer. `early` (the product): at once, so the offer and ICE
+   * gathering are done while the call waits and rings. `late`: only once an agent accepted;
+   * a baseline for the call-setup benchmark, never the product's behaviour.
+   */
+  offer?: OfferTiming;
 }
+
+/** When the caller creates its offer; see {@link CallSessionInit.offer}. */
+export type OfferTiming = 'early' | 'late';
 
 /**
  * One call's media: one `RTCPeerConnection`, the microphone, and the signaling that sets
@@ -114,13 +123,17 @@ export class CallSession {
       }),
     );
     this.subscriptions.add(mine(init.signaling.queueUpdated$).subscribe((position) => this.position.set(position)));
+    if (init.role === 'caller' && init.offer === 'late') {
+      this.subscriptions.add(mine(init.signaling.callAccepted$).pipe(take(1)).subscribe(() => void this.offer()));
+    }
     this.subscriptions.add(
       init.inbox.messages$.pipe(concatMap((message) => this.apply(message))).subscribe({ error: () => this.fail() }),
     );
   }
 
   /**
-   * Starts the call. Caller: creates and sends the offer, then applies what comes back.
+   * Starts the call. Caller: creates and sends the offer (with `offer: 'late'`, once an agent
+   * accepted), then applies what comes back.
    * Agent (after the server confirmed the accept): applies the held offer and candidates
    * and sends the answer. Resolves once the local side is set up; the outcome shows in `state`.
    */
@@ -131,6 +144,11 @@ export class CallSession {
       this.init.inbox.accept();
       return;
     }
+    if (this.init.offer !== 'late') await this.offer();
+  }
+
+  private async offer(): Promise<void> {
+    if (this.isOver()) return;
     try {
       await this.pc.setLocalDescription(await this.pc.createOffer());
       const sdp = this.pc.localDescription?.sdp ?? '';

@@ -35,6 +35,7 @@ export {
   type CallSessionInit,
   type CallSessionState,
   type CallSignaling,
+  type OfferTiming,
 } from './call-session';
 export { MICROPHONE, openMicrophone } from './microphone';
 export { type ConnectionState, SignalingClient } from './signaling-client';

@@ -58,6 +58,13 @@ describe('SignalingClient', () => {
     await expectAsync(student.client.requestCall()).toBeRejectedWith(jasmine.objectContaining({ code: 'internal', timedOut: true }));
   });
 
+  it("resolves setAvailability with the agent's new status and streams it", async () => {
+    const changed = firstValueFrom(agent.client.agentStatusChanged$);
+    const status = await agent.client.setAvailability('away');
+    expect(status).toEqual(jasmine.objectContaining({ agentId: 'agent', state: 'away' }));
+    expect((await changed).state).toBe('away');
+  });
+
   it('streams typed server events', async () => {
     const update = firstValueFrom(student.client.queueUpdated$);
     relay.push('student', 'queueUpdated', { callId: 'c', position: 3, estimatedWaitSeconds: 40 });

@@ -1,7 +1,7 @@
 import { Injectable, inject } from '@angular/core';
 import type { CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
 import type { CallInbox } from './call-inbox';
-import { type CallPeer, type CallRole, CallSession } from './call-session';
+import { type CallPeer, type CallRole, CallSession, type OfferTiming } from './call-session';
 import { MICROPHONE, openMicrophone } from './microphone';
 import { SignalingClient } from './signaling-client';
 import { SignalingError } from './signaling-errors';
@@ -21,8 +21,11 @@ export class Softphone {
   /**
    * Student: places a call. Resolves once the call is in line and the offer is on its way;
    * rejects with a `MicrophoneError` (nothing placed) or a `SignalingError` (refused).
+   *
+   * @param options.offer `late` creates the offer only after an agent accepted: the
+   *   call-setup benchmark's baseline (`/help?offer=late`), not for real calls.
    */
-  async placeCall(): Promise<CallSession> {
+  async placeCall(options: { offer?: OfferTiming } = {}): Promise<CallSession> {
     const microphone = await openMicrophone(this.microphone);
     let position;
     try {
@@ -36,7 +39,7 @@ export class Softphone {
       stopTracks(microphone);
       throw new SignalingError({ code: 'invalid_state', message: 'The call ended before it started.' });
     }
-    const session = this.createSession('caller', microphone, inbox, null, position);
+    const session = this.createSession('caller', microphone, inbox, null, position, options.offer ?? 'early');
     await session.start();
     return session;
   }
@@ -78,12 +81,14 @@ export class Softphone {
     inbox: CallInbox,
     peer: CallPeer | null,
     queuePosition: QueuePosition | null,
+    offer: OfferTiming = 'early',
   ): CallSession {
     return new CallSession({
       callId: inbox.callId,
       role,
       peer,
       queuePosition,
+      offer,
       microphone,
       inbox,
       signaling: this.signaling,

@@ -1,4 +1,4 @@
-import type { Ack, CallId, ServerToClientEvents } from '@switchboard/call-domain';
+import type { Ack, AgentStatus, CallId, ServerToClientEvents } from '@switchboard/call-domain';
 import type { SignalingSocket } from '../signaling-socket';
 
 /** One server event on its way to a user's socket. */
@@ -23,7 +23,8 @@ type Listener = (...args: unknown[]) => void;
 /**
  * An in-memory stand-in for the API's call gateway, for browser tests of the portal's call
  * code: it hands out fake sockets (one per token), offers every call to `agent`, relays
- * offers, answers and candidates between the two parties and sends the call's events. Every
+ * offers, answers and candidates between the two parties and sends the call's events;
+ * `setAvailability` answers (and announces) the agent's new status. Every
  * delivery is asynchronous, in order, like a socket. `intercept` lets a test hold, duplicate
  * or drop deliveries; `push` sends any server event (a stale offer, a withdrawal…).
  *
@@ -111,6 +112,19 @@ export class FakeRelay {
           this.relay(to, 'callEnded', { callId: call.callId, outcome: 'answered', endedBy: from === call.caller ? 'caller' : 'agent', reason: 'hung_up' });
         }
         return { ok: true, data: undefined };
+      case 'setAvailability': {
+        const status: AgentStatus = {
+          agentId: from,
+          displayName: from,
+          state: payload['state'] as AgentStatus['state'],
+          since: new Date().toISOString(),
+          connected: true,
+          callId: null,
+          wrapUpEndsAt: null,
+        };
+        this.relay(from, 'agentStatusChanged', status);
+        return { ok: true, data: status };
+      }
       default:
         return { ok: true, data: undefined };
     }
