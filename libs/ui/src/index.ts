@@ -1,1 +1,3 @@
-export {};
+// Shared UI of the portal's call screens.
+export * from './call-panel/call-panel';
+export * from './duration/format-duration';

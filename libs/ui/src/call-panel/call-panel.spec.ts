@@ -1,0 +1,96 @@
+import { ChangeDetectionStrategy, Component, signal } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { CALL_FAILED_MESSAGE, CallPanel, type CallPanelState } from './call-panel';
+import { CallPanelHarness } from './testing/call-panel-harness';
+
+@Component({
+  imports: [CallPanel],
+  template: `
+    <sb-call-panel
+      peerName="Sam Student"
+      [state]="state()"
+      [connectedAt]="connectedAt()"
+      [muted]="muted()"
+      [remoteStream]="stream()"
+      (muteToggled)="muted.set($event)"
+      (hungUp)="hangUps = hangUps + 1"
+    />
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+class TestHost {
+  readonly state = signal<CallPanelState>('connecting');
+  readonly connectedAt = signal<number | null>(null);
+  readonly muted = signal(false);
+  readonly stream = signal<MediaStream | null>(null);
+  hangUps = 0;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('CallPanel', () => {
+  let host: TestHost;
+  let panel: CallPanelHarness;
+
+  beforeEach(async () => {
+    const fixture = TestBed.createComponent(TestHost);
+    host = fixture.componentInstance;
+    panel = await TestbedHarnessEnvironment.harnessForFixture(fixture, CallPanelHarness);
+  });
+
+  it("shows the other party's name and Connecting… until media connects", async () => {
+    expect(await panel.getPeerName()).toBe('Sam Student');
+    expect(await panel.getStatusText()).toBe('Connecting…');
+    expect(await panel.getTalkTime()).toBeNull();
+  });
+
+  it('counts the talk time up from connectedAt once connected', async () => {
+    host.connectedAt.set(Date.now() - 65_000);
+    host.state.set('connected');
+    expect(await panel.getTalkTime()).toBe('01:05');
+    await sleep(1_100);
+    expect(await panel.getTalkTime()).toBe('01:06');
+  });
+
+  it('counts from when it saw the call connect when no connectedAt is given', async () => {
+    host.state.set('connected');
+    expect(await panel.getTalkTime()).toBe('00:00');
+  });
+
+  it('toggles Mute / Unmute with aria-pressed', async () => {
+    expect(await panel.isMuted()).toBeFalse();
+    await panel.toggleMute();
+    expect(host.muted()).toBeTrue();
+    expect(await panel.isMuted()).toBeTrue();
+    await panel.toggleMute();
+    expect(await panel.isMuted()).toBeFalse();
+  });
+
+  it('emits hungUp on Hang up', async () => {
+    await panel.hangUp();
+    expect(host.hangUps).toBe(1);
+  });
+
+  it('says the call failed when media could not be set up', async () => {
+    host.state.set('failed');
+    expect(await panel.getStatusText()).toBe(CALL_FAILED_MESSAGE);
+    expect(CALL_FAILED_MESSAGE).toBe('Call failed — the connection could not be established');
+  });
+
+  it("plays the far end's stream in an autoplaying audio element", async () => {
+    const stream = new MediaStream();
+    host.stream.set(stream);
+    await panel.getPeerName();
+    const audio = document.querySelector('sb-call-panel audio') as HTMLAudioElement;
+    expect(audio.autoplay).toBeTrue();
+    expect(audio.srcObject).toBe(stream);
+  });
+
+  it('is found by the name of the other party', async () => {
+    const fixture = TestBed.createComponent(TestHost);
+    const loader = TestbedHarnessEnvironment.loader(fixture);
+    expect(await loader.getHarnessOrNull(CallPanelHarness.with({ peerName: 'Sam Student' }))).not.toBeNull();
+    expect(await loader.getHarnessOrNull(CallPanelHarness.with({ peerName: 'Nobody' }))).toBeNull();
+  });
+});

@@ -1,0 +1,157 @@
+import { ChangeDetectionStrategy, Component, type ElementRef, computed, effect, input, output, signal, untracked, viewChild } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatIconModule } from '@angular/material/icon';
+import { formatDuration } from '../duration/format-duration';
+
+/** Where the call's media stands, as the panel shows it (the signaling library's `CallSessionState`). */
+export type CallPanelState = 'connecting' | 'connected' | 'failed' | 'ended';
+
+/** What the panel says when media could not be set up. */
+export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be established';
+
+/**
+ * The call in progress, the same for the student and the agent: who is on the other end,
+ * "Connecting…" until media connects, then the talk time counting up (mm:ss), **Mute** /
+ * **Unmute** and **Hang up**. It plays the far end's audio in an `<audio autoplay>`.
+ *
+ * It owns no call: the page passes the session's state in and acts on `muteToggled` and
+ * `hungUp`.
+ */
+@Component({
+  selector: 'sb-call-panel',
+  imports: [MatButtonModule, MatIconModule],
+  template: `
+    <h2 class="peer" [id]="headingId">{{ peerName() }}</h2>
+    @switch (state()) {
+      @case ('connecting') {
+        <p class="status" role="status">Connecting…</p>
+      }
+      @case ('connected') {
+        <p class="status">
+          <span class="visually-hidden">Talk time </span>
+          <span class="timer" role="timer">{{ elapsed() }}</span>
+        </p>
+      }
+      @case ('failed') {
+        <p class="status failed" role="alert">{{ failedMessage }}</p>
+      }
+      @case ('ended') {
+        <p class="status" role="status">Call ended</p>
+      }
+    }
+    <div class="actions">
+      <button
+        matButton="tonal"
+        type="button"
+        [attr.aria-pressed]="muted()"
+        [disabled]="!live()"
+        (click)="muteToggled.emit(!muted())"
+      >
+        <mat-icon aria-hidden="true">{{ muted() ? 'mic_off' : 'mic' }}</mat-icon>
+        {{ muted() ? 'Unmute' : 'Mute' }}
+      </button>
+      <button matButton="filled" class="hang-up" type="button" [disabled]="state() === 'ended'" (click)="hungUp.emit()">
+        <mat-icon aria-hidden="true">call_end</mat-icon>
+        Hang up
+      </button>
+    </div>
+    <audio #remoteAudio autoplay></audio>
+  `,
+  styles: `
+    :host {
+      display: flex;
+      flex-direction: column;
+      gap: 12px;
+      padding: 16px 24px;
+      border-radius: 16px;
+      background: var(--mat-sys-surface-container);
+      max-width: 420px;
+    }
+    .peer {
+      margin: 0;
+      font: var(--mat-sys-headline-small);
+    }
+    .status {
+      margin: 0;
+      font: var(--mat-sys-title-medium);
+    }
+    .timer {
+      font-variant-numeric: tabular-nums;
+    }
+    .failed {
+      color: var(--mat-sys-error);
+    }
+    .actions {
+      display: flex;
+      gap: 12px;
+    }
+    .hang-up {
+      --mat-button-filled-container-color: var(--mat-sys-error);
+      --mat-button-filled-label-text-color: var(--mat-sys-on-error);
+    }
+    .visually-hidden {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
+  `,
+  host: {
+    role: 'region',
+    '[attr.aria-labelledby]': 'headingId',
+  },
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class CallPanel {
+  private static nextId = 0;
+
+  /** The other party's name: the agent for a student, the caller for an agent. */
+  readonly peerName = input.required<string>();
+  /** Where the call's media stands. */
+  readonly state = input.required<CallPanelState>();
+  /** When media connected (ms since the epoch or a Date); the timer counts from it. Defaults to when the panel saw `connected`. */
+  readonly connectedAt = input<number | Date | null>(null);
+  /** Whether this side's microphone is muted. */
+  readonly muted = input(false);
+  /** The far end's audio, played as soon as it is set. */
+  readonly remoteStream = input<MediaStream | null>(null);
+
+  /** Emits the wanted muted state when Mute / Unmute is clicked. */
+  readonly muteToggled = output<boolean>();
+  /** Emits when Hang up is clicked. */
+  readonly hungUp = output<void>();
+
+  protected readonly headingId = `sb-call-panel-peer-${CallPanel.nextId++}`;
+  protected readonly failedMessage = CALL_FAILED_MESSAGE;
+  /** Whether the call can still be muted (media not over). */
+  protected readonly live = computed(() => this.state() === 'connecting' || this.state() === 'connected');
+
+  private readonly remoteAudio = viewChild.required<ElementRef<HTMLAudioElement>>('remoteAudio');
+  private readonly now = signal(Date.now());
+  private readonly seenConnectedAt = signal<number | null>(null);
+  private readonly startedAt = computed(() => {
+    const given = this.connectedAt();
+    return given === null ? this.seenConnectedAt() : +given;
+  });
+  /** The talk time, mm:ss. */
+  protected readonly elapsed = computed(() => formatDuration(this.now() - (this.startedAt() ?? this.now())));
+
+  constructor() {
+    // The clock only runs while connected; the interval is cleared when the call stops or the panel goes.
+    effect((onCleanup) => {
+      if (this.state() !== 'connected') return;
+      const start = Date.now();
+      this.now.set(start);
+      if (untracked(this.seenConnectedAt) === null) this.seenConnectedAt.set(start);
+      const interval = setInterval(() => this.now.set(Date.now()), 250);
+      onCleanup(() => clearInterval(interval));
+    });
+    effect(() => {
+      const audio = this.remoteAudio().nativeElement;
+      const stream = this.remoteStream();
+      if (audio.srcObject !== stream) audio.srcObject = stream;
+    });
+  }
+}
