@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
-import { SeedConflictError, ToolError, consoleOutput, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
+import { SeedConflictError, ToolError, consoleOutput, loadCallSettings, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
 
 const USAGE = 'Usage: npm run seed:month -- [--seed 1] [--days 30] [--calls-per-day 240] [--end 2026-11-23] [--replace]';
-
-/** Dispositions of the seeded wrap-ups: the call server's defaults (DISPOSITIONS). */
-const SEED_DISPOSITIONS = ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'];
 
 function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -16,9 +13,9 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
 /**
  * `npm run seed:month`: stores a realistic, deterministic month of calls (timelines and
  * callback requests included) ending at today's UTC midnight, creating the demo accounts,
- * four more agents and 39 more students if missing. Refuses in production, where the
- * accounts' public password must never exist, and refuses to mix with calls already stored in
- * the period unless `--replace`.
+ * four more agents and 39 more students if missing; wrap-ups use the configured
+ * DISPOSITIONS. Refuses in production, where the accounts' public password must never exist,
+ * and refuses to mix with calls already stored in the period unless `--replace`.
  *
  * @returns the exit status.
  */
@@ -42,7 +39,6 @@ export async function seedMonthTool(argv: string[], env: Record<string, string |
       callsPerDay: positiveInt('calls-per-day', values['calls-per-day'], 240, 100_000),
       end,
       replace: values.replace ?? false,
-      dispositions: SEED_DISPOSITIONS,
     };
   } catch (err) {
     out.error(err instanceof ToolError ? err.message : `${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
@@ -52,7 +48,7 @@ export async function seedMonthTool(argv: string[], env: Record<string, string |
   return runWithUsers(env, out, async (_users, _config, db) => {
     const started = Date.now();
     try {
-      const s = await seedMonth(db, seeding);
+      const s = await seedMonth(db, { ...seeding, dispositions: loadCallSettings(env).dispositions });
       out.info(
         `Seeded ${s.calls} calls (${s.events} timeline events, ${s.callbacks} callback requests) from ${s.from} to ${s.to} ` +
           `for ${s.agents} agents and ${s.students} students in ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -34,6 +34,6 @@ import { SocketRooms } from './socket-rooms';
     DeadlineWorker,
     CallGateway,
   ],
-  exports: [AgentPresence, CallRecords],
+  exports: [AgentPresence, CallRecords, CALL_SETTINGS],
 })
 export class CallsModule {}

@@ -14,7 +14,7 @@ export class AgentBoardService {
     const rows = await this.db
       .selectFrom('users')
       .leftJoin('agent_presence', 'agent_presence.agent_id', 'users.id')
-      .select(['users.id', 'users.username', 'users.display_name', 'agent_presence.state', 'agent_presence.since', 'agent_presence.connected', 'agent_presence.call_id'])
+      .select(['users.id', 'users.username', 'users.display_name', 'agent_presence.state', 'agent_presence.since', 'agent_presence.connected', 'agent_presence.call_id', 'agent_presence.wrap_up_ends_at'])
       .where('users.role', '=', 'agent')
       .orderBy('users.display_name')
       .orderBy('users.id')
@@ -28,6 +28,7 @@ export class AgentBoardService {
       secondsInState: r.since === null ? null : Math.max(0, (now.getTime() - Date.parse(r.since)) / 1000),
       connected: Number(r.connected ?? 0) === 1,
       callId: r.call_id,
+      wrapUpEndsAt: r.wrap_up_ends_at,
     }));
   }
 }

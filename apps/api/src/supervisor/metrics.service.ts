@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { METRIC_DEFINITIONS, MetricsAccumulator, type MetricsQuery, type MetricsReport, type Period } from '@switchboard/call-domain';
+import { InjectCallSettings, type CallSettings } from '../calls/call-settings';
 import { InjectDatabase } from '../database/database.module';
 import type { Database } from '../database/schema';
 import { callFilters } from './call-queries';
@@ -23,12 +24,19 @@ export function resolvePeriod(query: Pick<MetricsQuery, 'from' | 'to'>, now: Dat
  */
 @Injectable()
 export class MetricsService {
-  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+  constructor(
+    @InjectDatabase() private readonly db: Kysely<Database>,
+    @InjectCallSettings() private readonly settings: CallSettings,
+  ) {}
 
   /** Every figure, its definition, and the period and thresholds used. */
   async report(query: MetricsQuery, now = new Date()): Promise<MetricsReport> {
     const period = resolvePeriod(query, now);
-    const thresholds = { serviceLevelSeconds: query.serviceLevelSeconds, shortAbandonSeconds: query.shortAbandonSeconds, timeZone: query.timeZone };
+    const thresholds = {
+      serviceLevelSeconds: query.serviceLevelSeconds,
+      shortAbandonSeconds: query.shortAbandonSeconds ?? this.settings.shortAbandonSeconds,
+      timeZone: query.timeZone,
+    };
     const acc = new MetricsAccumulator(thresholds);
     let last: { queued_at: string; id: string } | undefined;
     do {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { CallsModule } from '../calls/calls.module';
 import { AgentBoardService } from './agent-board.service';
 import { AgentsController } from './agents.controller';
 import { CallExportService } from './call-export.service';
@@ -12,7 +13,7 @@ import { MetricsService } from './metrics.service';
 
 /** The supervisor's HTTP API: call history and export, metrics, the agent board, callbacks. */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, CallsModule],
   controllers: [CallsController, MetricsController, AgentsController, CallbacksController],
   providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, CallbackRequestsService],
 })

@@ -62,7 +62,8 @@ export interface MetricsQuery {
   from?: string;
   to?: string;
   serviceLevelSeconds: number;
-  shortAbandonSeconds: number;
+  /** Default: the server's short-abandon window (SHORT_ABANDON_SECONDS, 5 s unless configured). */
+  shortAbandonSeconds?: number;
   timeZone: string;
 }
 
@@ -92,6 +93,8 @@ export interface AgentBoardEntry {
   connected: boolean;
   /** The call the agent is ringing for, talking on or wrapping up, if any. */
   callId: string | null;
+  /** End of wrap-up (ISO 8601), while in `wrap_up`. */
+  wrapUpEndsAt: string | null;
 }
 
 /** Which callback requests `GET /api/callbacks` lists. */

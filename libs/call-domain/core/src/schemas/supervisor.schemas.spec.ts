@@ -31,7 +31,7 @@ describe('supervisor query schemas', () => {
   });
 
   it('fills the metrics defaults and checks the time zone', () => {
-    expect(metricsQuerySchema.parse({})).toEqual({ serviceLevelSeconds: 20, shortAbandonSeconds: 5, timeZone: 'UTC' });
+    expect(metricsQuerySchema.parse({})).toEqual({ serviceLevelSeconds: 20, timeZone: 'UTC' });
     expect(metricsQuerySchema.parse({ serviceLevelSeconds: '30', timeZone: 'Europe/Berlin' })).toEqual(
       jasmine.objectContaining({ serviceLevelSeconds: 30, timeZone: 'Europe/Berlin' }),
     );

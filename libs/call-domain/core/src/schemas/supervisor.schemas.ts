@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CALL_OUTCOMES } from '../call';
-import { DEFAULT_SERVICE_LEVEL_SECONDS, DEFAULT_SHORT_ABANDON_SECONDS, isTimeZone } from '../metrics';
+import { DEFAULT_SERVICE_LEVEL_SECONDS, isTimeZone } from '../metrics';
 import { CALLBACK_STATUSES, CALL_SORT_KEYS } from '../supervisor';
 
 /** Largest page the list endpoints hand out. */
@@ -49,12 +49,15 @@ export const callExportQuerySchema = z
   .strict()
   .refine(periodInOrder, periodOrderIssue);
 
-/** `GET /api/metrics` query: period, thresholds in whole seconds, time zone of the hourly figures. */
+/**
+ * `GET /api/metrics` query: period, thresholds in whole seconds (the short-abandon window
+ * defaults to the server's SHORT_ABANDON_SECONDS), time zone of the hourly figures.
+ */
 export const metricsQuerySchema = z
   .object({
     ...periodShape,
     serviceLevelSeconds: z.coerce.number().int().min(1).max(3600).default(DEFAULT_SERVICE_LEVEL_SECONDS),
-    shortAbandonSeconds: z.coerce.number().int().min(0).max(600).default(DEFAULT_SHORT_ABANDON_SECONDS),
+    shortAbandonSeconds: z.coerce.number().int().min(0).max(600).optional(),
     timeZone: z.string().trim().max(64).refine(isTimeZone, 'Expected an IANA time zone such as UTC or Europe/Berlin').default('UTC'),
   })
   .strict()
