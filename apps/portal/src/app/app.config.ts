@@ -1,15 +1,65 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { ApplicationConfig, provideBrowserGlobalErrorListeners, provideZonelessChangeDetection } from '@angular/core';
+import {
+  ApplicationConfig,
+  EnvironmentInjector,
+  type EnvironmentProviders,
+  effect,
+  inject,
+  makeEnvironmentProviders,
+  provideBrowserGlobalErrorListeners,
+  provideEnvironmentInitializer,
+  provideZonelessChangeDetection,
+} from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
+import { SIGNALING_AUTH } from '@switchboard/call-domain/signaling/auth';
 import { routes } from './app.routes';
 import { authInterceptor } from './auth/auth-interceptor';
+import { Session } from './auth/session';
 
-/** The portal's providers: zoneless change detection, the router, and HTTP with the session's token. */
+/**
+ * The call socket follows the session: the signed-in user's token authenticates it, it
+ * connects after sign-in (and after a reload with a kept session), reconnects for a new
+ * user, and disconnects on sign-out. The signaling library (and socket.io-client under it)
+ * is imported on first sign-in, so the sign-in page's initial bundle does not carry it.
+ */
+export function provideCallConnection(): EnvironmentProviders {
+  return makeEnvironmentProviders([
+    {
+      provide: SIGNALING_AUTH,
+      useFactory: () => {
+        const session = inject(Session);
+        return () => session.token();
+      },
+    },
+    provideEnvironmentInitializer(() => {
+      const session = inject(Session);
+      const injector = inject(EnvironmentInjector);
+      let connectedWith: string | null = null;
+      effect(() => {
+        const token = session.token();
+        if (token === connectedWith) return;
+        const previous = connectedWith;
+        connectedWith = token;
+        // Nothing to close if the library was never needed; otherwise the promise chain
+        // keeps disconnect/connect in the order the session changed.
+        if (!token && !previous) return;
+        void import('@switchboard/call-domain/signaling').then(({ SignalingClient }) => {
+          const client = injector.get(SignalingClient);
+          client.disconnect();
+          if (token) client.connect();
+        });
+      });
+    }),
+  ]);
+}
+
+/** The portal's providers: zoneless change detection, the router, HTTP with the session's token, and the call socket. */
 export const appConfig: ApplicationConfig = {
   providers: [
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
     provideRouter(routes, withComponentInputBinding()),
     provideHttpClient(withInterceptors([authInterceptor])),
+    provideCallConnection(),
   ],
 };

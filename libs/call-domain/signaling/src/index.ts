@@ -22,7 +22,8 @@
  *    `<audio autoplay>`; `setMuted()` sends silence. The peer connection and microphone
  *    are released whatever ends the call.
  *
- * Provide `SIGNALING_AUTH`; optionally `SIGNALING_OPTIONS` (TURN servers, timeouts),
+ * Provide `SIGNALING_AUTH` (also importable alone from `@switchboard/call-domain/signaling/auth`,
+ * which keeps socket.io-client out of a bundle that only provides it); optionally `SIGNALING_OPTIONS` (TURN servers, timeouts),
  * `MICROPHONE`, `SIGNALING_SOCKET_FACTORY` (tests).
  */
 export { bufferUntil } from './buffer-until';
@@ -45,7 +46,6 @@ export {
   DEFAULT_SIGNALING_OPTIONS,
   type EventPayload,
   type RequestPayload,
-  SIGNALING_AUTH,
   SIGNALING_OPTIONS,
   SIGNALING_SOCKET_FACTORY,
   type SignalingOptions,
@@ -53,4 +53,5 @@ export {
   type SignalingSocket,
   connectSameOrigin,
 } from './signaling-socket';
+export { SIGNALING_AUTH } from './signaling-auth';
 export { Softphone } from './softphone';

@@ -11,12 +11,12 @@ import type {
 import { BehaviorSubject, EMPTY, Observable, Subject, distinctUntilChanged, map, merge, share, switchMap } from 'rxjs';
 import { type CallInbox, CallInboxes } from './call-inbox';
 import type { AwaitedDescription } from './call-signals';
+import { SIGNALING_AUTH } from './signaling-auth';
 import { SignalingError } from './signaling-errors';
 import {
   type AckData,
   type EventPayload,
   type RequestPayload,
-  SIGNALING_AUTH,
   SIGNALING_OPTIONS,
   SIGNALING_SOCKET_FACTORY,
   type SignalingRequest,

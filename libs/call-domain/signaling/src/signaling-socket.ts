@@ -19,12 +19,6 @@ export type AckData<E extends SignalingRequest> =
 export type EventPayload<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
 
 /**
- * Returns the signed-in user's current access token (null when signed out). The portal
- * provides it from its session; it is read on every (re)connection attempt.
- */
-export const SIGNALING_AUTH = new InjectionToken<() => string | null>('SIGNALING_AUTH');
-
-/**
  * Creates the (not yet connected) socket. The default connects to the page's own origin at
  * `/socket.io`; tests provide a fake transport or a socket aimed at a test server.
  */

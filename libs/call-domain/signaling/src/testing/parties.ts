@@ -1,7 +1,8 @@
 import { EnvironmentInjector, type Provider, createEnvironmentInjector } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { SignalingClient } from '../signaling-client';
-import { DEFAULT_SIGNALING_OPTIONS, SIGNALING_AUTH, SIGNALING_OPTIONS, SIGNALING_SOCKET_FACTORY, type SignalingOptions } from '../signaling-socket';
+import { SIGNALING_AUTH } from '../signaling-auth';
+import { DEFAULT_SIGNALING_OPTIONS, SIGNALING_OPTIONS, SIGNALING_SOCKET_FACTORY, type SignalingOptions } from '../signaling-socket';
 import { Softphone } from '../softphone';
 import type { FakeRelay } from './fake-relay';
 
