@@ -21,14 +21,15 @@ export const CALL_USERS: readonly CreateUserRequest[] = [
 
 /**
  * Starts the app with call settings from `env` (read from the process environment at
- * start-up, so they are set only while it boots) and seeds {@link CALL_USERS}.
+ * start-up, so they are set only while it boots) and seeds {@link CALL_USERS} (unless
+ * `seed: false`, e.g. on a data dir that has them already).
  */
-export async function startCallApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startCallApp(env: Record<string, string> = {}, options: { seed?: boolean } = {}): Promise<TestApp> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   try {
     const app = await startTestApp(env);
-    await app.seed(CALL_USERS);
+    if (options.seed ?? true) await app.seed(CALL_USERS);
     return app;
   } finally {
     for (const [k, v] of Object.entries(saved)) {

@@ -1,0 +1,129 @@
+import type { Kysely } from 'kysely';
+import { DATABASE } from '../src/database/database.module';
+import type { Database } from '../src/database/schema';
+import { createTempDir } from '../src/testing/temp-dir';
+import type { TestApp } from '../src/testing/test-app';
+import { eventually, pause, startCallApp, TestClient } from './call-clients';
+
+/** One app per spec, with the call settings each spec needs. */
+describe('Call deadlines and presence (e2e)', () => {
+  const apps: TestApp[] = [];
+  const clients: TestClient[] = [];
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    for (const app of apps.splice(0)) await app.close();
+  });
+
+  async function start(env: Record<string, string>): Promise<{ app: TestApp; db: Kysely<Database> }> {
+    const app = await startCallApp(env);
+    apps.push(app);
+    return { app, db: app.app.get<Kysely<Database>>(DATABASE) };
+  }
+
+  async function connect(app: TestApp, username: string, state?: 'available'): Promise<TestClient> {
+    const client = await TestClient.connect(app.url, username);
+    clients.push(client);
+    if (state) {
+      await client.ok('setAvailability', { state });
+      await pause(5);
+    }
+    return client;
+  }
+
+  it('on ring timeout, marks the agent Missed and offers the call to the next agent', async () => {
+    const { app, db } = await start({ RING_TIMEOUT_SECONDS: '1' });
+    const alex = await connect(app, 'agent', 'available');
+    const blake = await connect(app, 'agent2', 'available');
+    const student = await connect(app, 'student');
+    const { callId } = await student.ok('requestCall', {});
+    await alex.next('callOffered');
+    expect(await alex.next('offerWithdrawn', undefined, 3000)).toEqual({ callId, reason: 'rang_out' });
+    await alex.next('agentStatusChanged', (s) => s.state === 'missed');
+    expect((await blake.next('callOffered')).callId).toBe(callId);
+    const missed = await db.selectFrom('call_events').select(['actor_name', 'detail']).where('call_id', '=', callId).where('type', '=', 'missed').execute();
+    expect(missed).toEqual([{ actor_name: 'Alex Agent', detail: 'missed by Alex Agent' }]);
+
+    // Missed agents are offered nothing until they click back to Available.
+    const other = await connect(app, 'student2');
+    const second = await other.ok('requestCall', {});
+    await pause(300);
+    expect(alex.seen('callOffered')).toEqual([]);
+    await alex.ok('setAvailability', { state: 'available' });
+    expect((await alex.next('callOffered')).callId).toBe(second.callId);
+  });
+
+  it('gives the call of an agent whose connection is lost while ringing to the next agent after the grace period', async () => {
+    const { app, db } = await start({ PRESENCE_GRACE_SECONDS: '1' });
+    const alex = await connect(app, 'agent', 'available');
+    const blake = await connect(app, 'agent2', 'available');
+    const student = await connect(app, 'student');
+    const { callId } = await student.ok('requestCall', {});
+    await alex.next('callOffered');
+    await alex.close();
+    await eventually(async () => (await db.selectFrom('agent_presence').select('connected').where('agent_id', '=', alex.userId).executeTakeFirst())?.connected === 0);
+    expect((await blake.next('callOffered', undefined, 4000)).callId).toBe(callId);
+    const presence = await db.selectFrom('agent_presence').selectAll().where('agent_id', '=', alex.userId).executeTakeFirstOrThrow();
+    expect(presence).toEqual(jasmine.objectContaining({ state: 'offline', connected: 0, call_id: null }));
+  });
+
+  it('abandons the call of a caller whose connection is lost while queued, after a short grace', async () => {
+    const { app, db } = await start({ CALLER_GRACE_SECONDS: '1', SHORT_ABANDON_SECONDS: '0' });
+    const alex = await connect(app, 'agent', 'available');
+    const first = await connect(app, 'student');
+    const second = await connect(app, 'student2');
+    await first.ok('requestCall', {});
+    await alex.next('callOffered');
+    const { callId } = await second.ok('requestCall', {});
+    await second.close();
+    const row = await eventually(async () => {
+      const call = await db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+      return call?.state === 'ended' && call;
+    }, 4000);
+    expect(row).toEqual(jasmine.objectContaining({ outcome: 'abandoned', end_reason: 'caller_left', ended_by: 'caller' }));
+  });
+
+  it('ends a call nobody answers in time as unanswered, and takes one callback request for it', async () => {
+    const { app, db } = await start({ MAX_WAIT_SECONDS: '1' });
+    const alex = await connect(app, 'agent', 'available');
+    const first = await connect(app, 'student');
+    const second = await connect(app, 'student2');
+    const ringing = await first.ok('requestCall', {});
+    await alex.next('callOffered');
+    const queued = await second.ok('requestCall', {});
+    expect(await second.next('callEnded', undefined, 4000)).toEqual({ callId: queued.callId, outcome: 'unanswered', endedBy: 'system', reason: 'max_wait' });
+    expect((await first.next('callEnded', undefined, 4000)).outcome).toBe('unanswered');
+    expect(await alex.next('offerWithdrawn')).toEqual({ callId: ringing.callId, reason: 'ended' });
+
+    const { callbackId } = await second.ok('requestCallback', { callId: queued.callId, note: 'Any time after 3 pm' });
+    expect(await second.send('requestCallback', { callId: queued.callId, note: 'again' })).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'conflict' }) }));
+    expect(await first.send('requestCallback', { callId: queued.callId, note: '' })).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'forbidden' }) }));
+    const stored = await db.selectFrom('callback_requests').selectAll().where('id', '=', callbackId).executeTakeFirstOrThrow();
+    expect(stored).toEqual(jasmine.objectContaining({ call_id: queued.callId, student_id: second.userId, name: 'Kim Student', note: 'Any time after 3 pm', done_at: null }));
+  });
+
+  it('does not lose a ringing call when the server restarts: the deadline re-offers it', async () => {
+    const dir = createTempDir();
+    try {
+      const env = { DATA_DIR: dir.path, RING_TIMEOUT_SECONDS: '2' };
+      const first = await start(env);
+      const alex = await connect(first.app, 'agent', 'available');
+      const student = await connect(first.app, 'student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await apps.splice(0)[0].app.close();
+
+      const app = await startCallApp(env, { seed: false });
+      apps.push(app);
+      const db = app.app.get<Kysely<Database>>(DATABASE);
+      await connect(app, 'student');
+      const blake = await connect(app, 'agent2', 'available');
+      expect((await blake.next('callOffered', undefined, 5000)).callId).toBe(callId);
+      const types = await db.selectFrom('call_events').select('type').where('call_id', '=', callId).orderBy('seq').execute();
+      expect(types.map((t) => t.type)).toEqual(['queued', 'offered', 'missed', 'offered']);
+    } finally {
+      dir.remove();
+    }
+  });
+});

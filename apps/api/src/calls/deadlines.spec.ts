@@ -1,0 +1,55 @@
+import { describeEachDialect } from '../testing/each-dialect';
+import { Deadlines, STALE_CLAIM_MS } from './deadlines';
+
+describeEachDialect('Deadlines', (database) => {
+  let deadlines: Deadlines;
+  const t0 = new Date('2026-03-01T10:00:00.000Z');
+  const at = (ms: number) => new Date(t0.getTime() + ms);
+
+  beforeEach(() => (deadlines = new Deadlines(database().db)));
+  afterEach(async () => {
+    await database().db.deleteFrom('deadlines').execute();
+  });
+
+  it('hands a due deadline to exactly one node', async () => {
+    await deadlines.schedule('ring_timeout', 'call-1', at(1000));
+    expect(await deadlines.claimDue('node-a', at(999))).toEqual([]);
+    const [claimedA, claimedB] = await Promise.all([deadlines.claimDue('node-a', at(1000)), deadlines.claimDue('node-b', at(1000))]);
+    expect(claimedA.length + claimedB.length).toBe(1);
+    const [row] = [...claimedA, ...claimedB];
+    expect(row).toEqual(jasmine.objectContaining({ kind: 'ring_timeout', subject_id: 'call-1' }));
+    await deadlines.complete(row);
+    expect(await database().db.selectFrom('deadlines').selectAll().execute()).toEqual([]);
+  });
+
+  it('keeps one deadline per kind and subject, moved by rescheduling', async () => {
+    await deadlines.schedule('max_wait', 'call-2', at(1000));
+    await deadlines.schedule('max_wait', 'call-2', at(5000));
+    await deadlines.scheduleIfAbsent('max_wait', 'call-2', at(100));
+    const rows = await database().db.selectFrom('deadlines').selectAll().execute();
+    expect(rows.map((r) => r.due_at)).toEqual([at(5000).toISOString()]);
+  });
+
+  it('does not delete a deadline rescheduled while its old time was being handled', async () => {
+    await deadlines.schedule('ring_timeout', 'call-3', at(0));
+    const [row] = await deadlines.claimDue('node-a', at(0));
+    await deadlines.schedule('ring_timeout', 'call-3', at(20_000));
+    await deadlines.complete(row);
+    expect((await database().db.selectFrom('deadlines').selectAll().execute()).length).toBe(1);
+  });
+
+  it('lets another node take over a claim that went stale (its node died)', async () => {
+    await deadlines.schedule('presence_grace', 'user-1', at(0));
+    expect((await deadlines.claimDue('node-a', at(0))).length).toBe(1);
+    expect(await deadlines.claimDue('node-b', at(1000))).toEqual([]);
+    expect((await deadlines.claimDue('node-b', at(STALE_CLAIM_MS + 1))).map((r) => r.claimed_by)).toEqual(['node-b']);
+  });
+
+  it('cancels by subject and kind', async () => {
+    await deadlines.schedule('ring_timeout', 'call-4', at(0));
+    await deadlines.schedule('max_wait', 'call-4', at(0));
+    await deadlines.cancel('call-4', 'ring_timeout');
+    const rows = await database().db.selectFrom('deadlines').select('kind').execute();
+    expect(rows.map((r) => r.kind)).toEqual(['max_wait']);
+  });
+});
