@@ -1,0 +1,179 @@
+import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HarnessLoader } from '@angular/cdk/testing';
+import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import { MatButtonHarness } from '@angular/material/button/testing';
+import { MatFormFieldHarness } from '@angular/material/form-field/testing';
+import { MatInputHarness } from '@angular/material/input/testing';
+import { provideRouter } from '@angular/router';
+import type { CallOffer } from '@switchboard/call-domain';
+import { MICROPHONE, SIGNALING_AUTH, SIGNALING_SOCKET_FACTORY, SignalingClient, SignalingError } from '@switchboard/call-domain/signaling';
+import { FakeRelay, type TestParty, createParty } from '@switchboard/call-domain/signaling/testing';
+import { CallPanelHarness } from '@switchboard/ui/testing';
+import { filter, firstValueFrom } from 'rxjs';
+import { storeFakeSession } from '../auth/testing/session-fakes';
+import { HelpPage, describeWait } from './help-page';
+
+/** Waits until `check` holds, re-rendering in between (the fake relay answers asynchronously). */
+async function eventually(fixture: ComponentFixture<unknown>, check: () => boolean, what: string, withinMs = 5_000): Promise<void> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    await fixture.whenStable();
+    if (check()) return;
+    if (Date.now() > until) throw new Error(`Timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('HelpPage', () => {
+  let relay: FakeRelay;
+  let agent: TestParty;
+  let microphone: () => Promise<MediaStream>;
+  let fixture: ComponentFixture<HelpPage>;
+  let loader: HarnessLoader;
+
+  const text = () => (fixture.nativeElement as HTMLElement).textContent ?? '';
+  const shows = (what: string | RegExp, withinMs?: number) =>
+    eventually(fixture, () => (typeof what === 'string' ? text().includes(what) : what.test(text())), `"${what}" on the page`, withinMs);
+  const button = (label: string | RegExp) => loader.getHarness(MatButtonHarness.with({ text: label }));
+  const hasButton = async (label: string | RegExp) => (await loader.getHarnessOrNull(MatButtonHarness.with({ text: label }))) !== null;
+  const requests = (event: string) => relay.received.filter((r) => r.from === 'student' && r.event === event);
+
+  beforeEach(async () => {
+    localStorage.clear();
+    storeFakeSession('student');
+    relay = new FakeRelay('agent');
+    microphone = () => navigator.mediaDevices.getUserMedia({ audio: true });
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([]),
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        { provide: SIGNALING_AUTH, useValue: () => 'student' },
+        { provide: SIGNALING_SOCKET_FACTORY, useValue: relay.createSocket },
+        { provide: MICROPHONE, useValue: () => microphone() },
+      ],
+    });
+    agent = createParty(relay, 'agent');
+    agent.client.connect();
+    await firstValueFrom(agent.client.connectionState$.pipe(filter((s) => s === 'connected')));
+  });
+
+  afterEach(() => {
+    fixture?.destroy();
+    agent.injector.destroy();
+    localStorage.clear();
+  });
+
+  async function render(offer?: string): Promise<void> {
+    fixture = TestBed.createComponent(HelpPage);
+    if (offer) fixture.componentRef.setInput('offer', offer);
+    loader = TestbedHarnessEnvironment.loader(fixture);
+    const client = TestBed.inject(SignalingClient);
+    await firstValueFrom(client.connectionState$.pipe(filter((s) => s === 'connected')));
+  }
+
+  /** Clicks Call support and waits for the agent to be offered the call. */
+  async function callSupport(): Promise<CallOffer> {
+    const offered = firstValueFrom(agent.client.callOffered$);
+    await (await button(/Call support/)).click();
+    await shows('Waiting for an agent…');
+    return offered;
+  }
+
+  it('waits in line after Call support, showing the place in line and the estimated wait as they change', async () => {
+    await render();
+    const offer = await callSupport();
+    await shows('You are number 1 in line');
+    relay.push('student', 'queueUpdated', { callId: offer.callId, position: 3, estimatedWaitSeconds: 130 });
+    await shows('You are number 3 in line');
+    expect(text()).toContain('Estimated wait: about 2 minutes');
+    expect(await hasButton(/Call support/)).toBeFalse();
+  });
+
+  it('leaves the line with Cancel call and offers Call support again', async () => {
+    await render();
+    const offer = await callSupport();
+    const withdrawn = firstValueFrom(agent.client.offerWithdrawn$);
+    await (await button('Cancel call')).click();
+    expect((await withdrawn).callId).toBe(offer.callId);
+    expect(requests('cancelCall').map((r) => r.payload)).toEqual([{ callId: offer.callId }]);
+    await eventually(fixture, () => text().includes('You left the line.'), 'left the line');
+    expect(await hasButton(/Call support/)).toBeTrue();
+  });
+
+  it('says an agent declined and keeps waiting in line', async () => {
+    await render();
+    const offer = await callSupport();
+    await agent.client.declineCall({ callId: offer.callId });
+    await shows(/declined your call\. You keep your place in line/);
+    expect(text()).toContain('Waiting for an agent…');
+    expect(await hasButton('Cancel call')).toBeTrue();
+  });
+
+  it('says so when no agents are available, and stays ready to call', async () => {
+    await render();
+    spyOn(TestBed.inject(SignalingClient), 'requestCall').and.rejectWith(
+      new SignalingError({ code: 'no_agents_available', message: 'No agent is signed in.' }),
+    );
+    await (await button(/Call support/)).click();
+    await shows('No agents are available right now');
+    expect(await hasButton(/Call support/)).toBeTrue();
+  });
+
+  it('places no call when the microphone is blocked, and says how to allow it', async () => {
+    microphone = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    await render();
+    await (await button(/Call support/)).click();
+    await shows('site settings');
+    expect(text()).toContain('Microphone → Allow');
+    expect(requests('requestCall').length).toBe(0);
+  });
+
+  it('after an unanswered call, offers a callback request with the name prefilled', async () => {
+    await render();
+    const offer = await callSupport();
+    relay.push('student', 'callEnded', { callId: offer.callId, outcome: 'unanswered', endedBy: 'system', reason: 'max_wait' });
+    await shows('No agent could take your call in time');
+    const field = async (label: string) => (await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: label }))).getControl(MatInputHarness);
+    expect(await (await field('Your name'))?.getValue()).toBe('Ada Student');
+    await (await field('Note for the help desk'))?.setValue('Call me on 555-0100 about my account');
+    await (await button('Request callback')).click();
+    await shows('the help desk will call you back');
+    expect(requests('requestCallback').map((r) => r.payload)).toEqual([
+      { callId: offer.callId, name: 'Ada Student', note: 'Call me on 555-0100 about my account' },
+    ]);
+    expect(await hasButton(/Call support/)).toBeTrue();
+  });
+
+  it("shows the call panel with the agent's name once accepted, and says when the agent ends the call", async () => {
+    await render();
+    const offer = await callSupport();
+    const callee = await agent.phone.acceptCall(offer);
+    const panel = await loader.getHarness(CallPanelHarness);
+    expect(await panel.getPeerName()).toBe('agent');
+    await eventually(fixture, () => callee.state() === 'connected', 'media connected', 10_000);
+    await eventually(fixture, () => /\d\d:\d\d/.test(text()), 'talk time');
+    await callee.hangUp();
+    await shows('The agent ended the call');
+    expect(await hasButton(/Call support/)).toBeTrue();
+  }, 20_000);
+
+  it('with ?offer=late (the benchmark baseline), sends its offer only after the agent accepted', async () => {
+    await render('late');
+    const offer = await callSupport();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(requests('sendOffer').length).toBe(0);
+    const callee = await agent.phone.acceptCall(offer);
+    await eventually(fixture, () => requests('sendOffer').length === 1, 'the late offer');
+    await callee.hangUp();
+  }, 20_000);
+
+  it('describes the estimated wait in words', () => {
+    expect(describeWait(null)).toBeNull();
+    expect(describeWait(20)).toBe('less than a minute');
+    expect(describeWait(80)).toBe('about 1 minute');
+    expect(describeWait(240)).toBe('about 4 minutes');
+  });
+});
