@@ -1,5 +1,6 @@
 import type { CallRecord, CallTimelineEvent } from './call';
-import { METRIC_DEFINITIONS, MetricsAccumulator, computeMetrics, isTimeZone, type MetricsCall } from './metrics';
+import { METRIC_DEFINITIONS } from './metric-definitions';
+import { MetricsAccumulator, computeMetrics, isTimeZone, type MetricsCall } from './metrics';
 
 function call(queuedAt: string, fields: Partial<MetricsCall>): MetricsCall {
   return { state: 'ended', outcome: null, queuedAt, connectedAt: null, queueSeconds: null, talkSeconds: null, wrapUpSeconds: null, ...fields };

@@ -1,6 +1,7 @@
 import type { AgentState } from './agent';
 import type { CallOutcome, CallRecord, CallTimelineEvent } from './call';
-import type { CallMetrics, MetricDefinition, MetricName, MetricThresholds } from './metrics';
+import type { MetricDefinition, MetricName } from './metric-definitions';
+import type { CallMetrics, MetricThresholds } from './metrics';
 
 /** Columns `GET /api/calls` can sort by (CallRecord field names). */
 export const CALL_SORT_KEYS = ['queuedAt', 'queueSeconds', 'talkSeconds', 'outcome', 'agentName', 'callerName'] as const;
