@@ -1,5 +1,7 @@
+import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, CreateUserRequest, LoginResponse, ServerToClientEvents } from '@switchboard/call-domain';
+import type { TestPostgresDatabase } from '../src/testing/postgres';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
 import { call, DEMO_PASSWORD } from './support';
 
@@ -146,4 +148,23 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error('Condition not met in time');
     await pause(50);
   }
+}
+
+/**
+ * Drops a test database once the closed app's connections have really gone: a pool's `end()`
+ * resolves before the server has finished closing them, and a forced drop then kills them,
+ * which surfaces as an uncaught error in whichever spec runs next.
+ */
+export async function dropWhenIdle(pg: TestPostgresDatabase): Promise<void> {
+  const url = new URL(pg.url);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await eventually(async () => (await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name])).rows[0].n === 0, 3000).catch(() => undefined);
+  } finally {
+    await admin.end();
+  }
+  await pg.drop();
 }

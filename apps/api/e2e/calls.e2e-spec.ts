@@ -4,7 +4,7 @@ import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import type { TestApp } from '../src/testing/test-app';
-import { pause, startCallApp, TestClient } from './call-clients';
+import { dropWhenIdle, pause, startCallApp, TestClient } from './call-clients';
 import { call } from './support';
 
 const sdp = (label: string) => `v=0\r\no=- ${label} 2 IN IP4 127.0.0.1\r\ns=-\r\n`;
@@ -28,7 +28,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     afterEach(async () => {
       await Promise.all(clients.splice(0).map((c) => c.close()));
       await app.close();
-      await pg?.drop();
+      if (pg) await dropWhenIdle(pg);
     });
 
     async function connect(username: string): Promise<TestClient> {

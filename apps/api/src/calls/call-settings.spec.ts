@@ -13,6 +13,7 @@ describe('loadCallSettings', () => {
       shortAbandonSeconds: 5,
       dispositions: DEFAULT_DISPOSITIONS,
       deadlinePollMs: 250,
+      redisRoomsKey: 'switchboard',
     });
   });
 

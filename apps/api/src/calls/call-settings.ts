@@ -22,6 +22,8 @@ export interface CallSettings {
   dispositions: string[];
   /** DEADLINE_POLL_MS (250): how often each node looks for due deadlines. */
   deadlinePollMs: number;
+  /** REDIS_ROOMS_KEY ("switchboard"): prefix of the Redis channels that share rooms between nodes. */
+  redisRoomsKey: string;
 }
 
 /** Injection token of the {@link CallSettings}. */
@@ -49,6 +51,7 @@ const envSchema = z.object({
     .refine((list) => list.length > 0 && list.every((d) => d.length <= 80), 'must list at least one disposition of at most 80 characters')
     .default(DEFAULT_DISPOSITIONS),
   DEADLINE_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  REDIS_ROOMS_KEY: z.string().trim().regex(/^[\w.:-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", ":", "_" or "-"').default('switchboard'),
 });
 
 /**
@@ -74,6 +77,7 @@ export function loadCallSettings(env: Record<string, string | undefined> = proce
     shortAbandonSeconds: e.SHORT_ABANDON_SECONDS,
     dispositions: e.DISPOSITIONS,
     deadlinePollMs: e.DEADLINE_POLL_MS,
+    redisRoomsKey: e.REDIS_ROOMS_KEY,
   };
 }
 

@@ -6,6 +6,7 @@ import type { ServerToClientEvents } from '@switchboard/call-domain';
 import type { SocketData } from '../auth/socket-auth';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
+import { InjectCallSettings, type CallSettings } from './call-settings';
 import type { AppServer } from '../realtime/connections.gateway';
 
 /** Where events for several sockets go. */
@@ -35,7 +36,10 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
   private server: AppServer | null = null;
   private redisClients: { quit(): Promise<unknown> }[] = [];
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    @InjectCallSettings() private readonly settings: CallSettings,
+  ) {}
 
   /** Called by the gateway once Nest has created the server. */
   attach(server: AppServer): void {
@@ -50,7 +54,7 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
     for (const client of [pub, sub]) client.on('error', (err: unknown) => this.logger.error({ msg: 'redis error', error: String(err) }));
     await Promise.all([pub.connect(), sub.connect()]);
     this.redisClients = [pub, sub];
-    this.io.adapter(createAdapter(pub, sub, { key: 'switchboard' }));
+    this.io.adapter(createAdapter(pub, sub, { key: this.settings.redisRoomsKey }));
     this.logger.log({ msg: 'rooms shared through Redis' });
   }
 
