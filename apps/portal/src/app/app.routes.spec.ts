@@ -5,6 +5,9 @@ import { MatSnackBar } from '@angular/material/snack-bar';
 import { provideRouter, Router, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { Role } from '@switchboard/call-domain';
+import { SIGNALING_SOCKET_FACTORY } from '@switchboard/call-domain/signaling';
+import { SIGNALING_AUTH } from '@switchboard/call-domain/signaling/auth';
+import { FakeRelay } from '@switchboard/call-domain/signaling/testing';
 import { routes } from './app.routes';
 import { Session } from './auth/session';
 import { storeFakeSession } from './auth/testing/session-fakes';
@@ -31,7 +34,14 @@ describe('routes and role guards', () => {
   beforeEach(() => {
     localStorage.clear();
     TestBed.configureTestingModule({
-      providers: [provideRouter(routes, withComponentInputBinding()), provideHttpClient(), provideHttpClientTesting()],
+      providers: [
+        provideRouter(routes, withComponentInputBinding()),
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        // Pages that use the call socket get one that goes nowhere.
+        { provide: SIGNALING_AUTH, useValue: () => null },
+        { provide: SIGNALING_SOCKET_FACTORY, useValue: new FakeRelay().createSocket },
+      ],
     });
   });
   afterEach(() => localStorage.clear());

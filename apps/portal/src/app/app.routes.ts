@@ -33,7 +33,7 @@ export const routes: Routes = [
         path: 'supervisor',
         title: 'Switchboard — Supervisor',
         canMatch: [roleGuard('supervisor')],
-        loadComponent: () => import('./supervisor/supervisor-page').then((m) => m.SupervisorPage),
+        loadChildren: () => import('./supervisor/supervisor.routes').then((m) => m.SUPERVISOR_ROUTES),
       },
     ],
   },

@@ -1,0 +1,157 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { TestBed } from '@angular/core/testing';
+import { MatButtonHarness } from '@angular/material/button/testing';
+import { MatInputHarness } from '@angular/material/input/testing';
+import { MatPaginatorHarness } from '@angular/material/paginator/testing';
+import { MatSelectHarness } from '@angular/material/select/testing';
+import { MatSortHarness } from '@angular/material/sort/testing';
+import { MatTableHarness } from '@angular/material/table/testing';
+import { provideRouter, Router } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
+import { startOfLocalDay } from '../format';
+import { answer, to } from '../testing/http-answers';
+import { fakeAgent, fakeCall, fakePage } from '../testing/supervisor-fakes';
+import { CallHistoryPage } from './call-history-page';
+
+describe('CallHistoryPage', () => {
+  let backend: HttpTestingController;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([
+          { path: 'supervisor/calls', component: CallHistoryPage },
+          { path: 'supervisor/calls/:id', children: [] },
+        ]),
+        provideHttpClient(),
+        provideHttpClientTesting(),
+      ],
+    });
+    backend = TestBed.inject(HttpTestingController);
+  });
+  afterEach(() => backend.verify());
+
+  const agents = [fakeAgent(), fakeAgent({ agentId: 'u-bo', displayName: 'Bo Agent', username: 'bo.agent' })];
+
+  /** Opens the page at `url`, answers its first reads, and returns the list request's params. */
+  async function open(url = '/supervisor/calls') {
+    const harness = await RouterTestingHarness.create();
+    const navigated = harness.navigateByUrl(url);
+    await answer(backend, to('/api/agents'), agents);
+    const [list] = await answer(backend, to('/api/calls'), fakePage([fakeCall()], 120));
+    await navigated;
+    await harness.fixture.whenStable();
+    return { harness, loader: TestbedHarnessEnvironment.loader(harness.fixture), first: list.request.params };
+  }
+
+  /** The page's URL query as an object. */
+  function query(): Record<string, string> {
+    const entries: Record<string, string> = {};
+    new URLSearchParams(TestBed.inject(Router).url.split('?')[1] ?? '').forEach((value, key) => (entries[key] = value));
+    return entries;
+  }
+
+  it('asks for the newest calls first, 25 a page, and shows time, student, agent, outcome, queue and talk time', async () => {
+    const { loader, first } = await open();
+    expect(first.keys().sort()).toEqual(['dir', 'page', 'pageSize', 'sort']);
+    expect([first.get('sort'), first.get('dir'), first.get('page'), first.get('pageSize')]).toEqual(['queuedAt', 'desc', '1', '25']);
+    const table = await loader.getHarness(MatTableHarness);
+    const headers = await (await table.getHeaderRows())[0].getCellTextByIndex();
+    expect(headers).toEqual(['Time', 'Student', 'Agent', 'Outcome', 'Queue time', 'Talk time']);
+    const cells = await table.getCellTextByIndex();
+    expect(cells[0].slice(1)).toEqual(['Sam Student', 'Ada Agent', 'Answered', '0:12', '5:00']);
+  });
+
+  it('applies the filters: they go to the URL and to GET /api/calls, from page 1', async () => {
+    const { harness, loader } = await open('/supervisor/calls?page=3');
+    await (await loader.getHarness(MatInputHarness.with({ selector: '[formControlName=from]' }))).setValue('2026-11-01');
+    await (await loader.getHarness(MatInputHarness.with({ selector: '[formControlName=to]' }))).setValue('2026-11-30');
+    const agent = await loader.getHarness(MatSelectHarness.with({ selector: '[formControlName=agentId]' }));
+    await agent.open();
+    await agent.clickOptions({ text: 'Bo Agent' });
+    const outcome = await loader.getHarness(MatSelectHarness.with({ selector: '[formControlName=outcome]' }));
+    await outcome.open();
+    await outcome.clickOptions({ text: 'Abandoned' });
+    await outcome.clickOptions({ text: 'Unanswered' });
+    await outcome.close();
+    await (await loader.getHarness(MatInputHarness.with({ selector: '[formControlName=student]' }))).setValue('  sam ');
+
+    const applied = (await loader.getHarness(MatButtonHarness.with({ text: 'Apply filters' }))).click();
+    const [list] = await answer(backend, to('/api/calls'), fakePage([]));
+    await applied;
+    await harness.fixture.whenStable();
+
+    const params = list.request.params;
+    expect(params.get('from')).toBe(startOfLocalDay('2026-11-01'));
+    expect(params.get('to')).toBe(startOfLocalDay('2026-11-30', 1));
+    expect(params.get('agentId')).toBe('u-bo');
+    expect(params.get('outcome')).toBe('abandoned,unanswered');
+    expect(params.get('student')).toBe('sam');
+    expect(params.get('page')).toBe('1');
+    expect(query()).toEqual({ from: '2026-11-01', to: '2026-11-30', agentId: 'u-bo', outcome: 'abandoned,unanswered', student: 'sam' });
+  });
+
+  it('reproduces a view from its link: the request and the form follow the URL', async () => {
+    const { loader, first } = await open('/supervisor/calls?agentId=u-agent&outcome=failed&student=kim&sort=talkSeconds&dir=asc&page=2&pageSize=50');
+    expect(Object.fromEntries(first.keys().map((k) => [k, first.get(k)]))).toEqual({
+      agentId: 'u-agent',
+      outcome: 'failed',
+      student: 'kim',
+      sort: 'talkSeconds',
+      dir: 'asc',
+      page: '2',
+      pageSize: '50',
+    });
+    expect(await (await loader.getHarness(MatInputHarness.with({ selector: '[formControlName=student]' }))).getValue()).toBe('kim');
+    expect(await (await loader.getHarness(MatSelectHarness.with({ selector: '[formControlName=agentId]' }))).getValueText()).toBe('Ada Agent');
+    const paginator = await loader.getHarness(MatPaginatorHarness);
+    expect(await paginator.getRangeLabel()).toBe('51 – 100 of 120');
+  });
+
+  it('pages and sorts on the server: page and sort params in the request and the URL', async () => {
+    const { harness, loader } = await open();
+    const paginator = await loader.getHarness(MatPaginatorHarness);
+    const turned = paginator.goToNextPage();
+    const [second] = await answer(backend, to('/api/calls'), fakePage([fakeCall()], 120, 2));
+    await turned;
+    expect(second.request.params.get('page')).toBe('2');
+    expect(query()['page']).toBe('2');
+
+    const sort = await loader.getHarness(MatSortHarness);
+    const student = (await sort.getSortHeaders({ label: 'Student' }))[0];
+    const sorted = student.click();
+    const [bySudent] = await answer(backend, to('/api/calls'), fakePage([fakeCall()], 120));
+    await sorted;
+    await harness.fixture.whenStable();
+    expect(bySudent.request.params.get('sort')).toBe('callerName');
+    expect(bySudent.request.params.get('dir')).toBe('asc');
+    expect(bySudent.request.params.get('page')).toBe('1');
+    expect(query()).toEqual({ sort: 'callerName', dir: 'asc' });
+  });
+
+  it('exports the filtered set: GET /api/calls/export.csv with the same filters, as a blob', async () => {
+    const click = spyOn(HTMLAnchorElement.prototype, 'click');
+    const { loader } = await open('/supervisor/calls?from=2026-11-01&agentId=u-agent&outcome=answered&student=sam&dir=asc');
+    const exported = (await loader.getHarness(MatButtonHarness.with({ text: /Export CSV/ }))).click();
+    const [request] = await answer(backend, to('/api/calls/export.csv'), new Blob(['id\r\n'], { type: 'text/csv' }));
+    await exported;
+    expect(request.request.responseType).toBe('blob');
+    const params = request.request.params;
+    expect(Object.fromEntries(params.keys().map((k) => [k, params.get(k)]))).toEqual({
+      from: startOfLocalDay('2026-11-01') as string,
+      agentId: 'u-agent',
+      outcome: 'answered',
+      student: 'sam',
+      dir: 'asc',
+    });
+    expect(click).toHaveBeenCalled();
+  });
+
+  it('links each row to the call detail page', async () => {
+    const { harness } = await open();
+    const link = (harness.fixture.nativeElement as HTMLElement).querySelector<HTMLAnchorElement>('td a');
+    expect(link?.getAttribute('href')).toBe('/supervisor/calls/call-1');
+  });
+});

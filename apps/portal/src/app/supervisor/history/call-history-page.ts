@@ -1,0 +1,150 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, signal } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatIconModule } from '@angular/material/icon';
+import { MatInputModule } from '@angular/material/input';
+import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSelectModule } from '@angular/material/select';
+import { MatSortModule, Sort } from '@angular/material/sort';
+import { MatTableModule } from '@angular/material/table';
+import { ActivatedRoute, Router } from '@angular/router';
+import { CALL_OUTCOMES, CallOutcome, CallRecord, CallSortKey } from '@switchboard/call-domain';
+import { map } from 'rxjs';
+import { formatDateTime, formatDuration } from '../format';
+import { OUTCOME_LABELS } from '../labels';
+import { NavLink } from '../nav-link';
+import { remote } from '../remote';
+import { SupervisorApi } from '../supervisor-api';
+import { CallHistoryView, DEFAULT_VIEW, PAGE_SIZES, readView, toListQuery, viewParams } from './call-history-view';
+
+/**
+ * Call history (`/supervisor/calls`): every call, filtered, sorted and paged by the server.
+ * The whole view lives in the URL query, so a copied link shows the same calls; a row's time
+ * links to the call's detail page. **Export CSV** downloads every call the filters match.
+ */
+@Component({
+  selector: 'sb-call-history-page',
+  imports: [
+    ReactiveFormsModule,
+    NavLink,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatIconModule,
+    MatInputModule,
+    MatPaginatorModule,
+    MatProgressBarModule,
+    MatSelectModule,
+    MatSortModule,
+    MatTableModule,
+  ],
+  templateUrl: './call-history-page.html',
+  styleUrl: './call-history-page.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class CallHistoryPage {
+  private readonly api = inject(SupervisorApi);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+
+  /** The view the URL asks for. */
+  protected readonly view = toSignal(this.route.queryParamMap.pipe(map(readView)), { initialValue: DEFAULT_VIEW });
+  protected readonly calls = remote(() => toListQuery(this.view()), (query) => this.api.calls(query));
+  protected readonly agents = remote(() => true, () => this.api.agents());
+  protected readonly rows = computed<CallRecord[]>(() => this.calls.value()?.items ?? []);
+  protected readonly total = computed(() => this.calls.value()?.total ?? 0);
+  protected readonly exporting = signal(false);
+  protected readonly exportError = signal<string | null>(null);
+
+  protected readonly columns = ['queuedAt', 'callerName', 'agentName', 'outcome', 'queueSeconds', 'talkSeconds'];
+  protected readonly outcomes = CALL_OUTCOMES;
+  protected readonly outcomeLabels = OUTCOME_LABELS;
+  protected readonly pageSizes = PAGE_SIZES;
+  protected readonly formatDuration = formatDuration;
+  protected readonly formatDateTime = formatDateTime;
+
+  protected readonly filters = new FormGroup({
+    from: new FormControl<string>('', { nonNullable: true }),
+    to: new FormControl<string>('', { nonNullable: true }),
+    agentId: new FormControl<string>('', { nonNullable: true }),
+    outcome: new FormControl<CallOutcome[]>([], { nonNullable: true }),
+    student: new FormControl<string>('', { nonNullable: true }),
+  });
+
+  constructor() {
+    // The form shows the URL's filters: on arrival, on back/forward, and after Clear.
+    effect(() => {
+      const v = this.view();
+      this.filters.reset({ from: v.from ?? '', to: v.to ?? '', agentId: v.agentId ?? '', outcome: v.outcome, student: v.student });
+    });
+  }
+
+  /** Applies the form's filters: they go to the URL (and so to the server), from page 1. */
+  protected applyFilters(): void {
+    const f = this.filters.getRawValue();
+    this.show({ from: f.from || null, to: f.to || null, agentId: f.agentId || null, outcome: f.outcome, student: f.student.trim(), page: 1 });
+  }
+
+  /** Removes every filter, keeping the sort. */
+  protected clearFilters(): void {
+    this.show({ from: null, to: null, agentId: null, outcome: [], student: '', page: 1 });
+  }
+
+  /** Sorts by a column; a cleared sort goes back to newest first. */
+  protected sortBy(sort: Sort): void {
+    this.show(sort.direction ? { sort: sort.active as CallSortKey, dir: sort.direction, page: 1 } : { sort: DEFAULT_VIEW.sort, dir: DEFAULT_VIEW.dir, page: 1 });
+  }
+
+  /** Shows another page, or another page size from the first page. */
+  protected turnPage(event: PageEvent): void {
+    const resized = event.pageSize !== this.view().pageSize;
+    this.show({ page: resized ? 1 : event.pageIndex + 1, pageSize: event.pageSize });
+  }
+
+  /** The call's outcome as it reads on screen. */
+  protected outcomeOf(call: CallRecord): string {
+    return call.outcome ? OUTCOME_LABELS[call.outcome] : 'In progress';
+  }
+
+  /** The URL of a call's detail page. */
+  protected detailUrl(call: CallRecord): string {
+    return `/supervisor/calls/${encodeURIComponent(call.id)}`;
+  }
+
+  /** Opens a call's detail page (the time cell's link is the keyboard's way to the same page). */
+  protected openCall(call: CallRecord): void {
+    void this.router.navigateByUrl(this.detailUrl(call));
+  }
+
+  /** Downloads every call the current filters match as a CSV file. */
+  protected async exportCsv(): Promise<void> {
+    const { sort: _sort, page: _page, pageSize: _size, ...query } = toListQuery(this.view());
+    this.exporting.set(true);
+    this.exportError.set(null);
+    try {
+      const blob = await this.api.exportCalls(query);
+      saveBlob(blob, `calls-${new Date().toISOString().slice(0, 10)}.csv`);
+    } catch {
+      this.exportError.set('The export failed. Please try again.');
+    } finally {
+      this.exporting.set(false);
+    }
+  }
+
+  private show(change: Partial<CallHistoryView>): void {
+    void this.router.navigate([], { relativeTo: this.route, queryParams: viewParams({ ...this.view(), ...change }) });
+  }
+}
+
+// The export needs the Authorization header, so it is fetched as a blob and saved through a
+// temporary object URL rather than linked.
+function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url));
+}

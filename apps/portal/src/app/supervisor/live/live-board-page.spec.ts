@@ -1,0 +1,106 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { TestBed } from '@angular/core/testing';
+import { MatMenuHarness } from '@angular/material/menu/testing';
+import { MatTableHarness } from '@angular/material/table/testing';
+import type { AgentStatus } from '@switchboard/call-domain';
+import { SIGNALING_SOCKET_FACTORY, SignalingClient } from '@switchboard/call-domain/signaling';
+import { SIGNALING_AUTH } from '@switchboard/call-domain/signaling/auth';
+import { FakeRelay } from '@switchboard/call-domain/signaling/testing';
+import { answer, to } from '../testing/http-answers';
+import { fakeAgent, fakeReport } from '../testing/supervisor-fakes';
+import { LiveBoardPage } from './live-board-page';
+
+describe('LiveBoardPage', () => {
+  let backend: HttpTestingController;
+  let relay: FakeRelay;
+
+  const agents = [
+    fakeAgent({ agentId: 'u-ada', displayName: 'Ada Agent', state: 'available', secondsInState: 65 }),
+    fakeAgent({ agentId: 'u-bo', displayName: 'Bo Agent', state: 'missed', secondsInState: 5 }),
+    fakeAgent({ agentId: 'u-cy', displayName: 'Cy Agent', state: 'on_call', secondsInState: 125, callId: 'call-9' }),
+  ];
+
+  beforeEach(() => {
+    relay = new FakeRelay();
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        { provide: SIGNALING_AUTH, useValue: () => 'supervisor' },
+        { provide: SIGNALING_SOCKET_FACTORY, useValue: relay.createSocket },
+      ],
+    });
+    backend = TestBed.inject(HttpTestingController);
+  });
+  afterEach(() => backend.verify());
+
+  /** Renders the board with the socket connected, having answered its initial reads. */
+  async function render() {
+    const fixture = TestBed.createComponent(LiveBoardPage);
+    await answer(backend, to('/api/agents'), agents);
+    await answer(backend, to('/api/metrics'), fakeReport());
+    // The app connects the socket after sign-in; the board reloads on (re)connection.
+    TestBed.inject(SignalingClient).connect();
+    await answer(backend, to('/api/agents'), agents);
+    await answer(backend, to('/api/metrics'), fakeReport());
+    await fixture.whenStable();
+    return { fixture, loader: TestbedHarnessEnvironment.loader(fixture) };
+  }
+
+  async function until(condition: () => boolean): Promise<void> {
+    for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  it('shows every agent with state and time in state, calls waiting, longest wait and calls in progress', async () => {
+    const { fixture, loader } = await render();
+    const rows = await (await loader.getHarness(MatTableHarness)).getCellTextByColumnName();
+    expect(rows['displayName'].text).toEqual(['Ada Agent', 'Bo Agent', 'Cy Agent']);
+    expect(rows['state'].text.map((s) => s.replace('warning', '').trim())).toEqual(['Available', 'Missed', 'On call']);
+    expect(rows['timeInState'].text).toEqual(['1:05', '0:05', '2:05']);
+    const queue = (fixture.nativeElement as HTMLElement).querySelector('[aria-label="Queue right now"]')?.textContent ?? '';
+    expect(queue).toMatch(/Calls waiting\s*2/);
+    expect(queue).toMatch(/Longest current wait\s*0:4[23]/);
+    expect(queue).toMatch(/Calls in progress\s*1/);
+  });
+
+  it('makes missed agents stand out', async () => {
+    const { fixture } = await render();
+    const page = fixture.nativeElement as HTMLElement;
+    expect(page.querySelector('[role=status]')?.textContent).toContain('1 agent missed a call');
+    expect(page.querySelector('tr.missed')?.textContent).toContain('Bo Agent');
+  });
+
+  it('applies agentStatusChanged from the socket (Ada goes Away) without a REST call', async () => {
+    const { fixture, loader } = await render();
+    const status: AgentStatus = {
+      agentId: 'u-ada',
+      displayName: 'Ada Agent',
+      state: 'away',
+      since: new Date().toISOString(),
+      connected: true,
+      callId: null,
+      wrapUpEndsAt: null,
+    };
+    relay.push('supervisor', 'agentStatusChanged', status);
+    const table = await loader.getHarness(MatTableHarness);
+    await until(() => ((fixture.nativeElement as HTMLElement).textContent ?? '').includes('Away'));
+    const rows = await table.getCellTextByColumnName();
+    expect(rows['state'].text[0]).toBe('Away');
+    expect(rows['timeInState'].text[0]).toBe('0:00');
+    backend.expectNone(() => true);
+  });
+
+  it('sets an agent Away from the row menu with POST /api/agents/:id/state', async () => {
+    const { loader } = await render();
+    const menu = await loader.getHarness(MatMenuHarness.with({ selector: '[aria-label="Set state of Ada Agent"]' }));
+    await menu.open();
+    const items = await menu.getItems();
+    expect(await Promise.all(items.map((i) => i.getText()))).toEqual(['Set Away', 'Set Offline']);
+    const clicked = items[0].click();
+    const [post] = await answer(backend, to('/api/agents/u-ada/state', 'POST'), null);
+    await clicked;
+    expect(post.request.body).toEqual({ state: 'away' });
+  });
+});
