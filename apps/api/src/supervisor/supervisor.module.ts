@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { CallsModule } from '../calls/calls.module';
 import { AgentBoardService } from './agent-board.service';
+import { AgentStateController } from './agent-state.controller';
 import { AgentsController } from './agents.controller';
 import { CallExportService } from './call-export.service';
 import { CallHistoryService } from './call-history.service';
@@ -11,10 +12,10 @@ import { CallsController } from './calls.controller';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
-/** The supervisor's HTTP API: call history and export, metrics, the agent board, callbacks. */
+/** The supervisor's HTTP API: call history and export, metrics, the agent board and setting an agent Away or Offline, callbacks. */
 @Module({
   imports: [AuthModule, CallsModule],
-  controllers: [CallsController, MetricsController, AgentsController, CallbacksController],
+  controllers: [CallsController, MetricsController, AgentsController, AgentStateController, CallbacksController],
   providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, CallbackRequestsService],
 })
 export class SupervisorModule {}
