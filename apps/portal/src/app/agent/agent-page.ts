@@ -1,9 +1,213 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, Injector, computed, effect, inject, signal, untracked } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
+import { MatIconModule } from '@angular/material/icon';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { AGENT_STATE_LABELS, type AgentState, type SelectableAgentState } from '@switchboard/call-domain';
+import { CallPanel, formatDuration } from '@switchboard/ui';
+import { AgentDesk, WITHDRAWN_MESSAGES } from './agent-desk';
+import { IncomingCallDialog } from './incoming-call-dialog';
+import { Ringtone } from './ringtone';
+import { type WrapUpEntry, WrapUpForm } from './wrap-up-form';
 
-/** The agent's page (`/agent`): presence, incoming calls, the call itself. A placeholder for now: the agent screens are built on it. */
+/** States from which the agent may pick Available or Away themselves. */
+const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 'missed'];
+
+/**
+ * The agent's page (`/agent`): their state and time in it, **Available** / **Away**, the
+ * "Incoming call" dialog for each offer, the call in the shared call panel, the "You missed
+ * a call" banner with **Return to Available**, wrap-up after the call, and "Reconnecting…"
+ * while the socket is down.
+ */
 @Component({
   selector: 'sb-agent-page',
-  template: `<h1>Agent desk</h1>`,
+  imports: [MatButtonModule, MatIconModule, CallPanel, WrapUpForm],
+  providers: [AgentDesk],
+  template: `
+    <section aria-labelledby="agent-heading">
+      <header class="status-bar">
+        <h1 id="agent-heading">Agent desk</h1>
+        <p class="state">
+          <span aria-live="polite">{{ stateLabel() }}</span>
+          @if (timeInState(); as time) {
+            <span class="since"><span class="visually-hidden">, time in this state </span>{{ time }}</span>
+          }
+        </p>
+        <div class="availability" role="group" aria-label="Availability">
+          <button matButton="outlined" type="button" [attr.aria-pressed]="state() === 'available'" [disabled]="!canChoose()" (click)="goAvailable()">
+            Available
+          </button>
+          <button matButton="outlined" type="button" [attr.aria-pressed]="state() === 'away'" [disabled]="!canChoose()" (click)="choose('away')">
+            Away
+          </button>
+        </div>
+      </header>
+
+      @if (desk.reconnecting()) {
+        <p class="banner warning" role="status">Reconnecting…</p>
+      }
+      @if (state() === 'missed') {
+        <div class="banner warning" role="alert">
+          <p>You missed a call</p>
+          <button matButton="filled" type="button" (click)="goAvailable()">Return to Available</button>
+        </div>
+      }
+      @if (desk.microphoneError(); as error) {
+        <p class="banner error" role="alert">
+          {{ error.message }} To allow it, open the site settings (the icon left of the address bar) → Microphone → Allow.
+        </p>
+      }
+      @if (desk.error(); as error) {
+        <p class="banner error" role="alert">{{ error }}</p>
+      }
+
+      @if (desk.call(); as call) {
+        <sb-call-panel
+          [peerName]="call.peerName"
+          [state]="call.session?.state() ?? 'connecting'"
+          [muted]="call.session?.muted() ?? false"
+          [remoteStream]="call.session?.remoteStream() ?? null"
+          (muteToggled)="desk.setMuted($event)"
+          (hungUp)="desk.hangUp()"
+        />
+      } @else if (state() === 'wrap_up') {
+        <sb-wrap-up-form [dispositions]="dispositions()" [remaining]="wrapUpLeft()" (done)="completeWrapUp($event)" />
+        @if (desk.settings.error()) {
+          <p class="banner error" role="alert">The dispositions could not be loaded.</p>
+        }
+      }
+    </section>
+  `,
+  styles: `
+    section {
+      display: flex;
+      flex-direction: column;
+      gap: 16px;
+    }
+    .status-bar {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 16px 24px;
+    }
+    h1 {
+      font: var(--mat-sys-headline-medium);
+      margin: 0;
+    }
+    .state {
+      display: flex;
+      gap: 12px;
+      margin: 0;
+      font: var(--mat-sys-title-medium);
+    }
+    .since {
+      font-variant-numeric: tabular-nums;
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .availability {
+      display: flex;
+      gap: 8px;
+    }
+    .availability [aria-pressed='true'] {
+      background: var(--mat-sys-secondary-container);
+    }
+    .banner {
+      display: flex;
+      align-items: center;
+      gap: 16px;
+      margin: 0;
+      padding: 12px 16px;
+      border-radius: 12px;
+    }
+    .banner p {
+      margin: 0;
+    }
+    .warning {
+      background: var(--mat-sys-tertiary-container);
+      color: var(--mat-sys-on-tertiary-container);
+    }
+    .error {
+      background: var(--mat-sys-error-container);
+      color: var(--mat-sys-on-error-container);
+    }
+    .visually-hidden {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class AgentPage {}
+export class AgentPage {
+  protected readonly desk = inject(AgentDesk);
+  private readonly ringtone = inject(Ringtone);
+  private readonly dialog = inject(MatDialog);
+  private readonly snackBar = inject(MatSnackBar);
+  private readonly injector = inject(Injector);
+  private readonly now = signal(Date.now());
+  private ringing: { callId: string; ref: MatDialogRef<IncomingCallDialog> } | null = null;
+
+  /** The agent's state, Offline until the server says otherwise. */
+  protected readonly state = computed<AgentState>(() => this.desk.status()?.state ?? 'offline');
+  protected readonly stateLabel = computed(() => AGENT_STATE_LABELS[this.state()]);
+  protected readonly canChoose = computed(() => SELECTABLE_FROM.includes(this.state()) && !this.desk.reconnecting());
+  /** Time in the current state (mm:ss), live. */
+  protected readonly timeInState = computed(() => {
+    const since = this.desk.status()?.since;
+    return since ? formatDuration(this.now() - Date.parse(since)) : null;
+  });
+  /** Time left in wrap-up (mm:ss), live. */
+  protected readonly wrapUpLeft = computed(() => {
+    const endsAt = this.desk.status()?.wrapUpEndsAt;
+    return endsAt ? formatDuration(Date.parse(endsAt) - this.now()) : null;
+  });
+  protected readonly dispositions = computed(() => (this.desk.settings.hasValue() ? this.desk.settings.value().dispositions : []));
+
+  constructor() {
+    const clock = setInterval(() => this.now.set(Date.now()), 1_000);
+    inject(DestroyRef).onDestroy(() => {
+      clearInterval(clock);
+      this.ringing?.ref.close();
+    });
+    // The dialog follows the offer: open for each call offered, closed once accepted,
+    // declined or withdrawn.
+    effect(() => {
+      const offer = this.desk.offer();
+      untracked(() => {
+        if (this.ringing && this.ringing.callId !== offer?.callId) {
+          this.ringing.ref.close();
+          this.ringing = null;
+        }
+        if (offer && !this.ringing) {
+          const ref = this.dialog.open(IncomingCallDialog, { data: offer, injector: this.injector, disableClose: true, width: '360px' });
+          this.ringing = { callId: offer.callId, ref };
+        }
+      });
+    });
+    effect(() => {
+      const withdrawal = this.desk.withdrawal();
+      if (withdrawal) untracked(() => this.snackBar.open(WITHDRAWN_MESSAGES[withdrawal.reason], 'Dismiss', { duration: 6_000 }));
+    });
+  }
+
+  /**
+   * Available (also Return to Available). The click unlocks audio so the ringtone may play,
+   * and the desk asks for the microphone now rather than on Accept.
+   */
+  protected goAvailable(): void {
+    this.ringtone.unlock();
+    void this.desk.setAvailability('available');
+  }
+
+  /** Picks a state other than Available. */
+  protected choose(state: SelectableAgentState): void {
+    void this.desk.setAvailability(state);
+  }
+
+  protected completeWrapUp({ disposition, notes }: WrapUpEntry): void {
+    void this.desk.completeWrapUp(disposition, notes);
+  }
+}

@@ -1,0 +1,202 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, type TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HarnessLoader } from '@angular/cdk/testing';
+import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import { MatButtonHarness } from '@angular/material/button/testing';
+import { MatDialogHarness } from '@angular/material/dialog/testing';
+import { MatFormFieldHarness } from '@angular/material/form-field/testing';
+import { MatInputHarness } from '@angular/material/input/testing';
+import { MatSelectHarness } from '@angular/material/select/testing';
+import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
+import { provideRouter } from '@angular/router';
+import type { AgentStatus, CallOffer } from '@switchboard/call-domain';
+import { MICROPHONE, SIGNALING_AUTH, SIGNALING_SOCKET_FACTORY, SignalingClient, type SignalingSocket } from '@switchboard/call-domain/signaling';
+import { FakeRelay, type FakeSocket, type TestParty, createParty } from '@switchboard/call-domain/signaling/testing';
+import { CallPanelHarness } from '@switchboard/ui/testing';
+import { filter, firstValueFrom } from 'rxjs';
+import { storeFakeSession } from '../auth/testing/session-fakes';
+import { CALL_SETTINGS_URL } from './agent-desk';
+import { AgentPage } from './agent-page';
+import { Ringtone } from './ringtone';
+
+/** Waits until `check` holds, re-rendering in between (the fake relay answers asynchronously). */
+async function eventually(fixture: ComponentFixture<unknown>, check: () => boolean | Promise<boolean>, what: string, withinMs = 5_000): Promise<void> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    await fixture.whenStable();
+    if (await check()) return;
+    if (Date.now() > until) throw new Error(`Timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('AgentPage', () => {
+  let relay: FakeRelay;
+  let student: TestParty;
+  let sockets: FakeSocket[];
+  let fixture: ComponentFixture<AgentPage>;
+  let loader: HarnessLoader;
+  let overlay: HarnessLoader;
+  let ringtone: { unlock: jasmine.Spy; start: jasmine.Spy; stop: jasmine.Spy };
+
+  const text = () => (fixture.nativeElement as HTMLElement).textContent ?? '';
+  const shows = (what: string) => eventually(fixture, () => text().includes(what), `"${what}" on the page`);
+  const button = (label: string | RegExp) => loader.getHarness(MatButtonHarness.with({ text: label }));
+  const requests = (event: string) => relay.received.filter((r) => r.from === 'agent' && r.event === event).map((r) => r.payload);
+  const dialogOpen = async () => (await overlay.getHarnessOrNull(MatDialogHarness)) !== null;
+  const status = (patch: Partial<AgentStatus>): AgentStatus => ({
+    agentId: 'agent',
+    displayName: 'Ada Agent',
+    state: 'available',
+    since: new Date().toISOString(),
+    connected: true,
+    callId: null,
+    wrapUpEndsAt: null,
+    ...patch,
+  });
+
+  beforeEach(async () => {
+    localStorage.clear();
+    storeFakeSession('agent');
+    relay = new FakeRelay('agent');
+    sockets = [];
+    const stop = jasmine.createSpy('stop ringing');
+    ringtone = { unlock: jasmine.createSpy('unlock'), start: jasmine.createSpy('start').and.returnValue(stop), stop };
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([]),
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        { provide: SIGNALING_AUTH, useValue: () => 'agent' },
+        {
+          provide: SIGNALING_SOCKET_FACTORY,
+          useValue: (token: () => string | null): SignalingSocket => {
+            const socket = relay.createSocket(token);
+            sockets.push(socket as unknown as FakeSocket);
+            return socket;
+          },
+        },
+        { provide: MICROPHONE, useValue: () => navigator.mediaDevices.getUserMedia({ audio: true }) },
+        { provide: Ringtone, useValue: ringtone },
+      ],
+    });
+    student = createParty(relay, 'student');
+    student.client.connect();
+    fixture = TestBed.createComponent(AgentPage);
+    loader = TestbedHarnessEnvironment.loader(fixture);
+    overlay = TestbedHarnessEnvironment.documentRootLoader(fixture);
+    await firstValueFrom(TestBed.inject(SignalingClient).connectionState$.pipe(filter((s) => s === 'connected')));
+    await firstValueFrom(student.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    await fixture.whenStable();
+  });
+
+  afterEach(() => {
+    fixture.destroy();
+    student.injector.destroy();
+    localStorage.clear();
+  });
+
+  /** The student calls; resolves once the offer reached the page and its dialog is open. */
+  async function offered(): Promise<CallOffer> {
+    const offer = firstValueFrom(TestBed.inject(SignalingClient).callOffered$);
+    const placing = student.phone.placeCall();
+    const session = await placing;
+    await eventually(fixture, dialogOpen, 'the incoming-call dialog');
+    return { ...(await offer), callId: session.callId };
+  }
+
+  it('sends setAvailability from Available and Away, unlocks audio on Available, and shows the state and time in it', async () => {
+    expect(text()).toContain('Offline');
+    await (await button('Available')).click();
+    await eventually(fixture, () => requests('setAvailability').length === 1, 'setAvailability');
+    expect(requests('setAvailability')).toEqual([{ state: 'available' }]);
+    expect(ringtone.unlock).toHaveBeenCalled();
+    await eventually(fixture, async () => (await (await (await button('Available')).host()).getAttribute('aria-pressed')) === 'true', 'Available pressed');
+    expect(text()).toMatch(/Available\s*, time in this state 00:0\d/);
+    await (await button('Away')).click();
+    await eventually(fixture, () => requests('setAvailability').length === 2, 'the second setAvailability');
+    expect(requests('setAvailability')[1]).toEqual({ state: 'away' });
+    await shows('Away');
+  });
+
+  it("opens the Incoming call dialog with the caller's name and a ringtone, and closes it with a message when the offer is withdrawn", async () => {
+    const offer = await offered();
+    const dialog = await overlay.getHarness(MatDialogHarness);
+    expect(await dialog.getTitleText()).toBe('Incoming call');
+    expect(await dialog.getContentText()).toContain('student');
+    expect(ringtone.start).toHaveBeenCalledTimes(1);
+
+    relay.push('agent', 'offerWithdrawn', { callId: offer.callId, reason: 'cancelled' });
+    await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
+    expect(ringtone.stop).toHaveBeenCalled();
+    const snackBar = await overlay.getHarness(MatSnackBarHarness);
+    expect(await snackBar.getMessage()).toBe('The caller hung up before you answered.');
+  });
+
+  it('declines: sends declineCall and closes the dialog', async () => {
+    const offer = await offered();
+    await (await overlay.getHarness(MatButtonHarness.with({ text: /Decline/ }))).click();
+    await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
+    expect(requests('declineCall')).toEqual([{ callId: offer.callId }]);
+  });
+
+  it("accepts: shows the call panel with the caller's name, connecting and then connected", async () => {
+    const offer = await offered();
+    await (await overlay.getHarness(MatButtonHarness.with({ text: /Accept/ }))).click();
+    await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
+    const panel = await loader.getHarness(CallPanelHarness);
+    expect(await panel.getPeerName()).toBe('student');
+    expect(await panel.getStatusText()).toMatch(/^(Connecting…|\d\d:\d\d)$/);
+    await eventually(fixture, () => requests('acceptCall').length === 1, 'acceptCall');
+    expect(requests('acceptCall')).toEqual([{ callId: offer.callId }]);
+    await eventually(fixture, async () => (await panel.getTalkTime()) !== null, 'media connected', 10_000);
+    await panel.hangUp();
+    await eventually(fixture, async () => (await loader.getHarnessOrNull(CallPanelHarness)) === null, 'the panel to go');
+    await eventually(fixture, () => requests('hangUp').length === 1, 'hangUp');
+    expect(requests('hangUp')).toEqual([{ callId: offer.callId }]);
+  }, 20_000);
+
+  it('shows the missed banner, and Return to Available sends setAvailability', async () => {
+    relay.push('agent', 'agentStatusChanged', status({ state: 'missed' }));
+    await shows('You missed a call');
+    await (await button('Return to Available')).click();
+    await eventually(fixture, () => requests('setAvailability').length === 1, 'setAvailability');
+    expect(requests('setAvailability')).toEqual([{ state: 'available' }]);
+    await eventually(fixture, () => !text().includes('You missed a call'), 'the banner to go');
+  });
+
+  it('wrap-up: counts down, and Done sends the chosen disposition and notes', async () => {
+    const endsAt = new Date(Date.now() + 45_000).toISOString();
+    relay.push('agent', 'agentStatusChanged', status({ state: 'wrap_up', callId: 'call-1', wrapUpEndsAt: endsAt }));
+    // The dispositions are loaded at the first wrap-up; the request keeps the page unstable until answered.
+    const backend = TestBed.inject(HttpTestingController);
+    let loads: TestRequest[] = [];
+    for (let i = 0; i < 100 && loads.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      loads = backend.match(CALL_SETTINGS_URL);
+    }
+    expect(loads.length).toBe(1);
+    loads[0].flush({ ringTimeoutSeconds: 20, maxWaitSeconds: 300, wrapUpSeconds: 60, dispositions: ['Resolved', 'Escalated', 'Other'] });
+    await shows('Wrap-up ends in');
+    expect(text()).toMatch(/Wrap-up ends in 00:4\d/);
+    const select = await loader.getHarness(MatSelectHarness);
+    expect(await select.getValueText()).toBe('Resolved');
+    await select.open();
+    await select.clickOptions({ text: 'Escalated' });
+    const notes = await (await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: 'Notes' }))).getControl(MatInputHarness);
+    await notes?.setValue('Password reset, sent to IT');
+    await (await button('Done')).click();
+    await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
+    expect(requests('completeWrapUp')).toEqual([{ callId: 'call-1', disposition: 'Escalated', notes: 'Password reset, sent to IT' }]);
+  });
+
+  it('shows Reconnecting… while the socket is down', async () => {
+    expect(text()).not.toContain('Reconnecting…');
+    const socket = sockets[0];
+    socket.receive('disconnect', 'transport close');
+    await shows('Reconnecting…');
+    socket.receive('connect');
+    await eventually(fixture, () => !text().includes('Reconnecting…'), 'the banner to go');
+  });
+});

@@ -1,0 +1,50 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, inject } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
+import { MatIconModule } from '@angular/material/icon';
+import type { CallOffer } from '@switchboard/call-domain';
+import { AgentDesk } from './agent-desk';
+import { Ringtone } from './ringtone';
+
+/**
+ * "Incoming call": who is calling, **Accept** and **Decline**, with a ringtone while it is
+ * open. The agent page opens it for each offer and closes it when the offer is accepted,
+ * declined or withdrawn (open it with the page's injector: it acts through {@link AgentDesk}).
+ */
+@Component({
+  selector: 'sb-incoming-call-dialog',
+  imports: [MatDialogModule, MatButtonModule, MatIconModule],
+  template: `
+    <h2 mat-dialog-title>Incoming call</h2>
+    <mat-dialog-content>
+      <p class="caller">{{ offer.caller.displayName }}</p>
+      <p>is calling the help desk.</p>
+    </mat-dialog-content>
+    <mat-dialog-actions align="end">
+      <button matButton type="button" (click)="desk.decline()">
+        <mat-icon aria-hidden="true">call_end</mat-icon>
+        Decline
+      </button>
+      <button matButton="filled" type="button" cdkFocusInitial (click)="desk.accept()">
+        <mat-icon aria-hidden="true">call</mat-icon>
+        Accept
+      </button>
+    </mat-dialog-actions>
+  `,
+  styles: `
+    .caller {
+      font: var(--mat-sys-headline-small);
+      margin: 0 0 4px;
+    }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class IncomingCallDialog {
+  /** The offer shown. */
+  protected readonly offer = inject<CallOffer>(MAT_DIALOG_DATA);
+  protected readonly desk = inject(AgentDesk);
+
+  constructor() {
+    inject(DestroyRef).onDestroy(inject(Ringtone).start());
+  }
+}
