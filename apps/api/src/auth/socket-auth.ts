@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import type { SessionUser } from '@switchboard/call-domain';
+import { limitSocketEvents } from '../realtime/socket-rate-limit';
 import { AccessTokens } from './access-tokens';
 
 /** The message of the `connect_error` a client gets when its token is refused. */
@@ -37,7 +38,7 @@ export function socketAuthMiddleware(tokens: AccessTokens): (socket: Socket, nex
 /**
  * The app's Socket.IO adapter: one server on the HTTP server's origin and port, path
  * `/socket.io`, messages up to {@link SOCKET_MAX_BUFFER_SIZE}, and every namespace guarded by
- * {@link socketAuthMiddleware}.
+ * {@link socketAuthMiddleware}; every socket's events are rate-limited ({@link limitSocketEvents}).
  *
  * How a gateway uses it: nothing to do. Declare `@WebSocketGateway()` (or with a
  * `namespace`) in a module, and every socket reaching its handlers is already authenticated:
@@ -63,7 +64,11 @@ export class AuthenticatedIoAdapter extends IoAdapter {
     });
     const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }));
     server.use(guard);
-    server.on('new_namespace', (namespace: Namespace) => namespace.use(guard));
+    server.on('connection', limitSocketEvents);
+    server.on('new_namespace', (namespace: Namespace) => {
+      namespace.use(guard);
+      namespace.on('connection', limitSocketEvents);
+    });
     return server;
   }
 }
