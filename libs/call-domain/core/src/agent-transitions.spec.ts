@@ -32,6 +32,11 @@ describe('agent transitions', () => {
     expect(canAgentMove('on_call', 'away', 'supervisor')).toBeFalse();
   });
 
+  it('let a supervisor sign out an idle or away agent, but never interrupt an offer, a call or its wrap-up', () => {
+    expect(agentStatesLeadingTo('offline', 'supervisor').sort()).toEqual(['available', 'away', 'missed']);
+    expect(agentStatesLeadingTo('away', 'supervisor').sort()).toEqual(['available', 'missed']);
+  });
+
   it('let the system sign out any signed-in agent whose connection is gone', () => {
     for (const from of AGENT_STATES.filter((s) => s !== 'offline')) expect(canAgentMove(from, 'offline', 'system')).withContext(from).toBeTrue();
   });

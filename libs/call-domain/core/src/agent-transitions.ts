@@ -7,18 +7,19 @@ type Moves = Partial<Record<AgentState, readonly AgentStateActor[]>>;
 
 /**
  * Every allowed move, `from → to → who may make it`. Agents pick Available or Away (the way
- * back from Missed is one click); supervisors may put an idle agent on a break; the system
- * rings, connects and wraps up, and signs out an agent whose connection is gone.
+ * back from Missed is one click); supervisors may put an idle agent (Available or Missed) on a
+ * break and sign out an idle or away one, never interrupting an offer, a call or its wrap-up;
+ * the system rings, connects and wraps up, and signs out an agent whose connection is gone.
  */
 export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Moves>> = {
   offline: { available: ['agent'], away: ['agent'] },
-  available: { away: ['agent', 'supervisor'], ringing: ['system'], offline: ['agent', 'system'] },
-  away: { available: ['agent'], offline: ['agent', 'system'] },
+  available: { away: ['agent', 'supervisor'], ringing: ['system'], offline: ['agent', 'supervisor', 'system'] },
+  away: { available: ['agent'], offline: ['agent', 'supervisor', 'system'] },
   // Declining is the agent's move; a withdrawn offer (caller left, call taken) is the system's.
   ringing: { available: ['agent', 'system'], on_call: ['agent'], missed: ['system'], offline: ['system'] },
   on_call: { wrap_up: ['system'], offline: ['system'] },
   wrap_up: { available: ['agent', 'system'], offline: ['system'] },
-  missed: { available: ['agent'], away: ['agent', 'supervisor'], offline: ['agent', 'system'] },
+  missed: { available: ['agent'], away: ['agent', 'supervisor'], offline: ['agent', 'supervisor', 'system'] },
 };
 
 /** Whether `by` may move an agent from `from` to `to` (staying put is not a move). */
