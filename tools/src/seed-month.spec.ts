@@ -35,6 +35,18 @@ describe('seed:month', () => {
     expect(await callIds()).toEqual(first);
   });
 
+  it('uses the configured DISPOSITIONS, validated like the server’s', async () => {
+    const out = capture();
+    expect(await seedMonthTool(['--days', '2', '--calls-per-day', '20', '--end', '2026-11-23'], { ...env, DISPOSITIONS: 'Solved,Referred' }, out)).toBe(0);
+    let used: (string | null)[] = [];
+    await runWithUsers(env, capture(), async (_users, _config, db) => {
+      used = (await db.selectFrom('calls').select('disposition').distinct().execute()).map((r) => r.disposition);
+    });
+    expect(used.filter((d) => d !== null).sort()).toEqual(['Referred', 'Solved']);
+    expect(await seedMonthTool([], { ...env, DISPOSITIONS: ' , ' }, out)).toBe(1);
+    expect(out.lines[1]).toMatch(/DISPOSITIONS: must list at least one disposition/);
+  });
+
   it('refuses in production and on bad options', async () => {
     const out = capture();
     expect(await seedMonthTool([], { ...env, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }, out)).toBe(1);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SeedConflictError, ToolError, consoleOutput, loadCallSettings, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
+import { SeedConflictError, ToolError, consoleOutput, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
 
 const USAGE = 'Usage: npm run seed:month -- [--seed 1] [--days 30] [--calls-per-day 240] [--end 2026-11-23] [--replace]';
 
@@ -45,10 +45,10 @@ export async function seedMonthTool(argv: string[], env: Record<string, string |
     return 1;
   }
   const seeding = options;
-  return runWithUsers(env, out, async (_users, _config, db) => {
+  return runWithUsers(env, out, async (_users, config, db) => {
     const started = Date.now();
     try {
-      const s = await seedMonth(db, { ...seeding, dispositions: loadCallSettings(env).dispositions });
+      const s = await seedMonth(db, { ...seeding, dispositions: config.calls.dispositions });
       out.info(
         `Seeded ${s.calls} calls (${s.events} timeline events, ${s.callbacks} callback requests) from ${s.from} to ${s.to} ` +
           `for ${s.agents} agents and ${s.students} students in ${((Date.now() - started) / 1000).toFixed(1)} s`,

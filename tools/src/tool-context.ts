@@ -7,11 +7,10 @@ import { createAccount } from '../../apps/api/src/users/user-accounts';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../apps/api/src/users/demo-users';
 import type { Database } from '../../apps/api/src/database/schema';
 import { SeedConflictError, seedMonth, type SeedMonthOptions } from '../../apps/api/src/supervisor/seeding/month-seeder';
-import { loadCallSettings } from '../../apps/api/src/calls/call-settings';
 /* eslint-enable @nx/enforce-module-boundaries */
 import type { Kysely } from 'kysely';
 
-export { createAccount, DEMO_PASSWORD, DEMO_USERS, loadCallSettings, SeedConflictError, seedMonth, UsernameTakenError, UsersRepository };
+export { createAccount, DEMO_PASSWORD, DEMO_USERS, SeedConflictError, seedMonth, UsernameTakenError, UsersRepository };
 export type { Database, SeedMonthOptions };
 
 /** Where a tool writes: results to `info`, problems to `error`. */

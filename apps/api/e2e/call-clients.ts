@@ -1,7 +1,5 @@
-import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, CreateUserRequest, LoginResponse, ServerToClientEvents } from '@switchboard/call-domain';
-import type { TestPostgresDatabase } from '../src/testing/postgres';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
 import { call, DEMO_PASSWORD } from './support';
 
@@ -22,23 +20,13 @@ export const CALL_USERS: readonly CreateUserRequest[] = [
 ];
 
 /**
- * Starts the app with call settings from `env` (read from the process environment at
- * start-up, so they are set only while it boots) and seeds {@link CALL_USERS} (unless
- * `seed: false`, e.g. on a data dir that has them already).
+ * Starts the app with `env` (call settings included, validated like any start-up) and seeds
+ * {@link CALL_USERS} (unless `seed: false`, e.g. on a data dir that has them already).
  */
 export async function startCallApp(env: Record<string, string> = {}, options: { seed?: boolean } = {}): Promise<TestApp> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    const app = await startTestApp(env);
-    if (options.seed ?? true) await app.seed(CALL_USERS);
-    return app;
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const app = await startTestApp(env);
+  if (options.seed ?? true) await app.seed(CALL_USERS);
+  return app;
 }
 
 /** One signed-in socket.io-client tab that records every event it receives. */
@@ -148,23 +136,4 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error('Condition not met in time');
     await pause(50);
   }
-}
-
-/**
- * Drops a test database once the closed app's connections have really gone: a pool's `end()`
- * resolves before the server has finished closing them, and a forced drop then kills them,
- * which surfaces as an uncaught error in whichever spec runs next.
- */
-export async function dropWhenIdle(pg: TestPostgresDatabase): Promise<void> {
-  const url = new URL(pg.url);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await eventually(async () => (await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name])).rows[0].n === 0, 3000).catch(() => undefined);
-  } finally {
-    await admin.end();
-  }
-  await pg.drop();
 }

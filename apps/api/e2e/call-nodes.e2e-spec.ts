@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import type { TestApp } from '../src/testing/test-app';
-import { dropWhenIdle, startCallApp, TestClient } from './call-clients';
+import { startCallApp, TestClient } from './call-clients';
 
 describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
   let pg: TestPostgresDatabase;
@@ -17,7 +17,7 @@ describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
   afterAll(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     for (const node of nodes) await node.close();
-    await dropWhenIdle(pg);
+    await pg.drop();
   });
 
   it('offers, accepts and relays signaling between a caller and an agent on different nodes', async () => {

@@ -4,6 +4,7 @@ import type { Database } from '../src/database/schema';
 import { createTempDir } from '../src/testing/temp-dir';
 import type { TestApp } from '../src/testing/test-app';
 import { eventually, pause, startCallApp, TestClient } from './call-clients';
+import { call } from './support';
 
 /** One app per spec, with the call settings each spec needs. */
 describe('Call deadlines and presence (e2e)', () => {
@@ -30,6 +31,16 @@ describe('Call deadlines and presence (e2e)', () => {
     }
     return client;
   }
+
+  it('takes the call settings from the validated configuration (call settings and the metrics’ default)', async () => {
+    const { app } = await start({ RING_TIMEOUT_SECONDS: '7', WRAP_UP_SECONDS: '9', SHORT_ABANDON_SECONDS: '3', DISPOSITIONS: 'Solved,Referred' });
+    const sign = async (username: string) =>
+      (await call<{ accessToken: string }>(app.url, 'POST', '/api/auth/login', { body: { username, password: 'switchboard' } })).body.accessToken;
+    const settings = await call(app.url, 'GET', '/api/call-settings', { token: await sign('agent') });
+    expect(settings.body).toEqual({ ringTimeoutSeconds: 7, maxWaitSeconds: 300, wrapUpSeconds: 9, dispositions: ['Solved', 'Referred'] });
+    const metrics = await call<{ thresholds: { shortAbandonSeconds: number } }>(app.url, 'GET', '/api/metrics', { token: await sign('supervisor') });
+    expect(metrics.body.thresholds.shortAbandonSeconds).toBe(3);
+  });
 
   it('on ring timeout, marks the agent Missed and offers the call to the next agent', async () => {
     const { app, db } = await start({ RING_TIMEOUT_SECONDS: '1' });

@@ -4,7 +4,7 @@ import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import type { TestApp } from '../src/testing/test-app';
-import { dropWhenIdle, pause, startCallApp, TestClient } from './call-clients';
+import { pause, startCallApp, TestClient } from './call-clients';
 import { call } from './support';
 
 const sdp = (label: string) => `v=0\r\no=- ${label} 2 IN IP4 127.0.0.1\r\ns=-\r\n`;
@@ -28,7 +28,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     afterEach(async () => {
       await Promise.all(clients.splice(0).map((c) => c.close()));
       await app.close();
-      if (pg) await dropWhenIdle(pg);
+      if (pg) await pg.drop();
     });
 
     async function connect(username: string): Promise<TestClient> {
@@ -263,6 +263,39 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       ]);
       const changes = await db.selectFrom('agent_state_changes').select(['from_state', 'to_state']).where('agent_id', '=', alex.userId).orderBy('at').execute();
       expect(changes.map((c) => `${c.from_state}>${c.to_state}`)).toEqual(['offline>available', 'available>ringing', 'ringing>on_call', 'on_call>wrap_up', 'wrap_up>available']);
+    });
+
+    it('puts an agent whose page reconnects during an accepted call back on it: held signaling again, later candidates too', async () => {
+      const alex = await available('agent');
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      const offer = { callId, messageId: randomUUID(), description: { type: 'offer' as const, sdp: sdp('offer') } };
+      const early = { callId, messageId: randomUUID(), candidate: candidate(1) };
+      await student.ok('sendOffer', offer);
+      await student.ok('sendCandidate', early);
+      await alex.ok('acceptCall', { callId });
+      await alex.close();
+
+      const reloaded = await connect('agent');
+      expect((await reloaded.next('agentStatusChanged', (s) => s.connected)).state).toBe('on_call');
+      expect(await reloaded.next('offerRelayed')).toEqual(offer);
+      expect(await reloaded.next('candidateRelayed')).toEqual(early);
+      const late = { callId, messageId: randomUUID(), candidate: candidate(2) };
+      await student.ok('sendCandidate', late);
+      expect(await reloaded.next('candidateRelayed')).toEqual(late);
+
+      // Media connected: a second tab opened meanwhile is just a tab, the call stays with the first.
+      await reloaded.ok('reportMedia', { callId, state: 'connected' });
+      const other = await reloaded.newTab(app.url);
+      clients.push(other);
+      const later = { callId, messageId: randomUUID(), candidate: candidate(3) };
+      await student.ok('sendCandidate', later);
+      expect(await reloaded.next('candidateRelayed')).toEqual(later);
+      await pause(100);
+      expect([...other.seen('offerRelayed'), ...other.seen('candidateRelayed')]).toEqual([]);
+      await reloaded.ok('hangUp', { callId });
+      expect((await student.next('callEnded')).endedBy).toBe('agent');
     });
 
     it('serves the call settings to signed-in users', async () => {

@@ -16,9 +16,10 @@ import { ProblemException } from '../errors/problem';
 import { AgentPresence } from './agent-presence.service';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
-import { InjectCallSettings, secondsAfter, type CallSettings } from './call-settings';
-import { Deadlines } from './deadlines';
+import { Deadlines, secondsAfter } from './deadlines';
 import { SocketRooms } from './socket-rooms';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
 
 /**
  * How calls end and what follows: cancel, hang-up, media reports, the maximum wait, the
@@ -33,7 +34,7 @@ export class CallCompletion {
     private readonly deadlines: Deadlines,
     private readonly rooms: SocketRooms,
     private readonly router: CallRouter,
-    @InjectCallSettings() private readonly settings: CallSettings,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** The caller leaves the line or stops the ringing (abandoned); in a call, it hangs up. */
@@ -80,7 +81,7 @@ export class CallCompletion {
   async maxWaitReached(callId: string): Promise<void> {
     const call = await this.records.get(callId);
     if (!call || (call.state !== 'queued' && call.state !== 'ringing')) return;
-    if (Date.parse(call.queued_at) + this.settings.maxWaitSeconds * 1000 > Date.now()) return;
+    if (Date.parse(call.queued_at) + this.config.calls.maxWaitSeconds * 1000 > Date.now()) return;
     await this.endCall(call, 'max_wait', 'system', null);
   }
 
@@ -88,14 +89,14 @@ export class CallCompletion {
   async mediaTimedOut(callId: string): Promise<void> {
     const call = await this.records.get(callId);
     if (call?.state !== 'accepted' || !call.answered_at) return;
-    if (Date.parse(call.answered_at) + this.settings.mediaTimeoutSeconds * 1000 > Date.now()) return;
+    if (Date.parse(call.answered_at) + this.config.calls.mediaTimeoutSeconds * 1000 > Date.now()) return;
     await this.endCall(call, 'media_failed', 'system', null);
   }
 
   /** The agent saves disposition and notes and returns to Available (a late save just saves). */
   async completeWrapUp(agent: SessionUser, wrapUp: WrapUp): Promise<void> {
-    if (!this.settings.dispositions.includes(wrapUp.disposition)) {
-      throw new ProblemException('bad_request', `disposition must be one of: ${this.settings.dispositions.join(', ')}`);
+    if (!this.config.calls.dispositions.includes(wrapUp.disposition)) {
+      throw new ProblemException('bad_request', `disposition must be one of: ${this.config.calls.dispositions.join(', ')}`);
     }
     const call = await this.records.get(wrapUp.callId);
     if (!call || call.agent_id !== agent.id) throw new ProblemException('forbidden', 'Only the agent who took the call may wrap it up');
@@ -147,7 +148,7 @@ export class CallCompletion {
    */
   async endCall(call: CallRow, reason: EndReason, endedBy: CallParty, actor: SessionUser | null): Promise<boolean> {
     const endedAt = new Date();
-    const outcome = outcomeOf({ state: call.state, reason, queuedAt: call.queued_at, endedAt: endedAt.toISOString(), shortAbandonSeconds: this.settings.shortAbandonSeconds });
+    const outcome = outcomeOf({ state: call.state, reason, queuedAt: call.queued_at, endedAt: endedAt.toISOString(), shortAbandonSeconds: this.config.calls.shortAbandonSeconds });
     const { queueMs, talkMs } = durationsOf({ queuedAt: call.queued_at, answeredAt: call.answered_at, connectedAt: call.connected_at }, endedAt.toISOString());
     const ended = await this.records.update(call.id, [call.state], {
       state: 'ended',
@@ -183,7 +184,7 @@ export class CallCompletion {
 
   private async startWrapUp(callId: string, agentId: string, endedAt: Date, notice: CallEnded): Promise<void> {
     this.rooms.toUser(agentId).emit('callEnded', notice);
-    const endsAt = secondsAfter(endedAt, this.settings.wrapUpSeconds);
+    const endsAt = secondsAfter(endedAt, this.config.calls.wrapUpSeconds);
     const moved = await this.presence.move(agentId, { to: 'wrap_up', by: 'system', reason: 'call ended', callId, set: { wrap_up_ends_at: endsAt.toISOString() } });
     if (moved) await this.deadlines.schedule('wrap_up_end', agentId, endsAt);
   }

@@ -15,10 +15,11 @@ import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/connections.gateway';
 import { AgentPresence } from './agent-presence.service';
 import { CallRecords } from './call-records';
-import { InjectCallSettings, secondsAfter, type CallSettings } from './call-settings';
-import { Deadlines } from './deadlines';
+import { Deadlines, secondsAfter } from './deadlines';
 import { SignalRelay } from './signal-relay.service';
 import { callAgentRoom, SocketRooms } from './socket-rooms';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
 
 /** The message of the `no_agents_available` error. */
 export const NO_AGENTS_MESSAGE = 'No agents are available right now';
@@ -40,7 +41,7 @@ export class CallRouter {
     private readonly deadlines: Deadlines,
     private readonly rooms: SocketRooms,
     private readonly signals: SignalRelay,
-    @InjectCallSettings() private readonly settings: CallSettings,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /**
@@ -63,7 +64,7 @@ export class CallRouter {
     };
     await this.records.insert(call);
     await this.records.addEvent(call.id, 'queued', { id: caller.id, name: caller.displayName });
-    await this.deadlines.schedule('max_wait', call.id, secondsAfter(now, this.settings.maxWaitSeconds));
+    await this.deadlines.schedule('max_wait', call.id, secondsAfter(now, this.config.calls.maxWaitSeconds));
     await this.dispatch();
     return (await this.position(call.id)) ?? { callId: call.id, position: 1, estimatedWaitSeconds: null };
   }
@@ -104,7 +105,7 @@ export class CallRouter {
     if (!won) throw new ProblemException('conflict', await this.whyNotAccepted(callId, agent.id));
     await this.presence.move(agent.id, { to: 'on_call', by: 'agent', reason: 'accepted', byUserId: agent.id, callId, set: { call_id: callId } });
     await this.deadlines.cancel(callId, 'ring_timeout', 'max_wait');
-    await this.deadlines.schedule('media_timeout', callId, secondsAfter(now, this.settings.mediaTimeoutSeconds));
+    await this.deadlines.schedule('media_timeout', callId, secondsAfter(now, this.config.calls.mediaTimeoutSeconds));
     await this.records.addEvent(callId, 'accepted', { id: agent.id, name: agent.displayName });
     await socket.join(callAgentRoom(callId));
     this.rooms.toUser(call.caller_id).emit('callAccepted', { callId, agent: { id: agent.id, displayName: agent.displayName } });
@@ -152,6 +153,23 @@ export class CallRouter {
     await this.signals.resendHeld(callId, this.rooms.to(socket.id));
   }
 
+  /**
+   * Puts an agent's reconnected socket back on the call it accepted (when no other tab of
+   * theirs holds it), so the caller's later
+   * signaling reaches it; before media connects it also gets the held offer and candidates
+   * again (the portal's inbox drops repeats). A page whose socket merely reconnected keeps its
+   * peer connection and carries on; a reloaded page cannot resume the old one, and the call
+   * ends as for any lost media (a party reports `failed` or hangs up; the media timeout).
+   */
+  async rejoinCall(socket: AppSocket, callId: string): Promise<void> {
+    const call = await this.records.get(callId);
+    if (!call || call.agent_id !== socket.data.user.id || (call.state !== 'accepted' && call.state !== 'connected')) return;
+    // Another tab that still holds the call's media keeps it; this one is just another tab.
+    if (await this.rooms.isOccupied(callAgentRoom(callId))) return;
+    await socket.join(callAgentRoom(callId));
+    if (call.state === 'accepted') await this.signals.resendHeld(callId, this.rooms.to(socket.id));
+  }
+
   /** Where a waiting call stands, or null if it is not waiting. */
   async position(callId: string): Promise<QueuePosition | null> {
     const waiting = await this.records.waiting();
@@ -180,7 +198,7 @@ export class CallRouter {
 
   private async offer(callId: string, agentId: string): Promise<boolean> {
     const now = new Date();
-    const ringsOutAt = secondsAfter(now, this.settings.ringTimeoutSeconds);
+    const ringsOutAt = secondsAfter(now, this.config.calls.ringTimeoutSeconds);
     if (!(await this.records.update(callId, ['queued'], { state: 'ringing', ringing_agent_id: agentId, rings_out_at: ringsOutAt.toISOString() }))) return false;
     const agent = await this.presence.move(agentId, { to: 'ringing', by: 'system', reason: 'offered', requireConnected: true, set: { call_id: callId } });
     if (!agent) {

@@ -1,18 +1,19 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import type { CallSettingsView } from '@switchboard/call-domain';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
-import { InjectCallSettings, type CallSettings } from './call-settings';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
 
 /** `/api/call-settings`: the timers and dispositions the portal shows, for any signed-in user. */
 @Controller('api/call-settings')
 @UseGuards(JwtAuthGuard)
 export class CallSettingsController {
-  constructor(@InjectCallSettings() private readonly settings: CallSettings) {}
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
 
   /** `GET /api/call-settings`. */
   @Get()
   get(): CallSettingsView {
-    const { ringTimeoutSeconds, maxWaitSeconds, wrapUpSeconds, dispositions } = this.settings;
+    const { ringTimeoutSeconds, maxWaitSeconds, wrapUpSeconds, dispositions } = this.config.calls;
     return { ringTimeoutSeconds, maxWaitSeconds, wrapUpSeconds, dispositions };
   }
 }

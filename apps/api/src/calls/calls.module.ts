@@ -4,7 +4,6 @@ import { AgentPresence } from './agent-presence.service';
 import { CallCompletion } from './call-completion.service';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
-import { CALL_SETTINGS, loadCallSettings } from './call-settings';
 import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
 import { DeadlineWorker } from './deadline-worker.service';
@@ -22,7 +21,6 @@ import { SocketRooms } from './socket-rooms';
   imports: [AuthModule],
   controllers: [CallSettingsController],
   providers: [
-    { provide: CALL_SETTINGS, useFactory: () => loadCallSettings(process.env) },
     SocketRooms,
     CallRecords,
     Deadlines,
@@ -34,6 +32,6 @@ import { SocketRooms } from './socket-rooms';
     DeadlineWorker,
     CallGateway,
   ],
-  exports: [AgentPresence, CallRecords, CALL_SETTINGS],
+  exports: [AgentPresence, CallRecords],
 })
 export class CallsModule {}

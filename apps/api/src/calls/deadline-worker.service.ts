@@ -3,9 +3,10 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { DeadlineRow } from '../database/schema';
 import { CallCompletion } from './call-completion.service';
 import { CallRouter } from './call-router.service';
-import { InjectCallSettings, type CallSettings } from './call-settings';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
 
 /** How often routing runs anyway, to pick up work another node left (ms). */
 const ROUTING_SWEEP_MS = 2000;
@@ -30,13 +31,13 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly router: CallRouter,
     private readonly completion: CallCompletion,
     private readonly keeper: PresenceKeeper,
-    @InjectCallSettings() private readonly settings: CallSettings,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** Reconciles presence and starts polling. */
   async onApplicationBootstrap(): Promise<void> {
     await this.keeper.reconcile();
-    this.timer = setInterval(() => void this.tick(), this.settings.deadlinePollMs);
+    this.timer = setInterval(() => void this.tick(), this.config.calls.deadlinePollMs);
     this.timer.unref();
     await this.tick();
   }

@@ -77,3 +77,8 @@ export class Deadlines {
       .execute();
   }
 }
+
+/** `now` plus `seconds`, as a Date (when a deadline is due). */
+export function secondsAfter(now: Date, seconds: number): Date {
+  return new Date(now.getTime() + seconds * 1000);
+}

@@ -6,9 +6,10 @@ import { AgentPresence, toAgentStatus } from './agent-presence.service';
 import { CallCompletion } from './call-completion.service';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
-import { InjectCallSettings, secondsAfter, type CallSettings } from './call-settings';
-import { Deadlines } from './deadlines';
+import { Deadlines, secondsAfter } from './deadlines';
 import { SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
 
 /**
  * Who is there: joins each socket to its rooms, tracks agents' connections across tabs and
@@ -27,7 +28,7 @@ export class PresenceKeeper {
     private readonly completion: CallCompletion,
     private readonly deadlines: Deadlines,
     private readonly rooms: SocketRooms,
-    @InjectCallSettings() private readonly settings: CallSettings,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** Stops reacting to disconnections: the node is shutting down, not its users. */
@@ -35,7 +36,11 @@ export class PresenceKeeper {
     this.stopping = true;
   }
 
-  /** A socket connected: rooms, presence, and whatever it missed (a ringing offer, its place in line). */
+  /**
+   * A socket connected: rooms, presence, and whatever it missed (a ringing offer, the call it
+   * accepted, its place in line). A caller needs no call room: the agent's messages go to
+   * every socket of the caller.
+   */
   async socketConnected(socket: AppSocket): Promise<void> {
     const user = socket.data.user;
     await socket.join(userRoom(user.id));
@@ -44,6 +49,7 @@ export class PresenceKeeper {
     if (user.role === 'agent') {
       const row = await this.presence.connect(user);
       if (row.state === 'ringing' && row.call_id) await this.router.resendOffer(socket, row.call_id);
+      if (row.state === 'on_call' && row.call_id) await this.router.rejoinCall(socket, row.call_id);
       if (row.state === 'available') await this.router.dispatch();
     } else if (user.role === 'student') {
       for (const call of await this.records.activeOfCaller(user.id)) {
@@ -62,10 +68,10 @@ export class PresenceKeeper {
     const now = new Date();
     if (user.role === 'agent') {
       if (await this.presence.disconnect(user.id)) {
-        await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.settings.presenceGraceSeconds));
+        await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.presenceGraceSeconds));
       }
     } else if (user.role === 'student' && (await this.records.activeOfCaller(user.id)).length > 0) {
-      await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.settings.callerGraceSeconds));
+      await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.callerGraceSeconds));
     }
   }
 
@@ -100,10 +106,10 @@ export class PresenceKeeper {
     const now = new Date();
     for (const agentId of await this.presence.markedConnected()) {
       if (live.has(agentId) || !(await this.presence.disconnect(agentId))) continue;
-      await this.deadlines.scheduleIfAbsent('presence_grace', agentId, secondsAfter(now, this.settings.presenceGraceSeconds));
+      await this.deadlines.scheduleIfAbsent('presence_grace', agentId, secondsAfter(now, this.config.calls.presenceGraceSeconds));
     }
     for (const call of await this.records.active()) {
-      if (!live.has(call.caller_id)) await this.deadlines.scheduleIfAbsent('presence_grace', call.caller_id, secondsAfter(now, this.settings.callerGraceSeconds));
+      if (!live.has(call.caller_id)) await this.deadlines.scheduleIfAbsent('presence_grace', call.caller_id, secondsAfter(now, this.config.calls.callerGraceSeconds));
     }
     this.logger.log({ msg: 'presence reconciled', liveUsers: live.size });
   }

@@ -6,7 +6,6 @@ import type { ServerToClientEvents } from '@switchboard/call-domain';
 import type { SocketData } from '../auth/socket-auth';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
-import { InjectCallSettings, type CallSettings } from './call-settings';
 import type { AppServer } from '../realtime/connections.gateway';
 
 /** Where events for several sockets go. */
@@ -38,7 +37,6 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
-    @InjectCallSettings() private readonly settings: CallSettings,
   ) {}
 
   /** Called by the gateway once Nest has created the server. */
@@ -54,7 +52,7 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
     for (const client of [pub, sub]) client.on('error', (err: unknown) => this.logger.error({ msg: 'redis error', error: String(err) }));
     await Promise.all([pub.connect(), sub.connect()]);
     this.redisClients = [pub, sub];
-    this.io.adapter(createAdapter(pub, sub, { key: this.settings.redisRoomsKey }));
+    this.io.adapter(createAdapter(pub, sub, { key: this.config.calls.redisRoomsKey }));
     this.logger.log({ msg: 'rooms shared through Redis' });
   }
 
@@ -86,8 +84,13 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Whether the user has a socket connected on any node. */
-  async isConnected(userId: string): Promise<boolean> {
-    return (await this.io.in(userRoom(userId)).fetchSockets()).length > 0;
+  isConnected(userId: string): Promise<boolean> {
+    return this.isOccupied(userRoom(userId));
+  }
+
+  /** Whether any socket on any node is in `room`. */
+  async isOccupied(room: string): Promise<boolean> {
+    return (await this.io.in(room).fetchSockets()).length > 0;
   }
 
   /** The ids of every user with a socket connected on any node. */

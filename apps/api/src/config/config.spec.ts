@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTempDir } from '../testing/temp-dir';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, DEFAULT_DISPOSITIONS, loadConfig } from './config';
 
 describe('loadConfig', () => {
   let dir: ReturnType<typeof createTempDir>;
@@ -61,5 +61,34 @@ describe('loadConfig', () => {
       (e) => ['PORT', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'LOG_LEVEL'].every((name) => e.message.includes(name)),
     );
     expect(() => loadConfig({ DATA_DIR: dir.path, DATABASE_URL: 'mysql://x' })).toThrowError(ConfigError, /DATABASE_URL/);
+  });
+
+  it('applies the call settings’ defaults', () => {
+    expect(loadConfig({ DATA_DIR: dir.path, JWT_SECRET: 'x' }).calls).toEqual({
+      ringTimeoutSeconds: 20,
+      maxWaitSeconds: 300,
+      wrapUpSeconds: 60,
+      presenceGraceSeconds: 30,
+      callerGraceSeconds: 10,
+      mediaTimeoutSeconds: 30,
+      shortAbandonSeconds: 5,
+      dispositions: DEFAULT_DISPOSITIONS,
+      deadlinePollMs: 250,
+      redisRoomsKey: 'switchboard',
+    });
+  });
+
+  it('reads call timers and a comma-separated disposition list', () => {
+    const { calls } = loadConfig({ DATA_DIR: dir.path, JWT_SECRET: 'x', RING_TIMEOUT_SECONDS: '1', DEADLINE_POLL_MS: '50', DISPOSITIONS: ' Solved, Referred ,,Solved' });
+    expect(calls.ringTimeoutSeconds).toBe(1);
+    expect(calls.deadlinePollMs).toBe(50);
+    expect(calls.dispositions).toEqual(['Solved', 'Referred']);
+  });
+
+  it('names every invalid call setting, with the other variables', () => {
+    const env = { DATA_DIR: dir.path, PORT: 'eighty', RING_TIMEOUT_SECONDS: '0', MAX_WAIT_SECONDS: 'long', DISPOSITIONS: ' , ', REDIS_ROOMS_KEY: 'a b' };
+    expect(() => loadConfig(env)).toThrowMatching(
+      (e) => e instanceof ConfigError && ['PORT', 'RING_TIMEOUT_SECONDS', 'MAX_WAIT_SECONDS', 'DISPOSITIONS', 'REDIS_ROOMS_KEY'].every((n) => e.message.includes(n)),
+    );
   });
 });

@@ -12,6 +12,33 @@ export type SqlDialect = 'sqlite' | 'postgres';
 /** Log levels the structured logger can be limited to, most verbose first. */
 export const LOG_LEVELS = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'] as const;
 
+/** The call server's timers and lists (environment variable and default in each comment). */
+export interface CallSettings {
+  /** RING_TIMEOUT_SECONDS (20): an offer not answered by then rings out and the agent goes Missed. */
+  ringTimeoutSeconds: number;
+  /** MAX_WAIT_SECONDS (300): a caller not answered by then is told and the call ends unanswered. */
+  maxWaitSeconds: number;
+  /** WRAP_UP_SECONDS (60): wrap-up ends by itself after this. */
+  wrapUpSeconds: number;
+  /** PRESENCE_GRACE_SECONDS (30): an agent whose last tab is gone this long is Offline. */
+  presenceGraceSeconds: number;
+  /** CALLER_GRACE_SECONDS (10): a waiting caller whose last tab is gone this long has abandoned. */
+  callerGraceSeconds: number;
+  /** MEDIA_TIMEOUT_SECONDS (30): an accepted call whose media has not connected by then failed. */
+  mediaTimeoutSeconds: number;
+  /** SHORT_ABANDON_SECONDS (5): abandons within this are short abandons. */
+  shortAbandonSeconds: number;
+  /** DISPOSITIONS (comma-separated): what an agent picks from at wrap-up. */
+  dispositions: string[];
+  /** DEADLINE_POLL_MS (250): how often each node looks for due deadlines. */
+  deadlinePollMs: number;
+  /** REDIS_ROOMS_KEY ("switchboard"): prefix of the Redis channels that share rooms between nodes. */
+  redisRoomsKey: string;
+}
+
+/** The dispositions offered when DISPOSITIONS is not set. */
+export const DEFAULT_DISPOSITIONS = ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'];
+
 /** The API's settings, read once from the environment and validated at start-up. */
 export interface AppConfig {
   production: boolean;
@@ -29,6 +56,8 @@ export interface AppConfig {
   /** Absolute directory of the built portal (served if it holds an index.html). */
   portalDir: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** The call server's timers and lists. */
+  calls: CallSettings;
 }
 
 /** Raised when the environment cannot start the API; the message says what to fix. */
@@ -51,6 +80,8 @@ const urlSchema = (protocols: string[]) =>
     .trim()
     .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), `must be a ${protocols.join(' or ')}// URL`);
 
+const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
+
 const envSchema = z.object({
   NODE_ENV: z.string().trim().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -62,6 +93,24 @@ const envSchema = z.object({
   REDIS_URL: urlSchema(['redis:', 'rediss:']).optional(),
   PORTAL_DIR: z.string().trim().min(1).default('dist/portal/browser'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
+  RING_TIMEOUT_SECONDS: seconds(20),
+  MAX_WAIT_SECONDS: seconds(300),
+  WRAP_UP_SECONDS: seconds(60),
+  PRESENCE_GRACE_SECONDS: seconds(30),
+  CALLER_GRACE_SECONDS: seconds(10),
+  MEDIA_TIMEOUT_SECONDS: seconds(30),
+  SHORT_ABANDON_SECONDS: z.coerce.number().int().min(0).max(600).default(5),
+  DISPOSITIONS: z
+    .string()
+    .transform((v) => [...new Set(v.split(',').map((d) => d.trim()).filter(Boolean))])
+    .refine((list) => list.length > 0 && list.every((d) => d.length <= 80), 'must list at least one disposition of at most 80 characters')
+    .default(DEFAULT_DISPOSITIONS),
+  DEADLINE_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  REDIS_ROOMS_KEY: z
+    .string()
+    .trim()
+    .regex(/^[\w.:-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", ":", "_" or "-"')
+    .default('switchboard'),
 });
 
 /**
@@ -92,6 +141,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL ?? null,
     portalDir: resolve(e.PORTAL_DIR),
     logLevel: e.LOG_LEVEL,
+    calls: {
+      ringTimeoutSeconds: e.RING_TIMEOUT_SECONDS,
+      maxWaitSeconds: e.MAX_WAIT_SECONDS,
+      wrapUpSeconds: e.WRAP_UP_SECONDS,
+      presenceGraceSeconds: e.PRESENCE_GRACE_SECONDS,
+      callerGraceSeconds: e.CALLER_GRACE_SECONDS,
+      mediaTimeoutSeconds: e.MEDIA_TIMEOUT_SECONDS,
+      shortAbandonSeconds: e.SHORT_ABANDON_SECONDS,
+      dispositions: e.DISPOSITIONS,
+      deadlinePollMs: e.DEADLINE_POLL_MS,
+      redisRoomsKey: e.REDIS_ROOMS_KEY,
+    },
   };
 }
 

@@ -47,9 +47,13 @@ export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: C
   return eb.and(conditions);
 }
 
+/** A stored duration in milliseconds, in seconds (null stays null). */
+export function seconds(ms: number | null): number | null {
+  return ms === null ? null : Number(ms) / 1000;
+}
+
 /** A stored call as supervisors see it (durations in seconds). */
 export function toCallRecord(row: CallRow): CallRecord {
-  const seconds = (ms: number | null) => (ms === null ? null : Number(ms) / 1000);
   return {
     id: row.id,
     state: row.state,

@@ -1,22 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { CallbackListQuery, CallbackRequest, CallbackStatus, Page, SessionUser } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
-import type { Database } from '../database/schema';
+import type { CallbackRequestsTable, Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 
 /** A callback request row with the name of who marked it done. */
-interface CallbackRow {
-  id: string;
-  call_id: string | null;
-  student_id: string;
-  name: string;
-  note: string | null;
-  created_at: string;
-  done_at: string | null;
-  done_by: string | null;
-  done_by_name: string | null;
-}
+type CallbackRow = Selectable<CallbackRequestsTable> & { done_by_name: string | null };
 
 function toCallbackRequest(r: CallbackRow): CallbackRequest {
   return { id: r.id, callId: r.call_id, studentId: r.student_id, name: r.name, note: r.note, createdAt: r.created_at, doneAt: r.done_at, doneById: r.done_by, doneByName: r.done_by_name };

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { METRIC_DEFINITIONS, MetricsAccumulator, type MetricsQuery, type MetricsReport, type Period } from '@switchboard/call-domain';
-import { InjectCallSettings, type CallSettings } from '../calls/call-settings';
 import { InjectDatabase } from '../database/database.module';
 import type { Database } from '../database/schema';
-import { callFilters } from './call-queries';
+import { callFilters, seconds } from './call-queries';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
 
 /** Rows read per query while computing figures. */
 const BATCH_SIZE = 5000;
@@ -26,7 +27,7 @@ export function resolvePeriod(query: Pick<MetricsQuery, 'from' | 'to'>, now: Dat
 export class MetricsService {
   constructor(
     @InjectDatabase() private readonly db: Kysely<Database>,
-    @InjectCallSettings() private readonly settings: CallSettings,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** Every figure, its definition, and the period and thresholds used. */
@@ -34,7 +35,7 @@ export class MetricsService {
     const period = resolvePeriod(query, now);
     const thresholds = {
       serviceLevelSeconds: query.serviceLevelSeconds,
-      shortAbandonSeconds: query.shortAbandonSeconds ?? this.settings.shortAbandonSeconds,
+      shortAbandonSeconds: query.shortAbandonSeconds ?? this.config.calls.shortAbandonSeconds,
       timeZone: query.timeZone,
     };
     const acc = new MetricsAccumulator(thresholds);
@@ -51,7 +52,6 @@ export class MetricsService {
         .limit(BATCH_SIZE)
         .execute();
       for (const r of batch) {
-        const seconds = (ms: number | null) => (ms === null ? null : Number(ms) / 1000);
         acc.addCall({ state: r.state, outcome: r.outcome, queuedAt: r.queued_at, connectedAt: r.connected_at, queueSeconds: seconds(r.queue_ms), talkSeconds: seconds(r.talk_ms), wrapUpSeconds: seconds(r.wrap_up_ms) });
       }
       last = batch.length === BATCH_SIZE ? batch[batch.length - 1] : undefined;
