@@ -43,11 +43,7 @@ export function provideCallConnection(): EnvironmentProviders {
         // Nothing to close if the library was never needed; otherwise the promise chain
         // keeps disconnect/connect in the order the session changed.
         if (!token && !previous) return;
-        void import('@switchboard/call-domain/signaling').then(({ SignalingClient }) => {
-          const client = injector.get(SignalingClient);
-          client.disconnect();
-          if (token) client.connect();
-        });
+        void import('./call-connection').then(({ followSession }) => followSession(injector, token !== null));
       });
     }),
   ]);

@@ -1,7 +1,7 @@
-import { httpResource } from '@angular/common/http';
-import { DestroyRef, Injectable, computed, inject, linkedSignal, signal } from '@angular/core';
-import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
-import type { AgentState, AgentStatus, CallId, CallOffer, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
+import { HttpClient } from '@angular/common/http';
+import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
+import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
+import type { AgentStatus, CallId, CallOffer, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
 import {
   type CallSession,
   MICROPHONE,
@@ -10,7 +10,7 @@ import {
   Softphone,
   openMicrophone,
 } from '@switchboard/call-domain/signaling';
-import { map, scan } from 'rxjs';
+import { catchError, filter, map, of, scan, switchMap, take } from 'rxjs';
 
 /** Where the call settings (dispositions, timers) are read. */
 export const CALL_SETTINGS_URL = '/api/call-settings';
@@ -39,6 +39,7 @@ export interface Withdrawal {
 @Injectable()
 export class AgentDesk {
   private readonly signaling = inject(SignalingClient);
+  private readonly http = inject(HttpClient);
   private readonly softphone = inject(Softphone);
   private readonly microphone = inject(MICROPHONE);
   private readonly statusSignal = signal<AgentStatus | null>(null);
@@ -62,13 +63,26 @@ export class AgentDesk {
   readonly error = this.errorSignal.asReadonly();
   /** Why the microphone could not be opened (calls cannot be taken until it can). */
   readonly microphoneError = this.microphoneSignal.asReadonly();
-  // Loaded at the first wrap-up, not before: most visits of the page never need it.
-  private readonly settingsWanted = linkedSignal<AgentState | undefined, boolean>({
-    source: () => this.statusSignal()?.state,
-    computation: (state, previous) => previous?.value === true || state === 'wrap_up',
-  });
-  /** The call settings (dispositions for wrap-up), loaded at the first wrap-up. */
-  readonly settings = httpResource<CallSettingsView>(() => (this.settingsWanted() ? CALL_SETTINGS_URL : undefined));
+  private readonly settingsFailed = signal(false);
+  /**
+   * The dispositions to pick from at wrap-up (from the call settings), loaded at the first
+   * wrap-up: most visits of the page never need them. Empty until loaded.
+   */
+  readonly dispositions = toSignal(
+    toObservable(computed(() => this.statusSignal()?.state === 'wrap_up')).pipe(
+      filter(Boolean),
+      take(1),
+      switchMap(() => this.http.get<CallSettingsView>(CALL_SETTINGS_URL)),
+      map((settings) => settings.dispositions),
+      catchError(() => {
+        this.settingsFailed.set(true);
+        return of([]);
+      }),
+    ),
+    { initialValue: [] as string[] },
+  );
+  /** Whether the dispositions could not be loaded. */
+  readonly dispositionsFailed = this.settingsFailed.asReadonly();
   /** Whether the socket was connected and is now trying to come back. */
   readonly reconnecting = toSignal(
     this.signaling.connectionState$.pipe(

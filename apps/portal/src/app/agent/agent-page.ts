@@ -71,8 +71,8 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           (hungUp)="desk.hangUp()"
         />
       } @else if (state() === 'wrap_up') {
-        <sb-wrap-up-form [dispositions]="dispositions()" [remaining]="wrapUpLeft()" (done)="completeWrapUp($event)" />
-        @if (desk.settings.error()) {
+        <sb-wrap-up-form [dispositions]="desk.dispositions()" [remaining]="wrapUpLeft()" (done)="completeWrapUp($event)" />
+        @if (desk.dispositionsFailed()) {
           <p class="banner error" role="alert">The dispositions could not be loaded.</p>
         }
       }
@@ -164,7 +164,6 @@ export class AgentPage {
     const endsAt = this.desk.status()?.wrapUpEndsAt;
     return endsAt ? formatDuration(Date.parse(endsAt) - this.now()) : null;
   });
-  protected readonly dispositions = computed(() => (this.desk.settings.hasValue() ? this.desk.settings.value().dispositions : []));
 
   constructor() {
     const clock = setInterval(() => this.now.set(Date.now()), 1_000);

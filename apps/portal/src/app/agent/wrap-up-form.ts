@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, input, linkedSignal, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -25,7 +25,7 @@ export interface WrapUpEntry {
       }
       <mat-form-field>
         <mat-label>Disposition</mat-label>
-        <mat-select name="disposition" required [value]="disposition()" (valueChange)="disposition.set($event)">
+        <mat-select name="disposition" required [value]="disposition()" (valueChange)="chosen.set($event)">
           @for (option of dispositions(); track option) {
             <mat-option [value]="option">{{ option }}</mat-option>
           }
@@ -68,7 +68,9 @@ export class WrapUpForm {
   /** Emits the entry when the agent clicks Done. */
   readonly done = output<WrapUpEntry>();
 
-  protected readonly disposition = linkedSignal<string>(() => this.dispositions()[0] ?? '');
+  protected readonly chosen = signal<string | null>(null);
+  /** The disposition picked, the first of the list until the agent picks one. */
+  protected readonly disposition = computed(() => this.chosen() ?? this.dispositions()[0] ?? '');
   protected readonly notes = signal('');
 
   protected field(event: Event): string {

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, input, linkedSignal, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -21,7 +21,7 @@ export interface CallbackRequest {
       <h2 id="callback-heading">Ask to be called back</h2>
       <mat-form-field>
         <mat-label>Your name</mat-label>
-        <input matInput name="name" maxlength="80" required [value]="name()" (input)="name.set(field($event))" />
+        <input matInput name="name" maxlength="80" required [value]="name()" (input)="typedName.set(field($event))" />
       </mat-form-field>
       <mat-form-field>
         <mat-label>Note for the help desk</mat-label>
@@ -55,7 +55,9 @@ export class CallbackForm {
   /** Emits the request when the student clicks Request callback. */
   readonly requested = output<CallbackRequest>();
 
-  protected readonly name = linkedSignal(() => this.defaultName());
+  protected readonly typedName = signal<string | null>(null);
+  /** The name in the field: the default until the student types. */
+  protected readonly name = computed(() => this.typedName() ?? this.defaultName());
   protected readonly note = signal('');
 
   protected field(event: Event): string {
