@@ -9,6 +9,7 @@ import {
   provideBrowserGlobalErrorListeners,
   provideEnvironmentInitializer,
   provideZonelessChangeDetection,
+  untracked,
 } from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { SIGNALING_AUTH } from '@switchboard/call-domain/signaling/auth';
@@ -43,7 +44,8 @@ export function provideCallConnection(): EnvironmentProviders {
         // Nothing to close if the library was never needed; otherwise the promise chain
         // keeps disconnect/connect in the order the session changed.
         if (!token && !previous) return;
-        void import('./call-connection').then(({ followSession }) => followSession(injector, token !== null));
+        const user = untracked(session.user);
+        void import('./call-connection').then(({ followSession }) => followSession(injector, user));
       });
     }),
   ]);

@@ -1,13 +1,19 @@
 import type { Injector } from '@angular/core';
+import type { SessionUser } from '@switchboard/call-domain';
 import { SignalingClient } from '@switchboard/call-domain/signaling';
+import { AgentDesk } from './agent/agent-desk';
 
 /**
- * Points the call socket at the current session: closes it, then opens it again when a
- * user is signed in. Loaded by `provideCallConnection()` on first sign-in only, so that the
+ * Points the call socket at the current session: closes it, then opens it again for a
+ * signed-in user. Loaded by `provideCallConnection()` on first sign-in only, so that the
  * signaling library and socket.io-client stay out of the initial bundle.
  */
-export function followSession(injector: Injector, signedIn: boolean): void {
+export function followSession(injector: Injector, user: SessionUser | null): void {
   const client = injector.get(SignalingClient);
   client.disconnect();
-  if (signedIn) client.connect();
+  if (!user) return;
+  // The server sends an agent's status (and a ringing offer) once, on connection: the desk
+  // must be listening before the socket opens, not only once the agent page has loaded.
+  if (user.role === 'agent') injector.get(AgentDesk);
+  client.connect();
 }

@@ -34,9 +34,13 @@ export interface Withdrawal {
 /**
  * The agent's side of the desk, for the agent page: their status as the server sees it, the
  * call offered right now, the call in progress (through the {@link Softphone}), wrap-up, and
- * the socket's health. Components read its signals; it owns the streams. Provided by the page.
+ * the socket's health. Components read its signals; it owns the streams.
+ *
+ * One per app, created before the socket connects (see `followSession`): the server sends
+ * the agent's status, and a ringing offer, once on connection, and a page loaded later would
+ * miss them. Signing out (an explicit disconnect) forgets everything.
  */
-@Injectable()
+@Injectable({ providedIn: 'root' })
 export class AgentDesk {
   private readonly signaling = inject(SignalingClient);
   private readonly http = inject(HttpClient);
@@ -119,6 +123,9 @@ export class AgentDesk {
       this.offerSignal.set(null);
       this.withdrawalSignal.set({ callId, reason, seq: ++seq });
     });
+    this.signaling.connectionState$.pipe(takeUntilDestroyed()).subscribe((state) => {
+      if (state === 'disconnected') this.forget();
+    });
     inject(DestroyRef).onDestroy(() => void this.callSignal()?.hangUp().catch(() => undefined));
   }
 
@@ -191,6 +198,17 @@ export class AgentDesk {
     } catch (error) {
       this.errorSignal.set(messageOf(error));
     }
+  }
+
+  /** Signed out: nothing of this agent's desk is kept for the next user. */
+  private forget(): void {
+    this.callSignal()?.close();
+    this.callSignal.set(null);
+    this.statusSignal.set(null);
+    this.offerSignal.set(null);
+    this.accepting.set(null);
+    this.errorSignal.set(null);
+    this.microphoneChecked = false;
   }
 
   private async checkMicrophone(): Promise<void> {

@@ -22,7 +22,6 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
 @Component({
   selector: 'sb-agent-page',
   imports: [MatButtonModule, MatIconModule, CallPanel, WrapUpForm],
-  providers: [AgentDesk],
   template: `
     <section aria-labelledby="agent-heading">
       <header class="status-bar">

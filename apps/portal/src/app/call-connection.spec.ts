@@ -1,0 +1,78 @@
+import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import type { AgentStatus } from '@switchboard/call-domain';
+import { SIGNALING_SOCKET_FACTORY, SignalingClient } from '@switchboard/call-domain/signaling';
+import { FakeRelay } from '@switchboard/call-domain/signaling/testing';
+import { filter, firstValueFrom } from 'rxjs';
+import { AgentDesk } from './agent/agent-desk';
+import { provideCallConnection } from './app.config';
+import { Session } from './auth/session';
+import { storeFakeSession } from './auth/testing/session-fakes';
+
+const agentStatus: AgentStatus = {
+  agentId: 'u-agent',
+  displayName: 'Ada Agent',
+  state: 'available',
+  since: new Date().toISOString(),
+  connected: true,
+  callId: null,
+  wrapUpEndsAt: null,
+};
+
+describe('provideCallConnection', () => {
+  let tokens: (string | null)[];
+
+  beforeEach(() => {
+    localStorage.clear();
+    tokens = [];
+    const relay = new FakeRelay();
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([{ path: '**', children: [] }]),
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideCallConnection(),
+        {
+          provide: SIGNALING_SOCKET_FACTORY,
+          useValue: (token: () => string | null) => {
+            tokens.push(token());
+            const socket = relay.createSocket(token);
+            // As the server does: the agent's status once, right after the connection.
+            socket.on('connect', () => relay.push(token() ?? '', 'agentStatusChanged', agentStatus));
+            return socket;
+          },
+        },
+      ],
+    });
+  });
+  afterEach(() => localStorage.clear());
+
+  const state = (wanted: string) =>
+    firstValueFrom(TestBed.inject(SignalingClient).connectionState$.pipe(filter((s) => s === wanted)));
+
+  it("connects with the session's token after sign-in (a kept session) and disconnects on sign-out", async () => {
+    const { accessToken } = storeFakeSession('student');
+    TestBed.tick();
+    await state('connected');
+    expect(tokens).toEqual([accessToken]);
+    await TestBed.inject(Session).signOut();
+    await state('disconnected');
+  });
+
+  it("creates an agent's desk before the socket opens, so the status sent on connection is heard", async () => {
+    storeFakeSession('agent');
+    TestBed.tick();
+    await state('connected');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(TestBed.inject(AgentDesk).status()?.state).toBe('available');
+  });
+
+  it('stays disconnected while signed out', async () => {
+    TestBed.tick();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(tokens).toEqual([]);
+    expect(TestBed.inject(SignalingClient).connected()).toBeFalse();
+  });
+});
