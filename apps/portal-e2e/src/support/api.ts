@@ -14,7 +14,7 @@ export async function apiToken(baseUrl: string, username: string, password = 'sw
 /** The stored record of the most recent call, as a supervisor reads it. */
 export async function latestCall(baseUrl: string): Promise<CallRecord> {
   const token = await apiToken(baseUrl, 'supervisor');
-  const res = await fetch(`${baseUrl}/api/calls?sort=queuedAt&dir=desc&page=0&pageSize=1`, {
+  const res = await fetch(`${baseUrl}/api/calls?sort=queuedAt&dir=desc&page=1&pageSize=1`, {
     headers: { authorization: `Bearer ${token}` },
   });
   if (!res.ok) throw new Error(`GET /api/calls failed: ${res.status} ${await res.text()}`);

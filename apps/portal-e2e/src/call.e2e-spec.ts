@@ -1,0 +1,128 @@
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { latestCall } from './support/api';
+import { AppServer, startAppServer } from './support/app-server';
+import { energyGrowth, inboundAudio, trackPeerConnections } from './support/audio-stats';
+import { launchChromium, signIn } from './support/browser';
+import { atPath, eventually, hidden, visible } from './support/wait';
+
+// The whole call checklist of the product, as a student and an agent would do it, in two
+// browser contexts of Debian's Chromium with a fake microphone playing a tone.
+describe('a call from the help page to the agent desk', () => {
+  let app: AppServer;
+  let browser: Browser;
+  let student: { context: BrowserContext; page: Page };
+  let agent: { context: BrowserContext; page: Page };
+
+  beforeAll(async () => {
+    // A ring timeout longer than the 20 s accept below; short wrap-up so the agent is back soon.
+    app = await startAppServer({ RING_TIMEOUT_SECONDS: '40', LOG_LEVEL: 'warn' });
+    browser = await launchChromium();
+    student = await signIn(browser, app.baseUrl, 'student', trackPeerConnections);
+    agent = await signIn(browser, app.baseUrl, 'agent', trackPeerConnections);
+    await atPath(student.page, /^\/help$/);
+    await atPath(agent.page, /^\/agent$/);
+    await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
+    await visible(agent.page.getByText('Available', { exact: true }).first());
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  const incomingDialog = () => agent.page.getByRole('dialog', { name: /Incoming call/ });
+
+  async function placeCall(): Promise<void> {
+    await student.page.getByRole('button', { name: 'Call support' }).click();
+    await visible(student.page.getByText('Waiting for an agent…'));
+    await visible(incomingDialog(), 5_000);
+    expect(await incomingDialog().textContent()).toContain('Sam Student');
+  }
+
+  async function expectConnected(page: Page): Promise<void> {
+    await hidden(page.getByText('Connecting…'), 15_000);
+    await visible(page.getByRole('button', { name: 'Hang up' }));
+    await visible(page.getByRole('button', { name: /^(Mute|Unmute)$/ }));
+    await visible(page.getByRole('timer'));
+    expect((await page.getByRole('timer').textContent())?.trim()).toMatch(/^\d\d:\d\d$/);
+  }
+
+  async function finishWrapUp(): Promise<void> {
+    await visible(agent.page.getByRole('button', { name: 'Done' }), 5_000);
+    await agent.page.getByRole('button', { name: 'Done' }).click();
+    await hidden(agent.page.getByRole('button', { name: 'Done' }));
+  }
+
+  it('connects when the agent accepts 3 s after the offer, carries audio both ways, mutes, and hangs up on both sides', async () => {
+    await placeCall();
+    await agent.page.waitForTimeout(3_000);
+    await incomingDialog().getByRole('button', { name: 'Accept' }).click();
+
+    await expectConnected(agent.page);
+    await expectConnected(student.page);
+    const timer = student.page.getByRole('timer');
+    const first = await timer.textContent();
+    await student.page.waitForTimeout(2_100);
+    expect(await timer.textContent()).not.toBe(first);
+
+    // Audio flows both ways: the tone is heard (level) and keeps arriving (energy grows).
+    for (const side of [agent.page, student.page]) {
+      await eventually(async () => (await inboundAudio(side)).audioLevel, (level) => level > 0, 10_000, 'inbound audio level > 0');
+      expect(await energyGrowth(side)).toBeGreaterThan(0);
+    }
+
+    // The student mutes: the agent's received energy stops growing.
+    const mute = student.page.getByRole('button', { name: /^(Mute|Unmute)$/ });
+    await mute.click();
+    await eventually(() => mute.getAttribute('aria-pressed'), (v) => v === 'true', 5_000, 'Mute pressed');
+    await agent.page.waitForTimeout(500); // let the last unmuted packets drain
+    expect(await energyGrowth(agent.page)).toBeLessThan(0.0001);
+    await mute.click();
+    await eventually(() => mute.getAttribute('aria-pressed'), (v) => v === 'false', 5_000, 'Mute released');
+    await eventually(() => energyGrowth(agent.page, 1_000), (growth) => growth > 0, 10_000, 'energy grows again after unmute');
+
+    // Hang up on the agent's side ends it on both.
+    await agent.page.waitForTimeout(1_000);
+    await agent.page.getByRole('button', { name: 'Hang up' }).click();
+    await hidden(student.page.getByRole('button', { name: 'Hang up' }));
+    await visible(student.page.getByText(/ended the call/));
+    await visible(student.page.getByRole('button', { name: 'Call support' }));
+
+    const record = await latestCall(app.baseUrl);
+    expect(record.outcome).toBe('answered');
+    expect(record.talkSeconds).toBeGreaterThanOrEqual(3);
+    await finishWrapUp();
+  }, 90_000);
+
+  it('closes the agent dialog when the student cancels while it rings, and records the call abandoned', async () => {
+    await placeCall();
+    await student.page.getByRole('button', { name: 'Cancel call' }).click();
+    await hidden(incomingDialog(), 5_000);
+    await visible(student.page.getByRole('button', { name: 'Call support' }));
+    const record = await latestCall(app.baseUrl);
+    expect(['abandoned', 'short_abandon']).toContain(record.outcome as string);
+  }, 60_000);
+
+  it('tells the student when the agent declines', async () => {
+    await placeCall();
+    await incomingDialog().getByRole('button', { name: 'Decline' }).click();
+    await hidden(incomingDialog());
+    await visible(student.page.getByText(/declined/i), 5_000);
+    await student.page.getByRole('button', { name: 'Cancel call' }).click();
+    await visible(student.page.getByRole('button', { name: 'Call support' }));
+  }, 60_000);
+
+  it('still connects when the agent accepts after 20 s', async () => {
+    await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
+    await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
+    await placeCall();
+    await agent.page.waitForTimeout(20_000);
+    await incomingDialog().getByRole('button', { name: 'Accept' }).click();
+    await expectConnected(agent.page);
+    await expectConnected(student.page);
+    await eventually(async () => (await inboundAudio(agent.page)).audioLevel, (level) => level > 0, 10_000, 'inbound audio level > 0');
+    await student.page.getByRole('button', { name: 'Hang up' }).click();
+    await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
+    await finishWrapUp();
+  }, 90_000);
+});

@@ -1,1 +1,0 @@
-describe('browser placeholder', () => { it('runs', () => expect(1).toBe(1)); });
