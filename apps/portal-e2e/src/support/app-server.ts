@@ -27,18 +27,32 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** What to store in the new data directory before the app starts, besides the demo accounts. */
+export interface AppServerOptions {
+  /**
+   * Arguments of `npm run seed:month` (`dist/api/tools/src/seed-month.js`), e.g.
+   * `['--end', '2026-11-23']`: a month of calls is stored before the app starts.
+   */
+  seedMonth?: string[];
+}
+
 /**
  * Starts `dist/api/apps/api/src/main.js` (which serves `dist/portal/browser`) on a random
- * port with a new data directory, after seeding the demo accounts, and waits for
- * `/api/health`. Extra environment (ring timeout, …) goes in `env`.
+ * port with a new data directory, after seeding the demo accounts (and a month of calls if
+ * `options.seedMonth` is given), and waits for `/api/health`. Extra environment (ring
+ * timeout, …) goes in `env`.
  */
-export async function startAppServer(env: Record<string, string> = {}): Promise<AppServer> {
+export async function startAppServer(env: Record<string, string> = {}, options: AppServerOptions = {}): Promise<AppServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'test', ...env };
   delete childEnv['DATABASE_URL'];
   const seed = spawnSync('node', ['dist/api/tools/src/seed-demo.js'], { cwd: ROOT, env: childEnv, encoding: 'utf8' });
   if (seed.status !== 0) throw new Error(`seeding failed: ${seed.stderr}`);
+  if (options.seedMonth) {
+    const month = spawnSync('node', ['dist/api/tools/src/seed-month.js', ...options.seedMonth], { cwd: ROOT, env: childEnv, encoding: 'utf8' });
+    if (month.status !== 0) throw new Error(`seeding a month failed: ${month.stderr}${month.stdout}`);
+  }
   const child: ChildProcess = spawn('node', ['dist/api/apps/api/src/main.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
