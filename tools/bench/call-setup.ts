@@ -29,7 +29,11 @@ async function instrumentAgent(context: BrowserContext): Promise<void> {
       'click',
       (e) => {
         const button = (e.target as Element | null)?.closest('button');
-        if (button?.textContent?.trim() === 'Accept') marks.acceptAt = performance.now();
+        if (/\bAccept$/.test(button?.textContent?.trim() ?? '')) {
+          marks.acceptAt = performance.now();
+          marks.connectedAt = null;
+          marks.firstAudioAt = null;
+        }
       },
       true,
     );
@@ -37,8 +41,6 @@ async function instrumentAgent(context: BrowserContext): Promise<void> {
     window.RTCPeerConnection = class extends Native {
       constructor(config?: RTCConfiguration) {
         super(config);
-        marks.connectedAt = null;
-        marks.firstAudioAt = null;
         this.addEventListener('connectionstatechange', () => {
           if (this.connectionState === 'connected' && marks.connectedAt === null) marks.connectedAt = performance.now();
         });
