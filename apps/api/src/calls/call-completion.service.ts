@@ -17,6 +17,7 @@ import { AgentPresence } from './agent-presence.service';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { Deadlines, secondsAfter } from './deadlines';
+import { QueueFeed } from './queue-feed.service';
 import { SocketRooms } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -34,6 +35,7 @@ export class CallCompletion {
     private readonly deadlines: Deadlines,
     private readonly rooms: SocketRooms,
     private readonly router: CallRouter,
+    private readonly queueFeed: QueueFeed,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -75,6 +77,7 @@ export class CallCompletion {
     await this.deadlines.cancel(call.id, 'media_timeout');
     await this.records.dropSignals(call.id);
     await this.records.addEvent(call.id, 'connected', { id: user.id, name: user.displayName });
+    this.queueFeed.announce();
   }
 
   /** Deadline: nobody answered in time; the caller is told (and may ask for a callback). */

@@ -16,6 +16,7 @@ import type { AppSocket } from '../realtime/connections.gateway';
 import { AgentPresence } from './agent-presence.service';
 import { CallRecords } from './call-records';
 import { Deadlines, secondsAfter } from './deadlines';
+import { QueueFeed } from './queue-feed.service';
 import { SignalRelay } from './signal-relay.service';
 import { callAgentRoom, SocketRooms } from './socket-rooms';
 import type { AppConfig } from '../config/config';
@@ -41,6 +42,7 @@ export class CallRouter {
     private readonly deadlines: Deadlines,
     private readonly rooms: SocketRooms,
     private readonly signals: SignalRelay,
+    private readonly queueFeed: QueueFeed,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -65,6 +67,7 @@ export class CallRouter {
     await this.records.insert(call);
     await this.records.addEvent(call.id, 'queued', { id: caller.id, name: caller.displayName });
     await this.deadlines.schedule('max_wait', call.id, secondsAfter(now, this.config.calls.maxWaitSeconds));
+    this.queueFeed.announce();
     await this.dispatch();
     return (await this.position(call.id)) ?? { callId: call.id, position: 1, estimatedWaitSeconds: null };
   }
@@ -178,8 +181,9 @@ export class CallRouter {
     return { callId, position, estimatedWaitSeconds: estimateWaitSeconds(await this.records.recentQueueMs(), position) };
   }
 
-  /** Tells every waiting caller where they stand. */
+  /** Tells every waiting caller where they stand, and supervisors the queue. */
   async publishQueue(): Promise<void> {
+    this.queueFeed.announce();
     const waiting = await this.records.waiting();
     const recent = await this.records.recentQueueMs();
     waiting.forEach((call, index) => {
@@ -228,6 +232,7 @@ export class CallRouter {
     await this.deadlines.cancel(call.id, 'ring_timeout');
     await this.records.addEvent(call.id, type, actor, detail);
     this.rooms.toUser(agentId).emit('offerWithdrawn', { callId: call.id, reason });
+    this.queueFeed.announce();
     return true;
   }
 

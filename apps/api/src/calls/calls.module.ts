@@ -9,13 +9,14 @@ import { CallGateway } from './call.gateway';
 import { DeadlineWorker } from './deadline-worker.service';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
+import { QueueFeed } from './queue-feed.service';
 import { SignalRelay } from './signal-relay.service';
 import { SocketRooms } from './socket-rooms';
 
 /**
  * The call server: the socket gateway, routing and the queue, presence, signaling relay,
- * wrap-up, callbacks and the deadline worker. All state lives in the database (migration
- * 0002), so any node, or a restarted one, carries on.
+ * wrap-up, callbacks, the supervisors' queue feed and the deadline worker. All state lives in
+ * the database (migration 0002), so any node, or a restarted one, carries on.
  */
 @Module({
   imports: [AuthModule],
@@ -23,6 +24,7 @@ import { SocketRooms } from './socket-rooms';
   providers: [
     SocketRooms,
     CallRecords,
+    QueueFeed,
     Deadlines,
     AgentPresence,
     SignalRelay,
@@ -32,6 +34,6 @@ import { SocketRooms } from './socket-rooms';
     DeadlineWorker,
     CallGateway,
   ],
-  exports: [AgentPresence, CallRecords],
+  exports: [AgentPresence, CallRecords, QueueFeed],
 })
 export class CallsModule {}

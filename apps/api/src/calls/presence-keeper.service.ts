@@ -7,6 +7,7 @@ import { CallCompletion } from './call-completion.service';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { Deadlines, secondsAfter } from './deadlines';
+import { QueueFeed } from './queue-feed.service';
 import { SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -28,6 +29,7 @@ export class PresenceKeeper {
     private readonly completion: CallCompletion,
     private readonly deadlines: Deadlines,
     private readonly rooms: SocketRooms,
+    private readonly queueFeed: QueueFeed,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -38,7 +40,7 @@ export class PresenceKeeper {
 
   /**
    * A socket connected: rooms, presence, and whatever it missed (a ringing offer, the call it
-   * accepted, its place in line). A caller needs no call room: the agent's messages go to
+   * accepted, its place in line, a supervisor's board). A caller needs no call room: the agent's messages go to
    * every socket of the caller.
    */
   async socketConnected(socket: AppSocket): Promise<void> {
@@ -58,6 +60,7 @@ export class PresenceKeeper {
       }
     } else {
       for (const status of await this.presence.all()) socket.emit('agentStatusChanged', status);
+      await this.queueFeed.sendTo(socket);
     }
   }
 

@@ -11,11 +11,12 @@ import { CallbacksController } from './callbacks.controller';
 import { CallsController } from './calls.controller';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { QueueController } from './queue.controller';
 
-/** The supervisor's HTTP API: call history and export, metrics, the agent board and setting an agent Away or Offline, callbacks. */
+/** The supervisor's HTTP API: call history and export, metrics, the queue right now, the agent board and setting an agent Away or Offline, callbacks. */
 @Module({
   imports: [AuthModule, CallsModule],
-  controllers: [CallsController, MetricsController, AgentsController, AgentStateController, CallbacksController],
+  controllers: [CallsController, MetricsController, QueueController, AgentsController, AgentStateController, CallbacksController],
   providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, CallbackRequestsService],
 })
 export class SupervisorModule {}

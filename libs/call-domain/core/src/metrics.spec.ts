@@ -1,6 +1,6 @@
 import type { CallRecord, CallTimelineEvent } from './call';
 import { METRIC_DEFINITIONS } from './metric-definitions';
-import { MetricsAccumulator, computeMetrics, isTimeZone, type MetricsCall } from './metrics';
+import { MetricsAccumulator, computeMetrics, isTimeZone, queueSnapshotOf, type MetricsCall } from './metrics';
 
 function call(queuedAt: string, fields: Partial<MetricsCall>): MetricsCall {
   return { state: 'ended', outcome: null, queuedAt, connectedAt: null, queueSeconds: null, talkSeconds: null, wrapUpSeconds: null, ...fields };
@@ -140,6 +140,22 @@ describe('computeMetrics', () => {
     for (const c of CALLS) acc.addCall(c);
     for (const e of EVENTS) acc.addEvent(e);
     expect(acc.result(LIVE, NOW)).toEqual(m);
+  });
+});
+
+describe('queueSnapshotOf', () => {
+  it('counts queued and ringing calls as waiting, accepted and connected as in progress, with the oldest wait', () => {
+    expect(queueSnapshotOf([...LIVE, { state: 'ended', queuedAt: '2026-11-02T10:00:00.000Z' }], NOW)).toEqual({
+      callsWaiting: 2,
+      oldestQueuedAt: '2026-11-02T13:59:30.000Z',
+      longestWaitSeconds: 150,
+      callsInProgress: 2,
+      generatedAt: NOW.toISOString(),
+    });
+  });
+
+  it('answers no oldest wait when nobody waits', () => {
+    expect(queueSnapshotOf([], NOW)).toEqual({ callsWaiting: 0, oldestQueuedAt: null, longestWaitSeconds: null, callsInProgress: 0, generatedAt: NOW.toISOString() });
   });
 });
 

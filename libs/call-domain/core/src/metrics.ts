@@ -1,4 +1,5 @@
 import type { CallRecord, CallTimelineEvent } from './call';
+import type { QueueSnapshot } from './protocol';
 
 /** Default service-level threshold, in seconds (shared/CONTACT-CENTER.md). */
 export const DEFAULT_SERVICE_LEVEL_SECONDS = 20;
@@ -58,6 +59,24 @@ export type MetricsEvent = Pick<CallTimelineEvent, 'type' | 'actorId' | 'actorNa
 /** Whether a call is waiting for an agent right now (queued, or ringing at an agent). */
 export function isWaiting(call: Pick<CallRecord, 'state'>): boolean {
   return call.state === 'queued' || call.state === 'ringing';
+}
+
+/** Whether a call is in progress: accepted by an agent (media being set up or connected), not ended. */
+export function isInProgress(call: Pick<CallRecord, 'state'>): boolean {
+  return call.state === 'accepted' || call.state === 'connected';
+}
+
+/** The supervisors' view of the queue from the calls not yet ended (others are ignored), at `now`. */
+export function queueSnapshotOf(liveCalls: readonly Pick<CallRecord, 'state' | 'queuedAt'>[], now: Date): QueueSnapshot {
+  const waiting = liveCalls.filter(isWaiting);
+  const oldest = waiting.reduce<string | null>((min, c) => (min === null || Date.parse(c.queuedAt) < Date.parse(min) ? c.queuedAt : min), null);
+  return {
+    callsWaiting: waiting.length,
+    oldestQueuedAt: oldest,
+    longestWaitSeconds: oldest === null ? null : Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000),
+    callsInProgress: liveCalls.filter(isInProgress).length,
+    generatedAt: now.toISOString(),
+  };
 }
 
 /** Whether a call counts as answered: outcome Answered, or in progress with media connected. */

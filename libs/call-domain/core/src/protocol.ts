@@ -60,6 +60,23 @@ export interface QueuePosition {
   estimatedWaitSeconds: number | null;
 }
 
+/**
+ * The queue right now, as supervisors see it (`queueChanged`, `GET /api/queue`), computed
+ * from the stored calls when it was sent.
+ */
+export interface QueueSnapshot {
+  /** Calls queued or ringing. */
+  callsWaiting: number;
+  /** When the caller who has waited longest entered the queue (ISO 8601); null when nobody waits. */
+  oldestQueuedAt: string | null;
+  /** How long that caller had waited at `generatedAt`, in seconds; null when nobody waits. */
+  longestWaitSeconds: number | null;
+  /** Calls an agent accepted that have not ended (media being set up or connected). */
+  callsInProgress: number;
+  /** When the figures were read (ISO 8601, the server's clock): the newer snapshot wins. */
+  generatedAt: string;
+}
+
 /** A call offered to an agent: what the incoming-call dialog shows. */
 export interface CallOffer {
   callId: CallId;
@@ -160,4 +177,9 @@ export interface ServerToClientEvents {
   candidateRelayed: (payload: CandidateMessage) => void;
   /** To the agent (all tabs) and supervisors: an agent's state changed. */
   agentStatusChanged: (payload: AgentStatus) => void;
+  /**
+   * To supervisors: the calls waiting or in progress changed (several changes in one tick
+   * are sent once, the last one always); also sent once to a supervisor's socket on connect.
+   */
+  queueChanged: (payload: QueueSnapshot) => void;
 }

@@ -2,6 +2,7 @@ import type { AgentState } from './agent';
 import type { CallOutcome, CallRecord, CallTimelineEvent } from './call';
 import type { MetricDefinition, MetricName } from './metric-definitions';
 import type { CallMetrics, MetricThresholds } from './metrics';
+import type { QueueSnapshot } from './protocol';
 
 /** Columns `GET /api/calls` can sort by (CallRecord field names). */
 export const CALL_SORT_KEYS = ['queuedAt', 'queueSeconds', 'talkSeconds', 'outcome', 'agentName', 'callerName'] as const;
@@ -77,6 +78,14 @@ export interface MetricsReport {
   definitions: Readonly<Record<MetricName, MetricDefinition>>;
   /** The instant of the real-time figures (ISO 8601). */
   generatedAt: string;
+}
+
+/**
+ * `GET /api/queue`: the queue right now (as the socket's `queueChanged` sends it), with what
+ * its figures mean. The live board's first read; the socket keeps it current.
+ */
+export interface QueueReport extends QueueSnapshot {
+  definitions: Pick<MetricsReport['definitions'], 'callsWaiting' | 'longestCurrentWaitSeconds'>;
 }
 
 /** One row of `GET /api/agents`: an agent account and its presence. */

@@ -71,6 +71,17 @@ describe('SignalingClient', () => {
     expect(await update).toEqual({ callId: 'c', position: 3, estimatedWaitSeconds: 40 });
   });
 
+  it("streams supervisors' queue snapshots", async () => {
+    const supervisor = createParty(relay, 'supervisor');
+    supervisor.client.connect();
+    const changed = firstValueFrom(supervisor.client.queueChanged$);
+    const snapshot = { callsWaiting: 1, oldestQueuedAt: '2026-11-02T10:00:00.000Z', longestWaitSeconds: 12, callsInProgress: 2, generatedAt: '2026-11-02T10:00:12.000Z' };
+    await firstValueFrom(supervisor.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    relay.push('supervisor', 'queueChanged', snapshot);
+    expect(await changed).toEqual(snapshot);
+    supervisor.injector.destroy();
+  });
+
   it("keeps an offered call's early offer until the agent accepts it, and drops it once withdrawn", async () => {
     const offer: SignalMessage = { kind: 'offer', callId: 'A', messageId: 'm1', description: { type: 'offer', sdp: 'v=0' } };
     const { kind: _kind, ...payload } = offer;

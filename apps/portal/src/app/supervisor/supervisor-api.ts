@@ -11,6 +11,7 @@ import type {
   CallRecord,
   MetricsReport,
   Page,
+  QueueReport,
 } from '@switchboard/call-domain';
 import { firstValueFrom, Observable } from 'rxjs';
 
@@ -41,7 +42,7 @@ export function callListParams(query: CallListQuery): Record<string, string> {
 }
 
 /**
- * The supervisor REST API (`/api/calls`, `/api/metrics`, `/api/agents`, `/api/callbacks`).
+ * The supervisor REST API (`/api/calls`, `/api/metrics`, `/api/queue`, `/api/agents`, `/api/callbacks`).
  * Reads are Observables (pages read them through `remote()`); actions return Promises that
  * reject with the `HttpErrorResponse`.
  */
@@ -67,6 +68,11 @@ export class SupervisorApi {
   /** The figures of a period, with definitions and thresholds. */
   metrics(request: MetricsRequest): Observable<MetricsReport> {
     return this.http.get<MetricsReport>('/api/metrics', { params: { ...request } });
+  }
+
+  /** Calls waiting, the longest wait and calls in progress right now (the board's initial load). */
+  queue(): Observable<QueueReport> {
+    return this.http.get<QueueReport>('/api/queue');
   }
 
   /** Every agent with state and time in state (the board's initial load). */

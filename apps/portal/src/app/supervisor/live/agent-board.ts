@@ -1,8 +1,8 @@
 import { inject, Injectable, Signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
-import type { AgentBoardEntry, AgentState, AgentStatus, MetricsReport } from '@switchboard/call-domain';
+import type { AgentBoardEntry, AgentState, AgentStatus, QueueReport, QueueSnapshot } from '@switchboard/call-domain';
 import { SignalingClient } from '@switchboard/call-domain/signaling';
-import { catchError, debounceTime, EMPTY, filter, interval, map, merge, Observable, scan, startWith, switchMap } from 'rxjs';
+import { catchError, EMPTY, filter, interval, map, merge, scan, startWith, switchMap } from 'rxjs';
 import { SupervisorApi, SupervisorSetState } from '../supervisor-api';
 
 /** One agent on the board. `since` is in the browser's clock (ms), corrected for the server's. */
@@ -23,21 +23,22 @@ export interface QueueNow {
   callsWaiting: number;
   /** When the caller who has waited longest started waiting, in local ms; null when nobody waits. */
   oldestWaitSince: number | null;
-  /** What the figures mean, as the API defines them; null when the read failed. */
-  definitions: Pick<MetricsReport['definitions'], 'callsWaiting' | 'longestCurrentWaitSeconds'> | null;
+  callsInProgress: number;
+  /** When the server read these figures (its clock, ISO 8601): an older read never replaces a newer one. */
+  generatedAt: string;
+  /** What the figures mean, as the API defines them; null until `GET /api/queue` answered. */
+  definitions: QueueReport['definitions'] | null;
 }
 
 type BoardChange = { kind: 'snapshot'; agents: BoardAgent[]; requestedAt: number } | { kind: 'status'; agent: BoardAgent };
 
-// A status states which call the queue lost or gained: an offer rang, was taken, or rang out.
-const QUEUE_MOVES: readonly AgentState[] = ['ringing', 'on_call', 'missed'];
-
 /**
  * The live board's data: every agent from `GET /api/agents`, then kept current by the socket's
  * `agentStatusChanged` (no polling); reloaded on each (re)connection, since events sent while
- * disconnected are lost. Queue figures come from the real-time part of `GET /api/metrics`,
- * re-read when a status says a waiting call moved. The socket itself follows the session
- * (`provideCallConnection()` in the app config). Provide it in the board's component.
+ * disconnected are lost. The queue figures come from `GET /api/queue` once, then from the
+ * socket's `queueChanged`, which the server sends on every change and on each (re)connection.
+ * The socket itself follows the session (`provideCallConnection()` in the app config).
+ * Provide it in the board's component.
  */
 @Injectable()
 export class AgentBoard {
@@ -63,15 +64,9 @@ export class AgentBoard {
     { initialValue: [] },
   );
 
-  /** Calls waiting and since when the longest has waited; null until first read. */
+  /** Calls waiting, since when the longest has waited, and calls in progress; null until first known. */
   readonly queue: Signal<QueueNow | null> = toSignal(
-    merge(
-      this.connected$.pipe(startWith(null)),
-      this.signaling.agentStatusChanged$.pipe(
-        filter((s) => QUEUE_MOVES.includes(s.state)),
-        debounceTime(250),
-      ),
-    ).pipe(switchMap(() => this.readQueue())),
+    merge(this.api.queue().pipe(catchError(() => EMPTY)), this.signaling.queueChanged$).pipe(scan(applyQueue, null as QueueNow | null)),
     { initialValue: null },
   );
 
@@ -81,23 +76,6 @@ export class AgentBoard {
   /** Puts an agent in Away or Offline; the board changes when the server announces it. */
   setState(agentId: string, state: SupervisorSetState): Promise<unknown> {
     return this.api.setAgentState(agentId, state);
-  }
-
-  private readQueue(): Observable<QueueNow> {
-    // The real-time figures do not depend on the period, so the smallest one is asked for.
-    const to = new Date();
-    const from = new Date(to.getTime() - 1000);
-    return this.api.metrics({ from: from.toISOString(), to: to.toISOString() }).pipe(
-      map((report) => {
-        const wait = report.metrics.longestCurrentWaitSeconds;
-        return {
-          callsWaiting: report.metrics.callsWaiting,
-          oldestWaitSince: wait === null ? null : Date.now() - wait * 1000,
-          definitions: report.definitions,
-        };
-      }),
-      catchError(() => EMPTY),
-    );
   }
 }
 
@@ -113,6 +91,17 @@ function fromStatus(status: AgentStatus): BoardAgent {
   // A status is sent as it happens, so its start is now; `since` would mix in clock skew.
   const now = Date.now();
   return { agentId, displayName, state, since: now, connected, callId, statusAt: now };
+}
+
+/** Applies a queue read (`GET /api/queue` or `queueChanged`) unless it is older than the one shown. */
+export function applyQueue(current: QueueNow | null, read: QueueSnapshot & { definitions?: QueueReport['definitions'] }): QueueNow | null {
+  const definitions = read.definitions ?? current?.definitions ?? null;
+  // ISO 8601 instants from the server compare as strings.
+  if (current && read.generatedAt < current.generatedAt) return { ...current, definitions };
+  const { callsWaiting, callsInProgress, generatedAt, longestWaitSeconds } = read;
+  // The server's "seconds waited" avoids trusting the browser's clock to match the server's.
+  const oldestWaitSince = longestWaitSeconds === null ? null : Date.now() - longestWaitSeconds * 1000;
+  return { callsWaiting, oldestWaitSince, callsInProgress, generatedAt, definitions };
 }
 
 /** Applies a snapshot or one status to the board. */

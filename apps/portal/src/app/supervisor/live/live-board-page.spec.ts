@@ -9,7 +9,7 @@ import { SIGNALING_SOCKET_FACTORY, SignalingClient } from '@switchboard/call-dom
 import { SIGNALING_AUTH } from '@switchboard/call-domain/signaling/auth';
 import { FakeRelay } from '@switchboard/call-domain/signaling/testing';
 import { answer, to } from '../testing/http-answers';
-import { fakeAgent, fakeReport } from '../testing/supervisor-fakes';
+import { fakeAgent, fakeQueue, fakeQueueReport } from '../testing/supervisor-fakes';
 import { LiveBoardPage } from './live-board-page';
 
 describe('LiveBoardPage', () => {
@@ -40,11 +40,11 @@ describe('LiveBoardPage', () => {
   async function render() {
     const fixture = TestBed.createComponent(LiveBoardPage);
     await answer(backend, to('/api/agents'), agents);
-    await answer(backend, to('/api/metrics'), fakeReport());
-    // The app connects the socket after sign-in; the board reloads on (re)connection.
+    await answer(backend, to('/api/queue'), fakeQueueReport());
+    // The app connects the socket after sign-in; the board reloads its agents on (re)connection
+    // (the queue comes with the server's queueChanged on connection instead).
     TestBed.inject(SignalingClient).connect();
     await answer(backend, to('/api/agents'), agents);
-    await answer(backend, to('/api/metrics'), fakeReport());
     await fixture.whenStable();
     return { fixture, loader: TestbedHarnessEnvironment.loader(fixture) };
   }
@@ -90,6 +90,36 @@ describe('LiveBoardPage', () => {
     expect(rows['state'].text[0]).toBe('Away');
     expect(rows['timeInState'].text[0]).toBe('0:00');
     backend.expectNone(() => true);
+  });
+
+  it('shows calls waiting and in progress from queueChanged on the socket, without an HTTP request', async () => {
+    const { fixture } = await render();
+    const queue = () => (fixture.nativeElement as HTMLElement).querySelector('[aria-label="Queue right now"]')?.textContent ?? '';
+    relay.push('supervisor', 'queueChanged', fakeQueue({ callsWaiting: 3, longestWaitSeconds: 75, callsInProgress: 2 }));
+    await until(() => /Calls waiting\s*3/.test(queue()));
+    await fixture.whenStable();
+    expect(queue()).toMatch(/Calls waiting\s*3/);
+    expect(queue()).toMatch(/Longest current wait\s*1:1[56]/);
+    expect(queue()).toMatch(/Calls in progress\s*2/);
+    expect(queue()).withContext('definitions kept from the first read').toContain('Calls queued or ringing right now.');
+
+    // The caller leaves: nobody waits.
+    relay.push('supervisor', 'queueChanged', fakeQueue({ callsWaiting: 0, oldestQueuedAt: null, longestWaitSeconds: null, callsInProgress: 2 }));
+    await until(() => /Calls waiting\s*0/.test(queue()));
+    await fixture.whenStable();
+    expect(queue()).toMatch(/Longest current wait\s*—/);
+    backend.expectNone(() => true);
+  });
+
+  it('keeps the newer figures when an older read arrives late', async () => {
+    const { fixture } = await render();
+    const queue = () => (fixture.nativeElement as HTMLElement).querySelector('[aria-label="Queue right now"]')?.textContent ?? '';
+    relay.push('supervisor', 'queueChanged', fakeQueue({ callsWaiting: 5, generatedAt: new Date(Date.now() + 1000).toISOString() }));
+    relay.push('supervisor', 'queueChanged', fakeQueue({ callsWaiting: 4, generatedAt: new Date(Date.now() - 60_000).toISOString() }));
+    await until(() => /Calls waiting\s*5/.test(queue()));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await fixture.whenStable();
+    expect(queue()).toMatch(/Calls waiting\s*5/);
   });
 
   it('sets an agent Away from the row menu with POST /api/agents/:id/state', async () => {

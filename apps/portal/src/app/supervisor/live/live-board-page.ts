@@ -32,8 +32,8 @@ import { AgentBoard, BoardAgent } from './agent-board';
       </div>
       <div class="figure">
         <span class="label">Calls in progress</span>
-        <span class="value">{{ callsInProgress() }}</span>
-        <span class="definition">Agents on a call right now.</span>
+        <span class="value">{{ queue()?.callsInProgress ?? '—' }}</span>
+        <span class="definition">Calls an agent accepted that have not ended.</span>
       </div>
     </section>
 
@@ -102,7 +102,6 @@ export class LiveBoardPage {
   protected readonly columns = ['displayName', 'state', 'timeInState', 'actions'];
   protected readonly actionError = signal<string | null>(null);
 
-  protected readonly callsInProgress = computed(() => this.agents().filter((a) => a.state === 'on_call').length);
   protected readonly missedCount = computed(() => this.agents().filter((a) => a.state === 'missed').length);
   protected readonly longestWait = computed(() => {
     const since = this.queue()?.oldestWaitSince;

@@ -1,4 +1,4 @@
-import type { AgentBoardEntry, CallbackRequest, CallDetail, CallRecord, MetricsReport, Page } from '@switchboard/call-domain';
+import type { AgentBoardEntry, CallbackRequest, CallDetail, CallRecord, MetricsReport, Page, QueueReport, QueueSnapshot } from '@switchboard/call-domain';
 import { METRIC_DEFINITIONS } from '@switchboard/call-domain';
 
 /** A call record for tests; override any field. */
@@ -84,6 +84,25 @@ export function fakeReport(overrides: Partial<MetricsReport['metrics']> = {}): M
       ...overrides,
     },
   };
+}
+
+/** The queue as `queueChanged` sends it, read now: two waiting (the longest for 42 s), one in progress; override any field. */
+export function fakeQueue(overrides: Partial<QueueSnapshot> = {}): QueueSnapshot {
+  const now = Date.now();
+  return {
+    callsWaiting: 2,
+    oldestQueuedAt: new Date(now - 42_000).toISOString(),
+    longestWaitSeconds: 42,
+    callsInProgress: 1,
+    generatedAt: new Date(now).toISOString(),
+    ...overrides,
+  };
+}
+
+/** `GET /api/queue`: {@link fakeQueue} with the domain's definitions. */
+export function fakeQueueReport(overrides: Partial<QueueSnapshot> = {}): QueueReport {
+  const { callsWaiting, longestCurrentWaitSeconds } = METRIC_DEFINITIONS;
+  return { ...fakeQueue(overrides), definitions: { callsWaiting, longestCurrentWaitSeconds } };
 }
 
 /** An open callback request; override any field. */

@@ -1,0 +1,109 @@
+import type { QueueReport, QueueSnapshot } from '@switchboard/call-domain';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
+import type { TestApp } from '../src/testing/test-app';
+import { pause, startCallApp, TestClient } from './call-clients';
+import { call, DEMO_PASSWORD } from './support';
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`Supervisors' queueChanged [${dialect}] (e2e)`, () => {
+    let app: TestApp;
+    let pg: TestPostgresDatabase | null = null;
+    const clients: TestClient[] = [];
+
+    beforeEach(async () => {
+      pg = dialect === 'postgres' ? await createTestPostgresDatabase() : null;
+      app = await startCallApp(pg ? { DATABASE_URL: pg.url } : {});
+    });
+    afterEach(async () => {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await app.close();
+      if (pg) await pg.drop();
+    });
+
+    async function connect(username: string): Promise<TestClient> {
+      const client = await TestClient.connect(app.url, username);
+      clients.push(client);
+      return client;
+    }
+
+    /** The next snapshot with these counts. */
+    const counts = (waiting: number, inProgress: number) => (s: QueueSnapshot) => s.callsWaiting === waiting && s.callsInProgress === inProgress;
+
+    it('sends the queue once on connect, then each change: a caller waiting while the only agent is on a call, then leaving', async () => {
+      const supervisor = await connect('supervisor');
+      expect(await supervisor.next('queueChanged')).toEqual({ callsWaiting: 0, oldestQueuedAt: null, longestWaitSeconds: null, callsInProgress: 0, generatedAt: jasmine.any(String) });
+
+      // The only agent takes a first call, so nobody is free but someone is working.
+      const alex = await connect('agent');
+      await alex.ok('setAvailability', { state: 'available' });
+      const first = await connect('student');
+      const { callId: firstId } = await first.ok('requestCall', {});
+      await alex.next('callOffered');
+      await alex.ok('acceptCall', { callId: firstId });
+      await supervisor.next('queueChanged', counts(0, 1));
+
+      const second = await connect('student2');
+      const { callId } = await second.ok('requestCall', {});
+      const waiting = await supervisor.next('queueChanged', counts(1, 1));
+      expect(waiting.oldestQueuedAt).not.toBeNull();
+      expect(waiting.longestWaitSeconds).toBeGreaterThanOrEqual(0);
+      expect(waiting.longestWaitSeconds).toBeLessThan(5);
+
+      await second.ok('cancelCall', { callId });
+      expect(await supervisor.next('queueChanged', counts(0, 1))).toEqual(jasmine.objectContaining({ oldestQueuedAt: null, longestWaitSeconds: null }));
+
+      await alex.ok('hangUp', { callId: firstId });
+      await supervisor.next('queueChanged', counts(0, 0));
+      // Nobody but supervisors hears of the queue.
+      for (const other of [alex, first, second]) expect(other.seen('queueChanged')).toEqual([]);
+    });
+
+    it('shows a declined call back in line, still waiting after the agent went Away', async () => {
+      const supervisor = await connect('supervisor');
+      await supervisor.next('queueChanged');
+      const alex = await connect('agent');
+      await alex.ok('setAvailability', { state: 'available' });
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      await alex.ok('declineCall', { callId });
+      await alex.ok('setAvailability', { state: 'away' });
+      // Alex declined it, so it is not offered to Alex again: it waits, nothing is in progress.
+      const snapshot = await supervisor.next('queueChanged', counts(1, 0));
+      expect(snapshot.oldestQueuedAt).not.toBeNull();
+      await pause(300);
+      const later = supervisor.seen('queueChanged');
+      expect(later.length === 0 || later[later.length - 1].callsWaiting === 1).withContext('the last snapshot sent is the truth').toBeTrue();
+    });
+
+    it('coalesces changes made together, and the last snapshot sent is the final state', async () => {
+      const supervisor = await connect('supervisor');
+      await supervisor.next('queueChanged');
+      const alex = await connect('agent');
+      await alex.ok('setAvailability', { state: 'available' });
+      const students = await Promise.all(['student', 'student2', 'student3'].map(connect));
+      const calls = await Promise.all(students.map((s) => s.ok('requestCall', {})));
+      await Promise.all(students.map((s, i) => s.ok('cancelCall', { callId: calls[i].callId })));
+      await pause(500);
+      const sent = supervisor.seen('queueChanged');
+      expect(sent.length).toBeGreaterThan(0);
+      expect(sent.length).withContext('one snapshot per change at most').toBeLessThanOrEqual(6);
+      expect(sent[sent.length - 1]).toEqual(jasmine.objectContaining({ callsWaiting: 0, callsInProgress: 0 }));
+    });
+
+    it('answers GET /api/queue with the same figures and their definitions, to supervisors only', async () => {
+      const alex = await connect('agent');
+      await alex.ok('setAvailability', { state: 'away' });
+      await alex.ok('setAvailability', { state: 'available' });
+      const student = await connect('student');
+      await student.ok('requestCall', {});
+      const login = async (username: string) => (await call<{ accessToken: string }>(app.url, 'POST', '/api/auth/login', { body: { username, password: DEMO_PASSWORD } })).body.accessToken;
+      const res = await call<QueueReport>(app.url, 'GET', '/api/queue', { token: await login('supervisor') });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(jasmine.objectContaining({ callsWaiting: 1, callsInProgress: 0, oldestQueuedAt: jasmine.any(String) }));
+      expect(res.body.definitions.callsWaiting.note).toBe('Calls queued or ringing right now.');
+      expect((await call(app.url, 'GET', '/api/queue', { token: await login('agent2') })).status).toBe(403);
+      expect((await call(app.url, 'GET', '/api/queue')).status).toBe(401);
+    });
+  });
+}

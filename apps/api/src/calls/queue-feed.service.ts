@@ -1,0 +1,67 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { METRIC_DEFINITIONS, queueSnapshotOf, type QueueReport, type QueueSnapshot } from '@switchboard/call-domain';
+import type { AppSocket } from '../realtime/connections.gateway';
+import { CallRecords } from './call-records';
+import { SocketRooms } from './socket-rooms';
+
+/**
+ * Keeps supervisors' view of the queue current: after any change of the calls waiting or in
+ * progress, {@link announce} sends `queueChanged` to every supervisor, read from the database
+ * (the truth, whichever node made the change). Changes made in the same tick are sent once;
+ * a change made while a snapshot is being read is followed by another read, so the last
+ * change is never lost.
+ */
+@Injectable()
+export class QueueFeed {
+  private readonly logger = new Logger('QueueFeed');
+  private sending: Promise<void> | null = null;
+  private changedMeanwhile = false;
+
+  constructor(
+    private readonly records: CallRecords,
+    private readonly rooms: SocketRooms,
+  ) {}
+
+  /** The queue right now. */
+  async snapshot(): Promise<QueueSnapshot> {
+    const live = await this.records.active();
+    return queueSnapshotOf(live.map((c) => ({ state: c.state, queuedAt: c.queued_at })), new Date());
+  }
+
+  /** The queue right now with what its figures mean (`GET /api/queue`). */
+  async report(): Promise<QueueReport> {
+    const { callsWaiting, longestCurrentWaitSeconds } = METRIC_DEFINITIONS;
+    return { ...(await this.snapshot()), definitions: { callsWaiting, longestCurrentWaitSeconds } };
+  }
+
+  /** The queue changed: supervisors get a fresh snapshot (returns at once; sending is in the background). */
+  announce(): void {
+    if (this.sending) {
+      this.changedMeanwhile = true;
+      return;
+    }
+    this.sending = this.send()
+      .catch((err: unknown) => this.logger.error({ msg: 'queue snapshot failed', error: String(err) }))
+      .finally(() => {
+        this.sending = null;
+        if (this.changedMeanwhile) this.announce();
+      });
+  }
+
+  /** Sends the queue to one supervisor's socket (on connect). */
+  async sendTo(socket: AppSocket): Promise<void> {
+    socket.emit('queueChanged', await this.snapshot());
+  }
+
+  /** Resolves once every announced change has been sent (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.sending) await this.sending;
+  }
+
+  private async send(): Promise<void> {
+    // Let the rest of this tick's changes land, then read once for all of them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.changedMeanwhile = false;
+    this.rooms.toSupervisors().emit('queueChanged', await this.snapshot());
+  }
+}
