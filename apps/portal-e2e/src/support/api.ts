@@ -21,3 +21,23 @@ export async function latestCall(baseUrl: string): Promise<CallRecord> {
   const body = (await res.json()) as { items: CallRecord[] };
   return body.items[0];
 }
+
+// Sign-ins are limited per minute (LOGIN_ATTEMPTS_PER_MINUTE), so apiGet keeps one token per app and user.
+const tokens = new Map<string, Promise<string>>();
+
+/**
+ * GET `path` (query included) as `username`, over HTTP outside any browser, and returns the
+ * JSON body: the independent reading a spec compares a page with.
+ */
+export async function apiGet<T>(baseUrl: string, path: string, username = 'supervisor'): Promise<T> {
+  const key = `${baseUrl} ${username}`;
+  let token = tokens.get(key);
+  if (!token) {
+    token = apiToken(baseUrl, username);
+    tokens.set(key, token);
+    token.catch(() => tokens.delete(key));
+  }
+  const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${await token}` } });
+  if (!res.ok) throw new Error(`GET ${path} failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
