@@ -32,6 +32,18 @@ export interface Withdrawal {
 }
 
 /**
+ * A call the server says this agent is on (`on_call`) but this page holds no media for: the
+ * page was reloaded (a peer connection cannot be resumed), or another tab took the call.
+ */
+export interface InterruptedCall {
+  callId: CallId;
+  /** The caller's name when this page saw the offer; null after a reload. */
+  callerName: string | null;
+  /** Whether the server said another tab of this agent answered it (`taken_elsewhere`). */
+  inAnotherTab: boolean;
+}
+
+/**
  * The agent's side of the desk, for the agent page: their status as the server sees it, the
  * call offered right now, the call in progress (through the {@link Softphone}), wrap-up, and
  * the socket's health. Components read its signals; it owns the streams.
@@ -55,6 +67,9 @@ export class AgentDesk {
   private readonly errorSignal = signal<string | null>(null);
   private readonly microphoneSignal = signal<MicrophoneError | null>(null);
   private readonly withdrawnWhileAccepting = new Set<CallId>();
+  /** The last offer this page saw, kept after it rang (its caller's name, and whether another tab took it). */
+  private readonly lastOffer = signal<{ offer: CallOffer; takenElsewhere: boolean } | null>(null);
+  private readonly endingInterrupted = signal(false);
   private microphoneChecked = false;
 
   /** The agent's status as the server last said (null until it did). */
@@ -109,16 +124,36 @@ export class AgentDesk {
     return { peerName: session.peer()?.displayName ?? 'Caller', session };
   });
 
+  /**
+   * The call the server says this agent is on while this page has no media for it (see
+   * {@link InterruptedCall}); null otherwise, and while an accept is in flight.
+   */
+  readonly interruptedCall = computed<InterruptedCall | null>(() => {
+    const status = this.statusSignal();
+    const callId = status?.state === 'on_call' ? status.callId : null;
+    if (!callId || this.accepting()?.callId === callId || this.callSignal()?.callId === callId) return null;
+    const seen = this.lastOffer();
+    const known = seen?.offer.callId === callId ? seen : null;
+    return { callId, callerName: known?.offer.caller.displayName ?? null, inAnotherTab: known?.takenElsewhere ?? false };
+  });
+  /** Whether the hang-up of an interrupted call is on its way. */
+  readonly hangingUpInterrupted = this.endingInterrupted.asReadonly();
+
   constructor() {
     // The session's initializer connects after sign-in; this covers a page that is faster
     // than the lazily loaded library (a no-op when already connected).
     this.signaling.connect();
     // An agent's socket only hears about its own status (supervisors get everyone's).
     this.signaling.agentStatusChanged$.pipe(takeUntilDestroyed()).subscribe((status) => this.statusSignal.set(status));
-    this.signaling.callOffered$.pipe(takeUntilDestroyed()).subscribe((offer) => this.offerSignal.set(offer));
+    this.signaling.callOffered$.pipe(takeUntilDestroyed()).subscribe((offer) => {
+      this.offerSignal.set(offer);
+      this.lastOffer.set({ offer, takenElsewhere: false });
+    });
     let seq = 0;
     this.signaling.offerWithdrawn$.pipe(takeUntilDestroyed()).subscribe(({ callId, reason }) => {
       if (this.accepting()?.callId === callId) this.withdrawnWhileAccepting.add(callId);
+      const seen = this.lastOffer();
+      if (reason === 'taken_elsewhere' && seen?.offer.callId === callId) this.lastOffer.set({ ...seen, takenElsewhere: true });
       if (this.offerSignal()?.callId !== callId) return;
       this.offerSignal.set(null);
       this.withdrawalSignal.set({ callId, reason, seq: ++seq });
@@ -183,6 +218,24 @@ export class AgentDesk {
     else session?.hangUp().catch((error: unknown) => this.errorSignal.set(messageOf(error)));
   }
 
+  /**
+   * Ends a call this page lost its media for (see {@link interruptedCall}): `hangUp` for its
+   * id; the server then moves the agent to wrap-up. Not for a call held by another tab.
+   */
+  async hangUpInterrupted(): Promise<void> {
+    const call = this.interruptedCall();
+    if (!call || call.inAnotherTab || this.endingInterrupted()) return;
+    this.errorSignal.set(null);
+    this.endingInterrupted.set(true);
+    try {
+      await this.signaling.hangUp({ callId: call.callId });
+    } catch (error) {
+      this.errorSignal.set(messageOf(error));
+    } finally {
+      this.endingInterrupted.set(false);
+    }
+  }
+
   /** Mutes or unmutes the microphone. */
   setMuted(muted: boolean): void {
     this.callSignal()?.setMuted(muted);
@@ -206,6 +259,7 @@ export class AgentDesk {
     this.callSignal.set(null);
     this.statusSignal.set(null);
     this.offerSignal.set(null);
+    this.lastOffer.set(null);
     this.accepting.set(null);
     this.errorSignal.set(null);
     this.microphoneChecked = false;

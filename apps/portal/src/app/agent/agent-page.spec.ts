@@ -16,7 +16,7 @@ import { FakeRelay, type FakeSocket, type TestParty, createParty } from '@switch
 import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
-import { CALL_SETTINGS_URL } from './agent-desk';
+import { AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
 import { AgentPage } from './agent-page';
 import { Ringtone } from './ringtone';
 
@@ -189,6 +189,108 @@ describe('AgentPage', () => {
     await (await button('Done')).click();
     await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
     expect(requests('completeWrapUp')).toEqual([{ callId: 'call-1', disposition: 'Escalated', notes: 'Password reset, sent to IT' }]);
+  });
+
+  /** Answers the call settings request the first wrap-up makes (it keeps the page unstable until answered). */
+  async function answerSettings(): Promise<void> {
+    const backend = TestBed.inject(HttpTestingController);
+    let loads: TestRequest[] = [];
+    for (let i = 0; i < 100 && loads.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      loads = backend.match(CALL_SETTINGS_URL);
+    }
+    expect(loads.length).toBe(1);
+    loads[0].flush({ ringTimeoutSeconds: 20, maxWaitSeconds: 300, wrapUpSeconds: 60, dispositions: ['Resolved', 'Escalated', 'Other'] });
+  }
+
+  /** A call placed while the agent's previous page was open: what that page heard is gone with it. */
+  async function placedBeforeReload(hear: 'drop' | 'hold'): Promise<string> {
+    relay.intercept = (delivery) => (delivery.to === 'agent' ? hear : 'deliver');
+    const session = await student.phone.placeCall();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    relay.intercept = () => 'deliver';
+    return session.callId;
+  }
+
+  describe('after a reload', () => {
+    it('while On call: says the call was interrupted, keeps Available/Away off, and Hang up ends it and leads to wrap-up', async () => {
+      const callId = await placedBeforeReload('drop');
+      // What the server sends the new page's socket on connect.
+      relay.push('agent', 'agentStatusChanged', status({ state: 'on_call', callId }));
+      await shows('Your call was interrupted when the page reloaded.');
+      expect(text()).toContain('On call');
+      expect(await loader.getHarnessOrNull(CallPanelHarness)).toBeNull();
+      expect(await (await button('Available')).isDisabled()).toBeTrue();
+      expect(await (await button('Away')).isDisabled()).toBeTrue();
+
+      await (await button('Hang up')).click();
+      await eventually(fixture, () => requests('hangUp').length === 1, 'hangUp');
+      expect(requests('hangUp')).toEqual([{ callId }]);
+      const endsAt = new Date(Date.now() + 50_000).toISOString();
+      relay.push('agent', 'agentStatusChanged', status({ state: 'wrap_up', callId, wrapUpEndsAt: endsAt }));
+      await answerSettings();
+      await shows('Wrap-up ends in');
+      expect(text()).not.toContain('was interrupted');
+      await (await button('Done')).click();
+      await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
+      expect(requests('completeWrapUp')).toEqual([{ callId, disposition: 'Resolved', notes: '' }]);
+    });
+
+    it('during Wrap-up: the page shows the wrap-up form with its countdown, and Done saves it for that call', async () => {
+      // The desk hears the status on connect, before the lazily loaded page exists.
+      fixture.destroy();
+      const endsAt = new Date(Date.now() + 35_000).toISOString();
+      relay.push('agent', 'agentStatusChanged', status({ state: 'wrap_up', callId: 'call-before-reload', wrapUpEndsAt: endsAt }));
+      await eventually(fixture, () => TestBed.inject(AgentDesk).status()?.state === 'wrap_up', 'the status');
+      fixture = TestBed.createComponent(AgentPage);
+      loader = TestbedHarnessEnvironment.loader(fixture);
+      await answerSettings();
+      await shows('Wrap-up ends in');
+      expect(text()).toMatch(/Wrap-up ends in 00:3\d/);
+      await (await button('Done')).click();
+      await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
+      expect(requests('completeWrapUp')).toEqual([{ callId: 'call-before-reload', disposition: 'Resolved', notes: '' }]);
+    });
+
+    it('while Ringing: the re-sent offer opens the Incoming call dialog again, and Accept connects', async () => {
+      const callId = await placedBeforeReload('hold');
+      expect(await dialogOpen()).toBeFalse();
+      // On connect the server re-sends the status, the offer and the caller's held signaling.
+      relay.push('agent', 'agentStatusChanged', status({ state: 'ringing', callId }));
+      relay.release();
+      await eventually(fixture, dialogOpen, 'the incoming-call dialog');
+      expect(await (await overlay.getHarness(MatDialogHarness)).getContentText()).toContain('student');
+      await (await overlay.getHarness(MatButtonHarness.with({ text: /Accept/ }))).click();
+      await eventually(fixture, () => requests('acceptCall').length === 1, 'acceptCall');
+      expect(requests('acceptCall')).toEqual([{ callId }]);
+      const panel = await loader.getHarness(CallPanelHarness);
+      await eventually(fixture, async () => (await panel.getTalkTime()) !== null, 'media connected', 10_000);
+      await panel.hangUp();
+      await eventually(fixture, () => requests('hangUp').length === 1, 'hangUp');
+    }, 20_000);
+
+    it('in a second tab while another tab of the agent took the call: says the call is in another tab, with no Hang up', async () => {
+      const offer = await offered();
+      // Another tab of the same agent accepted it.
+      relay.push('agent', 'offerWithdrawn', { callId: offer.callId, reason: 'taken_elsewhere' });
+      relay.push('agent', 'agentStatusChanged', status({ state: 'on_call', callId: offer.callId }));
+      await shows('This call is in another tab');
+      expect(text()).toContain('You answered student in another tab');
+      expect(text()).not.toContain('interrupted');
+      expect(await loader.getHarnessOrNull(MatButtonHarness.with({ text: 'Hang up' }))).toBeNull();
+      expect(await (await button('Available')).isDisabled()).toBeTrue();
+    });
+
+    it('shows no interrupted card for the call this page holds', async () => {
+      const offer = await offered();
+      await (await overlay.getHarness(MatButtonHarness.with({ text: /Accept/ }))).click();
+      await eventually(fixture, () => requests('acceptCall').length === 1, 'acceptCall');
+      relay.push('agent', 'agentStatusChanged', status({ state: 'on_call', callId: offer.callId }));
+      await eventually(fixture, () => TestBed.inject(AgentDesk).status()?.state === 'on_call', 'the status');
+      expect(await loader.getHarnessOrNull(CallPanelHarness)).not.toBeNull();
+      expect(text()).not.toContain('interrupted');
+      expect(text()).not.toContain('another tab');
+    }, 20_000);
   });
 
   it('shows Reconnecting… while the socket is down', async () => {

@@ -69,6 +69,31 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           (muteToggled)="desk.setMuted($event)"
           (hungUp)="desk.hangUp()"
         />
+      } @else if (desk.interruptedCall(); as lost) {
+        <div class="card warning" role="alert">
+          @if (lost.inAnotherTab) {
+            <p class="lead">This call is in another tab</p>
+            <p>
+              @if (lost.callerName; as name) {
+                You answered {{ name }} in another tab: talk and hang up there.
+              } @else {
+                You answered it in another tab: talk and hang up there.
+              }
+            </p>
+          } @else {
+            <p class="lead">
+              @if (lost.callerName; as name) {
+                Your call with {{ name }} was interrupted when the page reloaded.
+              } @else {
+                Your call was interrupted when the page reloaded.
+              }
+            </p>
+            <p>It cannot be resumed on this page. Hang up to end it, then wrap it up as usual.</p>
+            <div>
+              <button matButton="filled" type="button" [disabled]="desk.hangingUpInterrupted()" (click)="desk.hangUpInterrupted()">Hang up</button>
+            </div>
+          }
+        </div>
       } @else if (state() === 'wrap_up') {
         <sb-wrap-up-form [dispositions]="desk.dispositions()" [remaining]="wrapUpLeft()" (done)="completeWrapUp($event)" />
         @if (desk.dispositionsFailed()) {
@@ -120,6 +145,20 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
     }
     .banner p {
       margin: 0;
+    }
+    .card {
+      display: flex;
+      flex-direction: column;
+      gap: 8px;
+      max-width: 480px;
+      padding: 16px;
+      border-radius: 12px;
+    }
+    .card p {
+      margin: 0;
+    }
+    .card .lead {
+      font: var(--mat-sys-title-medium);
     }
     .warning {
       background: var(--mat-sys-tertiary-container);

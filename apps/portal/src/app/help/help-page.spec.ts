@@ -14,6 +14,7 @@ import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
 import { HelpPage, describeWait } from './help-page';
+import { ANSWERED_CALL_KEY, RELOADED_CALL_MESSAGE } from './student-call';
 
 /** Waits until `check` holds, re-rendering in between (the fake relay answers asynchronously). */
 async function eventually(fixture: ComponentFixture<unknown>, check: () => boolean, what: string, withinMs = 5_000): Promise<void> {
@@ -64,6 +65,7 @@ describe('HelpPage', () => {
     fixture?.destroy();
     agent.injector.destroy();
     localStorage.clear();
+    sessionStorage.clear();
   });
 
   async function render(offer?: string): Promise<void> {
@@ -155,8 +157,11 @@ describe('HelpPage', () => {
     expect(await panel.getPeerName()).toBe('agent');
     await eventually(fixture, () => callee.state() === 'connected', 'media connected', 10_000);
     await eventually(fixture, () => /\d\d:\d\d/.test(text()), 'talk time');
+    // Remembered in this tab, for a reload to end it (see the reload tests).
+    expect(sessionStorage.getItem(ANSWERED_CALL_KEY)).toBe(offer.callId);
     await callee.hangUp();
     await shows('The agent ended the call');
+    expect(sessionStorage.getItem(ANSWERED_CALL_KEY)).toBeNull();
     expect(await hasButton(/Call support/)).toBeTrue();
   }, 20_000);
 
@@ -169,6 +174,56 @@ describe('HelpPage', () => {
     await eventually(fixture, () => requests('sendOffer').length === 1, 'the late offer');
     await callee.hangUp();
   }, 20_000);
+
+  describe('after a reload', () => {
+    /** A call placed by the page before the reload (its media went with it). */
+    async function placedBeforeReload(): Promise<string> {
+      const client = TestBed.inject(SignalingClient);
+      client.connect();
+      await firstValueFrom(client.connectionState$.pipe(filter((s) => s === 'connected')));
+      return (await client.requestCall()).callId;
+    }
+
+    it('while waiting: ends the earlier call with cancelCall, says why, and offers Call support again', async () => {
+      const callId = await placedBeforeReload();
+      await render();
+      // What the server sends a student's new socket for a waiting call.
+      relay.push('student', 'queueUpdated', { callId, position: 1, estimatedWaitSeconds: null });
+      await shows(RELOADED_CALL_MESSAGE);
+      expect(requests('cancelCall').map((r) => r.payload)).toEqual([{ callId }]);
+      expect(text()).not.toContain('Waiting for an agent…');
+      expect(await (await button(/Call support/)).isDisabled()).toBeFalse();
+    });
+
+    it('with an answered call: hangs it up, says why, and offers Call support again', async () => {
+      const callId = await placedBeforeReload();
+      sessionStorage.setItem(ANSWERED_CALL_KEY, callId);
+      await render();
+      await shows(RELOADED_CALL_MESSAGE);
+      expect(requests('hangUp').map((r) => r.payload)).toEqual([{ callId }]);
+      expect(sessionStorage.getItem(ANSWERED_CALL_KEY)).toBeNull();
+      expect(await (await button(/Call support/)).isDisabled()).toBeFalse();
+    });
+
+    it("never ends the page's own call, even when its place in line arrives before the call was placed", async () => {
+      await render();
+      const client = TestBed.inject(SignalingClient);
+      const requestCall = client.requestCall.bind(client);
+      // The server tells the caller its place in line before it answers requestCall.
+      spyOn(client, 'requestCall').and.callFake(async () => {
+        const placed = await requestCall();
+        relay.push('student', 'queueUpdated', { ...placed, position: 2 });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return placed;
+      });
+      const offer = await callSupport();
+      relay.push('student', 'queueUpdated', { callId: offer.callId, position: 4, estimatedWaitSeconds: null });
+      await shows('You are number 4 in line');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(requests('cancelCall')).toEqual([]);
+      expect(text()).not.toContain(RELOADED_CALL_MESSAGE);
+    });
+  });
 
   it('describes the estimated wait in words', () => {
     expect(describeWait(null)).toBeNull();

@@ -3,7 +3,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import type { CallEnded, CallId } from '@switchboard/call-domain';
 import { type CallSession, MicrophoneError, type OfferTiming, SignalingClient, SignalingError, Softphone } from '@switchboard/call-domain/signaling';
 import { CALL_FAILED_MESSAGE } from '@switchboard/ui';
-import { filter } from 'rxjs';
+import { filter, take } from 'rxjs';
 
 /**
  * Where the student's call stands. `idle`: no call (the last one's outcome, if any, is in
@@ -17,6 +17,15 @@ export type CallbackState = 'open' | 'sending' | 'sent';
 
 /** Shown when a call is refused because nobody is staffed. */
 export const NO_AGENTS_MESSAGE = 'No agents are available right now. Please try again later.';
+
+/** Shown when a call left over from before a reload of the page was ended. */
+export const RELOADED_CALL_MESSAGE = 'Your earlier call was ended because the page was reloaded.';
+
+/**
+ * Where this tab remembers its answered call across a reload (`sessionStorage`, one per tab):
+ * the server tells a reconnecting caller only about waiting calls (`queueUpdated`).
+ */
+export const ANSWERED_CALL_KEY = 'switchboard.help.answeredCall';
 
 /**
  * The student's side of one call at a time, for the help page: places it through the
@@ -36,6 +45,10 @@ export class StudentCall {
   private readonly microphoneRefusal = signal<MicrophoneError | null>(null);
   private readonly callback = signal<CallbackState>('open');
   private readonly callbackErrorText = signal<string | null>(null);
+  /** Calls of this student, not placed by this page, already being ended. */
+  private readonly orphans = new Set<CallId>();
+  /** Their place in line arrived while a call was being placed: sorted out once it is. */
+  private readonly heardWhilePlacing: CallId[] = [];
 
   /** The call in progress (its queue position, peer, media state, remote audio), if any. */
   readonly session = this.current.asReadonly();
@@ -69,7 +82,29 @@ export class StudentCall {
     const mine = <T extends { callId: CallId }>(event: T) => event.callId === this.current()?.callId;
     this.signaling.callEnded$.pipe(filter(mine), takeUntilDestroyed()).subscribe((ended) => this.end(ended));
     this.signaling.callDeclined$.pipe(filter(mine), takeUntilDestroyed()).subscribe(() => this.declinedFlag.set(true));
-    inject(DestroyRef).onDestroy(() => void this.current()?.hangUp().catch(() => undefined));
+    this.signaling.callAccepted$.pipe(filter(mine), takeUntilDestroyed()).subscribe(({ callId }) => remember(callId));
+    // A place in line for a call this page did not place: a call from before a reload, whose
+    // media is gone. (The server answers the call being placed only after telling its place.)
+    this.signaling.queueUpdated$.pipe(filter((position) => !mine(position)), takeUntilDestroyed()).subscribe(({ callId }) => {
+      if (this.placing()) this.heardWhilePlacing.push(callId);
+      else void this.endOrphan(callId, 'cancelCall');
+    });
+    // An answered call from before a reload: the server does not say so on connect.
+    const answered = recall();
+    if (answered) {
+      remember(null);
+      this.signaling.connectionState$
+        .pipe(
+          filter((state) => state === 'connected'),
+          take(1),
+          takeUntilDestroyed(),
+        )
+        .subscribe(() => void this.endOrphan(answered, 'hangUp'));
+    }
+    inject(DestroyRef).onDestroy(() => {
+      remember(null);
+      void this.current()?.hangUp().catch(() => undefined);
+    });
   }
 
   /**
@@ -98,6 +133,7 @@ export class StudentCall {
       else this.noticeText.set(error instanceof Error ? error.message : 'The call could not be placed.');
     } finally {
       this.placing.set(false);
+      for (const callId of this.heardWhilePlacing.splice(0)) if (callId !== this.current()?.callId) void this.endOrphan(callId, 'cancelCall');
     }
   }
 
@@ -108,6 +144,7 @@ export class StudentCall {
     const state = session.state();
     const answered = session.peer() !== null;
     this.over.set(true);
+    remember(null);
     if (state === 'failed') {
       this.noticeText.set(CALL_FAILED_MESSAGE);
       return;
@@ -136,9 +173,22 @@ export class StudentCall {
     }
   }
 
+  /** Ends a call of this student that this page holds no media for, and says so. */
+  private async endOrphan(callId: CallId, request: 'cancelCall' | 'hangUp'): Promise<void> {
+    if (this.orphans.has(callId)) return;
+    this.orphans.add(callId);
+    try {
+      await this.signaling[request]({ callId });
+    } catch {
+      return; // Gone already, or not this student's: nothing to tell.
+    }
+    if (this.phase() === 'idle' || this.phase() === 'unanswered') this.noticeText.set(RELOADED_CALL_MESSAGE);
+  }
+
   private end(ended: CallEnded): void {
     const message = endMessage(ended);
     this.over.set(true);
+    remember(null);
     if (ended.outcome === 'unanswered') this.unanswered.set(ended.callId);
     // The student's own hang-up already said so; the server's confirmation adds nothing.
     if (ended.endedBy !== 'caller' || !this.noticeText()) this.noticeText.set(message);
@@ -153,4 +203,23 @@ export function endMessage({ outcome, endedBy, reason }: CallEnded): string {
   if (endedBy === 'agent') return 'The agent ended the call.';
   if (endedBy === 'caller') return reason === 'hung_up' ? 'You ended the call.' : 'You left the line.';
   return 'The call ended.';
+}
+
+/** Remembers (or forgets, with null) this tab's answered call across a reload. */
+function remember(callId: CallId | null): void {
+  try {
+    if (callId) sessionStorage.setItem(ANSWERED_CALL_KEY, callId);
+    else sessionStorage.removeItem(ANSWERED_CALL_KEY);
+  } catch {
+    // Storage unavailable (private mode quotas): a reload then leaves the call to the server's timeouts.
+  }
+}
+
+/** This tab's answered call from before a reload, if any. */
+function recall(): CallId | null {
+  try {
+    return sessionStorage.getItem(ANSWERED_CALL_KEY);
+  } catch {
+    return null;
+  }
 }
