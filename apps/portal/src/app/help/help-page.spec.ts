@@ -14,7 +14,7 @@ import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
 import { HelpPage, describeWait } from './help-page';
-import { ANSWERED_CALL_KEY, RELOADED_CALL_MESSAGE } from './student-call';
+import { PLACED_CALL_KEY, RELOADED_CALL_MESSAGE } from './student-call';
 
 /** Waits until `check` holds, re-rendering in between (the fake relay answers asynchronously). */
 async function eventually(fixture: ComponentFixture<unknown>, check: () => boolean, what: string, withinMs = 5_000): Promise<void> {
@@ -158,10 +158,10 @@ describe('HelpPage', () => {
     await eventually(fixture, () => callee.state() === 'connected', 'media connected', 10_000);
     await eventually(fixture, () => /\d\d:\d\d/.test(text()), 'talk time');
     // Remembered in this tab, for a reload to end it (see the reload tests).
-    expect(sessionStorage.getItem(ANSWERED_CALL_KEY)).toBe(offer.callId);
+    expect(sessionStorage.getItem(PLACED_CALL_KEY)).toBe(offer.callId);
     await callee.hangUp();
     await shows('The agent ended the call');
-    expect(sessionStorage.getItem(ANSWERED_CALL_KEY)).toBeNull();
+    expect(sessionStorage.getItem(PLACED_CALL_KEY)).toBeNull();
     expect(await hasButton(/Call support/)).toBeTrue();
   }, 20_000);
 
@@ -184,25 +184,26 @@ describe('HelpPage', () => {
       return (await client.requestCall()).callId;
     }
 
-    it('while waiting: ends the earlier call with cancelCall, says why, and offers Call support again', async () => {
+    it("ends this tab's earlier call with cancelCall, says why, and offers Call support again", async () => {
       const callId = await placedBeforeReload();
+      sessionStorage.setItem(PLACED_CALL_KEY, callId);
       await render();
       // What the server sends a student's new socket for a waiting call.
       relay.push('student', 'queueUpdated', { callId, position: 1, estimatedWaitSeconds: null });
       await shows(RELOADED_CALL_MESSAGE);
       expect(requests('cancelCall').map((r) => r.payload)).toEqual([{ callId }]);
+      expect(sessionStorage.getItem(PLACED_CALL_KEY)).toBeNull();
       expect(text()).not.toContain('Waiting for an agent…');
       expect(await (await button(/Call support/)).isDisabled()).toBeFalse();
     });
 
-    it('with an answered call: hangs it up, says why, and offers Call support again', async () => {
+    it('leaves alone a call placed by another tab of the same student', async () => {
       const callId = await placedBeforeReload();
-      sessionStorage.setItem(ANSWERED_CALL_KEY, callId);
       await render();
-      await shows(RELOADED_CALL_MESSAGE);
-      expect(requests('hangUp').map((r) => r.payload)).toEqual([{ callId }]);
-      expect(sessionStorage.getItem(ANSWERED_CALL_KEY)).toBeNull();
-      expect(await (await button(/Call support/)).isDisabled()).toBeFalse();
+      relay.push('student', 'queueUpdated', { callId, position: 1, estimatedWaitSeconds: null });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(requests('cancelCall')).toEqual([]);
+      expect(text()).not.toContain(RELOADED_CALL_MESSAGE);
     });
 
     it("never ends the page's own call, even when its place in line arrives before the call was placed", async () => {

@@ -22,10 +22,11 @@ export const NO_AGENTS_MESSAGE = 'No agents are available right now. Please try 
 export const RELOADED_CALL_MESSAGE = 'Your earlier call was ended because the page was reloaded.';
 
 /**
- * Where this tab remembers its answered call across a reload (`sessionStorage`, one per tab):
- * the server tells a reconnecting caller only about waiting calls (`queueUpdated`).
+ * Where this tab remembers its call across a reload (`sessionStorage`, one per tab). A reload
+ * loses the call's media, so the reloaded page ends it; a call placed by another tab of the
+ * same student is not in this tab's storage and is left alone.
  */
-export const ANSWERED_CALL_KEY = 'switchboard.help.answeredCall';
+export const PLACED_CALL_KEY = 'switchboard.help.call';
 
 /**
  * The student's side of one call at a time, for the help page: places it through the
@@ -45,10 +46,6 @@ export class StudentCall {
   private readonly microphoneRefusal = signal<MicrophoneError | null>(null);
   private readonly callback = signal<CallbackState>('open');
   private readonly callbackErrorText = signal<string | null>(null);
-  /** Calls of this student, not placed by this page, already being ended. */
-  private readonly orphans = new Set<CallId>();
-  /** Their place in line arrived while a call was being placed: sorted out once it is. */
-  private readonly heardWhilePlacing: CallId[] = [];
 
   /** The call in progress (its queue position, peer, media state, remote audio), if any. */
   readonly session = this.current.asReadonly();
@@ -82,16 +79,9 @@ export class StudentCall {
     const mine = <T extends { callId: CallId }>(event: T) => event.callId === this.current()?.callId;
     this.signaling.callEnded$.pipe(filter(mine), takeUntilDestroyed()).subscribe((ended) => this.end(ended));
     this.signaling.callDeclined$.pipe(filter(mine), takeUntilDestroyed()).subscribe(() => this.declinedFlag.set(true));
-    this.signaling.callAccepted$.pipe(filter(mine), takeUntilDestroyed()).subscribe(({ callId }) => remember(callId));
-    // A place in line for a call this page did not place: a call from before a reload, whose
-    // media is gone. (The server answers the call being placed only after telling its place.)
-    this.signaling.queueUpdated$.pipe(filter((position) => !mine(position)), takeUntilDestroyed()).subscribe(({ callId }) => {
-      if (this.placing()) this.heardWhilePlacing.push(callId);
-      else void this.endOrphan(callId, 'cancelCall');
-    });
-    // An answered call from before a reload: the server does not say so on connect.
-    const answered = recall();
-    if (answered) {
+    // This tab's call from before a reload (waiting or answered): its media is gone.
+    const earlier = recall();
+    if (earlier) {
       remember(null);
       this.signaling.connectionState$
         .pipe(
@@ -99,7 +89,7 @@ export class StudentCall {
           take(1),
           takeUntilDestroyed(),
         )
-        .subscribe(() => void this.endOrphan(answered, 'hangUp'));
+        .subscribe(() => void this.endEarlierCall(earlier));
     }
     inject(DestroyRef).onDestroy(() => {
       remember(null);
@@ -125,7 +115,9 @@ export class StudentCall {
     this.callback.set('open');
     this.callbackErrorText.set(null);
     try {
-      this.current.set(await this.softphone.placeCall({ offer }));
+      const session = await this.softphone.placeCall({ offer });
+      this.current.set(session);
+      remember(session.callId);
     } catch (error) {
       this.current.set(null);
       if (error instanceof MicrophoneError) this.microphoneRefusal.set(error);
@@ -133,7 +125,6 @@ export class StudentCall {
       else this.noticeText.set(error instanceof Error ? error.message : 'The call could not be placed.');
     } finally {
       this.placing.set(false);
-      for (const callId of this.heardWhilePlacing.splice(0)) if (callId !== this.current()?.callId) void this.endOrphan(callId, 'cancelCall');
     }
   }
 
@@ -173,12 +164,13 @@ export class StudentCall {
     }
   }
 
-  /** Ends a call of this student that this page holds no media for, and says so. */
-  private async endOrphan(callId: CallId, request: 'cancelCall' | 'hangUp'): Promise<void> {
-    if (this.orphans.has(callId)) return;
-    this.orphans.add(callId);
+  /**
+   * Ends this tab's call from before a reload, which it holds no media for, and says so.
+   * `cancelCall` leaves the line, or hangs up a call an agent already accepted.
+   */
+  private async endEarlierCall(callId: CallId): Promise<void> {
     try {
-      await this.signaling[request]({ callId });
+      await this.signaling.cancelCall({ callId });
     } catch {
       return; // Gone already, or not this student's: nothing to tell.
     }
@@ -205,20 +197,20 @@ export function endMessage({ outcome, endedBy, reason }: CallEnded): string {
   return 'The call ended.';
 }
 
-/** Remembers (or forgets, with null) this tab's answered call across a reload. */
+/** Remembers (or forgets, with null) this tab's call across a reload. */
 function remember(callId: CallId | null): void {
   try {
-    if (callId) sessionStorage.setItem(ANSWERED_CALL_KEY, callId);
-    else sessionStorage.removeItem(ANSWERED_CALL_KEY);
+    if (callId) sessionStorage.setItem(PLACED_CALL_KEY, callId);
+    else sessionStorage.removeItem(PLACED_CALL_KEY);
   } catch {
     // Storage unavailable (private mode quotas): a reload then leaves the call to the server's timeouts.
   }
 }
 
-/** This tab's answered call from before a reload, if any. */
+/** This tab's call from before a reload, if any. */
 function recall(): CallId | null {
   try {
-    return sessionStorage.getItem(ANSWERED_CALL_KEY);
+    return sessionStorage.getItem(PLACED_CALL_KEY);
   } catch {
     return null;
   }
