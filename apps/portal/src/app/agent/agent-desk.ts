@@ -32,6 +32,12 @@ export interface Withdrawal {
 }
 
 /**
+ * Where this tab remembers the call it accepted (`sessionStorage`, one per tab), so that after
+ * a reload it knows the call was its own, and a fresh second tab knows it was not.
+ */
+export const ACCEPTED_CALL_KEY = 'switchboard.agent.call';
+
+/**
  * A call the server says this agent is on (`on_call`) but this page holds no media for: the
  * page was reloaded (a peer connection cannot be resumed), or another tab took the call.
  */
@@ -39,7 +45,10 @@ export interface InterruptedCall {
   callId: CallId;
   /** The caller's name when this page saw the offer; null after a reload. */
   callerName: string | null;
-  /** Whether the server said another tab of this agent answered it (`taken_elsewhere`). */
+  /**
+   * Whether another tab of this agent holds it: the server said so (`taken_elsewhere`), or this
+   * tab never accepted it (a tab opened after the accept).
+   */
   inAnotherTab: boolean;
 }
 
@@ -134,7 +143,8 @@ export class AgentDesk {
     if (!callId || this.accepting()?.callId === callId || this.callSignal()?.callId === callId) return null;
     const seen = this.lastOffer();
     const known = seen?.offer.callId === callId ? seen : null;
-    return { callId, callerName: known?.offer.caller.displayName ?? null, inAnotherTab: known?.takenElsewhere ?? false };
+    const acceptedHere = recallAccepted() === callId;
+    return { callId, callerName: known?.offer.caller.displayName ?? null, inAnotherTab: (known?.takenElsewhere ?? false) || !acceptedHere };
   });
   /** Whether the hang-up of an interrupted call is on its way. */
   readonly hangingUpInterrupted = this.endingInterrupted.asReadonly();
@@ -187,7 +197,9 @@ export class AgentDesk {
     this.accepting.set(offer);
     this.dismissed.set(false);
     try {
-      this.callSignal.set(await this.softphone.acceptCall(offer));
+      const session = await this.softphone.acceptCall(offer);
+      rememberAccepted(session.callId);
+      this.callSignal.set(session);
     } catch (error) {
       this.errorSignal.set(messageOf(error));
       if (error instanceof MicrophoneError) this.microphoneSignal.set(error);
@@ -281,4 +293,22 @@ export class AgentDesk {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : 'Something went wrong.';
+}
+
+/** Remembers, in this tab only, the call it accepted. */
+function rememberAccepted(callId: CallId): void {
+  try {
+    sessionStorage.setItem(ACCEPTED_CALL_KEY, callId);
+  } catch {
+    // Storage unavailable: after a reload the call then shows as held by another tab.
+  }
+}
+
+/** The call this tab last accepted, if any. */
+function recallAccepted(): CallId | null {
+  try {
+    return sessionStorage.getItem(ACCEPTED_CALL_KEY);
+  } catch {
+    return null;
+  }
 }

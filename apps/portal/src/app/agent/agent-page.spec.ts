@@ -16,7 +16,7 @@ import { FakeRelay, type FakeSocket, type TestParty, createParty } from '@switch
 import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
-import { AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
+import { ACCEPTED_CALL_KEY, AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
 import { AgentPage } from './agent-page';
 import { Ringtone } from './ringtone';
 
@@ -95,6 +95,7 @@ describe('AgentPage', () => {
     fixture.destroy();
     student.injector.destroy();
     localStorage.clear();
+    sessionStorage.clear();
   });
 
   /** The student calls; resolves once the offer reached the page and its dialog is open. */
@@ -215,6 +216,8 @@ describe('AgentPage', () => {
   describe('after a reload', () => {
     it('while On call: says the call was interrupted, keeps Available/Away off, and Hang up ends it and leads to wrap-up', async () => {
       const callId = await placedBeforeReload('drop');
+      // This tab accepted it before the reload.
+      sessionStorage.setItem(ACCEPTED_CALL_KEY, callId);
       // What the server sends the new page's socket on connect.
       relay.push('agent', 'agentStatusChanged', status({ state: 'on_call', callId }));
       await shows('Your call was interrupted when the page reloaded.');
@@ -279,6 +282,14 @@ describe('AgentPage', () => {
       expect(text()).not.toContain('interrupted');
       expect(await loader.getHarnessOrNull(MatButtonHarness.with({ text: 'Hang up' }))).toBeNull();
       expect(await (await button('Available')).isDisabled()).toBeTrue();
+    });
+
+    it('in a tab opened after another tab accepted: says the call is in another tab, with no Hang up', async () => {
+      const callId = await placedBeforeReload('drop');
+      relay.push('agent', 'agentStatusChanged', status({ state: 'on_call', callId }));
+      await shows('This call is in another tab');
+      expect(text()).not.toContain('interrupted');
+      expect(await loader.getHarnessOrNull(MatButtonHarness.with({ text: 'Hang up' }))).toBeNull();
     });
 
     it('shows no interrupted card for the call this page holds', async () => {
