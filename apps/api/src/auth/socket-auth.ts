@@ -61,6 +61,11 @@ export class AuthenticatedIoAdapter extends IoAdapter {
       // Same origin as the portal: browsers on other origins are refused by CORS.
       cors: undefined,
       serveClient: false,
+      // The heartbeat that tells presence a tab is gone: a silent connection (network lost,
+      // laptop asleep) is noticed within about 20 s instead of Socket.IO's default 45 s; the
+      // presence grace period (PRESENCE_GRACE_SECONDS) starts from there.
+      pingInterval: 10_000,
+      pingTimeout: 10_000,
     });
     const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }));
     server.use(guard);
