@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AgentBoardEntry, CallDetail, CallRecord, CallbackRequest, MetricsReport, Page } from '@switchboard/call-domain';
+import { CALL_SORT_KEYS, type AgentBoardEntry, type CallDetail, type CallRecord, type CallSortKey, type CallbackRequest, type MetricsReport, type Page } from '@switchboard/call-domain';
+import { CallExportService } from '../src/supervisor/call-export.service';
 import { DATABASE } from '../src/database/database.module';
 import type { CallRow, Database } from '../src/database/schema';
 import { seedMonth } from '../src/supervisor/seeding/month-seeder';
@@ -109,6 +110,47 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       expect(records.length).toBe(list.length);
       expect(records).toEqual(list.map((c) => header.map((column) => expectedCell(c[column as keyof CallRecord]))));
       expect(records.some((r) => r[header.indexOf('notes')].startsWith("'-"))).toBeTrue();
+    });
+
+    it("exports in the list's order for every sort key and direction, resuming across batches without loss or repeat", async () => {
+      const exporter = app.app.get(CallExportService);
+      const columns: Record<CallSortKey, keyof CallRow> = {
+        queuedAt: 'queued_at',
+        queueSeconds: 'queue_ms',
+        talkSeconds: 'talk_ms',
+        outcome: 'outcome',
+        agentName: 'agent_name',
+        callerName: 'caller_name',
+      };
+      // A week of every outcome (nulls and many ties in each nullable column), in batches of 7 so
+      // the cursor lands on ties and inside the nulls.
+      const inWeek = (r: CallRow) => r.queued_at >= WEEK.from && r.queued_at < WEEK.to;
+      expect(rows.filter(inWeek).some((r) => r.talk_ms === null && r.agent_name !== null)).toBeTrue();
+      for (const sort of CALL_SORT_KEYS) {
+        for (const dir of ['asc', 'desc'] as const) {
+          const ids: string[] = [];
+          for await (const batch of exporter.batches({ ...WEEK, sort, dir }, 7)) {
+            expect(batch.length).toBeLessThanOrEqual(7);
+            ids.push(...batch.map((r) => r.id));
+          }
+          expect(ids).withContext(`${sort} ${dir}`).toEqual(expected(inWeek, columns[sort], dir).map((r) => r.id));
+        }
+      }
+    });
+
+    it('exports over HTTP in the sort and direction asked for, the same rows as the list pages', async () => {
+      const filter = { ...WEEK, sort: 'agentName', dir: 'asc' };
+      const list: string[] = [];
+      for (let page = 1; ; page++) {
+        const res = await get<Page<CallRecord>>(`/api/calls?${qs({ ...filter, page, pageSize: 200 })}`);
+        list.push(...res.body.items.map((c) => c.id));
+        if (list.length >= res.body.total) break;
+      }
+      const res = await fetch(`${app.url}/api/calls/export.csv?${qs(filter)}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      const [, ...records] = parseCsv(await res.text());
+      expect(records.map((r) => r[0])).toEqual(list);
+      expectProblem(await get(`/api/calls/export.csv?sort=password`), 400, 'bad_request');
     });
 
     it('answers metrics equal to a recomputation from the stored records', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { AgentBoardEntry, CallDetail, CallRecord, MetricsReport, Page as ResultPage } from '@switchboard/call-domain';
-import { Browser, BrowserContext, Page } from 'playwright-core';
+import { Browser, BrowserContext, ConsoleMessage, Page, Request } from 'playwright-core';
 import { apiGet } from './support/api';
 import { AppServer, startAppServer } from './support/app-server';
 import { launchChromium, signIn } from './support/browser';
@@ -113,12 +113,24 @@ describe('the supervisor pages over a seeded month', () => {
   /** Opens a section by its tab and waits for its path (the error names where the page is instead). */
   async function openSection(tab: string, path: RegExp): Promise<void> {
     await hidden(page.getByRole('menu')); // no row menu left open over the page
-    await page.getByRole('tab', { name: tab }).click();
+    // What the page reports meanwhile (a lazy chunk that failed, a script error), for the failure message.
+    const problems: string[] = [];
+    const onConsole = (m: ConsoleMessage) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    const onFailed = (r: Request) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    const onError = (e: Error) => problems.push(`page error: ${e.message}`);
+    page.on('console', onConsole);
+    page.on('requestfailed', onFailed);
+    page.on('pageerror', onError);
     try {
+      await page.getByRole('tab', { name: tab }).click();
       await atPath(page, path);
     } catch (err) {
       await page.screenshot({ path: `${tmpdir()}/supervisor-e2e-${tab}.png` });
-      throw new Error(`${tab} did not open: the page is at ${page.url()} (screenshot in ${tmpdir()}): ${String(err)}`);
+      throw new Error(`${tab} did not open: the page is at ${page.url()} (screenshot in ${tmpdir()}); ${problems.join('; ') || 'no page errors'}: ${String(err)}`);
+    } finally {
+      page.off('console', onConsole);
+      page.off('requestfailed', onFailed);
+      page.off('pageerror', onError);
     }
   }
 
@@ -210,18 +222,31 @@ describe('the supervisor pages over a seeded month', () => {
     expect(shown).toEqual(wanted);
     expect(detail.timeline.map((e) => e.type)).toContain('wrap_up_saved');
 
-    // Back in the browser: the filtered view again.
-    await page.goBack();
+    // The page's Back link: the filtered view again, not the unfiltered history.
+    await page.getByRole('link', { name: 'Back to call history' }).click();
     await atPath(page, /^\/supervisor\/calls$/);
-    await visible(callsTable().getByRole('link'), 10_000);
     expect(page.url()).toBe(filteredUrl);
+    await visible(callsTable().getByRole('link'), 10_000);
+    expect(await paginatorTotal()).toBe(filteredTotal);
+    expect(await tableIds()).toEqual(firstPage.map((c) => c.id));
   }, 60_000);
 
-  it('exports the filtered view as CSV: every filtered call, the API list ids, the first page in the same order', async () => {
+  it("exports the filtered view as CSV in the table's sort: every filtered call, the API list ids in the same order, the first page first", async () => {
     if (!filteredUrl) throw new Error('the filtered view of the previous spec is missing');
     expect(page.url()).toBe(filteredUrl);
-    await eventually(() => tableIds(), (ids) => ids.length === 25, 10_000, 'the filtered first page');
+    // Sorted by talk time, shortest first (ties and unanswered calls' empty talk times included).
+    const sorted = page.waitForResponse((res) => res.url().includes('/api/calls?') && res.url().includes('sort=talkSeconds') && res.ok());
+    await callsTable().getByRole('columnheader', { name: 'Talk time' }).click();
+    await sorted;
+    await hidden(page.getByRole('progressbar', { name: 'Loading calls' }));
+    const sortedUrl = new URL(page.url());
+    expect([sortedUrl.searchParams.get('sort'), sortedUrl.searchParams.get('dir'), sortedUrl.searchParams.get('agentId')]).toEqual(['talkSeconds', 'asc', new URL(filteredUrl).searchParams.get('agentId')]);
+    const query = await historyQuery();
+    const sortedFirst = await apiGet<ResultPage<CallRecord>>(app.baseUrl, `/api/calls?${query}&sort=talkSeconds&dir=asc&page=1&pageSize=25`);
+    await eventually(() => tableIds(), (ids) => JSON.stringify(ids) === JSON.stringify(sortedFirst.items.map((c) => c.id)), 10_000, 'the first page by talk time');
     const shownIds = await tableIds();
+    expect(shownIds).not.toEqual(firstPage.map((c) => c.id)); // a different order from the default
+
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^calls-.*\.csv$/);
     const path = await download.path();
@@ -229,11 +254,10 @@ describe('the supervisor pages over a seeded month', () => {
     const col = (name: string) => header.indexOf(name);
     expect(header.slice(0, 2)).toEqual(['id', 'queuedAt']);
 
-    // Every id the list endpoint gives for the filter, page after page (200 a page).
-    const query = await historyQuery();
+    // Every id the list endpoint gives for the filter and sort, page after page (200 a page).
     const listed: string[] = [];
     for (let p = 1; ; p++) {
-      const res = await apiGet<ResultPage<CallRecord>>(app.baseUrl, `/api/calls?${query}&sort=queuedAt&dir=desc&page=${p}&pageSize=200`);
+      const res = await apiGet<ResultPage<CallRecord>>(app.baseUrl, `/api/calls?${query}&sort=talkSeconds&dir=asc&page=${p}&pageSize=200`);
       listed.push(...res.items.map((c) => c.id));
       if (listed.length >= res.total || res.items.length === 0) break;
     }
@@ -245,7 +269,11 @@ describe('the supervisor pages over a seeded month', () => {
     expect(csvIds.slice(0, shownIds.length)).toEqual(shownIds);
     expect([...new Set(records.map((r) => r[col('agentName')]))]).toEqual([HISTORY.agent]);
     expect(records.map((r) => r[col('outcome')]).filter((o) => !HISTORY.outcomeValues.split(',').includes(o))).toEqual([]);
-    expect(records.slice(0, firstPage.length).map((r) => r[col('callerName')])).toEqual(firstPage.map((c) => c.callerName));
+    const talk = records.map((r) => r[col('talkSeconds')]);
+    const filled = talk.filter((t) => t !== '').map(Number);
+    expect(filled).toEqual([...filled].sort((a, b) => a - b)); // shortest first…
+    expect(talk.slice(filled.length).every((t) => t === '')).toBeTrue(); // …calls without talk time last
+    expect(records.slice(0, sortedFirst.items.length).map((r) => r[col('callerName')])).toEqual(sortedFirst.items.map((c) => c.callerName));
   }, 60_000);
 
   describe('the live board', () => {

@@ -4,16 +4,19 @@ import type { Kysely } from 'kysely';
 import type { CallExportQuery } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import type { CallRow, Database } from '../database/schema';
-import { callFilters, toCallRecord } from './call-queries';
+import { afterCursor, callFilters, inCallOrder, toCallRecord } from './call-queries';
 import { CALL_CSV_HEADER, callCsvLine } from './csv';
 
 /** Rows read per query while exporting. */
 export const EXPORT_BATCH_SIZE = 1000;
 
 /**
- * Streams the calls matching a filter as CSV, in queue-time order, one keyset batch at a
- * time: memory stays flat whatever the row count, and the next batch is only read when the
- * client has taken the previous one (stream back-pressure).
+ * Streams the calls matching a filter as CSV, in the order the list shows them (same `sort`
+ * and `dir`), one keyset batch at a time: memory stays flat whatever the row count, each
+ * batch costs the same (no OFFSET), and the next batch is only read when the client has taken
+ * the previous one (stream back-pressure). The export is not one snapshot: a call still in
+ * progress whose sort value changes mid-export (its outcome, talk time, agent) may move past
+ * or behind the cursor; finished calls never change, so a finished period exports exactly.
  */
 @Injectable()
 export class CallExportService {
@@ -34,23 +37,27 @@ export class CallExportService {
     for await (const batch of this.batches(query)) yield batch.map((row) => callCsvLine(toCallRecord(row))).join('');
   }
 
-  /** The matching rows in batches, ordered by (queued_at, id) and resumed after the last row. */
-  async *batches(query: CallExportQuery): AsyncGenerator<CallRow[]> {
-    const after = query.dir === 'asc' ? '>' : '<';
+  /**
+   * The matching rows in batches, in the list's order (`sort`, then queue time, then id, in
+   * `dir`), each batch resumed after the last row of the previous one ({@link afterCursor}).
+   */
+  async *batches(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<CallRow[]> {
     let last: CallRow | undefined;
     do {
       const cursor = last;
-      const batch = await this.db
-        .selectFrom('calls')
-        .selectAll('calls')
-        .where((eb) => callFilters(eb, query))
-        .where((eb) => (cursor ? eb(eb.refTuple('calls.queued_at', 'calls.id'), after, eb.tuple(cursor.queued_at, cursor.id)) : eb.and([])))
-        .orderBy('calls.queued_at', query.dir)
-        .orderBy('calls.id', query.dir)
-        .limit(EXPORT_BATCH_SIZE)
+      const batch = await inCallOrder(
+        this.db
+          .selectFrom('calls')
+          .selectAll('calls')
+          .where((eb) => callFilters(eb, query))
+          .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor) : eb.and([]))),
+        query.sort,
+        query.dir,
+      )
+        .limit(batchSize)
         .execute();
       if (batch.length) yield batch;
-      last = batch.length === EXPORT_BATCH_SIZE ? batch[batch.length - 1] : undefined;
+      last = batch.length === batchSize ? batch[batch.length - 1] : undefined;
     } while (last);
   }
 }

@@ -4,7 +4,7 @@ import type { CallDetail, CallListQuery, CallRecord, Page } from '@switchboard/c
 import { InjectDatabase } from '../database/database.module';
 import type { Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
-import { SORT_COLUMNS, callFilters, toCallRecord, toTimelineEvent } from './call-queries';
+import { callFilters, inCallOrder, toCallRecord, toTimelineEvent } from './call-queries';
 
 /** Reads stored calls for supervisors: filtered, sorted pages and one call's whole timeline. */
 @Injectable()
@@ -16,17 +16,16 @@ export class CallHistoryService {
    * (same direction) so pages never overlap; nulls sort last either way.
    */
   async list(query: CallListQuery): Promise<Page<CallRecord>> {
-    const { column, nullable } = SORT_COLUMNS[query.sort];
-    const dir = query.dir;
-    let rows = this.db
-      .selectFrom('calls')
-      .selectAll('calls')
-      .where((eb) => callFilters(eb, query))
-      .orderBy(`calls.${column}`, (ob) => (nullable ? ob[dir]().nullsLast() : ob[dir]()));
-    if (column !== 'queued_at') rows = rows.orderBy('calls.queued_at', dir);
+    const rows = inCallOrder(
+      this.db
+        .selectFrom('calls')
+        .selectAll('calls')
+        .where((eb) => callFilters(eb, query)),
+      query.sort,
+      query.dir,
+    );
     const [items, counted] = await Promise.all([
       rows
-        .orderBy('calls.id', dir)
         .limit(query.pageSize)
         .offset((query.page - 1) * query.pageSize)
         .execute(),

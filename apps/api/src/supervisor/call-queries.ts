@@ -1,5 +1,5 @@
-import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
-import type { CallFilters, CallRecord, CallSortKey, CallTimelineEvent } from '@switchboard/call-domain';
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { CallFilters, CallRecord, CallSortKey, CallTimelineEvent, SortDirection } from '@switchboard/call-domain';
 import type { CallEventsTable, CallRow, Database } from '../database/schema';
 
 /** The column each sort key orders by, and whether it can be null (nulls always sort last). */
@@ -11,6 +11,42 @@ export const SORT_COLUMNS: Readonly<Record<CallSortKey, { column: keyof CallRow;
   agentName: { column: 'agent_name', nullable: true },
   callerName: { column: 'caller_name', nullable: false },
 };
+
+/**
+ * `query` ordered by the sort column (nulls last either way), then queue time, then id, all
+ * in `dir`: a total order, so pages never overlap and a keyset cursor ({@link afterCursor})
+ * resumes exactly where it stopped.
+ */
+export function inCallOrder<O>(query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection): SelectQueryBuilder<Database, 'calls', O> {
+  const { column, nullable } = SORT_COLUMNS[sort];
+  let ordered = query.orderBy(`calls.${column}`, (ob) => (nullable ? ob[dir]().nullsLast() : ob[dir]()));
+  if (column !== 'queued_at') ordered = ordered.orderBy('calls.queued_at', dir);
+  return ordered.orderBy('calls.id', dir);
+}
+
+/**
+ * The WHERE condition "comes after `cursor`" in the order of {@link SORT_COLUMNS}`[sort]` then
+ * queue time then id, all in `dir`, nulls of a nullable sort column last either way: the
+ * order of `GET /api/calls`. With it a reader resumes after the last row it read (keyset
+ * pagination) instead of counting rows to skip, so each batch costs the same and no row is
+ * read twice or skipped while the rows' sort values stay put.
+ */
+export function afterCursor(eb: ExpressionBuilder<Database, 'calls'>, sort: CallSortKey, dir: SortDirection, cursor: CallRow): Expression<SqlBool> {
+  const op = dir === 'asc' ? '>' : '<';
+  const rest = eb(eb.refTuple('calls.queued_at', 'calls.id'), op, eb.tuple(cursor.queued_at, cursor.id));
+  const { column, nullable } = SORT_COLUMNS[sort];
+  if (column === 'queued_at') return rest;
+  const ref = eb.ref(`calls.${column}`);
+  const value = cursor[column] as string | number | null;
+  // Past the cursor's value, or equal to it and past it on (queued_at, id).
+  if (value !== null) {
+    const later = [eb(ref, op, value), eb.and([eb(ref, '=', value), rest])];
+    // Nulls come after every value.
+    return eb.or(nullable ? [...later, eb(ref, 'is', null)] : later);
+  }
+  // The cursor is among the nulls (last): only nulls remain, ordered by (queued_at, id).
+  return eb.and([eb(ref, 'is', null), rest]);
+}
 
 /** `text` as a LIKE pattern matching it anywhere, lower-cased, with `%`, `_` and `\` escaped. */
 export function containsPattern(text: string): string {

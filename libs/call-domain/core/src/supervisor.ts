@@ -41,8 +41,9 @@ export interface CallListQuery extends CallFilters {
   pageSize: number;
 }
 
-/** `GET /api/calls/export.csv` query, validated: filters and the direction of `queuedAt` order. */
+/** `GET /api/calls/export.csv` query, validated: filters and the list's order (every page). */
 export interface CallExportQuery extends CallFilters {
+  sort: CallSortKey;
   dir: SortDirection;
 }
 

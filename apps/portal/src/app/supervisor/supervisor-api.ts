@@ -90,8 +90,8 @@ export class SupervisorApi {
     return firstValueFrom(this.http.post<CallbackRequest>(`/api/callbacks/${encodeURIComponent(id)}/done`, {}));
   }
 
-  /** Every call matching `query` as CSV (fetched with the bearer token, hence not a plain link). */
+  /** Every call matching `query` as CSV, in the query's order (fetched with the bearer token, hence not a plain link). */
   exportCalls(query: CallExportQuery): Promise<Blob> {
-    return firstValueFrom(this.http.get('/api/calls/export.csv', { params: { ...filterParams(query), dir: query.dir }, responseType: 'blob' }));
+    return firstValueFrom(this.http.get('/api/calls/export.csv', { params: { ...filterParams(query), sort: query.sort, dir: query.dir }, responseType: 'blob' }));
   }
 }

@@ -43,9 +43,9 @@ export const callListQuerySchema = z
   .strict()
   .refine(periodInOrder, periodOrderIssue);
 
-/** `GET /api/calls/export.csv` query: the filters of the list, and `dir` of the queuedAt order. */
+/** `GET /api/calls/export.csv` query: the filters and the order (`sort`, `dir`) of the list, no paging. */
 export const callExportQuerySchema = z
-  .object({ ...filterShape, dir: dirSchema })
+  .object({ ...filterShape, sort: z.enum(CALL_SORT_KEYS).default('queuedAt'), dir: dirSchema })
   .strict()
   .refine(periodInOrder, periodOrderIssue);
 

@@ -3,10 +3,12 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { TestBed } from '@angular/core/testing';
 import { MatTableHarness } from '@angular/material/table/testing';
-import { provideRouter } from '@angular/router';
+import { provideRouter, Router, withComponentInputBinding } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
 import { answer, to } from '../testing/http-answers';
 import { fakeCallDetail } from '../testing/supervisor-fakes';
 import { CallDetailPage } from './call-detail-page';
+import { CallHistoryMemory } from './call-history-memory';
 
 describe('CallDetailPage', () => {
   let backend: HttpTestingController;
@@ -34,5 +36,46 @@ describe('CallDetailPage', () => {
     const page = (fixture.nativeElement as HTMLElement).textContent ?? '';
     expect(page).toContain('Resolved');
     expect(page).toContain('Reset the password.');
+  });
+
+  it('leads Back to the plain history when no history view was seen (a detail page opened on its own)', async () => {
+    const fixture = TestBed.createComponent(CallDetailPage);
+    fixture.componentRef.setInput('id', 'call-1');
+    await answer(backend, to('/api/calls/call-1'), fakeCallDetail());
+    await fixture.whenStable();
+    const back = (fixture.nativeElement as HTMLElement).querySelector('a');
+    expect(back?.textContent).toContain('Back to call history');
+    expect(back?.getAttribute('href')).toBe('/supervisor/calls');
+  });
+
+  it('leads Back to the history view it was opened from, filters, sort and page kept', async () => {
+    TestBed.resetTestingModule();
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter(
+          [
+          { path: 'supervisor/calls', children: [] },
+          { path: 'supervisor/calls/:id', component: CallDetailPage },
+          ],
+          withComponentInputBinding(),
+        ),
+        provideHttpClient(),
+        provideHttpClientTesting(),
+      ],
+    });
+    backend = TestBed.inject(HttpTestingController);
+    const view = '/supervisor/calls?from=2026-11-02&agentId=u-agent&outcome=answered,failed&sort=talkSeconds&dir=asc&page=3';
+    TestBed.inject(CallHistoryMemory).remember(view);
+    const harness = await RouterTestingHarness.create();
+    const navigated = harness.navigateByUrl('/supervisor/calls/call-1');
+    await answer(backend, to('/api/calls/call-1'), fakeCallDetail());
+    await navigated;
+    await harness.fixture.whenStable();
+
+    const back = (harness.fixture.nativeElement as HTMLElement).querySelector<HTMLAnchorElement>('a');
+    expect(back?.getAttribute('href')).toBe(view);
+    back?.click();
+    await harness.fixture.whenStable();
+    expect(TestBed.inject(Router).url).toBe(view);
   });
 });

@@ -8,16 +8,18 @@ import { EVENT_LABELS, OUTCOME_LABELS } from '../labels';
 import { remote } from '../remote';
 import { NavLink } from '../nav-link';
 import { SupervisorApi } from '../supervisor-api';
+import { CallHistoryMemory } from './call-history-memory';
 
 /**
  * One call (`/supervisor/calls/:id`): who, when, how it ended, its disposition and notes,
- * and its whole timeline oldest first (time, actor, what happened).
+ * and its whole timeline oldest first (time, actor, what happened). **Back to call history**
+ * returns to the history view it was opened from (filters, sort and page kept).
  */
 @Component({
   selector: 'sb-call-detail-page',
   imports: [NavLink, MatButtonModule, MatIconModule, MatTableModule],
   template: `
-    <a matButton sbNavLink="/supervisor/calls">
+    <a matButton [sbNavLink]="backUrl()">
       <mat-icon aria-hidden="true">arrow_back</mat-icon>
       Back to call history
     </a>
@@ -94,6 +96,8 @@ export class CallDetailPage {
   readonly id = input.required<string>();
 
   private readonly api = inject(SupervisorApi);
+  /** The history view the supervisor came from (filters, sort, page), else the plain history. */
+  protected readonly backUrl = inject(CallHistoryMemory).url;
   protected readonly call = remote(() => this.id(), (id) => this.api.callDetail(id));
   /** Oldest first, whatever order the server sent (ties keep their order). */
   protected readonly timeline = computed<CallTimelineEvent[]>(() =>

@@ -13,6 +13,7 @@ import { RouterTestingHarness } from '@angular/router/testing';
 import { startOfLocalDay } from '../format';
 import { answer, to } from '../testing/http-answers';
 import { fakeAgent, fakeCall, fakePage } from '../testing/supervisor-fakes';
+import { CallHistoryMemory } from './call-history-memory';
 import { CallHistoryPage } from './call-history-page';
 
 describe('CallHistoryPage', () => {
@@ -131,9 +132,9 @@ describe('CallHistoryPage', () => {
     expect(query()).toEqual({ sort: 'callerName', dir: 'asc' });
   });
 
-  it('exports the filtered set: GET /api/calls/export.csv with the same filters, as a blob', async () => {
+  it("exports the filtered set in the table's order: GET /api/calls/export.csv with the same filters, sort and dir, as a blob", async () => {
     const click = spyOn(HTMLAnchorElement.prototype, 'click');
-    const { loader } = await open('/supervisor/calls?from=2026-11-01&agentId=u-agent&outcome=answered&student=sam&dir=asc');
+    const { loader } = await open('/supervisor/calls?from=2026-11-01&agentId=u-agent&outcome=answered&student=sam&sort=talkSeconds&dir=asc&page=2');
     const exported = (await loader.getHarness(MatButtonHarness.with({ text: /Export CSV/ }))).click();
     const [request] = await answer(backend, to('/api/calls/export.csv'), new Blob(['id\r\n'], { type: 'text/csv' }));
     await exported;
@@ -144,6 +145,7 @@ describe('CallHistoryPage', () => {
       agentId: 'u-agent',
       outcome: 'answered',
       student: 'sam',
+      sort: 'talkSeconds',
       dir: 'asc',
     });
     expect(click).toHaveBeenCalled();
@@ -153,5 +155,20 @@ describe('CallHistoryPage', () => {
     const { harness } = await open();
     const link = (harness.fixture.nativeElement as HTMLElement).querySelector<HTMLAnchorElement>('td a');
     expect(link?.getAttribute('href')).toBe('/supervisor/calls/call-1');
+  });
+
+  it("remembers the view it shows, so the detail page's Back returns to the same filters, sort and page", async () => {
+    const memory = TestBed.inject(CallHistoryMemory);
+    expect(memory.url()).toBe('/supervisor/calls');
+    const { harness, loader } = await open('/supervisor/calls?agentId=u-agent&outcome=answered,failed&sort=talkSeconds&dir=asc');
+    expect(memory.url()).toBe('/supervisor/calls?agentId=u-agent&outcome=answered,failed&sort=talkSeconds&dir=asc');
+
+    const paginator = await loader.getHarness(MatPaginatorHarness);
+    const turned = paginator.goToNextPage();
+    await answer(backend, to('/api/calls'), fakePage([fakeCall()], 120, 2));
+    await turned;
+    await harness.fixture.whenStable();
+    expect(memory.url()).toBe(TestBed.inject(Router).url);
+    expect(memory.url()).toBe('/supervisor/calls?agentId=u-agent&outcome=answered,failed&sort=talkSeconds&dir=asc&page=2');
   });
 });

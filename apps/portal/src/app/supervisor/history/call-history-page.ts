@@ -18,6 +18,7 @@ import { OUTCOME_LABELS } from '../labels';
 import { NavLink } from '../nav-link';
 import { remote } from '../remote';
 import { SupervisorApi } from '../supervisor-api';
+import { CALL_HISTORY_PATH, CallHistoryMemory } from './call-history-memory';
 import { CallHistoryView, DEFAULT_VIEW, PAGE_SIZES, readView, toListQuery, viewParams } from './call-history-view';
 
 /**
@@ -74,6 +75,9 @@ export class CallHistoryPage {
   });
 
   constructor() {
+    // The view shown is the one the detail page's Back returns to.
+    const memory = inject(CallHistoryMemory);
+    effect(() => memory.remember(this.router.serializeUrl(this.router.createUrlTree([CALL_HISTORY_PATH], { queryParams: viewParams(this.view()) }))));
     // The form shows the URL's filters: on arrival, on back/forward, and after Clear.
     effect(() => {
       const v = this.view();
@@ -110,7 +114,7 @@ export class CallHistoryPage {
 
   /** The URL of a call's detail page. */
   protected detailUrl(call: CallRecord): string {
-    return `/supervisor/calls/${encodeURIComponent(call.id)}`;
+    return `${CALL_HISTORY_PATH}/${encodeURIComponent(call.id)}`;
   }
 
   /** Opens a call's detail page (the time cell's link is the keyboard's way to the same page). */
@@ -118,9 +122,9 @@ export class CallHistoryPage {
     void this.router.navigateByUrl(this.detailUrl(call));
   }
 
-  /** Downloads every call the current filters match as a CSV file. */
+  /** Downloads every call the current filters match as a CSV file, in the table's order. */
   protected async exportCsv(): Promise<void> {
-    const { sort: _sort, page: _page, pageSize: _size, ...query } = toListQuery(this.view());
+    const { page: _page, pageSize: _size, ...query } = toListQuery(this.view());
     this.exporting.set(true);
     this.exportError.set(null);
     try {
