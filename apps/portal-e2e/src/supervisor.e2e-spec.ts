@@ -69,6 +69,13 @@ function percent(fraction: number | null): string {
   return fraction === null ? '—' : `${(fraction * 100).toFixed(1)} %`;
 }
 
+/** A number of seconds as the page shows it: `m:ss` (the seeded figures stay under an hour). */
+function duration(seconds: number | null): string {
+  if (seconds === null) return '—';
+  const whole = Math.floor(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
 describe('the supervisor pages over a seeded month', () => {
   let app: AppServer;
   let browser: Browser;
@@ -344,7 +351,8 @@ describe('the supervisor pages over a seeded month', () => {
     const m = report.metrics;
     expect(m.offered).toBeGreaterThan(1000); // the seeded month, not an empty period
 
-    const figure = (label: string) => page.locator('mat-card').filter({ has: page.locator('mat-card-title', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) });
+    const exactly = (label: string) => new RegExp(`^\\s*${label.replace(/[()]/g, '\\$&')}\\s*$`);
+    const figure = (label: string) => page.locator('mat-card').filter({ has: page.locator('mat-card-title', { hasText: exactly(label) }) });
     const valueOf = async (label: string) => ((await figure(label).locator('.value').textContent()) ?? '').trim();
     const contextOf = async (label: string) => ((await figure(label).locator('.context').textContent()) ?? '').trim();
     await visible(figure('Offered'), 10_000);
@@ -352,6 +360,17 @@ describe('the supervisor pages over a seeded month', () => {
     expect(await valueOf('Answer rate')).toBe(percent(m.answerRate));
     expect(await contextOf('Answer rate')).toBe(`${m.answered} of ${m.offered}`);
     expect(await valueOf('Service level')).toBe(percent(m.serviceLevel));
+    expect(await valueOf('Answered')).toBe(String(m.answered));
+    expect(await valueOf('Abandoned')).toBe(String(m.abandoned));
+    expect(await valueOf('Abandon rate')).toBe(percent(m.abandonRate));
+    expect(await valueOf('Average speed of answer (ASA)')).toBe(duration(m.averageSpeedOfAnswerSeconds));
+    expect(await valueOf('Average handle time (AHT)')).toBe(duration(m.averageHandleTimeSeconds));
+    // Missed offers per agent: every agent's count, as the API reports it.
+    expect(m.missedOffers.length).toBeGreaterThan(0);
+    for (const { agentName, missedOffers } of m.missedOffers) {
+      const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: agentName, exact: true }) });
+      expect((await row.getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual([agentName, String(missedOffers)]);
+    }
     expect(report.thresholds.serviceLevelSeconds).toBe(20);
     expect(await contextOf('Service level')).toContain(`Threshold ${report.thresholds.serviceLevelSeconds} s`);
 
