@@ -66,10 +66,10 @@ describe('API bad input (e2e)', () => {
     await expectNothingChanged();
   });
 
-  it('answers a body over 64 KB with a 413 problem', async () => {
+  it('answers a body over 64 KB with a 400 problem that names the limit', async () => {
     const big = { ...newUser, displayName: 'x'.repeat(70 * 1024) };
-    expectProblem(await createUser(big), 413, 'payload_too_large');
-    expectProblem(await login({ username: 'agent', password: 'p'.repeat(70 * 1024) }), 413, 'payload_too_large');
+    expect(expectProblem(await createUser(big), 400, 'payload_too_large').detail).toContain('64 KB');
+    expect(expectProblem(await login({ username: 'agent', password: 'p'.repeat(70 * 1024) }), 400, 'payload_too_large').detail).toContain('64 KB');
     await expectNothingChanged();
   });
 

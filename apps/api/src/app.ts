@@ -7,10 +7,18 @@ import { AppModule, hasPortalBuild } from './app.module';
 import { AuthenticatedIoAdapter } from './auth/socket-auth';
 import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
+import { problem } from './errors/problem';
 import { createLogger } from './logger';
 
-/** Largest JSON body accepted; bigger ones get a 413 problem. */
+/** Largest JSON body accepted; bigger ones get a 400 `payload_too_large` problem (issue #2: bad input is a 400). */
 export const JSON_BODY_LIMIT = '64kb';
+
+/** The answer to a JSON body over {@link JSON_BODY_LIMIT}. */
+export const BODY_TOO_LARGE_PROBLEM = problem(400, 'payload_too_large', 'The request body is larger than the 64 KB limit');
+
+function isBodyTooLarge(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { type?: unknown }).type === 'entity.too.large';
+}
 
 /** Options for {@link createApp}. */
 export interface CreateAppOptions {
@@ -43,7 +51,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   // Body-parser errors happen before routing, so Nest's filters never see them (and
   // ServeStaticModule would turn them into 404s): answer them here, in the same shape.
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => (err ? sendProblem(res, toProblem(err)) : next()));
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) =>
+    err ? sendProblem(res, isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err)) : next(),
+  );
   app.useGlobalFilters(new ProblemFilter());
   app.useWebSocketAdapter(new AuthenticatedIoAdapter(app));
   if (!hasPortalBuild(config.portalDir)) {
