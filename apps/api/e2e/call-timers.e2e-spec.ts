@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
+import { AgentPresence } from '../src/calls/agent-presence.service';
+import { Deadlines } from '../src/calls/deadlines';
 import { createTempDir } from '../src/testing/temp-dir';
 import type { TestApp } from '../src/testing/test-app';
 import { eventually, pause, startCallApp, TestClient } from './call-clients';
@@ -76,6 +78,49 @@ describe('Call deadlines and presence (e2e)', () => {
     expect((await blake.next('callOffered', undefined, 4000)).callId).toBe(callId);
     const presence = await db.selectFrom('agent_presence').selectAll().where('agent_id', '=', alex.userId).executeTakeFirstOrThrow();
     expect(presence).toEqual(jasmine.objectContaining({ state: 'offline', connected: 0, call_id: null }));
+  });
+
+  it('keeps an agent whose page reloaded connected when the old socket\'s disconnect races the new one', async () => {
+    const { app, db } = await start({ PRESENCE_GRACE_SECONDS: '30' });
+    const alex = await connect(app, 'agent', 'available');
+    const presence = app.app.get(AgentPresence);
+    const original = presence.disconnect.bind(presence);
+    let reloaded: TestClient | null = null;
+    const spy = spyOn(presence, 'disconnect').and.callFake(async (agentId: string) => {
+      // The reloaded page connects after the old socket's handler saw no socket, before it marks the agent disconnected.
+      reloaded = await alex.newTab(app.url);
+      clients.push(reloaded);
+      await reloaded.next('agentStatusChanged', (s) => s.connected);
+      return original(agentId);
+    });
+    await alex.close();
+    await eventually(async () => reloaded);
+    const row = await eventually(async () => {
+      const r = await db.selectFrom('agent_presence').select(['connected', 'state']).where('agent_id', '=', alex.userId).executeTakeFirst();
+      return r?.connected === 1 && spy.calls.count() > 0 && r;
+    });
+    await pause(200);
+    expect(await db.selectFrom('agent_presence').select(['connected', 'state']).where('agent_id', '=', alex.userId).executeTakeFirst()).toEqual({ connected: 1, state: 'available' });
+    expect(row.state).toBe('available');
+    expect(await db.selectFrom('deadlines').select('kind').where('subject_id', '=', alex.userId).execute()).toEqual([]);
+    const student = await connect(app, 'student');
+    const { callId } = await student.ok('requestCall', {});
+    expect((await (reloaded as unknown as TestClient).next('callOffered')).callId).toBe(callId);
+  });
+
+  it('repairs presence when a grace period ends for an agent who is connected but marked disconnected', async () => {
+    const { app, db } = await start({});
+    const alex = await connect(app, 'agent', 'available');
+    const blake = await connect(app, 'agent2', 'available');
+    await db.updateTable('agent_presence').set({ connected: 0 }).where('agent_id', '=', alex.userId).execute();
+    const first = await (await connect(app, 'student')).ok('requestCall', {});
+    expect((await blake.next('callOffered')).callId).toBe(first.callId);
+    const { callId } = await (await connect(app, 'student2')).ok('requestCall', {});
+    await pause(100);
+    expect(alex.seen('callOffered')).toEqual([]);
+    await app.app.get(Deadlines).schedule('presence_grace', alex.userId, new Date());
+    expect((await alex.next('callOffered', undefined, 3000)).callId).toBe(callId);
+    expect((await db.selectFrom('agent_presence').select('connected').where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).connected).toBe(1);
   });
 
   it('abandons the call of a caller whose connection is lost while queued, after a short grace', async () => {

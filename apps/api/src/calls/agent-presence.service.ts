@@ -81,6 +81,16 @@ export class AgentPresence {
   }
 
   /**
+   * Marks an agent who has a live socket connected again (after a disconnect that raced a new
+   * tab); the row if it changed, else undefined.
+   */
+  async markConnected(agentId: string): Promise<AgentPresenceRow | undefined> {
+    const result = await this.db.updateTable('agent_presence').set({ connected: 1 }).where('agent_id', '=', agentId).where('connected', '=', 0).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
+    return this.publish(agentId);
+  }
+
+  /**
    * Moves the agent if the move is allowed from their current state and the conditions hold;
    * the row after the move, or null if it did not happen (a race or a forbidden move).
    */

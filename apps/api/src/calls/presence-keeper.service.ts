@@ -72,6 +72,12 @@ export class PresenceKeeper {
     if (user.role === 'agent') {
       if (await this.presence.disconnect(user.id)) {
         await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.presenceGraceSeconds));
+        // A new tab (e.g. the reloaded page) may have connected while this ran: undo, or it would sit
+        // disconnected with a live socket and never be offered a call.
+        if (await this.rooms.isConnected(user.id)) {
+          await this.deadlines.cancel(user.id, 'presence_grace');
+          await this.reconnected(user.id);
+        }
       }
     } else if (user.role === 'student' && (await this.records.activeOfCaller(user.id)).length > 0) {
       await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.callerGraceSeconds));
@@ -84,7 +90,11 @@ export class PresenceKeeper {
    * abandoned, and the agent is Offline.
    */
   async graceEnded(userId: string): Promise<void> {
-    if (await this.rooms.isConnected(userId)) return;
+    if (await this.rooms.isConnected(userId)) {
+      // Back (or never gone: a disconnect raced a new tab): make sure presence says so.
+      await this.reconnected(userId);
+      return;
+    }
     for (const call of await this.records.activeOfCaller(userId)) {
       const waiting = call.state === 'queued' || call.state === 'ringing';
       await this.completion.endCall(call, waiting ? 'caller_left' : 'disconnected', 'caller', null);
@@ -98,6 +108,15 @@ export class PresenceKeeper {
     if (now?.state === 'wrap_up' && now.call_id) await this.completion.closeWrapUp(now.call_id, 'agent signed out by connection loss');
     await this.presence.move(userId, { to: 'offline', by: 'system', reason: 'connection lost' });
     await this.deadlines.cancel(userId, 'wrap_up_end');
+  }
+
+  /**
+   * The agent has a live socket: if presence still says disconnected, marks them connected
+   * again and, when Available, offers them the waiting calls.
+   */
+  private async reconnected(userId: string): Promise<void> {
+    const row = await this.presence.markConnected(userId);
+    if (row?.state === 'available') await this.router.dispatch();
   }
 
   /**
