@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { io, type Socket } from 'socket.io-client';
 import type { SessionUser } from '@switchboard/call-domain';
-import { ConnectionsGateway } from '../src/realtime/connections.gateway';
+import { SocketRooms } from '../src/calls/socket-rooms';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
 import { DEMO_USERS, signIn } from './support';
 
@@ -34,11 +34,13 @@ describe('Socket.IO handshake auth (e2e)', () => {
     return outcome;
   }
 
-  it('admits a valid token on the HTTP port and puts the user on socket.data.user', async () => {
+  it('admits a valid token on the HTTP port and puts the user and the token expiry on socket.data', async () => {
     expect(await attempt({ token })).toBe('connected');
-    const server = app.app.get(ConnectionsGateway).server;
+    const server = app.app.get(SocketRooms).io;
     const connected = await server.fetchSockets();
     expect(connected.map((s) => s.data.user)).toEqual([user]);
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number };
+    expect(connected.map((s) => s.data.expiresAt)).toEqual([exp * 1000]);
   });
 
   it('refuses a missing token', async () => {
@@ -59,7 +61,7 @@ describe('Socket.IO handshake auth (e2e)', () => {
   });
 
   it('also guards namespaces created later', async () => {
-    app.app.get(ConnectionsGateway).server.of('/later');
+    app.app.get(SocketRooms).io.of('/later');
     expect((await connect(`${app.url}/later`)).outcome).toBe('unauthorized');
     const ok = await connect(`${app.url}/later`, { token });
     sockets.push(ok.socket);
@@ -72,5 +74,34 @@ describe('Socket.IO handshake auth (e2e)', () => {
     const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
     socket.emit('hangUp' as never, { callId: 'x'.repeat(150_000) });
     expect(await closed).toBe('transport close');
+  });
+});
+
+describe('Socket.IO token expiry (e2e)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ ACCESS_TOKEN_TTL: '2s' });
+    await app.seed(DEMO_USERS);
+  });
+  afterAll(() => app.close());
+
+  it('disconnects a socket when its token expires, and refuses the same token at a new handshake', async () => {
+    const { accessToken } = await signIn(app.url, 'agent');
+    const { socket, outcome } = await connect(app.url, { token: accessToken });
+    try {
+      expect(outcome).toBe('connected');
+      const { exp } = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { exp: number };
+      const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      expect(reason).withContext('closed by the server, so the client does not reconnect by itself').toBe('io server disconnect');
+      expect(Date.now()).withContext('not before the token expired').toBeGreaterThanOrEqual(exp * 1000 - 50);
+      expect(Date.now()).withContext('soon after it expired').toBeLessThan(exp * 1000 + 1000);
+      expect((await app.app.get(SocketRooms).io.fetchSockets()).length).toBe(0);
+      const again = await connect(app.url, { token: accessToken });
+      again.socket.disconnect();
+      expect(again.outcome).toBe('unauthorized');
+    } finally {
+      socket.disconnect();
+    }
   });
 });

@@ -9,7 +9,15 @@ const claimsSchema = z.object({
   username: z.string().min(1),
   role: roleSchema,
   displayName: z.string(),
+  exp: z.number().optional(),
 });
+
+/** A verified token: its user and when it stops being valid. */
+export interface VerifiedSession {
+  user: SessionUser;
+  /** When the token expires (ms since the epoch); null for a token without `exp`. */
+  expiresAt: number | null;
+}
 
 /**
  * Issues and checks access tokens (HS256 JWTs carrying {@link AccessTokenClaims}). The one
@@ -30,6 +38,11 @@ export class AccessTokens {
    * with another secret or algorithm, or carries unexpected claims.
    */
   verify(token: unknown): SessionUser | null {
+    return this.verifySession(token)?.user ?? null;
+  }
+
+  /** Like {@link verify}, with the token's expiry (for connections that outlive the check). */
+  verifySession(token: unknown): VerifiedSession | null {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
     let payload: unknown;
     try {
@@ -39,7 +52,7 @@ export class AccessTokens {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) return null;
-    const { sub, username, role, displayName } = claims.data;
-    return { id: sub, username, role, displayName };
+    const { sub, username, role, displayName, exp } = claims.data;
+    return { user: { id: sub, username, role, displayName }, expiresAt: exp === undefined ? null : exp * 1000 };
   }
 }
