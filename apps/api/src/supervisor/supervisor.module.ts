@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { CallsModule } from '../calls/calls.module';
 import { AgentBoardService } from './agent-board.service';
 import { AgentStateController } from './agent-state.controller';
+import { AgentStateService } from './agent-state.service';
 import { AgentsController } from './agents.controller';
 import { CallExportService } from './call-export.service';
 import { CallHistoryService } from './call-history.service';
@@ -17,6 +18,6 @@ import { QueueController } from './queue.controller';
 @Module({
   imports: [AuthModule, CallsModule],
   controllers: [CallsController, MetricsController, QueueController, AgentsController, AgentStateController, CallbacksController],
-  providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, CallbackRequestsService],
+  providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, CallbackRequestsService, AgentStateService],
 })
 export class SupervisorModule {}

@@ -3,3 +3,4 @@
 export * from './auth.schemas';
 export * from './supervisor.schemas';
 export * from './call.schemas';
+export * from './agent-state.schemas';
