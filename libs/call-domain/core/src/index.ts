@@ -7,6 +7,7 @@ export * from './auth';
 export * from './call';
 export * from './call-transitions';
 export * from './errors';
+export * from './messages';
 export * from './metric-definitions';
 export * from './metrics';
 export * from './protocol';

@@ -7,7 +7,7 @@ import { MatButtonHarness } from '@angular/material/button/testing';
 import { MatFormFieldHarness } from '@angular/material/form-field/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
 import { provideRouter } from '@angular/router';
-import type { CallOffer } from '@switchboard/call-domain';
+import { type CallOffer, NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
 import { MICROPHONE, SIGNALING_AUTH, SIGNALING_SOCKET_FACTORY, SignalingClient, SignalingError } from '@switchboard/call-domain/signaling';
 import { FakeRelay, type TestParty, createParty } from '@switchboard/call-domain/signaling/testing';
 import { CallPanelHarness } from '@switchboard/ui/testing';
@@ -120,7 +120,7 @@ describe('HelpPage', () => {
       new SignalingError({ code: 'no_agents_available', message: 'No agent is signed in.' }),
     );
     await (await button(/Call support/)).click();
-    await shows('No agents are available right now');
+    await shows(NO_AGENTS_MESSAGE); // the text shared with the API (@switchboard/call-domain)
     expect(await hasButton(/Call support/)).toBeTrue();
   });
 

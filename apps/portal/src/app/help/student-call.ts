@@ -1,6 +1,6 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import type { CallEnded, CallId } from '@switchboard/call-domain';
+import { type CallEnded, type CallId, NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
 import { type CallSession, MicrophoneError, type OfferTiming, SignalingClient, SignalingError, Softphone } from '@switchboard/call-domain/signaling';
 import { CALL_FAILED_MESSAGE } from '@switchboard/ui';
 import { filter, take } from 'rxjs';
@@ -14,9 +14,6 @@ export type StudentCallPhase = 'idle' | 'placing' | 'waiting' | 'talking' | 'una
 
 /** Where a callback request stands, after a call ended unanswered. */
 export type CallbackState = 'open' | 'sending' | 'sent';
-
-/** Shown when a call is refused because nobody is staffed. */
-export const NO_AGENTS_MESSAGE = 'No agents are available right now. Please try again later.';
 
 /** Shown when a call left over from before a reload of the page was ended. */
 export const RELOADED_CALL_MESSAGE = 'Your earlier call was ended because the page was reloaded.';
