@@ -66,6 +66,24 @@ describe('Call deadlines and presence (e2e)', () => {
     expect((await alex.next('callOffered')).callId).toBe(second.callId);
   });
 
+  it('rings the only agent on duty again once the cool-down after their decline is over', async () => {
+    const { app, db } = await start({ RING_TIMEOUT_SECONDS: '1' });
+    const alex = await connect(app, 'agent', 'available');
+    const student = await connect(app, 'student');
+    const { callId } = await student.ok('requestCall', {});
+    await alex.next('callOffered');
+    const declinedAt = Date.now();
+    await alex.ok('declineCall', { callId });
+    const retry = await db.selectFrom('deadlines').select(['kind', 'due_at']).where('subject_id', '=', callId).where('kind', '=', 'ring_timeout').executeTakeFirst();
+    expect(Date.parse(retry?.due_at ?? '') - declinedAt).withContext('a deadline row re-runs routing when the cool-down ends').toBeGreaterThanOrEqual(1000);
+    await pause(500);
+    expect(alex.seen('callOffered')).withContext('no instant re-ring').toEqual([]);
+    expect((await alex.next('callOffered', undefined, 3000)).callId).toBe(callId);
+    expect(Date.now() - declinedAt).toBeGreaterThanOrEqual(1000);
+    const types = await db.selectFrom('call_events').select('type').where('call_id', '=', callId).orderBy('seq').execute();
+    expect(types.map((t) => t.type)).toEqual(['queued', 'offered', 'declined', 'offered']);
+  });
+
   it('gives the call of an agent whose connection is lost while ringing to the next agent after the grace period', async () => {
     const { app, db } = await start({ PRESENCE_GRACE_SECONDS: '1' });
     const alex = await connect(app, 'agent', 'available');

@@ -208,7 +208,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await casey.next('callOffered')).callId).toBe(third.callId);
     });
 
-    it('moves a declined call to the next agent, keeps its place, and never re-offers it to the decliner', async () => {
+    it('moves a declined call to the next agent, keeps its place, and does not re-offer it to a decliner within the cool-down', async () => {
       const alex = await available('agent');
       const blake = await available('agent2');
       const student = await connect('student');
@@ -219,7 +219,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await blake.next('callOffered')).callId).toBe(callId);
       await blake.ok('declineCall', { callId });
       await pause(200);
-      expect(alex.seen('callOffered')).toEqual([]);
+      expect(alex.seen('callOffered')).withContext('both declined less than a ring timeout (20 s) ago').toEqual([]);
+      expect(blake.seen('callOffered')).toEqual([]);
       const row = await db.selectFrom('calls').select(['state', 'ringing_agent_id']).where('id', '=', callId).executeTakeFirstOrThrow();
       expect(row).toEqual({ state: 'queued', ringing_agent_id: null });
       expect(await timeline(callId)).toEqual(['queued:Sam Student', 'offered:Alex Agent', 'declined:Alex Agent', 'offered:Blake Agent', 'declined:Blake Agent']);

@@ -77,20 +77,22 @@ export class CallRecords {
     return this.db.selectFrom('calls').selectAll().where('state', 'in', ['queued', 'ringing']).orderBy('queued_at').orderBy('id').execute();
   }
 
-  /** Queued calls (not ringing) with the agents who declined or missed each, for routing. */
+  /** Queued calls (not ringing) with the agents who declined or missed each (and when), for routing. */
   async queuedForRouting(): Promise<WaitingCall[]> {
     const calls = await this.db.selectFrom('calls').select(['id', 'queued_at']).where('state', '=', 'queued').orderBy('queued_at').limit(100).execute();
     if (calls.length === 0) return [];
-    const skips = await this.db
+    const passes = await this.db
       .selectFrom('call_events')
-      .select(['call_id', 'actor_id'])
+      .select(['call_id', 'actor_id', 'type', 'at'])
       .where('call_id', 'in', calls.map((c) => c.id))
       .where('type', 'in', ['declined', 'missed'])
       .execute();
     return calls.map((c) => ({
       callId: c.id,
       queuedAt: c.queued_at,
-      skippedAgentIds: skips.filter((s) => s.call_id === c.id && s.actor_id !== null).map((s) => s.actor_id as string),
+      passes: passes
+        .filter((p) => p.call_id === c.id && p.actor_id !== null)
+        .map((p) => ({ agentId: p.actor_id as string, reason: p.type === 'declined' ? ('declined' as const) : ('missed' as const), at: p.at })),
     }));
   }
 

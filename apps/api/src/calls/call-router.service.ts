@@ -118,7 +118,10 @@ export class CallRouter {
     return { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt: call.rings_out_at ?? answeredAt };
   }
 
-  /** The agent refuses the call: it goes back in line (same place) for the next agent. */
+  /**
+   * The agent refuses the call: it goes back in line (same place) for the next agent; it rings
+   * the decliner again only when no other agent is free, and not within a ring timeout.
+   */
   async declineCall(agent: SessionUser, callId: string): Promise<void> {
     const call = await this.records.get(callId);
     if (!call || call.state !== 'ringing' || call.ringing_agent_id !== agent.id) {
@@ -131,9 +134,13 @@ export class CallRouter {
     await this.dispatch();
   }
 
-  /** Ring timeout: the agent goes Missed and the call goes to the next agent. */
+  /**
+   * Ring timeout: the agent goes Missed and the call goes to the next agent. On a call back in
+   * the queue it is the end of a decliner's cool-down: routing runs, so the call may ring them again.
+   */
   async ringOut(callId: string): Promise<void> {
     const call = await this.records.get(callId);
+    if (call?.state === 'queued') return this.dispatch();
     if (!call || call.state !== 'ringing' || !call.ringing_agent_id || !call.rings_out_at || call.rings_out_at > new Date().toISOString()) return;
     const agentId = call.ringing_agent_id;
     const agent = await this.presence.get(agentId);
@@ -196,7 +203,8 @@ export class CallRouter {
     if (calls.length === 0) return;
     const agents = await this.presence.offerable();
     let offered = false;
-    for (const { callId, agentId } of planOffers(calls, agents)) offered = (await this.offer(callId, agentId)) || offered;
+    const clock = { now: new Date().toISOString(), declineCooldownMs: this.config.calls.ringTimeoutSeconds * 1000 };
+    for (const { callId, agentId } of planOffers(calls, agents, clock)) offered = (await this.offer(callId, agentId)) || offered;
     if (offered) await this.publishQueue();
   }
 
@@ -231,6 +239,9 @@ export class CallRouter {
     if (!(await this.records.update(call.id, ['ringing'], { state: 'queued', ringing_agent_id: null, rings_out_at: null }, guard))) return false;
     await this.deadlines.cancel(call.id, 'ring_timeout');
     await this.records.addEvent(call.id, type, actor, detail);
+    // The decliner may be offered the call again after a cool-down of one ring timeout (if nobody
+    // else took it): this call's ring_timeout row, now on a queued call, re-runs routing then.
+    if (type === 'declined') await this.deadlines.schedule('ring_timeout', call.id, secondsAfter(new Date(), this.config.calls.ringTimeoutSeconds));
     this.rooms.toUser(agentId).emit('offerWithdrawn', { callId: call.id, reason });
     this.queueFeed.announce();
     return true;
