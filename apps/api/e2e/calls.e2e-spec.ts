@@ -226,6 +226,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await timeline(callId)).toEqual(['queued:Sam Student', 'offered:Alex Agent', 'declined:Alex Agent', 'offered:Blake Agent', 'declined:Blake Agent']);
     });
 
+    it('routes a call behind more than 100 queued calls the free agent has just declined', async () => {
+      const alex = await available('agent');
+      const now = new Date();
+      for (let n = 0; n < 120; n++) {
+        const id = randomUUID();
+        const userId = randomUUID();
+        const queuedAt = new Date(now.getTime() - 60_000 + n).toISOString();
+        await db.insertInto('users').values({ id: userId, username: `caller${n}`, display_name: `Caller ${n}`, role: 'student', password_hash: 'x', created_at: queuedAt }).execute();
+        await db
+          .insertInto('calls')
+          .values({ id, state: 'queued', caller_id: userId, caller_name: `Caller ${n}`, queued_at: queuedAt, outcome: null, agent_id: null, agent_name: null, ringing_agent_id: null, rings_out_at: null, answered_at: null, connected_at: null, ended_at: null, ended_by: null, end_reason: null, queue_ms: null, talk_ms: null, wrap_up_ms: null, disposition: null, notes: null })
+          .execute();
+        await db.insertInto('call_events').values({ id: randomUUID(), call_id: id, seq: 1, at: now.toISOString(), type: 'declined', actor_id: alex.userId, actor_name: 'Alex Agent', detail: null }).execute();
+      }
+      const student = await connect('student');
+      const { callId, position } = await student.ok('requestCall', {});
+      expect(position).toBe(121);
+      expect((await alex.next('callOffered')).callId).toBe(callId);
+    });
+
     it('records a hung-up call as answered with talk time, then saves the wrap-up', async () => {
       const alex = await available('agent');
       const student = await connect('student');

@@ -79,21 +79,25 @@ export class CallRecords {
 
   /** Queued calls (not ringing) with the agents who declined or missed each (and when), for routing. */
   async queuedForRouting(): Promise<WaitingCall[]> {
-    const calls = await this.db.selectFrom('calls').select(['id', 'queued_at']).where('state', '=', 'queued').orderBy('queued_at').limit(100).execute();
+    // Every queued call (no page limit: a head of calls every free agent passed on must not hide
+    // the ones behind it), and their passes by a join rather than a list of ids.
+    const calls = await this.db.selectFrom('calls').select(['id', 'queued_at']).where('state', '=', 'queued').orderBy('queued_at').orderBy('id').execute();
     if (calls.length === 0) return [];
-    const passes = await this.db
+    const rows = await this.db
       .selectFrom('call_events')
-      .select(['call_id', 'actor_id', 'type', 'at'])
-      .where('call_id', 'in', calls.map((c) => c.id))
-      .where('type', 'in', ['declined', 'missed'])
+      .innerJoin('calls', 'calls.id', 'call_events.call_id')
+      .select(['call_events.call_id', 'call_events.actor_id', 'call_events.type', 'call_events.at'])
+      .where('calls.state', '=', 'queued')
+      .where('call_events.type', 'in', ['declined', 'missed'])
+      .where('call_events.actor_id', 'is not', null)
       .execute();
-    return calls.map((c) => ({
-      callId: c.id,
-      queuedAt: c.queued_at,
-      passes: passes
-        .filter((p) => p.call_id === c.id && p.actor_id !== null)
-        .map((p) => ({ agentId: p.actor_id as string, reason: p.type === 'declined' ? ('declined' as const) : ('missed' as const), at: p.at })),
-    }));
+    const passes = new Map<string, WaitingCall['passes'][number][]>();
+    for (const r of rows) {
+      const list = passes.get(r.call_id) ?? [];
+      list.push({ agentId: r.actor_id as string, reason: r.type === 'declined' ? 'declined' : 'missed', at: r.at });
+      passes.set(r.call_id, list);
+    }
+    return calls.map((c) => ({ callId: c.id, queuedAt: c.queued_at, passes: passes.get(c.id) ?? [] }));
   }
 
   /** The caller's calls that are not over. */
