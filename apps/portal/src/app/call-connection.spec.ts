@@ -1,10 +1,10 @@
 import { provideHttpClient } from '@angular/common/http';
 import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import { Router, provideRouter } from '@angular/router';
 import type { AgentStatus } from '@switchboard/call-domain';
 import { SIGNALING_SOCKET_FACTORY, SignalingClient } from '@switchboard/call-domain/signaling';
-import { FakeRelay } from '@switchboard/call-domain/signaling/testing';
+import { FakeRelay, FakeSocket } from '@switchboard/call-domain/signaling/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { AgentDesk } from './agent/agent-desk';
 import { provideCallConnection } from './app.config';
@@ -23,10 +23,12 @@ const agentStatus: AgentStatus = {
 
 describe('provideCallConnection', () => {
   let tokens: (string | null)[];
+  let sockets: FakeSocket[];
 
   beforeEach(() => {
     localStorage.clear();
     tokens = [];
+    sockets = [];
     const relay = new FakeRelay();
     TestBed.configureTestingModule({
       providers: [
@@ -39,6 +41,7 @@ describe('provideCallConnection', () => {
           useValue: (token: () => string | null) => {
             tokens.push(token());
             const socket = relay.createSocket(token);
+            sockets.push(socket as unknown as FakeSocket);
             // As the server does: the agent's status once, right after the connection.
             socket.on('connect', () => relay.push(token() ?? '', 'agentStatusChanged', agentStatus));
             return socket;
@@ -67,6 +70,21 @@ describe('provideCallConnection', () => {
     await state('connected');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(TestBed.inject(AgentDesk).status()?.state).toBe('available');
+  });
+
+  it('signs out to the sign-in page with the expiry message when the server closes the socket (token expired)', async () => {
+    storeFakeSession('student');
+    TestBed.tick();
+    await state('connected');
+    // A network drop is not a refusal: the session stays.
+    sockets[0].receive('disconnect', 'transport close');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(TestBed.inject(Session).user()).not.toBeNull();
+    // What socket.io reports when the server closes the socket at the token's expiry.
+    sockets[0].receive('disconnect', 'io server disconnect');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(TestBed.inject(Session).user()).toBeNull();
+    expect(TestBed.inject(Router).url).toBe('/login?expired=1');
   });
 
   it('stays disconnected while signed out', async () => {

@@ -50,6 +50,13 @@ export class SignalingClient {
   readonly connected: Signal<boolean> = this.isConnected.asReadonly();
   /** Connection attempts refused or failed (e.g. an expired token: `message` says why). */
   readonly connectErrors$: Observable<Error> = this.connectErrors.asObservable();
+  private readonly sessionRefused = new Subject<void>();
+  /**
+   * Emits when the server refuses this session's socket: the handshake was refused as
+   * `unauthorized`, or the server closed the socket (it does so when the token expires).
+   * The portal then signs the user out with the expiry message.
+   */
+  readonly sessionRefused$: Observable<void> = this.sessionRefused.asObservable();
 
   /** Caller: place in line changed. */
   readonly queueUpdated$ = this.event$('queueUpdated');
@@ -96,10 +103,14 @@ export class SignalingClient {
       this.isConnected.set(state === 'connected');
     };
     socket.on('connect', () => setState('connected'));
-    socket.on('disconnect', () => setState(socket.active ? 'connecting' : 'disconnected'));
+    socket.on('disconnect', (reason?: string) => {
+      setState(socket.active ? 'connecting' : 'disconnected');
+      if (reason === 'io server disconnect') this.sessionRefused.next();
+    });
     socket.on('connect_error', (error) => {
       setState(socket.active ? 'connecting' : 'disconnected');
       this.connectErrors.next(error);
+      if (error.message === 'unauthorized') this.sessionRefused.next();
     });
     this.socket$.next(socket);
     setState('connecting');
