@@ -226,6 +226,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await timeline(callId)).toEqual(['queued:Sam Student', 'offered:Alex Agent', 'declined:Alex Agent', 'offered:Blake Agent', 'declined:Blake Agent']);
     });
 
+    it('lets a student with two tabs place only one call when both ask at once', async () => {
+      await available('agent');
+      const tab1 = await connect('student');
+      const tab2 = await tab1.newTab(app.url);
+      clients.push(tab2);
+      for (let round = 0; round < 2; round++) {
+        // Two at a time (requestCall allows a burst of 5 per user).
+        const replies = await Promise.all([tab1.send('requestCall', {}), tab2.send('requestCall', {})]);
+        expect(replies.filter((r) => r.ok).length).withContext(`round ${round}`).toBe(1);
+        expect(replies.filter((r) => !r.ok)).toEqual([refused('conflict')]);
+        const active = await db.selectFrom('calls').select('id').where('caller_id', '=', tab1.userId).where('state', '!=', 'ended').execute();
+        expect(active.length).toBe(1);
+        await tab1.ok('cancelCall', { callId: active[0].id });
+      }
+    });
+
     it('routes a call behind more than 100 queued calls the free agent has just declined', async () => {
       const alex = await available('agent');
       const now = new Date();

@@ -14,7 +14,7 @@ import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/connections.gateway';
 import { AgentPresence } from './agent-presence.service';
-import { CallRecords } from './call-records';
+import { CallRecords, isUniqueViolation } from './call-records';
 import { Deadlines, secondsAfter } from './deadlines';
 import { QueueFeed } from './queue-feed.service';
 import { SignalRelay } from './signal-relay.service';
@@ -64,7 +64,13 @@ export class CallRouter {
       caller_name: caller.displayName,
       queued_at: now.toISOString(),
     };
-    await this.records.insert(call);
+    try {
+      await this.records.insert(call);
+    } catch (err) {
+      // Another tab or node placed this caller's call meanwhile: one active call per caller (unique index).
+      if (isUniqueViolation(err)) throw new ProblemException('conflict', 'You already have a call in progress');
+      throw err;
+    }
     await this.records.addEvent(call.id, 'queued', { id: caller.id, name: caller.displayName });
     await this.deadlines.schedule('max_wait', call.id, secondsAfter(now, this.config.calls.maxWaitSeconds));
     this.queueFeed.announce();

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as users0001 from './0001-users';
 import * as calls0002 from './0002-calls';
 import * as supervisorIndexes0003 from './0003-supervisor-indexes';
+import * as callIntegrity0004 from './0004-call-integrity';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -13,6 +14,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-users': users0001,
   '0002-calls': calls0002,
   '0003-supervisor-indexes': supervisorIndexes0003,
+  '0004-call-integrity': callIntegrity0004,
 };
 
 /**
