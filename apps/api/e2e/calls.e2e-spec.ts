@@ -153,6 +153,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await student.next('callAccepted')).agent.displayName).toBe('Alex Agent');
     });
 
+    it('holds at most 64 of a call\'s candidates, still relaying the rest live', async () => {
+      const alex = await available('agent');
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      const candidates = Array.from({ length: 70 }, (_, n) => ({ callId, messageId: randomUUID(), candidate: candidate(n) }));
+      for (const c of candidates) await student.ok('sendCandidate', c);
+      for (const c of candidates) expect(await alex.next('candidateRelayed', (m) => m.messageId === c.messageId)).toEqual(c);
+      const held = await db.selectFrom('call_signals').select('message_id').where('call_id', '=', callId).where('kind', '=', 'candidate').execute();
+      expect(held.map((h) => h.message_id).sort()).toEqual(candidates.slice(0, 64).map((c) => c.messageId).sort());
+
+      await alex.close();
+      const reloaded = await connect('agent');
+      await reloaded.next('callOffered');
+      await pause(300);
+      expect(reloaded.seen('candidateRelayed').map((c) => c.messageId).sort()).toEqual(candidates.slice(0, 64).map((c) => c.messageId).sort());
+    });
+
     it('lets exactly one of two agents (or tabs) win a call', async () => {
       const alex = await available('agent');
       const alexTab = await alex.newTab(app.url);

@@ -21,6 +21,12 @@ export interface CallGuard {
   noDisposition?: true;
 }
 
+/** At most this many of a call's ICE candidates are held for re-sending (a browser gathers a handful). */
+export const MAX_HELD_CANDIDATES = 64;
+
+/** What {@link CallRecords.holdSignal} did with a message. */
+export type HoldResult = 'held' | 'duplicate' | 'full';
+
 /** How many recent answers the wait estimate averages. */
 const RECENT_ANSWERS = 20;
 /** Tries at the next timeline number when two nodes write to one call at once. */
@@ -124,10 +130,12 @@ export class CallRecords {
   }
 
   /**
-   * Holds the caller's offer (replacing an earlier one) or candidate until media connects.
-   * Whether it is new: false for a repeated message id.
+   * Holds the caller's offer (replacing an earlier one) or candidate until media connects:
+   * `held`; `duplicate` for a repeated message id; `full` for a candidate beyond
+   * {@link MAX_HELD_CANDIDATES} (not held, so a re-send after a reload has only the first ones;
+   * the caller relays it live anyway).
    */
-  async holdSignal(kind: 'offer' | 'candidate', message: OfferMessage | CandidateMessage): Promise<boolean> {
+  async holdSignal(kind: 'offer' | 'candidate', message: OfferMessage | CandidateMessage): Promise<HoldResult> {
     return this.db.transaction().execute(async (trx) => {
       const seen = await trx
         .selectFrom('call_signals')
@@ -135,14 +143,23 @@ export class CallRecords {
         .where('call_id', '=', message.callId)
         .where('message_id', '=', message.messageId)
         .executeTakeFirst();
-      if (seen) return false;
+      if (seen) return 'duplicate';
       if (kind === 'offer') await trx.deleteFrom('call_signals').where('call_id', '=', message.callId).where('kind', '=', 'offer').execute();
+      if (kind === 'candidate') {
+        const { held } = await trx
+          .selectFrom('call_signals')
+          .select((eb) => eb.fn.countAll<number | string | bigint>().as('held'))
+          .where('call_id', '=', message.callId)
+          .where('kind', '=', 'candidate')
+          .executeTakeFirstOrThrow();
+        if (Number(held) >= MAX_HELD_CANDIDATES) return 'full';
+      }
       const result = await trx
         .insertInto('call_signals')
         .values({ call_id: message.callId, message_id: message.messageId, kind, payload: JSON.stringify(message), created_at: new Date().toISOString() })
         .onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing())
         .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0 ? 'held' : 'duplicate';
     });
   }
 

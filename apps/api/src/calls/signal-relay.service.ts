@@ -25,7 +25,7 @@ export class SignalRelay {
   async relayOffer(sender: SessionUser, message: OfferMessage): Promise<void> {
     const call = await this.callOf(sender, message.callId, 'caller');
     if (call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
-    if (!(await this.records.holdSignal('offer', message))) return;
+    if ((await this.records.holdSignal('offer', message)) === 'duplicate') return;
     this.agentSide(call)?.emit('offerRelayed', message);
   }
 
@@ -35,14 +35,18 @@ export class SignalRelay {
     this.rooms.toUser(call.caller_id).emit('answerRelayed', message);
   }
 
-  /** A candidate from either party, relayed to the other (the caller's are held too). */
+  /**
+   * A candidate from either party, relayed to the other. The caller's are held too, up to
+   * MAX_HELD_CANDIDATES per call; beyond that they are still relayed live, just not held (and
+   * so not de-duplicated: the portal's inbox drops repeats).
+   */
   async relayCandidate(sender: SessionUser, message: CandidateMessage): Promise<void> {
     const call = await this.callOf(sender, message.callId, 'either');
     if (call.agent_id === sender.id && call.caller_id !== sender.id) {
       this.rooms.toUser(call.caller_id).emit('candidateRelayed', message);
       return;
     }
-    if (call.state !== 'connected' && !(await this.records.holdSignal('candidate', message))) return;
+    if (call.state !== 'connected' && (await this.records.holdSignal('candidate', message)) === 'duplicate') return;
     this.agentSide(call)?.emit('candidateRelayed', message);
   }
 
