@@ -168,7 +168,36 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const reloaded = await connect('agent');
       await reloaded.next('callOffered');
       await pause(300);
-      expect(reloaded.seen('candidateRelayed').map((c) => c.messageId).sort()).toEqual(candidates.slice(0, 64).map((c) => c.messageId).sort());
+      expect(reloaded.seen('candidateRelayed').map((c) => c.messageId)).withContext('in arrival order').toEqual(candidates.slice(0, 64).map((c) => c.messageId));
+    });
+
+    it('re-sends held candidates in arrival order even when many share one millisecond', async () => {
+      const alex = await available('agent');
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      const offer = { callId, messageId: randomUUID(), description: { type: 'offer' as const, sdp: sdp('o') } };
+      await student.ok('sendOffer', offer);
+      const candidates = Array.from({ length: 40 }, (_, n) => ({ callId, messageId: randomUUID(), candidate: candidate(n) }));
+      for (const c of candidates) await student.ok('sendCandidate', c);
+      // Every held candidate in one millisecond (as in a real burst), stored in another order than
+      // they arrived (ties come back in storage order): only the sequence can tell their order.
+      const held = await db.selectFrom('call_signals').selectAll().where('call_id', '=', callId).where('kind', '=', 'candidate').execute();
+      await db.deleteFrom('call_signals').where('call_id', '=', callId).where('kind', '=', 'candidate').execute();
+      for (const row of held.reverse()) await db.insertInto('call_signals').values({ ...row, created_at: '2026-01-01T12:00:00.000Z' }).execute();
+      const arrived = candidates.map((c) => c.messageId);
+      // A burst handled concurrently: every one held, each with its own number.
+      const burst = Array.from({ length: 20 }, (_, n) => ({ callId, messageId: randomUUID(), candidate: candidate(100 + n) }));
+      expect((await Promise.all(burst.map((c) => student.send('sendCandidate', c)))).every((r) => r.ok)).toBeTrue();
+      const seqs = await db.selectFrom('call_signals').select('seq').where('call_id', '=', callId).orderBy('seq').execute();
+      expect(seqs.map((r) => Number(r.seq))).toEqual(Array.from({ length: 61 }, (_, n) => n + 1));
+      await db.deleteFrom('call_signals').where('call_id', '=', callId).where('message_id', 'in', burst.map((c) => c.messageId)).execute();
+      await alex.close();
+      const reloaded = await connect('agent');
+      await reloaded.next('callOffered');
+      await reloaded.next('offerRelayed');
+      await pause(300);
+      expect(reloaded.seen('candidateRelayed').map((c) => c.messageId)).toEqual(arrived);
     });
 
     it('lets exactly one of two agents (or tabs) win a call', async () => {

@@ -29,7 +29,7 @@ export type HoldResult = 'held' | 'duplicate' | 'full';
 
 /** How many recent answers the wait estimate averages. */
 const RECENT_ANSWERS = 20;
-/** Tries at the next timeline number when two nodes write to one call at once. */
+/** Tries at the next timeline (or held-signal) number when two nodes write to one call at once. */
 const EVENT_INSERT_TRIES = 3;
 
 /**
@@ -136,7 +136,21 @@ export class CallRecords {
    * the caller relays it live anyway).
    */
   async holdSignal(kind: 'offer' | 'candidate', message: OfferMessage | CandidateMessage): Promise<HoldResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.holdSignalOnce(kind, message);
+      } catch (err) {
+        // Another node took the same sequence number for this call: take the next one.
+        if (attempt >= EVENT_INSERT_TRIES || !isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
+  private holdSignalOnce(kind: 'offer' | 'candidate', message: OfferMessage | CandidateMessage): Promise<HoldResult> {
     return this.db.transaction().execute(async (trx) => {
+      // Holds of one call take turns (a row lock on the call on PostgreSQL; SQLite runs one
+      // transaction at a time), so the count and the next sequence number are not raced.
+      await trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', message.callId).execute();
       const seen = await trx
         .selectFrom('call_signals')
         .select('message_id')
@@ -154,18 +168,23 @@ export class CallRecords {
           .executeTakeFirstOrThrow();
         if (Number(held) >= MAX_HELD_CANDIDATES) return 'full';
       }
+      const { last } = await trx
+        .selectFrom('call_signals')
+        .select((eb) => eb.fn.max('seq').as('last'))
+        .where('call_id', '=', message.callId)
+        .executeTakeFirstOrThrow();
       const result = await trx
         .insertInto('call_signals')
-        .values({ call_id: message.callId, message_id: message.messageId, kind, payload: JSON.stringify(message), created_at: new Date().toISOString() })
+        .values({ call_id: message.callId, message_id: message.messageId, kind, payload: JSON.stringify(message), created_at: new Date().toISOString(), seq: Number(last ?? 0) + 1 })
         .onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0 ? 'held' : 'duplicate';
     });
   }
 
-  /** The held offer, then the held candidates, as sent. */
+  /** The held offer, then the held candidates, in the order they arrived. */
   async heldSignals(callId: string): Promise<SignalMessage[]> {
-    const rows = await this.db.selectFrom('call_signals').selectAll().where('call_id', '=', callId).orderBy('created_at').execute();
+    const rows = await this.db.selectFrom('call_signals').selectAll().where('call_id', '=', callId).orderBy('seq').execute();
     const ordered = [...rows.filter((r) => r.kind === 'offer'), ...rows.filter((r) => r.kind === 'candidate')];
     return ordered.map((r) => ({ kind: r.kind, ...JSON.parse(r.payload) }) as SignalMessage);
   }

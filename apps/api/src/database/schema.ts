@@ -95,6 +95,8 @@ export interface CallSignalsTable {
   /** The whole `OfferMessage` / `CandidateMessage` as JSON. */
   payload: string;
   created_at: string;
+  /** Arrival order within the call (1, 2, …; unique per call): what held signals are re-sent in. */
+  seq: number;
 }
 
 /** Each agent's presence: the server's truth, one row per agent who ever connected. */
