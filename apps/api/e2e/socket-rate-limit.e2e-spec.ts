@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { MAX_HELD_CANDIDATES } from '../src/calls/call-records';
 import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
 import { MAX_SOCKETS_PER_USER, RATE_LIMITED_ACK, SOCKET_EVENT_LIMITS, TOO_MANY_CONNECTIONS } from '../src/realtime/socket-rate-limit';
@@ -43,8 +44,13 @@ describe('Rate limits on socket events (e2e)', () => {
     expect(acks.filter((a) => a.ok).length).toBeGreaterThanOrEqual(burst);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((a) => JSON.stringify(a) === JSON.stringify(RATE_LIMITED_ACK))).toBeTrue();
-    const held = await db.selectFrom('call_signals').select((eb) => eb.fn.countAll<number | string>().as('n')).where('call_id', '=', callId).executeTakeFirstOrThrow();
-    expect(Number(held.n)).withContext('refused candidates are not handled').toBe(acks.length - refused.length);
+    // Handled = relayed live to the ringing agent (only the first MAX_HELD_CANDIDATES are also held).
+    const handled = acks.length - refused.length;
+    await eventually(async () => alex.seen('candidateRelayed').length >= handled);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(alex.seen('candidateRelayed').length).withContext('refused candidates are not handled').toBe(handled);
+    const held = await db.selectFrom('call_signals').select((eb) => eb.fn.countAll<number | string>().as('n')).where('call_id', '=', callId).where('kind', '=', 'candidate').executeTakeFirstOrThrow();
+    expect(Number(held.n)).toBe(Math.min(handled, MAX_HELD_CANDIDATES));
     await student.ok('cancelCall', { callId });
   });
 
