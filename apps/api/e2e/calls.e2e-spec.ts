@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
 import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
@@ -49,10 +50,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return rows.map((r) => (r.actor_name ? `${r.type}:${r.actor_name}` : r.type));
     }
 
-    it('answers "No agents are available right now" and creates no call when nobody is working', async () => {
+    it('answers that no agents are available and creates no call when nobody is working', async () => {
       await connect('agent'); // connected but Offline
       const student = await connect('student');
-      expect(await student.send('requestCall', {})).toEqual({ ok: false, error: { code: 'no_agents_available', message: 'No agents are available right now' } });
+      expect(await student.send('requestCall', {})).toEqual({ ok: false, error: { code: 'no_agents_available', message: NO_AGENTS_MESSAGE } });
       expect(await db.selectFrom('calls').selectAll().execute()).toEqual([]);
     });
 

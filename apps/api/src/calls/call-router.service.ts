@@ -9,6 +9,7 @@ import {
   type OfferWithdrawnReason,
   type QueuePosition,
   type SessionUser,
+  NO_AGENTS_MESSAGE,
 } from '@switchboard/call-domain';
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
@@ -21,9 +22,6 @@ import { SignalRelay } from './signal-relay.service';
 import { callAgentRoom, SocketRooms } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
-
-/** The message of the `no_agents_available` error. */
-export const NO_AGENTS_MESSAGE = 'No agents are available right now';
 
 /**
  * The queue and routing: places calls, offers the oldest waiting call to the longest-idle
