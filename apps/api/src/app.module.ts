@@ -8,7 +8,6 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { RealtimeModule } from './realtime/realtime.module';
 import { SupervisorModule } from './supervisor/supervisor.module';
 import { UsersModule } from './users/users.module';
 
@@ -28,7 +27,6 @@ export class AppModule {
         AuthModule,
         UsersModule,
         HealthModule,
-        RealtimeModule,
         CallsModule,
         SupervisorModule,
         ...portalModule(config.portalDir),

@@ -13,7 +13,7 @@ import {
 } from '@switchboard/call-domain';
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
-import type { AppSocket } from '../realtime/connections.gateway';
+import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
 import { CallRecords, isUniqueViolation } from './call-records';
 import { Deadlines, secondsAfter } from './deadlines';

@@ -20,7 +20,7 @@ import {
   setAvailabilitySchema,
   wrapUpSchema,
 } from '@switchboard/call-domain/schemas';
-import type { AppServer, AppSocket } from '../realtime/connections.gateway';
+import type { AppServer, AppSocket } from '../realtime/app-socket';
 import { CallCompletion } from './call-completion.service';
 import { CallRouter } from './call-router.service';
 import { PresenceKeeper } from './presence-keeper.service';

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AGENT_STATE_LABELS, type AgentStatus, type SelectableAgentState, type SessionUser } from '@switchboard/call-domain';
 import { ProblemException } from '../errors/problem';
-import type { AppSocket } from '../realtime/connections.gateway';
+import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence, toAgentStatus } from './agent-presence.service';
 import { CallCompletion } from './call-completion.service';
 import { CallRecords } from './call-records';

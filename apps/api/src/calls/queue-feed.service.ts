@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { METRIC_DEFINITIONS, queueSnapshotOf, type QueueReport, type QueueSnapshot } from '@switchboard/call-domain';
-import type { AppSocket } from '../realtime/connections.gateway';
+import type { AppSocket } from '../realtime/app-socket';
 import { CallRecords } from './call-records';
 import { SocketRooms } from './socket-rooms';
 

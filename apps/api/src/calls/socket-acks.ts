@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { z } from 'zod';
 import type { Ack, AckError, Role, SessionUser } from '@switchboard/call-domain';
 import { ProblemException } from '../errors/problem';
-import type { AppSocket } from '../realtime/connections.gateway';
+import type { AppSocket } from '../realtime/app-socket';
 
 const logger = new Logger('CallGateway');
 

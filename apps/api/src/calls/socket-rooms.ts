@@ -6,7 +6,7 @@ import type { ServerToClientEvents } from '@switchboard/call-domain';
 import type { SocketData } from '../auth/socket-auth';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
-import type { AppServer } from '../realtime/connections.gateway';
+import type { AppServer } from '../realtime/app-socket';
 
 /** Where events for several sockets go. */
 export type Broadcast = BroadcastOperator<ServerToClientEvents & DefaultEventsMap, SocketData>;
