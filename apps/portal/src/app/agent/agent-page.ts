@@ -168,14 +168,6 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
       background: var(--mat-sys-error-container);
       color: var(--mat-sys-on-error-container);
     }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip-path: inset(50%);
-      white-space: nowrap;
-    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

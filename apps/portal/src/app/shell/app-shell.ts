@@ -49,14 +49,6 @@ import { Session } from '../auth/session';
     .user {
       font: var(--mat-sys-body-large);
     }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip-path: inset(50%);
-      white-space: nowrap;
-    }
     main {
       flex: 1;
       padding: 16px 24px;

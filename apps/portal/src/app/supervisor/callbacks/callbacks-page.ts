@@ -70,14 +70,6 @@ import { SupervisorApi } from '../supervisor-api';
     .error {
       color: var(--mat-sys-error);
     }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip-path: inset(50%);
-      white-space: nowrap;
-    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
