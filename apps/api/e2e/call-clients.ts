@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, CreateUserRequest, LoginResponse, ServerToClientEvents } from '@switchboard/call-domain';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { call, DEMO_PASSWORD } from './support';
 
 type EventName = keyof ServerToClientEvents;
@@ -27,6 +28,55 @@ export async function startCallApp(env: Record<string, string> = {}, options: { 
   const app = await startTestApp(env);
   if (options.seed ?? true) await app.seed(CALL_USERS);
   return app;
+}
+
+/** A fresh call app for each spec, and a way to open signed-in tabs on it. */
+export interface CallAppPerSpec {
+  /** The app of the running spec. */
+  readonly app: TestApp;
+  /** Opens a signed-in tab for `username`; closed after the spec. */
+  connect(username: string): Promise<TestClient>;
+  /** Opens another tab of the same user as `tab`; closed after the spec. */
+  newTab(tab: TestClient): Promise<TestClient>;
+}
+
+/**
+ * Registers `beforeEach`/`afterEach` that start a seeded call app on `dialect` (a throw-away
+ * PostgreSQL database for `postgres`) with `env`, and close its tabs, the app and the database.
+ */
+export function callAppPerSpec(dialect: 'sqlite' | 'postgres', env: Record<string, string> = {}): CallAppPerSpec {
+  let app: TestApp | null = null;
+  let pg: TestPostgresDatabase | null = null;
+  const clients: TestClient[] = [];
+  beforeEach(async () => {
+    pg = dialect === 'postgres' ? await createTestPostgresDatabase() : null;
+    app = await startCallApp({ ...env, ...(pg ? { DATABASE_URL: pg.url } : {}) });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await app?.close();
+    await pg?.drop();
+    app = pg = null;
+  });
+  const running = (): TestApp => {
+    if (!app) throw new Error('callAppPerSpec: no spec is running');
+    return app;
+  };
+  return {
+    get app() {
+      return running();
+    },
+    async connect(username) {
+      const client = await TestClient.connect(running().url, username);
+      clients.push(client);
+      return client;
+    },
+    async newTab(tab) {
+      const client = await tab.newTab(running().url);
+      clients.push(client);
+      return client;
+    },
+  };
 }
 
 /** One signed-in socket.io-client tab that records every event it receives. */

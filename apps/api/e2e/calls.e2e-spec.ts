@@ -3,9 +3,7 @@ import type { Kysely } from 'kysely';
 import { NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
 import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
-import type { TestApp } from '../src/testing/test-app';
-import { pause, startCallApp, TestClient } from './call-clients';
+import { callAppPerSpec, pause, type TestClient } from './call-clients';
 import { call } from './support';
 
 const sdp = (label: string) => `v=0\r\no=- ${label} 2 IN IP4 127.0.0.1\r\ns=-\r\n`;
@@ -16,27 +14,10 @@ const candidate = (n: number) => ({ candidate: `candidate:${n} 1 udp 2122260223 
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`Calls over Socket.IO [${dialect}] (e2e)`, () => {
-    let app: TestApp;
-    let pg: TestPostgresDatabase | null = null;
-    const clients: TestClient[] = [];
+    const harness = callAppPerSpec(dialect, { SHORT_ABANDON_SECONDS: '0' });
+    const connect = (username: string) => harness.connect(username);
     let db: Kysely<Database>;
-
-    beforeEach(async () => {
-      pg = dialect === 'postgres' ? await createTestPostgresDatabase() : null;
-      app = await startCallApp({ SHORT_ABANDON_SECONDS: '0', ...(pg ? { DATABASE_URL: pg.url } : {}) });
-      db = app.app.get<Kysely<Database>>(DATABASE);
-    });
-    afterEach(async () => {
-      await Promise.all(clients.splice(0).map((c) => c.close()));
-      await app.close();
-      if (pg) await pg.drop();
-    });
-
-    async function connect(username: string): Promise<TestClient> {
-      const client = await TestClient.connect(app.url, username);
-      clients.push(client);
-      return client;
-    }
+    beforeEach(() => (db = harness.app.app.get<Kysely<Database>>(DATABASE)));
 
     async function available(username: string): Promise<TestClient> {
       const agent = await connect(username);
@@ -59,8 +40,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('offers a call to the longest-idle agent on all their tabs, with its place in line', async () => {
       const alex = await available('agent');
-      const alexTab = await alex.newTab(app.url);
-      clients.push(alexTab);
+      const alexTab = await harness.newTab(alex);
       const blake = await available('agent2');
       const student = await connect('student');
       const position = await student.ok('requestCall', {});
@@ -203,8 +183,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('lets exactly one of two agents (or tabs) win a call', async () => {
       const alex = await available('agent');
-      const alexTab = await alex.newTab(app.url);
-      clients.push(alexTab);
+      const alexTab = await harness.newTab(alex);
       const blake = await available('agent2');
       const student = await connect('student');
       const { callId } = await student.ok('requestCall', {});
@@ -277,8 +256,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('lets a student with two tabs place only one call when both ask at once', async () => {
       await available('agent');
       const tab1 = await connect('student');
-      const tab2 = await tab1.newTab(app.url);
-      clients.push(tab2);
+      const tab2 = await harness.newTab(tab1);
       for (let round = 0; round < 2; round++) {
         // Two at a time (requestCall allows a burst of 5 per user).
         const replies = await Promise.all([tab1.send('requestCall', {}), tab2.send('requestCall', {})]);
@@ -372,8 +350,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
       // Media connected: a second tab opened meanwhile is just a tab, the call stays with the first.
       await reloaded.ok('reportMedia', { callId, state: 'connected' });
-      const other = await reloaded.newTab(app.url);
-      clients.push(other);
+      const other = await harness.newTab(reloaded);
       const later = { callId, messageId: randomUUID(), candidate: candidate(3) };
       await student.ok('sendCandidate', later);
       expect(await reloaded.next('candidateRelayed')).toEqual(later);
@@ -384,10 +361,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     it('serves the call settings to signed-in users', async () => {
-      const login = await call<{ accessToken: string }>(app.url, 'POST', '/api/auth/login', { body: { username: 'agent', password: 'switchboard' } });
-      const res = await call(app.url, 'GET', '/api/call-settings', { token: login.body.accessToken });
+      const login = await call<{ accessToken: string }>(harness.app.url, 'POST', '/api/auth/login', { body: { username: 'agent', password: 'switchboard' } });
+      const res = await call(harness.app.url, 'GET', '/api/call-settings', { token: login.body.accessToken });
       expect(res.body).toEqual({ ringTimeoutSeconds: 20, maxWaitSeconds: 300, wrapUpSeconds: 60, dispositions: ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'] });
-      expect((await call(app.url, 'GET', '/api/call-settings')).status).toBe(401);
+      expect((await call(harness.app.url, 'GET', '/api/call-settings')).status).toBe(401);
     });
   });
 }

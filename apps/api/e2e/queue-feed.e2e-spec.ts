@@ -1,30 +1,11 @@
 import type { QueueReport, QueueSnapshot } from '@switchboard/call-domain';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
-import type { TestApp } from '../src/testing/test-app';
-import { pause, startCallApp, TestClient } from './call-clients';
+import { callAppPerSpec, pause } from './call-clients';
 import { call, DEMO_PASSWORD } from './support';
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`Supervisors' queueChanged [${dialect}] (e2e)`, () => {
-    let app: TestApp;
-    let pg: TestPostgresDatabase | null = null;
-    const clients: TestClient[] = [];
-
-    beforeEach(async () => {
-      pg = dialect === 'postgres' ? await createTestPostgresDatabase() : null;
-      app = await startCallApp(pg ? { DATABASE_URL: pg.url } : {});
-    });
-    afterEach(async () => {
-      await Promise.all(clients.splice(0).map((c) => c.close()));
-      await app.close();
-      if (pg) await pg.drop();
-    });
-
-    async function connect(username: string): Promise<TestClient> {
-      const client = await TestClient.connect(app.url, username);
-      clients.push(client);
-      return client;
-    }
+    const harness = callAppPerSpec(dialect);
+    const connect = (username: string) => harness.connect(username);
 
     /** The next snapshot with these counts. */
     const counts = (waiting: number, inProgress: number) => (s: QueueSnapshot) => s.callsWaiting === waiting && s.callsInProgress === inProgress;
@@ -98,13 +79,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await alex.ok('setAvailability', { state: 'available' });
       const student = await connect('student');
       await student.ok('requestCall', {});
-      const login = async (username: string) => (await call<{ accessToken: string }>(app.url, 'POST', '/api/auth/login', { body: { username, password: DEMO_PASSWORD } })).body.accessToken;
-      const res = await call<QueueReport>(app.url, 'GET', '/api/queue', { token: await login('supervisor') });
+      const login = async (username: string) => (await call<{ accessToken: string }>(harness.app.url, 'POST', '/api/auth/login', { body: { username, password: DEMO_PASSWORD } })).body.accessToken;
+      const res = await call<QueueReport>(harness.app.url, 'GET', '/api/queue', { token: await login('supervisor') });
       expect(res.status).toBe(200);
       expect(res.body).toEqual(jasmine.objectContaining({ callsWaiting: 1, callsInProgress: 0, oldestQueuedAt: jasmine.any(String) }));
       expect(res.body.definitions.callsWaiting.note).toBe('Calls queued or ringing right now.');
-      expect((await call(app.url, 'GET', '/api/queue', { token: await login('agent2') })).status).toBe(403);
-      expect((await call(app.url, 'GET', '/api/queue')).status).toBe(401);
+      expect((await call(harness.app.url, 'GET', '/api/queue', { token: await login('agent2') })).status).toBe(403);
+      expect((await call(harness.app.url, 'GET', '/api/queue')).status).toBe(401);
     });
   });
 }
