@@ -1,6 +1,7 @@
 // Karma for every Angular project (portal, ui, call-signaling): headless Debian Chromium.
-// CHROME_BIN is set by tools/ensure-chromium.mjs; the flags are the ones Chromium needs as
-// root on a machine with no network (see ../shared/PLATFORM-NOTES.md).
+// CHROME_BIN is set by tools/ensure-chromium.mjs; the flags (tools/chromium-flags.json, shared
+// with the Playwright specs) are the ones Chromium needs as root on a machine with no network,
+// plus a fake microphone and camera (see ../shared/PLATFORM-NOTES.md).
 module.exports = function (config) {
   config.set({
     basePath: '',
@@ -12,19 +13,7 @@ module.exports = function (config) {
     customLaunchers: {
       ChromeHeadlessCI: {
         base: 'ChromeHeadless',
-        flags: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--use-fake-device-for-media-stream',
-          '--use-fake-ui-for-media-stream',
-          '--autoplay-policy=no-user-gesture-required',
-        ],
+        flags: require('./tools/chromium-flags.json'),
       },
     },
     browserNoActivityTimeout: 120000,

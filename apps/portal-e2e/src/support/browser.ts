@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
@@ -30,26 +30,17 @@ export function writeToneWav(path: string, frequency = 440, seconds = 5): string
   return path;
 }
 
+/** Chromium's flags for tests on this machine kind, shared with karma.conf.cjs (read from the workspace root). */
+const CHROMIUM_FLAGS: string[] = JSON.parse(readFileSync(join(process.cwd(), 'tools/chromium-flags.json'), 'utf8'));
+
 /** Launches Debian's Chromium headless with a fake microphone fed by a tone. */
 export async function launchChromium(): Promise<Browser> {
   const wav = writeToneWav(join(tmpdir(), `switchboard-tone-${process.pid}.wav`));
   return chromium.launch({
     executablePath: process.env['CHROME_BIN'] || '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    // The flags Karma uses too, plus the tone as the fake microphone's sound.
+    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${wav}`],
   });
 }
 
