@@ -7,14 +7,14 @@ import { AppModule, hasPortalBuild } from './app.module';
 import { AuthenticatedIoAdapter } from './auth/socket-auth';
 import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
-import { problem } from './errors/problem';
+import { problem, STATUS_BY_CODE } from './errors/problem';
 import { createLogger } from './logger';
 
 /** Largest JSON body accepted; bigger ones get a 400 `payload_too_large` problem (issue #2: bad input is a 400). */
 export const JSON_BODY_LIMIT = '64kb';
 
 /** The answer to a JSON body over {@link JSON_BODY_LIMIT}. */
-export const BODY_TOO_LARGE_PROBLEM = problem(400, 'payload_too_large', 'The request body is larger than the 64 KB limit');
+export const BODY_TOO_LARGE_PROBLEM = problem(STATUS_BY_CODE.payload_too_large, 'payload_too_large', 'The request body is larger than the 64 KB limit');
 
 function isBodyTooLarge(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { type?: unknown }).type === 'entity.too.large';

@@ -12,7 +12,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
-  payload_too_large: 413,
+  // Bad input is a 400 (issue #2), an oversized body included.
+  payload_too_large: 400,
   rate_limited: 429,
   no_agents_available: 409,
   invalid_state: 409,
