@@ -9,7 +9,6 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { LOGIN_THROTTLER } from './login-throttler.guard';
-import { RolePingController } from './role-ping.controller';
 import { RolesGuard } from './roles.guard';
 
 /**
@@ -33,7 +32,7 @@ import { RolesGuard } from './roles.guard';
       }),
     }),
   ],
-  controllers: [AuthController, RolePingController],
+  controllers: [AuthController],
   providers: [AccessTokens, AuthService, JwtAuthGuard, RolesGuard, UsersRepository],
   exports: [AccessTokens, JwtAuthGuard, RolesGuard, UsersRepository],
 })
