@@ -17,13 +17,14 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   rate_limited: 429,
   no_agents_available: 409,
   invalid_state: 409,
+  stale_negotiation: 409,
   internal: 500,
 };
 
 /** The error code for an HTTP status that was raised without one (by Nest or Express). */
 export function codeForStatus(status: number): ErrorCode {
   const found = (Object.keys(STATUS_BY_CODE) as ErrorCode[]).find(
-    (code) => STATUS_BY_CODE[code] === status && code !== 'no_agents_available' && code !== 'invalid_state',
+    (code) => STATUS_BY_CODE[code] === status && code !== 'no_agents_available' && code !== 'invalid_state' && code !== 'stale_negotiation',
   );
   return found ?? (status >= 500 ? 'internal' : 'bad_request');
 }

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'no_agents_available',
   'invalid_state',
+  'stale_negotiation',
   'internal',
 ] as const;
 

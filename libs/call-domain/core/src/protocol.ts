@@ -5,6 +5,16 @@ import type { CallId, CallOutcome, CallParty, EndReason } from './call';
 /** A message's id, chosen by its sender (a UUID): a repeated id is a duplicate and is ignored. */
 export type MessageId = string;
 
+/**
+ * One negotiation of a call's media (a UUID chosen by the party that makes its offer): the
+ * first offer, and later a re-offer (after a reload, an ICE restart, a transfer). Every offer,
+ * answer and candidate belongs to one; a new offer with a new id replaces the current
+ * negotiation, and messages of an older one are refused by the API (`stale_negotiation`)
+ * and dropped by the portal. A sender that leaves it out means the call's current
+ * negotiation; everything the API relays carries it.
+ */
+export type NegotiationId = string;
+
 /** An SDP offer or answer, as `RTCSessionDescriptionInit` with a required `sdp`. */
 export interface SessionDescription {
   type: 'offer' | 'answer';
@@ -23,6 +33,8 @@ export interface IceCandidate {
 export interface OfferMessage {
   callId: CallId;
   messageId: MessageId;
+  /** The negotiation it belongs to (see {@link NegotiationId}); the current one when left out. */
+  negotiationId?: NegotiationId;
   description: SessionDescription & { type: 'offer' };
 }
 
@@ -30,6 +42,8 @@ export interface OfferMessage {
 export interface AnswerMessage {
   callId: CallId;
   messageId: MessageId;
+  /** The negotiation it belongs to (see {@link NegotiationId}); the current one when left out. */
+  negotiationId?: NegotiationId;
   description: SessionDescription & { type: 'answer' };
 }
 
@@ -37,6 +51,8 @@ export interface AnswerMessage {
 export interface CandidateMessage {
   callId: CallId;
   messageId: MessageId;
+  /** The negotiation it belongs to (see {@link NegotiationId}); the current one when left out. */
+  negotiationId?: NegotiationId;
   candidate: IceCandidate;
 }
 

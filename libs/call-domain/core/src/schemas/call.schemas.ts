@@ -13,6 +13,8 @@ export const MAX_CALLBACK_NOTE_LENGTH = 500;
 export const callIdSchema = z.uuid('callId must be a UUID');
 /** A signaling message's id: a UUID chosen by its sender. */
 export const messageIdSchema = z.uuid('messageId must be a UUID');
+/** A negotiation's id: a UUID chosen by the party that makes its offer (optional: the current one). */
+export const negotiationIdSchema = z.uuid('negotiationId must be a UUID').optional();
 
 /** `requestCall`: nothing to say (a missing payload counts as `{}`). */
 export const requestCallSchema = z.preprocess((v) => v ?? {}, z.object({}).strict());
@@ -27,6 +29,7 @@ export const offerMessageSchema = z
   .object({
     callId: callIdSchema,
     messageId: messageIdSchema,
+    negotiationId: negotiationIdSchema,
     description: z.object({ type: z.literal('offer'), sdp: sdpSchema }).strict(),
   })
   .strict();
@@ -36,6 +39,7 @@ export const answerMessageSchema = z
   .object({
     callId: callIdSchema,
     messageId: messageIdSchema,
+    negotiationId: negotiationIdSchema,
     description: z.object({ type: z.literal('answer'), sdp: sdpSchema }).strict(),
   })
   .strict();
@@ -52,7 +56,7 @@ export const iceCandidateSchema = z
 
 /** `sendCandidate`: one trickled ICE candidate. */
 export const candidateMessageSchema = z
-  .object({ callId: callIdSchema, messageId: messageIdSchema, candidate: iceCandidateSchema })
+  .object({ callId: callIdSchema, messageId: messageIdSchema, negotiationId: negotiationIdSchema, candidate: iceCandidateSchema })
   .strict();
 
 /** `reportMedia`: media connected or failed in the sender's browser. */
