@@ -1,53 +1,28 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Kysely, Updateable } from 'kysely';
-import { canAgentMove, type AgentState, type AgentStateActor, type AgentStatus, type RoutingAgent, type SessionUser } from '@switchboard/call-domain';
+import type { Kysely } from 'kysely';
+import type { AgentStatus, RoutingAgent, SessionUser } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
-import type { AgentPresenceRow, AgentPresenceTable, Database } from '../database/schema';
-import { SocketRooms } from './socket-rooms';
+import type { AgentPresenceRow, Database } from '../database/schema';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
+import { toAgentStatus } from './agent-status';
+import { secondsAfter } from './deadlines';
+import { CallLedger, type AgentMove } from './ledger/call-ledger';
 
-/** One change of an agent's state. */
-export interface AgentMove {
-  to: AgentState;
-  by: AgentStateActor;
-  /** Why, for `agent_state_changes` (e.g. "declined", "rang out", "connection lost"). */
-  reason: string;
-  /** The user who asked for it; null for the system. */
-  byUserId?: string | null;
-  /** Only if the agent is in one of these states (on top of the allowed moves). */
-  onlyFrom?: readonly AgentState[];
-  /** Only if the agent's current call is this one. */
-  callId?: string;
-  /** Only if at least one of the agent's tabs is connected. */
-  requireConnected?: boolean;
-  /** Other columns to set with the move. */
-  set?: Updateable<AgentPresenceTable>;
-}
-
-/** The public view of a presence row. */
-export function toAgentStatus(row: AgentPresenceRow): AgentStatus {
-  return {
-    agentId: row.agent_id,
-    displayName: row.display_name,
-    state: row.state,
-    since: row.since,
-    connected: row.connected === 1,
-    callId: row.call_id,
-    wrapUpEndsAt: row.wrap_up_ends_at,
-  };
-}
+export { toAgentStatus } from './agent-status';
 
 /**
  * Agents' presence, kept in `agent_presence` (the server's truth, per agent, so two tabs
- * never flip each other's state). Every change is a conditional UPDATE checked against the
- * allowed moves, is recorded in `agent_state_changes`, and is announced to the agent's tabs
- * and to supervisors.
+ * never flip each other's state): reads for routing and the board, and the connection and
+ * state changes, each through the ledger (moves checked against the agent state machine,
+ * recorded in `agent_state_changes`, announced by the ledger's `agentStatusChanged`).
  */
 @Injectable()
 export class AgentPresence {
   constructor(
     @InjectDatabase() private readonly db: Kysely<Database>,
-    private readonly rooms: SocketRooms,
+    private readonly ledger: CallLedger,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** The agent's presence, if they ever connected. */
@@ -61,59 +36,73 @@ export class AgentPresence {
     return rows.map(toAgentStatus);
   }
 
-  /** Marks the agent connected (a new agent starts Offline) and announces it. */
+  /**
+   * Marks the agent connected (a new agent starts Offline), ends a grace period that was
+   * running, and announces it; the row.
+   */
   async connect(agent: SessionUser): Promise<AgentPresenceRow> {
-    const now = new Date().toISOString();
-    await this.db
-      .insertInto('agent_presence')
-      .values({ agent_id: agent.id, display_name: agent.displayName, state: 'offline', since: now, connected: 1, call_id: null, idle_since: now, wrap_up_ends_at: null })
-      .onConflict((oc) => oc.column('agent_id').doUpdateSet({ connected: 1, display_name: agent.displayName }))
-      .execute();
-    return this.publish(agent.id);
+    const row = await this.ledger.run(async (tx) => {
+      await tx.db
+        .insertInto('agent_presence')
+        .values({ agent_id: agent.id, display_name: agent.displayName, state: 'offline', since: tx.nowIso, connected: 0, call_id: null, idle_since: tx.nowIso, wrap_up_ends_at: null })
+        .onConflict((oc) => oc.column('agent_id').doUpdateSet({ display_name: agent.displayName }))
+        .execute();
+      await tx.cancel(agent.id, 'presence_grace');
+      const current = await tx.agent(agent.id);
+      if (!current) throw new Error(`agent ${agent.id} vanished`);
+      const changed = await tx.setAgentConnected(current, true);
+      // A tab of an agent already connected: announced to the new tab all the same.
+      if (!changed) tx.publish({ type: 'agentStatusChanged', status: toAgentStatus(current), from: current.state });
+      return changed ?? current;
+    });
+    if (!row) throw new Error(`could not mark agent ${agent.id} connected`);
+    return row;
   }
 
-  /** Marks the agent's connection lost (no offers meanwhile); whether it was connected. */
-  async disconnect(agentId: string): Promise<boolean> {
-    const result = await this.db.updateTable('agent_presence').set({ connected: 0 }).where('agent_id', '=', agentId).where('connected', '=', 1).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
-    await this.publish(agentId);
-    return true;
+  /**
+   * Marks the agent's last connection lost (no offers meanwhile) and starts their grace period
+   * (PRESENCE_GRACE_SECONDS), in one transaction; whether it was connected.
+   */
+  disconnect(agentId: string): Promise<boolean> {
+    return this.markDisconnected(agentId, 'restart');
+  }
+
+  /**
+   * Like {@link disconnect} for an agent found without a socket at start-up: a grace period
+   * already running keeps its end.
+   */
+  disconnectFound(agentId: string): Promise<boolean> {
+    return this.markDisconnected(agentId, 'keep');
+  }
+
+  private async markDisconnected(agentId: string, grace: 'restart' | 'keep'): Promise<boolean> {
+    const done = await this.ledger.run(async (tx) => {
+      const row = await tx.agent(agentId);
+      if (!row || !(await tx.setAgentConnected(row, false))) return false;
+      const endsAt = secondsAfter(tx.now, this.config.calls.presenceGraceSeconds);
+      if (grace === 'restart') await tx.schedule('presence_grace', agentId, endsAt);
+      else await tx.scheduleIfAbsent('presence_grace', agentId, endsAt);
+      return true;
+    });
+    return done ?? false;
   }
 
   /**
    * Marks an agent who has a live socket connected again (after a disconnect that raced a new
-   * tab); the row if it changed, else undefined.
+   * tab) and ends their grace period; the row if it changed, else undefined.
    */
   async markConnected(agentId: string): Promise<AgentPresenceRow | undefined> {
-    const result = await this.db.updateTable('agent_presence').set({ connected: 1 }).where('agent_id', '=', agentId).where('connected', '=', 0).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return undefined;
-    return this.publish(agentId);
+    const row = await this.ledger.run(async (tx) => {
+      await tx.cancel(agentId, 'presence_grace');
+      const current = await tx.agent(agentId);
+      return current ? tx.setAgentConnected(current, true) : null;
+    });
+    return row ?? undefined;
   }
 
-  /**
-   * Moves the agent if the move is allowed from their current state and the conditions hold;
-   * the row after the move, or null if it did not happen (a race or a forbidden move).
-   */
+  /** Moves the agent in a ledger transaction of its own; the row after the move, or null. */
   async move(agentId: string, move: AgentMove): Promise<AgentPresenceRow | null> {
-    const row = await this.get(agentId);
-    if (!row || !canAgentMove(row.state, move.to, move.by)) return null;
-    if (move.onlyFrom && !move.onlyFrom.includes(row.state)) return null;
-    if (move.callId !== undefined && row.call_id !== move.callId) return null;
-    const now = new Date().toISOString();
-    let query = this.db
-      .updateTable('agent_presence')
-      .set({ ...defaultsFor(row.state, move.to, now), ...move.set, state: move.to, since: now })
-      .where('agent_id', '=', agentId)
-      .where('state', '=', row.state);
-    if (move.callId !== undefined) query = query.where('call_id', '=', move.callId);
-    if (move.requireConnected) query = query.where('connected', '=', 1);
-    const result = await query.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return null;
-    await this.db
-      .insertInto('agent_state_changes')
-      .values({ id: randomUUID(), agent_id: agentId, at: now, from_state: row.state, to_state: move.to, reason: move.reason, by_user_id: move.byUserId ?? null })
-      .execute();
-    return this.publish(agentId);
+    return (await this.ledger.run((tx) => tx.moveAgent(agentId, move))) ?? null;
   }
 
   /** Connected Available agents, for routing. */
@@ -137,30 +126,5 @@ export class AgentPresence {
   async markedConnected(): Promise<string[]> {
     const rows = await this.db.selectFrom('agent_presence').select('agent_id').where('connected', '=', 1).execute();
     return rows.map((r) => r.agent_id);
-  }
-
-  /** Announces the agent's current status to their tabs and to supervisors. */
-  async publish(agentId: string): Promise<AgentPresenceRow> {
-    const row = await this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', agentId).executeTakeFirstOrThrow();
-    const status = toAgentStatus(row);
-    this.rooms.toUser(agentId).emit('agentStatusChanged', status);
-    this.rooms.toSupervisors().emit('agentStatusChanged', status);
-    return row;
-  }
-}
-
-/** Columns every move to `to` sets: the call link, the wrap-up end, and the idle clock. */
-function defaultsFor(from: AgentState, to: AgentState, now: string): Updateable<AgentPresenceTable> {
-  switch (to) {
-    case 'available':
-      // Back from declining or a withdrawn offer: still idle since before, keeps their turn.
-      return from === 'ringing' ? { call_id: null, wrap_up_ends_at: null } : { call_id: null, wrap_up_ends_at: null, idle_since: now };
-    case 'ringing':
-    case 'on_call':
-      return { wrap_up_ends_at: null };
-    case 'wrap_up':
-      return {};
-    default:
-      return { call_id: null, wrap_up_ends_at: null };
   }
 }

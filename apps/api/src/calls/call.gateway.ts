@@ -62,7 +62,7 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
   /** Student: `requestCall` → their place in line, or `no_agents_available`. */
   @SubscribeMessage('requestCall')
   requestCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<QueuePosition>> {
-    return ackFor(socket, ['student'], requestCallSchema, body, (user) => this.router.requestCall(user));
+    return ackFor(socket, ['student'], requestCallSchema, body, (user) => this.router.requestCall(user, socket));
   }
 
   /** Student: `cancelCall`. */
@@ -98,19 +98,19 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
   /** Caller: `sendOffer`. */
   @SubscribeMessage('sendOffer')
   sendOffer(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return ackFor(socket, ['student'], offerMessageSchema, body, (user, message) => this.relay.relayOffer(user, message));
+    return ackFor(socket, ['student'], offerMessageSchema, body, (_user, message) => this.relay.relayOffer(socket, message));
   }
 
   /** Agent: `sendAnswer`. */
   @SubscribeMessage('sendAnswer')
   sendAnswer(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return ackFor(socket, ['agent'], answerMessageSchema, body, (user, message) => this.relay.relayAnswer(user, message));
+    return ackFor(socket, ['agent'], answerMessageSchema, body, (_user, message) => this.relay.relayAnswer(socket, message));
   }
 
   /** Either party: `sendCandidate`. */
   @SubscribeMessage('sendCandidate')
   sendCandidate(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return ackFor(socket, ['student', 'agent'], candidateMessageSchema, body, (user, message) => this.relay.relayCandidate(user, message));
+    return ackFor(socket, ['student', 'agent'], candidateMessageSchema, body, (_user, message) => this.relay.relayCandidate(socket, message));
   }
 
   /** Agent: `setAvailability` → their new status. */

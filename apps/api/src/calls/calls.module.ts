@@ -12,28 +12,41 @@ import { PresenceKeeper } from './presence-keeper.service';
 import { QueueFeed } from './queue-feed.service';
 import { SignalRelay } from './signal-relay.service';
 import { SocketRooms } from './socket-rooms';
+import { CallReactions } from './call-reactions';
+import { CallLedger } from './ledger/call-ledger';
+import { LedgerOutbox } from './ledger/ledger-outbox';
+import { QueuePositions } from './queue-positions';
+import { SignalHolds } from './signal-holds';
 
 /**
- * The call server: the socket gateway, routing and the queue, presence, signaling relay,
- * wrap-up, callbacks, the supervisors' queue feed and the deadline worker. All state lives in
- * the database (migration 0002), so any node, or a restarted one, carries on.
+ * The call server, read as gateway → ledger → reactions: the socket gateway validates and
+ * calls one service (routing, completion, presence, the signaling relay), which decides from
+ * what it reads and changes calls and presence only through the {@link CallLedger}, one
+ * transaction per move; {@link CallReactions} then tell the sockets, route, and update the
+ * queue feed from the events the ledger delivers after commit ({@link LedgerOutbox}). All
+ * state lives in the database, so any node, or a restarted one, carries on.
  */
 @Module({
   imports: [AuthModule],
   controllers: [CallSettingsController],
   providers: [
     SocketRooms,
+    LedgerOutbox,
+    CallLedger,
     CallRecords,
     QueueFeed,
+    QueuePositions,
     Deadlines,
     AgentPresence,
+    SignalHolds,
     SignalRelay,
     CallRouter,
     CallCompletion,
     PresenceKeeper,
     DeadlineWorker,
+    CallReactions,
     CallGateway,
   ],
-  exports: [AgentPresence, CallRecords, QueueFeed],
+  exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox],
 })
 export class CallsModule {}

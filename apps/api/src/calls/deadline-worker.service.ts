@@ -4,18 +4,17 @@ import type { DeadlineRow } from '../database/schema';
 import { CallCompletion } from './call-completion.service';
 import { CallRouter } from './call-router.service';
 import { Deadlines } from './deadlines';
+import { LedgerOutbox } from './ledger/ledger-outbox';
 import { PresenceKeeper } from './presence-keeper.service';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 
-/** How often routing runs anyway, to pick up work another node left (ms). */
-const ROUTING_SWEEP_MS = 2000;
-
 /**
  * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node, runs
  * its handler, and deletes it. Handlers check the current state, so a deadline whose subject
- * moved on does nothing, and one that failed is retried when its claim goes stale. At start-up
- * it first reconciles presence, then picks up whatever fell due while no node was running.
+ * moved on does nothing, and one that failed is retried when its claim goes stale. Each poll
+ * also delivers the ledger events a dead node left undelivered. At start-up it first
+ * reconciles presence, then picks up whatever fell due while no node was running.
  */
 @Injectable()
 export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -24,13 +23,13 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DeadlineWorker');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private lastSweep = 0;
 
   constructor(
     private readonly deadlines: Deadlines,
     private readonly router: CallRouter,
     private readonly completion: CallCompletion,
     private readonly keeper: PresenceKeeper,
+    private readonly outbox: LedgerOutbox,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -42,12 +41,13 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
     await this.tick();
   }
 
-  /** Stops polling and waits for the deadlines in hand. */
+  /** Stops polling and waits for the deadlines and ledger deliveries in hand. */
   async onModuleDestroy(): Promise<void> {
     this.keeper.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.outbox.settled();
   }
 
   /** Runs every due deadline once (also what the timer does). */
@@ -62,10 +62,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
         if (!this.timer) return;
         await this.run(row);
       }
-      if (Date.now() - this.lastSweep >= ROUTING_SWEEP_MS) {
-        this.lastSweep = Date.now();
-        await this.router.dispatch();
-      }
+      if (this.timer) await this.outbox.redeliverStale();
     } catch (err) {
       this.logger.error({ msg: 'deadline poll failed', error: String(err) });
     }

@@ -16,26 +16,18 @@ export class Deadlines {
   constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
 
   /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
-  async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
-    await this.db
-      .insertInto('deadlines')
-      .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null })
-      .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null }))
-      .execute();
+  schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    return scheduleDeadline(this.db, kind, subjectId, dueAt);
   }
 
   /** Sets the deadline only if there is none of this kind for this subject yet. */
-  async scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
-    await this.db
-      .insertInto('deadlines')
-      .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null })
-      .onConflict((oc) => oc.columns(['kind', 'subject_id']).doNothing())
-      .execute();
+  scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    return scheduleDeadline(this.db, kind, subjectId, dueAt, 'ifAbsent');
   }
 
   /** Removes the deadlines of these kinds for `subjectId`. */
-  async cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
-    await this.db.deleteFrom('deadlines').where('subject_id', '=', subjectId).where('kind', 'in', kinds).execute();
+  cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
+    return cancelDeadlines(this.db, subjectId, kinds);
   }
 
   /**
@@ -81,4 +73,22 @@ export class Deadlines {
 /** `now` plus `seconds`, as a Date (when a deadline is due). */
 export function secondsAfter(now: Date, seconds: number): Date {
   return new Date(now.getTime() + seconds * 1000);
+}
+
+/**
+ * Sets the deadline of `kind` for `subjectId` to `dueAt`, unclaimed: moving one that exists,
+ * or (`ifAbsent`) leaving it as it is. `db` may be a transaction (the ledger's).
+ */
+export async function scheduleDeadline(db: Kysely<Database>, kind: DeadlineKind, subjectId: string, dueAt: Date, existing: 'move' | 'ifAbsent' = 'move'): Promise<void> {
+  const due = dueAt.toISOString();
+  await db
+    .insertInto('deadlines')
+    .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: due, claimed_by: null, claimed_at: null })
+    .onConflict((oc) => (existing === 'move' ? oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: due, claimed_by: null, claimed_at: null }) : oc.columns(['kind', 'subject_id']).doNothing()))
+    .execute();
+}
+
+/** Removes the deadlines of these kinds for `subjectId`. `db` may be a transaction. */
+export async function cancelDeadlines(db: Kysely<Database>, subjectId: string, kinds: readonly DeadlineKind[]): Promise<void> {
+  await db.deleteFrom('deadlines').where('subject_id', '=', subjectId).where('kind', 'in', [...kinds]).execute();
 }

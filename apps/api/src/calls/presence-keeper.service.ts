@@ -3,11 +3,14 @@ import { AGENT_STATE_LABELS, type AgentStatus, type SelectableAgentState, type S
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence, toAgentStatus } from './agent-presence.service';
+import { callCallerRoom } from './call-parties';
 import { CallCompletion } from './call-completion.service';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
-import { Deadlines, secondsAfter } from './deadlines';
+import { secondsAfter } from './deadlines';
+import { CallLedger } from './ledger/call-ledger';
 import { QueueFeed } from './queue-feed.service';
+import { QueuePositions } from './queue-positions';
 import { SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -23,13 +26,14 @@ export class PresenceKeeper {
   private stopping = false;
 
   constructor(
+    private readonly ledger: CallLedger,
     private readonly presence: AgentPresence,
     private readonly records: CallRecords,
     private readonly router: CallRouter,
     private readonly completion: CallCompletion,
-    private readonly deadlines: Deadlines,
     private readonly rooms: SocketRooms,
     private readonly queueFeed: QueueFeed,
+    private readonly positions: QueuePositions,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -40,24 +44,22 @@ export class PresenceKeeper {
 
   /**
    * A socket connected: rooms, presence, and whatever it missed (a ringing offer, the call it
-   * accepted, its place in line, a supervisor's board). A caller needs no call room: the agent's messages go to
-   * every socket of the caller.
+   * accepted, its place in line, a supervisor's board). A caller's socket joins the rooms of
+   * its calls in progress, so the agent's messages reach every tab of the caller.
    */
   async socketConnected(socket: AppSocket): Promise<void> {
     const user = socket.data.user;
     await socket.join(userRoom(user.id));
     if (user.role === 'supervisor') await socket.join(SUPERVISORS_ROOM);
-    await this.deadlines.cancel(user.id, 'presence_grace');
     if (user.role === 'agent') {
       const row = await this.presence.connect(user);
       if (row.state === 'ringing' && row.call_id) await this.router.resendOffer(socket, row.call_id);
       if (row.state === 'on_call' && row.call_id) await this.router.rejoinCall(socket, row.call_id);
-      if (row.state === 'available') await this.router.dispatch();
     } else if (user.role === 'student') {
-      for (const call of await this.records.activeOfCaller(user.id)) {
-        const position = await this.router.position(call.id);
-        if (position) socket.emit('queueUpdated', position);
-      }
+      await this.ledger.run((tx) => tx.cancel(user.id, 'presence_grace'));
+      const calls = await this.records.activeOfCaller(user.id);
+      for (const call of calls) await socket.join(callCallerRoom(call.id));
+      await this.positions.sendTo(socket, calls.map((c) => c.id));
     } else {
       for (const status of await this.presence.all()) socket.emit('agentStatusChanged', status);
       await this.queueFeed.sendTo(socket);
@@ -71,52 +73,41 @@ export class PresenceKeeper {
     const now = new Date();
     if (user.role === 'agent') {
       if (await this.presence.disconnect(user.id)) {
-        await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.presenceGraceSeconds));
         // A new tab (e.g. the reloaded page) may have connected while this ran: undo, or it would sit
         // disconnected with a live socket and never be offered a call.
-        if (await this.rooms.isConnected(user.id)) {
-          await this.deadlines.cancel(user.id, 'presence_grace');
-          await this.reconnected(user.id);
-        }
+        if (await this.rooms.isConnected(user.id)) await this.presence.markConnected(user.id);
       }
     } else if (user.role === 'student' && (await this.records.activeOfCaller(user.id)).length > 0) {
-      await this.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.callerGraceSeconds));
+      await this.ledger.run((tx) => tx.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.callerGraceSeconds)));
     }
   }
 
   /**
-   * Deadline: the grace period ended. Back by now: nothing to do. Otherwise a ringing call
-   * goes to the next agent, a call in progress ends (disconnected), a waiting caller's call is
-   * abandoned, and the agent is Offline.
+   * Deadline: the grace period ended. Back by now: nothing to do. Otherwise, in one ledger
+   * transaction: a ringing call goes to the next agent, a call in progress ends
+   * (disconnected), a waiting caller's call is abandoned, and the agent is Offline.
    */
   async graceEnded(userId: string): Promise<void> {
     if (await this.rooms.isConnected(userId)) {
       // Back (or never gone: a disconnect raced a new tab): make sure presence says so.
-      await this.reconnected(userId);
+      await this.presence.markConnected(userId);
       return;
     }
-    for (const call of await this.records.activeOfCaller(userId)) {
-      const waiting = call.state === 'queued' || call.state === 'ringing';
-      await this.completion.endCall(call, waiting ? 'caller_left' : 'disconnected', 'caller', null);
-    }
-    const agent = await this.presence.get(userId);
-    if (!agent || agent.connected === 1 || agent.state === 'offline') return;
-    const call = agent.call_id ? await this.records.get(agent.call_id) : undefined;
-    if (call && agent.state === 'ringing' && call.ringing_agent_id === userId) await this.router.withdrawFromLostAgent(call, userId, agent.display_name);
-    if (call && agent.state === 'on_call' && call.agent_id === userId) await this.completion.endCall(call, 'disconnected', 'agent', null);
-    const now = await this.presence.get(userId);
-    if (now?.state === 'wrap_up' && now.call_id) await this.completion.closeWrapUp(now.call_id, 'agent signed out by connection loss');
-    await this.presence.move(userId, { to: 'offline', by: 'system', reason: 'connection lost' });
-    await this.deadlines.cancel(userId, 'wrap_up_end');
-  }
-
-  /**
-   * The agent has a live socket: if presence still says disconnected, marks them connected
-   * again and, when Available, offers them the waiting calls.
-   */
-  private async reconnected(userId: string): Promise<void> {
-    const row = await this.presence.markConnected(userId);
-    if (row?.state === 'available') await this.router.dispatch();
+    await this.ledger.run(async (tx) => {
+      for (const call of await this.records.activeOfCaller(userId, tx.db)) {
+        const waiting = call.state === 'queued' || call.state === 'ringing';
+        await this.completion.endCall(tx, call, waiting ? 'caller_left' : 'disconnected', 'caller', null);
+      }
+      const agent = await tx.agent(userId);
+      if (!agent || agent.connected === 1 || agent.state === 'offline') return;
+      const call = agent.call_id ? await tx.call(agent.call_id) : undefined;
+      if (call && agent.state === 'ringing' && call.state === 'ringing' && call.ringing_agent_id === userId) await this.router.withdrawFromLostAgent(tx, call, userId, agent.display_name);
+      if (call && agent.state === 'on_call' && call.agent_id === userId && call.state !== 'ended') await this.completion.endCall(tx, call, 'disconnected', 'agent', null);
+      const now = await tx.agent(userId);
+      if (now?.state === 'wrap_up' && now.call_id) await this.completion.closeWrapUp(tx, now.call_id, 'agent signed out by connection loss');
+      await tx.moveAgent(userId, { to: 'offline', by: 'system', reason: 'connection lost' });
+      await tx.cancel(userId, 'wrap_up_end');
+    });
   }
 
   /**
@@ -127,11 +118,10 @@ export class PresenceKeeper {
     const live = await this.rooms.connectedUserIds();
     const now = new Date();
     for (const agentId of await this.presence.markedConnected()) {
-      if (live.has(agentId) || !(await this.presence.disconnect(agentId))) continue;
-      await this.deadlines.scheduleIfAbsent('presence_grace', agentId, secondsAfter(now, this.config.calls.presenceGraceSeconds));
+      if (!live.has(agentId)) await this.presence.disconnectFound(agentId);
     }
     for (const call of await this.records.active()) {
-      if (!live.has(call.caller_id)) await this.deadlines.scheduleIfAbsent('presence_grace', call.caller_id, secondsAfter(now, this.config.calls.callerGraceSeconds));
+      if (!live.has(call.caller_id)) await this.ledger.run((tx) => tx.scheduleIfAbsent('presence_grace', call.caller_id, secondsAfter(now, this.config.calls.callerGraceSeconds)));
     }
     this.logger.log({ msg: 'presence reconciled', liveUsers: live.size });
   }
@@ -144,7 +134,6 @@ export class PresenceKeeper {
     if (!moved) {
       throw new ProblemException('invalid_state', `You cannot switch to ${AGENT_STATE_LABELS[state]} while ${AGENT_STATE_LABELS[row.state]}`);
     }
-    if (state === 'available') await this.router.dispatch();
     return toAgentStatus(moved);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { METRIC_DEFINITIONS, queueSnapshotOf, type QueueReport, type QueueSnapshot } from '@switchboard/call-domain';
 import type { AppSocket } from '../realtime/app-socket';
 import { CallRecords } from './call-records';
+import { CoalescedTask } from './coalesced-task';
 import { SocketRooms } from './socket-rooms';
 
 /**
@@ -14,8 +15,10 @@ import { SocketRooms } from './socket-rooms';
 @Injectable()
 export class QueueFeed {
   private readonly logger = new Logger('QueueFeed');
-  private sending: Promise<void> | null = null;
-  private changedMeanwhile = false;
+  private readonly sending = new CoalescedTask(
+    async () => void this.rooms.toSupervisors().emit('queueChanged', await this.snapshot()),
+    (err) => this.logger.error({ msg: 'queue snapshot failed', error: String(err) }),
+  );
 
   constructor(
     private readonly records: CallRecords,
@@ -36,16 +39,7 @@ export class QueueFeed {
 
   /** The queue changed: supervisors get a fresh snapshot (returns at once; sending is in the background). */
   announce(): void {
-    if (this.sending) {
-      this.changedMeanwhile = true;
-      return;
-    }
-    this.sending = this.send()
-      .catch((err: unknown) => this.logger.error({ msg: 'queue snapshot failed', error: String(err) }))
-      .finally(() => {
-        this.sending = null;
-        if (this.changedMeanwhile) this.announce();
-      });
+    this.sending.announce();
   }
 
   /** Sends the queue to one supervisor's socket (on connect). */
@@ -54,14 +48,7 @@ export class QueueFeed {
   }
 
   /** Resolves once every announced change has been sent (tests, shutdown). */
-  async settled(): Promise<void> {
-    while (this.sending) await this.sending;
-  }
-
-  private async send(): Promise<void> {
-    // Let the rest of this tick's changes land, then read once for all of them.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.changedMeanwhile = false;
-    this.rooms.toSupervisors().emit('queueChanged', await this.snapshot());
+  settled(): Promise<void> {
+    return this.sending.settled();
   }
 }

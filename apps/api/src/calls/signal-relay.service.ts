@@ -1,83 +1,173 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { AnswerMessage, CandidateMessage, OfferMessage, SessionUser } from '@switchboard/call-domain';
+import type { AnswerMessage, CandidateMessage, OfferMessage } from '@switchboard/call-domain';
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
+import type { AppSocket } from '../realtime/app-socket';
+import { callAgentRoom, callCallerRoom, callRingingRoom, CallSignalingCache, type CallSignaling } from './call-parties';
 import { CallRecords } from './call-records';
-import { callAgentRoom, SocketRooms, type Broadcast } from './socket-rooms';
+import { CallLedger } from './ledger/call-ledger';
+import { SignalHolds } from './signal-holds';
+import { SocketRooms, type Broadcast } from './socket-rooms';
 
 const NOT_A_PARTY = 'Only the parties of a call may signal for it';
+const STALE = 'This message belongs to an earlier negotiation of the call';
 
 /**
- * Relays WebRTC signaling between a call's two parties, after checking the sender's right to
- * it: offers only from the caller, answers only from the accepted agent, candidates from
- * either. The caller's latest offer and candidates are held in `call_signals` until media
- * connects or the call ends, so an agent who accepts in another tab or after a reload still
- * gets them.
+ * Relays WebRTC signaling between a call's two parties: offers only from the caller, answers
+ * only from the accepted agent, candidates from either, and only of the call's current
+ * negotiation (an offer with a new `negotiationId` starts one; answers and candidates of
+ * another are refused with `stale_negotiation`). The caller's offer and candidates of the
+ * current negotiation are held ({@link SignalHolds}) until media connects or the call ends.
+ *
+ * The sender's right is what its socket already proved: the ledger's events put a call's
+ * caller sockets in {@link callCallerRoom} and the socket that accepted in
+ * {@link callAgentRoom}, so a relay reads nothing from the database; a socket outside those
+ * rooms (another tab, a call that is over, a stranger) is checked against the stored call.
+ * One call's messages are handled in arrival order.
  */
 @Injectable()
 export class SignalRelay {
+  private readonly cache = new CallSignalingCache();
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly records: CallRecords,
     private readonly rooms: SocketRooms,
+    private readonly holds: SignalHolds,
+    private readonly ledger: CallLedger,
   ) {}
 
-  /** The caller's SDP offer: held, and relayed to the ringing or accepted agent. */
-  async relayOffer(sender: SessionUser, message: OfferMessage): Promise<void> {
-    const call = await this.callOf(sender, message.callId, 'caller');
-    if (call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
-    if ((await this.records.holdSignal('offer', message)) === 'duplicate') return;
-    this.agentSide(call)?.emit('offerRelayed', message);
+  /** The caller's SDP offer: starts a negotiation (or repeats the current one's), held and relayed. */
+  relayOffer(socket: AppSocket, message: OfferMessage): Promise<void> {
+    return this.inLane(message.callId, async () => {
+      const call = await this.callOf(socket, message.callId, 'caller');
+      const current = call.negotiation_id;
+      const negotiationId = message.negotiationId ?? current ?? randomUUID();
+      const known = this.cache.set(call.id, current, call.state === 'connected');
+      if (negotiationId === current && call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
+      if (this.cache.seenBefore(known, message.messageId)) return;
+      if (negotiationId !== current) await this.startNegotiation(call, negotiationId);
+      known.negotiationId = negotiationId;
+      known.connected = false;
+      await this.holds.hold('offer', message, negotiationId);
+      this.agentSide(call.id).emit('offerRelayed', message);
+    });
   }
 
   /** The accepted agent's SDP answer, relayed to the caller. */
-  async relayAnswer(sender: SessionUser, message: AnswerMessage): Promise<void> {
-    const call = await this.callOf(sender, message.callId, 'agent');
-    this.rooms.toUser(call.caller_id).emit('answerRelayed', message);
+  async relayAnswer(socket: AppSocket, message: AnswerMessage): Promise<void> {
+    const fast = socket.rooms.has(callAgentRoom(message.callId));
+    const call = fast ? null : await this.callOf(socket, message.callId, 'agent');
+    const known = await this.signalingOf(message.callId, call);
+    this.checkNegotiation(known, message.negotiationId);
+    (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('answerRelayed', message);
   }
 
   /**
-   * A candidate from either party, relayed to the other. The caller's are held too, up to
-   * MAX_HELD_CANDIDATES per call; beyond that they are still relayed live, just not held (and
-   * so not de-duplicated: the portal's inbox drops repeats).
+   * A candidate from either party, relayed to the other. The caller's are held too until media
+   * connects, up to MAX_HELD_CANDIDATES per call; beyond that they are still relayed live.
    */
-  async relayCandidate(sender: SessionUser, message: CandidateMessage): Promise<void> {
-    const call = await this.callOf(sender, message.callId, 'either');
-    if (call.agent_id === sender.id && call.caller_id !== sender.id) {
-      this.rooms.toUser(call.caller_id).emit('candidateRelayed', message);
-      return;
-    }
-    if (call.state !== 'connected' && (await this.records.holdSignal('candidate', message)) === 'duplicate') return;
-    this.agentSide(call)?.emit('candidateRelayed', message);
+  relayCandidate(socket: AppSocket, message: CandidateMessage): Promise<void> {
+    if (socket.rooms.has(callAgentRoom(message.callId))) return this.relayAgentCandidate(message, null);
+    if (socket.rooms.has(callCallerRoom(message.callId))) return this.inLane(message.callId, () => this.relayCallerCandidate(message, null));
+    return this.inLane(message.callId, async () => {
+      const call = await this.callOf(socket, message.callId, 'either');
+      if (call.agent_id === socket.data.user.id && call.caller_id !== socket.data.user.id) return this.relayAgentCandidate(message, call);
+      return this.relayCallerCandidate(message, call);
+    });
   }
 
   /** Sends the call's held offer and candidates, in order, to `target`. */
   async resendHeld(callId: string, target: Broadcast): Promise<void> {
-    for (const signal of await this.records.heldSignals(callId)) {
-      if (signal.kind === 'offer') {
-        const { kind: _kind, ...message } = signal;
-        target.emit('offerRelayed', message);
-      } else if (signal.kind === 'candidate') {
-        const { kind: _kind, ...message } = signal;
-        target.emit('candidateRelayed', message);
-      }
+    for (const signal of await this.holds.held(callId)) {
+      const { kind, ...message } = signal;
+      if (kind === 'offer') target.emit('offerRelayed', message as OfferMessage);
+      else if (kind === 'candidate') target.emit('candidateRelayed', message as CandidateMessage);
     }
   }
 
-  /** Where the caller's messages go: the ringing agent's tabs, or the socket that accepted. */
-  private agentSide(call: CallRow): Broadcast | null {
-    if (call.state === 'ringing' && call.ringing_agent_id) return this.rooms.toUser(call.ringing_agent_id);
-    if (call.state === 'accepted' || call.state === 'connected') return this.rooms.to(callAgentRoom(call.id));
-    return null;
+  /** The ledger says media connected: the caller's messages are no longer held. */
+  mediaConnected(callId: string): void {
+    const known = this.cache.get(callId);
+    if (known) known.connected = true;
+  }
+
+  /** The ledger says a negotiation started (on any node that delivers it). */
+  negotiationStarted(callId: string, negotiationId: string): void {
+    const known = this.cache.get(callId);
+    if (known) known.negotiationId = negotiationId;
+  }
+
+  /** The ledger says the call ended: nothing of it is relayed any more. */
+  callEnded(callId: string): void {
+    this.cache.forget(callId);
+  }
+
+  private async relayAgentCandidate(message: CandidateMessage, call: CallRow | null): Promise<void> {
+    this.checkNegotiation(await this.signalingOf(message.callId, call), message.negotiationId);
+    (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('candidateRelayed', message);
+  }
+
+  private async relayCallerCandidate(message: CandidateMessage, call: CallRow | null): Promise<void> {
+    const known = await this.signalingOf(message.callId, call);
+    this.checkNegotiation(known, message.negotiationId);
+    if (this.cache.seenBefore(known, message.messageId)) return;
+    if (!known.connected) await this.holds.hold('candidate', message, message.negotiationId ?? known.negotiationId);
+    this.agentSide(message.callId).emit('candidateRelayed', message);
+  }
+
+  private async startNegotiation(call: CallRow, negotiationId: string): Promise<void> {
+    const started = await this.ledger.run(async (tx) => {
+      const result = await tx.db.updateTable('calls').set({ negotiation_id: negotiationId }).where('id', '=', call.id).where('state', '!=', 'ended').executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      tx.publish({ type: 'negotiationStarted', callId: call.id, negotiationId });
+      return true;
+    });
+    if (!started) throw new ProblemException('invalid_state', 'The call has ended');
+  }
+
+  /** What this node knows of the call's signaling, read from `call` or the database when it knows nothing. */
+  private async signalingOf(callId: string, call: CallRow | null): Promise<CallSignaling> {
+    const known = this.cache.get(callId);
+    if (known) return known;
+    const row = call ?? (await this.records.get(callId));
+    if (!row || row.state === 'ended') throw new ProblemException('invalid_state', 'The call has ended');
+    return this.cache.set(callId, row.negotiation_id, row.state === 'connected');
+  }
+
+  private checkNegotiation(known: CallSignaling, negotiationId: string | undefined): void {
+    if (negotiationId !== undefined && known.negotiationId !== null && negotiationId !== known.negotiationId) {
+      throw new ProblemException('stale_negotiation', STALE);
+    }
+  }
+
+  /** Where the caller's messages go: the ringing agent's tabs, and the socket that accepted. */
+  private agentSide(callId: string): Broadcast {
+    return this.rooms.toRooms([callRingingRoom(callId), callAgentRoom(callId)]);
+  }
+
+  /** Runs the call's messages one after another, in arrival order. */
+  private inLane<T>(callId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(callId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.lanes.set(callId, settled);
+    void settled.then(() => {
+      if (this.lanes.get(callId) === settled) this.lanes.delete(callId);
+    });
+    return next;
   }
 
   /**
-   * The call, if `sender` may signal for it as `side`. Anyone else gets `forbidden` whether
-   * or not the call exists; a party of a call that is over gets `invalid_state`.
+   * The call, if the socket's user may signal for it as `side`. Anyone else gets `forbidden`
+   * whether or not the call exists; a party of a call that is over gets `invalid_state`.
    */
-  private async callOf(sender: SessionUser, callId: string, side: 'caller' | 'agent' | 'either'): Promise<CallRow> {
+  private async callOf(socket: AppSocket, callId: string, side: 'caller' | 'agent' | 'either'): Promise<CallRow> {
+    const senderId = socket.data.user.id;
     const call = await this.records.get(callId);
-    const isCaller = call?.caller_id === sender.id;
-    const isAgent = call?.agent_id === sender.id && (call.state === 'accepted' || call.state === 'connected' || call.state === 'ended');
+    const isCaller = call?.caller_id === senderId;
+    const isAgent = call?.agent_id === senderId && (call.state === 'accepted' || call.state === 'connected' || call.state === 'ended');
     const allowed = side === 'caller' ? isCaller : side === 'agent' ? isAgent : isCaller || isAgent;
     if (!call || !allowed) throw new ProblemException('forbidden', NOT_A_PARTY);
     if (call.state === 'ended') throw new ProblemException('invalid_state', 'The call has ended');

@@ -19,11 +19,6 @@ export function userRoom(userId: string): string {
 /** The room of every supervisor's sockets. */
 export const SUPERVISORS_ROOM = 'role:supervisor';
 
-/** The room of the one socket that accepted a call (the agent's side of the media). */
-export function callAgentRoom(callId: string): string {
-  return `call:${callId}:agent`;
-}
-
 /**
  * The Socket.IO server as the call services use it: rooms by user, by role and by call. With
  * REDIS_URL set, rooms span every node through `@socket.io/redis-adapter`; without it, one
@@ -76,6 +71,21 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
   /** Every socket in one room (e.g. {@link callAgentRoom}). */
   to(room: string): Broadcast {
     return this.io.to(room) as Broadcast;
+  }
+
+  /** Every socket in any of `rooms`. */
+  toRooms(rooms: string[]): Broadcast {
+    return this.io.to(rooms) as Broadcast;
+  }
+
+  /** Puts every socket in `from` (a user's room, or one socket's id) in `room` too, on every node. */
+  join(from: string, room: string): void {
+    this.io.in(from).socketsJoin(room);
+  }
+
+  /** Takes every socket out of `room`, on every node. */
+  empty(room: string): void {
+    this.io.in(room).socketsLeave(room);
   }
 
   /** Every supervisor's sockets. */

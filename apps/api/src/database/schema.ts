@@ -20,6 +20,7 @@ export interface Database {
   agent_state_changes: AgentStateChangesTable;
   deadlines: DeadlinesTable;
   callback_requests: CallbackRequestsTable;
+  ledger_outbox: LedgerOutboxTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -73,6 +74,8 @@ export interface CallsTable {
   wrap_up_ms: number | null;
   disposition: string | null;
   notes: string | null;
+  /** The current media negotiation (the last offer's `negotiationId`); null before the first offer. */
+  negotiation_id: string | null;
 }
 
 /** One entry of a call's timeline; `seq` orders the entries of one call from 1. */
@@ -97,6 +100,8 @@ export interface CallSignalsTable {
   created_at: string;
   /** Arrival order within the call (1, 2, …; unique per call): what held signals are re-sent in. */
   seq: number;
+  /** The negotiation the signal belongs to (only the current one's are held). */
+  negotiation_id: string | null;
 }
 
 /** Each agent's presence: the server's truth, one row per agent who ever connected. */
@@ -149,6 +154,17 @@ export interface CallbackRequestsTable {
   created_at: string;
   done_at: string | null;
   done_by: string | null;
+}
+
+/** The domain events of one committed ledger transaction, until delivered (migration 0005). */
+export interface LedgerOutboxTable {
+  id: string;
+  created_at: string;
+  /** A JSON array of `LedgerEvent`s, in the order they happened. */
+  events: string;
+  /** The node redelivering it after the committing node failed to; null while fresh. */
+  claimed_by: string | null;
+  claimed_at: string | null;
 }
 
 /** A call row as read. */

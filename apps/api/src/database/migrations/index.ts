@@ -3,6 +3,7 @@ import * as users0001 from './0001-users';
 import * as calls0002 from './0002-calls';
 import * as supervisorIndexes0003 from './0003-supervisor-indexes';
 import * as callIntegrity0004 from './0004-call-integrity';
+import * as callLedger0005 from './0005-call-ledger';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -15,6 +16,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-calls': calls0002,
   '0003-supervisor-indexes': supervisorIndexes0003,
   '0004-call-integrity': callIntegrity0004,
+  '0005-call-ledger': callLedger0005,
 };
 
 /**

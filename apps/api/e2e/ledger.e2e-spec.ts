@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
+import type { LedgerEvent } from '../src/calls/ledger/ledger-events';
+import { OUTBOX_STALE_MS } from '../src/calls/ledger/ledger-outbox';
+import { DATABASE } from '../src/database/database.module';
+import type { Database } from '../src/database/schema';
+import { callAppPerSpec, eventually, pause, type TestClient } from './call-clients';
+
+const sdp = (label: string) => `v=0\r\no=- ${label} 2 IN IP4 127.0.0.1\r\ns=-\r\n`;
+const candidate = (n: number) => ({ candidate: `candidate:${n} 1 udp 2122260223 127.0.0.1 ${5000 + n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an asymmetric matcher stands in for any ack type
+const refused = (code: string): any => jasmine.objectContaining({ ok: false, error: { code, message: jasmine.any(String) } });
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`The call ledger on the real app [${dialect}] (e2e)`, () => {
+    const harness = callAppPerSpec(dialect, { SHORT_ABANDON_SECONDS: '0' });
+    let db: Kysely<Database>;
+    beforeEach(() => (db = harness.app.app.get<Kysely<Database>>(DATABASE)));
+
+    async function available(username: string): Promise<TestClient> {
+      const agent = await harness.connect(username);
+      await agent.ok('setAvailability', { state: 'available' });
+      return agent;
+    }
+
+    /** A call from `student` accepted by `agent`, with its offer (negotiation `negotiationId`). */
+    async function acceptedCall(agent: TestClient, student: TestClient, negotiationId: string): Promise<string> {
+      const { callId } = await student.ok('requestCall', {});
+      await agent.next('callOffered', (o) => o.callId === callId);
+      await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('first') } });
+      await agent.ok('acceptCall', { callId });
+      await agent.next('offerRelayed', (o) => o.callId === callId);
+      return callId;
+    }
+
+    it('saves a wrap-up sent while the move into wrap-up is in flight, and never leaves an acknowledged one stuck in Wrap-up', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const callId = await acceptedCall(alex, student, randomUUID());
+      await alex.ok('reportMedia', { callId, state: 'connected' });
+      // Hold the hang-up's transaction open at its move into wrap-up, and send the wrap-up meanwhile.
+      let inFlight!: () => void;
+      const moving = new Promise<void>((resolve) => (inFlight = resolve));
+      const original = LedgerTransaction.prototype.moveAgent;
+      spyOn(LedgerTransaction.prototype, 'moveAgent').and.callFake(async function (this: LedgerTransaction, agentId: string, move: AgentMove) {
+        if (move.to === 'wrap_up') {
+          inFlight();
+          await pause(300);
+        }
+        return original.call(this, agentId, move);
+      });
+      const hangUp = alex.send('hangUp', { callId });
+      await moving;
+      const early = await alex.send('completeWrapUp', { callId, disposition: 'Resolved', notes: 'sent early' });
+      expect((await hangUp).ok).toBeTrue();
+      await alex.next('callEnded');
+      if (early.ok) {
+        // SQLite: the save waited for the hang-up's transaction and came after it.
+        expect((await alex.next('agentStatusChanged', (s) => s.state === 'available')).state).toBe('available');
+      } else {
+        // PostgreSQL: the save read the call before the hang-up committed: refused, nothing stored, and the retry works.
+        expect(early).toEqual(refused('invalid_state'));
+        expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).state).toBe('wrap_up');
+        await alex.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: 'sent early' });
+      }
+      const presence = await eventually(async () => {
+        const row = await db.selectFrom('agent_presence').selectAll().where('agent_id', '=', alex.userId).executeTakeFirstOrThrow();
+        return row.state === 'available' && row;
+      });
+      expect(presence.call_id).toBeNull();
+      expect(await db.selectFrom('deadlines').select('kind').where('subject_id', '=', alex.userId).execute()).withContext('no wrap-up timer left').toEqual([]);
+      expect((await db.selectFrom('calls').select('disposition').where('id', '=', callId).executeTakeFirstOrThrow()).disposition).toBe('Resolved');
+    });
+
+    it('replaces a negotiation with a new offer and refuses the old one\'s late answer and candidates', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const first = randomUUID();
+      const callId = await acceptedCall(alex, student, first);
+      const second = randomUUID();
+      const reoffer = { callId, messageId: randomUUID(), negotiationId: second, description: { type: 'offer' as const, sdp: sdp('second') } };
+      await student.ok('sendOffer', reoffer);
+      expect(await alex.next('offerRelayed', (o) => o.negotiationId === second)).toEqual(reoffer);
+      const held = await db.selectFrom('call_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute();
+      expect(held).withContext('only the current negotiation is held').toEqual([{ kind: 'offer', negotiation_id: second }]);
+
+      const stale = refused('stale_negotiation');
+      expect(await alex.send('sendAnswer', { callId, messageId: randomUUID(), negotiationId: first, description: { type: 'answer', sdp: sdp('late') } })).toEqual(stale);
+      expect(await alex.send('sendCandidate', { callId, messageId: randomUUID(), negotiationId: first, candidate: candidate(1) })).toEqual(stale);
+      expect(await student.send('sendCandidate', { callId, messageId: randomUUID(), negotiationId: first, candidate: candidate(2) })).toEqual(stale);
+      const answer = { callId, messageId: randomUUID(), negotiationId: second, description: { type: 'answer' as const, sdp: sdp('current') } };
+      await alex.ok('sendAnswer', answer);
+      // The current negotiation's answer arrives; none of the refused messages came before or with it.
+      expect(await student.next('answerRelayed')).toEqual(answer);
+      expect(student.seen('answerRelayed')).toEqual([]);
+      expect(student.seen('candidateRelayed')).toEqual([]);
+      expect(alex.seen('candidateRelayed')).toEqual([]);
+    });
+
+    it('lets a connected call negotiate again with a new id (an ICE restart) but not repeat its current offer', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const first = randomUUID();
+      const callId = await acceptedCall(alex, student, first);
+      await student.ok('reportMedia', { callId, state: 'connected' });
+      await eventually(async () => (await db.selectFrom('calls').select('state').where('id', '=', callId).executeTakeFirstOrThrow()).state === 'connected');
+      expect(await student.send('sendOffer', { callId, messageId: randomUUID(), negotiationId: first, description: { type: 'offer', sdp: sdp('again') } })).toEqual(refused('invalid_state'));
+      const restart = { callId, messageId: randomUUID(), negotiationId: randomUUID(), description: { type: 'offer' as const, sdp: sdp('restart') } };
+      await student.ok('sendOffer', restart);
+      expect(await alex.next('offerRelayed', (o) => o.messageId === restart.messageId)).toEqual(restart);
+      expect((await db.selectFrom('calls').select('negotiation_id').where('id', '=', callId).executeTakeFirstOrThrow()).negotiation_id).toBe(restart.negotiationId);
+    });
+
+    it('tells a waiting caller their place only when it changed', async () => {
+      const alex = await available('agent');
+      const students = await Promise.all(['student', 'student2', 'student3'].map((u) => harness.connect(u)));
+      const calls: { callId: string }[] = [];
+      for (const s of students) calls.push(await s.ok('requestCall', {}));
+      await alex.next('callOffered', (o) => o.callId === calls[0].callId);
+      // The last caller leaves: the two ahead of them keep their places.
+      await students[2].ok('cancelCall', { callId: calls[2].callId });
+      // The first call is taken: the second caller moves up, and is told so.
+      await alex.ok('acceptCall', { callId: calls[0].callId });
+      const moved = await students[1].next('queueUpdated', (q) => q.position === 1);
+      expect(moved.callId).toBe(calls[1].callId);
+      const earlier = students[1].seen('queueUpdated').filter((q) => q.position === 2);
+      expect(earlier.length).withContext('second caller told "2nd" at most once, though the queue changed several times').toBeLessThanOrEqual(1);
+    });
+
+    it('delivers, after a restart, the events of a transaction whose node died right after commit', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      // A commit whose delivery never happened (the node died): the caller was never told of the accept.
+      const died = new Date(Date.now() - OUTBOX_STALE_MS - 1000).toISOString();
+      const events: LedgerEvent[] = [{ type: 'callAccepted', callId, callerId: student.userId, agent: { id: alex.userId, displayName: 'Alex Agent' }, socketId: 'gone' }];
+      await db.insertInto('ledger_outbox').values({ id: randomUUID(), created_at: died, events: JSON.stringify(events), claimed_by: 'dead-node', claimed_at: died }).execute();
+      expect((await student.next('callAccepted', (a) => a.callId === callId, 3000)).agent.displayName).toBe('Alex Agent');
+      await eventually(async () => (await db.selectFrom('ledger_outbox').selectAll().execute()).length === 0);
+    });
+  });
+}

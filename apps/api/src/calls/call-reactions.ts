@@ -1,0 +1,95 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
+import { CallRouter } from './call-router.service';
+import { changesQueue, type LedgerEvent } from './ledger/ledger-events';
+import { LedgerOutbox } from './ledger/ledger-outbox';
+import { QueueFeed } from './queue-feed.service';
+import { QueuePositions } from './queue-positions';
+import { SignalRelay } from './signal-relay.service';
+import { SocketRooms, userRoom } from './socket-rooms';
+
+/**
+ * What follows a committed move, wired to the ledger's events once at start-up:
+ * - the parties and supervisors are told (socket events), and the call's rooms follow who may
+ *   signal for it (its caller's tabs, the ringing agent's tabs, the socket that accepted);
+ * - routing runs when a call is queued or back in line, or an agent is Available and connected;
+ * - waiting callers whose place changed, and supervisors, get the queue.
+ * Socket events go through the Socket.IO adapter, so they reach every node.
+ */
+@Injectable()
+export class CallReactions implements OnModuleInit {
+  constructor(
+    private readonly outbox: LedgerOutbox,
+    private readonly rooms: SocketRooms,
+    private readonly router: CallRouter,
+    private readonly relay: SignalRelay,
+    private readonly queueFeed: QueueFeed,
+    private readonly positions: QueuePositions,
+  ) {}
+
+  /** Subscribes the reactions to the ledger. */
+  onModuleInit(): void {
+    this.outbox.react((events) => {
+      for (const event of events) this.notify(event);
+      if (events.some(changesQueue)) {
+        this.queueFeed.announce();
+        this.positions.announce();
+      }
+    });
+    this.outbox.react(async (events) => {
+      if (events.some(needsRouting)) await this.router.dispatch();
+    });
+    this.outbox.react(async (events) => {
+      for (const event of events) {
+        if (event.type === 'callOffered') await this.relay.resendHeld(event.offer.callId, this.rooms.toUser(event.agentId));
+      }
+    });
+  }
+
+  private notify(event: LedgerEvent): void {
+    switch (event.type) {
+      case 'callQueued':
+        this.rooms.join(userRoom(event.callerId), callCallerRoom(event.callId));
+        return;
+      case 'callOffered':
+        this.rooms.join(userRoom(event.agentId), callRingingRoom(event.offer.callId));
+        this.rooms.toUser(event.agentId).emit('callOffered', event.offer);
+        return;
+      case 'offerWithdrawn': {
+        const agent = this.rooms.toUser(event.agentId);
+        (event.exceptSocketId ? agent.except(event.exceptSocketId) : agent).emit('offerWithdrawn', { callId: event.callId, reason: event.reason });
+        this.rooms.empty(callRingingRoom(event.callId));
+        return;
+      }
+      case 'callRequeued':
+        if (event.declined) this.rooms.toUser(event.callerId).emit('callDeclined', { callId: event.callId });
+        return;
+      case 'callAccepted':
+        this.rooms.join(event.socketId, callAgentRoom(event.callId));
+        this.rooms.toUser(event.callerId).emit('callAccepted', { callId: event.callId, agent: event.agent });
+        return;
+      case 'callConnected':
+        this.relay.mediaConnected(event.callId);
+        return;
+      case 'negotiationStarted':
+        this.relay.negotiationStarted(event.callId, event.negotiationId);
+        return;
+      case 'callEnded':
+        this.rooms.toUser(event.callerId).emit('callEnded', event.notice);
+        if (event.agentId) this.rooms.toUser(event.agentId).emit('callEnded', event.notice);
+        for (const room of [callCallerRoom(event.notice.callId), callRingingRoom(event.notice.callId), callAgentRoom(event.notice.callId)]) this.rooms.empty(room);
+        this.relay.callEnded(event.notice.callId);
+        return;
+      case 'agentStatusChanged':
+        this.rooms.toUser(event.status.agentId).emit('agentStatusChanged', event.status);
+        this.rooms.toSupervisors().emit('agentStatusChanged', event.status);
+        return;
+    }
+  }
+}
+
+/** Whether routing may have something to do after this event. */
+function needsRouting(event: LedgerEvent): boolean {
+  if (event.type === 'callQueued' || event.type === 'callRequeued') return true;
+  return event.type === 'agentStatusChanged' && event.status.state === 'available' && event.status.connected;
+}

@@ -1,0 +1,40 @@
+/**
+ * Runs a task in the background after something changed, once for all the changes of one
+ * tick: a change announced while the task runs makes it run once more afterwards, so the last
+ * change is never missed, and a burst costs one or two runs.
+ */
+export class CoalescedTask {
+  private running: Promise<void> | null = null;
+  private changedMeanwhile = false;
+
+  constructor(
+    private readonly task: () => Promise<void>,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Something changed: the task runs (returns at once). */
+  announce(): void {
+    if (this.running) {
+      this.changedMeanwhile = true;
+      return;
+    }
+    this.running = this.runOnce()
+      .catch(this.onError)
+      .finally(() => {
+        this.running = null;
+        if (this.changedMeanwhile) this.announce();
+      });
+  }
+
+  /** Resolves once every announced change has been handled (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async runOnce(): Promise<void> {
+    // Let the rest of this tick's changes land, then run once for all of them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.changedMeanwhile = false;
+    await this.task();
+  }
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { AGENT_STATES, CALL_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallState } from '@switchboard/call-domain';
+import type { CallRow, Database } from '../../database/schema';
+import { ProblemException } from '../../errors/problem';
+import { describeEachDialect } from '../../testing/each-dialect';
+import type { Kysely } from 'kysely';
+import { CallLedger, Superseded } from './call-ledger';
+import type { LedgerEvent } from './ledger-events';
+import { LedgerOutbox, OUTBOX_STALE_MS } from './ledger-outbox';
+
+const ACTORS: readonly AgentStateActor[] = ['agent', 'supervisor', 'system'];
+
+/** A user row, so calls and presence can point at it. */
+async function addUser(db: Kysely<Database>, role: 'student' | 'agent'): Promise<string> {
+  const id = randomUUID();
+  await db.insertInto('users').values({ id, username: `u-${id}`, display_name: `User ${id.slice(0, 4)}`, role, password_hash: 'x', created_at: new Date().toISOString() }).execute();
+  return id;
+}
+
+/** A stored call in `state` (columns as a real call in that state would have them). */
+async function addCall(db: Kysely<Database>, state: CallState, callerId: string): Promise<CallRow> {
+  const row: CallRow = {
+    id: randomUUID(), state, outcome: state === 'ended' ? 'abandoned' : null, caller_id: callerId, caller_name: 'Sam', agent_id: null, agent_name: null,
+    ringing_agent_id: null, rings_out_at: null, queued_at: new Date().toISOString(), answered_at: null, connected_at: null,
+    ended_at: state === 'ended' ? new Date().toISOString() : null, ended_by: null, end_reason: null, queue_ms: null, talk_ms: null, wrap_up_ms: null,
+    disposition: null, notes: null, negotiation_id: null,
+  };
+  await db.insertInto('calls').values(row).execute();
+  return row;
+}
+
+async function addAgent(db: Kysely<Database>, state: AgentState, connected = 1): Promise<string> {
+  const id = await addUser(db, 'agent');
+  const now = new Date().toISOString();
+  await db.insertInto('agent_presence').values({ agent_id: id, display_name: 'Alex', state, since: now, connected, call_id: null, idle_since: now, wrap_up_ends_at: null }).execute();
+  return id;
+}
+
+describeEachDialect('CallLedger', (database) => {
+  let outbox: LedgerOutbox;
+  let ledger: CallLedger;
+  let delivered: LedgerEvent[][];
+  let db: Kysely<Database>;
+  let callerId: string;
+
+  beforeEach(async () => {
+    db = database().db;
+    outbox = new LedgerOutbox(db);
+    delivered = [];
+    outbox.react((events) => void delivered.push([...events]));
+    ledger = new CallLedger(db, outbox);
+    callerId = await addUser(db, 'student');
+  });
+
+  afterEach(async () => {
+    await outbox.settled();
+    for (const table of ['call_events', 'call_signals', 'callback_requests', 'calls', 'agent_state_changes', 'agent_presence', 'deadlines', 'ledger_outbox'] as const) {
+      await db.deleteFrom(table).execute();
+    }
+  });
+
+  describe('call moves: the domain state machine, for real', () => {
+    for (const from of CALL_STATES) {
+      for (const to of CALL_STATES) {
+        const allowed = canCallMove(from, to);
+        it(`${allowed ? 'makes' : 'refuses'} ${from} → ${to}`, async () => {
+          const call = await addCall(db, from, callerId);
+          const attempt = ledger.run(async (tx) => {
+            await tx.moveCall(call, to, {});
+            tx.publish({ type: 'callConnected', callId: call.id });
+          });
+          if (allowed) {
+            await attempt;
+            await outbox.settled();
+            expect(delivered).toEqual([[{ type: 'callConnected', callId: call.id }]]);
+          } else {
+            await expectAsync(attempt).toBeRejectedWith(jasmine.objectContaining({ code: 'invalid_state' }));
+            expect(delivered).toEqual([]);
+          }
+          const stored = await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow();
+          expect(stored.state).toBe(allowed ? to : from);
+        });
+      }
+    }
+  });
+
+  describe('agent moves: the domain state machine, for real', () => {
+    // Every from → to for one actor per spec keeps the suite short; every actor is covered.
+    for (const by of ACTORS) {
+      it(`makes exactly the moves the agent state machine allows the ${by}, each recorded and published`, async () => {
+        for (const from of AGENT_STATES) {
+          for (const to of AGENT_STATES) {
+            if (from === to) continue;
+            const agentId = await addAgent(db, from);
+            const moved = await ledger.run((tx) => tx.moveAgent(agentId, { to, by, reason: 'spec' }));
+            const stored = await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agentId).executeTakeFirstOrThrow();
+            const changes = await db.selectFrom('agent_state_changes').select(['from_state', 'to_state']).where('agent_id', '=', agentId).execute();
+            const allowed = canAgentMove(from, to, by);
+            expect(moved !== null).withContext(`${from} → ${to} by ${by}`).toBe(allowed);
+            expect(stored.state).withContext(`${from} → ${to} by ${by}`).toBe(allowed ? to : from);
+            expect(changes).withContext(`${from} → ${to} by ${by}`).toEqual(allowed ? [{ from_state: from, to_state: to }] : []);
+          }
+        }
+        await outbox.settled();
+        const published = delivered.flat().filter((e) => e.type === 'agentStatusChanged');
+        const expected = AGENT_STATES.flatMap((from) => AGENT_STATES.filter((to) => to !== from && canAgentMove(from, to, by)));
+        expect(published.length).toBe(expected.length);
+      });
+    }
+  });
+
+  it('commits a call move, the agent move, the deadlines, the timeline and the outbox together, or none of them', async () => {
+    const call = await addCall(db, 'ringing', callerId);
+    const agentId = await addAgent(db, 'ringing');
+    await db.updateTable('agent_presence').set({ call_id: call.id }).where('agent_id', '=', agentId).execute();
+    const failing = ledger.run(async (tx) => {
+      await tx.moveCall(call, 'accepted', { agent_id: agentId });
+      await tx.requireAgentMove(agentId, { to: 'on_call', by: 'agent', reason: 'accepted', callId: call.id });
+      await tx.schedule('media_timeout', call.id, new Date());
+      await tx.addEvent(call.id, 'accepted');
+      tx.publish({ type: 'callConnected', callId: call.id });
+      throw new Error('the node died here');
+    });
+    await expectAsync(failing).toBeRejectedWithError('the node died here');
+    expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ringing');
+    expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agentId).executeTakeFirstOrThrow()).state).toBe('ringing');
+    expect(await db.selectFrom('deadlines').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('call_events').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('agent_state_changes').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('ledger_outbox').selectAll().execute()).toEqual([]);
+    expect(delivered).toEqual([]);
+  });
+
+  it('runs a superseded transaction again on what is there now', async () => {
+    const call = await addCall(db, 'queued', callerId);
+    let runs = 0;
+    const result = await ledger.run(async (tx) => {
+      runs++;
+      // The first run decides from a stale read (the call as another node left it a moment ago).
+      const seen = runs === 1 ? { ...call, state: 'ringing' as const } : await tx.call(call.id);
+      if (!seen) throw new Error('no call');
+      return (await tx.moveCall(seen, 'ended', {})).state;
+    });
+    expect(runs).toBe(2);
+    expect(result).toBe('ended');
+    expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ended');
+  });
+
+  it('answers null when a transaction stays superseded, storing and publishing nothing', async () => {
+    const call = await addCall(db, 'queued', callerId);
+    const stale = { ...call, state: 'ringing' as const };
+    expect(await ledger.run((tx) => tx.moveCall(stale, 'accepted', {}))).toBeNull();
+    expect(await ledger.run(() => Promise.reject(new Superseded('always')))).toBeNull();
+    expect(await db.selectFrom('ledger_outbox').selectAll().execute()).toEqual([]);
+    expect(delivered).toEqual([]);
+  });
+
+  it('delivers each commit\'s events once, in order, and forgets them', async () => {
+    const call = await addCall(db, 'queued', callerId);
+    await ledger.run(async (tx) => {
+      tx.publish({ type: 'callQueued', callId: call.id, callerId });
+      tx.publish({ type: 'callRequeued', callId: call.id, callerId, declined: false });
+    });
+    await ledger.run(async (tx) => tx.publish({ type: 'callConnected', callId: call.id }));
+    await outbox.settled();
+    expect(delivered.map((batch) => batch.map((e) => e.type))).toEqual([['callQueued', 'callRequeued'], ['callConnected']]);
+    expect(await db.selectFrom('ledger_outbox').selectAll().execute()).toEqual([]);
+  });
+
+  it('delivers, from another node, the events of a node that died between commit and delivery', async () => {
+    const call = await addCall(db, 'queued', callerId);
+    const died = new Date(Date.now() - OUTBOX_STALE_MS - 1000).toISOString();
+    const events: LedgerEvent[] = [{ type: 'callQueued', callId: call.id, callerId }];
+    await db.insertInto('ledger_outbox').values({ id: randomUUID(), created_at: died, events: JSON.stringify(events), claimed_by: 'dead-node', claimed_at: died }).execute();
+    const fresh = new Date().toISOString();
+    await db.insertInto('ledger_outbox').values({ id: randomUUID(), created_at: fresh, events: JSON.stringify([{ type: 'callConnected', callId: call.id }]), claimed_by: 'live-node', claimed_at: fresh }).execute();
+
+    const otherNode = new LedgerOutbox(db);
+    const seen: LedgerEvent[][] = [];
+    otherNode.react((batch) => void seen.push([...batch]));
+    const [a, b] = await Promise.all([otherNode.redeliverStale(), outbox.redeliverStale()]);
+    expect(a + b).withContext('claimed by exactly one node').toBe(1);
+    expect([...seen, ...delivered]).toEqual([events]);
+    const left = await db.selectFrom('ledger_outbox').select('claimed_by').execute();
+    expect(left).withContext('a live node\'s fresh row is left to it').toEqual([{ claimed_by: 'live-node' }]);
+  });
+
+  it('numbers a call\'s timeline in order across concurrent transactions', async () => {
+    const call = await addCall(db, 'queued', callerId);
+    await Promise.all(Array.from({ length: 8 }, () => ledger.run((tx) => tx.addEvent(call.id, 'offered'))));
+    const seqs = await db.selectFrom('call_events').select('seq').where('call_id', '=', call.id).orderBy('seq').execute();
+    expect(seqs.map((s) => Number(s.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('refuses a move the machine forbids with the product\'s error, not a crash', async () => {
+    const call = await addCall(db, 'ended', callerId);
+    const refused = await ledger.run((tx) => tx.moveCall(call, 'queued', {})).catch((err: unknown) => err);
+    expect(refused).toEqual(jasmine.any(ProblemException));
+  });
+});

@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
+import { canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
+import { InjectDatabase } from '../../database/database.module';
+import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database, DeadlineKind } from '../../database/schema';
+import { ProblemException } from '../../errors/problem';
+import { toAgentStatus } from '../agent-status';
+import { cancelDeadlines, scheduleDeadline } from '../deadlines';
+import type { LedgerEvent } from './ledger-events';
+import { LedgerOutbox } from './ledger-outbox';
+
+/** Who an entry of a call's timeline is about or by. */
+export interface EventActor {
+  id: string;
+  name: string;
+}
+
+/** One change of an agent's state, as the agent state machine allows it. */
+export interface AgentMove {
+  to: AgentState;
+  by: AgentStateActor;
+  /** Why, for `agent_state_changes` (e.g. "declined", "rang out", "connection lost"). */
+  reason: string;
+  /** The user who asked for it; null for the system. */
+  byUserId?: string | null;
+  /** Only if the agent is in one of these states (on top of the allowed moves). */
+  onlyFrom?: readonly AgentState[];
+  /** Only if the agent's current call is this one. */
+  callId?: string;
+  /** Only if at least one of the agent's tabs is connected. */
+  requireConnected?: boolean;
+  /** Other columns to set with the move. */
+  set?: Updateable<AgentPresenceTable>;
+}
+
+/**
+ * Thrown inside a ledger transaction when what it read has changed under it (another tab,
+ * node or deadline moved the call or the agent first): the transaction rolls back and
+ * {@link CallLedger.run} answers null. Nothing of it is stored or published.
+ */
+export class Superseded extends Error {
+  constructor(what: string) {
+    super(`superseded: ${what}`);
+  }
+}
+
+/**
+ * One ledger transaction: every change of a call, an agent's presence, the deadlines and the
+ * timeline made through it commits together or not at all, and its events are published once
+ * it has committed. Moves are checked against the domain's state machines
+ * (`canCallMove`, `canAgentMove`) and made as conditional updates from the state read, so a
+ * concurrent change supersedes the whole transaction instead of half of it.
+ */
+export class LedgerTransaction {
+  /** The transaction's clock: every timestamp it writes. */
+  readonly now = new Date();
+  readonly nowIso = this.now.toISOString();
+  private readonly lockedCalls = new Set<string>();
+
+  constructor(
+    /** The open transaction, for reads and writes outside the ledger's own (held signals, callbacks). */
+    readonly db: Transaction<Database>,
+    private readonly events: LedgerEvent[],
+  ) {}
+
+  /** The call, read in this transaction. */
+  call(callId: string): Promise<CallRow | undefined> {
+    return this.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+  }
+
+  /** The agent's presence, read in this transaction. */
+  agent(agentId: string): Promise<AgentPresenceRow | undefined> {
+    return this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
+  }
+
+  /** Stores a new call (state `queued`, the machine's start). */
+  async insertCall(row: CallRow): Promise<void> {
+    await this.db.insertInto('calls').values(row).execute();
+    this.lockedCalls.add(row.id);
+  }
+
+  /**
+   * Moves `call` from the state it was read in to `to` with `patch`; the row after the move.
+   *
+   * @throws ProblemException invalid_state when the call state machine does not allow the move
+   * @throws Superseded when the call is no longer as read (or fails `where`)
+   */
+  async moveCall(call: CallRow, to: CallState, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at'>> = {}): Promise<CallRow> {
+    if (!canCallMove(call.state, to)) throw new ProblemException('invalid_state', `A call cannot move from ${call.state} to ${to}`);
+    return this.updateCall(call, { ...patch, state: to }, where);
+  }
+
+  /**
+   * Changes columns of `call` without moving it (e.g. the wrap-up saved on an ended call), if
+   * it is still in the state it was read in; the row after the change.
+   *
+   * @throws Superseded when the call is no longer as read
+   */
+  async updateCall(call: CallRow, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at' | 'disposition'>> = {}): Promise<CallRow> {
+    let query = this.db.updateTable('calls').set(patch).where('id', '=', call.id).where('state', '=', call.state);
+    for (const [column, value] of Object.entries(where) as [keyof typeof where, string | null][]) {
+      query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value);
+    }
+    const result = await query.executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
+    this.lockedCalls.add(call.id);
+    return { ...call, ...patch } as CallRow;
+  }
+
+  /**
+   * Moves the agent if the agent state machine allows it from their current state and the
+   * move's conditions hold: the row after the move, or null (nothing changed). Recorded in
+   * `agent_state_changes` and published as `agentStatusChanged`.
+   */
+  async moveAgent(agentId: string, move: AgentMove): Promise<AgentPresenceRow | null> {
+    const row = await this.agent(agentId);
+    if (!row || !canAgentMove(row.state, move.to, move.by)) return null;
+    if (move.onlyFrom && !move.onlyFrom.includes(row.state)) return null;
+    if (move.callId !== undefined && row.call_id !== move.callId) return null;
+    if (move.requireConnected && row.connected !== 1) return null;
+    const patch = { ...agentDefaultsFor(row.state, move.to, this.nowIso), ...move.set, state: move.to, since: this.nowIso };
+    const result = await this.db.updateTable('agent_presence').set(patch).where('agent_id', '=', agentId).where('state', '=', row.state).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return null;
+    await this.db
+      .insertInto('agent_state_changes')
+      .values({ id: randomUUID(), agent_id: agentId, at: this.nowIso, from_state: row.state, to_state: move.to, reason: move.reason, by_user_id: move.byUserId ?? null })
+      .execute();
+    const moved = { ...row, ...patch } as AgentPresenceRow;
+    this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
+    return moved;
+  }
+
+  /** Like {@link moveAgent}, for a move the rest of the transaction depends on. @throws Superseded when it cannot be made */
+  async requireAgentMove(agentId: string, move: AgentMove): Promise<AgentPresenceRow> {
+    const moved = await this.moveAgent(agentId, move);
+    if (!moved) throw new Superseded(`agent ${agentId} cannot move to ${move.to} now`);
+    return moved;
+  }
+
+  /** Marks the agent's connection (not a state move); published when it changed. */
+  async setAgentConnected(row: AgentPresenceRow, connected: boolean): Promise<AgentPresenceRow | null> {
+    const value = connected ? 1 : 0;
+    const result = await this.db.updateTable('agent_presence').set({ connected: value }).where('agent_id', '=', row.agent_id).where('connected', '=', 1 - value).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return null;
+    const changed = { ...row, connected: value };
+    this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
+    return changed;
+  }
+
+  /** Appends an entry to the call's timeline, numbered after the last one. */
+  async addEvent(callId: string, type: CallEventType, actor: EventActor | null = null, detail: string | null = null): Promise<void> {
+    // The call's row is locked by this transaction before its timeline grows (PostgreSQL; SQLite
+    // runs one writer at a time), so two nodes never take the same number.
+    if (!this.lockedCalls.has(callId)) {
+      await this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', callId).execute();
+      this.lockedCalls.add(callId);
+    }
+    await sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
+      select cast(${randomUUID()} as text), cast(${callId} as text), coalesce(max(seq), 0) + 1, cast(${this.nowIso} as text),
+             cast(${type} as text), cast(${actor?.id ?? null} as text), cast(${actor?.name ?? null} as text), cast(${detail} as text)
+      from call_events where call_id = ${callId}`.execute(this.db);
+  }
+
+  /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
+  schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    return scheduleDeadline(this.db, kind, subjectId, dueAt);
+  }
+
+  /** Sets the deadline only if there is none of this kind for this subject yet. */
+  scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    return scheduleDeadline(this.db, kind, subjectId, dueAt, 'ifAbsent');
+  }
+
+  /** Removes the deadlines of these kinds for `subjectId`. */
+  cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
+    return cancelDeadlines(this.db, subjectId, kinds);
+  }
+
+  /** Forgets the call's held signaling (media connected or the call ended). */
+  async dropSignals(callId: string): Promise<void> {
+    await this.db.deleteFrom('call_signals').where('call_id', '=', callId).execute();
+  }
+
+  /** Publishes `event` once the transaction commits (in order; never if it rolls back). */
+  publish(event: LedgerEvent): void {
+    this.events.push(event);
+  }
+}
+
+/** How many times a superseded ledger transaction is tried. */
+export const SUPERSEDED_TRIES = 3;
+
+/**
+ * The one place that changes a call: runs a unit of work as one database transaction over the
+ * call, the agent's presence, the deadlines and the timeline (SQLite and PostgreSQL alike),
+ * writes its events to `ledger_outbox` in the same transaction, and hands them to
+ * {@link LedgerOutbox} after commit. The services decide *what* to do from what they read in
+ * the transaction; everything that follows (routing, socket notifications, the queue feed)
+ * reacts to the published events.
+ */
+@Injectable()
+export class CallLedger {
+  constructor(
+    @InjectDatabase() private readonly db: Kysely<Database>,
+    private readonly outbox: LedgerOutbox,
+  ) {}
+
+  /**
+   * Runs `work` in one transaction and publishes its events after commit: its result. When it
+   * is {@link Superseded} it rolls back and runs again (up to {@link SUPERSEDED_TRIES} times),
+   * then answers null with nothing stored or published. Any other error rolls back and is
+   * rethrown. Inside `work`, read and write only through the transaction: on SQLite a query on
+   * the app's own connection would wait for the transaction to end.
+   */
+  async run<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T | null> {
+    for (let attempt = 1; ; attempt++) {
+      const events: LedgerEvent[] = [];
+      const outboxId = randomUUID();
+      let result: T;
+      try {
+        result = await this.db.transaction().execute(async (trx) => {
+          const value = await work(new LedgerTransaction(trx, events));
+          if (events.length > 0) {
+            const now = new Date().toISOString();
+            await trx.insertInto('ledger_outbox').values({ id: outboxId, created_at: now, events: JSON.stringify(events), claimed_by: this.outbox.nodeId, claimed_at: now }).execute();
+          }
+          return value;
+        });
+      } catch (err) {
+        // What the work read changed under it: it runs again on what is there now (and decides
+        // anew: a cancel of a call that just started ringing still cancels it).
+        if (err instanceof Superseded) {
+          if (attempt < SUPERSEDED_TRIES) continue;
+          return null;
+        }
+        throw err;
+      }
+      if (events.length > 0) this.outbox.deliver(outboxId, events);
+      return result;
+    }
+  }
+}
+
+/** Columns every move of an agent to `to` sets: the call link, the wrap-up end, and the idle clock. */
+function agentDefaultsFor(from: AgentState, to: AgentState, now: string): Updateable<AgentPresenceTable> {
+  switch (to) {
+    case 'available':
+      // Back from declining or a withdrawn offer: still idle since before, keeps their turn.
+      return from === 'ringing' ? { call_id: null, wrap_up_ends_at: null } : { call_id: null, wrap_up_ends_at: null, idle_since: now };
+    case 'ringing':
+    case 'on_call':
+      return { wrap_up_ends_at: null };
+    case 'wrap_up':
+      return {};
+    default:
+      return { call_id: null, wrap_up_ends_at: null };
+  }
+}

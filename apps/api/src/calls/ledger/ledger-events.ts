@@ -1,0 +1,34 @@
+import type { AgentState, AgentStatus, CallEnded, CallOffer, OfferWithdrawnReason } from '@switchboard/call-domain';
+
+/**
+ * What the call ledger publishes after each commit: the facts of one move of a call or an
+ * agent, in the order they happened. Routing, the queue feed and the socket notifications
+ * react to these; nothing else tells them that something changed.
+ */
+export type LedgerEvent =
+  /** A student's call entered the queue. */
+  | { type: 'callQueued'; callId: string; callerId: string }
+  /** A call rings at an agent (all their tabs). */
+  | { type: 'callOffered'; agentId: string; offer: CallOffer }
+  /** An offer was taken back from an agent. */
+  | { type: 'offerWithdrawn'; callId: string; agentId: string; reason: OfferWithdrawnReason; exceptSocketId?: string }
+  /** A ringing call went back in line (declined, rang out, agent lost), keeping its place. */
+  | { type: 'callRequeued'; callId: string; callerId: string; declined: boolean }
+  /** An agent accepted, from the socket `socketId` (which holds the call's media). */
+  | { type: 'callAccepted'; callId: string; callerId: string; agent: { id: string; displayName: string }; socketId: string }
+  /** Media connected. */
+  | { type: 'callConnected'; callId: string }
+  /** The call is over, with its one outcome. */
+  | { type: 'callEnded'; notice: CallEnded; callerId: string; agentId: string | null }
+  /** A new negotiation of a call's media started (an offer with a new id). */
+  | { type: 'negotiationStarted'; callId: string; negotiationId: string }
+  /** An agent's presence changed (state, or connection). */
+  | { type: 'agentStatusChanged'; status: AgentStatus; from: AgentState };
+
+/** The type names of {@link LedgerEvent}. */
+export type LedgerEventType = LedgerEvent['type'];
+
+/** Whether an event changes the calls waiting or in progress (what the queue feed shows). */
+export function changesQueue(event: LedgerEvent): boolean {
+  return event.type !== 'agentStatusChanged' && event.type !== 'negotiationStarted';
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { InjectDatabase } from '../../database/database.module';
+import type { Database } from '../../database/schema';
+import type { LedgerEvent } from './ledger-events';
+
+/** Something that reacts to committed ledger events (in commit order). */
+export type LedgerReaction = (events: readonly LedgerEvent[]) => void | Promise<void>;
+
+/**
+ * An outbox row whose claim is older than this was left by a node that died (a live node
+ * delivers and deletes its rows within milliseconds): any node delivers it.
+ */
+export const OUTBOX_STALE_MS = 10_000;
+
+/**
+ * Delivers the ledger's committed events to the reactions (socket notifications, routing, the
+ * queue feed), at least once. The committing node delivers at once, in commit order, and then
+ * deletes the transaction's `ledger_outbox` row; a row left behind (the node died between
+ * commit and delivery) is claimed by whichever node polls first ({@link redeliverStale}, run by
+ * the deadline worker) and delivered from there. Socket notifications reach every node through
+ * the Socket.IO adapter (Redis when `REDIS_URL` is set), so delivering on any node is enough.
+ */
+@Injectable()
+export class LedgerOutbox implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('LedgerOutbox');
+  private readonly reactions: LedgerReaction[] = [];
+  private readonly delivered: string[] = [];
+  private deleting: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlightIds = new Set<string>();
+  /** This node's claim on the rows it commits (`ledger_outbox.claimed_by`). */
+  readonly nodeId = randomUUID();
+
+  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+
+  /** Adds a reaction to every committed event (called once per reaction at start-up). */
+  react(reaction: LedgerReaction): void {
+    this.reactions.push(reaction);
+  }
+
+  /** Delivers one committed transaction's events (in the order they happened), then forgets its row. */
+  deliver(outboxId: string, events: readonly LedgerEvent[]): void {
+    this.inFlightIds.add(outboxId);
+    const running = this.runReactions(events).then(() => this.forget(outboxId));
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+  }
+
+  /**
+   * Claims and delivers the rows a dead node left (claimed longer than {@link OUTBOX_STALE_MS}
+   * ago), oldest first; how many.
+   */
+  async redeliverStale(now = new Date(), limit = 100): Promise<number> {
+    const nodeId = this.nodeId;
+    const staleBefore = new Date(now.getTime() - OUTBOX_STALE_MS).toISOString();
+    const rows = await this.db
+      .selectFrom('ledger_outbox')
+      .selectAll()
+      .where('claimed_at', '<', staleBefore)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    let count = 0;
+    for (const row of rows) {
+      if (this.inFlightIds.has(row.id)) continue;
+      const claim = await this.db
+        .updateTable('ledger_outbox')
+        .set({ claimed_by: nodeId, claimed_at: now.toISOString() })
+        .where('id', '=', row.id)
+        .where('claimed_at', '<', staleBefore)
+        .executeTakeFirst();
+      if (Number(claim.numUpdatedRows) === 0) continue;
+      this.logger.warn({ msg: 'redelivering ledger events left by a node', outboxId: row.id, createdAt: row.created_at });
+      await this.runReactions(JSON.parse(row.events) as LedgerEvent[]);
+      await this.db.deleteFrom('ledger_outbox').where('id', '=', row.id).execute();
+      count++;
+    }
+    return count;
+  }
+
+  /** Lets the deliveries in hand finish before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.settled();
+  }
+
+  /** Resolves once every delivery started so far has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0 || this.deleting) await Promise.all([...this.inFlight, this.deleting]);
+  }
+
+  private async runReactions(events: readonly LedgerEvent[]): Promise<void> {
+    // Synchronous parts (socket notifications) run now, in commit order; async parts are awaited
+    // before the row is forgotten, so a crash before they finish means a redelivery.
+    const pending: Promise<void>[] = [];
+    for (const reaction of this.reactions) {
+      try {
+        const result = reaction(events);
+        if (result) pending.push(result.catch((err: unknown) => this.logger.error({ msg: 'ledger reaction failed', error: String(err) })));
+      } catch (err) {
+        this.logger.error({ msg: 'ledger reaction failed', error: String(err) });
+      }
+    }
+    await Promise.all(pending);
+  }
+
+  /** Deletes delivered rows, many per statement. */
+  private forget(outboxId: string): void {
+    this.inFlightIds.delete(outboxId);
+    this.delivered.push(outboxId);
+    this.deleting ??= this.deleteDelivered();
+  }
+
+  private async deleteDelivered(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.delivered.length > 0) {
+        const ids = this.delivered.splice(0, 500);
+        await this.db.deleteFrom('ledger_outbox').where('id', 'in', ids).execute();
+      }
+    } catch (err) {
+      this.logger.error({ msg: 'outbox clean-up failed; its rows will be redelivered', error: String(err) });
+    } finally {
+      this.deleting = null;
+    }
+  }
+}

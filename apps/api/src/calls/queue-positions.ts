@@ -1,0 +1,71 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { estimateWaitSeconds, type QueuePosition } from '@switchboard/call-domain';
+import type { AppSocket } from '../realtime/app-socket';
+import { CallRecords } from './call-records';
+import { CoalescedTask } from './coalesced-task';
+import { SocketRooms } from './socket-rooms';
+
+/**
+ * Tells waiting callers where they stand (`queueUpdated`): after a change of the queue, each
+ * caller whose place or estimate changed gets the new one — only those, so a queue change
+ * costs messages for the callers it moved, not for every caller waiting. Changes of one tick
+ * are read once; a change during a read is followed by another read.
+ */
+@Injectable()
+export class QueuePositions {
+  private readonly logger = new Logger('QueuePositions');
+  /** What each waiting caller was last told, by call (from this node). */
+  private readonly told = new Map<string, string>();
+  private readonly sending = new CoalescedTask(
+    () => this.send(),
+    (err) => this.logger.error({ msg: 'queue positions failed', error: String(err) }),
+  );
+
+  constructor(
+    private readonly records: CallRecords,
+    private readonly rooms: SocketRooms,
+  ) {}
+
+  /** Where a waiting call stands, or null if it is not waiting. */
+  async of(callId: string): Promise<QueuePosition | null> {
+    const all = await this.all();
+    return all.find((p) => p.position.callId === callId)?.position ?? null;
+  }
+
+  /** Sends a student's socket where each of their waiting calls stands (on connect). */
+  async sendTo(socket: AppSocket, callIds: readonly string[]): Promise<void> {
+    if (callIds.length === 0) return;
+    for (const { position } of await this.all()) if (callIds.includes(position.callId)) socket.emit('queueUpdated', position);
+  }
+
+  /** The queue changed: callers whose place or estimate moved are told (in the background). */
+  announce(): void {
+    this.sending.announce();
+  }
+
+  /** Resolves once every announced change has been sent (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.sending.settled();
+  }
+
+  private async send(): Promise<void> {
+    const all = await this.all();
+    const waiting = new Set<string>();
+    for (const { callerId, position } of all) {
+      waiting.add(position.callId);
+      const said = `${position.position}/${position.estimatedWaitSeconds}`;
+      if (this.told.get(position.callId) === said) continue;
+      this.told.set(position.callId, said);
+      this.rooms.toUser(callerId).emit('queueUpdated', position);
+    }
+    for (const callId of this.told.keys()) if (!waiting.has(callId)) this.told.delete(callId);
+  }
+
+  private async all(): Promise<{ callerId: string; position: QueuePosition }[]> {
+    const [waiting, recent] = await Promise.all([this.records.waiting(), this.records.recentQueueMs()]);
+    return waiting.map((call, index) => ({
+      callerId: call.caller_id,
+      position: { callId: call.id, position: index + 1, estimatedWaitSeconds: estimateWaitSeconds(recent, index + 1) },
+    }));
+  }
+}
