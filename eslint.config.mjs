@@ -2,6 +2,10 @@
 // domain framework-free and each app inside its scope (see ../shared/CONVENTIONS.md).
 import nx from '@nx/eslint-plugin';
 
+/** The files of `scope:portal` (the browser side). */
+const PORTAL_SCOPE = ['apps/portal/**/*.ts', 'libs/ui/**/*.ts', 'libs/call-domain/signaling/**/*.ts'];
+const SCHEMAS_BANNED = 'The zod schemas are for the API: the portal uses the types from @switchboard/call-domain.';
+
 export default [
   { ignores: ['**/dist', '**/node_modules', '**/.angular', '**/.nx', 'data', 'tmp', '**/*.cjs'] },
   ...nx.configs['flat/base'],
@@ -49,12 +53,26 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  ...nx.configs['flat/angular'].map((c) => ({ ...c, files: ['apps/portal/**/*.ts', 'libs/ui/**/*.ts', 'libs/call-domain/signaling/**/*.ts'] })),
+  ...nx.configs['flat/angular'].map((c) => ({ ...c, files: PORTAL_SCOPE })),
   {
-    files: ['apps/portal/**/*.ts', 'libs/ui/**/*.ts', 'libs/call-domain/signaling/**/*.ts'],
+    files: PORTAL_SCOPE,
     rules: {
       '@angular-eslint/directive-selector': ['error', { type: 'attribute', prefix: 'sb', style: 'camelCase' }],
       '@angular-eslint/component-selector': ['error', { type: 'element', prefix: 'sb', style: 'kebab-case' }],
+    },
+  },
+  {
+    // Nx's bannedExternalImports only checks npm packages, so it lets a workspace path through:
+    // the portal's scope fences the zod schemas (and zod with them) out of the browser here.
+    files: PORTAL_SCOPE,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@switchboard/call-domain/schemas', message: SCHEMAS_BANNED }],
+          patterns: [{ group: ['**/call-domain/core/src/schemas', '**/call-domain/core/src/schemas/**'], message: SCHEMAS_BANNED }],
+        },
+      ],
     },
   },
   ...nx.configs['flat/angular-template'].map((c) => ({ ...c, files: ['**/*.html'] })),

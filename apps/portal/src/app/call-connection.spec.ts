@@ -1,5 +1,5 @@
 import { provideHttpClient } from '@angular/common/http';
-import { provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import type { AgentStatus } from '@switchboard/call-domain';
@@ -8,8 +8,8 @@ import { FakeRelay, FakeSocket } from '@switchboard/call-domain/signaling/testin
 import { filter, firstValueFrom } from 'rxjs';
 import { AgentDesk } from './agent/agent-desk';
 import { provideCallConnection } from './app.config';
-import { Session } from './auth/session';
-import { storeFakeSession } from './auth/testing/session-fakes';
+import { LOGIN_URL, Session } from './auth/session';
+import { fakeAccessToken, fakeUser, storeFakeSession } from './auth/testing/session-fakes';
 
 const agentStatus: AgentStatus = {
   agentId: 'u-agent',
@@ -52,6 +52,11 @@ describe('provideCallConnection', () => {
   });
   afterEach(() => localStorage.clear());
 
+  /** Waits until `condition` holds (the fake relay and the router answer asynchronously). */
+  async function until(condition: () => boolean): Promise<void> {
+    for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
   const state = (wanted: string) =>
     firstValueFrom(TestBed.inject(SignalingClient).connectionState$.pipe(filter((s) => s === wanted)));
 
@@ -68,8 +73,9 @@ describe('provideCallConnection', () => {
     storeFakeSession('agent');
     TestBed.tick();
     await state('connected');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(TestBed.inject(AgentDesk).status()?.state).toBe('available');
+    const desk = TestBed.inject(AgentDesk);
+    await until(() => desk.status() !== null);
+    expect(desk.status()?.state).toBe('available');
   });
 
   it('signs out to the sign-in page with the expiry message when the server closes the socket (token expired)', async () => {
@@ -78,19 +84,29 @@ describe('provideCallConnection', () => {
     await state('connected');
     // A network drop is not a refusal: the session stays.
     sockets[0].receive('disconnect', 'transport close');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The socket comes back after the drop: a refusal would have signed out before that.
+    sockets[0].receive('connect');
+    await state('connected');
     expect(TestBed.inject(Session).user()).not.toBeNull();
+    expect(TestBed.inject(Router).url).not.toContain('/login');
     // What socket.io reports when the server closes the socket at the token's expiry.
     sockets[0].receive('disconnect', 'io server disconnect');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => TestBed.inject(Router).url !== '/');
     expect(TestBed.inject(Session).user()).toBeNull();
     expect(TestBed.inject(Router).url).toBe('/login?expired=1');
   });
 
-  it('stays disconnected while signed out', async () => {
+  it('stays disconnected while signed out, and connects once signed in', async () => {
     TestBed.tick();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(tokens).toEqual([]);
     expect(TestBed.inject(SignalingClient).connected()).toBeFalse();
+    // Signing in is what must come later: the first socket it opens carries the session's token.
+    const user = fakeUser('student');
+    const accessToken = fakeAccessToken(user);
+    const signedIn = TestBed.inject(Session).signIn({ username: user.username, password: 'longenough' });
+    TestBed.inject(HttpTestingController).expectOne(LOGIN_URL).flush({ accessToken, user });
+    await signedIn;
+    TestBed.tick();
+    await state('connected');
+    expect(tokens).toEqual([accessToken]);
   });
 });

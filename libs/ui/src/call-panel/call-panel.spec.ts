@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { Clock } from '../clock/clock';
 import { CALL_FAILED_MESSAGE, CallPanel, type CallPanelState } from './call-panel';
 import { CallPanelHarness } from './testing/call-panel-harness';
 
@@ -10,7 +11,6 @@ import { CallPanelHarness } from './testing/call-panel-harness';
     <sb-call-panel
       peerName="Sam Student"
       [state]="state()"
-      [connectedAt]="connectedAt()"
       [muted]="muted()"
       [remoteStream]="stream()"
       (muteToggled)="muted.set($event)"
@@ -21,19 +21,20 @@ import { CallPanelHarness } from './testing/call-panel-harness';
 })
 class TestHost {
   readonly state = signal<CallPanelState>('connecting');
-  readonly connectedAt = signal<number | null>(null);
   readonly muted = signal(false);
   readonly stream = signal<MediaStream | null>(null);
   hangUps = 0;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('CallPanel', () => {
   let host: TestHost;
   let panel: CallPanelHarness;
+  /** The app's clock, moved by hand. */
+  const now = signal(1_000_000);
 
   beforeEach(async () => {
+    now.set(1_000_000);
+    TestBed.configureTestingModule({ providers: [{ provide: Clock, useValue: { now: now.asReadonly() } satisfies Clock }] });
     const fixture = TestBed.createComponent(TestHost);
     host = fixture.componentInstance;
     panel = await TestbedHarnessEnvironment.harnessForFixture(fixture, CallPanelHarness);
@@ -45,17 +46,25 @@ describe('CallPanel', () => {
     expect(await panel.getTalkTime()).toBeNull();
   });
 
-  it('counts the talk time up from connectedAt once connected', async () => {
-    host.connectedAt.set(Date.now() - 65_000);
+  it('counts the talk time up on the clock from when it saw the call connect', async () => {
+    now.update((t) => t + 30_000); // time spent connecting does not count
     host.state.set('connected');
+    expect(await panel.getTalkTime()).toBe('00:00');
+    now.update((t) => t + 65_000);
     expect(await panel.getTalkTime()).toBe('01:05');
-    await sleep(1_100);
+    now.update((t) => t + 1_000);
     expect(await panel.getTalkTime()).toBe('01:06');
   });
 
-  it('counts from when it saw the call connect when no connectedAt is given', async () => {
+  it('keeps counting from the first connect when media reconnects', async () => {
     host.state.set('connected');
     expect(await panel.getTalkTime()).toBe('00:00');
+    now.update((t) => t + 10_000);
+    host.state.set('connecting');
+    expect(await panel.getStatusText()).toBe('Connecting…');
+    now.update((t) => t + 5_000);
+    host.state.set('connected');
+    expect(await panel.getTalkTime()).toBe('00:15');
   });
 
   it('toggles Mute / Unmute with aria-pressed', async () => {

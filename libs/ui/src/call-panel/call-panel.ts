@@ -1,6 +1,7 @@
-import { ChangeDetectionStrategy, Component, type ElementRef, computed, effect, input, output, signal, untracked, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, type ElementRef, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
+import { Clock, elapsedSince } from '../clock/clock';
 import { formatDuration } from '../duration/format-duration';
 
 /** Where the call's media stands, as the panel shows it (the signaling library's `CallSessionState`). */
@@ -11,8 +12,9 @@ export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be 
 
 /**
  * The call in progress, the same for the student and the agent: who is on the other end,
- * "Connecting…" until media connects, then the talk time counting up (mm:ss), **Mute** /
- * **Unmute** and **Hang up**. It plays the far end's audio in an `<audio autoplay>`.
+ * "Connecting…" until media connects, then the talk time counting up (mm:ss on the app's
+ * {@link Clock}, from when the panel saw the call connect), **Mute** / **Unmute** and
+ * **Hang up**. It plays the far end's audio in an `<audio autoplay>`.
  *
  * It owns no call: the page passes the session's state in and acts on `muteToggled` and
  * `hungUp`.
@@ -111,8 +113,6 @@ export class CallPanel {
   readonly peerName = input.required<string>();
   /** Where the call's media stands. */
   readonly state = input.required<CallPanelState>();
-  /** When media connected (ms since the epoch or a Date); the timer counts from it. Defaults to when the panel saw `connected`. */
-  readonly connectedAt = input<number | Date | null>(null);
   /** Whether this side's microphone is muted. */
   readonly muted = input(false);
   /** The far end's audio, played as soon as it is set. */
@@ -129,24 +129,18 @@ export class CallPanel {
   protected readonly live = computed(() => this.state() === 'connecting' || this.state() === 'connected');
 
   private readonly remoteAudio = viewChild.required<ElementRef<HTMLAudioElement>>('remoteAudio');
-  private readonly now = signal(Date.now());
-  private readonly seenConnectedAt = signal<number | null>(null);
-  private readonly startedAt = computed(() => {
-    const given = this.connectedAt();
-    return given === null ? this.seenConnectedAt() : +given;
+  private readonly clock = inject(Clock);
+  /** The clock's time when the panel first saw the call connected. */
+  private readonly connectedAt = signal<number | null>(null);
+  /** The talk time, mm:ss, counted from when the panel first saw `connected`. */
+  protected readonly elapsed = computed(() => {
+    const since = this.connectedAt();
+    return formatDuration(since === null ? 0 : elapsedSince(since, this.clock.now()));
   });
-  /** The talk time, mm:ss. */
-  protected readonly elapsed = computed(() => formatDuration(this.now() - (this.startedAt() ?? this.now())));
 
   constructor() {
-    // The clock only runs while connected; the interval is cleared when the call stops or the panel goes.
-    effect((onCleanup) => {
-      if (this.state() !== 'connected') return;
-      const start = Date.now();
-      this.now.set(start);
-      if (untracked(this.seenConnectedAt) === null) this.seenConnectedAt.set(start);
-      const interval = setInterval(() => this.now.set(Date.now()), 250);
-      onCleanup(() => clearInterval(interval));
+    effect(() => {
+      if (this.state() === 'connected' && untracked(this.connectedAt) === null) this.connectedAt.set(untracked(this.clock.now));
     });
     effect(() => {
       const audio = this.remoteAudio().nativeElement;

@@ -1,16 +1,30 @@
 import { HttpClient } from '@angular/common/http';
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
-import type { AgentStatus, CallId, CallOffer, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
-import {
-  type CallSession,
-  MICROPHONE,
-  MicrophoneError,
-  SignalingClient,
-  Softphone,
-  openMicrophone,
-} from '@switchboard/call-domain/signaling';
+import type { CallId, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
+import { MICROPHONE, MicrophoneError, SignalingClient, Softphone, openMicrophone } from '@switchboard/call-domain/signaling';
 import { catchError, filter, map, of, scan, switchMap, take } from 'rxjs';
+import { TabMemory, sessionOf } from '../call-leg';
+import {
+  type DeskState,
+  EMPTY_DESK,
+  acceptFailed,
+  acceptStarted,
+  accepted,
+  actionFailed,
+  actionStarted,
+  callOnScreen,
+  declined,
+  failedCallDismissed,
+  heldCallId,
+  interruptedHangUp,
+  microphoneChecked,
+  offerWithdrawn,
+  offered,
+  statusChanged,
+} from './desk-state';
+
+export type { Withdrawal } from './desk-state';
 
 /** Where the call settings (dispositions, timers) are read. */
 export const CALL_SETTINGS_URL = '/api/call-settings';
@@ -23,13 +37,6 @@ export const WITHDRAWN_MESSAGES: Readonly<Record<OfferWithdrawnReason, string>> 
   declined: 'The call was declined.',
   ended: 'The call ended before you answered.',
 };
-
-/** An offer taken back, for the page to announce once (`seq` tells two alike apart). */
-export interface Withdrawal {
-  callId: CallId;
-  reason: OfferWithdrawnReason;
-  seq: number;
-}
 
 /**
  * Where this tab remembers the call it accepted (`sessionStorage`, one per tab), so that after
@@ -55,7 +62,8 @@ export interface InterruptedCall {
 /**
  * The agent's side of the desk, for the agent page: their status as the server sees it, the
  * call offered right now, the call in progress (through the {@link Softphone}), wrap-up, and
- * the socket's health. Components read its signals; it owns the streams.
+ * the socket's health. Components read its signals; it owns the streams. What it knows is one
+ * {@link DeskState}, changed only by the pure transitions of `desk-state.ts`.
  *
  * One per app, created before the socket connects (see `followSession`): the server sends
  * the agent's status, and a ringing offer, once on connection, and a page loaded later would
@@ -67,37 +75,26 @@ export class AgentDesk {
   private readonly http = inject(HttpClient);
   private readonly softphone = inject(Softphone);
   private readonly microphone = inject(MICROPHONE);
-  private readonly statusSignal = signal<AgentStatus | null>(null);
-  private readonly offerSignal = signal<CallOffer | null>(null);
-  private readonly accepting = signal<CallOffer | null>(null);
-  private readonly callSignal = signal<CallSession | null>(null);
-  private readonly dismissed = signal(false);
-  private readonly withdrawalSignal = signal<Withdrawal | null>(null);
-  private readonly errorSignal = signal<string | null>(null);
-  private readonly microphoneSignal = signal<MicrophoneError | null>(null);
-  private readonly withdrawnWhileAccepting = new Set<CallId>();
-  /** The last offer this page saw, kept after it rang (its caller's name, and whether another tab took it). */
-  private readonly lastOffer = signal<{ offer: CallOffer; takenElsewhere: boolean } | null>(null);
-  private readonly endingInterrupted = signal(false);
-  private microphoneChecked = false;
+  private readonly tabCall = new TabMemory(ACCEPTED_CALL_KEY);
+  private readonly state = signal<DeskState>(EMPTY_DESK);
 
   /** The agent's status as the server last said (null until it did). */
-  readonly status = this.statusSignal.asReadonly();
+  readonly status = computed(() => this.state().status);
   /** The call ringing for this agent, while it rings. */
-  readonly offer = this.offerSignal.asReadonly();
+  readonly offer = computed(() => this.state().offer);
   /** The last offer taken back before the agent answered. */
-  readonly withdrawal = this.withdrawalSignal.asReadonly();
+  readonly withdrawal = computed(() => this.state().withdrawal);
   /** Why the last action failed, for the page to show. */
-  readonly error = this.errorSignal.asReadonly();
+  readonly error = computed(() => this.state().error);
   /** Why the microphone could not be opened (calls cannot be taken until it can). */
-  readonly microphoneError = this.microphoneSignal.asReadonly();
+  readonly microphoneError = computed(() => this.state().microphoneError);
   private readonly settingsFailed = signal(false);
   /**
    * The dispositions to pick from at wrap-up (from the call settings), loaded at the first
    * wrap-up: most visits of the page never need them. Empty until loaded.
    */
   readonly dispositions = toSignal(
-    toObservable(computed(() => this.statusSignal()?.state === 'wrap_up')).pipe(
+    toObservable(computed(() => this.status()?.state === 'wrap_up')).pipe(
       filter(Boolean),
       take(1),
       switchMap(() => this.http.get<CallSettingsView>(CALL_SETTINGS_URL)),
@@ -124,54 +121,37 @@ export class AgentDesk {
    * The call on screen: the peer's name and the session once the accept went through (null
    * while it is being accepted). Gone once the call ended; a failed call stays until dismissed.
    */
-  readonly call = computed(() => {
-    const pending = this.accepting();
-    if (pending) return { peerName: pending.caller.displayName, session: null };
-    const session = this.callSignal();
-    const state = session?.state();
-    if (!session || state === 'ended' || (state === 'failed' && this.dismissed())) return null;
-    return { peerName: session.peer()?.displayName ?? 'Caller', session };
-  });
+  readonly call = computed(() => callOnScreen(this.state().call));
 
   /**
    * The call the server says this agent is on while this page has no media for it (see
    * {@link InterruptedCall}); null otherwise, and while an accept is in flight.
    */
   readonly interruptedCall = computed<InterruptedCall | null>(() => {
-    const status = this.statusSignal();
+    const { status, call, lastOffer } = this.state();
     const callId = status?.state === 'on_call' ? status.callId : null;
-    if (!callId || this.accepting()?.callId === callId || this.callSignal()?.callId === callId) return null;
-    const seen = this.lastOffer();
-    const known = seen?.offer.callId === callId ? seen : null;
-    const acceptedHere = recallAccepted() === callId;
+    if (!callId || heldCallId(call) === callId) return null;
+    const known = lastOffer?.offer.callId === callId ? lastOffer : null;
+    const acceptedHere = this.tabCall.recall() === callId;
     return { callId, callerName: known?.offer.caller.displayName ?? null, inAnotherTab: (known?.takenElsewhere ?? false) || !acceptedHere };
   });
   /** Whether the hang-up of an interrupted call is on its way. */
-  readonly hangingUpInterrupted = this.endingInterrupted.asReadonly();
+  readonly hangingUpInterrupted = computed(() => this.state().hangingUpInterrupted);
 
   constructor() {
     // The session's initializer connects after sign-in; this covers a page that is faster
     // than the lazily loaded library (a no-op when already connected).
     this.signaling.connect();
     // An agent's socket only hears about its own status (supervisors get everyone's).
-    this.signaling.agentStatusChanged$.pipe(takeUntilDestroyed()).subscribe((status) => this.statusSignal.set(status));
-    this.signaling.callOffered$.pipe(takeUntilDestroyed()).subscribe((offer) => {
-      this.offerSignal.set(offer);
-      this.lastOffer.set({ offer, takenElsewhere: false });
-    });
-    let seq = 0;
-    this.signaling.offerWithdrawn$.pipe(takeUntilDestroyed()).subscribe(({ callId, reason }) => {
-      if (this.accepting()?.callId === callId) this.withdrawnWhileAccepting.add(callId);
-      const seen = this.lastOffer();
-      if (reason === 'taken_elsewhere' && seen?.offer.callId === callId) this.lastOffer.set({ ...seen, takenElsewhere: true });
-      if (this.offerSignal()?.callId !== callId) return;
-      this.offerSignal.set(null);
-      this.withdrawalSignal.set({ callId, reason, seq: ++seq });
-    });
+    this.signaling.agentStatusChanged$.pipe(takeUntilDestroyed()).subscribe((status) => this.state.update((d) => statusChanged(d, status)));
+    this.signaling.callOffered$.pipe(takeUntilDestroyed()).subscribe((offer) => this.state.update((d) => offered(d, offer)));
+    this.signaling.offerWithdrawn$
+      .pipe(takeUntilDestroyed())
+      .subscribe(({ callId, reason }) => this.state.update((d) => offerWithdrawn(d, callId, reason)));
     this.signaling.connectionState$.pipe(takeUntilDestroyed()).subscribe((state) => {
       if (state === 'disconnected') this.forget();
     });
-    inject(DestroyRef).onDestroy(() => void this.callSignal()?.hangUp().catch(() => undefined));
+    inject(DestroyRef).onDestroy(() => void sessionOf(this.state().call)?.hangUp().catch(() => undefined));
   }
 
   /**
@@ -179,55 +159,47 @@ export class AgentDesk {
    * for it now rather than when a call is answered.
    */
   async setAvailability(state: SelectableAgentState): Promise<void> {
-    this.errorSignal.set(null);
+    this.state.update(actionStarted);
     if (state === 'available') void this.checkMicrophone();
     try {
-      this.statusSignal.set(await this.signaling.setAvailability(state));
+      const status = await this.signaling.setAvailability(state);
+      this.state.update((d) => statusChanged(d, status));
     } catch (error) {
-      this.errorSignal.set(messageOf(error));
+      this.state.update((d) => actionFailed(d, error));
     }
   }
 
   /** Accepts the ringing call; the call panel shows it at once, connecting. */
   async accept(): Promise<void> {
-    const offer = this.offerSignal();
+    const offer = this.offer();
     if (!offer) return;
-    this.errorSignal.set(null);
-    this.offerSignal.set(null);
-    this.accepting.set(offer);
-    this.dismissed.set(false);
+    this.state.update(acceptStarted);
     try {
       const session = await this.softphone.acceptCall(offer);
-      rememberAccepted(session.callId);
-      this.callSignal.set(session);
+      this.tabCall.remember(session.callId);
+      this.state.update((d) => accepted(d, session));
     } catch (error) {
-      this.errorSignal.set(messageOf(error));
-      if (error instanceof MicrophoneError) this.microphoneSignal.set(error);
-      // A refused microphone accepts nothing: the call still rings here, unless it went meanwhile.
-      if (error instanceof MicrophoneError && !this.withdrawnWhileAccepting.has(offer.callId)) this.offerSignal.set(offer);
-    } finally {
-      this.withdrawnWhileAccepting.delete(offer.callId);
-      this.accepting.set(null);
+      this.state.update((d) => acceptFailed(d, error));
     }
   }
 
   /** Declines the ringing call; it goes to the next agent. */
   async decline(): Promise<void> {
-    const offer = this.offerSignal();
+    const offer = this.offer();
     if (!offer) return;
-    this.offerSignal.set(null);
+    this.state.update(declined);
     try {
       await this.signaling.declineCall({ callId: offer.callId });
     } catch (error) {
-      this.errorSignal.set(messageOf(error));
+      this.state.update((d) => actionFailed(d, error));
     }
   }
 
   /** Hangs up the call in progress, or dismisses a failed one. */
   hangUp(): void {
-    const session = this.callSignal();
-    if (session?.state() === 'failed') this.dismissed.set(true);
-    else session?.hangUp().catch((error: unknown) => this.errorSignal.set(messageOf(error)));
+    const session = sessionOf(this.state().call);
+    if (session?.state() === 'failed') this.state.update(failedCallDismissed);
+    else session?.hangUp().catch((error: unknown) => this.state.update((d) => actionFailed(d, error)));
   }
 
   /**
@@ -236,79 +208,49 @@ export class AgentDesk {
    */
   async hangUpInterrupted(): Promise<void> {
     const call = this.interruptedCall();
-    if (!call || call.inAnotherTab || this.endingInterrupted()) return;
-    this.errorSignal.set(null);
-    this.endingInterrupted.set(true);
+    if (!call || call.inAnotherTab || this.hangingUpInterrupted()) return;
+    this.state.update((d) => interruptedHangUp(actionStarted(d), true));
     try {
       await this.signaling.hangUp({ callId: call.callId });
     } catch (error) {
-      this.errorSignal.set(messageOf(error));
+      this.state.update((d) => actionFailed(d, error));
     } finally {
-      this.endingInterrupted.set(false);
+      this.state.update((d) => interruptedHangUp(d, false));
     }
   }
 
   /** Mutes or unmutes the microphone. */
   setMuted(muted: boolean): void {
-    this.callSignal()?.setMuted(muted);
+    sessionOf(this.state().call)?.setMuted(muted);
   }
 
   /** Saves wrap-up (disposition and notes) and returns to Available. */
   async completeWrapUp(disposition: string, notes: string): Promise<void> {
-    const callId = this.statusSignal()?.callId;
+    const callId = this.status()?.callId;
     if (!callId) return;
-    this.errorSignal.set(null);
+    this.state.update(actionStarted);
     try {
       await this.signaling.completeWrapUp({ callId, disposition, notes });
     } catch (error) {
-      this.errorSignal.set(messageOf(error));
+      this.state.update((d) => actionFailed(d, error));
     }
   }
 
   /** Signed out: nothing of this agent's desk is kept for the next user. */
   private forget(): void {
-    this.callSignal()?.close();
-    this.callSignal.set(null);
-    this.statusSignal.set(null);
-    this.offerSignal.set(null);
-    this.lastOffer.set(null);
-    this.accepting.set(null);
-    this.errorSignal.set(null);
-    this.microphoneChecked = false;
+    sessionOf(this.state().call)?.close();
+    this.state.set(EMPTY_DESK);
   }
 
   private async checkMicrophone(): Promise<void> {
-    if (this.microphoneChecked) return;
+    if (this.state().microphoneChecked) return;
     try {
       const stream = await openMicrophone(this.microphone);
       // Only the permission is wanted now: the call opens its own stream on Accept.
       for (const track of stream.getTracks()) track.stop();
-      this.microphoneChecked = true;
-      this.microphoneSignal.set(null);
+      this.state.update((d) => microphoneChecked(d, null));
     } catch (error) {
-      this.microphoneSignal.set(error instanceof MicrophoneError ? error : MicrophoneError.from(error));
+      this.state.update((d) => microphoneChecked(d, error instanceof MicrophoneError ? error : MicrophoneError.from(error)));
     }
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : 'Something went wrong.';
-}
-
-/** Remembers, in this tab only, the call it accepted. */
-function rememberAccepted(callId: CallId): void {
-  try {
-    sessionStorage.setItem(ACCEPTED_CALL_KEY, callId);
-  } catch {
-    // Storage unavailable: after a reload the call then shows as held by another tab.
-  }
-}
-
-/** The call this tab last accepted, if any. */
-function recallAccepted(): CallId | null {
-  try {
-    return sessionStorage.getItem(ACCEPTED_CALL_KEY);
-  } catch {
-    return null;
   }
 }

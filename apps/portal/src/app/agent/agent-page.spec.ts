@@ -206,9 +206,15 @@ describe('AgentPage', () => {
 
   /** A call placed while the agent's previous page was open: what that page heard is gone with it. */
   async function placedBeforeReload(hear: 'drop' | 'hold'): Promise<string> {
-    relay.intercept = (delivery) => (delivery.to === 'agent' ? hear : 'deliver');
+    const heard: string[] = [];
+    relay.intercept = (delivery) => {
+      if (delivery.to !== 'agent') return 'deliver';
+      heard.push(delivery.event);
+      return hear;
+    };
     const session = await student.phone.placeCall();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The offer of the call, then the caller's SDP offer (sent early), went to the old page.
+    await eventually(fixture, () => heard.includes('callOffered') && heard.includes('offerRelayed'), 'the deliveries to the page before the reload');
     relay.intercept = () => 'deliver';
     return session.callId;
   }

@@ -1,10 +1,10 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, Injector, computed, effect, inject, signal, untracked } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, Injector, computed, effect, inject, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { AGENT_STATE_LABELS, type AgentState, type SelectableAgentState } from '@switchboard/call-domain';
-import { CallPanel, formatDuration } from '@switchboard/ui';
+import { CallPanel, Clock, elapsedSince, formatDuration } from '@switchboard/ui';
 import { AgentDesk, WITHDRAWN_MESSAGES } from './agent-desk';
 import { IncomingCallDialog } from './incoming-call-dialog';
 import { Ringtone } from './ringtone';
@@ -177,7 +177,7 @@ export class AgentPage {
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   private readonly injector = inject(Injector);
-  private readonly now = signal(Date.now());
+  private readonly clock = inject(Clock);
   private ringing: { callId: string; ref: MatDialogRef<IncomingCallDialog> } | null = null;
 
   /** The agent's state, Offline until the server says otherwise. */
@@ -187,20 +187,16 @@ export class AgentPage {
   /** Time in the current state (mm:ss), live. */
   protected readonly timeInState = computed(() => {
     const since = this.desk.status()?.since;
-    return since ? formatDuration(this.now() - Date.parse(since)) : null;
+    return since ? formatDuration(elapsedSince(Date.parse(since), this.clock.now())) : null;
   });
   /** Time left in wrap-up (mm:ss), live. */
   protected readonly wrapUpLeft = computed(() => {
     const endsAt = this.desk.status()?.wrapUpEndsAt;
-    return endsAt ? formatDuration(Date.parse(endsAt) - this.now()) : null;
+    return endsAt ? formatDuration(Date.parse(endsAt) - this.clock.now()) : null;
   });
 
   constructor() {
-    const clock = setInterval(() => this.now.set(Date.now()), 1_000);
-    inject(DestroyRef).onDestroy(() => {
-      clearInterval(clock);
-      this.ringing?.ref.close();
-    });
+    inject(DestroyRef).onDestroy(() => this.ringing?.ref.close());
     // The dialog follows the offer: open for each call offered, closed once accepted,
     // declined or withdrawn.
     effect(() => {

@@ -168,10 +168,12 @@ describe('HelpPage', () => {
   it('with ?offer=late (the benchmark baseline), sends its offer only after the agent accepted', async () => {
     await render('late');
     const offer = await callSupport();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(requests('sendOffer').length).toBe(0);
     const callee = await agent.phone.acceptCall(offer);
     await eventually(fixture, () => requests('sendOffer').length === 1, 'the late offer');
+    // In the order the relay received them: the agent's accept, then the caller's first offer.
+    const order = relay.received.map((r) => `${r.from} ${r.event}`);
+    expect(order.indexOf('agent acceptCall')).toBeGreaterThan(-1);
+    expect(order.indexOf('student sendOffer')).toBeGreaterThan(order.indexOf('agent acceptCall'));
     await callee.hangUp();
   }, 20_000);
 
@@ -201,9 +203,13 @@ describe('HelpPage', () => {
       const callId = await placedBeforeReload();
       await render();
       relay.push('student', 'queueUpdated', { callId, position: 1, estimatedWaitSeconds: null });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // This page's own call, placed after the other tab's call was heard: once it waits in line,
+      // anything the page did about the other call was sent before.
+      const offer = await callSupport();
+      await shows('You are number 1 in line');
       expect(requests('cancelCall')).toEqual([]);
       expect(text()).not.toContain(RELOADED_CALL_MESSAGE);
+      expect(offer.callId).not.toBe(callId);
     });
 
     it("never ends the page's own call, even when its place in line arrives before the call was placed", async () => {
@@ -220,8 +226,11 @@ describe('HelpPage', () => {
       const offer = await callSupport();
       relay.push('student', 'queueUpdated', { callId: offer.callId, position: 4, estimatedWaitSeconds: null });
       await shows('You are number 4 in line');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(requests('cancelCall')).toEqual([]);
+      // The student's own Cancel call comes after anything the page would have ended by itself.
+      await (await button('Cancel call')).click();
+      await shows('You left the line.');
+      await eventually(fixture, () => requests('cancelCall').length > 0, "the student's cancelCall");
+      expect(requests('cancelCall').map((r) => r.payload)).toEqual([{ callId: offer.callId }]);
       expect(text()).not.toContain(RELOADED_CALL_MESSAGE);
     });
   });

@@ -1,14 +1,9 @@
 /**
- * Shows a number of seconds as `m:ss`, or `h:mm:ss` from an hour on; an em dash for null
- * (a figure that does not exist, e.g. ASA with no answered call).
+ * A figure the API gives in seconds (`queueSeconds`, ASA…) in the milliseconds that
+ * `formatDuration` of `@switchboard/ui` takes; null (a figure that does not exist) stays null.
  */
-export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
-  const whole = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(whole / 3600);
-  const m = Math.floor((whole % 3600) / 60);
-  const s = String(whole % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+export function secondsToMs(seconds: number | null | undefined): number | null {
+  return seconds === null || seconds === undefined ? null : seconds * 1000;
 }
 
 /** Shows a fraction 0–1 as a percentage with one decimal (`87.5 %`); an em dash for null (0 ÷ 0). */

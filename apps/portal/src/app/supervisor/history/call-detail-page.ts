@@ -3,7 +3,8 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
 import { MatTableModule } from '@angular/material/table';
 import { CallTimelineEvent } from '@switchboard/call-domain';
-import { formatDateTime, formatDuration } from '../format';
+import { formatDuration } from '@switchboard/ui';
+import { formatDateTime, secondsToMs } from '../format';
 import { EVENT_LABELS, OUTCOME_LABELS } from '../labels';
 import { remote } from '../remote';
 import { NavLink } from '../nav-link';
@@ -39,11 +40,11 @@ import { CallHistoryMemory } from './call-history-memory';
           <dt>Ended by</dt>
           <dd>{{ (c.endedBy ?? '—') + (c.endReason ? ' (' + c.endReason + ')' : '') }}</dd>
           <dt>Queue time</dt>
-          <dd>{{ formatDuration(c.queueSeconds) }}</dd>
+          <dd>{{ duration(c.queueSeconds) }}</dd>
           <dt>Talk time</dt>
-          <dd>{{ formatDuration(c.talkSeconds) }}</dd>
+          <dd>{{ duration(c.talkSeconds) }}</dd>
           <dt>Wrap-up time</dt>
-          <dd>{{ formatDuration(c.wrapUpSeconds) }}</dd>
+          <dd>{{ duration(c.wrapUpSeconds) }}</dd>
           <dt>Disposition</dt>
           <dd>{{ c.disposition ?? '—' }}</dd>
           <dt>Notes</dt>
@@ -105,7 +106,10 @@ export class CallDetailPage {
   );
   protected readonly columns = ['at', 'actor', 'what'];
   protected readonly outcomeLabels = OUTCOME_LABELS;
-  protected readonly formatDuration = formatDuration;
+  /** A figure in seconds as the page shows it (`m:ss`). */
+  protected duration(seconds: number | null | undefined): string {
+    return formatDuration(secondsToMs(seconds), 'figure');
+  }
   protected readonly formatDateTime = formatDateTime;
 
   /** What happened, with the event's detail if any. */

@@ -13,7 +13,8 @@ import { MatTableModule } from '@angular/material/table';
 import { ActivatedRoute, Router } from '@angular/router';
 import { CALL_OUTCOMES, CallOutcome, CallRecord, CallSortKey } from '@switchboard/call-domain';
 import { map } from 'rxjs';
-import { formatDateTime, formatDuration } from '../format';
+import { formatDuration } from '@switchboard/ui';
+import { formatDateTime, secondsToMs } from '../format';
 import { OUTCOME_LABELS } from '../labels';
 import { NavLink } from '../nav-link';
 import { remote } from '../remote';
@@ -63,7 +64,10 @@ export class CallHistoryPage {
   protected readonly outcomes = CALL_OUTCOMES;
   protected readonly outcomeLabels = OUTCOME_LABELS;
   protected readonly pageSizes = PAGE_SIZES;
-  protected readonly formatDuration = formatDuration;
+  /** A figure in seconds as the page shows it (`m:ss`). */
+  protected duration(seconds: number | null | undefined): string {
+    return formatDuration(secondsToMs(seconds), 'figure');
+  }
   protected readonly formatDateTime = formatDateTime;
 
   protected readonly filters = new FormGroup({

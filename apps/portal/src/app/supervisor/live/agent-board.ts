@@ -2,7 +2,8 @@ import { inject, Injectable, Signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import type { AgentBoardEntry, AgentState, AgentStatus, QueueReport, QueueSnapshot } from '@switchboard/call-domain';
 import { SignalingClient } from '@switchboard/call-domain/signaling';
-import { catchError, EMPTY, filter, interval, map, merge, scan, startWith, switchMap } from 'rxjs';
+import { Clock } from '@switchboard/ui';
+import { catchError, EMPTY, filter, map, merge, scan, startWith, switchMap } from 'rxjs';
 import { SupervisorApi, SupervisorSetState } from '../supervisor-api';
 
 /** One agent on the board. `since` is in the browser's clock (ms), corrected for the server's. */
@@ -71,7 +72,7 @@ export class AgentBoard {
   );
 
   /** The browser's clock, every second, for the times in state and the longest wait. */
-  readonly now: Signal<number> = toSignal(interval(1000).pipe(map(() => Date.now())), { initialValue: Date.now() });
+  readonly now: Signal<number> = inject(Clock).now;
 
   /** Puts an agent in Away or Offline; the board changes when the server announces it. */
   setState(agentId: string, state: SupervisorSetState): Promise<unknown> {

@@ -4,7 +4,7 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatMenuModule } from '@angular/material/menu';
 import { MatTableModule } from '@angular/material/table';
 import { AGENT_STATE_LABELS, canAgentMove } from '@switchboard/call-domain';
-import { formatDuration } from '../format';
+import { elapsedSince, formatDuration } from '@switchboard/ui';
 import { SupervisorSetState } from '../supervisor-api';
 import { AgentBoard, BoardAgent } from './agent-board';
 
@@ -105,7 +105,7 @@ export class LiveBoardPage {
   protected readonly missedCount = computed(() => this.agents().filter((a) => a.state === 'missed').length);
   protected readonly longestWait = computed(() => {
     const since = this.queue()?.oldestWaitSince;
-    return since === null || since === undefined ? '—' : formatDuration(elapsedSeconds(since, this.board.now()));
+    return since === null || since === undefined ? '—' : formatDuration(elapsedSince(since, this.board.now()));
   });
 
   /** The agent's state as it reads on screen. */
@@ -113,9 +113,9 @@ export class LiveBoardPage {
     return AGENT_STATE_LABELS[agent.state];
   }
 
-  /** How long the agent has been in their state, as `m:ss`, ticking. */
+  /** How long the agent has been in their state, as `mm:ss`, ticking. */
   protected timeInState(agent: BoardAgent): string {
-    return agent.since === null ? '—' : formatDuration(elapsedSeconds(agent.since, this.board.now()));
+    return agent.since === null ? '—' : formatDuration(elapsedSince(agent.since, this.board.now()));
   }
 
   /** Whether a supervisor may move this agent to `state` now (the server checks it again). */
@@ -132,10 +132,4 @@ export class LiveBoardPage {
       this.actionError.set(`${agent.displayName} could not be set ${state === 'away' ? 'Away' : 'Offline'}.`);
     }
   }
-}
-
-// Rounded, not floored: the clock ticks once a second, so a value read just after a tick
-// would otherwise show a second less than the server said.
-function elapsedSeconds(since: number, now: number): number {
-  return Math.max(0, Math.round((now - since) / 1000));
 }

@@ -10,7 +10,8 @@ import { MatTableModule } from '@angular/material/table';
 import { ActivatedRoute, ParamMap, Router } from '@angular/router';
 import { MetricDefinition, MetricName, MetricsReport } from '@switchboard/call-domain';
 import { map } from 'rxjs';
-import { formatDateTime, formatDuration, formatPercent, startOfLocalDay, toDateInput } from '../format';
+import { formatDuration } from '@switchboard/ui';
+import { formatDateTime, formatPercent, secondsToMs, startOfLocalDay, toDateInput } from '../format';
 import { remote } from '../remote';
 import { SupervisorApi } from '../supervisor-api';
 import { HourlyChart } from './hourly-chart';
@@ -102,8 +103,8 @@ export function figuresOf(report: MetricsReport): Figure[] {
     figure('abandoned', String(m.abandoned), `of which ${m.shortAbandoned} short abandons (within ${t.shortAbandonSeconds} s)`),
     figure('answerRate', formatPercent(m.answerRate), `${m.answered} of ${m.offered}`),
     figure('abandonRate', formatPercent(m.abandonRate), `${m.abandoned} of ${m.offered}`),
-    figure('averageSpeedOfAnswerSeconds', formatDuration(m.averageSpeedOfAnswerSeconds)),
-    figure('averageHandleTimeSeconds', formatDuration(m.averageHandleTimeSeconds)),
+    figure('averageSpeedOfAnswerSeconds', formatDuration(secondsToMs(m.averageSpeedOfAnswerSeconds), 'figure')),
+    figure('averageHandleTimeSeconds', formatDuration(secondsToMs(m.averageHandleTimeSeconds), 'figure')),
     figure(
       'serviceLevel',
       formatPercent(m.serviceLevel),
