@@ -10,8 +10,11 @@ import { CallRun, PhaseRecord, type PhaseResult } from './gateway-record';
 /** A client socket of the product's protocol. */
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Longest wait for one step of a call (an ack, a relayed message) before the call counts as timed out. */
-const STEP_TIMEOUT_MS = 10_000;
+/**
+ * Longest wait for one step of a call (an ack, a relayed message) before the call counts as
+ * timed out: long enough for a slow server with hundreds of calls in flight.
+ */
+const STEP_TIMEOUT_MS = 30_000;
 
 /** A realistic audio-only SDP of about 2.5 KB. */
 function fakeSdp(type: 'offer' | 'answer'): string {

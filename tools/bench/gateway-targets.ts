@@ -27,10 +27,12 @@ export const BENCH_PASSWORD = 'bench-password';
 export interface Target {
   name: 'product' | 'bare';
   url: string;
-  /** CPU time (user + system, ms) spent so far by the server and, for PostgreSQL, its backends. */
-  cpuMs(): Promise<number>;
+  /** CPU time (user + system, ms) spent so far by the server process and by its PostgreSQL backends (0 otherwise). */
+  cpuMs(): Promise<{ server: number; database: number }>;
   /** The server's heap after two full collections (bytes). */
   heapUsed(): Promise<number>;
+  /** The end of what the server wrote to stdout and stderr (warnings and errors only). */
+  logTail(): string;
   stop(): Promise<void>;
 }
 
@@ -102,8 +104,9 @@ export async function startBare(): Promise<Target> {
   return {
     name: 'bare',
     url: `http://127.0.0.1:${port}`,
-    cpuMs: async () => processCpuMs(child.pid ?? 0),
+    cpuMs: async () => ({ server: processCpuMs(child.pid ?? 0), database: 0 }),
     heapUsed: () => heapOf(child),
+    logTail: log,
     stop: () => stopChild(child),
   };
 }
@@ -260,6 +263,8 @@ export async function startProduct(database: ProductDatabase, port: number): Pro
   delete env['DATABASE_URL'];
   if (database.url) env['DATABASE_URL'] = database.url;
   const { child, log } = spawnServer(join(ROOT, 'dist/api/apps/api/src/main.js'), env);
+  let stopping = false;
+  child.once('exit', (code, signal) => stopping || console.error(`the API exited (${code ?? signal}) during the run:\n${log()}`));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -272,9 +277,11 @@ export async function startProduct(database: ProductDatabase, port: number): Pro
   return {
     name: 'product',
     url,
-    cpuMs: async () => processCpuMs(child.pid ?? 0) + (backends ? await backends.cpuMs() : 0),
+    cpuMs: async () => ({ server: processCpuMs(child.pid ?? 0), database: backends ? await backends.cpuMs() : 0 }),
     heapUsed: () => heapOf(child),
+    logTail: log,
     stop: async () => {
+      stopping = true;
       await stopChild(child);
       await backends?.close();
     },
