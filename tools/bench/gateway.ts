@@ -1,0 +1,263 @@
+// `npm run bench:gateway`: the call server's gateway under load. N agents and M students on
+// `socket.io-client` do the whole browser-like call setup (request, offer of ~2.5 KB and 6
+// candidates relayed while it rings, accept, answer and 4 candidates, media connected on
+// both sides, hang-up, wrap-up) against the built API (child process, fresh data directory,
+// SQLite and/or a throw-away PostgreSQL database) and, interleaved round by round, against a
+// bare Socket.IO relay of the same protocol (`bare-relay.ts`). Prints setups/s at saturation,
+// server CPU per setup, hop latencies at a light fixed rate, error acks, and heap per idle
+// authenticated socket; with `--history N`, also the product with N ended calls stored.
+//
+//   npm run bench:gateway -- [--pairs 200] [--setups 1000] [--seconds 12] [--rate 20]
+//     [--light-setups 100] [--rounds 3] [--sockets 10000] [--db sqlite|postgres|both]
+//     [--history 1000000] [--agents 2×pairs] [--students 5×pairs] [--smoke]
+import { parseArgs } from 'node:util';
+import type { LoginResponse } from '@switchboard/call-domain';
+import { closeAll, connectAll, CallBench } from './gateway-calls';
+import { median, percentile, type Hop, type PhaseResult } from './gateway-record';
+import { benchAccounts, BENCH_PASSWORD, createProductDatabase, seedProductDatabase, startBare, startProduct, type BenchAccount, type ProductDatabase, type Target } from './gateway-targets';
+import { freePort } from '@switchboard/browser-testing';
+
+const { values: flags } = parseArgs({
+  options: {
+    pairs: { type: 'string' },
+    setups: { type: 'string' },
+    seconds: { type: 'string' },
+    rate: { type: 'string' },
+    'light-setups': { type: 'string' },
+    rounds: { type: 'string' },
+    sockets: { type: 'string' },
+    db: { type: 'string' },
+    history: { type: 'string' },
+    agents: { type: 'string' },
+    students: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+// `--smoke` only changes the defaults: a run of seconds that proves every part works.
+const smoke = flags.smoke;
+const num = (name: Exclude<keyof typeof flags, 'smoke' | 'db'>, full: number, small: number) => (flags[name] !== undefined ? Number(flags[name]) : smoke ? small : full);
+const PAIRS = num('pairs', 200, 5);
+const SETUPS = num('setups', 1000, 20);
+const PHASE_MS = num('seconds', 12, 10) * 1000;
+const RATE = num('rate', 20, 20);
+const LIGHT_SETUPS = num('light-setups', 100, 10);
+const ROUNDS = num('rounds', 3, 1);
+const SOCKETS = num('sockets', 10_000, 200);
+const HISTORY = num('history', 0, 0);
+const AGENTS = num('agents', 2 * PAIRS, 2 * PAIRS);
+const STUDENTS = num('students', 5 * PAIRS, 5 * PAIRS);
+const DIALECTS = (flags.db === undefined ? (smoke ? ['sqlite'] : ['sqlite', 'postgres']) : flags.db === 'both' ? ['sqlite', 'postgres'] : [flags.db]) as ('sqlite' | 'postgres')[];
+if (DIALECTS.some((d) => d !== 'sqlite' && d !== 'postgres')) throw new Error('--db must be sqlite, postgres or both');
+if (SOCKETS > 10 * (AGENTS + STUDENTS)) throw new Error(`--sockets over 10 per account (the product's cap): at most ${10 * (AGENTS + STUDENTS)}`);
+
+/** Everything measured on one target over the rounds. */
+interface TargetFigures {
+  label: string;
+  saturation: PhaseResult[];
+  /** Server process plus its PostgreSQL backends. */
+  cpuPerSetup: number[];
+  databaseCpuPerSetup: number[];
+  /** This process's (all the clients') CPU per setup: a bound on what the target figures can show. */
+  clientCpuPerSetup: number[];
+  light: PhaseResult[];
+  heapPerSocket: number | null;
+}
+
+async function signIn(url: string, accounts: readonly BenchAccount[]): Promise<Map<string, string>> {
+  const tokens = new Map<string, string>();
+  const queue = [...accounts];
+  const worker = async () => {
+    for (let a = queue.shift(); a; a = queue.shift()) {
+      const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: a.username, password: BENCH_PASSWORD }) });
+      if (!res.ok) throw new Error(`sign-in of ${a.username} failed: ${res.status} ${await res.text()}`);
+      tokens.set(a.id, ((await res.json()) as LoginResponse).accessToken);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return tokens;
+}
+
+/** Heap per idle authenticated socket: heap after opening `count` sockets minus before, over `count`. */
+async function heapPerSocket(target: Target, tokens: readonly string[], count: number): Promise<{ bytes: number; openSeconds: number }> {
+  const spread = Array.from({ length: count }, (_, i) => tokens[i % tokens.length]);
+  await waitUntilQuiet(target);
+  const before = await target.heapUsed();
+  const at = Date.now();
+  const sockets = await connectAll(target.url, spread);
+  const openSeconds = (Date.now() - at) / 1000;
+  // Let the server finish what a connection starts (presence, rooms) before weighing it.
+  await waitUntilQuiet(target);
+  const after = await target.heapUsed();
+  await closeAll(sockets);
+  return { bytes: (after - before) / count, openSeconds };
+}
+
+/**
+ * Waits (at most 30 s) until the target's CPU use (server and database) stays under 10 % of
+ * a core over half a second: what the previous step started (disconnects, wrap-ups) is done.
+ */
+async function waitUntilQuiet(target: Target): Promise<void> {
+  const total = async () => {
+    const { server, database } = await target.cpuMs();
+    return server + database;
+  };
+  const deadline = Date.now() + 30_000;
+  let last = await total();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await total();
+    if (now - last < 50) return;
+    last = now;
+  }
+}
+
+async function runSection(dialect: 'sqlite' | 'postgres'): Promise<TargetFigures[]> {
+  const accounts = benchAccounts(AGENTS, STUDENTS);
+  const databases: ProductDatabase[] = [];
+  const targets: Target[] = [];
+  const benches: CallBench[] = [];
+  try {
+    const empty = await createProductDatabase(dialect);
+    databases.push(empty);
+    await seedProductDatabase(empty, accounts, 0);
+    targets.push(await startProduct(empty, await freePort()));
+    targets.push(await startBare());
+    const labels = ['product', 'bare'];
+    if (HISTORY > 0) {
+      const full = await createProductDatabase(dialect);
+      databases.push(full);
+      const at = Date.now();
+      await seedProductDatabase(full, accounts, HISTORY);
+      console.log(`[${dialect}] seeded ${HISTORY} ended calls in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+      targets.push(await startProduct(full, await freePort()));
+      labels.push(`product+${HISTORY} calls`);
+    }
+    const at = Date.now();
+    const tokens = await signIn(targets[0].url, accounts);
+    console.log(`[${dialect}] ${accounts.length} sign-ins through POST /api/auth/login in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+    const tokenOf = (role: string) => accounts.filter((a) => a.role === role).map((a) => tokens.get(a.id) ?? '');
+    const figures: TargetFigures[] = targets.map((_, i) => ({ label: labels[i], saturation: [], cpuPerSetup: [], databaseCpuPerSetup: [], clientCpuPerSetup: [], light: [], heapPerSocket: null }));
+    for (const [i, target] of targets.slice(0, 2).entries()) {
+      // Students' tokens first (up to the cap of 10 each): idle callers, no agent presence churn.
+      const students = tokenOf('student');
+      const pool = SOCKETS <= 10 * students.length ? students : [...students, ...tokenOf('agent')];
+      const heap = await heapPerSocket(target, pool, SOCKETS);
+      figures[i].heapPerSocket = heap.bytes;
+      console.log(`[${dialect}] ${labels[i]}: ${(heap.bytes / 1024).toFixed(1)} KB heap per idle socket at ${SOCKETS} sockets (opened in ${heap.openSeconds.toFixed(1)} s)`);
+    }
+    for (const target of targets) benches.push(await CallBench.open(target.url, tokenOf('agent'), tokenOf('student')));
+    // A first few calls on each, unrecorded: connections warm, code paths compiled.
+    for (const bench of benches) await bench.fixedRate(RATE, Math.min(LIGHT_SETUPS, 20));
+    console.log(`[${dialect}] ${targets.length} × ${accounts.length} call sockets open, agents available, warmed up`);
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate who goes first, so drift and neighbours' noise hit every target alike.
+      const order = targets.map((_, i) => i);
+      if (round % 2 === 1) order.reverse();
+      for (const i of order) {
+        await waitUntilQuiet(targets[i]);
+        const cpuBefore = await targets[i].cpuMs();
+        const clientBefore = process.cpuUsage();
+        const result = await benches[i].saturate(PAIRS, SETUPS, PHASE_MS);
+        const cpuAfter = await targets[i].cpuMs();
+        const client = process.cpuUsage(clientBefore);
+        const per = (ms: number) => ms / Math.max(1, result.setups);
+        figures[i].saturation.push(result);
+        figures[i].cpuPerSetup.push(per(cpuAfter.server + cpuAfter.database - cpuBefore.server - cpuBefore.database));
+        figures[i].databaseCpuPerSetup.push(per(cpuAfter.database - cpuBefore.database));
+        figures[i].clientCpuPerSetup.push(per((client.user + client.system) / 1000));
+        console.log(`[${dialect}] round ${round + 1} ${labels[i]}: ${result.setups} setups, ${result.rate.toFixed(1)}/s saturated, ${result.timeouts} timed out`);
+      }
+      for (const i of order) {
+        await waitUntilQuiet(targets[i]);
+        const result = await benches[i].fixedRate(RATE, LIGHT_SETUPS);
+        figures[i].light.push(result);
+        console.log(`[${dialect}] round ${round + 1} ${labels[i]}: ${result.setups} setups at ${RATE}/s, ${result.timeouts} timed out`);
+      }
+    }
+    for (const [i, f] of figures.entries()) {
+      const troubled = [...f.saturation, ...f.light].some((r) => r.errors.size > 0 || r.timeouts > 0);
+      if (troubled && targets[i].logTail()) console.log(`[${dialect}] ${f.label} server log (tail):\n${targets[i].logTail().slice(-1500)}`);
+    }
+    return figures;
+  } finally {
+    for (const bench of benches) await bench.close();
+    for (const target of targets) await target.stop();
+    for (const database of databases) await database.remove();
+  }
+}
+
+const ms = (v: number) => (!Number.isFinite(v) ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const pooled = (results: PhaseResult[], hop: Hop) => results.flatMap((r) => r.hops.get(hop) ?? []);
+const errorsOf = (results: PhaseResult[]) => {
+  const all = new Map<string, number>();
+  for (const r of [...results]) for (const [k, n] of r.errors) all.set(k, (all.get(k) ?? 0) + n);
+  return all;
+};
+
+function printSection(dialect: string, figures: TargetFigures[]): void {
+  const [product, bare, history] = figures;
+  const rows: [string, (f: TargetFigures) => number, string][] = [
+    ['setups/s at saturation (median)', (f) => median(f.saturation.map((r) => r.rate)), dialect === 'sqlite' ? '≥ 200' : '≥ 150'],
+    ['server CPU ms per setup (median)', (f) => median(f.cpuPerSetup), '≤ 3× bare'],
+    ['  of which PostgreSQL backends', (f) => median(f.databaseCpuPerSetup), ''],
+    ['client CPU ms per setup (median)', (f) => median(f.clientCpuPerSetup), ''],
+    ['full setup p50 ms, saturated', (f) => percentile(pooled(f.saturation, 'setup'), 50), ''],
+    ['full setup p99 ms, saturated', (f) => percentile(pooled(f.saturation, 'setup'), 99), ''],
+  ];
+  const hopNames: [Hop, string][] = [
+    ['offer', 'sendOffer → offerRelayed'],
+    ['callerCandidate', 'caller candidate → agent'],
+    ['answer', 'sendAnswer → answerRelayed'],
+    ['agentCandidate', 'agent candidate → caller'],
+    ['acceptAck', 'acceptCall ack'],
+    ['setup', 'full setup'],
+  ];
+  for (const [hop, name] of hopNames) {
+    const relay = hop !== 'setup' && hop !== 'acceptAck';
+    rows.push([`${name} p50 ms @${RATE}/s`, (f) => percentile(pooled(f.light, hop), 50), '']);
+    rows.push([`${name} p99 ms @${RATE}/s`, (f) => percentile(pooled(f.light, hop), 99), relay ? '≤ 10' : '']);
+  }
+  rows.push([`heap KB per idle socket (${SOCKETS})`, (f) => (f.heapPerSocket === null ? NaN : f.heapPerSocket / 1024), '≤ 12']);
+  const width = 40;
+  const cell = (v: number) => ms(v).padStart(12);
+  const extra = history ? ` | ${history.label.padStart(20)}` : '';
+  console.log(`\nGateway — ${dialect} — ${PAIRS} pairs in flight, ${AGENTS} agents, ${STUDENTS} students, ${ROUNDS} round(s), ${RATE}/s light phase, loopback`);
+  console.log(`${'metric'.padEnd(width)} | ${'product'.padStart(12)} | ${'bare'.padStart(12)} | ${'product/bare'.padStart(12)}${extra} | target`);
+  for (const [name, read, target] of rows) {
+    const [p, b] = [read(product), read(bare)];
+    const h = history ? ` | ${ms(read(history)).padStart(20)}` : '';
+    console.log(`${name.padEnd(width)} | ${cell(p)} | ${cell(b)} | ${cell(p / b)}${h} | ${target}`);
+  }
+  for (const f of figures) {
+    const all = [...f.saturation, ...f.light];
+    const errors = errorsOf(all);
+    const rateLimited = [...errors].filter(([k]) => k.endsWith(':rate_limited')).reduce((a, [, n]) => a + n, 0);
+    const other = [...errors].filter(([k]) => !k.endsWith(':rate_limited'));
+    const timeouts = all.reduce((a, r) => a + r.timeouts, 0);
+    const skipped = f.light.reduce((a, r) => a + r.skipped, 0);
+    const setups = all.reduce((a, r) => a + r.setups, 0);
+    const listed = other.length ? ` (${other.map(([k, n]) => `${k} ×${n}`).join(', ')})` : '';
+    console.log(`${f.label}: ${setups} calls completed; error acks ${other.reduce((a, [, n]) => a + n, 0)}${listed}; rate_limited ${rateLimited}; timed-out calls ${timeouts}; skipped starts ${skipped}`);
+  }
+  if (history) {
+    const rate = (f: TargetFigures) => median(f.saturation.map((r) => r.rate));
+    console.log(`history: ${history.label} at ${rate(history).toFixed(1)} setups/s = ${((100 * rate(history)) / rate(product)).toFixed(0)} % of empty (target ≥ 90 %)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const results: [string, TargetFigures[]][] = [];
+  for (const dialect of DIALECTS) results.push([dialect, await runSection(dialect)]);
+  for (const [dialect, figures] of results) printSection(dialect, figures);
+  const failed = results.some(([, figures]) => figures.some((f) => [...f.saturation, ...f.light].some((r) => r.errors.size > 0 || r.timeouts > 0)));
+  if (smoke && failed) throw new Error('smoke run: error acks or timed-out calls (see above)');
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
