@@ -5,7 +5,7 @@ import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
-import { callAgentRoom, callCallerRoom } from './call-parties';
+import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
 import { CallRecords, isUniqueViolation } from './call-records';
 import { secondsAfter } from './deadlines';
 import { CallLedger, type EventActor, type LedgerTransaction } from './ledger/call-ledger';
@@ -153,6 +153,7 @@ export class CallRouter {
   async resendOffer(socket: AppSocket, callId: string): Promise<void> {
     const call = await this.records.get(callId);
     if (!call || call.state !== 'ringing' || call.ringing_agent_id !== socket.data.user.id || !call.rings_out_at) return;
+    await socket.join(callRingingRoom(callId));
     socket.emit('callOffered', { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt: call.rings_out_at });
     await this.signals.resendHeld(callId, this.rooms.to(socket.id));
   }
