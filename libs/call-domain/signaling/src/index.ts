@@ -28,7 +28,7 @@
  */
 export { bufferUntil } from './buffer-until';
 export { CallInbox, CallInboxes } from './call-inbox';
-export { type AwaitedDescription, type CallSignalsOptions, callSignals, descriptionFirst } from './call-signals';
+export { type AwaitedDescription, type CallSignalsOptions, callSignals, currentNegotiation } from './call-signals';
 export {
   type CallPeer,
   type CallRole,
@@ -37,6 +37,7 @@ export {
   type CallSessionState,
   type CallSignaling,
   type OfferTiming,
+  type RenegotiateOptions,
 } from './call-session';
 export { MICROPHONE, openMicrophone } from './microphone';
 export { type ConnectionState, SignalingClient } from './signaling-client';
