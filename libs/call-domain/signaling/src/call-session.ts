@@ -1,71 +1,9 @@
 import { type Signal, type WritableSignal, signal } from '@angular/core';
 import type { CallId, IceCandidate, NegotiationId, QueuePosition, SignalMessage } from '@switchboard/call-domain';
 import { type Observable, Subscription, filter, take, timer } from 'rxjs';
-import type { CallInbox } from './call-inbox';
+import type { CallPeer, CallRole, CallSessionInit, CallSessionState, RenegotiateOptions } from './call-session-init';
 import { PeerLink } from './peer-link';
-import type { SignalingClient } from './signaling-client';
 import { SignalingError } from './signaling-errors';
-
-/** Where a call's media stands. `failed` and `ended` are final. */
-export type CallSessionState = 'connecting' | 'connected' | 'failed' | 'ended';
-
-/** Which end of the call this browser is. */
-export type CallRole = 'caller' | 'agent';
-
-/** The other party, as far as it is known. */
-export interface CallPeer {
-  id: string;
-  displayName: string;
-}
-
-/** The part of {@link SignalingClient} a call session uses. */
-export type CallSignaling = Pick<
-  SignalingClient,
-  'sendOffer' | 'sendAnswer' | 'sendCandidate' | 'reportMedia' | 'hangUp' | 'cancelCall' | 'callEnded$' | 'callAccepted$' | 'queueUpdated$'
->;
-
-/** What a {@link CallSession} is made of; the {@link Softphone} assembles it. */
-export interface CallSessionInit {
-  callId: CallId;
-  role: CallRole;
-  /** The open microphone; the session stops its tracks when the call ends. */
-  microphone: MediaStream;
-  /** The call's inbound messages, held until the session starts. */
-  inbox: CallInbox;
-  signaling: CallSignaling;
-  rtcConfiguration: RTCConfiguration;
-  /** How long media may take to connect once the call is accepted. */
-  mediaTimeoutMs: number;
-  /** The other party, when already known (the agent knows the caller). */
-  peer?: CallPeer | null;
-  /** The caller's first place in line. */
-  queuePosition?: QueuePosition | null;
-  /**
-   * Caller: when to create the SDP offer. `early` (the product): at once, so the offer and ICE
-   * gathering are done while the call waits and rings. `late`: only once an agent accepted;
-   * a baseline for the call-setup benchmark, never the product's behaviour.
-   */
-  offer?: OfferTiming;
-  /**
-   * Whether the call was accepted before this session: a page taking its call up again after
-   * a reload (see `Softphone.resumeCall`). A resumed caller offers a new negotiation at once.
-   */
-  resumed?: boolean;
-}
-
-/** How {@link CallSession.renegotiate} makes its new offer; none of them: a plain re-offer. */
-export interface RenegotiateOptions {
-  /** Whether to ask for new ICE credentials (`createOffer({ iceRestart: true })`): a network path changed or broke. */
-  iceRestart?: boolean;
-  /**
-   * Whether to offer from a new `RTCPeerConnection` (the old one is closed): the far end lost
-   * its own, e.g. the agent's page reloaded and answers on a new one.
-   */
-  freshConnection?: boolean;
-}
-
-/** When the caller creates its offer; see {@link CallSessionInit.offer}. */
-export type OfferTiming = 'early' | 'late';
 
 /**
  * One call's media: the microphone, an `RTCPeerConnection` (a {@link PeerLink}), and the
@@ -285,14 +223,8 @@ export class CallSession {
       .catch((error: unknown) => (error instanceof SignalingError && error.code === 'stale_negotiation' ? undefined : this.fail()));
   }
 
-  private sendCandidate(candidate: RTCIceCandidate, negotiationId: NegotiationId | undefined): void {
-    const init: IceCandidate = {
-      candidate: candidate.candidate,
-      sdpMid: candidate.sdpMid,
-      sdpMLineIndex: candidate.sdpMLineIndex,
-      usernameFragment: candidate.usernameFragment,
-    };
-    const message = { callId: this.callId, messageId: crypto.randomUUID(), ...(negotiationId ? { negotiationId } : {}), candidate: init };
+  private sendCandidate(candidate: IceCandidate, negotiationId: NegotiationId | undefined): void {
+    const message = { callId: this.callId, messageId: crypto.randomUUID(), ...(negotiationId ? { negotiationId } : {}), candidate };
     // A candidate the server refuses (the call just ended, a newer negotiation) changes nothing: ICE has others.
     this.init.signaling.sendCandidate(message).catch(() => undefined);
   }
@@ -338,7 +270,7 @@ export class CallSession {
       this.mediaTimer?.unsubscribe();
       this.mediaTimer = null;
       if (this.stateSignal() !== 'connecting') return;
-      this.setState('connected');
+      this.stateSignal.set('connected');
       this.report('connected');
     } else if (state === 'failed') {
       this.fail();
@@ -348,7 +280,7 @@ export class CallSession {
   private fail(): void {
     if (this.isOver()) return;
     const wasConnected = this.stateSignal() === 'connected';
-    this.setState('failed');
+    this.stateSignal.set('failed');
     if (!this.reported) this.report('failed');
     // Media already reported connected: the report cannot be taken back, so end the call.
     else if (wasConnected) this.init.signaling.hangUp({ callId: this.callId }).catch(() => undefined);
@@ -357,7 +289,7 @@ export class CallSession {
 
   private finish(): void {
     if (this.isOver()) return;
-    this.setState('ended');
+    this.stateSignal.set('ended');
     this.release();
   }
 
@@ -373,10 +305,6 @@ export class CallSession {
     this.init.inbox.close();
     this.link.close();
     for (const track of this.init.microphone.getTracks()) track.stop();
-  }
-
-  private setState(state: CallSessionState): void {
-    this.stateSignal.set(state);
   }
 
   private isOver(): boolean {

@@ -1,9 +1,9 @@
-import type { NegotiationId } from '@switchboard/call-domain';
+import type { IceCandidate, NegotiationId } from '@switchboard/call-domain';
 
 /** What a {@link PeerLink} reports to the session that owns it. */
 export interface PeerLinkEvents {
   /** A local ICE candidate was gathered, for the negotiation of the link's local description. */
-  candidate(candidate: RTCIceCandidate, negotiationId: NegotiationId | undefined): void;
+  candidate(candidate: IceCandidate, negotiationId: NegotiationId | undefined): void;
   /** The far end's audio arrived. */
   remoteStream(stream: MediaStream): void;
   /** The connection's state changed. */
@@ -29,7 +29,9 @@ export class PeerLink {
     this.pc = pc;
     for (const track of microphone.getAudioTracks()) pc.addTrack(track, microphone);
     pc.onicecandidate = ({ candidate }) => {
-      if (candidate?.candidate) events.candidate(candidate, this.negotiationId);
+      if (!candidate?.candidate) return;
+      const { sdpMid, sdpMLineIndex, usernameFragment } = candidate;
+      events.candidate({ candidate: candidate.candidate, sdpMid, sdpMLineIndex, usernameFragment }, this.negotiationId);
     };
     pc.ontrack = ({ track, streams }) => events.remoteStream(streams[0] ?? new MediaStream([track]));
     pc.onconnectionstatechange = () => events.connectionState(pc.connectionState);

@@ -1,7 +1,8 @@
 import { Injectable, inject } from '@angular/core';
 import type { CallId, CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
 import type { CallInbox } from './call-inbox';
-import { type CallPeer, type CallRole, CallSession, type OfferTiming } from './call-session';
+import { CallSession } from './call-session';
+import type { CallPeer, CallRole, OfferTiming } from './call-session-init';
 import { MICROPHONE, openMicrophone } from './microphone';
 import { SignalingClient } from './signaling-client';
 import { SignalingError } from './signaling-errors';

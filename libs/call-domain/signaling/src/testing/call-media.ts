@@ -1,4 +1,5 @@
-import type { CallSession, CallSessionState } from '../call-session';
+import type { CallSession } from '../call-session';
+import type { CallSessionState } from '../call-session-init';
 
 /** Waits `ms` milliseconds (to let audio flow, never to wait for an event). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
