@@ -63,6 +63,14 @@ describe('bufferUntil', () => {
     });
   });
 
+  it('lets a value that replaces what it holds discard the values held before it', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot('  -a-b-R-c-----R-d-');
+      const notifier = hot('---------x-------');
+      expectObservable(source.pipe(bufferUntil(notifier, (value) => value === 'R'))).toBe('---------(Rc)R-d-');
+    });
+  });
+
   it('emits nothing held from before a resubscription', () => {
     const source = new Subject<string>();
     const notifier = new Subject<void>();

@@ -10,12 +10,18 @@ import { type MonoTypeOperatorFunction, Observable, type ObservableInput, from, 
  *   flushing them (or when the notifier completes without emitting).
  * - Errors of the source, and of the notifier before it emits, propagate.
  * - Unsubscribing drops the held values.
+ * - While values are held, one for which `discardsHeld` returns true discards the values
+ *   held before it (and is held itself): what it replaces is never emitted.
  *
  * @example
- * // The agent's early offer and candidates wait for the click on Accept.
- * relayed$.pipe(bufferUntil(accepted$))
+ * // The agent's early offer and candidates wait for the click on Accept; a newer
+ * // negotiation's offer replaces what was held of the one before.
+ * relayed$.pipe(bufferUntil(accepted$, (message) => message.kind === 'offer'))
  */
-export function bufferUntil<T>(notifier$: ObservableInput<unknown>): MonoTypeOperatorFunction<T> {
+export function bufferUntil<T>(
+  notifier$: ObservableInput<unknown>,
+  discardsHeld: (value: T) => boolean = () => false,
+): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       let held: T[] | null = [];
@@ -46,7 +52,11 @@ export function bufferUntil<T>(notifier$: ObservableInput<unknown>): MonoTypeOpe
 
       subscriber.add(
         source.subscribe({
-          next: (value) => (held === null ? subscriber.next(value) : held.push(value)),
+          next: (value) => {
+            if (held === null) subscriber.next(value);
+            else if (discardsHeld(value)) held = [value];
+            else held.push(value);
+          },
           error: (err: unknown) => subscriber.error(err),
           complete: () => {
             sourceDone = true;

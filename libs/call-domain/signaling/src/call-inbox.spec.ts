@@ -71,4 +71,18 @@ describe('CallInboxes', () => {
     signals.next(offer('A'));
     expect(inboxes.open('A', 'offer')).toBeNull();
   });
+
+  it('opens a fresh inbox when the server offers a closed call again (it came back after a decline)', () => {
+    offered.next('A');
+    signals.next(offer('A'));
+    closed.next('A');
+    signals.next(offer('A', 'while-closed'));
+    offered.next('A');
+    signals.next(offer('A', 'offered-again'));
+    const inbox = inboxes.open('A', 'offer');
+    const seen: SignalMessage[] = [];
+    inbox?.messages$.subscribe((m) => seen.push(m));
+    inbox?.accept();
+    expect(seen).toEqual([offer('A', 'offered-again')]);
+  });
 });

@@ -1,10 +1,11 @@
-import type { CallId, SignalMessage } from '@switchboard/call-domain';
+import type { CallId, NegotiationId, SignalMessage } from '@switchboard/call-domain';
 import { type Observable, Subject, type Subscription, connectable, timer } from 'rxjs';
 import { type AwaitedDescription, callSignals } from './call-signals';
 
 /**
  * One call's inbound signaling, collected from the moment the call is known and held until
- * {@link CallInbox.accept}. `messages$` is hot: subscribe to it, then call `accept()`.
+ * {@link CallInbox.accept}, fenced by negotiation: only the current negotiation's messages
+ * pass (see `currentNegotiation`). `messages$` is hot: subscribe to it, then call `accept()`.
  */
 export class CallInbox {
   /** The call's messages in the order to apply them; completes when the inbox closes. */
@@ -13,6 +14,7 @@ export class CallInbox {
   private readonly input = new Subject<SignalMessage>();
   private readonly accepted = new Subject<void>();
   private readonly ended = new Subject<void>();
+  private readonly started = new Subject<NegotiationId>();
   private readonly connection: Subscription;
   private isClosed = false;
 
@@ -25,7 +27,7 @@ export class CallInbox {
     readonly awaits: AwaitedDescription,
   ) {
     const messages = connectable(
-      callSignals(this.input, { callId, awaits, accepted$: this.accepted, ended$: this.ended }),
+      callSignals(this.input, { callId, awaits, accepted$: this.accepted, ended$: this.ended, negotiationStarted$: this.started }),
       { connector: () => new Subject<SignalMessage>(), resetOnDisconnect: false },
     );
     this.messages$ = messages;
@@ -47,6 +49,14 @@ export class CallInbox {
     this.accepted.next();
   }
 
+  /**
+   * The offering side started negotiation `negotiationId` (call it before sending its offer):
+   * from now on answers and candidates of the negotiations before it are dropped.
+   */
+  startNegotiation(negotiationId: NegotiationId): void {
+    this.started.next(negotiationId);
+  }
+
   /** Completes `messages$` and discards whatever is still held. */
   close(): void {
     if (this.isClosed) return;
@@ -66,7 +76,8 @@ const CLOSED_IDS_KEPT = 200;
  * offered, when the caller opens it, or when a message for an unknown call arrives first
  * (events can overtake each other between API nodes). It closes when the call is withdrawn
  * or ends; messages arriving for a closed call afterwards are dropped, so a stale offer
- * can never reach another call.
+ * can never reach another call. Only a new offer of the call from the server (`offered$`:
+ * a declined call that came back to this agent) opens a closed call again, on a new inbox.
  */
 export class CallInboxes {
   private readonly inboxes = new Map<CallId, { inbox: CallInbox; expiry: Subscription | null }>();
@@ -81,7 +92,7 @@ export class CallInboxes {
   constructor(signals$: Observable<SignalMessage>, offered$: Observable<CallId>, closed$: Observable<CallId>) {
     this.subscriptions = [
       signals$.subscribe((message) => this.route(message)),
-      offered$.subscribe((callId) => this.open(callId, 'offer')),
+      offered$.subscribe((callId) => this.reopen(callId)),
       closed$.subscribe((callId) => this.close(callId)),
     ];
   }
@@ -124,6 +135,13 @@ export class CallInboxes {
   dispose(): void {
     this.closeAll();
     for (const subscription of this.subscriptions) subscription.unsubscribe();
+  }
+
+  /** The server offered `callId` (again): its inbox opens even if it was closed here. */
+  private reopen(callId: CallId): void {
+    this.live(callId); // forgets an inbox its session closed
+    this.closedIds.delete(callId);
+    this.open(callId, 'offer');
   }
 
   private route(message: SignalMessage): void {

@@ -1,43 +1,15 @@
 import type { CallOffer } from '@switchboard/call-domain';
-import { filter, firstValueFrom, timeout } from 'rxjs';
-import type { CallSession, CallSessionState } from './call-session';
+import { filter, firstValueFrom } from 'rxjs';
+import type { CallSession } from './call-session';
 import { MICROPHONE } from './microphone';
 import { MicrophoneError } from './signaling-errors';
+import { energyGrowth, play, reaches, sleep } from './testing/call-media';
 import { type Delivery, FakeRelay } from './testing/fake-relay';
 import { type TestParty, createParty } from './testing/parties';
 
 // Real RTCPeerConnections in this page: a student and an agent, each with their own
 // SignalingClient and Softphone, talking through an in-memory relay. Chromium's fake
 // microphone (karma.conf.cjs) plays a tone, so audio can be measured with getStats().
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function reaches(session: CallSession, state: CallSessionState, withinMs = 10_000): Promise<CallSessionState> {
-  return firstValueFrom(session.state$.pipe(filter((s) => s === state), timeout(withinMs)));
-}
-
-/** Plays the far end's audio, as the portal does; Chromium only decodes played tracks. */
-function play(session: CallSession): HTMLAudioElement {
-  const audio = new Audio();
-  audio.srcObject = session.remoteStream();
-  void audio.play();
-  return audio;
-}
-
-/** Received audio energy so far (grows while sound arrives, stays put during silence). */
-async function receivedEnergy(session: CallSession): Promise<number> {
-  let energy = 0;
-  (await session.getStats()).forEach((report: { type: string; kind?: string; totalAudioEnergy?: number }) => {
-    if (report.type === 'inbound-rtp' && report.kind === 'audio') energy = report.totalAudioEnergy ?? 0;
-  });
-  return energy;
-}
-
-async function energyGrowth(session: CallSession, overMs: number): Promise<number> {
-  const before = await receivedEnergy(session);
-  await sleep(overMs);
-  return (await receivedEnergy(session)) - before;
-}
 
 describe('CallSession (real WebRTC through a fake relay)', () => {
   let relay: FakeRelay;

@@ -1,5 +1,5 @@
-import type { CallId, SignalMessage } from '@switchboard/call-domain';
-import { type MonoTypeOperatorFunction, Observable, distinct, filter, takeUntil } from 'rxjs';
+import type { CallId, NegotiationId, SignalMessage } from '@switchboard/call-domain';
+import { type MonoTypeOperatorFunction, NEVER, Observable, distinct, filter, takeUntil } from 'rxjs';
 import { bufferUntil } from './buffer-until';
 
 /** The session description one side waits for: the agent an `offer`, the caller an `answer`. */
@@ -15,56 +15,107 @@ export interface CallSignalsOptions {
   accepted$: Observable<unknown>;
   /** Emits when the call is over (cancelled, declined, withdrawn, rang out, ended). */
   ended$: Observable<unknown>;
+  /**
+   * The offering side (`awaits: 'answer'`): the id of each negotiation this side starts,
+   * emitted before its offer is sent. The answering side learns negotiations from offers.
+   */
+  negotiationStarted$?: Observable<NegotiationId>;
 }
 
 /**
  * One call's inbound signaling: only `callId`'s messages, duplicates (same `messageId`)
- * dropped, candidates put after the awaited description, everything held until `accepted$`
- * emits, and the stream completed (held messages discarded) when `ended$` emits.
+ * dropped, only the current negotiation's messages with candidates put after its description
+ * ({@link currentNegotiation}), everything held until `accepted$` emits (a newer negotiation's
+ * description discards what was held of the older one), and the stream completed (held
+ * messages discarded) when `ended$` emits.
  */
 export function callSignals(
   messages$: Observable<SignalMessage>,
-  { callId, awaits, accepted$, ended$ }: CallSignalsOptions,
+  { callId, awaits, accepted$, ended$, negotiationStarted$ = NEVER }: CallSignalsOptions,
 ): Observable<SignalMessage> {
   return messages$.pipe(
     filter((message) => message.callId === callId),
     distinct((message) => message.messageId),
-    descriptionFirst(awaits),
-    bufferUntil(accepted$),
+    currentNegotiation(awaits, negotiationStarted$),
+    bufferUntil(accepted$, (message) => message.kind === awaits),
     takeUntil(ended$),
   );
 }
 
 /**
- * Puts ICE candidates after the session description they belong to: candidates that arrive
- * first wait for it and follow it in arrival order. Only the first description of the awaited
- * kind passes; a repeated one, or one of the other kind, is dropped, because a peer
- * connection takes one remote description per call (this product never renegotiates).
+ * Passes the messages of the call's current negotiation, each ICE candidate after the
+ * session description of its negotiation (candidates that arrive first wait for it and follow
+ * it in arrival order). One description of the awaited kind passes per negotiation; a
+ * repeated one, or one of the other kind, is dropped.
+ *
+ * - Answering side (`awaits: 'offer'`): an offer with a new `negotiationId` starts a new
+ *   negotiation and replaces the current one: the candidates held for the old one are
+ *   dropped, and so is anything of it that arrives later.
+ * - Offering side (`awaits: 'answer'`): negotiations start when `started$` emits (this side
+ *   offered); answers and candidates of any other negotiation are dropped.
+ * - A message without `negotiationId` (an older server) belongs to the current negotiation.
+ *
+ * "Older" means seen here and replaced: negotiation ids are not ordered, and the API refuses
+ * (`stale_negotiation`) what a party sends for a negotiation it has replaced.
  */
-export function descriptionFirst(awaits: AwaitedDescription): MonoTypeOperatorFunction<SignalMessage> {
+export function currentNegotiation(
+  awaits: AwaitedDescription,
+  started$: Observable<NegotiationId> = NEVER,
+): MonoTypeOperatorFunction<SignalMessage> {
   return (source) =>
     new Observable<SignalMessage>((subscriber) => {
-      let early: SignalMessage[] | null = [];
+      let current: NegotiationId | undefined;
+      let described = false;
+      const replaced = new Set<NegotiationId>();
+      let early: SignalMessage[] = [];
+      const ofCurrent = (message: SignalMessage): boolean =>
+        message.negotiationId === undefined || message.negotiationId === current;
+
+      const replace = (negotiationId: NegotiationId): void => {
+        // Before the first negotiation is known, unlabelled candidates can only be its own.
+        const keepsUnlabelled = current === undefined && !described;
+        if (current !== undefined && current !== negotiationId) replaced.add(current);
+        current = negotiationId;
+        described = false;
+        early = early.filter(
+          (candidate) => candidate.negotiationId === negotiationId || (keepsUnlabelled && candidate.negotiationId === undefined),
+        );
+      };
+      const describe = (description: SignalMessage): void => {
+        described = true;
+        const candidates = early.filter(ofCurrent);
+        early = early.filter((candidate) => !ofCurrent(candidate));
+        subscriber.next(description);
+        for (const candidate of candidates) subscriber.next(candidate);
+      };
+
+      subscriber.add(started$.subscribe((negotiationId) => replace(negotiationId)));
       subscriber.add(
         source.subscribe({
           next: (message) => {
+            const negotiationId = message.negotiationId;
+            if (negotiationId !== undefined && replaced.has(negotiationId)) return;
             if (message.kind === 'candidate') {
-              if (early === null) subscriber.next(message);
+              if (described && ofCurrent(message)) subscriber.next(message);
               else early.push(message);
               return;
             }
-            if (message.kind !== awaits || early === null) return;
-            const candidates = early;
-            early = null;
-            subscriber.next(message);
-            for (const candidate of candidates) subscriber.next(candidate);
+            if (message.kind !== awaits) return;
+            if (ofCurrent(message)) {
+              if (!described) describe(message);
+              return;
+            }
+            // Only an offer starts a negotiation; an answer to one this side never made is stale.
+            if (awaits === 'answer' || negotiationId === undefined) return;
+            replace(negotiationId);
+            describe(message);
           },
           error: (err: unknown) => subscriber.error(err),
           complete: () => subscriber.complete(),
         }),
       );
       return () => {
-        early = null;
+        early = [];
       };
     });
 }

@@ -21,6 +21,14 @@
  *    `mediaTimeoutMs`; `ended` on `callEnded`/`hangUp()`. Play `remoteStream` in an
  *    `<audio autoplay>`; `setMuted()` sends silence. The peer connection and microphone
  *    are released whatever ends the call.
+ * 6. Negotiations: every offer, answer and candidate carries a `negotiationId` (the caller
+ *    makes a new one per offer; the agent answers with the offer's). The inbox passes only
+ *    the current negotiation (`currentNegotiation`): a newer offer replaces it, late messages
+ *    of a replaced one are dropped, messages without an id are the current one's. The caller
+ *    starts a later negotiation with `CallSession.renegotiate()` (`iceRestart`, or
+ *    `freshConnection` for a far end on a new peer connection); the agent applies it on its
+ *    live peer connection, or on a new one when the offer comes from a new one. A reloaded
+ *    page takes its call up again with `Softphone.resumeCall()`.
  *
  * Provide `SIGNALING_AUTH` (also importable alone from `@switchboard/call-domain/signaling/auth`,
  * which keeps socket.io-client out of a bundle that only provides it); optionally `SIGNALING_OPTIONS` (TURN servers, timeouts),
@@ -28,16 +36,17 @@
  */
 export { bufferUntil } from './buffer-until';
 export { CallInbox, CallInboxes } from './call-inbox';
-export { type AwaitedDescription, type CallSignalsOptions, callSignals, descriptionFirst } from './call-signals';
+export { type AwaitedDescription, type CallSignalsOptions, callSignals, currentNegotiation } from './call-signals';
+export { CallSession } from './call-session';
 export {
   type CallPeer,
   type CallRole,
-  CallSession,
   type CallSessionInit,
   type CallSessionState,
   type CallSignaling,
   type OfferTiming,
-} from './call-session';
+  type RenegotiateOptions,
+} from './call-session-init';
 export { MICROPHONE, openMicrophone } from './microphone';
 export { type ConnectionState, SignalingClient } from './signaling-client';
 export { MicrophoneError, type MicrophoneFailure, SignalingError } from './signaling-errors';

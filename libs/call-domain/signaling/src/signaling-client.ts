@@ -41,15 +41,12 @@ export class SignalingClient {
   private readonly options = inject(SIGNALING_OPTIONS);
   private readonly socket$ = new BehaviorSubject<SignalingSocket | null>(null);
   private readonly state = new BehaviorSubject<ConnectionState>('disconnected');
-  private readonly connectErrors = new Subject<Error>();
   private readonly isConnected = signal(false);
 
   /** Where the socket stands; replays the current state. */
   readonly connectionState$: Observable<ConnectionState> = this.state.pipe(distinctUntilChanged());
   /** Whether the socket is connected right now. */
   readonly connected: Signal<boolean> = this.isConnected.asReadonly();
-  /** Connection attempts refused or failed (e.g. an expired token: `message` says why). */
-  readonly connectErrors$: Observable<Error> = this.connectErrors.asObservable();
   private readonly sessionRefused = new Subject<void>();
   /**
    * Emits when the server refuses this session's socket: the handshake was refused as
@@ -109,7 +106,6 @@ export class SignalingClient {
     });
     socket.on('connect_error', (error) => {
       setState(socket.active ? 'connecting' : 'disconnected');
-      this.connectErrors.next(error);
       if (error.message === 'unauthorized') this.sessionRefused.next();
     });
     this.socket$.next(socket);

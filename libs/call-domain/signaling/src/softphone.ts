@@ -1,7 +1,8 @@
 import { Injectable, inject } from '@angular/core';
-import type { CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
+import type { CallId, CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
 import type { CallInbox } from './call-inbox';
-import { type CallPeer, type CallRole, CallSession, type OfferTiming } from './call-session';
+import { CallSession } from './call-session';
+import type { CallPeer, CallRole, OfferTiming } from './call-session-init';
 import { MICROPHONE, openMicrophone } from './microphone';
 import { SignalingClient } from './signaling-client';
 import { SignalingError } from './signaling-errors';
@@ -75,6 +76,29 @@ export class Softphone {
     return session;
   }
 
+  /**
+   * Takes up again, on a new peer connection, a call this user is already in (the server
+   * says so) after the page reloaded: the old page's peer connection is gone with it. A
+   * caller offers a new negotiation at once; an agent answers the next offer of the call
+   * (the caller's new negotiation, on a new peer connection). Sends neither `requestCall`
+   * nor `acceptCall`. Rejects with a `MicrophoneError`, or a `SignalingError`
+   * (`invalid_state`) for a call that already ended here.
+   *
+   * @param call The call, this browser's role in it, and the other party when known.
+   */
+  async resumeCall(call: { callId: CallId; role: CallRole; peer?: CallPeer | null }): Promise<CallSession> {
+    const awaits = call.role === 'caller' ? 'answer' : 'offer';
+    const microphone = await openMicrophone(this.microphone);
+    const inbox = this.signaling.inbox(call.callId, awaits);
+    if (!inbox) {
+      stopTracks(microphone);
+      throw new SignalingError({ code: 'invalid_state', message: 'This call has ended.' });
+    }
+    const session = this.createSession(call.role, microphone, inbox, call.peer ?? null, null, 'early', true);
+    await session.start();
+    return session;
+  }
+
   private createSession(
     role: CallRole,
     microphone: MediaStream,
@@ -82,6 +106,7 @@ export class Softphone {
     peer: CallPeer | null,
     queuePosition: QueuePosition | null,
     offer: OfferTiming = 'early',
+    resumed = false,
   ): CallSession {
     return new CallSession({
       callId: inbox.callId,
@@ -89,6 +114,7 @@ export class Softphone {
       peer,
       queuePosition,
       offer,
+      resumed,
       microphone,
       inbox,
       signaling: this.signaling,

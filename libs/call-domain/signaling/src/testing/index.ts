@@ -2,3 +2,4 @@
 // for the API, and parties (client + softphone) wired to it. Tests only.
 export * from './fake-relay';
 export * from './parties';
+export * from './call-media';
