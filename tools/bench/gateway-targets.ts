@@ -70,8 +70,13 @@ function heapOf(child: ChildProcess): Promise<number> {
   });
 }
 
+/**
+ * Starts a server under the probe. `BENCH_SERVER_NODE_FLAGS` (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof`) adds Node flags, to profile a target under the bench's load.
+ */
 function spawnServer(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; log: () => string } {
-  const child = spawn(process.execPath, ['--expose-gc', '-r', PROBE, script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const extra = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--expose-gc', '-r', PROBE, script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let log = '';
   const keep = (d: Buffer) => (log = (log + d.toString()).slice(-4000));
   child.stdout?.on('data', keep);

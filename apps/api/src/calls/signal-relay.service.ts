@@ -46,13 +46,14 @@ export class SignalRelay {
       const negotiationId = message.negotiationId ?? current ?? randomUUID();
       const known = this.cache.set(call.id, current, call.state === 'connected');
       if (negotiationId === current && call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
-      if (this.cache.seenBefore(known, message.messageId)) return;
+      if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
       if (negotiationId !== current) await this.startNegotiation(call, negotiationId);
       known.negotiationId = negotiationId;
       known.connected = false;
-      await this.holds.hold('offer', message, negotiationId);
       this.agentSide(call.id).emit('offerRelayed', message);
-    });
+      // Relayed at once, acknowledged once held; the call's next messages need not wait for the write.
+      return { stored: this.holds.hold('offer', message, negotiationId) };
+    }).then(held);
   }
 
   /** The accepted agent's SDP answer, relayed to the caller. */
@@ -70,12 +71,17 @@ export class SignalRelay {
    */
   relayCandidate(socket: AppSocket, message: CandidateMessage): Promise<void> {
     if (socket.rooms.has(callAgentRoom(message.callId))) return this.relayAgentCandidate(message, null);
-    if (socket.rooms.has(callCallerRoom(message.callId))) return this.inLane(message.callId, () => this.relayCallerCandidate(message, null));
+    if (socket.rooms.has(callCallerRoom(message.callId))) {
+      // Behind the caller's offer while it is being handled (it may start the negotiation this
+      // candidate belongs to); otherwise at once. Acknowledged once held.
+      if (!this.lanes.has(message.callId)) return this.relayCallerCandidate(message, null).then(held);
+      return this.inLane(message.callId, () => this.relayCallerCandidate(message, null)).then(held);
+    }
     return this.inLane(message.callId, async () => {
       const call = await this.callOf(socket, message.callId, 'either');
-      if (call.agent_id === socket.data.user.id && call.caller_id !== socket.data.user.id) return this.relayAgentCandidate(message, call);
+      if (call.agent_id === socket.data.user.id && call.caller_id !== socket.data.user.id) return { stored: this.relayAgentCandidate(message, call) };
       return this.relayCallerCandidate(message, call);
-    });
+    }).then(held);
   }
 
   /** Sends the call's held offer and candidates, in order, to `target`. */
@@ -109,12 +115,17 @@ export class SignalRelay {
     (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('candidateRelayed', message);
   }
 
-  private async relayCallerCandidate(message: CandidateMessage, call: CallRow | null): Promise<void> {
+  /**
+   * Relays the caller's candidate and starts holding it (until media connects); `stored`
+   * resolves once it is held. Its own promise resolves as soon as it is relayed, so the
+   * call's next messages do not wait for the write (and holds of a burst share one).
+   */
+  private async relayCallerCandidate(message: CandidateMessage, call: CallRow | null): Promise<{ stored: Promise<void> }> {
     const known = await this.signalingOf(message.callId, call);
     this.checkNegotiation(known, message.negotiationId);
-    if (this.cache.seenBefore(known, message.messageId)) return;
-    if (!known.connected) await this.holds.hold('candidate', message, message.negotiationId ?? known.negotiationId);
+    if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
     this.agentSide(message.callId).emit('candidateRelayed', message);
+    return { stored: known.connected ? Promise.resolve() : this.holds.hold('candidate', message, message.negotiationId ?? known.negotiationId) };
   }
 
   private async startNegotiation(call: CallRow, negotiationId: string): Promise<void> {
@@ -173,4 +184,9 @@ export class SignalRelay {
     if (call.state === 'ended') throw new ProblemException('invalid_state', 'The call has ended');
     return call;
   }
+}
+
+/** Waits for a relayed message's hold to be stored. */
+function held({ stored }: { stored: Promise<void> }): Promise<void> {
+  return stored;
 }
