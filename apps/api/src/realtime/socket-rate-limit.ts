@@ -107,8 +107,9 @@ function userIdOf(socket: Socket): string | undefined {
 /**
  * Per-user limits for one Socket.IO server (so: per node): at most `maxSockets` sockets per
  * user, and one set of token buckets ({@link SOCKET_EVENT_LIMITS}) shared by all of them, so
- * opening more sockets buys no more events. A user's buckets are kept a minute after their
- * last socket closes, so reconnecting does not refill them either.
+ * opening more sockets buys no more events. A user's buckets are kept at least a minute after
+ * their last socket closes, so reconnecting does not refill them either (they are dropped by a
+ * later handshake, not by a timer).
  *
  * Install {@link admit} as handshake middleware after authentication (it reads
  * `socket.data.user`), pass every event through {@link allows}, and {@link release} the
