@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule, hasPortalBuild } from './app.module';
-import { AuthenticatedIoAdapter } from './auth/socket-auth';
+import { DispatchingIoAdapter } from './realtime/dispatching-io-adapter';
 import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
 import { problem, STATUS_BY_CODE } from './errors/problem';
@@ -55,7 +55,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     err ? sendProblem(res, isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err)) : next(),
   );
   app.useGlobalFilters(new ProblemFilter());
-  app.useWebSocketAdapter(new AuthenticatedIoAdapter(app));
+  app.useWebSocketAdapter(new DispatchingIoAdapter(app));
   if (!hasPortalBuild(config.portalDir)) {
     new Logger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
   }

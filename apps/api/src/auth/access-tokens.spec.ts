@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import type { SessionUser } from '@switchboard/call-domain';
 import { AccessTokens } from './access-tokens';
@@ -5,8 +6,9 @@ import { AccessTokens } from './access-tokens';
 const SECRET = 'unit-test-secret-unit-test-secret-123';
 const USER: SessionUser = { id: 'u-1', username: 'alex', role: 'agent', displayName: 'Alex Agent' };
 
+/** As AuthModule configures it: the secret as a key object. */
 function tokens(secret = SECRET, expiresIn = 60): AccessTokens {
-  return new AccessTokens(new JwtService({ secret, signOptions: { algorithm: 'HS256', expiresIn }, verifyOptions: { algorithms: ['HS256'] } }));
+  return new AccessTokens(new JwtService({ secret: createSecretKey(Buffer.from(secret)), signOptions: { algorithm: 'HS256', expiresIn }, verifyOptions: { algorithms: ['HS256'] } }));
 }
 
 describe('AccessTokens', () => {
@@ -21,6 +23,13 @@ describe('AccessTokens', () => {
     expect(header.alg).toBe('HS256');
     expect(payload).toEqual(jasmine.objectContaining({ sub: 'u-1', username: 'alex', role: 'agent', displayName: 'Alex Agent' }));
     expect(payload.exp - payload.iat).toBe(120);
+  });
+
+  it('accepts a token signed with the same secret given as a string (tokens issued before the key object)', async () => {
+    const plain = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256', expiresIn: 60 } });
+    const token = await plain.signAsync({ sub: 'u-1', username: 'alex', role: 'agent', displayName: 'Alex Agent' });
+    expect(tokens().verify(token)).toEqual(USER);
+    expect(plain.verify(await tokens().issue(USER))).toEqual(jasmine.objectContaining({ sub: 'u-1' }));
   });
 
   it('refuses an expired token', async () => {

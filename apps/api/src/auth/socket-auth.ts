@@ -1,9 +1,12 @@
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
+import type { Event, Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import type { SessionUser } from '@switchboard/call-domain';
 import { UserSocketLimits } from '../realtime/socket-rate-limit';
 import { AccessTokens } from './access-tokens';
+import { TokenExpiry } from './token-expiry';
+
+export { SESSION_EXPIRED_ACK } from './token-expiry';
 
 /** The message of the `connect_error` a client gets when its token is refused. */
 export const SOCKET_UNAUTHORIZED = 'unauthorized';
@@ -16,43 +19,6 @@ export interface SocketData {
   user: SessionUser;
   /** When the handshake's token expires (ms since the epoch; null if it has no `exp`): the socket is closed then. */
   expiresAt: number | null;
-}
-
-/** What an event sent after the socket's token expired acks with (the socket is then closed). */
-export const SESSION_EXPIRED_ACK = { ok: false, error: { code: 'unauthorized', message: 'Your session has expired' } } as const;
-
-/** Longest `setTimeout` delay Node accepts (about 24.8 days); longer expiries re-arm the timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * Holds a socket only as long as its token: at `socket.data.expiresAt` the server disconnects
- * it (the client sees `io server disconnect` and does not reconnect by itself; it must sign in
- * again). The timer is cleared when the socket goes. Events that arrive after the expiry but
- * before the timer fired are refused with {@link SESSION_EXPIRED_ACK}, and the socket closed.
- */
-export function expireWithToken(socket: Socket, clock: () => number = Date.now): void {
-  const { expiresAt } = socket.data as SocketData;
-  if (expiresAt === null || expiresAt === undefined) return;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    const left = expiresAt - clock();
-    if (left <= 0) {
-      socket.disconnect(true);
-      return;
-    }
-    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-  };
-  socket.use((packet, next) => {
-    if (clock() < expiresAt) {
-      next();
-      return;
-    }
-    const ack = packet[packet.length - 1];
-    if (typeof ack === 'function') ack(SESSION_EXPIRED_ACK);
-    socket.disconnect(true);
-  });
-  socket.once('disconnect', () => clearTimeout(timer));
-  arm();
 }
 
 /**
@@ -71,25 +37,23 @@ export function socketAuthMiddleware(tokens: AccessTokens): (socket: Socket, nex
       return;
     }
     Object.assign(socket.data as SocketData, session satisfies SocketData);
+    // Verified once, here: the token is not kept on the socket (nor sent to other nodes by fetchSockets).
+    delete auth?.token;
     next();
   };
 }
 
 const connectionsLog = new Logger('Connections');
 
-/** Logs an authenticated connection, and its end with the reason. */
-function logConnection(socket: Socket): void {
-  const { id: userId, role } = (socket.data as SocketData).user;
-  connectionsLog.log({ msg: 'socket connected', socketId: socket.id, userId, role });
-  socket.once('disconnect', (reason) => connectionsLog.log({ msg: 'socket disconnected', socketId: socket.id, userId, reason }));
-}
-
 /**
  * The app's Socket.IO adapter: one server on the HTTP server's origin and port, path
  * `/socket.io`, messages up to {@link SOCKET_MAX_BUFFER_SIZE}, and every namespace guarded by
  * {@link socketAuthMiddleware}, then capped and rate-limited per user ({@link UserSocketLimits},
- * per node); every socket is closed when its token expires ({@link expireWithToken}) and its
+ * per node); every socket is closed when its token expires ({@link TokenExpiry}) and its
  * connection and disconnection are logged.
+ *
+ * Each socket costs one packet middleware (expiry check, rate limit, then {@link deliverEvent})
+ * and shared `disconnect` listeners: no timer, closure or subscription per socket otherwise.
  *
  * How a gateway uses it: nothing to do. Declare `@WebSocketGateway()` (or with a
  * `namespace`) in a module, and every socket reaching its handlers is already authenticated:
@@ -99,8 +63,20 @@ function logConnection(socket: Socket): void {
  * `io.use(socketAuthMiddleware(app.get(AccessTokens)))`.
  */
 export class AuthenticatedIoAdapter extends IoAdapter {
+  /** The sweep that closes sockets whose token expired (one timer for all of them). */
+  protected readonly expiry = new TokenExpiry();
+  private readonly limits = new UserSocketLimits();
+  // Shared by every socket: Socket.IO calls it with the socket as `this`.
+  private readonly socketClosed: (this: Socket, reason: string) => void;
+
   constructor(private readonly app: INestApplicationContext) {
     super(app);
+    const { expiry, limits } = this;
+    this.socketClosed = function (this: Socket, reason: string) {
+      expiry.untrack(this);
+      limits.release(this);
+      connectionsLog.log({ msg: 'socket disconnected', socketId: this.id, userId: (this.data as SocketData).user.id, reason });
+    };
   }
 
   /** Creates the server with the app's options and guards all its namespaces. */
@@ -119,20 +95,39 @@ export class AuthenticatedIoAdapter extends IoAdapter {
       pingTimeout: 10_000,
     });
     const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }));
-    const limits = new UserSocketLimits();
-    const onConnection = (socket: Socket) => {
-      expireWithToken(socket);
-      limits.install(socket);
-      logConnection(socket);
-    };
+    const onConnection = (socket: Socket) => this.guardConnectedSocket(socket);
     server.use(guard);
-    server.use(limits.admit);
+    server.use(this.limits.admit);
     server.on('connection', onConnection);
     server.on('new_namespace', (namespace: Namespace) => {
       namespace.use(guard);
-      namespace.use(limits.admit);
+      namespace.use(this.limits.admit);
       namespace.on('connection', onConnection);
     });
     return server;
+  }
+
+  /** Stops the expiry sweep once Nest has closed the servers. */
+  override async dispose(): Promise<void> {
+    this.expiry.stop();
+    await super.dispose();
+  }
+
+  /**
+   * Hands on an event that passed the expiry check and the rate limit. This one lets
+   * Socket.IO emit it to the socket's listeners; a subclass may dispatch it itself.
+   */
+  protected deliverEvent(_socket: Socket, _packet: Event, next: (err?: Error) => void): void {
+    next();
+  }
+
+  private guardConnectedSocket(socket: Socket): void {
+    socket.on('disconnect', this.socketClosed);
+    this.expiry.track(socket);
+    socket.use((packet, next) => {
+      if (!this.expiry.refuseExpired(socket, packet) && this.limits.allows(socket, packet)) this.deliverEvent(socket, packet, next);
+    });
+    const { id: userId, role } = (socket.data as SocketData).user;
+    connectionsLog.log({ msg: 'socket connected', socketId: socket.id, userId, role });
   }
 }

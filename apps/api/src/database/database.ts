@@ -5,6 +5,8 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationRe
 import { Pool } from 'pg';
 import type { AppConfig, SqlDialect } from '../config/config';
 import { StaticMigrationProvider } from './migrations';
+import { withNamedStatements } from './postgres-statements';
+import { withStatementCache } from './sqlite-statements';
 import type { Database } from './schema';
 
 /** An open database and which dialect it speaks. */
@@ -15,12 +17,14 @@ export interface DatabaseConnection {
 
 /**
  * Opens the configured database: the SQLite file (created, WAL journal, foreign keys
- * enforced) or a pooled PostgreSQL connection. Does not migrate; see {@link migrateToLatest}.
+ * enforced) or a pooled PostgreSQL connection. Statements are prepared once, not per query:
+ * cached by SQL text on SQLite ({@link withStatementCache}), named prepared statements on
+ * PostgreSQL ({@link withNamedStatements}). Does not migrate; see {@link migrateToLatest}.
  */
 export function openDatabase(settings: AppConfig['database']): DatabaseConnection {
   if (settings.dialect === 'postgres') {
     const pool = new Pool({ connectionString: settings.url, max: 10 });
-    return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
+    return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) }) };
   }
   mkdirSync(dirname(settings.file), { recursive: true });
   const file = new SQLite(settings.file);
@@ -32,7 +36,7 @@ export function openDatabase(settings: AppConfig['database']): DatabaseConnectio
   file.pragma('foreign_keys = ON');
   // Another process (a CLI tool next to the server) may hold the write lock briefly.
   file.pragma('busy_timeout = 5000');
-  return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }) };
+  return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) }) };
 }
 
 /**

@@ -51,23 +51,20 @@ describe('socketRateLimit', () => {
 });
 
 describe('UserSocketLimits', () => {
-  /** Just enough of a Socket.IO socket: its user, middleware, `disconnect` listeners. */
-  function fakeSocket(userId: string) {
-    const listeners: (() => void)[] = [];
-    const middleware: ((packet: Event, next: (err?: Error) => void) => void)[] = [];
+  let now: number;
+  beforeEach(() => (now = 0));
+
+  /** Just enough of a Socket.IO socket: its user, and a close that releases it as the adapter does. */
+  function fakeSocket(limits: UserSocketLimits, userId: string) {
     const socket = {
       data: { user: { id: userId } },
       connected: true,
-      use: (fn: (typeof middleware)[number]) => middleware.push(fn),
-      once: (event: string, fn: () => void) => event === 'disconnect' && listeners.push(fn),
       send(event: string): boolean {
-        let handled = false;
-        middleware[0]([event, {}, () => undefined] as Event, () => (handled = true));
-        return handled;
+        return limits.allows(socket as never, [event, {}, () => undefined] as Event);
       },
       close(): void {
         socket.connected = false;
-        listeners.splice(0).forEach((fn) => fn());
+        limits.release(socket as never);
       },
     };
     return socket;
@@ -75,34 +72,53 @@ describe('UserSocketLimits', () => {
   function admit(limits: UserSocketLimits, socket: ReturnType<typeof fakeSocket>): string {
     let outcome = 'admitted';
     limits.admit(socket as never, (err) => (outcome = err?.message ?? 'admitted'));
-    if (outcome === 'admitted') limits.install(socket as never);
     return outcome;
   }
 
   it('refuses a user’s socket over the cap with too_many_connections, and admits one again after a close', () => {
     const limits = new UserSocketLimits(2);
-    const [a, b, c] = [fakeSocket('u1'), fakeSocket('u1'), fakeSocket('u1')];
+    const [a, b, c] = [fakeSocket(limits, 'u1'), fakeSocket(limits, 'u1'), fakeSocket(limits, 'u1')];
     expect([admit(limits, a), admit(limits, b), admit(limits, c)]).toEqual(['admitted', 'admitted', TOO_MANY_CONNECTIONS]);
-    expect(admit(limits, fakeSocket('u2'))).withContext('another user').toBe('admitted');
+    expect(admit(limits, fakeSocket(limits, 'u2'))).withContext('another user').toBe('admitted');
     a.close();
     expect(limits.socketsOf('u1')).toBe(1);
-    expect(admit(limits, fakeSocket('u1'))).toBe('admitted');
+    expect(admit(limits, fakeSocket(limits, 'u1'))).toBe('admitted');
   });
 
   it('shares one set of buckets between the sockets of a user, and keeps it across a reconnect', () => {
-    const now = 0;
     const limits = new UserSocketLimits(10, { default: { burst: 2, perSecond: 0.001 } }, () => now);
-    const [a, b] = [fakeSocket('u1'), fakeSocket('u1')];
+    const [a, b] = [fakeSocket(limits, 'u1'), fakeSocket(limits, 'u1')];
     admit(limits, a);
     admit(limits, b);
     expect([a.send('hangUp'), b.send('hangUp'), a.send('hangUp'), b.send('hangUp')]).toEqual([true, true, false, false]);
-    const other = fakeSocket('u2');
+    const other = fakeSocket(limits, 'u2');
     admit(limits, other);
     expect(other.send('hangUp')).toBeTrue();
     a.close();
     b.close();
-    const again = fakeSocket('u1');
+    now = 30_000;
+    const again = fakeSocket(limits, 'u1');
     admit(limits, again);
     expect(again.send('hangUp')).withContext('reconnecting does not refill the buckets').toBeFalse();
+  });
+
+  it('forgets a user’s buckets a minute after their last socket closed, without a timer per user', () => {
+    const timers = spyOn(globalThis, 'setTimeout').and.callThrough();
+    const limits = new UserSocketLimits(10, { default: { burst: 1, perSecond: 0.001 } }, () => now);
+    const gone = Array.from({ length: 50 }, (_, n) => fakeSocket(limits, `u${n}`));
+    for (const socket of gone) {
+      admit(limits, socket);
+      socket.send('hangUp');
+      socket.close();
+    }
+    const stays = fakeSocket(limits, 'stays');
+    admit(limits, stays);
+    now = 60_000;
+    admit(limits, fakeSocket(limits, 'late'));
+    expect(limits.usersKept).withContext('the one still connected and the newcomer').toBe(2);
+    expect(timers).not.toHaveBeenCalled();
+    const back = fakeSocket(limits, 'u0');
+    admit(limits, back);
+    expect(back.send('hangUp')).withContext('a full bucket after the minute').toBeTrue();
   });
 });

@@ -49,6 +49,25 @@ export class TokenBucket {
 }
 
 /**
+ * Whether `packet` is within its {@link SOCKET_EVENT_LIMITS} (spending a token from
+ * `buckets`, created on first use); if not, its ack (if the client asked for one) gets
+ * {@link RATE_LIMITED_ACK} and the caller must drop the event.
+ */
+export function withinRateLimit(packet: Event, buckets: Map<string, TokenBucket>, limits = SOCKET_EVENT_LIMITS, now = Date.now()): boolean {
+  const event = String(packet[0]);
+  const key = Object.hasOwn(limits, event) ? event : 'default';
+  let bucket = buckets.get(key);
+  if (!bucket) {
+    bucket = new TokenBucket(limits[key as keyof typeof limits] ?? limits.default, now);
+    buckets.set(key, bucket);
+  }
+  if (bucket.take(now)) return true;
+  const ack = packet[packet.length - 1];
+  if (typeof ack === 'function') ack(RATE_LIMITED_ACK);
+  return false;
+}
+
+/**
  * Socket.IO packet middleware (`socket.use(…)`) for one socket: an event over its
  * {@link SOCKET_EVENT_LIMITS} is not handled, and its ack (if the client asked for one) gets
  * {@link RATE_LIMITED_ACK}.
@@ -60,19 +79,7 @@ export function socketRateLimit(
   buckets = new Map<string, TokenBucket>(),
 ): (packet: Event, next: (err?: Error) => void) => void {
   return (packet, next) => {
-    const event = String(packet[0]);
-    const key = Object.hasOwn(limits, event) ? event : 'default';
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      bucket = new TokenBucket(limits[key as keyof typeof limits] ?? limits.default, clock());
-      buckets.set(key, bucket);
-    }
-    if (bucket.take(clock())) {
-      next();
-      return;
-    }
-    const ack = packet[packet.length - 1];
-    if (typeof ack === 'function') ack(RATE_LIMITED_ACK);
+    if (withinRateLimit(packet, buckets, limits, clock())) next();
   };
 }
 
@@ -88,34 +95,47 @@ const BUCKETS_KEPT_MS = 60_000;
 interface UserLimits {
   sockets: Set<Socket>;
   buckets: Map<string, TokenBucket>;
-  forget?: NodeJS.Timeout;
+  /** When the user's last socket closed (ms), while they have none. */
+  idleSince: number | null;
+}
+
+/** The user id the handshake verified, if any. */
+function userIdOf(socket: Socket): string | undefined {
+  return (socket.data as { user?: { id: string } }).user?.id;
 }
 
 /**
  * Per-user limits for one Socket.IO server (so: per node): at most `maxSockets` sockets per
  * user, and one set of token buckets ({@link SOCKET_EVENT_LIMITS}) shared by all of them, so
- * opening more sockets buys no more events. A user's buckets are kept a minute after their
- * last socket closes, so reconnecting does not refill them either.
+ * opening more sockets buys no more events. A user's buckets are kept at least a minute after
+ * their last socket closes, so reconnecting does not refill them either (they are dropped by a
+ * later handshake, not by a timer).
  *
  * Install {@link admit} as handshake middleware after authentication (it reads
- * `socket.data.user`) and call {@link install} on every connection.
+ * `socket.data.user`), pass every event through {@link allows}, and {@link release} the
+ * socket when it disconnects. Nothing is kept per socket but its place in its user's set: no
+ * listener, closure, timer or middleware.
  */
 export class UserSocketLimits {
   private readonly users = new Map<string, UserLimits>();
+  private prunedAt: number;
 
   constructor(
     private readonly maxSockets = MAX_SOCKETS_PER_USER,
     private readonly limits = SOCKET_EVENT_LIMITS,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.prunedAt = clock();
+  }
 
   /** Handshake middleware: refuses the user's socket over the cap with {@link TOO_MANY_CONNECTIONS}. */
   readonly admit = (socket: Socket, next: (err?: Error) => void): void => {
-    const userId = (socket.data as { user?: { id: string } }).user?.id;
+    const userId = userIdOf(socket);
     if (!userId) {
       next();
       return;
     }
+    this.pruneIdleUsers();
     const entry = this.entry(userId);
     if (entry.sockets.size >= this.maxSockets) {
       next(new Error(TOO_MANY_CONNECTIONS));
@@ -123,45 +143,56 @@ export class UserSocketLimits {
     }
     // Counted from the handshake, so simultaneous handshakes cannot all slip under the cap.
     entry.sockets.add(socket);
-    const release = () => this.release(userId, socket);
-    socket.once('disconnect', release);
+    entry.idleSince = null;
     // A handshake that passed here but never connected (refused later, or the client left).
     setImmediate(() => {
-      if (!socket.connected) release();
+      if (!socket.connected) this.release(socket);
     });
     next();
   };
 
-  /** Rate-limits a connected socket's events with its user's buckets. */
-  readonly install = (socket: Socket): void => {
-    const userId = (socket.data as { user?: { id: string } }).user?.id;
-    socket.use(socketRateLimit(this.limits, this.clock, userId ? this.entry(userId).buckets : undefined));
-  };
+  /**
+   * Whether the socket's event is within its user's limits (spending a token); if not, its
+   * ack gets {@link RATE_LIMITED_ACK} and the event must be dropped.
+   */
+  allows(socket: Socket, packet: Event): boolean {
+    return withinRateLimit(packet, this.entry(userIdOf(socket) ?? '').buckets, this.limits, this.clock());
+  }
 
   /** How many sockets `userId` holds (for tests). */
   socketsOf(userId: string): number {
     return this.users.get(userId)?.sockets.size ?? 0;
   }
 
+  /** How many users have an entry: sockets open, or buckets kept after their last one (for tests). */
+  get usersKept(): number {
+    return this.users.size;
+  }
+
   private entry(userId: string): UserLimits {
     let entry = this.users.get(userId);
     if (!entry) {
-      entry = { sockets: new Set(), buckets: new Map() };
+      entry = { sockets: new Set(), buckets: new Map(), idleSince: this.clock() };
       this.users.set(userId, entry);
-    }
-    if (entry.forget) {
-      clearTimeout(entry.forget);
-      entry.forget = undefined;
     }
     return entry;
   }
 
-  private release(userId: string, socket: Socket): void {
-    const entry = this.users.get(userId);
+  /** Frees the socket's place: call it when an admitted socket disconnects. */
+  release(socket: Socket): void {
+    const userId = userIdOf(socket);
+    const entry = userId === undefined ? undefined : this.users.get(userId);
     if (!entry?.sockets.delete(socket) || entry.sockets.size > 0) return;
-    entry.forget = setTimeout(() => {
-      if (this.users.get(userId) === entry && entry.sockets.size === 0) this.users.delete(userId);
-    }, BUCKETS_KEPT_MS);
-    entry.forget.unref();
+    entry.idleSince = this.clock();
+  }
+
+  /** Forgets users idle for {@link BUCKETS_KEPT_MS}, at most once per that period: no timer per user. */
+  private pruneIdleUsers(): void {
+    const now = this.clock();
+    if (now - this.prunedAt < BUCKETS_KEPT_MS) return;
+    this.prunedAt = now;
+    for (const [userId, entry] of this.users) {
+      if (entry.idleSince !== null && now - entry.idleSince >= BUCKETS_KEPT_MS) this.users.delete(userId);
+    }
   }
 }

@@ -1,0 +1,88 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '../testing/postgres';
+import { statementName, withNamedStatements } from './postgres-statements';
+
+interface Schema {
+  notes: { id: number; body: string };
+}
+
+describe('withNamedStatements (PostgreSQL)', () => {
+  let pg: TestPostgresDatabase;
+  let db: Kysely<Schema>;
+
+  function open(maxPerConnection?: number): void {
+    // One connection, so the session's prepared statements are the ones every query used.
+    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: withNamedStatements(new Pool({ connectionString: pg.url, max: 1 }), maxPerConnection) }) });
+  }
+
+  /** The statements prepared in the (one) session, as the server lists them. */
+  async function prepared(): Promise<{ name: string; statement: string }[]> {
+    const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements where statement not like '%pg_prepared_statements%'`.execute(db);
+    return rows;
+  }
+
+  beforeAll(async () => {
+    pg = await createTestPostgresDatabase();
+  });
+  beforeEach(async () => {
+    open();
+    await sql`create table notes (id integer primary key, body text not null)`.execute(db);
+  });
+  afterEach(async () => {
+    await sql`drop table notes`.execute(db);
+    await db.destroy();
+  });
+  afterAll(() => pg.drop());
+
+  it('prepares a repeated query once per connection under a name from its text, and answers it right', async () => {
+    for (let id = 1; id <= 20; id++) await db.insertInto('notes').values({ id, body: `note ${id}` }).execute();
+    const select = (id: number) => db.selectFrom('notes').select('body').where('id', '=', id).executeTakeFirstOrThrow();
+    const bodies = [];
+    for (let id = 1; id <= 20; id++) bodies.push((await select(id)).body);
+    expect(bodies).toEqual(Array.from({ length: 20 }, (_, n) => `note ${n + 1}`));
+    const insertText = db.insertInto('notes').values({ id: 0, body: '' }).compile().sql;
+    const selectText = db.selectFrom('notes').select('body').where('id', '=', 0).compile().sql;
+    expect((await prepared()).sort((a, b) => a.statement.localeCompare(b.statement))).toEqual(
+      [
+        { name: statementName(insertText), statement: insertText },
+        { name: statementName(selectText), statement: selectText },
+      ].sort((a, b) => a.statement.localeCompare(b.statement)),
+    );
+    const updated = await db.updateTable('notes').set({ body: 'x' }).where('id', '<=', 5).executeTakeFirstOrThrow();
+    const again = await db.updateTable('notes').set({ body: 'x' }).where('id', '<=', 7).executeTakeFirstOrThrow();
+    expect([updated.numUpdatedRows, again.numUpdatedRows]).toEqual([5n, 7n]);
+  });
+
+  it('leaves one-off SQL and transaction control unnamed', async () => {
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('notes').values({ id: 1, body: 'once' }).execute();
+    });
+    expect(await prepared()).toEqual([]);
+  });
+
+  it('answers a prepared `select *` after the table changed, by running it unnamed from then on', async () => {
+    await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+    const all = () => sql<Record<string, unknown>>`select * from notes`.execute(db).then((r) => r.rows);
+    await all();
+    expect(await all()).toEqual([{ id: 1, body: 'first' }]);
+    expect((await prepared()).map((p) => p.statement)).toContain('select * from notes');
+    await sql`alter table notes add column pinned integer not null default 0`.execute(db);
+    expect(await all()).toEqual([{ id: 1, body: 'first', pinned: 0 }]);
+    expect(await all()).toEqual([{ id: 1, body: 'first', pinned: 0 }]);
+  });
+
+  it('names at most `max` texts per connection and runs the rest unnamed, still right', async () => {
+    await db.destroy();
+    open(3);
+    await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+    const probe = (n: number) => sql<{ n: number }>`select ${sql.raw(String(n))} + id as n from notes`.execute(db).then((r) => r.rows[0].n);
+    for (let n = 0; n < 8; n++) {
+      expect(await probe(n)).toBe(n + 1);
+      expect(await probe(n)).toBe(n + 1);
+    }
+    const names = await prepared();
+    expect(names.length).toBe(3);
+    expect(names.map((p) => p.statement).sort()).toEqual([0, 1, 2].map((n) => `select ${n} + id as n from notes`));
+  });
+});

@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { createTempDir } from '../testing/temp-dir';
+import { withStatementCache } from './sqlite-statements';
+
+interface Schema {
+  notes: { id: number; body: string };
+}
+
+describe('withStatementCache (SQLite)', () => {
+  let dir: ReturnType<typeof createTempDir>;
+  let file: SQLite.Database;
+  let prepares: jasmine.Spy;
+  let db: Kysely<Schema>;
+
+  function open(max?: number): void {
+    file = new SQLite(join(dir.path, 'notes.sqlite'));
+    prepares = spyOn(file, 'prepare').and.callThrough();
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(file, max) }) });
+  }
+
+  beforeEach(async () => {
+    dir = createTempDir();
+    open();
+    await sql`create table notes (id integer primary key, body text not null)`.execute(db);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    dir.remove();
+  });
+
+  const preparedTexts = () => prepares.calls.allArgs().map(([text]) => text as string);
+
+  it('prepares a repeated query once and keeps answering it right', async () => {
+    for (let id = 1; id <= 20; id++) await db.insertInto('notes').values({ id, body: `note ${id}` }).execute();
+    const bodies = [];
+    for (let id = 1; id <= 20; id++) bodies.push((await db.selectFrom('notes').select('body').where('id', '=', id).executeTakeFirstOrThrow()).body);
+    expect(bodies).toEqual(Array.from({ length: 20 }, (_, n) => `note ${n + 1}`));
+    expect(preparedTexts().filter((t) => t.startsWith('insert')).length).withContext('one insert text, 20 runs').toBe(1);
+    expect(preparedTexts().filter((t) => t.startsWith('select')).length).withContext('one select text, 20 runs').toBe(1);
+    // A cached writer still reports what it changed.
+    const updated = await db.updateTable('notes').set({ body: 'x' }).where('id', '<=', 5).executeTakeFirstOrThrow();
+    const again = await db.updateTable('notes').set({ body: 'x' }).where('id', '<=', 7).executeTakeFirstOrThrow();
+    expect([updated.numUpdatedRows, again.numUpdatedRows]).toEqual([5n, 7n]);
+  });
+
+  it('answers a cached `select *` with the new columns after a schema change', async () => {
+    await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+    const all = () => sql<Record<string, unknown>>`select * from notes`.execute(db).then((r) => r.rows);
+    expect(await all()).toEqual([{ id: 1, body: 'first' }]);
+    await sql`alter table notes add column pinned integer not null default 0`.execute(db);
+    expect(await all()).toEqual([{ id: 1, body: 'first', pinned: 0 }]);
+    expect(preparedTexts().filter((t) => t === 'select * from notes').length).toBe(1);
+  });
+
+  it('keeps at most `max` statements, dropping the least recently used, and still answers every query', async () => {
+    await db.destroy();
+    open(4);
+    await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+    const probe = (n: number) => sql<{ n: number }>`select ${sql.raw(String(n))} + id as n from notes`.execute(db).then((r) => r.rows[0].n);
+    const hot = () => db.selectFrom('notes').select('body').where('id', '=', 1).executeTakeFirstOrThrow();
+    prepares.calls.reset();
+    for (let n = 0; n < 10; n++) {
+      expect(await probe(n)).toBe(n + 1);
+      expect((await hot()).body).toBe('first');
+    }
+    expect(prepares.calls.count()).withContext('10 distinct texts, and the hot one once').toBe(11);
+    // Ten distinct texts went through a cache of 4: the first ones were evicted and are prepared again.
+    for (const n of [0, 1]) expect(await probe(n)).toBe(n + 1);
+    expect(prepares.calls.count()).toBe(13);
+  });
+
+  it('prepares a fresh statement for a query issued while the cached one is still streaming', async () => {
+    for (let id = 1; id <= 3; id++) await db.insertInto('notes').values({ id, body: `note ${id}` }).execute();
+    const query = db.selectFrom('notes').select('id').orderBy('id');
+    const streamed: number[] = [];
+    const selectText = query.compile().sql;
+    await query.execute();
+    // Streaming holds Kysely's one SQLite connection; a nested read goes through the file directly.
+    const cached = withStatementCache(file);
+    const first = cached.prepare(selectText);
+    const again = cached.prepare(selectText);
+    expect(again).withContext('not busy: reused').toBe(first);
+    for (const row of first.iterate([]) as Iterable<{ id: number }>) {
+      const nested = cached.prepare(selectText);
+      expect(nested).withContext('busy: a fresh statement').not.toBe(first);
+      streamed.push(row.id, (nested.all([]) as { id: number }[]).length);
+    }
+    expect(streamed).toEqual([1, 3, 2, 3, 3, 3]);
+  });
+});
