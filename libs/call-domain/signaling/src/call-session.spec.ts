@@ -88,8 +88,11 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     play(callee);
     play(caller);
     await sleep(500);
-    expect(await energyGrowth(callee, 500)).toBeGreaterThan(0.01);
-    expect(await energyGrowth(caller, 500)).toBeGreaterThan(0.01);
+    // Both directions over one window long enough to hold a beep of the fake microphone, however
+    // the machine's load shifts it.
+    const [toCallee, toCaller] = await Promise.all([energyGrowth(callee, 1200), energyGrowth(caller, 1200)]);
+    expect(toCallee).toBeGreaterThan(0.01);
+    expect(toCaller).toBeGreaterThan(0.01);
     expect(requestsFrom('student', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
     expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
   }, 20_000);
@@ -162,7 +165,7 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
     play(callee);
     await sleep(500);
-    expect(await energyGrowth(callee, 600)).toBeGreaterThan(0.01);
+    expect(await energyGrowth(callee, 1200)).toBeGreaterThan(0.01);
 
     caller.setMuted(true);
     expect(caller.muted()).toBeTrue();
@@ -171,7 +174,7 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
 
     caller.setMuted(false);
     await sleep(500);
-    expect(await energyGrowth(callee, 600)).toBeGreaterThan(0.01);
+    expect(await energyGrowth(callee, 1200)).toBeGreaterThan(0.01);
   }, 20_000);
 
   it('ends both sides on hang-up and releases the peer connections and microphones', async () => {
