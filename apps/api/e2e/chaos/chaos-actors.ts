@@ -101,12 +101,14 @@ const FAKE_SDP = (type: string) => `v=0\r\no=- ${Date.now()} 2 IN IP4 127.0.0.1\
  */
 export class StudentActor extends Actor {
   private readonly open = new Set<string>();
+  private readonly accepted = new Set<string>();
   private readonly ending = new Set<string>();
+  private patient = false;
 
   constructor(client: ChaosClient, run: ActorContext) {
     super(client, run);
     client.on('queueUpdated', ({ callId }) => this.learn(callId));
-    client.on('callAccepted', ({ callId }) => (this.learn(callId), this.talk(callId)));
+    client.on('callAccepted', ({ callId }) => (this.accepted.add(callId), this.learn(callId), this.talk(callId)));
     client.on('callEnded', ({ callId }) => (this.open.delete(callId), this.run.book.stages.set(callId, 'ended')));
   }
 
@@ -116,9 +118,14 @@ export class StudentActor extends Actor {
     phase.later(phase.rng.int(0, 300), () => this.place(phase));
   }
 
-  /** The node came back and this tab reconnected: it ends its calls. */
-  afterRestart(): void {
+  /**
+   * The node came back and this tab reconnected: it ends its calls, or (`patient`) keeps
+   * waiting in line and ends only a call it knows an agent took, so the deadlines must move
+   * the waiting ones on.
+   */
+  afterRestart(patient: boolean): void {
     this.ending.clear();
+    this.patient = patient;
     for (const callId of this.open) this.scheduleEnd(callId);
   }
 
@@ -156,7 +163,7 @@ export class StudentActor extends Actor {
 
   private scheduleEnd(callId: string): void {
     const phase = this.run.phase();
-    if (phase.mode !== 'settle' || this.ending.has(callId)) return;
+    if (phase.mode !== 'settle' || this.ending.has(callId) || (this.patient && !this.accepted.has(callId))) return;
     this.ending.add(callId);
     phase.later(phase.rng.int(0, 600), () => this.end(phase, callId));
   }

@@ -8,7 +8,7 @@ import { UsersRepository } from '../../src/users/users.repository';
 import { ApiProcess, freeLoopbackPort } from './api-process';
 import { AgentActor, CallBook, Phase, StudentActor, type PhaseMode } from './chaos-actors';
 import { ChaosClient } from './chaos-client';
-import { findViolations, isSettled, openLedgerReader, type LedgerReader, type LedgerSnapshot, type Violation } from './ledger-checks';
+import { findLostDeadlines, findViolations, isSettled, openLedgerReader, type LedgerReader, type LedgerSnapshot, type Violation } from './ledger-checks';
 import { SeededRandom } from './seeded-random';
 
 /** The call timers of a chaos run: the shortest the configuration allows, so deadlines come due within a round. */
@@ -56,7 +56,9 @@ const AGENTS = 3;
 /** Longest a restarted node may take to settle: a dead node's deadline claim goes stale after 15 s, plus the longest timer chain. */
 const SETTLE_TIMEOUT_MS = 25_000;
 const POLL_MS = 150;
+/** After a restart: how likely a tab stays closed (its grace period ends its calls), and how likely a student keeps waiting in line. */
 const AWAY_CHANCE = 0.15;
+const PATIENT_CHANCE = 0.35;
 const KILL_TRIGGERS: readonly (keyof ClientToServerEvents)[] = ['requestCall', 'sendOffer', 'acceptCall', 'declineCall', 'reportMedia', 'hangUp', 'cancelCall', 'completeWrapUp'];
 
 /**
@@ -183,6 +185,8 @@ class ChaosRun {
     this.killTrigger = null;
     await this.api.kill();
     drive.end();
+    await this.reader?.untilWritersGone();
+    this.record(findLostDeadlines(await this.read()), kill);
     for (const [stage, n] of Object.entries(this.book.openStages())) this.stagesAtKill[stage] = (this.stagesAtKill[stage] ?? 0) + n;
     for (const actor of [...this.students, ...this.agents]) actor.client.disconnect();
 
@@ -192,17 +196,21 @@ class ChaosRun {
     const settle = this.enter('settle');
     for (const agent of this.agents) agent.afterRestart();
     await Promise.all([...this.students, ...this.agents].map((actor) => (this.rng.chance(AWAY_CHANCE) ? undefined : actor.client.connect(this.api.url))));
-    for (const student of this.students) if (student.client.connected) student.afterRestart();
+    for (const student of this.students) if (student.client.connected) student.afterRestart(this.rng.chance(PATIENT_CHANCE));
     const { snapshot, settled } = await this.waitUntilSettled(settle);
     settle.end();
     if (!settled) this.unsettledKills++;
-    for (const v of findViolations(snapshot, this.book.ackedWrapUps, settled)) {
-      const key = `${v.kind}|${v.subject}`;
-      if (!this.found.has(key)) this.found.set(key, { ...v, kill });
-    }
+    this.record(findViolations(snapshot, this.book.ackedWrapUps, settled), kill);
     const label = trigger ? `${trigger.event}+${trigger.delayMs}ms` : 'timer';
     const times = `prepare ${t1 - t0} ms, drive ${t2 - t1} ms, restart ${t3 - t2} ms, settle ${Date.now() - t3} ms`;
     this.options.log?.(`kill ${kill} (${label}): ${settled ? 'settled' : 'NOT settled'} (${times}), ${this.found.size} violation(s) so far`);
+  }
+
+  private record(violations: readonly Violation[], kill: number): void {
+    for (const v of violations) {
+      const key = `${v.kind}|${v.subject}`;
+      if (!this.found.has(key)) this.found.set(key, { ...v, kill });
+    }
   }
 
   /** Everyone connected, agents Available, no call open; stuck users are replaced by new ones. */

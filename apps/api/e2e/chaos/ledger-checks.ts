@@ -17,8 +17,16 @@ export interface LedgerSnapshot {
 /** Reads snapshots straight from the database the API writes (read-only on SQLite). */
 export interface LedgerReader {
   read(): Promise<LedgerSnapshot>;
+  /**
+   * Waits until a killed node's statements are over: PostgreSQL finishes (and commits) a
+   * statement it received even when its client died, so the state a kill left is final only
+   * once the dead node's connections are gone. SQLite ran in the dead process: nothing to wait for.
+   */
+  untilWritersGone(): Promise<void>;
   close(): Promise<void>;
 }
+
+const WRITERS_GONE_TIMEOUT_MS = 10_000;
 
 const QUERIES = {
   calls: 'select * from calls',
@@ -51,6 +59,7 @@ export async function openLedgerReader(database: { dialect: 'sqlite'; file: stri
         const open = file;
         return open.transaction(() => snapshotOf(mapValues((q) => open.prepare(q).all())))();
       },
+      untilWritersGone: async () => undefined,
       close: async () => void file?.close(),
     };
   }
@@ -65,6 +74,14 @@ export async function openLedgerReader(database: { dialect: 'sqlite'; file: stri
         return snapshotOf(rows as Record<keyof typeof QUERIES, unknown[]>);
       } finally {
         await client.query('commit');
+      }
+    },
+    untilWritersGone: async () => {
+      const deadline = Date.now() + WRITERS_GONE_TIMEOUT_MS;
+      const others = 'select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()';
+      while (Number((await client.query<{ n: string }>(others)).rows[0].n) > 0) {
+        if (Date.now() > deadline) throw new Error(`the killed node's PostgreSQL connections were still open after ${WRITERS_GONE_TIMEOUT_MS} ms`);
+        await new Promise((r) => setTimeout(r, 20));
       }
     },
     close: () => client.end(),
@@ -157,7 +174,7 @@ export function findViolations(s: LedgerSnapshot, acked: readonly AckedWrapUp[],
     const live =
       (a.state === 'ringing' && call?.state === 'ringing' && call.ringing_agent_id === a.agent_id) ||
       (a.state === 'on_call' && (call?.state === 'accepted' || call?.state === 'connected') && call.agent_id === a.agent_id);
-    if ((a.state === 'ringing' || a.state === 'on_call') && !live) add('agent busy without a live call', a.agent_id, `${agentView(a)}; call ${call ? describe(call) : 'missing'}`);
+    if ((a.state === 'ringing' || a.state === 'on_call') && !live) add('agent busy without a live call', a.agent_id, `${agentView(a)}; ${call ? describe(call) : 'its call is missing'}`);
     if (!settled && a.state === 'wrap_up') {
       const end = deadline('wrap_up_end', a.agent_id) ?? deadline('presence_grace', a.agent_id);
       if (!end) add('lost deadline', a.agent_id, `${agentView(a)} with no wrap_up_end deadline`);
@@ -176,6 +193,30 @@ export function findViolations(s: LedgerSnapshot, acked: readonly AckedWrapUp[],
     const exit = endedAt ? s.stateChanges.find((x) => x.agent_id === w.agentId && x.at >= endedAt && x.from_state === 'wrap_up') : undefined;
     if (exit?.reason === 'wrap-up time ran out' && Date.parse(exit.at) > w.ackedAt) {
       add('acked wrap-up left agent in wrap-up', w.callId, `completeWrapUp acked ok at ${new Date(w.ackedAt).toISOString()}, yet agent ${w.agentId} left wrap-up only when it timed out at ${exit.at}`);
+    }
+  }
+  return found;
+}
+
+/**
+ * Checks the state a kill left, before any node runs again: every call not over and every
+ * agent in wrap-up must have the deadline row that moves it on (a queued call its maximum
+ * wait, a ringing one its ring timeout or maximum wait, an accepted one its media timeout).
+ * Ringing and on-call agents are covered by their call's rows.
+ */
+export function findLostDeadlines(s: LedgerSnapshot): Violation[] {
+  const has = (kind: DeadlineKind, subject: string) => s.deadlines.some((d) => d.kind === kind && d.subject_id === subject);
+  const needs: Partial<Record<CallRow['state'], DeadlineKind[]>> = { queued: ['max_wait'], ringing: ['ring_timeout', 'max_wait'], accepted: ['media_timeout'] };
+  const found: Violation[] = [];
+  for (const c of s.calls) {
+    const kinds = needs[c.state];
+    if (kinds && !kinds.some((k) => has(k, c.id))) {
+      found.push({ kind: 'lost deadline', subject: c.id, detail: `the kill left call ${c.id} ${c.state} (queued ${c.queued_at}) with no ${kinds.join(' or ')} deadline` });
+    }
+  }
+  for (const a of s.presence) {
+    if (a.state === 'wrap_up' && !has('wrap_up_end', a.agent_id)) {
+      found.push({ kind: 'lost deadline', subject: a.agent_id, detail: `the kill left ${agentView(a)} in wrap-up with no wrap_up_end deadline` });
     }
   }
   return found;
