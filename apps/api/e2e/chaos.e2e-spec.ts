@@ -1,6 +1,5 @@
 import { formatReport } from './chaos/chaos-report';
-import { runChaos } from './chaos/chaos-run';
-import { randomSeed } from './chaos/seeded-random';
+import { randomSeed, runChaos } from './chaos/chaos-run';
 
 // CHAOS_SEED replays a failed run's choices (the seed is in the failure message).
 const SEED = process.env['CHAOS_SEED'] ? Number(process.env['CHAOS_SEED']) : randomSeed();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AgentStatus, ClientToServerEvents, QueuePosition } from '@switchboard/call-domain';
 import type { ChaosAck, ChaosClient } from './chaos-client';
 import type { AckedWrapUp } from './ledger-checks';
-import type { SeededRandom } from './seeded-random';
+import type { SeededRandom } from '../../src/supervisor/seeding/random';
 
 /** What a stretch of a run is for: getting everyone ready, driving calls until the kill, or the restarted node's settling. */
 export type PhaseMode = 'prepare' | 'drive' | 'settle';

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatReport } from './chaos-report';
-import { runChaos } from './chaos-run';
-import { randomSeed } from './seeded-random';
+import { randomSeed, runChaos } from './chaos-run';
 
 const USAGE = 'Usage: npm run chaos -- [--kills 50] [--db sqlite|postgres|both] [--seed N]';
 

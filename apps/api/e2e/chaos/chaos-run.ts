@@ -9,7 +9,7 @@ import { ApiProcess, freeLoopbackPort } from './api-process';
 import { AgentActor, CallBook, Phase, StudentActor, type PhaseMode } from './chaos-actors';
 import { ChaosClient } from './chaos-client';
 import { findLostDeadlines, findViolations, isSettled, openLedgerReader, type LedgerReader, type LedgerSnapshot, type Violation } from './ledger-checks';
-import { SeededRandom } from './seeded-random';
+import { SeededRandom } from '../../src/supervisor/seeding/random';
 
 /** The call timers of a chaos run: the shortest the configuration allows, so deadlines come due within a round. */
 export const CHAOS_CALL_SETTINGS: Readonly<Record<string, string>> = {
@@ -21,6 +21,11 @@ export const CHAOS_CALL_SETTINGS: Readonly<Record<string, string>> = {
   MEDIA_TIMEOUT_SECONDS: '2',
   DEADLINE_POLL_MS: '50',
 };
+
+/** A fresh seed, for runs not given one. */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
 
 /** What to run. */
 export interface ChaosOptions {
