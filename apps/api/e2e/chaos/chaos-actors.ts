@@ -228,7 +228,11 @@ export class AgentActor extends Actor {
   private async hangUp(phase: Phase, callId: string): Promise<void> {
     if (!this.accepted.has(callId)) return;
     this.run.book.stages.set(callId, 'hang-up in flight');
-    await this.send(phase, 'hangUp', { callId });
+    const hungUp = this.send(phase, 'hangUp', { callId });
+    // A quick agent's wrap-up right behind the hang-up (not waiting for its ack), so it can
+    // arrive while the server is still moving the agent into wrap-up.
+    if (phase.rng.chance(0.25)) phase.later(phase.rng.int(0, 6), () => this.wrapUp(phase, callId));
+    await hungUp;
   }
 
   private ended(callId: string): void {

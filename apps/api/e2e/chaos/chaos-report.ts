@@ -13,7 +13,7 @@ export function formatReport(report: ChaosReport): string {
   for (const v of report.violations) byKind.set(v.kind, [...(byKind.get(v.kind) ?? []), v]);
   for (const [kind, list] of byKind) {
     lines.push(`    ${kind}: ${list.length}`);
-    for (const v of list.slice(0, 3)) lines.push(`      after kill ${v.kill}: ${v.detail}`);
+    for (const v of list.slice(0, 10)) lines.push(`      after kill ${v.kill}: ${v.detail}`);
   }
   if (report.violations.length > 0) lines.push(`  replay: npm run chaos -- --db ${report.dialect} --kills ${report.kills} --seed ${report.seed}`);
   return lines.join('\n');

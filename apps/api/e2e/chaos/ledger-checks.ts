@@ -183,7 +183,7 @@ export function findViolations(s: LedgerSnapshot, acked: readonly AckedWrapUp[],
   }
 
   for (const d of s.deadlines) {
-    if (Date.parse(d.due_at) < s.readAt - OVERDUE_MS) add('deadline not run', `${d.kind}:${d.subject_id}`, `due ${d.due_at}, claimed by ${d.claimed_by ?? 'nobody'} at ${d.claimed_at ?? '-'}`);
+    if (Date.parse(d.due_at) < s.readAt - OVERDUE_MS) add('deadline not run', `${d.kind}:${d.subject_id}`, `${d.kind} deadline of ${d.subject_id} due ${d.due_at}, claimed by ${d.claimed_by ?? 'nobody'} at ${d.claimed_at ?? '-'}`);
   }
 
   for (const w of acked) {
