@@ -10,6 +10,9 @@
 //   npm run bench:gateway -- [--pairs 200] [--setups 1000] [--seconds 12] [--rate 20]
 //     [--light-setups 100] [--rounds 3] [--sockets 10000] [--db sqlite|postgres|both]
 //     [--history 1000000] [--agents 2×pairs] [--students 5×pairs] [--smoke]
+//
+// `--smoke` (SQLite, 5 pairs, 200 sockets, ~15 s) fails on any error ack, timed-out call or
+// lost socket. Any error ack is a failure of the target; rate_limited acks are listed apart.
 import { parseArgs } from 'node:util';
 import type { LoginResponse } from '@switchboard/call-domain';
 import { closeAll, connectAll, CallBench } from './gateway-calls';
