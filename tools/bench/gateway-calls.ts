@@ -98,12 +98,14 @@ export class CallBench {
   private readonly sentAt = new Map<string, number>();
   private readonly freeStudents: ClientSocket[];
   private record = new PhaseRecord();
+  private closing = false;
 
   private constructor(
     private readonly agents: readonly ClientSocket[],
     private readonly students: readonly ClientSocket[],
   ) {
     this.freeStudents = [...students];
+    for (const socket of [...agents, ...students]) socket.on('disconnect', (reason) => this.closing || this.record.socketLost(reason));
     for (const agent of agents) this.wireAgent(agent);
     for (const student of students) this.wireStudent(student);
   }
@@ -119,6 +121,7 @@ export class CallBench {
 
   /** Closes every socket. */
   close(): Promise<void> {
+    this.closing = true;
     return closeAll([...this.agents, ...this.students]);
   }
 
@@ -130,10 +133,11 @@ export class CallBench {
     const caller = async () => {
       while (started < setups && performance.now() < stopAt) {
         const student = this.freeStudents.shift();
-        if (!student) throw new Error('more pairs than students');
+        // More pairs than (still connected) students: this caller stops.
+        if (!student) return;
         started++;
         record.lastStartAt = performance.now();
-        await this.placeCall(student, record).finally(() => this.freeStudents.push(student));
+        await this.placeCall(student, record).finally(() => this.release(student));
       }
     };
     await Promise.all(Array.from({ length: pairs }, caller));
@@ -154,10 +158,15 @@ export class CallBench {
         continue;
       }
       record.lastStartAt = performance.now();
-      pending.push(this.placeCall(student, record).finally(() => this.freeStudents.push(student)));
+      pending.push(this.placeCall(student, record).finally(() => this.release(student)));
     }
     await Promise.all(pending);
     return record.result(0);
+  }
+
+  /** A student is free again, unless their socket was lost (counted in the phase's lost sockets). */
+  private release(student: ClientSocket): void {
+    if (student.connected) this.freeStudents.push(student);
   }
 
   private begin(): PhaseRecord {

@@ -59,6 +59,8 @@ export interface PhaseResult {
   timeouts: number;
   /** Fixed-rate starts skipped for want of a free student. */
   skipped: number;
+  /** Call sockets the phase lost, by disconnect reason (e.g. `ping timeout`). */
+  lostSockets: Map<string, number>;
 }
 
 /** Collects one phase. */
@@ -70,6 +72,12 @@ export class PhaseRecord {
   skipped = 0;
   private readonly hops = new Map<Hop, number[]>(HOPS.map((h) => [h, []]));
   private readonly errors = new Map<string, number>();
+  private readonly lostSockets = new Map<string, number>();
+
+  /** A call socket disconnected during the phase. */
+  socketLost(reason: string): void {
+    this.lostSockets.set(reason, (this.lostSockets.get(reason) ?? 0) + 1);
+  }
 
   /** One latency sample (ms). */
   add(hop: Hop, ms: number): void {
@@ -95,7 +103,7 @@ export class PhaseRecord {
       const inWindow = done.filter((t) => t > from && t <= this.lastStartAt).length;
       if (inWindow >= pairs) rate = inWindow / ((this.lastStartAt - from) / 1000);
     }
-    return { setups: done.length, rate, seconds: (end - this.startedAt) / 1000, hops: this.hops, errors: this.errors, timeouts: this.timeouts, skipped: this.skipped };
+    return { setups: done.length, rate, seconds: (end - this.startedAt) / 1000, hops: this.hops, errors: this.errors, timeouts: this.timeouts, skipped: this.skipped, lostSockets: this.lostSockets };
   }
 }
 

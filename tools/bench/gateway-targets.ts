@@ -57,7 +57,7 @@ function processCpuMs(pid: number): number {
 
 function heapOf(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no heap report within 10 s')), 10_000);
+    const timer = setTimeout(() => reject(new Error('no heap report within 60 s')), 60_000);
     const onMessage = (message: unknown) => {
       const heap = (message as { heap?: HeapReport }).heap;
       if (!heap) return;
