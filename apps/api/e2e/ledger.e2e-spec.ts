@@ -128,17 +128,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(earlier.length).withContext('second caller told "2nd" at most once, though the queue changed several times').toBeLessThanOrEqual(1);
     });
 
-    it('delivers, after a restart, the events of a transaction whose node died right after commit', async () => {
+    it('delivers the events a node left undelivered when it died, as they stand now', async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');
       const { callId } = await student.ok('requestCall', {});
       await alex.next('callOffered');
-      // A commit whose delivery never happened (the node died): the caller was never told of the accept.
+      // A commit whose delivery never happened (the node died): an accept that the call has not
+      // (or no longer) made, then the offer that still rings.
       const died = new Date(Date.now() - OUTBOX_STALE_MS - 1000).toISOString();
-      const events: LedgerEvent[] = [{ type: 'callAccepted', callId, callerId: student.userId, agent: { id: alex.userId, displayName: 'Alex Agent' }, socketId: 'gone' }];
+      const events: LedgerEvent[] = [
+        { type: 'callAccepted', callId, callerId: student.userId, agent: { id: alex.userId, displayName: 'Alex Agent' }, socketId: 'gone' },
+        { type: 'callOffered', agentId: alex.userId, offer: { callId, caller: { id: student.userId, displayName: 'Sam Student' }, ringsOutAt: new Date(Date.now() + 15_000).toISOString() } },
+      ];
       await db.insertInto('ledger_outbox').values({ id: randomUUID(), created_at: died, events: JSON.stringify(events), claimed_by: 'dead-node', claimed_at: died }).execute();
-      expect((await student.next('callAccepted', (a) => a.callId === callId, 3000)).agent.displayName).toBe('Alex Agent');
+      expect((await alex.next('callOffered', (o) => o.callId === callId, 3000)).caller.displayName).toBe('Sam Student');
       await eventually(async () => (await db.selectFrom('ledger_outbox').selectAll().execute()).length === 0);
+      // Anything sent to the student before this ack has arrived: the stale accept was not announced.
+      expect(await student.send('requestCall', {})).toEqual(refused('conflict'));
+      expect(student.seen('callAccepted')).toEqual([]);
     });
   });
 }

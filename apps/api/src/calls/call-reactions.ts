@@ -1,5 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AgentPresence } from './agent-presence.service';
+import { toAgentStatus } from './agent-status';
 import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
+import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { changesQueue, type LedgerEvent } from './ledger/ledger-events';
 import { LedgerOutbox } from './ledger/ledger-outbox';
@@ -25,6 +28,8 @@ export class CallReactions implements OnModuleInit {
     private readonly relay: SignalRelay,
     private readonly queueFeed: QueueFeed,
     private readonly positions: QueuePositions,
+    private readonly records: CallRecords,
+    private readonly presence: AgentPresence,
   ) {}
 
   /** Subscribes the reactions to the ledger. */
@@ -36,14 +41,42 @@ export class CallReactions implements OnModuleInit {
         this.positions.announce();
       }
     });
-    this.outbox.react(async (events) => {
-      if (events.some(needsRouting)) await this.router.dispatch();
+    // Routing does not hold the delivery: a node that dies meanwhile routes again when it
+    // starts (the deadline worker's first pass), and any later event routes too.
+    this.outbox.react((events) => {
+      if (events.some(needsRouting)) void this.router.dispatch();
     });
+    this.outbox.refreshStaleWith((events) => this.current(events));
     this.outbox.react(async (events) => {
       for (const event of events) {
         if (event.type === 'callOffered') await this.relay.resendHeld(event.offer.callId, this.rooms.toUser(event.agentId));
       }
     });
+  }
+
+  /**
+   * Events a dead node left undelivered, as they stand now: what has moved on since is not
+   * announced again (no second ring of an offer already answered, no withdrawal of an offer
+   * made again), and an agent's status is the current one.
+   */
+  private async current(events: readonly LedgerEvent[]): Promise<LedgerEvent[]> {
+    const fresh: LedgerEvent[] = [];
+    for (const event of events) {
+      if (event.type === 'agentStatusChanged') {
+        const row = await this.presence.get(event.status.agentId);
+        if (row) fresh.push({ ...event, status: toAgentStatus(row) });
+        continue;
+      }
+      const callId = event.type === 'callOffered' ? event.offer.callId : event.type === 'callEnded' ? event.notice.callId : event.callId;
+      const call = await this.records.get(callId);
+      const ringsAt = (agentId: string) => call?.state === 'ringing' && call.ringing_agent_id === agentId;
+      if (event.type === 'callOffered' && !ringsAt(event.agentId)) continue;
+      if (event.type === 'offerWithdrawn' && ringsAt(event.agentId)) continue;
+      if (event.type === 'callAccepted' && !(call?.agent_id === event.agent.id && (call.state === 'accepted' || call.state === 'connected'))) continue;
+      if (event.type === 'callQueued' && (!call || call.state === 'ended')) continue;
+      fresh.push(event);
+    }
+    return fresh;
   }
 
   private notify(event: LedgerEvent): void {

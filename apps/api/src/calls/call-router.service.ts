@@ -106,7 +106,6 @@ export class CallRouter {
       tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id });
       return { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt: call.rings_out_at ?? tx.nowIso } satisfies CallOffer;
     });
-    if (!offer) throw new ProblemException('conflict', whyNotAccepted(await this.records.get(callId), agent.id));
     await this.signals.resendHeld(callId, this.rooms.to(socket.id));
     return offer;
   }
@@ -116,14 +115,12 @@ export class CallRouter {
    * the decliner again only when no other agent is free, and not within a ring timeout.
    */
   async declineCall(agent: SessionUser, callId: string): Promise<void> {
-    const done = await this.ledger.run(async (tx) => {
+    await this.ledger.run(async (tx) => {
       const call = await tx.call(callId);
       if (!call || call.state !== 'ringing' || call.ringing_agent_id !== agent.id) throw new ProblemException('conflict', 'This call is not ringing for you');
       await this.requeue(tx, call, agent.id, 'declined', { id: agent.id, name: agent.displayName }, null, 'declined');
       await tx.moveAgent(agent.id, { to: 'available', by: 'agent', reason: 'declined', byUserId: agent.id, callId });
-      return true;
     });
-    if (!done) throw new ProblemException('conflict', 'This call is not ringing for you');
   }
 
   /**
@@ -188,6 +185,9 @@ export class CallRouter {
     await this.ledger.run(async (tx) => {
       const call = await tx.call(callId);
       if (call?.state !== 'queued') return;
+      // An agent who is no longer free is simply not rung (not a race to retry).
+      const agentNow = await tx.agent(agentId);
+      if (agentNow?.state !== 'available' || agentNow.connected !== 1) return;
       const ringsOutAt = secondsAfter(tx.now, this.config.calls.ringTimeoutSeconds).toISOString();
       await tx.moveCall(call, 'ringing', { ringing_agent_id: agentId, rings_out_at: ringsOutAt });
       const agent = await tx.requireAgentMove(agentId, { to: 'ringing', by: 'system', reason: 'offered', requireConnected: true, set: { call_id: callId } });

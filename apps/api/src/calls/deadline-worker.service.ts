@@ -36,6 +36,9 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** Reconciles presence and starts polling. */
   async onApplicationBootstrap(): Promise<void> {
     await this.keeper.reconcile();
+    // Whatever routing a node that stopped had not done yet (its events were delivered, its
+    // pass was not): one pass now.
+    await this.router.dispatch();
     this.timer = setInterval(() => void this.tick(), this.config.calls.deadlinePollMs);
     this.timer.unref();
     await this.tick();

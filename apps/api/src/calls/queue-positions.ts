@@ -4,11 +4,14 @@ import type { AppSocket } from '../realtime/app-socket';
 import { CallRecords } from './call-records';
 import { CoalescedTask } from './coalesced-task';
 import { SocketRooms } from './socket-rooms';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
 
 /**
  * Tells waiting callers where they stand (`queueUpdated`): after a change of the queue, each
  * caller whose place or estimate changed gets the new one — only those, so a queue change
- * costs messages for the callers it moved, not for every caller waiting. Changes of one tick
+ * costs messages for the callers it moved, not for every caller waiting. (With several nodes,
+ * where another node may have told a caller something else since, every waiting caller is told.) Changes of one tick
  * are read once; a change during a read is followed by another read.
  */
 @Injectable()
@@ -21,10 +24,16 @@ export class QueuePositions {
     (err) => this.logger.error({ msg: 'queue positions failed', error: String(err) }),
   );
 
+  /** With several nodes another node may have told a caller something since: then nothing is skipped. */
+  private readonly skipRepeats: boolean;
+
   constructor(
     private readonly records: CallRecords,
     private readonly rooms: SocketRooms,
-  ) {}
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.skipRepeats = !config.redisUrl;
+  }
 
   /** Where a waiting call stands, or null if it is not waiting. */
   async of(callId: string): Promise<QueuePosition | null> {
@@ -54,7 +63,7 @@ export class QueuePositions {
     for (const { callerId, position } of all) {
       waiting.add(position.callId);
       const said = `${position.position}/${position.estimatedWaitSeconds}`;
-      if (this.told.get(position.callId) === said) continue;
+      if (this.skipRepeats && this.told.get(position.callId) === said) continue;
       this.told.set(position.callId, said);
       this.rooms.toUser(callerId).emit('queueUpdated', position);
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CandidateMessage, OfferMessage, SignalMessage } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import type { Database } from '../database/schema';
@@ -68,22 +68,27 @@ export class SignalHolds {
     const byCall = new Map<string, PendingHold[]>();
     for (const hold of batch) byCall.set(hold.message.callId, [...(byCall.get(hold.message.callId) ?? []), hold]);
     return this.db.transaction().execute(async (trx) => {
-      for (const [callId, holds] of byCall) {
+      // Calls in one order on every node, so two nodes' batches never wait for each other's locks.
+      for (const [callId, holds] of [...byCall].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         // A call's holds take turns across nodes (a row lock on the call on PostgreSQL; SQLite
         // has one writer), so the count and the next sequence number are not raced.
         await trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', callId).execute();
         const stats = await trx
           .selectFrom('call_signals')
-          .select((eb) => [eb.fn.max('seq').as('last'), eb.fn.countAll<number | string | bigint>().as('count')])
+          .select((eb) => [eb.fn.max('seq').as('last'), sql<number | string | bigint>`sum(case when kind = 'candidate' then 1 else 0 end)`.as('count')])
           .where('call_id', '=', callId)
           .executeTakeFirstOrThrow();
         let seq = Number(stats.last ?? 0);
-        let candidates = Number(stats.count);
+        let candidates = Number(stats.count ?? 0);
         const rows = [];
         for (const hold of holds) {
           if (hold.kind === 'offer') {
+            // A new offer replaces the held one and whatever of another negotiation is held,
+            // stored or earlier in this batch.
             const removed = await trx.deleteFrom('call_signals').where('call_id', '=', callId).where((eb) => eb.or([eb('kind', '=', 'offer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', hold.negotiationId ?? '')])).executeTakeFirst();
-            candidates = Math.max(0, candidates - Number(removed.numDeletedRows));
+            const kept = rows.filter((r) => r.kind === 'candidate' && r.negotiation_id === hold.negotiationId);
+            candidates = Math.max(0, candidates - Number(removed.numDeletedRows) - (rows.length - kept.length));
+            rows.splice(0, rows.length, ...kept);
           } else if (candidates >= MAX_HELD_CANDIDATES) {
             continue;
           } else {

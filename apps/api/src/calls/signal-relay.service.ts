@@ -47,12 +47,12 @@ export class SignalRelay {
       const known = this.cache.set(call.id, current, call.state === 'connected');
       if (negotiationId === current && call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
       if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
-      if (negotiationId !== current) await this.startNegotiation(call, negotiationId);
+      if (negotiationId !== current) await this.forgetIfNotHeld(known, message.messageId, this.startNegotiation(call, negotiationId));
       known.negotiationId = negotiationId;
       known.connected = false;
       this.agentSide(call.id).emit('offerRelayed', message);
       // Relayed at once, acknowledged once held; the call's next messages need not wait for the write.
-      return { stored: this.holds.hold('offer', message, negotiationId) };
+      return { stored: this.forgetIfNotHeld(known, message.messageId, this.holds.hold('offer', message, negotiationId)) };
     }).then(held);
   }
 
@@ -61,7 +61,7 @@ export class SignalRelay {
     const fast = socket.rooms.has(callAgentRoom(message.callId));
     const call = fast ? null : await this.callOf(socket, message.callId, 'agent');
     const known = await this.signalingOf(message.callId, call);
-    this.checkNegotiation(known, message.negotiationId);
+    await this.checkNegotiation(message.callId, known, message.negotiationId);
     (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('answerRelayed', message);
   }
 
@@ -111,7 +111,7 @@ export class SignalRelay {
   }
 
   private async relayAgentCandidate(message: CandidateMessage, call: CallRow | null): Promise<void> {
-    this.checkNegotiation(await this.signalingOf(message.callId, call), message.negotiationId);
+    await this.checkNegotiation(message.callId, await this.signalingOf(message.callId, call), message.negotiationId);
     (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('candidateRelayed', message);
   }
 
@@ -122,20 +122,15 @@ export class SignalRelay {
    */
   private async relayCallerCandidate(message: CandidateMessage, call: CallRow | null): Promise<{ stored: Promise<void> }> {
     const known = await this.signalingOf(message.callId, call);
-    this.checkNegotiation(known, message.negotiationId);
+    await this.checkNegotiation(message.callId, known, message.negotiationId);
     if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
     this.agentSide(message.callId).emit('candidateRelayed', message);
-    return { stored: known.connected ? Promise.resolve() : this.holds.hold('candidate', message, message.negotiationId ?? known.negotiationId) };
+    if (known.connected) return { stored: Promise.resolve() };
+    return { stored: this.forgetIfNotHeld(known, message.messageId, this.holds.hold('candidate', message, message.negotiationId ?? known.negotiationId)) };
   }
 
   private async startNegotiation(call: CallRow, negotiationId: string): Promise<void> {
-    const started = await this.ledger.run(async (tx) => {
-      const result = await tx.db.updateTable('calls').set({ negotiation_id: negotiationId }).where('id', '=', call.id).where('state', '!=', 'ended').executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return false;
-      tx.publish({ type: 'negotiationStarted', callId: call.id, negotiationId });
-      return true;
-    });
-    if (!started) throw new ProblemException('invalid_state', 'The call has ended');
+    if (!(await this.ledger.run((tx) => tx.startNegotiation(call.id, negotiationId)))) throw new ProblemException('invalid_state', 'The call has ended');
   }
 
   /** What this node knows of the call's signaling, read from `call` or the database when it knows nothing. */
@@ -147,15 +142,30 @@ export class SignalRelay {
     return this.cache.set(callId, row.negotiation_id, row.state === 'connected');
   }
 
-  private checkNegotiation(known: CallSignaling, negotiationId: string | undefined): void {
-    if (negotiationId !== undefined && known.negotiationId !== null && negotiationId !== known.negotiationId) {
-      throw new ProblemException('stale_negotiation', STALE);
-    }
+  /**
+   * Refuses a message of another negotiation than the call's current one. The cache may be
+   * behind (the caller re-offered through another node): before refusing, the stored
+   * negotiation is read again.
+   */
+  private async checkNegotiation(callId: string, known: CallSignaling, negotiationId: string | undefined): Promise<void> {
+    if (negotiationId === undefined || known.negotiationId === null || negotiationId === known.negotiationId) return;
+    const row = await this.records.get(callId);
+    if (!row || row.state === 'ended') throw new ProblemException('invalid_state', 'The call has ended');
+    known.negotiationId = row.negotiation_id;
+    if (negotiationId !== row.negotiation_id) throw new ProblemException('stale_negotiation', STALE);
   }
 
   /** Where the caller's messages go: the ringing agent's tabs, and the socket that accepted. */
   private agentSide(callId: string): Broadcast {
     return this.rooms.toRooms([callRingingRoom(callId), callAgentRoom(callId)]);
+  }
+
+  /** A message whose handling failed is not a repeat when it is sent again. */
+  private forgetIfNotHeld(known: CallSignaling, messageId: string, work: Promise<void>): Promise<void> {
+    return work.catch((err: unknown) => {
+      known.seen.delete(messageId);
+      throw err;
+    });
   }
 
   /** Runs the call's messages one after another, in arrival order. */

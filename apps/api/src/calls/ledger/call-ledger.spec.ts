@@ -4,7 +4,7 @@ import type { CallRow, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
 import type { Kysely } from 'kysely';
-import { CallLedger, Superseded } from './call-ledger';
+import { CallLedger, Superseded, SUPERSEDED_TRIES } from './call-ledger';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox, OUTBOX_STALE_MS } from './ledger-outbox';
 
@@ -146,11 +146,19 @@ describeEachDialect('CallLedger', (database) => {
     expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ended');
   });
 
-  it('answers null when a transaction stays superseded, storing and publishing nothing', async () => {
+  it('fails with conflict when a transaction stays superseded, storing and publishing nothing', async () => {
     const call = await addCall(db, 'queued', callerId);
     const stale = { ...call, state: 'ringing' as const };
-    expect(await ledger.run((tx) => tx.moveCall(stale, 'accepted', {}))).toBeNull();
-    expect(await ledger.run(() => Promise.reject(new Superseded('always')))).toBeNull();
+    let runs = 0;
+    const attempt = ledger.run(async (tx) => {
+      runs++;
+      await tx.addEvent(call.id, 'offered');
+      return tx.moveCall(stale, 'accepted', {});
+    });
+    await expectAsync(attempt).toBeRejectedWith(jasmine.objectContaining({ code: 'conflict' }));
+    expect(runs).toBe(SUPERSEDED_TRIES);
+    await expectAsync(ledger.run(() => Promise.reject(new Superseded('always')))).toBeRejectedWith(jasmine.objectContaining({ code: 'conflict' }));
+    expect(await db.selectFrom('call_events').selectAll().execute()).toEqual([]);
     expect(await db.selectFrom('ledger_outbox').selectAll().execute()).toEqual([]);
     expect(delivered).toEqual([]);
   });

@@ -37,7 +37,7 @@ export interface AgentMove {
 /**
  * Thrown inside a ledger transaction when what it read has changed under it (another tab,
  * node or deadline moved the call or the agent first): the transaction rolls back and
- * {@link CallLedger.run} answers null. Nothing of it is stored or published.
+ * {@link CallLedger.run} runs it again. Nothing of it is stored or published.
  */
 export class Superseded extends Error {
   constructor(what: string) {
@@ -177,6 +177,17 @@ export class LedgerTransaction {
     return cancelDeadlines(this.db, subjectId, kinds);
   }
 
+  /**
+   * Makes `negotiationId` the call's current media negotiation, published as
+   * `negotiationStarted`; false if the call is over.
+   */
+  async startNegotiation(callId: string, negotiationId: string): Promise<boolean> {
+    const result = await this.db.updateTable('calls').set({ negotiation_id: negotiationId }).where('id', '=', callId).where('state', '!=', 'ended').executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    this.publish({ type: 'negotiationStarted', callId, negotiationId });
+    return true;
+  }
+
   /** Forgets the call's held signaling (media connected or the call ended). */
   async dropSignals(callId: string): Promise<void> {
     await this.db.deleteFrom('call_signals').where('call_id', '=', callId).execute();
@@ -208,12 +219,12 @@ export class CallLedger {
 
   /**
    * Runs `work` in one transaction and publishes its events after commit: its result. When it
-   * is {@link Superseded} it rolls back and runs again (up to {@link SUPERSEDED_TRIES} times),
-   * then answers null with nothing stored or published. Any other error rolls back and is
-   * rethrown. Inside `work`, read and write only through the transaction: on SQLite a query on
+   * is {@link Superseded} it rolls back and runs again on what is there then (up to
+   * {@link SUPERSEDED_TRIES} times), then fails with `conflict`, nothing stored or published.
+   * Any other error rolls back and is rethrown. Inside `work`, read and write only through the transaction: on SQLite a query on
    * the app's own connection would wait for the transaction to end.
    */
-  async run<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T | null> {
+  async run<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const events: LedgerEvent[] = [];
       const outboxId = randomUUID();
@@ -232,7 +243,8 @@ export class CallLedger {
         // anew: a cancel of a call that just started ringing still cancels it).
         if (err instanceof Superseded) {
           if (attempt < SUPERSEDED_TRIES) continue;
-          return null;
+          // Still racing after every try: say so (a deadline keeps its row and runs again later).
+          throw new ProblemException('conflict', 'The call changed while this was being done; please try again');
         }
         throw err;
       }

@@ -30,6 +30,7 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
   private deleting: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly inFlightIds = new Set<string>();
+  private refresh: (events: readonly LedgerEvent[]) => Promise<LedgerEvent[]> = async (events) => [...events];
   /** This node's claim on the rows it commits (`ledger_outbox.claimed_by`). */
   readonly nodeId = randomUUID();
 
@@ -38,6 +39,14 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
   /** Adds a reaction to every committed event (called once per reaction at start-up). */
   react(reaction: LedgerReaction): void {
     this.reactions.push(reaction);
+  }
+
+  /**
+   * Sets how events found undelivered long after their commit are brought up to date before
+   * the reactions see them (e.g. an offer that has since been answered is not rung again).
+   */
+  refreshStaleWith(refresh: (events: readonly LedgerEvent[]) => Promise<LedgerEvent[]>): void {
+    this.refresh = refresh;
   }
 
   /** Delivers one committed transaction's events (in the order they happened), then forgets its row. */
@@ -74,7 +83,7 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
         .executeTakeFirst();
       if (Number(claim.numUpdatedRows) === 0) continue;
       this.logger.warn({ msg: 'redelivering ledger events left by a node', outboxId: row.id, createdAt: row.created_at });
-      await this.runReactions(JSON.parse(row.events) as LedgerEvent[]);
+      await this.runReactions(await this.refresh(JSON.parse(row.events) as LedgerEvent[]));
       await this.db.deleteFrom('ledger_outbox').where('id', '=', row.id).execute();
       count++;
     }
