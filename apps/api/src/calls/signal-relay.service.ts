@@ -4,7 +4,8 @@ import type { AnswerMessage, CandidateMessage, OfferMessage } from '@switchboard
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
-import { callAgentRoom, callCallerRoom, callRingingRoom, CallSignalingCache, type CallSignaling } from './call-parties';
+import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
+import { CallSignalingCache, type CallSignaling } from './call-signaling-cache';
 import { CallRecords } from './call-records';
 import { CallLedger } from './ledger/call-ledger';
 import { SignalHolds } from './signal-holds';

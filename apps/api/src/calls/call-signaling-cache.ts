@@ -1,0 +1,56 @@
+/** What this node knows of a call's signaling, kept true by the ledger's events it delivers. */
+export interface CallSignaling {
+  /** The call's current negotiation (null before the first offer). */
+  negotiationId: string | null;
+  /** Whether media has connected (the caller's messages are no longer held). */
+  connected: boolean;
+  /** Message ids of the caller's already relayed, to drop repeats. */
+  seen: Set<string>;
+}
+
+/** How many calls' signaling one node remembers (the oldest is forgotten first, then read again). */
+const MAX_CALLS = 20_000;
+/** How many message ids per call are remembered for dropping repeats. */
+const MAX_SEEN = 256;
+
+/**
+ * Per-node memory of the calls whose signaling passes through it: which negotiation is current
+ * and which messages were already relayed. It is a cache, never the truth: a call it does not
+ * know is read from the database, and the ledger's events (a new negotiation, media connected,
+ * the end) keep what it knows true.
+ */
+export class CallSignalingCache {
+  private readonly calls = new Map<string, CallSignaling>();
+
+  /** What is known of the call, if anything. */
+  get(callId: string): CallSignaling | undefined {
+    return this.calls.get(callId);
+  }
+
+  /** Remembers the call (from a database read). */
+  set(callId: string, negotiationId: string | null, connected: boolean): CallSignaling {
+    const known = this.calls.get(callId);
+    if (known) {
+      known.negotiationId = negotiationId;
+      known.connected = connected;
+      return known;
+    }
+    if (this.calls.size >= MAX_CALLS) this.calls.delete(this.calls.keys().next().value as string);
+    const entry: CallSignaling = { negotiationId, connected, seen: new Set() };
+    this.calls.set(callId, entry);
+    return entry;
+  }
+
+  /** Whether `messageId` was seen for the call before (and remembers it). */
+  seenBefore(entry: CallSignaling, messageId: string): boolean {
+    if (entry.seen.has(messageId)) return true;
+    if (entry.seen.size >= MAX_SEEN) entry.seen.delete(entry.seen.values().next().value as string);
+    entry.seen.add(messageId);
+    return false;
+  }
+
+  /** Forgets the call (it ended). */
+  forget(callId: string): void {
+    this.calls.delete(callId);
+  }
+}
