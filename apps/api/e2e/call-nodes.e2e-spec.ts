@@ -36,4 +36,30 @@ describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
     await agent.ok('sendAnswer', answer);
     expect(await student.next('answerRelayed')).toEqual(answer);
   });
+
+  it('follows a new negotiation started on the caller\'s node at the agent\'s node, and refuses the old one there', async () => {
+    const agent = await TestClient.connect(nodes[0].url, 'agent2');
+    const student = await TestClient.connect(nodes[1].url, 'student2');
+    clients.push(agent, student);
+    await agent.ok('setAvailability', { state: 'available' });
+    const { callId } = await student.ok('requestCall', {});
+    await agent.next('callOffered', (o) => o.callId === callId);
+    const first = randomUUID();
+    await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId: first, description: { type: 'offer', sdp: 'v=0\r\n' } });
+    await agent.next('offerRelayed', (o) => o.negotiationId === first);
+    await agent.ok('acceptCall', { callId });
+    // The agent's node learns the first negotiation from the agent's own answer.
+    await agent.ok('sendAnswer', { callId, messageId: randomUUID(), negotiationId: first, description: { type: 'answer', sdp: 'v=0\r\n' } });
+    await student.next('answerRelayed', (a) => a.negotiationId === first);
+
+    // The caller re-offers through the other node: the agent's node has not seen it happen.
+    const second = randomUUID();
+    await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId: second, description: { type: 'offer', sdp: 'v=0\r\n' } });
+    await agent.next('offerRelayed', (o) => o.negotiationId === second);
+    const answer = { callId, messageId: randomUUID(), negotiationId: second, description: { type: 'answer' as const, sdp: 'v=0\r\n' } };
+    await agent.ok('sendAnswer', answer);
+    expect(await student.next('answerRelayed', (a) => a.negotiationId === second)).toEqual(answer);
+    const late = await agent.send('sendCandidate', { callId, messageId: randomUUID(), negotiationId: first, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
+    expect(late).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'stale_negotiation' }) }));
+  });
 });
