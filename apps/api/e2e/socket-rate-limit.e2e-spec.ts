@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { MAX_HELD_CANDIDATES } from '../src/calls/call-records';
+import { MAX_HELD_CANDIDATES } from '../src/calls/signal-holds';
 import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
 import { MAX_SOCKETS_PER_USER, RATE_LIMITED_ACK, SOCKET_EVENT_LIMITS, TOO_MANY_CONNECTIONS } from '../src/realtime/socket-rate-limit';

@@ -9,8 +9,6 @@ import { toAgentStatus } from './agent-status';
 import { secondsAfter } from './deadlines';
 import { CallLedger, type AgentMove } from './ledger/call-ledger';
 
-export { toAgentStatus } from './agent-status';
-
 /**
  * Agents' presence, kept in `agent_presence` (the server's truth, per agent, so two tabs
  * never flip each other's state): reads for routing and the board, and the connection and
@@ -40,8 +38,8 @@ export class AgentPresence {
    * Marks the agent connected (a new agent starts Offline), ends a grace period that was
    * running, and announces it; the row.
    */
-  async connect(agent: SessionUser): Promise<AgentPresenceRow> {
-    const row = await this.ledger.run(async (tx) => {
+  connect(agent: SessionUser): Promise<AgentPresenceRow> {
+    return this.ledger.run(async (tx) => {
       await tx.db
         .insertInto('agent_presence')
         .values({ agent_id: agent.id, display_name: agent.displayName, state: 'offline', since: tx.nowIso, connected: 0, call_id: null, idle_since: tx.nowIso, wrap_up_ends_at: null })
@@ -55,8 +53,6 @@ export class AgentPresence {
       if (!changed) tx.publish({ type: 'agentStatusChanged', status: toAgentStatus(current), from: current.state });
       return changed ?? current;
     });
-    if (!row) throw new Error(`could not mark agent ${agent.id} connected`);
-    return row;
   }
 
   /**
@@ -76,7 +72,7 @@ export class AgentPresence {
   }
 
   private async markDisconnected(agentId: string, grace: 'restart' | 'keep'): Promise<boolean> {
-    const done = await this.ledger.run(async (tx) => {
+    return this.ledger.run(async (tx) => {
       const row = await tx.agent(agentId);
       if (!row || !(await tx.setAgentConnected(row, false))) return false;
       const endsAt = secondsAfter(tx.now, this.config.calls.presenceGraceSeconds);
@@ -84,7 +80,6 @@ export class AgentPresence {
       else await tx.scheduleIfAbsent('presence_grace', agentId, endsAt);
       return true;
     });
-    return done ?? false;
   }
 
   /**
@@ -102,7 +97,7 @@ export class AgentPresence {
 
   /** Moves the agent in a ledger transaction of its own; the row after the move, or null. */
   async move(agentId: string, move: AgentMove): Promise<AgentPresenceRow | null> {
-    return (await this.ledger.run((tx) => tx.moveAgent(agentId, move))) ?? null;
+    return this.ledger.run((tx) => tx.moveAgent(agentId, move));
   }
 
   /** Connected Available agents, for routing. */

@@ -145,14 +145,12 @@ export class CallCompletion {
     if (!call || call.caller_id !== caller.id) throw new ProblemException('forbidden', 'Only the caller may ask for a callback');
     if (call.outcome !== 'unanswered') throw new ProblemException('invalid_state', 'A callback can be requested only after a call nobody answered');
     const name = request.name ?? caller.displayName;
-    const callbackId = await this.ledger.run(async (tx) => {
-      const id = await this.records.insertCallback({ callId: call.id, studentId: caller.id, name, note: request.note || null }, tx.db);
-      if (!id) throw new ProblemException('conflict', 'A callback is already requested for this call');
+    return this.ledger.run(async (tx) => {
+      const callbackId = await this.records.insertCallback({ callId: call.id, studentId: caller.id, name, note: request.note || null }, tx.db);
+      if (!callbackId) throw new ProblemException('conflict', 'A callback is already requested for this call');
       await tx.addEvent(call.id, 'callback_requested', { id: caller.id, name }, request.note || null);
-      return id;
+      return { callbackId };
     });
-    if (!callbackId) throw new ProblemException('conflict', 'A callback is already requested for this call');
-    return { callbackId };
   }
 
   /**

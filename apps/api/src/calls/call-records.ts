@@ -5,8 +5,6 @@ import type { WaitingCall } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import type { CallRow, Database } from '../database/schema';
 
-export { MAX_HELD_CANDIDATES } from './signal-holds';
-
 /** How many recent answers the wait estimate averages. */
 const RECENT_ANSWERS = 20;
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { DeadlineRow } from '../database/schema';
 import { CallCompletion } from './call-completion.service';
@@ -18,8 +17,6 @@ import { InjectConfig } from '../config/config.module';
  */
 @Injectable()
 export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
-  /** This node's id in `deadlines.claimed_by`. */
-  readonly nodeId = randomUUID();
   private readonly logger = new Logger('DeadlineWorker');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -61,7 +58,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async runDue(): Promise<void> {
     try {
-      for (const row of await this.deadlines.claimDue(this.nodeId, new Date())) {
+      for (const row of await this.deadlines.claimDue(this.outbox.nodeId, new Date())) {
         if (!this.timer) return;
         await this.run(row);
       }

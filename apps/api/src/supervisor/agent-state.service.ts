@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AgentStatus, SessionUser } from '@switchboard/call-domain';
 import type { SupervisorAgentState } from '@switchboard/call-domain/schemas';
-import { AgentPresence, toAgentStatus } from '../calls/agent-presence.service';
+import { AgentPresence } from '../calls/agent-presence.service';
+import { toAgentStatus } from '../calls/agent-status';
 import { ProblemException } from '../errors/problem';
 
 /**

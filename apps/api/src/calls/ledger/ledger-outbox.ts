@@ -31,7 +31,7 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly inFlightIds = new Set<string>();
   private refresh: (events: readonly LedgerEvent[]) => Promise<LedgerEvent[]> = async (events) => [...events];
-  /** This node's claim on the rows it commits (`ledger_outbox.claimed_by`). */
+  /** This node's id: its claim on the outbox rows it commits and on the deadlines it runs (`claimed_by`). */
   readonly nodeId = randomUUID();
 
   constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}

@@ -19,7 +19,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('claimed_by', 'text')
     .addColumn('claimed_at', 'text')
     .execute();
-  await db.schema.createIndex('ledger_outbox_created_idx').on('ledger_outbox').column('created_at').execute();
+  // Stale rows are looked for by the age of their claim.
+  await db.schema.createIndex('ledger_outbox_claimed_at_idx').on('ledger_outbox').column('claimed_at').execute();
   await db.schema.alterTable('calls').addColumn('negotiation_id', 'text').execute();
   await db.schema.alterTable('call_signals').addColumn('negotiation_id', 'text').execute();
   await db.schema.createIndex('calls_answered_at_idx').on('calls').column('answered_at').execute();
