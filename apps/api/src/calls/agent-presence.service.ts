@@ -45,7 +45,7 @@ export class AgentPresence {
         .values({ agent_id: agent.id, display_name: agent.displayName, state: 'offline', since: tx.nowIso, connected: 0, call_id: null, idle_since: tx.nowIso, wrap_up_ends_at: null })
         .onConflict((oc) => oc.column('agent_id').doUpdateSet({ display_name: agent.displayName }))
         .execute();
-      await tx.cancel(agent.id, 'presence_grace');
+      await tx.deadlines.cancel(agent.id, 'presence_grace');
       const current = await tx.agent(agent.id);
       if (!current) throw new Error(`agent ${agent.id} vanished`);
       const changed = await tx.setAgentConnected(current, true);
@@ -76,8 +76,8 @@ export class AgentPresence {
       const row = await tx.agent(agentId);
       if (!row || !(await tx.setAgentConnected(row, false))) return false;
       const endsAt = secondsAfter(tx.now, this.config.calls.presenceGraceSeconds);
-      if (grace === 'restart') await tx.schedule('presence_grace', agentId, endsAt);
-      else await tx.scheduleIfAbsent('presence_grace', agentId, endsAt);
+      if (grace === 'restart') await tx.deadlines.schedule('presence_grace', agentId, endsAt);
+      else await tx.deadlines.scheduleIfAbsent('presence_grace', agentId, endsAt);
       return true;
     });
   }
@@ -88,7 +88,7 @@ export class AgentPresence {
    */
   async markConnected(agentId: string): Promise<AgentPresenceRow | undefined> {
     const row = await this.ledger.run(async (tx) => {
-      await tx.cancel(agentId, 'presence_grace');
+      await tx.deadlines.cancel(agentId, 'presence_grace');
       const current = await tx.agent(agentId);
       return current ? tx.setAgentConnected(current, true) : null;
     });

@@ -70,7 +70,7 @@ export class CallCompletion {
       if (report.state === 'failed') return this.endCall(tx, call, 'media_failed', party, user);
       if (call.state !== 'accepted') return;
       await tx.moveCall(call, 'connected', { connected_at: tx.nowIso });
-      await tx.cancel(call.id, 'media_timeout');
+      await tx.deadlines.cancel(call.id, 'media_timeout');
       await tx.dropSignals(call.id);
       await tx.addEvent(call.id, 'connected', { id: user.id, name: user.displayName });
       tx.publish({ type: 'callConnected', callId: call.id });
@@ -115,7 +115,7 @@ export class CallCompletion {
       await tx.updateCall(call, { disposition: wrapUp.disposition, notes: wrapUp.notes, wrap_up_ms: wrapUpMs }, { disposition: null });
       await tx.addEvent(call.id, 'wrap_up_saved', { id: agent.id, name: agent.displayName }, wrapUp.disposition);
       const moved = await tx.moveAgent(agent.id, { to: 'available', by: 'agent', reason: 'wrap-up saved', byUserId: agent.id, onlyFrom: ['wrap_up'], callId: call.id });
-      if (moved) await tx.cancel(agent.id, 'wrap_up_end');
+      if (moved) await tx.deadlines.cancel(agent.id, 'wrap_up_end');
       return true;
     });
     if (!saved) throw new ProblemException('conflict', 'This call’s wrap-up is already saved');
@@ -168,7 +168,7 @@ export class CallCompletion {
     if (reason === 'cancelled') await tx.addEvent(call.id, 'cancelled', who);
     if (reason === 'media_failed') await tx.addEvent(call.id, 'media_failed', who);
     await tx.addEvent(call.id, 'ended', who, describeEnd(outcome, reason, endedBy));
-    await tx.cancel(call.id, 'ring_timeout', 'max_wait', 'media_timeout');
+    await tx.deadlines.cancel(call.id, 'ring_timeout', 'max_wait', 'media_timeout');
     await tx.dropSignals(call.id);
     const notice: CallEnded = { callId: call.id, outcome, endedBy, reason };
     tx.publish({ type: 'callEnded', notice, callerId: call.caller_id, agentId: call.agent_id });
@@ -180,7 +180,7 @@ export class CallCompletion {
     if (call.agent_id) {
       const endsAt = secondsAfter(tx.now, this.config.calls.wrapUpSeconds);
       const moved = await tx.moveAgent(call.agent_id, { to: 'wrap_up', by: 'system', reason: 'call ended', callId: call.id, set: { wrap_up_ends_at: endsAt.toISOString() } });
-      if (moved) await tx.schedule('wrap_up_end', call.agent_id, endsAt);
+      if (moved) await tx.deadlines.schedule('wrap_up_end', call.agent_id, endsAt);
     }
   }
 }

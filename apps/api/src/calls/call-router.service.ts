@@ -52,7 +52,7 @@ export class CallRouter {
       await this.ledger.run(async (tx) => {
         await tx.insertCall({ ...emptyCall(), id: callId, state: 'queued', caller_id: caller.id, caller_name: caller.displayName, queued_at: tx.nowIso });
         await tx.addEvent(callId, 'queued', { id: caller.id, name: caller.displayName });
-        await tx.schedule('max_wait', callId, secondsAfter(tx.now, this.config.calls.maxWaitSeconds));
+        await tx.deadlines.schedule('max_wait', callId, secondsAfter(tx.now, this.config.calls.maxWaitSeconds));
         tx.publish({ type: 'callQueued', callId, callerId: caller.id });
       });
     } catch (err) {
@@ -99,8 +99,8 @@ export class CallRouter {
         { ringing_agent_id: agent.id },
       );
       await tx.requireAgentMove(agent.id, { to: 'on_call', by: 'agent', reason: 'accepted', byUserId: agent.id, callId, set: { call_id: callId } });
-      await tx.cancel(callId, 'ring_timeout', 'max_wait');
-      await tx.schedule('media_timeout', callId, secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds));
+      await tx.deadlines.cancel(callId, 'ring_timeout', 'max_wait');
+      await tx.deadlines.schedule('media_timeout', callId, secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds));
       await tx.addEvent(callId, 'accepted', actor);
       tx.publish({ type: 'offerWithdrawn', callId, agentId: agent.id, reason: 'taken_elsewhere', exceptSocketId: socket.id });
       tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id });
@@ -191,7 +191,7 @@ export class CallRouter {
       const ringsOutAt = secondsAfter(tx.now, this.config.calls.ringTimeoutSeconds).toISOString();
       await tx.moveCall(call, 'ringing', { ringing_agent_id: agentId, rings_out_at: ringsOutAt });
       const agent = await tx.requireAgentMove(agentId, { to: 'ringing', by: 'system', reason: 'offered', requireConnected: true, set: { call_id: callId } });
-      await tx.schedule('ring_timeout', callId, new Date(ringsOutAt));
+      await tx.deadlines.schedule('ring_timeout', callId, new Date(ringsOutAt));
       await tx.addEvent(callId, 'offered', { id: agentId, name: agent.display_name });
       tx.publish({ type: 'callOffered', agentId, offer: { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt } });
     });
@@ -200,11 +200,11 @@ export class CallRouter {
   /** In a ledger transaction: puts a ringing call back in line, records why, and withdraws the offer. */
   private async requeue(tx: LedgerTransaction, call: CallRow, agentId: string, type: 'declined' | 'missed', actor: EventActor, detail: string | null, reason: OfferWithdrawnReason): Promise<void> {
     await tx.moveCall(call, 'queued', { ringing_agent_id: null, rings_out_at: null }, { ringing_agent_id: agentId, rings_out_at: call.rings_out_at });
-    await tx.cancel(call.id, 'ring_timeout');
+    await tx.deadlines.cancel(call.id, 'ring_timeout');
     await tx.addEvent(call.id, type, actor, detail);
     // The decliner may be offered the call again after a cool-down of one ring timeout (if nobody
     // else took it): this call's ring_timeout row, now on a queued call, re-runs routing then.
-    if (type === 'declined') await tx.schedule('ring_timeout', call.id, secondsAfter(tx.now, this.config.calls.ringTimeoutSeconds));
+    if (type === 'declined') await tx.deadlines.schedule('ring_timeout', call.id, secondsAfter(tx.now, this.config.calls.ringTimeoutSeconds));
     tx.publish({ type: 'offerWithdrawn', callId: call.id, agentId, reason });
     tx.publish({ type: 'callRequeued', callId: call.id, callerId: call.caller_id, declined: type === 'declined' });
   }

@@ -9,25 +9,35 @@ export const STALE_CLAIM_MS = 15_000;
 
 /**
  * Deadlines as rows (`deadlines`): at most one per kind and subject, claimed by one node at a
- * time, so timers survive restarts and never fire twice across nodes.
+ * time, so timers survive restarts and never fire twice across nodes. The ledger sets and
+ * cancels them inside its transactions (`tx.deadlines`, on the transaction's connection).
  */
 @Injectable()
 export class Deadlines {
   constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
 
   /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
-  schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
-    return scheduleDeadline(this.db, kind, subjectId, dueAt);
+  async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    const due = dueAt.toISOString();
+    await this.db
+      .insertInto('deadlines')
+      .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: due, claimed_by: null, claimed_at: null })
+      .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: due, claimed_by: null, claimed_at: null }))
+      .execute();
   }
 
   /** Sets the deadline only if there is none of this kind for this subject yet. */
-  scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
-    return scheduleDeadline(this.db, kind, subjectId, dueAt, 'ifAbsent');
+  async scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    await this.db
+      .insertInto('deadlines')
+      .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null })
+      .onConflict((oc) => oc.columns(['kind', 'subject_id']).doNothing())
+      .execute();
   }
 
   /** Removes the deadlines of these kinds for `subjectId`. */
-  cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
-    return cancelDeadlines(this.db, subjectId, kinds);
+  async cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
+    await this.db.deleteFrom('deadlines').where('subject_id', '=', subjectId).where('kind', 'in', kinds).execute();
   }
 
   /**
@@ -73,22 +83,4 @@ export class Deadlines {
 /** `now` plus `seconds`, as a Date (when a deadline is due). */
 export function secondsAfter(now: Date, seconds: number): Date {
   return new Date(now.getTime() + seconds * 1000);
-}
-
-/**
- * Sets the deadline of `kind` for `subjectId` to `dueAt`, unclaimed: moving one that exists,
- * or (`ifAbsent`) leaving it as it is. `db` may be a transaction (the ledger's).
- */
-export async function scheduleDeadline(db: Kysely<Database>, kind: DeadlineKind, subjectId: string, dueAt: Date, existing: 'move' | 'ifAbsent' = 'move'): Promise<void> {
-  const due = dueAt.toISOString();
-  await db
-    .insertInto('deadlines')
-    .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: due, claimed_by: null, claimed_at: null })
-    .onConflict((oc) => (existing === 'move' ? oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: due, claimed_by: null, claimed_at: null }) : oc.columns(['kind', 'subject_id']).doNothing()))
-    .execute();
-}
-
-/** Removes the deadlines of these kinds for `subjectId`. `db` may be a transaction. */
-export async function cancelDeadlines(db: Kysely<Database>, subjectId: string, kinds: readonly DeadlineKind[]): Promise<void> {
-  await db.deleteFrom('deadlines').where('subject_id', '=', subjectId).where('kind', 'in', [...kinds]).execute();
 }

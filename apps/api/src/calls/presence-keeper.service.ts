@@ -57,7 +57,7 @@ export class PresenceKeeper {
       if (row.state === 'ringing' && row.call_id) await this.router.resendOffer(socket, row.call_id);
       if (row.state === 'on_call' && row.call_id) await this.router.rejoinCall(socket, row.call_id);
     } else if (user.role === 'student') {
-      await this.ledger.run((tx) => tx.cancel(user.id, 'presence_grace'));
+      await this.ledger.run((tx) => tx.deadlines.cancel(user.id, 'presence_grace'));
       const calls = await this.records.activeOfCaller(user.id);
       for (const call of calls) await socket.join(callCallerRoom(call.id));
       await this.positions.sendTo(socket, calls.map((c) => c.id));
@@ -79,7 +79,7 @@ export class PresenceKeeper {
         if (await this.rooms.isConnected(user.id)) await this.presence.markConnected(user.id);
       }
     } else if (user.role === 'student' && (await this.records.activeOfCaller(user.id)).length > 0) {
-      await this.ledger.run((tx) => tx.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.callerGraceSeconds)));
+      await this.ledger.run((tx) => tx.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.callerGraceSeconds)));
     }
   }
 
@@ -107,7 +107,7 @@ export class PresenceKeeper {
       const now = await tx.agent(userId);
       if (now?.state === 'wrap_up' && now.call_id) await this.completion.closeWrapUp(tx, now.call_id, 'agent signed out by connection loss');
       await tx.moveAgent(userId, { to: 'offline', by: 'system', reason: 'connection lost' });
-      await tx.cancel(userId, 'wrap_up_end');
+      await tx.deadlines.cancel(userId, 'wrap_up_end');
     });
   }
 
@@ -122,7 +122,7 @@ export class PresenceKeeper {
       if (!live.has(agentId)) await this.presence.disconnectFound(agentId);
     }
     for (const call of await this.records.active()) {
-      if (!live.has(call.caller_id)) await this.ledger.run((tx) => tx.scheduleIfAbsent('presence_grace', call.caller_id, secondsAfter(now, this.config.calls.callerGraceSeconds)));
+      if (!live.has(call.caller_id)) await this.ledger.run((tx) => tx.deadlines.scheduleIfAbsent('presence_grace', call.caller_id, secondsAfter(now, this.config.calls.callerGraceSeconds)));
     }
     this.logger.log({ msg: 'presence reconciled', liveUsers: live.size });
   }

@@ -116,7 +116,7 @@ describeEachDialect('CallLedger', (database) => {
     const failing = ledger.run(async (tx) => {
       await tx.moveCall(call, 'accepted', { agent_id: agentId });
       await tx.requireAgentMove(agentId, { to: 'on_call', by: 'agent', reason: 'accepted', callId: call.id });
-      await tx.schedule('media_timeout', call.id, new Date());
+      await tx.deadlines.schedule('media_timeout', call.id, new Date());
       await tx.addEvent(call.id, 'accepted');
       tx.publish({ type: 'callConnected', callId: call.id });
       throw new Error('the node died here');

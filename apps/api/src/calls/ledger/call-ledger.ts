@@ -3,10 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
 import { canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
-import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database, DeadlineKind } from '../../database/schema';
+import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
-import { cancelDeadlines, scheduleDeadline } from '../deadlines';
+import { Deadlines } from '../deadlines';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox } from './ledger-outbox';
 
@@ -57,12 +57,16 @@ export class LedgerTransaction {
   readonly now = new Date();
   readonly nowIso = this.now.toISOString();
   private readonly lockedCalls = new Set<string>();
+  /** The deadlines, set and cancelled in this transaction. */
+  readonly deadlines: Deadlines;
 
   constructor(
     /** The open transaction, for reads and writes outside the ledger's own (held signals, callbacks). */
     readonly db: Transaction<Database>,
     private readonly events: LedgerEvent[],
-  ) {}
+  ) {
+    this.deadlines = new Deadlines(db);
+  }
 
   /** The call, read in this transaction. */
   call(callId: string): Promise<CallRow | undefined> {
@@ -160,21 +164,6 @@ export class LedgerTransaction {
       select cast(${randomUUID()} as text), cast(${callId} as text), coalesce(max(seq), 0) + 1, cast(${this.nowIso} as text),
              cast(${type} as text), cast(${actor?.id ?? null} as text), cast(${actor?.name ?? null} as text), cast(${detail} as text)
       from call_events where call_id = ${callId}`.execute(this.db);
-  }
-
-  /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
-  schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
-    return scheduleDeadline(this.db, kind, subjectId, dueAt);
-  }
-
-  /** Sets the deadline only if there is none of this kind for this subject yet. */
-  scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
-    return scheduleDeadline(this.db, kind, subjectId, dueAt, 'ifAbsent');
-  }
-
-  /** Removes the deadlines of these kinds for `subjectId`. */
-  cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
-    return cancelDeadlines(this.db, subjectId, kinds);
   }
 
   /**
