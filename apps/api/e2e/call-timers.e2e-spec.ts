@@ -66,6 +66,29 @@ describe('Call deadlines and presence (e2e)', () => {
     expect((await alex.next('callOffered')).callId).toBe(second.callId);
   });
 
+  it('tells a waiting caller nobody is staffed, with no estimate, while the only agent is Missed, and again when they return', async () => {
+    const { app } = await start({ RING_TIMEOUT_SECONDS: '1' });
+    // An answered call first, so the queue has a history to estimate from.
+    const alex = await connect(app, 'agent', 'available');
+    const earlier = await connect(app, 'student2');
+    const first = await earlier.ok('requestCall', {});
+    await alex.next('callOffered');
+    await alex.ok('acceptCall', { callId: first.callId });
+    await earlier.ok('hangUp', { callId: first.callId });
+    await alex.ok('completeWrapUp', { callId: first.callId, disposition: 'Resolved', notes: '' });
+    await alex.next('agentStatusChanged', (s) => s.state === 'available');
+
+    const student = await connect(app, 'student');
+    const placed = await student.ok('requestCall', {});
+    expect(placed).withContext('Alex is Available').toEqual({ callId: placed.callId, position: 1, estimatedWaitSeconds: jasmine.any(Number), staffed: true });
+    await alex.next('callOffered', (o) => o.callId === placed.callId);
+    await alex.next('agentStatusChanged', (s) => s.state === 'missed', 3000);
+    expect(await student.next('queueUpdated', (q) => q.staffed === false, 3000)).toEqual({ callId: placed.callId, position: 1, estimatedWaitSeconds: null, staffed: false });
+
+    await alex.ok('setAvailability', { state: 'available' });
+    expect((await student.next('queueUpdated', (q) => q.staffed === true)).estimatedWaitSeconds).toEqual(jasmine.any(Number));
+  });
+
   it('rings the only agent on duty again once the cool-down after their decline is over', async () => {
     const { app, db } = await start({ RING_TIMEOUT_SECONDS: '1' });
     const alex = await connect(app, 'agent', 'available');

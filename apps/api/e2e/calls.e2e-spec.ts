@@ -44,7 +44,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const blake = await available('agent2');
       const student = await connect('student');
       const position = await student.ok('requestCall', {});
-      expect(position).toEqual({ callId: jasmine.any(String), position: 1, estimatedWaitSeconds: null });
+      expect(position).toEqual({ callId: jasmine.any(String), position: 1, estimatedWaitSeconds: null, staffed: true });
       for (const tab of [alex, alexTab]) {
         const offer = await tab.next('callOffered');
         expect(offer.callId).toBe(position.callId);

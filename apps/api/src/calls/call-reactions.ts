@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { isStaffed } from '@switchboard/call-domain';
 import { AgentPresence } from './agent-presence.service';
 import { toAgentStatus } from './agent-status';
 import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
@@ -38,6 +39,8 @@ export class CallReactions implements OnModuleInit {
       for (const event of events) this.notify(event);
       if (events.some(changesQueue)) {
         this.queueFeed.announce();
+        this.positions.announce();
+      } else if (events.some(changesStaffing)) {
         this.positions.announce();
       }
     });
@@ -119,6 +122,16 @@ export class CallReactions implements OnModuleInit {
         return;
     }
   }
+}
+
+/**
+ * Whether an agent's move may change whether anyone staffs the queue (what waiting callers are
+ * told): a move between two staffed states (Available → Ringing → On call → Wrap-up) cannot;
+ * a connection lost or back (the state unchanged) can.
+ */
+function changesStaffing(event: LedgerEvent): boolean {
+  if (event.type !== 'agentStatusChanged') return false;
+  return event.from === event.status.state || !(isStaffed(event.from) && isStaffed(event.status.state) && event.status.connected);
 }
 
 /** Whether routing may have something to do after this event. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { estimateWaitSeconds, type QueuePosition } from '@switchboard/call-domain';
 import type { AppSocket } from '../realtime/app-socket';
+import { AgentPresence } from './agent-presence.service';
 import { CallRecords } from './call-records';
 import { CoalescedTask } from './coalesced-task';
 import { SocketRooms } from './socket-rooms';
@@ -29,6 +30,7 @@ export class QueuePositions {
 
   constructor(
     private readonly records: CallRecords,
+    private readonly presence: AgentPresence,
     private readonly rooms: SocketRooms,
     @InjectConfig() config: AppConfig,
   ) {
@@ -62,7 +64,7 @@ export class QueuePositions {
     const waiting = new Set<string>();
     for (const { callerId, position } of all) {
       waiting.add(position.callId);
-      const said = `${position.position}/${position.estimatedWaitSeconds}`;
+      const said = `${position.position}/${position.estimatedWaitSeconds}/${position.staffed}`;
       if (this.skipRepeats && this.told.get(position.callId) === said) continue;
       this.told.set(position.callId, said);
       this.rooms.toUser(callerId).emit('queueUpdated', position);
@@ -70,11 +72,22 @@ export class QueuePositions {
     for (const callId of this.told.keys()) if (!waiting.has(callId)) this.told.delete(callId);
   }
 
+  /**
+   * Every waiting call's place. With no agent staffed nobody will answer until one comes back,
+   * so there is no wait to estimate: callers are told that instead of a guess from history.
+   */
   private async all(): Promise<{ callerId: string; position: QueuePosition }[]> {
-    const [waiting, recent] = await Promise.all([this.records.waiting(), this.records.recentQueueMs()]);
+    const waiting = await this.records.waiting();
+    if (waiting.length === 0) return [];
+    const [recent, staffed] = await Promise.all([this.records.recentQueueMs(), this.presence.anyStaffed()]);
     return waiting.map((call, index) => ({
       callerId: call.caller_id,
-      position: { callId: call.id, position: index + 1, estimatedWaitSeconds: estimateWaitSeconds(recent, index + 1) },
+      position: {
+        callId: call.id,
+        position: index + 1,
+        estimatedWaitSeconds: staffed ? estimateWaitSeconds(recent, index + 1) : null,
+        staffed,
+      },
     }));
   }
 }

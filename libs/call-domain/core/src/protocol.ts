@@ -72,8 +72,17 @@ export interface QueuePosition {
   callId: CallId;
   /** 1 for the next call to be served. */
   position: number;
-  /** Estimated seconds until answered, from recent answer times; null when unknown. */
+  /**
+   * Estimated seconds until answered, from recent answer times; null when unknown (no recent
+   * answers, or no agent {@link staffed}).
+   */
   estimatedWaitSeconds: number | null;
+  /**
+   * Whether any agent is working the queue (connected and Available, Ringing, On call or in
+   * Wrap-up, see `isStaffed`). False: every agent is Away, Missed or Offline, so nobody will
+   * answer until one comes back. Absent from servers before this field existed: read as true.
+   */
+  staffed?: boolean;
 }
 
 /**

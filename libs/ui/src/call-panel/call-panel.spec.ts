@@ -13,6 +13,7 @@ import { CallPanelHarness } from './testing/call-panel-harness';
       [state]="state()"
       [muted]="muted()"
       [remoteStream]="stream()"
+      [focusOnOpen]="focusOnOpen()"
       (muteToggled)="muted.set($event)"
       (hungUp)="hangUps = hangUps + 1"
     />
@@ -23,6 +24,7 @@ class TestHost {
   readonly state = signal<CallPanelState>('connecting');
   readonly muted = signal(false);
   readonly stream = signal<MediaStream | null>(null);
+  readonly focusOnOpen = signal(false);
   hangUps = 0;
 }
 
@@ -67,13 +69,24 @@ describe('CallPanel', () => {
     expect(await panel.getTalkTime()).toBe('00:15');
   });
 
-  it('toggles Mute / Unmute with aria-pressed', async () => {
+  it('toggles Mute with aria-pressed under one fixed label', async () => {
     expect(await panel.isMuted()).toBeFalse();
     await panel.toggleMute();
     expect(host.muted()).toBeTrue();
     expect(await panel.isMuted()).toBeTrue();
+    const mute = document.querySelector('sb-call-panel button.mute') as HTMLButtonElement;
+    expect(mute.textContent?.replace('mic_off', '').trim()).withContext('not "Unmute" and pressed').toBe('Mute');
     await panel.toggleMute();
     expect(await panel.isMuted()).toBeFalse();
+  });
+
+  it('takes the focus on Mute when it opens only if asked to (the agent accepted)', async () => {
+    expect(await panel.isMuteFocused()).toBeFalse();
+    const fixture = TestBed.createComponent(TestHost);
+    fixture.componentInstance.focusOnOpen.set(true);
+    const focused = await TestbedHarnessEnvironment.harnessForFixture(fixture, CallPanelHarness);
+    await fixture.whenStable();
+    expect(await focused.isMuteFocused()).toBeTrue();
   });
 
   it('emits hungUp on Hang up', async () => {

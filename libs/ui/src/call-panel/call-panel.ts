@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, type ElementRef, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, afterNextRender, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
 import { Clock, elapsedSince } from '../clock/clock';
@@ -13,7 +13,8 @@ export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be 
 /**
  * The call in progress, the same for the student and the agent: who is on the other end,
  * "Connecting…" until media connects, then the talk time counting up (mm:ss on the app's
- * {@link Clock}, from when the panel saw the call connect), **Mute** / **Unmute** and
+ * {@link Clock}, from when the panel saw the call connect), **Mute** (a toggle button: one
+ * fixed label, `aria-pressed` and its icon say whether the microphone is muted) and
  * **Hang up**. It plays the far end's audio in an `<audio autoplay>`.
  *
  * It owns no call: the page passes the session's state in and acts on `muteToggled` and
@@ -43,14 +44,16 @@ export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be 
     }
     <div class="actions">
       <button
+        #muteButton
         matButton="tonal"
+        class="mute"
         type="button"
         [attr.aria-pressed]="muted()"
         [disabled]="!live()"
         (click)="muteToggled.emit(!muted())"
       >
         <mat-icon aria-hidden="true">{{ muted() ? 'mic_off' : 'mic' }}</mat-icon>
-        {{ muted() ? 'Unmute' : 'Mute' }}
+        Mute
       </button>
       <button matButton="filled" class="hang-up" type="button" [disabled]="state() === 'ended'" (click)="hungUp.emit()">
         <mat-icon aria-hidden="true">call_end</mat-icon>
@@ -87,6 +90,10 @@ export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be 
       display: flex;
       gap: 12px;
     }
+    .mute[aria-pressed='true'] {
+      --mat-button-tonal-container-color: var(--mat-sys-inverse-surface);
+      --mat-button-tonal-label-text-color: var(--mat-sys-inverse-on-surface);
+    }
     .hang-up {
       --mat-button-filled-container-color: var(--mat-sys-error);
       --mat-button-filled-label-text-color: var(--mat-sys-on-error);
@@ -117,8 +124,13 @@ export class CallPanel {
   readonly muted = input(false);
   /** The far end's audio, played as soon as it is set. */
   readonly remoteStream = input<MediaStream | null>(null);
+  /**
+   * Whether the panel takes the keyboard focus (on Mute) when it opens: for a panel the person
+   * opened themselves (the agent's Accept), so focus does not fall to the page's body.
+   */
+  readonly focusOnOpen = input(false);
 
-  /** Emits the wanted muted state when Mute / Unmute is clicked. */
+  /** Emits the wanted muted state when Mute is clicked. */
   readonly muteToggled = output<boolean>();
   /** Emits when Hang up is clicked. */
   readonly hungUp = output<void>();
@@ -129,6 +141,7 @@ export class CallPanel {
   protected readonly live = computed(() => this.state() === 'connecting' || this.state() === 'connected');
 
   private readonly remoteAudio = viewChild.required<ElementRef<HTMLAudioElement>>('remoteAudio');
+  private readonly muteButton = viewChild.required('muteButton', { read: ElementRef<HTMLButtonElement> });
   private readonly clock = inject(Clock);
   /** The clock's time when the panel first saw the call connected. */
   private readonly connectedAt = signal<number | null>(null);
@@ -139,6 +152,9 @@ export class CallPanel {
   });
 
   constructor() {
+    afterNextRender(() => {
+      if (this.focusOnOpen()) this.muteButton().nativeElement.focus();
+    });
     effect(() => {
       if (this.state() === 'connected' && untracked(this.connectedAt) === null) this.connectedAt.set(untracked(this.clock.now));
     });

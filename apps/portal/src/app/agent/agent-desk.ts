@@ -32,7 +32,7 @@ export const CALL_SETTINGS_URL = '/api/call-settings';
 /** What the agent is told when an offer is taken back before they answered. */
 export const WITHDRAWN_MESSAGES: Readonly<Record<OfferWithdrawnReason, string>> = {
   cancelled: 'The caller hung up before you answered.',
-  rang_out: 'The call rang out and went to the next agent.',
+  rang_out: 'The call rang out and went back to the queue.',
   taken_elsewhere: 'The call was answered in another tab.',
   declined: 'The call was declined.',
   ended: 'The call ended before you answered.',

@@ -126,6 +126,10 @@ describe('AgentPage', () => {
     const dialog = await overlay.getHarness(MatDialogHarness);
     expect(await dialog.getTitleText()).toBe('Incoming call');
     expect(await dialog.getContentText()).toContain('student');
+    const host = await dialog.host();
+    expect(await host.getAttribute('aria-modal')).toBe('true');
+    const description = document.getElementById((await host.getAttribute('aria-describedby')) ?? '');
+    expect(description?.textContent).withContext("the dialog's description names the caller").toContain('student is calling the help desk');
     expect(ringtone.start).toHaveBeenCalledTimes(1);
 
     relay.push('agent', 'offerWithdrawn', { callId: offer.callId, reason: 'cancelled' });
@@ -151,6 +155,7 @@ describe('AgentPage', () => {
     expect(await panel.getStatusText()).toMatch(/^(Connecting…|\d\d:\d\d)$/);
     await eventually(fixture, () => requests('acceptCall').length === 1, 'acceptCall');
     expect(requests('acceptCall')).toEqual([{ callId: offer.callId }]);
+    await eventually(fixture, () => panel.isMuteFocused(), 'the focus on Mute after Accept');
     await eventually(fixture, async () => (await panel.getTalkTime()) !== null, 'media connected', 10_000);
     await panel.hangUp();
     await eventually(fixture, async () => (await loader.getHarnessOrNull(CallPanelHarness)) === null, 'the panel to go');
@@ -161,6 +166,7 @@ describe('AgentPage', () => {
   it('shows the missed banner, and Return to Available sends setAvailability', async () => {
     relay.push('agent', 'agentStatusChanged', status({ state: 'missed' }));
     await shows('You missed a call');
+    expect(await loader.getAllHarnesses(MatButtonHarness.with({ text: 'Available' }))).withContext('one way back, not two').toEqual([]);
     await (await button('Return to Available')).click();
     await eventually(fixture, () => requests('setAvailability').length === 1, 'setAvailability');
     expect(requests('setAvailability')).toEqual([{ state: 'available' }]);
@@ -190,6 +196,15 @@ describe('AgentPage', () => {
     await (await button('Done')).click();
     await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
     expect(requests('completeWrapUp')).toEqual([{ callId: 'call-1', disposition: 'Escalated', notes: 'Password reset, sent to IT' }]);
+    relay.push('agent', 'agentStatusChanged', status({ state: 'available' }));
+    await eventually(fixture, async () => (await (await button('Available')).host()).isFocused(), 'the focus on Available after Done');
+  });
+
+  it('wrap-up takes the focus on the Disposition when it opens (after Hang up)', async () => {
+    relay.push('agent', 'agentStatusChanged', status({ state: 'wrap_up', callId: 'call-1', wrapUpEndsAt: new Date(Date.now() + 45_000).toISOString() }));
+    await answerSettings();
+    await shows('Wrap-up ends in');
+    await eventually(fixture, async () => (await (await loader.getHarness(MatSelectHarness)).isFocused()), 'the focus on Disposition');
   });
 
   /** Answers the call settings request the first wrap-up makes (it keeps the page unstable until answered). */

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, Injector, computed, effect, inject, untracked } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, type ElementRef, Injector, afterNextRender, computed, effect, inject, untracked, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
@@ -6,7 +6,7 @@ import { MatSnackBar } from '@angular/material/snack-bar';
 import { AGENT_STATE_LABELS, type AgentState, type SelectableAgentState } from '@switchboard/call-domain';
 import { CallPanel, Clock, elapsedSince, formatDuration } from '@switchboard/ui';
 import { AgentDesk, WITHDRAWN_MESSAGES } from './agent-desk';
-import { IncomingCallDialog } from './incoming-call-dialog';
+import { INCOMING_CALL_DESCRIPTION_ID, IncomingCallDialog } from './incoming-call-dialog';
 import { Ringtone } from './ringtone';
 import { type WrapUpEntry, WrapUpForm } from './wrap-up-form';
 
@@ -16,8 +16,11 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
 /**
  * The agent's page (`/agent`): their state and time in it, **Available** / **Away**, the
  * "Incoming call" dialog for each offer, the call in the shared call panel, the "You missed
- * a call" banner with **Return to Available**, wrap-up after the call, and "Reconnecting…"
- * while the socket is down.
+ * a call" banner with **Return to Available** (the one way back while Missed), wrap-up after
+ * the call, and "Reconnecting…" while the socket is down.
+ *
+ * Focus follows the work: Accept → the call's Mute, Hang up → the wrap-up's Disposition,
+ * Done → the availability buttons.
  */
 @Component({
   selector: 'sb-agent-page',
@@ -32,10 +35,12 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
             <span class="since"><span class="visually-hidden">, time in this state </span>{{ time }}</span>
           }
         </p>
-        <div class="availability" role="group" aria-label="Availability">
-          <button matButton="outlined" type="button" [attr.aria-pressed]="state() === 'available'" [disabled]="!canChoose()" (click)="goAvailable()">
-            Available
-          </button>
+        <div #availability class="availability" role="group" aria-label="Availability">
+          @if (state() !== 'missed') {
+            <button matButton="outlined" type="button" [attr.aria-pressed]="state() === 'available'" [disabled]="!canChoose()" (click)="goAvailable()">
+              Available
+            </button>
+          }
           <button matButton="outlined" type="button" [attr.aria-pressed]="state() === 'away'" [disabled]="!canChoose()" (click)="choose('away')">
             Away
           </button>
@@ -66,6 +71,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           [state]="call.session?.state() ?? 'connecting'"
           [muted]="call.session?.muted() ?? false"
           [remoteStream]="call.session?.remoteStream() ?? null"
+          [focusOnOpen]="true"
           (muteToggled)="desk.setMuted($event)"
           (hungUp)="desk.hangUp()"
         />
@@ -178,7 +184,10 @@ export class AgentPage {
   private readonly snackBar = inject(MatSnackBar);
   private readonly injector = inject(Injector);
   private readonly clock = inject(Clock);
+  private readonly availability = viewChild.required<ElementRef<HTMLElement>>('availability');
   private ringing: { callId: string; ref: MatDialogRef<IncomingCallDialog> } | null = null;
+  /** Whether the agent clicked Done: the availability buttons take the focus once wrap-up ends. */
+  private focusAvailabilityAfterWrapUp = false;
 
   /** The agent's state, Offline until the server says otherwise. */
   protected readonly state = computed<AgentState>(() => this.desk.status()?.state ?? 'offline');
@@ -207,10 +216,25 @@ export class AgentPage {
           this.ringing = null;
         }
         if (offer && !this.ringing) {
-          const ref = this.dialog.open(IncomingCallDialog, { data: offer, injector: this.injector, disableClose: true, width: '360px' });
+          // A modal dialog described by the caller's name; closing it does not pull the focus back
+          // to where it was: after Accept the call's Mute takes it.
+          const ref = this.dialog.open(IncomingCallDialog, {
+            data: offer,
+            injector: this.injector,
+            disableClose: true,
+            width: '360px',
+            ariaModal: true,
+            ariaDescribedBy: INCOMING_CALL_DESCRIPTION_ID,
+            restoreFocus: false,
+          });
           this.ringing = { callId: offer.callId, ref };
         }
       });
+    });
+    effect(() => {
+      if (this.state() === 'wrap_up' || !this.focusAvailabilityAfterWrapUp) return;
+      this.focusAvailabilityAfterWrapUp = false;
+      afterNextRender(() => this.focusAvailability(), { injector: this.injector });
     });
     effect(() => {
       const withdrawal = this.desk.withdrawal();
@@ -232,7 +256,16 @@ export class AgentPage {
     void this.desk.setAvailability(state);
   }
 
+  /** Done: the entry is sent; once wrap-up is over, focus moves to the availability buttons (what comes next). */
   protected completeWrapUp({ disposition, notes }: WrapUpEntry): void {
+    this.focusAvailabilityAfterWrapUp = true;
     void this.desk.completeWrapUp(disposition, notes);
+  }
+
+  /** Focuses the availability button that is on (the first one when none is). */
+  private focusAvailability(): void {
+    const group = this.availability().nativeElement;
+    const target = group.querySelector<HTMLButtonElement>('button[aria-pressed="true"]:not([disabled])') ?? group.querySelector<HTMLButtonElement>('button:not([disabled])');
+    target?.focus();
   }
 }

@@ -5,6 +5,9 @@ import type { CallOffer } from '@switchboard/call-domain';
 import { AgentDesk } from './agent-desk';
 import { Ringtone } from './ringtone';
 
+/** The id of the dialog's description (the caller's name and why they call): its `ariaDescribedBy`. */
+export const INCOMING_CALL_DESCRIPTION_ID = 'incoming-call-description';
+
 /**
  * "Incoming call": who is calling, **Accept** and **Decline**, with a ringtone while it is
  * open. The agent page opens it for each offer and closes it when the offer is accepted,
@@ -15,9 +18,8 @@ import { Ringtone } from './ringtone';
   imports: [MatDialogModule, MatButtonModule],
   template: `
     <h2 mat-dialog-title>Incoming call</h2>
-    <mat-dialog-content>
-      <p class="caller">{{ offer.caller.displayName }}</p>
-      <p>is calling the help desk.</p>
+    <mat-dialog-content [id]="descriptionId">
+      <p><span class="caller">{{ offer.caller.displayName }}</span> is calling the help desk.</p>
     </mat-dialog-content>
     <mat-dialog-actions align="end">
       <!-- Text-only buttons: the call-setup benchmark finds Accept by its exact text. -->
@@ -27,6 +29,7 @@ import { Ringtone } from './ringtone';
   `,
   styles: `
     .caller {
+      display: block;
       font: var(--mat-sys-headline-small);
       margin: 0 0 4px;
     }
@@ -37,6 +40,7 @@ export class IncomingCallDialog {
   /** The offer shown. */
   protected readonly offer = inject<CallOffer>(MAT_DIALOG_DATA);
   protected readonly desk = inject(AgentDesk);
+  protected readonly descriptionId = INCOMING_CALL_DESCRIPTION_ID;
 
   constructor() {
     inject(DestroyRef).onDestroy(inject(Ringtone).start());

@@ -1,8 +1,8 @@
-import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, afterNextRender, computed, input, output, signal, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
-import { MatSelectModule } from '@angular/material/select';
+import { MatSelect, MatSelectModule } from '@angular/material/select';
 
 /** What the agent records at wrap-up. */
 export interface WrapUpEntry {
@@ -12,7 +12,8 @@ export interface WrapUpEntry {
 
 /**
  * Wrap-up (after-call work): a disposition from the configured list (the first is
- * preselected), notes, the time left before wrap-up ends by itself, and **Done**.
+ * preselected), notes, the time left before wrap-up ends by itself, and **Done**. It takes
+ * the focus on the Disposition when it opens: after Hang up that is the agent's next step.
  */
 @Component({
   selector: 'sb-wrap-up-form',
@@ -25,7 +26,7 @@ export interface WrapUpEntry {
       }
       <mat-form-field>
         <mat-label>Disposition</mat-label>
-        <mat-select name="disposition" required [value]="disposition()" (valueChange)="chosen.set($event)">
+        <mat-select #dispositionSelect name="disposition" required [value]="disposition()" (valueChange)="chosen.set($event)">
           @for (option of dispositions(); track option) {
             <mat-option [value]="option">{{ option }}</mat-option>
           }
@@ -72,6 +73,12 @@ export class WrapUpForm {
   /** The disposition picked, the first of the list until the agent picks one. */
   protected readonly disposition = computed(() => this.chosen() ?? this.dispositions()[0] ?? '');
   protected readonly notes = signal('');
+
+  private readonly dispositionSelect = viewChild.required<MatSelect>('dispositionSelect');
+
+  constructor() {
+    afterNextRender(() => this.dispositionSelect().focus());
+  }
 
   protected field(event: Event): string {
     return (event.target as HTMLTextAreaElement).value;

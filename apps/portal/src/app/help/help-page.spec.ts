@@ -13,7 +13,7 @@ import { FakeRelay, type TestParty, createParty } from '@switchboard/call-domain
 import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
-import { HelpPage, describeWait } from './help-page';
+import { HelpPage, NO_AGENT_ON_DUTY_MESSAGE, announce, describeWait } from './help-page';
 import { PLACED_CALL_KEY, RELOADED_CALL_MESSAGE } from './student-call';
 
 /** Waits until `check` holds, re-rendering in between (the fake relay answers asynchronously). */
@@ -40,6 +40,10 @@ describe('HelpPage', () => {
   const button = (label: string | RegExp) => loader.getHarness(MatButtonHarness.with({ text: label }));
   const hasButton = async (label: string | RegExp) => (await loader.getHarnessOrNull(MatButtonHarness.with({ text: label }))) !== null;
   const requests = (event: string) => relay.received.filter((r) => r.from === 'student' && r.event === event);
+  /** The page's one live region. */
+  const liveRegion = () => (fixture.nativeElement as HTMLElement).querySelector('[data-testid="call-announcement"]') as HTMLElement;
+  const announced = (what: string | RegExp) =>
+    eventually(fixture, () => (typeof what === 'string' ? liveRegion().textContent?.trim() === what : what.test(liveRegion().textContent ?? '')), `"${what}" announced`);
 
   beforeEach(async () => {
     localStorage.clear();
@@ -93,6 +97,32 @@ describe('HelpPage', () => {
     expect(text()).toContain('Estimated wait: about 2 minutes');
     expect(await hasButton(/Call support/)).toBeFalse();
   });
+
+  it('says nobody is taking calls, with no estimate, while no agent is on duty', async () => {
+    await render();
+    const offer = await callSupport();
+    relay.push('student', 'queueUpdated', { callId: offer.callId, position: 1, estimatedWaitSeconds: null, staffed: false });
+    await shows(NO_AGENT_ON_DUTY_MESSAGE);
+    expect(text()).not.toContain('Estimated wait');
+    relay.push('student', 'queueUpdated', { callId: offer.callId, position: 1, estimatedWaitSeconds: 20, staffed: true });
+    await shows('Estimated wait: less than a minute');
+    expect(text()).not.toContain(NO_AGENT_ON_DUTY_MESSAGE);
+  });
+
+  it('announces the call in one live region that stays in the page: waiting, place in line, connected, ended', async () => {
+    await render();
+    const region = liveRegion();
+    expect(region.getAttribute('role')).toBe('status');
+    const offer = await callSupport();
+    relay.push('student', 'queueUpdated', { callId: offer.callId, position: 2, estimatedWaitSeconds: 130 });
+    await announced('Waiting for an agent. You are number 2 in line. Estimated wait: about 2 minutes.');
+    expect((fixture.nativeElement as HTMLElement).querySelectorAll('[aria-live], [role="status"]').length).withContext('no second region for the wait').toBe(1);
+    const callee = await agent.phone.acceptCall(offer);
+    await announced('Connected: you are talking with agent.');
+    await callee.hangUp();
+    await announced('The agent ended the call.');
+    expect(liveRegion()).withContext('the same element throughout').toBe(region);
+  }, 20_000);
 
   it('leaves the line with Cancel call and offers Call support again', async () => {
     await render();
@@ -233,6 +263,19 @@ describe('HelpPage', () => {
       expect(requests('cancelCall').map((r) => r.payload)).toEqual([{ callId: offer.callId }]);
       expect(text()).not.toContain(RELOADED_CALL_MESSAGE);
     });
+  });
+
+  it('puts the call state in one sentence for the live region', () => {
+    const base = { position: null, declined: false, media: null, agentName: null, notice: null } as const;
+    expect(announce({ ...base, phase: 'idle' })).toBe('');
+    expect(announce({ ...base, phase: 'placing' })).toBe('Placing your call…');
+    expect(announce({ ...base, phase: 'waiting', position: { callId: 'c', position: 1, estimatedWaitSeconds: null, staffed: false } })).toBe(
+      `Waiting for an agent. You are number 1 in line. ${NO_AGENT_ON_DUTY_MESSAGE}`,
+    );
+    expect(announce({ ...base, phase: 'waiting', declined: true })).toBe('Waiting for an agent. An agent declined your call. You keep your place in line.');
+    expect(announce({ ...base, phase: 'talking', media: 'connecting', agentName: 'Alex Agent' })).toBe('Alex Agent answered. Connecting…');
+    expect(announce({ ...base, phase: 'talking', media: 'connected', agentName: 'Alex Agent' })).toBe('Connected: you are talking with Alex Agent.');
+    expect(announce({ ...base, phase: 'idle', notice: 'You ended the call.' })).toBe('You ended the call.');
   });
 
   it('describes the estimated wait in words', () => {

@@ -2,10 +2,13 @@ import { ChangeDetectionStrategy, Component, computed, inject, input } from '@an
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
-import { CallPanel } from '@switchboard/ui';
+import type { QueuePosition } from '@switchboard/call-domain';
+import type { CallSessionState } from '@switchboard/call-domain/signaling';
+import { CALL_FAILED_MESSAGE, CallPanel } from '@switchboard/ui';
 import { Session } from '../auth/session';
 import { CallbackForm, type CallbackRequest } from './callback-form';
 import { StudentCall } from './student-call';
+import type { StudentCallPhase } from './student-call-state';
 
 /**
  * The student's page (`/help`): **Call support**, then "Waiting for an agent…" with the place
@@ -23,13 +26,18 @@ import { StudentCall } from './student-call';
   template: `
     <section aria-labelledby="help-heading">
       <h1 id="help-heading">Help desk</h1>
+      <!-- One live region for the whole call, always in the page: a region created with its
+           message is missed by many screen readers. -->
+      <p class="visually-hidden" role="status" aria-live="polite" aria-atomic="true" data-testid="call-announcement">{{ announcement() }}</p>
       @switch (call.phase()) {
         @case ('waiting') {
-          <div class="waiting" role="status" aria-live="polite">
+          <div class="waiting">
             <p class="lead">Waiting for an agent…</p>
             @if (call.session()?.queuePosition(); as line) {
               <p>You are number {{ line.position }} in line</p>
-              @if (waitText(); as wait) {
+              @if (line.staffed === false) {
+                <p>{{ noAgentText }}</p>
+              } @else if (waitText(); as wait) {
                 <p>Estimated wait: {{ wait }}</p>
               }
             }
@@ -53,7 +61,7 @@ import { StudentCall } from './student-call';
         }
         @default {
           @if (call.notice(); as notice) {
-            <p class="notice" role="status">{{ notice }}</p>
+            <p class="notice">{{ notice }}</p>
           }
           @if (call.microphoneError(); as error) {
             <div class="microphone" role="alert">
@@ -142,6 +150,19 @@ export class HelpPage {
 
   /** The signed-in student's name, to prefill the callback form. */
   protected readonly studentName = computed(() => this.session.user()?.displayName ?? '');
+  protected readonly noAgentText = NO_AGENT_ON_DUTY_MESSAGE;
+  /** What the live region says: the call's state in one sentence (see {@link announce}). */
+  protected readonly announcement = computed(() => {
+    const session = this.call.session();
+    return announce({
+      phase: this.call.phase(),
+      position: session?.queuePosition() ?? null,
+      declined: this.call.declined(),
+      media: session?.state() ?? null,
+      agentName: session?.peer()?.displayName ?? null,
+      notice: this.call.notice(),
+    });
+  });
   /** The estimated wait in words, or null when the server cannot estimate it. */
   protected readonly waitText = computed(() => describeWait(this.call.session()?.queuePosition()?.estimatedWaitSeconds ?? null));
 
@@ -153,6 +174,51 @@ export class HelpPage {
   /** Sends the callback request of the unanswered call. */
   protected requestCallback({ name, note }: CallbackRequest): void {
     void this.call.requestCallback(name, note);
+  }
+}
+
+/** Said while the call waits and no agent is working the queue (all Away, Missed or Offline). */
+export const NO_AGENT_ON_DUTY_MESSAGE = 'No agent is taking calls right now. You keep your place in line.';
+
+/** What {@link announce} reads. */
+export interface CallAnnouncementInput {
+  phase: StudentCallPhase;
+  position: QueuePosition | null;
+  declined: boolean;
+  /** The media's state once an agent answered. */
+  media: CallSessionState | null;
+  agentName: string | null;
+  notice: string | null;
+}
+
+/**
+ * The student's call state as one sentence for the page's live region: placing, waiting with
+ * the place in line (and the wait, or that nobody is on duty), declined, answered and
+ * connecting, connected, failed, ended (the notice). Empty when there is nothing to say.
+ */
+export function announce({ phase, position, declined, media, agentName, notice }: CallAnnouncementInput): string {
+  switch (phase) {
+    case 'placing':
+      return 'Placing your call…';
+    case 'waiting': {
+      const parts = ['Waiting for an agent.'];
+      if (position) {
+        parts.push(`You are number ${position.position} in line.`);
+        const wait = describeWait(position.estimatedWaitSeconds);
+        if (position.staffed === false) parts.push(NO_AGENT_ON_DUTY_MESSAGE);
+        else if (wait) parts.push(`Estimated wait: ${wait}.`);
+      }
+      if (declined) parts.push('An agent declined your call. You keep your place in line.');
+      return parts.join(' ');
+    }
+    case 'talking': {
+      const agent = agentName ?? 'An agent';
+      if (media === 'connected') return `Connected: you are talking with ${agent}.`;
+      if (media === 'failed') return CALL_FAILED_MESSAGE;
+      return `${agent} answered. Connecting…`;
+    }
+    default:
+      return notice ?? '';
   }
 }
 

@@ -8,6 +8,7 @@ import { provideRouter, Router } from '@angular/router';
 import { Session } from '../auth/session';
 import { storeFakeSession } from '../auth/testing/session-fakes';
 import { AppShell } from './app-shell';
+import { COLOR_SCHEME_KEY } from './color-scheme';
 
 describe('AppShell', () => {
   beforeEach(() => {
@@ -18,7 +19,10 @@ describe('AppShell', () => {
       providers: [provideRouter([{ path: '**', children: [] }]), provideHttpClient(), provideHttpClientTesting()],
     });
   });
-  afterEach(() => localStorage.clear());
+  afterEach(() => {
+    localStorage.clear();
+    document.documentElement.style.colorScheme = '';
+  });
 
   async function render() {
     const fixture = TestBed.createComponent(AppShell);
@@ -42,5 +46,26 @@ describe('AppShell', () => {
     expect(TestBed.inject(Session).user()).toBeNull();
     expect(localStorage.length).toBe(0);
     expect(navigate).toHaveBeenCalledWith('/login');
+  });
+
+  it('starts with a skip link that moves the focus to the page', async () => {
+    const { fixture } = await render();
+    const host = fixture.nativeElement as HTMLElement;
+    const first = host.querySelector('a, button') as HTMLAnchorElement;
+    expect(first.textContent?.trim()).toBe('Skip to main content');
+    first.click();
+    expect(document.activeElement).toBe(host.querySelector('main'));
+  });
+
+  it('switches between light and dark with a toggle button, and remembers the choice', async () => {
+    const { loader } = await render();
+    const toggle = await loader.getHarness(MatButtonHarness.with({ selector: '[aria-label="Dark theme"]' }));
+    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    expect(await (await toggle.host()).getAttribute('aria-pressed')).toBe(String(dark));
+    await toggle.click();
+    expect(document.documentElement.style.colorScheme).toBe(dark ? 'light' : 'dark');
+    expect(localStorage.getItem(COLOR_SCHEME_KEY)).toBe(dark ? 'light' : 'dark');
+    expect(await (await toggle.host()).getAttribute('aria-pressed')).toBe(String(!dark));
+    expect(getComputedStyle(document.body).backgroundColor).withContext('the theme follows color-scheme').not.toBe('');
   });
 });

@@ -1,18 +1,23 @@
-import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, type ElementRef, Injector, afterNextRender, inject, viewChild } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
 import { MatToolbarModule } from '@angular/material/toolbar';
-import { RouterOutlet } from '@angular/router';
+import { NavigationEnd, Router, RouterOutlet } from '@angular/router';
+import { filter } from 'rxjs';
 import { Session } from '../auth/session';
+import { ColorScheme } from './color-scheme';
 
 /**
- * The frame around every signed-in page: a toolbar (product name, who is signed in, Sign out)
- * in the page header, and the page itself in `main`.
+ * The frame around every signed-in page: a "Skip to main content" link, a toolbar (product
+ * name, who is signed in, the dark theme toggle, Sign out) in the page header, and the page
+ * itself in `main`. After each navigation the focus moves to the page's heading.
  */
 @Component({
   selector: 'sb-app-shell',
   imports: [MatToolbarModule, MatButtonModule, MatIconModule, RouterOutlet],
   template: `
+    <a class="skip-link" href="#main-content" (click)="skipToMain($event)">Skip to main content</a>
     <header>
       <mat-toolbar>
         <span class="product">Switchboard</span>
@@ -20,13 +25,16 @@ import { Session } from '../auth/session';
         @if (session.user(); as user) {
           <span class="user"><span class="visually-hidden">Signed in as </span>{{ user.displayName }}</span>
         }
+        <button matIconButton type="button" aria-label="Dark theme" [attr.aria-pressed]="colorScheme.dark()" (click)="colorScheme.toggle()">
+          <mat-icon aria-hidden="true">{{ colorScheme.dark() ? 'dark_mode' : 'light_mode' }}</mat-icon>
+        </button>
         <button matButton type="button" (click)="signOut()">
           <mat-icon aria-hidden="true">logout</mat-icon>
           Sign out
         </button>
       </mat-toolbar>
     </header>
-    <main>
+    <main id="main-content" tabindex="-1" #main>
       <router-outlet />
     </main>
   `,
@@ -36,8 +44,21 @@ import { Session } from '../auth/session';
       flex-direction: column;
       min-height: 100%;
     }
+    .skip-link {
+      position: absolute;
+      left: 8px;
+      top: -48px;
+      z-index: 10;
+      padding: 8px 16px;
+      border-radius: 4px;
+      background: var(--mat-sys-primary);
+      color: var(--mat-sys-on-primary);
+    }
+    .skip-link:focus {
+      top: 8px;
+    }
     mat-toolbar {
-      gap: 16px;
+      gap: 8px 16px;
       background: var(--mat-sys-surface-container);
     }
     .product {
@@ -48,16 +69,67 @@ import { Session } from '../auth/session';
     }
     .user {
       font: var(--mat-sys-body-large);
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+      min-width: 0;
     }
     main {
       flex: 1;
       padding: 16px 24px;
+      min-width: 0;
+    }
+    main:focus {
+      outline: none;
+    }
+    @media (max-width: 480px) {
+      mat-toolbar {
+        padding: 0 8px;
+      }
+      .user {
+        display: none;
+      }
+      main {
+        padding: 12px;
+      }
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class AppShell {
   protected readonly session = inject(Session);
+  protected readonly colorScheme = inject(ColorScheme);
+  private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
+  private readonly injector = inject(Injector);
+
+  constructor() {
+    // After each navigation (sign-in included) the focus goes to the new page's heading, not
+    // to the body: a screen reader says where the person is, and Tab continues from there.
+    inject(Router)
+      .events.pipe(
+        filter((e) => e instanceof NavigationEnd),
+        takeUntilDestroyed(),
+      )
+      .subscribe(() => afterNextRender(() => this.focusPage(), { injector: this.injector }));
+  }
+
+  /** The skip link: focus (not only scroll) moves to the page. */
+  protected skipToMain(event: Event): void {
+    event.preventDefault();
+    this.focusPage();
+  }
+
+  /** Focuses the page's main heading (made focusable for it), or `main`. */
+  private focusPage(): void {
+    const main = this.main().nativeElement;
+    const heading = main.querySelector<HTMLElement>('h1');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    } else {
+      main.focus();
+    }
+  }
 
   /** Ends the session and shows the sign-in page. */
   protected signOut(): void {

@@ -15,7 +15,7 @@ export class CallPanelHarness extends ComponentHarness {
   private readonly peer = this.locatorFor('.peer');
   private readonly status = this.locatorFor('.status');
   private readonly timer = this.locatorForOptional('[role="timer"]');
-  private readonly muteButton = this.locatorFor(MatButtonHarness.with({ text: /^(mic|mic_off)?\s*(Mute|Unmute)$/ }));
+  private readonly muteButton = this.locatorFor(MatButtonHarness.with({ text: /^(mic|mic_off)?\s*Mute$/ }));
   private readonly hangUpButton = this.locatorFor(MatButtonHarness.with({ text: /Hang up$/ }));
 
   /** A predicate for a panel matching `options`. */
@@ -46,9 +46,14 @@ export class CallPanelHarness extends ComponentHarness {
     return (await host.getAttribute('aria-pressed')) === 'true';
   }
 
-  /** Clicks Mute / Unmute. */
+  /** Clicks Mute (a toggle). */
   async toggleMute(): Promise<void> {
     await (await this.muteButton()).click();
+  }
+
+  /** Whether Mute has the keyboard focus. */
+  async isMuteFocused(): Promise<boolean> {
+    return (await (await this.muteButton()).host()).isFocused();
   }
 
   /** Clicks Hang up. */
