@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { AGENT_STATES, isStaffed, type AgentStatus, type RoutingAgent, type SessionUser } from '@switchboard/call-domain';
+import type { AgentStatus, RoutingAgent, SessionUser } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import type { AgentPresenceRow, Database } from '../database/schema';
 import type { AppConfig } from '../config/config';
@@ -8,8 +8,6 @@ import { InjectConfig } from '../config/config.module';
 import { toAgentStatus } from './agent-status';
 import { secondsAfter } from './deadlines';
 import { CallLedger, type AgentMove } from './ledger/call-ledger';
-
-const STAFFED_STATES = AGENT_STATES.filter(isStaffed);
 
 /**
  * Agents' presence, kept in `agent_presence` (the server's truth, per agent, so two tabs
@@ -28,18 +26,6 @@ export class AgentPresence {
   /** The agent's presence, if they ever connected. */
   async get(agentId: string): Promise<AgentPresenceRow | undefined> {
     return this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
-  }
-
-  /** Whether any agent is working the queue: connected and staffed (see `isStaffed`). */
-  async anyStaffed(): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('agent_presence')
-      .select('agent_id')
-      .where('connected', '=', 1)
-      .where('state', 'in', STAFFED_STATES)
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
   }
 
   /** Every agent's status, by name. */
