@@ -140,6 +140,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
     }
     .availability [aria-pressed='true'] {
       background: var(--mat-sys-secondary-container);
+      --mat-button-outlined-label-text-color: var(--mat-sys-on-secondary-container);
     }
     .banner {
       display: flex;

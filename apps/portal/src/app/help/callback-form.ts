@@ -23,7 +23,8 @@ export interface CallbackRequest {
         <mat-label>Your name</mat-label>
         <input matInput name="name" maxlength="80" required [value]="name()" (input)="typedName.set(field($event))" />
       </mat-form-field>
-      <mat-form-field>
+      <!-- Dynamic subscript: the hint takes its own room instead of a fixed line the button overlaps. -->
+      <mat-form-field subscriptSizing="dynamic">
         <mat-label>Note for the help desk</mat-label>
         <textarea matInput name="note" rows="3" maxlength="500" [value]="note()" (input)="note.set(field($event))"></textarea>
         <mat-hint>How to reach you and what it is about.</mat-hint>
