@@ -139,6 +139,42 @@ describe('AgentPage', () => {
     expect(await snackBar.getMessage()).toBe('The caller hung up before you answered.');
   });
 
+  /** Presses a key on the page as a person would (a keydown reaching the document). */
+  function press(code: string, key: string, modifiers: { altKey?: boolean; shiftKey?: boolean } = { altKey: true, shiftKey: true }, target: EventTarget = document.body): void {
+    target.dispatchEvent(new KeyboardEvent('keydown', { code, key, bubbles: true, cancelable: true, ...modifiers }));
+  }
+
+  it('works by keyboard shortcuts: Available, accept, mute, hang up, and "?" lists them', async () => {
+    press('KeyV', 'V');
+    await eventually(fixture, () => requests('setAvailability').length === 1, 'Available by Alt+Shift+V');
+    expect(requests('setAvailability')).toEqual([{ state: 'available' }]);
+    press('KeyA', 'A');
+    await fixture.whenStable();
+    expect(requests('acceptCall')).withContext('nothing to accept').toEqual([]);
+
+    const offer = await offered();
+    press('KeyA', 'A');
+    await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close on Alt+Shift+A');
+    expect(requests('acceptCall')).toEqual([{ callId: offer.callId }]);
+    const panel = await loader.getHarness(CallPanelHarness);
+    press('KeyM', 'M');
+    await eventually(fixture, () => panel.isMuted(), 'muted by Alt+Shift+M');
+    const notes = document.createElement('textarea');
+    document.body.appendChild(notes);
+    press('KeyM', 'M', undefined, notes);
+    await fixture.whenStable();
+    expect(await panel.isMuted()).withContext('typing in a field is not a command').toBeTrue();
+    notes.remove();
+    press('KeyH', 'H');
+    await eventually(fixture, () => requests('hangUp').length === 1, 'hangUp by Alt+Shift+H');
+
+    press('Slash', '?', { shiftKey: true });
+    await eventually(fixture, dialogOpen, 'the shortcuts dialog');
+    const dialog = await overlay.getHarness(MatDialogHarness);
+    expect(await dialog.getTitleText()).toBe('Keyboard shortcuts');
+    expect(await dialog.getContentText()).toContain('Alt+Shift+A');
+  }, 20_000);
+
   it('declines: sends declineCall and closes the dialog', async () => {
     const offer = await offered();
     await (await overlay.getHarness(MatButtonHarness.with({ text: /Decline/ }))).click();

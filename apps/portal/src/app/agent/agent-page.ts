@@ -6,8 +6,11 @@ import { MatSnackBar } from '@angular/material/snack-bar';
 import { AGENT_STATE_LABELS, type AgentState, type SelectableAgentState } from '@switchboard/call-domain';
 import { CallPanel, Clock, elapsedSince, formatDuration } from '@switchboard/ui';
 import { AgentDesk, WITHDRAWN_MESSAGES } from './agent-desk';
+import { type DeskAction, deskActionFor } from './desk-shortcuts';
+import { IncomingCallAlert } from './incoming-call-alert';
 import { INCOMING_CALL_DESCRIPTION_ID, IncomingCallDialog } from './incoming-call-dialog';
 import { Ringtone } from './ringtone';
+import { ShortcutsDialog } from './shortcuts-dialog';
 import { type WrapUpEntry, WrapUpForm } from './wrap-up-form';
 
 /** States from which the agent may pick Available or Away themselves. */
@@ -20,7 +23,8 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
  * the call, and "Reconnecting…" while the socket is down.
  *
  * Focus follows the work: Accept → the call's Mute, Hang up → the wrap-up's Disposition,
- * Done → the availability buttons.
+ * Done → the availability buttons. Keyboard shortcuts (Alt+Shift+letter, "?" lists them, see
+ * `desk-shortcuts.ts`) do what the buttons do, only while the button would be there.
  */
 @Component({
   selector: 'sb-agent-page',
@@ -45,6 +49,10 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
             Away
           </button>
         </div>
+        <button matButton type="button" class="shortcuts" aria-keyshortcuts="Shift+Slash" (click)="showShortcuts()">
+          <mat-icon aria-hidden="true">keyboard</mat-icon>
+          Shortcuts
+        </button>
       </header>
 
       @if (desk.reconnecting()) {
@@ -138,6 +146,9 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
       display: flex;
       gap: 8px;
     }
+    .shortcuts {
+      margin-inline-start: auto;
+    }
     .availability [aria-pressed='true'] {
       background: var(--mat-sys-secondary-container);
       --mat-button-outlined-label-text-color: var(--mat-sys-on-secondary-container);
@@ -176,11 +187,15 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
       color: var(--mat-sys-on-error-container);
     }
   `,
+  host: {
+    '(document:keydown)': 'runShortcut($event)',
+  },
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class AgentPage {
   protected readonly desk = inject(AgentDesk);
   private readonly ringtone = inject(Ringtone);
+  private readonly alert = inject(IncomingCallAlert);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   private readonly injector = inject(Injector);
@@ -249,7 +264,62 @@ export class AgentPage {
    */
   protected goAvailable(): void {
     this.ringtone.unlock();
+    this.alert.askPermission();
     void this.desk.setAvailability('available');
+  }
+
+  /** A keyboard shortcut of the desk (see `DESK_SHORTCUTS`); keys that are none pass through. */
+  protected runShortcut(event: KeyboardEvent): void {
+    const action = deskActionFor(event);
+    if (!action || !this.shortcutApplies(action)) return;
+    event.preventDefault();
+    switch (action) {
+      case 'accept':
+        void this.desk.accept();
+        return;
+      case 'decline':
+        void this.desk.decline();
+        return;
+      case 'mute': {
+        const session = this.desk.call()?.session;
+        if (session) this.desk.setMuted(!session.muted());
+        return;
+      }
+      case 'hangUp':
+        this.desk.hangUp();
+        return;
+      case 'available':
+        this.goAvailable();
+        return;
+      case 'away':
+        this.choose('away');
+        return;
+      case 'showShortcuts':
+        this.showShortcuts();
+        return;
+    }
+  }
+
+  /** Opens the list of keyboard shortcuts. */
+  protected showShortcuts(): void {
+    this.dialog.open(ShortcutsDialog, { width: '480px', maxWidth: 'calc(100vw - 32px)' });
+  }
+
+  /** Whether the shortcut's button would be there and enabled now. */
+  private shortcutApplies(action: DeskAction): boolean {
+    switch (action) {
+      case 'accept':
+      case 'decline':
+        return this.desk.offer() !== null;
+      case 'mute':
+      case 'hangUp':
+        return this.desk.call()?.session != null;
+      case 'available':
+      case 'away':
+        return this.canChoose();
+      case 'showShortcuts':
+        return this.dialog.openDialogs.every((d) => !(d.componentInstance instanceof ShortcutsDialog));
+    }
   }
 
   /** Picks a state other than Available. */

@@ -3,6 +3,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
 import type { CallOffer } from '@switchboard/call-domain';
 import { AgentDesk } from './agent-desk';
+import { IncomingCallAlert } from './incoming-call-alert';
 import { Ringtone } from './ringtone';
 
 /** The id of the dialog's description (the caller's name and why they call): its `ariaDescribedBy`. */
@@ -10,7 +11,7 @@ export const INCOMING_CALL_DESCRIPTION_ID = 'incoming-call-description';
 
 /**
  * "Incoming call": who is calling, **Accept** and **Decline**, with a ringtone while it is
- * open. The agent page opens it for each offer and closes it when the offer is accepted,
+ * open (and, while the tab is hidden, the {@link IncomingCallAlert}). The agent page opens it for each offer and closes it when the offer is accepted,
  * declined or withdrawn (open it with the page's injector: it acts through {@link AgentDesk}).
  */
 @Component({
@@ -43,6 +44,8 @@ export class IncomingCallDialog {
   protected readonly descriptionId = INCOMING_CALL_DESCRIPTION_ID;
 
   constructor() {
-    inject(DestroyRef).onDestroy(inject(Ringtone).start());
+    const destroyRef = inject(DestroyRef);
+    destroyRef.onDestroy(inject(Ringtone).start());
+    destroyRef.onDestroy(inject(IncomingCallAlert).start(this.offer));
   }
 }
