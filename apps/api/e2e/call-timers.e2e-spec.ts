@@ -35,11 +35,25 @@ describe('Call deadlines and presence (e2e)', () => {
   }
 
   it('takes the call settings from the validated configuration (call settings and the metrics’ default)', async () => {
-    const { app } = await start({ RING_TIMEOUT_SECONDS: '7', WRAP_UP_SECONDS: '9', SHORT_ABANDON_SECONDS: '3', DISPOSITIONS: 'Solved,Referred' });
+    const { app } = await start({
+      RING_TIMEOUT_SECONDS: '7',
+      WRAP_UP_SECONDS: '9',
+      WRAP_UP_MAX_SECONDS: '40',
+      DISPOSITION_REQUIRED: 'true',
+      SHORT_ABANDON_SECONDS: '3',
+      DISPOSITIONS: 'Solved,Referred',
+    });
     const sign = async (username: string) =>
       (await call<{ accessToken: string }>(app.url, 'POST', '/api/auth/login', { body: { username, password: 'switchboard' } })).body.accessToken;
     const settings = await call(app.url, 'GET', '/api/call-settings', { token: await sign('agent') });
-    expect(settings.body).toEqual({ ringTimeoutSeconds: 7, maxWaitSeconds: 300, wrapUpSeconds: 9, dispositions: ['Solved', 'Referred'] });
+    expect(settings.body).toEqual({
+      ringTimeoutSeconds: 7,
+      maxWaitSeconds: 300,
+      wrapUpSeconds: 9,
+      wrapUpMaxSeconds: 40,
+      dispositionRequired: true,
+      dispositions: ['Solved', 'Referred'],
+    });
     const metrics = await call<{ thresholds: { shortAbandonSeconds: number } }>(app.url, 'GET', '/api/metrics', { token: await sign('supervisor') });
     expect(metrics.body.thresholds.shortAbandonSeconds).toBe(3);
   });
@@ -87,6 +101,39 @@ describe('Call deadlines and presence (e2e)', () => {
 
     await alex.ok('setAvailability', { state: 'available' });
     expect((await student.next('queueUpdated', (q) => q.staffed === true)).estimatedWaitSeconds).toEqual(jasmine.any(Number));
+  });
+
+  it('extends wrap-up by 30 s on request, up to WRAP_UP_MAX_SECONDS, and only for the agent in that wrap-up', async () => {
+    const { app, db } = await start({ WRAP_UP_SECONDS: '2', WRAP_UP_MAX_SECONDS: '62' });
+    const alex = await connect(app, 'agent', 'available');
+    const blake = await connect(app, 'agent2', 'available');
+    const student = await connect(app, 'student');
+    const { callId } = await student.ok('requestCall', {});
+    // Alex has been Available longest: the call is theirs.
+    const [agent, other] = [alex, blake];
+    await agent.next('callOffered');
+    expect(await agent.send('extendWrapUp', { callId })).withContext('not in wrap-up yet').toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'invalid_state' }) }));
+    await agent.ok('acceptCall', { callId });
+    await student.ok('hangUp', { callId });
+    const wrapUp = await agent.next('agentStatusChanged', (s) => s.state === 'wrap_up');
+    const firstEnd = Date.parse(wrapUp.wrapUpEndsAt ?? '');
+
+    const extended = await agent.ok('extendWrapUp', { callId });
+    expect(Date.parse(extended.wrapUpEndsAt ?? '') - firstEnd).toBe(30_000);
+    expect((await agent.next('agentStatusChanged', (s) => s.wrapUpEndsAt === extended.wrapUpEndsAt)).state).toBe('wrap_up');
+    const deadline = await db.selectFrom('deadlines').select('due_at').where('subject_id', '=', agent.userId).where('kind', '=', 'wrap_up_end').executeTakeFirstOrThrow();
+    expect(Date.parse(deadline.due_at)).withContext('the deadline row moved with it').toBe(Date.parse(extended.wrapUpEndsAt ?? ''));
+    expect(await other.send('extendWrapUp', { callId })).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'invalid_state' }) }));
+
+    // 2 s + 30 s + 30 s reaches the 62 s limit; a third is refused, saying why.
+    const second = await agent.ok('extendWrapUp', { callId });
+    expect(Date.parse(second.wrapUpEndsAt ?? '')).toBe(Date.parse(wrapUp.since) + 62_000);
+    expect(await agent.send('extendWrapUp', { callId })).toEqual({ ok: false, error: { code: 'invalid_state', message: 'Wrap-up cannot last longer than 62 seconds' } });
+
+    // Past the first end the agent is still in wrap-up.
+    await pause(Math.max(0, firstEnd - Date.now()) + 600);
+    expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agent.userId).executeTakeFirstOrThrow()).state).toBe('wrap_up');
+    await agent.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
   });
 
   it('rings the only agent on duty again once the cool-down after their decline is over', async () => {

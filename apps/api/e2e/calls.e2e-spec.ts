@@ -363,7 +363,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('serves the call settings to signed-in users', async () => {
       const login = await call<{ accessToken: string }>(harness.app.url, 'POST', '/api/auth/login', { body: { username: 'agent', password: 'switchboard' } });
       const res = await call(harness.app.url, 'GET', '/api/call-settings', { token: login.body.accessToken });
-      expect(res.body).toEqual({ ringTimeoutSeconds: 20, maxWaitSeconds: 300, wrapUpSeconds: 60, dispositions: ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'] });
+      expect(res.body).toEqual({
+        ringTimeoutSeconds: 20,
+        maxWaitSeconds: 300,
+        wrapUpSeconds: 60,
+        wrapUpMaxSeconds: 300,
+        dispositionRequired: false,
+        dispositions: ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'],
+      });
       expect((await call(harness.app.url, 'GET', '/api/call-settings')).status).toBe(401);
     });
   });

@@ -3,8 +3,10 @@ import {
   describeEnd,
   durationsOf,
   outcomeOf,
+  type AgentStatus,
   type CallbackRequestMessage,
   type CallEnded,
+  type CallRef,
   type CallParty,
   type EndReason,
   type MediaReport,
@@ -13,11 +15,20 @@ import {
 } from '@switchboard/call-domain';
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
+import { toAgentStatus } from './agent-status';
 import { CallRecords } from './call-records';
 import { secondsAfter } from './deadlines';
 import { CallLedger, type LedgerTransaction } from './ledger/call-ledger';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
+
+/** How much later each "+30 s" of the agent moves the end of their wrap-up. */
+export const WRAP_UP_EXTENSION_SECONDS = 30;
+
+/** "2 minutes", "90 seconds": a limit in words. */
+function formatSeconds(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}` : `${seconds} seconds`;
+}
 
 /**
  * How calls end and what follows: cancel, hang-up, media reports, the maximum wait, the
@@ -119,6 +130,25 @@ export class CallCompletion {
       return true;
     });
     if (!saved) throw new ProblemException('conflict', 'This call’s wrap-up is already saved');
+  }
+
+  /**
+   * The agent asks for more wrap-up time: its end moves {@link WRAP_UP_EXTENSION_SECONDS} later,
+   * up to WRAP_UP_MAX_SECONDS after the wrap-up began; the agent's new status.
+   */
+  async extendWrapUp(agent: SessionUser, { callId }: CallRef): Promise<AgentStatus> {
+    const maxSeconds = this.config.calls.wrapUpMaxSeconds;
+    return this.ledger.run(async (tx) => {
+      const row = await tx.agent(agent.id);
+      if (row?.state !== 'wrap_up' || row.call_id !== callId || !row.wrap_up_ends_at) throw new ProblemException('invalid_state', 'That call is not in wrap-up');
+      const endsAt = Date.parse(row.wrap_up_ends_at);
+      const latest = Date.parse(row.since) + maxSeconds * 1000;
+      const extended = Math.min(endsAt + WRAP_UP_EXTENSION_SECONDS * 1000, latest);
+      if (extended <= endsAt) throw new ProblemException('invalid_state', `Wrap-up cannot last longer than ${formatSeconds(maxSeconds)}`);
+      const changed = await tx.setWrapUpEnd(row, new Date(extended).toISOString());
+      await tx.deadlines.schedule('wrap_up_end', agent.id, new Date(extended));
+      return toAgentStatus(changed);
+    });
   }
 
   /** Deadline: wrap-up time ran out; the agent is Available again. */

@@ -13,7 +13,7 @@ export class CallSettingsController {
   /** `GET /api/call-settings`. */
   @Get()
   get(): CallSettingsView {
-    const { ringTimeoutSeconds, maxWaitSeconds, wrapUpSeconds, dispositions } = this.config.calls;
-    return { ringTimeoutSeconds, maxWaitSeconds, wrapUpSeconds, dispositions };
+    const { ringTimeoutSeconds, maxWaitSeconds, wrapUpSeconds, wrapUpMaxSeconds, dispositionRequired, dispositions } = this.config.calls;
+    return { ringTimeoutSeconds, maxWaitSeconds, wrapUpSeconds, wrapUpMaxSeconds, dispositionRequired, dispositions };
   }
 }

@@ -125,6 +125,12 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
     return ackFor(socket, ['agent'], wrapUpSchema, body, (user, wrapUp) => this.completion.completeWrapUp(user, wrapUp));
   }
 
+  /** Agent: `extendWrapUp` → their new status (wrap-up ends 30 s later, up to the maximum). */
+  @SubscribeMessage('extendWrapUp')
+  extendWrapUp(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<AgentStatus>> {
+    return ackFor(socket, ['agent'], callRefSchema, body, (user, ref) => this.completion.extendWrapUp(user, ref));
+  }
+
   /** Caller: `requestCallback` → the request's id. */
   @SubscribeMessage('requestCallback')
   requestCallback(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<{ callbackId: string }>> {

@@ -68,6 +68,8 @@ describe('loadConfig', () => {
       ringTimeoutSeconds: 20,
       maxWaitSeconds: 300,
       wrapUpSeconds: 60,
+      wrapUpMaxSeconds: 300,
+      dispositionRequired: false,
       presenceGraceSeconds: 30,
       callerGraceSeconds: 10,
       mediaTimeoutSeconds: 30,
@@ -83,6 +85,16 @@ describe('loadConfig', () => {
     expect(calls.ringTimeoutSeconds).toBe(1);
     expect(calls.deadlinePollMs).toBe(50);
     expect(calls.dispositions).toEqual(['Solved', 'Referred']);
+  });
+
+  it('reads the wrap-up limit and whether a disposition is required, refusing a limit below the wrap-up time', () => {
+    const base = { DATA_DIR: dir.path, JWT_SECRET: 'x' };
+    expect(loadConfig({ ...base, WRAP_UP_MAX_SECONDS: '120', DISPOSITION_REQUIRED: 'true' }).calls).toEqual(
+      jasmine.objectContaining({ wrapUpMaxSeconds: 120, dispositionRequired: true }),
+    );
+    expect(loadConfig({ ...base, WRAP_UP_SECONDS: '600' }).calls.wrapUpMaxSeconds).withContext('the default follows a longer wrap-up').toBe(600);
+    expect(() => loadConfig({ ...base, WRAP_UP_SECONDS: '90', WRAP_UP_MAX_SECONDS: '60' })).toThrowError(ConfigError, /WRAP_UP_MAX_SECONDS: must be at least WRAP_UP_SECONDS \(90\)/);
+    expect(() => loadConfig({ ...base, DISPOSITION_REQUIRED: 'yes' })).toThrowError(ConfigError, /DISPOSITION_REQUIRED/);
   });
 
   it('names every invalid call setting, with the other variables', () => {

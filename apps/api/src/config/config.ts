@@ -20,6 +20,10 @@ export interface CallSettings {
   maxWaitSeconds: number;
   /** WRAP_UP_SECONDS (60): wrap-up ends by itself after this. */
   wrapUpSeconds: number;
+  /** WRAP_UP_MAX_SECONDS (300, or WRAP_UP_SECONDS if longer): the longest an agent may extend wrap-up to ("+30 s"). */
+  wrapUpMaxSeconds: number;
+  /** DISPOSITION_REQUIRED (false): whether the agent must pick a disposition (none is preselected). */
+  dispositionRequired: boolean;
   /** PRESENCE_GRACE_SECONDS (30): an agent whose last tab is gone this long is Offline. */
   presenceGraceSeconds: number;
   /** CALLER_GRACE_SECONDS (10): a waiting caller whose last tab is gone this long has abandoned. */
@@ -96,6 +100,8 @@ const envSchema = z.object({
   RING_TIMEOUT_SECONDS: seconds(20),
   MAX_WAIT_SECONDS: seconds(300),
   WRAP_UP_SECONDS: seconds(60),
+  WRAP_UP_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
+  DISPOSITION_REQUIRED: z.enum(['true', 'false']).default('false'),
   PRESENCE_GRACE_SECONDS: seconds(30),
   CALLER_GRACE_SECONDS: seconds(10),
   MEDIA_TIMEOUT_SECONDS: seconds(30),
@@ -145,6 +151,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ringTimeoutSeconds: e.RING_TIMEOUT_SECONDS,
       maxWaitSeconds: e.MAX_WAIT_SECONDS,
       wrapUpSeconds: e.WRAP_UP_SECONDS,
+      wrapUpMaxSeconds: wrapUpMaxSeconds(e.WRAP_UP_MAX_SECONDS, e.WRAP_UP_SECONDS),
+      dispositionRequired: e.DISPOSITION_REQUIRED === 'true',
       presenceGraceSeconds: e.PRESENCE_GRACE_SECONDS,
       callerGraceSeconds: e.CALLER_GRACE_SECONDS,
       mediaTimeoutSeconds: e.MEDIA_TIMEOUT_SECONDS,
@@ -154,6 +162,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       redisRoomsKey: e.REDIS_ROOMS_KEY,
     },
   };
+}
+
+function wrapUpMaxSeconds(given: number | undefined, wrapUpSeconds: number): number {
+  if (given === undefined) return Math.max(300, wrapUpSeconds);
+  if (given < wrapUpSeconds) throw new ConfigError(`Invalid configuration:\n  WRAP_UP_MAX_SECONDS: must be at least WRAP_UP_SECONDS (${wrapUpSeconds})`);
+  return given;
 }
 
 function databaseSettings(url: string | undefined, dataDir: string): AppConfig['database'] {

@@ -142,6 +142,10 @@ export interface CallSettingsView {
   ringTimeoutSeconds: number;
   maxWaitSeconds: number;
   wrapUpSeconds: number;
+  /** The longest wrap-up may be extended to ("+30 s", `extendWrapUp`), in seconds. */
+  wrapUpMaxSeconds: number;
+  /** Whether the agent must pick a disposition at wrap-up (none is preselected). */
+  dispositionRequired: boolean;
   /** The dispositions an agent picks from at wrap-up, in display order. */
   dispositions: string[];
 }
@@ -176,6 +180,8 @@ export interface ClientToServerEvents {
   setAvailability: (payload: { state: SelectableAgentState }, ack: (res: Ack<AgentStatus>) => void) => void;
   /** Agent: save wrap-up and return to Available. */
   completeWrapUp: (payload: WrapUp, ack: (res: Ack) => void) => void;
+  /** Agent: 30 s more wrap-up for the call (up to the configured maximum); the new status. */
+  extendWrapUp: (payload: CallRef, ack: (res: Ack<AgentStatus>) => void) => void;
   /** Caller: after a call ended unanswered, ask to be called back (once per call). */
   requestCallback: (payload: CallbackRequestMessage, ack: (res: Ack<{ callbackId: string }>) => void) => void;
 }

@@ -190,6 +190,11 @@ export class SignalingClient {
     return this.request('completeWrapUp', wrapUp);
   }
 
+  /** Agent: 30 s more wrap-up for the call (up to the configured maximum); resolves with the new status. */
+  extendWrapUp(callId: CallId): Promise<AckData<'extendWrapUp'>> {
+    return this.request('extendWrapUp', { callId });
+  }
+
   /** Student: after a call ended unanswered, ask to be called back (once per call). */
   requestCallback(request: RequestPayload<'requestCallback'>): Promise<AckData<'requestCallback'>> {
     return this.request('requestCallback', request);

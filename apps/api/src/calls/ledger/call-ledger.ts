@@ -142,6 +142,24 @@ export class LedgerTransaction {
     return moved;
   }
 
+  /**
+   * Moves the end of the agent's wrap-up (not a state move) if they are still in the wrap-up
+   * that ends at `row.wrap_up_ends_at`; published. @throws Superseded when it changed meanwhile
+   */
+  async setWrapUpEnd(row: AgentPresenceRow, endsAt: string): Promise<AgentPresenceRow> {
+    const result = await this.db
+      .updateTable('agent_presence')
+      .set({ wrap_up_ends_at: endsAt })
+      .where('agent_id', '=', row.agent_id)
+      .where('state', '=', 'wrap_up')
+      .where('wrap_up_ends_at', '=', row.wrap_up_ends_at)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new Superseded(`agent ${row.agent_id}'s wrap-up changed`);
+    const changed = { ...row, wrap_up_ends_at: endsAt };
+    this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
+    return changed;
+  }
+
   /** Marks the agent's connection (not a state move); published when it changed. */
   async setAgentConnected(row: AgentPresenceRow, connected: boolean): Promise<AgentPresenceRow | null> {
     const value = connected ? 1 : 0;

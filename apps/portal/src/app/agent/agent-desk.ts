@@ -90,22 +90,30 @@ export class AgentDesk {
   readonly microphoneError = computed(() => this.state().microphoneError);
   private readonly settingsFailed = signal(false);
   /**
-   * The dispositions to pick from at wrap-up (from the call settings), loaded at the first
-   * wrap-up: most visits of the page never need them. Empty until loaded.
+   * The call settings (dispositions, wrap-up limits), loaded at the first wrap-up: most visits
+   * of the page never need them. Null until loaded (or if they could not be).
    */
-  readonly dispositions = toSignal(
+  readonly settings = toSignal(
     toObservable(computed(() => this.status()?.state === 'wrap_up')).pipe(
       filter(Boolean),
       take(1),
       switchMap(() => this.http.get<CallSettingsView>(CALL_SETTINGS_URL)),
-      map((settings) => settings.dispositions),
       catchError(() => {
         this.settingsFailed.set(true);
-        return of([]);
+        return of(null);
       }),
     ),
-    { initialValue: [] as string[] },
+    { initialValue: null },
   );
+  /** The dispositions to pick from at wrap-up; empty until loaded. */
+  readonly dispositions = computed(() => this.settings()?.dispositions ?? []);
+  /** Whether the agent may still ask for 30 s more wrap-up (below WRAP_UP_MAX_SECONDS). */
+  readonly canExtendWrapUp = computed(() => {
+    const status = this.status();
+    const max = this.settings()?.wrapUpMaxSeconds;
+    if (status?.state !== 'wrap_up' || !status.wrapUpEndsAt || max === undefined) return false;
+    return Date.parse(status.wrapUpEndsAt) < Date.parse(status.since) + max * 1000;
+  });
   /** Whether the dispositions could not be loaded. */
   readonly dispositionsFailed = this.settingsFailed.asReadonly();
   /** Whether the socket was connected and is now trying to come back. */
@@ -222,6 +230,18 @@ export class AgentDesk {
   /** Mutes or unmutes the microphone. */
   setMuted(muted: boolean): void {
     sessionOf(this.state().call)?.setMuted(muted);
+  }
+
+  /** 30 s more wrap-up (the server keeps the limit). */
+  async extendWrapUp(): Promise<void> {
+    const callId = this.status()?.callId;
+    if (this.status()?.state !== 'wrap_up' || !callId) return;
+    try {
+      const status = await this.signaling.extendWrapUp(callId);
+      this.state.update((d) => statusChanged(d, status));
+    } catch (error) {
+      this.state.update((d) => actionFailed(d, error));
+    }
   }
 
   /** Saves wrap-up (disposition and notes) and returns to Available. */

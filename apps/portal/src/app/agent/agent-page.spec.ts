@@ -10,7 +10,7 @@ import { MatInputHarness } from '@angular/material/input/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
-import type { AgentStatus, CallOffer } from '@switchboard/call-domain';
+import type { AgentStatus, CallOffer, CallSettingsView } from '@switchboard/call-domain';
 import { MICROPHONE, SIGNALING_AUTH, SIGNALING_SOCKET_FACTORY, SignalingClient, type SignalingSocket } from '@switchboard/call-domain/signaling';
 import { FakeRelay, type FakeSocket, type TestParty, createParty } from '@switchboard/call-domain/signaling/testing';
 import { CallPanelHarness } from '@switchboard/ui/testing';
@@ -19,6 +19,7 @@ import { storeFakeSession } from '../auth/testing/session-fakes';
 import { ACCEPTED_CALL_KEY, AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
 import { AgentPage } from './agent-page';
 import { Ringtone } from './ringtone';
+import { wrapUpDraftKey } from './wrap-up-form';
 
 /** Waits until `check` holds, re-rendering in between (the fake relay answers asynchronously). */
 async function eventually(fixture: ComponentFixture<unknown>, check: () => boolean | Promise<boolean>, what: string, withinMs = 5_000): Promise<void> {
@@ -30,6 +31,16 @@ async function eventually(fixture: ComponentFixture<unknown>, check: () => boole
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The call settings the page loads at the first wrap-up. */
+const SETTINGS: CallSettingsView = {
+  ringTimeoutSeconds: 20,
+  maxWaitSeconds: 300,
+  wrapUpSeconds: 60,
+  wrapUpMaxSeconds: 300,
+  dispositionRequired: false,
+  dispositions: ['Resolved', 'Escalated', 'Other'],
+};
 
 describe('AgentPage', () => {
   let relay: FakeRelay;
@@ -220,7 +231,7 @@ describe('AgentPage', () => {
       loads = backend.match(CALL_SETTINGS_URL);
     }
     expect(loads.length).toBe(1);
-    loads[0].flush({ ringTimeoutSeconds: 20, maxWaitSeconds: 300, wrapUpSeconds: 60, dispositions: ['Resolved', 'Escalated', 'Other'] });
+    loads[0].flush(SETTINGS);
     await shows('Wrap-up ends in');
     expect(text()).toMatch(/Wrap-up ends in 00:4\d/);
     const select = await loader.getHarness(MatSelectHarness);
@@ -244,7 +255,7 @@ describe('AgentPage', () => {
   });
 
   /** Answers the call settings request the first wrap-up makes (it keeps the page unstable until answered). */
-  async function answerSettings(): Promise<void> {
+  async function answerSettings(patch: Partial<CallSettingsView> = {}): Promise<void> {
     const backend = TestBed.inject(HttpTestingController);
     let loads: TestRequest[] = [];
     for (let i = 0; i < 100 && loads.length === 0; i++) {
@@ -252,8 +263,54 @@ describe('AgentPage', () => {
       loads = backend.match(CALL_SETTINGS_URL);
     }
     expect(loads.length).toBe(1);
-    loads[0].flush({ ringTimeoutSeconds: 20, maxWaitSeconds: 300, wrapUpSeconds: 60, dispositions: ['Resolved', 'Escalated', 'Other'] });
+    loads[0].flush({ ...SETTINGS, ...patch });
   }
+
+  /** Puts the agent in wrap-up for `call-1`, begun now, ending in `endsInMs`. */
+  function wrapUpFor(endsInMs: number): void {
+    relay.push('agent', 'agentStatusChanged', status({ state: 'wrap_up', callId: 'call-1', since: new Date().toISOString(), wrapUpEndsAt: new Date(Date.now() + endsInMs).toISOString() }));
+  }
+
+  it('wrap-up: "+30 s" asks for more time, and is gone once the configured maximum is reached', async () => {
+    wrapUpFor(45_000);
+    await answerSettings({ wrapUpMaxSeconds: 60 });
+    await shows('Wrap-up ends in');
+    await (await button('+30 s')).click();
+    await eventually(fixture, () => requests('extendWrapUp').length === 1, 'extendWrapUp');
+    expect(requests('extendWrapUp')).toEqual([{ callId: 'call-1' }]);
+    // The (fake) server moved the end 90 s after the start: past the 60 s maximum.
+    await eventually(fixture, async () => (await loader.getAllHarnesses(MatButtonHarness.with({ text: '+30 s' }))).length === 0, '+30 s to go');
+    expect(text()).toMatch(/Wrap-up ends in 01:[23]\d/);
+  });
+
+  it('wrap-up: keeps what the agent typed across a reload of the page, and forgets it on Done', async () => {
+    wrapUpFor(45_000);
+    await answerSettings();
+    await shows('Wrap-up ends in');
+    const notesField = async () => (await (await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: 'Notes' }))).getControl(MatInputHarness))!;
+    await (await notesField()).setValue('Half-written note');
+    fixture.destroy();
+    fixture = TestBed.createComponent(AgentPage);
+    loader = TestbedHarnessEnvironment.loader(fixture);
+    await shows('Wrap-up ends in');
+    expect(await (await notesField()).getValue()).toBe('Half-written note');
+    await (await button('Done')).click();
+    await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
+    expect(requests('completeWrapUp')).toEqual([{ callId: 'call-1', disposition: 'Resolved', notes: 'Half-written note' }]);
+    expect(sessionStorage.getItem(wrapUpDraftKey('call-1'))).toBeNull();
+  });
+
+  it('wrap-up: with a required disposition, nothing is preselected and Done waits for a choice', async () => {
+    wrapUpFor(45_000);
+    await answerSettings({ dispositionRequired: true });
+    await shows('Choose what the call was about');
+    const select = await loader.getHarness(MatSelectHarness);
+    expect(await select.getValueText()).toBe('');
+    expect(await (await button('Done')).isDisabled()).toBeTrue();
+    await select.open();
+    await select.clickOptions({ text: 'Other' });
+    expect(await (await button('Done')).isDisabled()).toBeFalse();
+  });
 
   /** A call placed while the agent's previous page was open: what that page heard is gone with it. */
   async function placedBeforeReload(hear: 'drop' | 'hold'): Promise<string> {

@@ -109,7 +109,15 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           }
         </div>
       } @else if (state() === 'wrap_up') {
-        <sb-wrap-up-form [dispositions]="desk.dispositions()" [remaining]="wrapUpLeft()" (done)="completeWrapUp($event)" />
+        <sb-wrap-up-form
+          [callId]="desk.status()?.callId ?? null"
+          [dispositions]="desk.dispositions()"
+          [dispositionRequired]="desk.settings()?.dispositionRequired ?? false"
+          [remaining]="wrapUpLeft()"
+          [canExtend]="desk.canExtendWrapUp()"
+          (done)="completeWrapUp($event)"
+          (extended)="desk.extendWrapUp()"
+        />
         @if (desk.dispositionsFailed()) {
           <p class="banner error" role="alert">The dispositions could not be loaded.</p>
         }

@@ -125,6 +125,19 @@ export class FakeRelay {
         this.relay(from, 'agentStatusChanged', status);
         return { ok: true, data: status };
       }
+      case 'extendWrapUp': {
+        const status: AgentStatus = {
+          agentId: from,
+          displayName: from,
+          state: 'wrap_up',
+          since: new Date().toISOString(),
+          connected: true,
+          callId: payload.callId ?? null,
+          wrapUpEndsAt: new Date(Date.now() + 90_000).toISOString(),
+        };
+        this.relay(from, 'agentStatusChanged', status);
+        return { ok: true, data: status };
+      }
       default:
         return { ok: true, data: undefined };
     }
