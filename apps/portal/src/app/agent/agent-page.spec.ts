@@ -287,7 +287,11 @@ describe('AgentPage', () => {
     wrapUpFor(45_000);
     await answerSettings();
     await shows('Wrap-up ends in');
-    const notesField = async () => (await (await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: 'Notes' }))).getControl(MatInputHarness))!;
+    const notesField = async () => {
+      const control = await (await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: 'Notes' }))).getControl(MatInputHarness);
+      if (!control) throw new Error('no Notes field');
+      return control;
+    };
     await (await notesField()).setValue('Half-written note');
     fixture.destroy();
     fixture = TestBed.createComponent(AgentPage);
