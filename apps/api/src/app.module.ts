@@ -7,6 +7,7 @@ import { CallsModule } from './calls/calls.module';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DeskModule } from './desk/desk.module';
 import { HealthModule } from './health/health.module';
 import { SupervisorModule } from './supervisor/supervisor.module';
 import { UsersModule } from './users/users.module';
@@ -29,6 +30,7 @@ export class AppModule {
         HealthModule,
         CallsModule,
         SupervisorModule,
+        DeskModule,
         ...portalModule(config.portalDir),
       ],
     };

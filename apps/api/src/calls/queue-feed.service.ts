@@ -6,8 +6,9 @@ import { CoalescedTask } from './coalesced-task';
 import { SocketRooms } from './socket-rooms';
 
 /**
- * Keeps supervisors' view of the queue current: after any change of the calls waiting or in
- * progress, {@link announce} sends `queueChanged` to every supervisor, read from the database
+ * Keeps supervisors' and agents' view of the queue current: after any change of the calls
+ * waiting or in progress, {@link announce} sends `queueChanged` to every supervisor and agent
+ * (agents see calls waiting and the longest wait on their desk), read from the database
  * (the truth, whichever node made the change). Changes made in the same tick are sent once;
  * a change made while a snapshot is being read is followed by another read, so the last
  * change is never lost.
@@ -16,7 +17,7 @@ import { SocketRooms } from './socket-rooms';
 export class QueueFeed {
   private readonly logger = new Logger('QueueFeed');
   private readonly sending = new CoalescedTask(
-    async () => void this.rooms.toSupervisors().emit('queueChanged', await this.snapshot()),
+    async () => void this.rooms.toQueueWatchers().emit('queueChanged', await this.snapshot()),
     (err) => this.logger.error({ msg: 'queue snapshot failed', error: String(err) }),
   );
 
@@ -37,12 +38,12 @@ export class QueueFeed {
     return { ...(await this.snapshot()), definitions: { callsWaiting, longestCurrentWaitSeconds } };
   }
 
-  /** The queue changed: supervisors get a fresh snapshot (returns at once; sending is in the background). */
+  /** The queue changed: supervisors and agents get a fresh snapshot (returns at once; sending is in the background). */
   announce(): void {
     this.sending.announce();
   }
 
-  /** Sends the queue to one supervisor's socket (on connect). */
+  /** Sends the queue to one supervisor's or agent's socket (on connect). */
   async sendTo(socket: AppSocket): Promise<void> {
     socket.emit('queueChanged', await this.snapshot());
   }

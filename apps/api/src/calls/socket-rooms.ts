@@ -19,6 +19,9 @@ export function userRoom(userId: string): string {
 /** The room of every supervisor's sockets. */
 export const SUPERVISORS_ROOM = 'role:supervisor';
 
+/** The room of every agent's sockets (the queue they serve). */
+export const AGENTS_ROOM = 'role:agent';
+
 /**
  * The Socket.IO server as the call services use it: rooms by user, by role and by call. With
  * REDIS_URL set, rooms span every node through `@socket.io/redis-adapter`; without it, one
@@ -91,6 +94,11 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
   /** Every supervisor's sockets. */
   toSupervisors(): Broadcast {
     return this.io.to(SUPERVISORS_ROOM) as Broadcast;
+  }
+
+  /** Every supervisor's and agent's sockets: who watches the queue. */
+  toQueueWatchers(): Broadcast {
+    return this.io.to([SUPERVISORS_ROOM, AGENTS_ROOM]) as Broadcast;
   }
 
   /** Whether the user has a socket connected on any node. */

@@ -55,6 +55,12 @@ export class CallbackRequestsService {
     return toCallbackRequest(row);
   }
 
+  /** A student's requests not yet done, oldest first (for the agent who has them on the line). */
+  async openOf(studentId: string): Promise<CallbackRequest[]> {
+    const rows = await this.requests('open').where('cb.student_id', '=', studentId).orderBy('cb.created_at').orderBy('cb.id').execute();
+    return rows.map(toCallbackRequest);
+  }
+
   private requests(status: CallbackStatus) {
     return this.db
       .selectFrom('callback_requests as cb')

@@ -19,5 +19,6 @@ import { QueueController } from './queue.controller';
   imports: [AuthModule, CallsModule],
   controllers: [CallsController, MetricsController, QueueController, AgentsController, AgentStateController, CallbacksController],
   providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, CallbackRequestsService, AgentStateService],
+  exports: [CallHistoryService, CallbackRequestsService],
 })
 export class SupervisorModule {}

@@ -6,6 +6,7 @@ export * from './agent-transitions';
 export * from './auth';
 export * from './call';
 export * from './call-transitions';
+export * from './desk';
 export * from './errors';
 export * from './messages';
 export * from './metric-definitions';

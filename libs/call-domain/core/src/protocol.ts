@@ -86,7 +86,7 @@ export interface QueuePosition {
 }
 
 /**
- * The queue right now, as supervisors see it (`queueChanged`, `GET /api/queue`), computed
+ * The queue right now, as supervisors and agents see it (`queueChanged`, `GET /api/queue`), computed
  * from the stored calls when it was sent.
  */
 export interface QueueSnapshot {

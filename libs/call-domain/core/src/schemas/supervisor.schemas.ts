@@ -43,6 +43,26 @@ export const callListQuerySchema = z
   .strict()
   .refine(periodInOrder, periodOrderIssue);
 
+/** `GET /api/me/calls` query: an agent's own calls — the list's filters but the agent, sorted and paged like it. */
+export const agentCallListQuerySchema = z
+  .object({
+    ...periodShape,
+    outcome: filterShape.outcome,
+    student: filterShape.student,
+    sort: z.enum(CALL_SORT_KEYS).default('queuedAt'),
+    dir: dirSchema,
+    page: pageSchema,
+    pageSize: pageSizeSchema,
+  })
+  .strict()
+  .refine(periodInOrder, periodOrderIssue);
+
+/** `GET /api/me/figures` query: the period (both ends required: the agent's day in their time zone). */
+export const agentFiguresQuerySchema = z
+  .object({ from: instantSchema, to: instantSchema })
+  .strict()
+  .refine(periodInOrder, periodOrderIssue);
+
 /** `GET /api/calls/export.csv` query: the filters and the order (`sort`, `dir`) of the list, no paging. */
 export const callExportQuerySchema = z
   .object({ ...filterShape, sort: z.enum(CALL_SORT_KEYS).default('queuedAt'), dir: dirSchema })
