@@ -24,8 +24,9 @@ describe('accessibility (axe, WCAG 2.2 AA) and phone widths', () => {
   const checked: string[] = [];
 
   beforeAll(async () => {
-    // Short timers so a ring-out (Missed) and an unanswered call (callback) happen within the spec.
-    app = await startAppServer({ RING_TIMEOUT_SECONDS: '3', MAX_WAIT_SECONDS: '8', LOG_LEVEL: 'warn' });
+    // Short timers so a ring-out (Missed) and an unanswered call (callback) happen within the
+    // spec, long enough for axe to check the waiting and ringing states first.
+    app = await startAppServer({ RING_TIMEOUT_SECONDS: '12', MAX_WAIT_SECONDS: '24', LOG_LEVEL: 'warn' });
     browser = await launchChromium();
   }, 60_000);
 
@@ -118,13 +119,13 @@ describe('accessibility (axe, WCAG 2.2 AA) and phone widths', () => {
     await visible(agent.page.getByRole('button', { name: 'Available', pressed: true }));
     await student.page.getByRole('button', { name: 'Call support' }).click();
     await visible(incomingDialog());
-    await visible(agent.page.getByText('You missed a call'), 10_000);
+    await visible(agent.page.getByText('You missed a call'), 20_000);
     await visible(student.page.getByText('No agent is taking calls right now'), 5_000);
     await expectGoodPage(agent.page, 'agent: Missed');
     await expectAccessible(student.page, 'help: waiting, nobody on duty');
 
     // Unanswered (the maximum wait): the callback form, then the request sent.
-    await visible(student.page.getByRole('button', { name: 'Request callback' }), 15_000);
+    await visible(student.page.getByRole('button', { name: 'Request callback' }), 25_000);
     await expectGoodPage(student.page, 'help: unanswered, callback form');
     for (const viewport of [DESKTOP, PHONE]) {
       await student.page.setViewportSize(viewport);

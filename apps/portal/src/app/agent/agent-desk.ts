@@ -116,6 +116,8 @@ export class AgentDesk {
   });
   /** Whether the dispositions could not be loaded. */
   readonly dispositionsFailed = this.settingsFailed.asReadonly();
+  /** The queue as the server last said (calls waiting, the longest wait); null until it did. */
+  readonly queue = toSignal(this.signaling.queueChanged$, { initialValue: null });
   /** Whether the socket was connected and is now trying to come back. */
   readonly reconnecting = toSignal(
     this.signaling.connectionState$.pipe(

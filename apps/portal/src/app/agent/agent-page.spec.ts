@@ -1,4 +1,4 @@
-import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, type TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
 import type { HarnessLoader } from '@angular/cdk/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
@@ -10,7 +10,7 @@ import { MatInputHarness } from '@angular/material/input/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
-import type { AgentStatus, CallOffer, CallSettingsView } from '@switchboard/call-domain';
+import type { AgentStatus, CallOffer, CallRecord, CallSettingsView } from '@switchboard/call-domain';
 import { MICROPHONE, SIGNALING_AUTH, SIGNALING_SOCKET_FACTORY, SignalingClient, type SignalingSocket } from '@switchboard/call-domain/signaling';
 import { FakeRelay, type FakeSocket, type TestParty, createParty } from '@switchboard/call-domain/signaling/testing';
 import { CallPanelHarness } from '@switchboard/ui/testing';
@@ -19,6 +19,7 @@ import { storeFakeSession } from '../auth/testing/session-fakes';
 import { ACCEPTED_CALL_KEY, AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
 import { AgentPage } from './agent-page';
 import { Ringtone } from './ringtone';
+import { type DeskApiData, deskApiStandIn, emptyDeskApi } from './testing/desk-api-stand-in';
 import { wrapUpDraftKey } from './wrap-up-form';
 
 /** Waits until `check` holds, re-rendering in between (the fake relay answers asynchronously). */
@@ -41,6 +42,12 @@ const SETTINGS: CallSettingsView = {
   dispositionRequired: false,
   dispositions: ['Resolved', 'Escalated', 'Other'],
 };
+
+/** Midnight of today in the browser's time zone, ISO 8601. */
+function startOfToday(): string {
+  const now = new Date();
+  return new Date(now.getFullYear(), now.getMonth(), now.getDate()).toISOString();
+}
 
 describe('AgentPage', () => {
   let relay: FakeRelay;
@@ -67,7 +74,12 @@ describe('AgentPage', () => {
     ...patch,
   });
 
+  let deskApi: DeskApiData;
+  let deskReads: string[];
+
   beforeEach(async () => {
+    deskApi = emptyDeskApi();
+    deskReads = [];
     localStorage.clear();
     storeFakeSession('agent');
     relay = new FakeRelay('agent');
@@ -77,7 +89,7 @@ describe('AgentPage', () => {
     TestBed.configureTestingModule({
       providers: [
         provideRouter([]),
-        provideHttpClient(),
+        provideHttpClient(withInterceptors([deskApiStandIn(deskApi, deskReads)])),
         provideHttpClientTesting(),
         { provide: SIGNALING_AUTH, useValue: () => 'agent' },
         {
@@ -186,6 +198,78 @@ describe('AgentPage', () => {
     expect(await dialog.getContentText()).toContain('Alt+Shift+A');
   }, 20_000);
 
+  /** A stored call of the agent's, as the desk API returns it. */
+  function pastCall(patch: Partial<CallRecord>): CallRecord {
+    return {
+      id: crypto.randomUUID(),
+      state: 'ended',
+      outcome: 'answered',
+      callerId: 'student',
+      callerName: 'Sam Student',
+      agentId: 'agent',
+      agentName: 'Ada Agent',
+      queuedAt: '2026-11-20T14:30:00.000Z',
+      answeredAt: null,
+      connectedAt: null,
+      endedAt: null,
+      endedBy: 'caller',
+      endReason: 'hung_up',
+      queueSeconds: 10,
+      talkSeconds: 120,
+      wrapUpSeconds: 30,
+      disposition: 'Resolved',
+      notes: 'Reset the password',
+      ...patch,
+    };
+  }
+
+  it("shows the caller's earlier calls and open callbacks in the dialog and next to the call", async () => {
+    deskApi.context = {
+      ...deskApi.context,
+      previousCallCount: 2,
+      previousCalls: [pastCall({ disposition: 'Escalated', notes: 'Sent to IT', agentName: 'Blake Agent' }), pastCall({ queuedAt: '2026-11-02T09:00:00.000Z' })],
+      openCallbacks: [{ id: 'cb-1', callId: null, studentId: 'student', name: 'Sam', note: 'After 3 pm please', createdAt: '2026-11-21T08:05:00.000Z', doneAt: null, doneById: null, doneByName: null }],
+    };
+    const offer = await offered();
+    const dialog = await overlay.getHarness(MatDialogHarness);
+    await eventually(fixture, async () => (await dialog.getContentText()).includes('2 earlier calls'), "the caller's history in the dialog");
+    expect(await dialog.getContentText()).toContain('Answered by Blake Agent — Escalated');
+    expect(await dialog.getContentText()).toContain('After 3 pm please');
+    expect(deskReads).toContain(`/api/calls/${offer.callId}/caller-context`);
+
+    await (await overlay.getHarness(MatButtonHarness.with({ text: /Accept/ }))).click();
+    await shows('“Sent to IT”');
+    expect(text()).toContain('About student');
+    expect(text()).toContain('“Reset the password”');
+  });
+
+  it('shows the calls waiting and the longest wait, live', async () => {
+    relay.push('agent', 'queueChanged', { callsWaiting: 2, oldestQueuedAt: new Date(Date.now() - 65_000).toISOString(), longestWaitSeconds: 65, callsInProgress: 1, generatedAt: new Date().toISOString() });
+    await shows('Calls waiting: 2');
+    expect(text()).toMatch(/Longest wait: 01:0[5-9]/);
+    relay.push('agent', 'queueChanged', { callsWaiting: 0, oldestQueuedAt: null, longestWaitSeconds: null, callsInProgress: 1, generatedAt: new Date().toISOString() });
+    await shows('Calls waiting: 0');
+    expect(text()).not.toContain('Longest wait');
+  });
+
+  it("shows the agent's day (handled, AHT, missed) and their calls, searchable by student", async () => {
+    deskApi.figures = { handled: 3, averageHandleSeconds: 185, missed: 1 };
+    deskApi.calls = [pastCall({ callerName: 'Kim Student', notes: 'Wi-Fi on campus' }), pastCall({})];
+    // Read again when the agent's state changes (e.g. a wrap-up just saved).
+    relay.push('agent', 'agentStatusChanged', status({ state: 'available' }));
+    await shows('Kim Student');
+    expect(text()).toMatch(/Handled today\s*3/);
+    expect(text()).toMatch(/Average handle time\s*03:05/);
+    expect(text()).toMatch(/Missed today\s*1/);
+    const figuresRead = deskReads.find((r) => r.startsWith('/api/me/figures'));
+    expect(figuresRead).withContext("today, in the browser's time zone").toContain(`from=${startOfToday()}`);
+    const search = await (await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: 'Search by student' }))).getControl(MatInputHarness);
+    await search?.setValue('kim');
+    await eventually(fixture, () => !text().includes('Reset the password'), 'the search to apply');
+    expect(text()).toContain('Wi-Fi on campus');
+    expect(deskReads.at(-1)).toContain('student=kim');
+  });
+
   it('declines: sends declineCall and closes the dialog', async () => {
     const offer = await offered();
     await (await overlay.getHarness(MatButtonHarness.with({ text: /Decline/ }))).click();
@@ -275,11 +359,11 @@ describe('AgentPage', () => {
     wrapUpFor(45_000);
     await answerSettings({ wrapUpMaxSeconds: 60 });
     await shows('Wrap-up ends in');
-    await (await button('+30 s')).click();
+    await (await button(/^\+30 s/)).click();
     await eventually(fixture, () => requests('extendWrapUp').length === 1, 'extendWrapUp');
     expect(requests('extendWrapUp')).toEqual([{ callId: 'call-1' }]);
     // The (fake) server moved the end 90 s after the start: past the 60 s maximum.
-    await eventually(fixture, async () => (await loader.getAllHarnesses(MatButtonHarness.with({ text: '+30 s' }))).length === 0, '+30 s to go');
+    await eventually(fixture, async () => (await loader.getAllHarnesses(MatButtonHarness.with({ text: /^\+30 s/ }))).length === 0, '+30 s to go');
     expect(text()).toMatch(/Wrap-up ends in 01:[23]\d/);
   });
 

@@ -6,9 +6,11 @@ import { MatSnackBar } from '@angular/material/snack-bar';
 import { AGENT_STATE_LABELS, type AgentState, type SelectableAgentState } from '@switchboard/call-domain';
 import { CallPanel, Clock, elapsedSince, formatDuration } from '@switchboard/ui';
 import { AgentDesk, WITHDRAWN_MESSAGES } from './agent-desk';
+import { CallerContextPanel } from './caller-context-panel';
 import { type DeskAction, deskActionFor } from './desk-shortcuts';
 import { IncomingCallAlert } from './incoming-call-alert';
 import { INCOMING_CALL_DESCRIPTION_ID, IncomingCallDialog } from './incoming-call-dialog';
+import { MyCalls } from './my-calls';
 import { Ringtone } from './ringtone';
 import { ShortcutsDialog } from './shortcuts-dialog';
 import { type WrapUpEntry, WrapUpForm } from './wrap-up-form';
@@ -28,7 +30,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
  */
 @Component({
   selector: 'sb-agent-page',
-  imports: [MatButtonModule, MatIconModule, CallPanel, WrapUpForm],
+  imports: [MatButtonModule, MatIconModule, CallPanel, CallerContextPanel, MyCalls, WrapUpForm],
   template: `
     <section aria-labelledby="agent-heading">
       <header class="status-bar">
@@ -49,6 +51,14 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
             Away
           </button>
         </div>
+        @if (desk.queue(); as queue) {
+          <p class="queue" aria-label="Queue">
+            <span>Calls waiting: <strong>{{ queue.callsWaiting }}</strong></span>
+            @if (longestWait(); as wait) {
+              <span>Longest wait: <strong class="time">{{ wait }}</strong></span>
+            }
+          </p>
+        }
         <button matButton type="button" class="shortcuts" aria-keyshortcuts="Shift+Slash" (click)="showShortcuts()">
           <mat-icon aria-hidden="true">keyboard</mat-icon>
           Shortcuts
@@ -83,6 +93,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           (muteToggled)="desk.setMuted($event)"
           (hungUp)="desk.hangUp()"
         />
+        <sb-caller-context [callId]="call.callId" [callerName]="call.peerName === 'Caller' ? null : call.peerName" />
       } @else if (desk.interruptedCall(); as lost) {
         <div class="card warning" role="alert">
           @if (lost.inAnotherTab) {
@@ -118,10 +129,14 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           (done)="completeWrapUp($event)"
           (extended)="desk.extendWrapUp()"
         />
+        @if (desk.status()?.callId; as callId) {
+          <sb-caller-context [callId]="callId" />
+        }
         @if (desk.dispositionsFailed()) {
           <p class="banner error" role="alert">The dispositions could not be loaded.</p>
         }
       }
+      <sb-my-calls [revision]="desk.status()?.since ?? null" />
     </section>
   `,
   styles: `
@@ -154,8 +169,21 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
       display: flex;
       gap: 8px;
     }
+    .queue {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px 16px;
+      margin: 0;
+      margin-inline-start: auto;
+    }
+    .queue .time {
+      font-variant-numeric: tabular-nums;
+    }
     .shortcuts {
       margin-inline-start: auto;
+    }
+    .queue + .shortcuts {
+      margin-inline-start: 0;
     }
     .availability [aria-pressed='true'] {
       background: var(--mat-sys-secondary-container);
@@ -221,6 +249,11 @@ export class AgentPage {
   protected readonly timeInState = computed(() => {
     const since = this.desk.status()?.since;
     return since ? formatDuration(elapsedSince(Date.parse(since), this.clock.now())) : null;
+  });
+  /** How long the caller who has waited longest has waited (mm:ss), live; null when nobody waits. */
+  protected readonly longestWait = computed(() => {
+    const oldest = this.desk.queue()?.oldestQueuedAt;
+    return oldest ? formatDuration(elapsedSince(Date.parse(oldest), this.clock.now())) : null;
   });
   /** Time left in wrap-up (mm:ss), live. */
   protected readonly wrapUpLeft = computed(() => {

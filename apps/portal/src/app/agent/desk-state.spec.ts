@@ -68,7 +68,7 @@ describe('desk state', () => {
       const desk = acceptStarted(actionFailed(ringing(), new Error('earlier')));
       expect(desk.offer).toBeNull();
       expect(desk.error).toBeNull();
-      expect(callOnScreen(desk.call)).toEqual({ peerName: 'Sam Student', session: null });
+      expect(callOnScreen(desk.call)).toEqual({ callId: 'call-1', peerName: 'Sam Student', session: null });
       expect(heldCallId(desk.call)).toBe('call-1');
     });
 
@@ -79,7 +79,7 @@ describe('desk state', () => {
     it('shows the session once accepted, until it ends', () => {
       const { session, state, peer } = sessionStandIn('call-1');
       const desk = accepted(acceptStarted(ringing()), session);
-      expect(callOnScreen(desk.call)).toEqual({ peerName: 'Caller', session });
+      expect(callOnScreen(desk.call)).toEqual({ callId: 'call-1', peerName: 'Caller', session });
       peer.set({ id: 'u-sam', displayName: 'Sam Student' });
       expect(callOnScreen(desk.call)?.peerName).toBe('Sam Student');
       state.set('ended');

@@ -137,10 +137,10 @@ export function microphoneChecked(desk: DeskState, error: MicrophoneError | null
  * went through (null while it is being accepted). Gone once the call ended or a failed call
  * was dismissed. Reads the session's signals.
  */
-export function callOnScreen(call: CallLeg<Accepting>): { peerName: string; session: CallSession | null } | null {
-  if (call.phase === 'starting') return { peerName: call.offer.caller.displayName, session: null };
+export function callOnScreen(call: CallLeg<Accepting>): { callId: CallId; peerName: string; session: CallSession | null } | null {
+  if (call.phase === 'starting') return { callId: call.offer.callId, peerName: call.offer.caller.displayName, session: null };
   if (call.phase !== 'live' || call.session.state() === 'ended') return null;
-  return { peerName: call.session.peer()?.displayName ?? 'Caller', session: call.session };
+  return { callId: call.session.callId, peerName: call.session.peer()?.displayName ?? 'Caller', session: call.session };
 }
 
 /** The call id this page holds media for (or is accepting), if any. */

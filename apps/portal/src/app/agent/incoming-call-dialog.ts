@@ -3,6 +3,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
 import type { CallOffer } from '@switchboard/call-domain';
 import { AgentDesk } from './agent-desk';
+import { CallerContextPanel } from './caller-context-panel';
 import { IncomingCallAlert } from './incoming-call-alert';
 import { Ringtone } from './ringtone';
 
@@ -16,11 +17,12 @@ export const INCOMING_CALL_DESCRIPTION_ID = 'incoming-call-description';
  */
 @Component({
   selector: 'sb-incoming-call-dialog',
-  imports: [MatDialogModule, MatButtonModule],
+  imports: [MatDialogModule, MatButtonModule, CallerContextPanel],
   template: `
     <h2 mat-dialog-title>Incoming call</h2>
-    <mat-dialog-content [id]="descriptionId">
-      <p><span class="caller">{{ offer.caller.displayName }}</span> is calling the help desk.</p>
+    <mat-dialog-content>
+      <p [id]="descriptionId"><span class="caller">{{ offer.caller.displayName }}</span> is calling the help desk.</p>
+      <sb-caller-context [callId]="offer.callId" [callerName]="offer.caller.displayName" [compact]="true" />
     </mat-dialog-content>
     <mat-dialog-actions align="end">
       <!-- Text-only buttons: the call-setup benchmark finds Accept by its exact text. -->

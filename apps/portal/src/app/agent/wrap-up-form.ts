@@ -32,7 +32,7 @@ export function wrapUpDraftKey(callId: string): string {
         <p class="countdown">
           Wrap-up ends in <span class="time">{{ left }}</span>
           @if (canExtend()) {
-            <button matButton type="button" aria-label="30 seconds more wrap-up time" (click)="extended.emit()">+30 s</button>
+            <button matButton type="button" (click)="extended.emit()">+30 s<span class="visually-hidden"> more wrap-up time</span></button>
           }
         </p>
       }
