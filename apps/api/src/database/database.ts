@@ -3,11 +3,14 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
 import { Pool } from 'pg';
+import { Logger } from '@nestjs/common';
 import type { AppConfig, SqlDialect } from '../config/config';
 import { StaticMigrationProvider } from './migrations';
 import { withNamedStatements } from './postgres-statements';
 import { withStatementCache } from './sqlite-statements';
 import type { Database } from './schema';
+
+const databaseLog = new Logger('Database');
 
 /** An open database and which dialect it speaks. */
 export interface DatabaseConnection {
@@ -24,6 +27,10 @@ export interface DatabaseConnection {
 export function openDatabase(settings: AppConfig['database']): DatabaseConnection {
   if (settings.dialect === 'postgres') {
     const pool = new Pool({ connectionString: settings.url, max: 10 });
+    // An idle connection the server dropped (restart, failover) is an 'error' on the pool; with
+    // no listener it would crash the process. The pool replaces it; queries fail meanwhile and
+    // readiness (`/api/health/ready`) reports the database down.
+    pool.on('error', (err) => databaseLog.warn({ msg: 'PostgreSQL connection lost', error: err.message }));
     return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) }) };
   }
   mkdirSync(dirname(settings.file), { recursive: true });
