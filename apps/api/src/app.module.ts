@@ -8,11 +8,12 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SupervisorModule } from './supervisor/supervisor.module';
 import { UsersModule } from './users/users.module';
 
 /** Paths the portal's SPA fallback never answers: they are the API's, 404s included. */
-export const NON_PORTAL_PATHS = ['/api/{*path}', '/socket.io/{*path}'];
+export const NON_PORTAL_PATHS = ['/api/{*path}', '/socket.io/{*path}', '/metrics'];
 
 /** The root module, built from a validated configuration. */
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         HealthModule,
+        MetricsModule,
         CallsModule,
         SupervisorModule,
         ...portalModule(config.portalDir),

@@ -9,6 +9,7 @@ import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
 import { problem, STATUS_BY_CODE } from './errors/problem';
 import { createLogger } from './logger';
+import { ServerMetrics } from './metrics/server-metrics';
 
 /** Largest JSON body accepted; bigger ones get a 400 `payload_too_large` problem (issue #2: bad input is a 400). */
 export const JSON_BODY_LIMIT = '64kb';
@@ -55,7 +56,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     err ? sendProblem(res, isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err)) : next(),
   );
   app.useGlobalFilters(new ProblemFilter());
-  app.useWebSocketAdapter(new DispatchingIoAdapter(app));
+  app.useWebSocketAdapter(new DispatchingIoAdapter(app, app.get(ServerMetrics).socketEventSeconds));
   if (!hasPortalBuild(config.portalDir)) {
     new Logger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
   }

@@ -47,6 +47,6 @@ import { SignalHolds } from './signal-holds';
     CallReactions,
     CallGateway,
   ],
-  exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox],
+  exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms],
 })
 export class CallsModule {}

@@ -1,6 +1,7 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { IoAdapter } from '@nestjs/platform-socket.io';
+import type { Histogram } from 'prom-client';
 import { isObservable, type Observable } from 'rxjs';
 import type { Event, Namespace, Socket } from 'socket.io';
 import { AuthenticatedIoAdapter } from '../auth/socket-auth';
@@ -42,6 +43,14 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   private readonly tables = new WeakMap<Namespace, HandlerTable[]>();
   private readonly handlersOf = new WeakMap<Socket, BoundHandlers | BoundHandlers[]>();
 
+  /** `eventDurations` times each handled event, from dispatch to ack, by event name. */
+  constructor(
+    app: INestApplicationContext,
+    private readonly eventDurations?: Histogram<'event'>,
+  ) {
+    super(app);
+  }
+
   /** Keeps the socket's callbacks for {@link deliverEvent}; Nest's `transform` is not needed (results are awaited directly). */
   override bindMessageHandlers(client: NestSocket, handlers: MessageMappingProperties[], _transform?: (data: unknown) => Observable<unknown>): void {
     const socket = client as unknown as Socket;
@@ -58,7 +67,7 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
       const index = bound.table.indexOf.get(packet[0]);
       if (index === undefined) continue;
       // As Socket.IO does before emitting: a packet read after the disconnection is dropped.
-      if (socket.connected) runHandler(socket, bound.callbacks[index], bound.table.ackHandledManually[index], packet);
+      if (socket.connected) runHandler(socket, bound.callbacks[index], bound.table.ackHandledManually[index], packet, this.eventDurations?.startTimer({ event: String(packet[0]) }));
       return;
     }
     next();
@@ -83,7 +92,7 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
 }
 
 /** Calls a handler with the packet's payload and ack, and answers with what it resolves to. */
-function runHandler(socket: Socket, callback: MessageMappingProperties['callback'], ackHandledManually: boolean, packet: Event): void {
+function runHandler(socket: Socket, callback: MessageMappingProperties['callback'], ackHandledManually: boolean, packet: Event, done?: () => void): void {
   const last: unknown = packet[packet.length - 1];
   const ack = typeof last === 'function' ? (last as (response: unknown) => void) : undefined;
   const end = ack ? packet.length - 1 : packet.length;
@@ -102,5 +111,6 @@ function runHandler(socket: Socket, callback: MessageMappingProperties['callback
       if (!isObservable(result)) return answer(result);
       result.subscribe({ next: (value) => socket.connected && answer(value), error: failed });
     })
-    .catch(failed);
+    .catch(failed)
+    .finally(done);
 }
