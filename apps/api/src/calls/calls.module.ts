@@ -7,6 +7,7 @@ import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
 import { DeadlineWorker } from './deadline-worker.service';
+import { NodeDrain } from './node-drain.service';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
 import { QueueFeed } from './queue-feed.service';
@@ -46,7 +47,8 @@ import { SignalHolds } from './signal-holds';
     DeadlineWorker,
     CallReactions,
     CallGateway,
+    NodeDrain,
   ],
-  exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms],
+  exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms, NodeDrain],
 })
 export class CallsModule {}

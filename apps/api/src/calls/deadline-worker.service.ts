@@ -44,10 +44,15 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** Stops polling and waits for the deadlines and ledger deliveries in hand. */
   async onModuleDestroy(): Promise<void> {
     this.keeper.stop();
+    await this.stopClaiming();
+    await this.outbox.settled();
+  }
+
+  /** Stops polling: no more deadlines or stale outbox rows are claimed; waits for the ones in hand. */
+  async stopClaiming(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
-    await this.outbox.settled();
   }
 
   /** Runs every due deadline once (also what the timer does). */
