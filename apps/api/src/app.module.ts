@@ -8,6 +8,7 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { loggerModule } from './logger';
 import { MetricsModule } from './metrics/metrics.module';
 import { SupervisorModule } from './supervisor/supervisor.module';
 import { UsersModule } from './users/users.module';
@@ -24,6 +25,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggerModule(config.logLevel),
         DatabaseModule,
         AuthModule,
         UsersModule,

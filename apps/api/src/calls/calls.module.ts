@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { AgentPresence } from './agent-presence.service';
 import { CallCompletion } from './call-completion.service';
+import { CallLog } from './call-log';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
@@ -48,6 +49,7 @@ import { SignalHolds } from './signal-holds';
     CallReactions,
     CallGateway,
     NodeDrain,
+    CallLog,
   ],
   exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms, NodeDrain],
 })

@@ -5,6 +5,7 @@ import type { Histogram } from 'prom-client';
 import { isObservable, type Observable } from 'rxjs';
 import type { Event, Namespace, Socket } from 'socket.io';
 import { AuthenticatedIoAdapter } from '../auth/socket-auth';
+import { withLogBindings } from '../logger';
 
 /** One gateway's `@SubscribeMessage` events on one namespace: built once, shared by its sockets. */
 interface HandlerTable {
@@ -91,6 +92,12 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   }
 }
 
+/** `{ callId }` of a payload that names a call (as the protocol's call events do), before validation: only a plausible id. */
+function callOf(data: unknown): { callId?: string } {
+  const callId = typeof data === 'object' && data !== null ? (data as { callId?: unknown }).callId : undefined;
+  return typeof callId === 'string' && /^[\w-]{1,64}$/.test(callId) ? { callId } : {};
+}
+
 /** Calls a handler with the packet's payload and ack, and answers with what it resolves to. */
 function runHandler(socket: Socket, callback: MessageMappingProperties['callback'], ackHandledManually: boolean, packet: Event, done?: () => void): void {
   const last: unknown = packet[packet.length - 1];
@@ -105,8 +112,10 @@ function runHandler(socket: Socket, callback: MessageMappingProperties['callback
     else if (!ackHandledManually && ack) ack(response);
   };
   const failed = (err: unknown) => logger.error({ msg: 'socket event handler failed', event: String(packet[0]), socketId: socket.id, error: String(err) });
+  // Every line logged while handling it names the event, the socket and the call it is about.
+  const bindings = { event: String(packet[0]), socketId: socket.id, ...callOf(data) };
   Promise.resolve()
-    .then(() => callback(data, ack))
+    .then(() => withLogBindings(bindings, () => callback(data, ack)))
     .then((result: unknown) => {
       if (!isObservable(result)) return answer(result);
       result.subscribe({ next: (value) => socket.connected && answer(value), error: failed });
