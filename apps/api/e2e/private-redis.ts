@@ -28,8 +28,11 @@ export class PrivateRedis {
     if (this.child) return;
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.child = child;
+    let failure: Error | null = null;
+    child.once('error', (err) => (failure = new Error(`Cannot run redis-server (Debian package \`redis-server\`): ${err.message}`)));
     const deadline = Date.now() + 5_000;
     while (!(await accepts(this.port))) {
+      if (failure) throw failure;
       if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}) on port ${this.port}`);
       if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${this.port} within 5 s`);
       await new Promise((r) => setTimeout(r, 50));
