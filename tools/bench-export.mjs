@@ -48,7 +48,7 @@ async function waitForHealth(url) {
   throw new Error('The API did not start');
 }
 
-const env = { ...process.env, DATA_DIR: dataDir, JWT_SECRET: 'bench-secret-long-enough-for-anything-0123456789', LOG_LEVEL: 'warn', PORTAL_DIR: join(dataDir, 'none') };
+const env = { ...process.env, DATA_DIR: dataDir, JWT_SECRET: 'bench-secret-long-enough-for-anything-0123456789', LOG_LEVEL: 'warn', DRAIN_SECONDS: '0', PORTAL_DIR: join(dataDir, 'none') };
 const config = loadConfig(env);
 const { db } = await openMigratedDatabase(config.database);
 let started = Date.now();

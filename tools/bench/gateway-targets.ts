@@ -262,6 +262,7 @@ export async function startProduct(database: ProductDatabase, port: number): Pro
     JWT_SECRET: BENCH_SECRET,
     PORTAL_DIR: join(database.dataDir, 'no-portal'),
     LOG_LEVEL: 'warn',
+    DRAIN_SECONDS: '0',
     // Agents save wrap-up themselves; this only frees one whose wrap-up ack was lost.
     WRAP_UP_SECONDS: '5',
   };

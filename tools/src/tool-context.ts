@@ -10,7 +10,7 @@ import { SeedConflictError, seedMonth, type SeedMonthOptions } from '../../apps/
 /* eslint-enable @nx/enforce-module-boundaries */
 import type { Kysely } from 'kysely';
 
-export { createAccount, DEMO_PASSWORD, DEMO_USERS, SeedConflictError, seedMonth, UsernameTakenError, UsersRepository };
+export { ConfigError, createAccount, DEMO_PASSWORD, DEMO_USERS, loadConfig, SeedConflictError, seedMonth, UsernameTakenError, UsersRepository };
 export type { Database, SeedMonthOptions };
 
 /** Where a tool writes: results to `info`, problems to `error`. */

@@ -9,11 +9,13 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeskModule } from './desk/desk.module';
 import { HealthModule } from './health/health.module';
+import { loggerModule } from './logger';
+import { MetricsModule } from './metrics/metrics.module';
 import { SupervisorModule } from './supervisor/supervisor.module';
 import { UsersModule } from './users/users.module';
 
 /** Paths the portal's SPA fallback never answers: they are the API's, 404s included. */
-export const NON_PORTAL_PATHS = ['/api/{*path}', '/socket.io/{*path}'];
+export const NON_PORTAL_PATHS = ['/api/{*path}', '/socket.io/{*path}', '/metrics'];
 
 /** The root module, built from a validated configuration. */
 @Module({})
@@ -24,10 +26,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggerModule(config.logLevel),
         DatabaseModule,
         AuthModule,
         UsersModule,
         HealthModule,
+        MetricsModule,
         CallsModule,
         SupervisorModule,
         DeskModule,

@@ -1,14 +1,15 @@
 import type { AddressInfo } from 'node:net';
-import { Logger, type LoggerService } from '@nestjs/common';
+import { Logger as NestLogger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
 import { AppModule, hasPortalBuild } from './app.module';
 import { DispatchingIoAdapter } from './realtime/dispatching-io-adapter';
 import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
 import { problem, STATUS_BY_CODE } from './errors/problem';
-import { createLogger } from './logger';
+import { ServerMetrics } from './metrics/server-metrics';
 
 /** Largest JSON body accepted; bigger ones get a 400 `payload_too_large` problem (issue #2: bad input is a 400). */
 export const JSON_BODY_LIMIT = '64kb';
@@ -40,13 +41,14 @@ export interface RunningApp {
  * handshake, the portal served if built.
  */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
-  const logger = options.logger ?? createLogger(config.logLevel);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger,
+    // Start-up messages wait for the app's own logger (nestjs-pino, LOG_LEVEL), set just below.
+    ...(options.logger ? { logger: options.logger } : { bufferLogs: true }),
     bodyParser: false,
     // Keep-alive connections would hold app.close() open until they time out.
     forceCloseConnections: true,
   });
+  if (!options.logger) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   // Body-parser errors happen before routing, so Nest's filters never see them (and
@@ -55,9 +57,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     err ? sendProblem(res, isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err)) : next(),
   );
   app.useGlobalFilters(new ProblemFilter());
-  app.useWebSocketAdapter(new DispatchingIoAdapter(app));
+  app.useWebSocketAdapter(new DispatchingIoAdapter(app, app.get(ServerMetrics).socketEventSeconds));
   if (!hasPortalBuild(config.portalDir)) {
-    new Logger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
+    new NestLogger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
   }
   return app;
 }

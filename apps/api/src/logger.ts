@@ -1,11 +1,73 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
-import { LOG_LEVELS, type AppConfig } from './config/config';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DynamicModule } from '@nestjs/common';
+import { Logger, LoggerModule, PinoLogger, type Params } from 'nestjs-pino';
+import { storage, Store } from 'nestjs-pino/storage';
+import { pino, stdTimeFunctions, type Level } from 'pino';
+import type { AppConfig } from './config/config';
+
+// Level names and ISO times read better than pino's numbers in a log viewer.
+const root = pino({ formatters: { level: (label: string) => ({ level: label }) }, timestamp: stdTimeFunctions.isoTime });
+
+/** Nest's log levels (LOG_LEVEL) as pino's. */
+const PINO_LEVELS: Record<AppConfig['logLevel'], Level> = { verbose: 'trace', debug: 'debug', log: 'info', warn: 'warn', error: 'error', fatal: 'fatal' };
+
+/** A client's own request id is kept if it looks like one; otherwise the API makes one. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Requests not logged when they succeed: probes and scrapes, every few seconds. */
+const QUIET_PATHS = /^\/(api\/health(\/|$|\?)|metrics(\?|$))/;
 
 /**
- * The API's one logger: one JSON object per line on stdout/stderr, at `LOG_LEVEL` and above.
- * Nest's own messages and every `new Logger(context)` go through it.
+ * The API's one logger (`nestjs-pino`): one JSON object per line on stdout, at LOG_LEVEL and
+ * above. Every HTTP request gets an id (the client's `X-Request-Id` if it sent a sane one, else
+ * a UUID), answered in `X-Request-Id` and carried as `reqId` by every line logged while
+ * answering it, the request's own completion line included. Headers are not logged.
  */
-export function createLogger(level: AppConfig['logLevel'] = 'log'): ConsoleLogger {
-  const levels = LOG_LEVELS.slice(LOG_LEVELS.indexOf(level)) as LogLevel[];
-  return new ConsoleLogger({ json: true, colors: false, logLevels: levels });
+export function loggerParams(level: AppConfig['logLevel']): Params {
+  // One pino instance per process (nestjs-pino keeps the first one it sees for lines logged
+  // outside requests), set to the level of the app started last: the API runs one app per
+  // process; tests that start several get the last one's level.
+  root.level = PINO_LEVELS[level];
+  return {
+    pinoHttp: {
+      logger: root,
+      quietReqLogger: true,
+      genReqId: (req: IncomingMessage, res: ServerResponse) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') && (req.method === 'GET' || req.method === 'HEAD') },
+      customSuccessMessage: () => 'request completed',
+    },
+  };
+}
+
+/** The module that installs the logger and its per-request middleware. */
+export function loggerModule(level: AppConfig['logLevel']): DynamicModule {
+  return LoggerModule.forRoot(loggerParams(level));
+}
+
+/**
+ * A logger for what happens outside the app (a refused configuration, a failed start-up).
+ * Inside, Nest's `Logger` (`new Logger(context)`) goes to the same pino output.
+ */
+export function createLogger(level: AppConfig['logLevel'] = 'log'): Logger {
+  const params = loggerParams(level);
+  return new Logger(new PinoLogger(params), params);
+}
+
+/**
+ * Runs `work` with `bindings` (e.g. `{ callId }`) added to every line logged during it,
+ * through the same async context `nestjs-pino` uses for a request's `reqId`.
+ */
+export function withLogBindings<T>(bindings: Record<string, unknown>, work: () => T): T {
+  const base = storage.getStore()?.logger ?? (PinoLogger.root as PinoLogger['logger'] | undefined);
+  return base ? storage.run(new Store(base.child(bindings)), work) : work();
 }

@@ -72,12 +72,12 @@ export class ApiProcess {
   }
 
   /** SIGKILL: no shutdown hook runs, whatever was in flight stops where it was. */
-  kill(): Promise<void> {
-    return this.end('SIGKILL');
+  async kill(): Promise<void> {
+    await this.end('SIGKILL');
   }
 
-  /** SIGTERM, the orderly stop at the end of a run. */
-  async stop(): Promise<void> {
+  /** SIGTERM, the orderly stop (the node drains first); the exit code, or null if it was not running. */
+  async stop(): Promise<number | null> {
     const standby = this.standby;
     this.standby = null;
     if (standby && standby.child.exitCode === null) {
@@ -85,7 +85,7 @@ export class ApiProcess {
       standby.child.kill('SIGKILL');
       await exited;
     }
-    await this.end('SIGTERM');
+    return this.end('SIGTERM');
   }
 
   /** What the node printed lately (for a failure message). */
@@ -103,12 +103,12 @@ export class ApiProcess {
     return { child, loaded };
   }
 
-  private async end(signal: NodeJS.Signals): Promise<void> {
+  private async end(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return null;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill(signal);
-    await exited;
+    return exited;
   }
 }

@@ -84,6 +84,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     JWT_SECRET: 'chaos-secret-that-is-long-enough-for-production-0123',
     PORTAL_DIR: join(dir.path, 'no-portal'),
     LOG_LEVEL: 'fatal',
+    DRAIN_SECONDS: '0',
     LOGIN_ATTEMPTS_PER_MINUTE: '100000',
     ...CHAOS_CALL_SETTINGS,
   };

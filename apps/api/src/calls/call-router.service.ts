@@ -14,8 +14,11 @@ import { SignalRelay } from './signal-relay.service';
 import { SocketRooms } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
+import { NodeDrainState } from '../health/node-drain-state';
 
 const IN_PROGRESS = 'You already have a call in progress';
+/** Why a draining node refuses a new call (the portal may simply try again: it reconnects to another node). */
+export const NODE_DRAINING_MESSAGE = 'This server is restarting; please try again in a moment';
 
 /**
  * The queue and routing: places calls, offers the oldest waiting call to the longest-idle
@@ -37,6 +40,7 @@ export class CallRouter {
     private readonly rooms: SocketRooms,
     private readonly signals: SignalRelay,
     private readonly positions: QueuePositions,
+    private readonly drain: NodeDrainState,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -45,6 +49,7 @@ export class CallRouter {
    * in and working, no call is created: the student is told at once.
    */
   async requestCall(caller: SessionUser, socket: AppSocket): Promise<QueuePosition> {
+    if (this.drain.draining) throw new ProblemException('unavailable', NODE_DRAINING_MESSAGE);
     if ((await this.records.activeOfCaller(caller.id)).length > 0) throw new ProblemException('conflict', IN_PROGRESS);
     if (!(await this.presence.anyStaffed())) throw new ProblemException('no_agents_available', NO_AGENTS_MESSAGE);
     const callId = randomUUID();

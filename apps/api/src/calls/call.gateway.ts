@@ -35,6 +35,7 @@ import { ackFor } from './socket-acks';
 @WebSocketGateway()
 export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnection<AppSocket>, OnGatewayDisconnect<AppSocket> {
   private readonly logger = new Logger('CallGateway');
+  private readonly disconnecting = new Set<Promise<void>>();
 
   constructor(
     private readonly rooms: SocketRooms,
@@ -56,7 +57,14 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
 
   /** Starts the user's grace period if this was their last socket. */
   handleDisconnect(socket: AppSocket): void {
-    this.keeper.socketDisconnected(socket).catch((err: unknown) => this.logger.error({ msg: 'disconnect handling failed', error: String(err) }));
+    const handling = this.keeper.socketDisconnected(socket).catch((err: unknown) => this.logger.error({ msg: 'disconnect handling failed', error: String(err) }));
+    this.disconnecting.add(handling);
+    void handling.finally(() => this.disconnecting.delete(handling));
+  }
+
+  /** Resolves once every disconnection seen so far is handled (a draining node waits for it). */
+  async disconnectionsHandled(): Promise<void> {
+    while (this.disconnecting.size > 0) await Promise.all([...this.disconnecting]);
   }
 
   /** Student: `requestCall` → their place in line, or `no_agents_available`. */

@@ -2,11 +2,13 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { AgentPresence } from './agent-presence.service';
 import { CallCompletion } from './call-completion.service';
+import { CallLog } from './call-log';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
 import { DeadlineWorker } from './deadline-worker.service';
+import { NodeDrain } from './node-drain.service';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
 import { QueueFeed } from './queue-feed.service';
@@ -46,7 +48,9 @@ import { SignalHolds } from './signal-holds';
     DeadlineWorker,
     CallReactions,
     CallGateway,
+    NodeDrain,
+    CallLog,
   ],
-  exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox],
+  exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms, NodeDrain],
 })
 export class CallsModule {}

@@ -7,6 +7,7 @@ import { LedgerOutbox } from './ledger/ledger-outbox';
 import { PresenceKeeper } from './presence-keeper.service';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
+import { withLogBindings } from '../logger';
 
 /**
  * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node, runs
@@ -44,10 +45,15 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** Stops polling and waits for the deadlines and ledger deliveries in hand. */
   async onModuleDestroy(): Promise<void> {
     this.keeper.stop();
+    await this.stopClaiming();
+    await this.outbox.settled();
+  }
+
+  /** Stops polling: no more deadlines or stale outbox rows are claimed; waits for the ones in hand. */
+  async stopClaiming(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
-    await this.outbox.settled();
   }
 
   /** Runs every due deadline once (also what the timer does). */
@@ -68,7 +74,12 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async run(row: DeadlineRow): Promise<void> {
+  private run(row: DeadlineRow): Promise<void> {
+    const subject = row.kind === 'wrap_up_end' || row.kind === 'presence_grace' ? { userId: row.subject_id } : { callId: row.subject_id };
+    return withLogBindings({ deadline: row.kind, ...subject }, () => this.runClaimed(row));
+  }
+
+  private async runClaimed(row: DeadlineRow): Promise<void> {
     try {
       await this.handle(row);
       await this.deadlines.complete(row);

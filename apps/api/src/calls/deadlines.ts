@@ -69,6 +69,12 @@ export class Deadlines {
     return claimed;
   }
 
+  /** Gives back every deadline `nodeId` claimed and has not completed (a draining node): how many. */
+  async releaseClaims(nodeId: string): Promise<number> {
+    const result = await this.db.updateTable('deadlines').set({ claimed_by: null, claimed_at: null }).where('claimed_by', '=', nodeId).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Deletes a handled deadline, unless it was moved (rescheduled) meanwhile. */
   async complete(row: DeadlineRow): Promise<void> {
     await this.db

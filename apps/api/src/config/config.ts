@@ -60,6 +60,10 @@ export interface AppConfig {
   /** Absolute directory of the built portal (served if it holds an index.html). */
   portalDir: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** DRAIN_SECONDS (5): how long a node that got SIGTERM keeps its sockets (not ready, no new calls) before closing them and exiting. */
+  drainSeconds: number;
+  /** METRICS_TOKEN: the bearer token a Prometheus scraper sends to `/metrics` (supervisors' access tokens work too); null when unset. */
+  metricsToken: string | null;
   /** The call server's timers and lists. */
   calls: CallSettings;
 }
@@ -97,6 +101,8 @@ const envSchema = z.object({
   REDIS_URL: urlSchema(['redis:', 'rediss:']).optional(),
   PORTAL_DIR: z.string().trim().min(1).default('dist/portal/browser'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
+  DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  METRICS_TOKEN: z.string().trim().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 48\`)`).optional(),
   RING_TIMEOUT_SECONDS: seconds(20),
   MAX_WAIT_SECONDS: seconds(300),
   WRAP_UP_SECONDS: seconds(60),
@@ -147,6 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL ?? null,
     portalDir: resolve(e.PORTAL_DIR),
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    drainSeconds: e.DRAIN_SECONDS,
     calls: {
       ringTimeoutSeconds: e.RING_TIMEOUT_SECONDS,
       maxWaitSeconds: e.MAX_WAIT_SECONDS,

@@ -2,6 +2,7 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nes
 import type { Kysely } from 'kysely';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { ServerMetrics } from '../metrics/server-metrics';
 import { openMigratedDatabase, type DatabaseConnection } from './database';
 import type { Database } from './schema';
 
@@ -22,8 +23,8 @@ export const InjectDatabase = (): ParameterDecorator => Inject(DATABASE);
   providers: [
     {
       provide: DATABASE_CONNECTION,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => openMigratedDatabase(config.database),
+      inject: [APP_CONFIG, ServerMetrics],
+      useFactory: (config: AppConfig, metrics: ServerMetrics) => openMigratedDatabase(config.database, { log: metrics.logQuery }),
     },
     { provide: DATABASE, inject: [DATABASE_CONNECTION], useFactory: (c: DatabaseConnection) => c.db },
   ],

@@ -1,18 +1,27 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationResultSet } from 'kysely';
 import { Pool } from 'pg';
+import { Logger } from '@nestjs/common';
 import type { AppConfig, SqlDialect } from '../config/config';
 import { StaticMigrationProvider } from './migrations';
 import { withNamedStatements } from './postgres-statements';
 import { withStatementCache } from './sqlite-statements';
 import type { Database } from './schema';
 
+const databaseLog = new Logger('Database');
+
 /** An open database and which dialect it speaks. */
 export interface DatabaseConnection {
   db: Kysely<Database>;
   dialect: SqlDialect;
+}
+
+/** How {@link openDatabase} opens the database. */
+export interface DatabaseOptions {
+  /** Kysely's log hook: sees every statement with its duration (the metrics time them). */
+  log?: (event: LogEvent) => void;
 }
 
 /**
@@ -21,10 +30,14 @@ export interface DatabaseConnection {
  * cached by SQL text on SQLite ({@link withStatementCache}), named prepared statements on
  * PostgreSQL ({@link withNamedStatements}). Does not migrate; see {@link migrateToLatest}.
  */
-export function openDatabase(settings: AppConfig['database']): DatabaseConnection {
+export function openDatabase(settings: AppConfig['database'], options: DatabaseOptions = {}): DatabaseConnection {
   if (settings.dialect === 'postgres') {
     const pool = new Pool({ connectionString: settings.url, max: 10 });
-    return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) }) };
+    // An idle connection the server dropped (restart, failover) is an 'error' on the pool; with
+    // no listener it would crash the process. The pool replaces it; queries fail meanwhile and
+    // readiness (`/api/health/ready`) reports the database down.
+    pool.on('error', (err) => databaseLog.warn({ msg: 'PostgreSQL connection lost', error: err.message }));
+    return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }), log: options.log }) };
   }
   mkdirSync(dirname(settings.file), { recursive: true });
   const file = new SQLite(settings.file);
@@ -36,7 +49,7 @@ export function openDatabase(settings: AppConfig['database']): DatabaseConnectio
   file.pragma('foreign_keys = ON');
   // Another process (a CLI tool next to the server) may hold the write lock briefly.
   file.pragma('busy_timeout = 5000');
-  return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) }) };
+  return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }), log: options.log }) };
 }
 
 /**
@@ -55,8 +68,8 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
 }
 
 /** Opens the configured database and brings its schema up to date. */
-export async function openMigratedDatabase(settings: AppConfig['database']): Promise<DatabaseConnection> {
-  const connection = openDatabase(settings);
+export async function openMigratedDatabase(settings: AppConfig['database'], options: DatabaseOptions = {}): Promise<DatabaseConnection> {
+  const connection = openDatabase(settings, options);
   try {
     await migrateToLatest(connection.db);
     return connection;

@@ -18,6 +18,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   no_agents_available: 409,
   invalid_state: 409,
   stale_negotiation: 409,
+  // This node cannot serve it now (not ready, or draining before it stops): another node can.
+  unavailable: 503,
   internal: 500,
 };
 

@@ -1,9 +1,11 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { IoAdapter } from '@nestjs/platform-socket.io';
+import type { Histogram } from 'prom-client';
 import { isObservable, type Observable } from 'rxjs';
 import type { Event, Namespace, Socket } from 'socket.io';
 import { AuthenticatedIoAdapter } from '../auth/socket-auth';
+import { withLogBindings } from '../logger';
 
 /** One gateway's `@SubscribeMessage` events on one namespace: built once, shared by its sockets. */
 interface HandlerTable {
@@ -42,6 +44,14 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   private readonly tables = new WeakMap<Namespace, HandlerTable[]>();
   private readonly handlersOf = new WeakMap<Socket, BoundHandlers | BoundHandlers[]>();
 
+  /** `eventDurations` times each handled event, from dispatch to ack, by event name. */
+  constructor(
+    app: INestApplicationContext,
+    private readonly eventDurations?: Histogram<'event'>,
+  ) {
+    super(app);
+  }
+
   /** Keeps the socket's callbacks for {@link deliverEvent}; Nest's `transform` is not needed (results are awaited directly). */
   override bindMessageHandlers(client: NestSocket, handlers: MessageMappingProperties[], _transform?: (data: unknown) => Observable<unknown>): void {
     const socket = client as unknown as Socket;
@@ -58,7 +68,7 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
       const index = bound.table.indexOf.get(packet[0]);
       if (index === undefined) continue;
       // As Socket.IO does before emitting: a packet read after the disconnection is dropped.
-      if (socket.connected) runHandler(socket, bound.callbacks[index], bound.table.ackHandledManually[index], packet);
+      if (socket.connected) runHandler(socket, bound.callbacks[index], bound.table.ackHandledManually[index], packet, this.eventDurations?.startTimer({ event: String(packet[0]) }));
       return;
     }
     next();
@@ -82,8 +92,14 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   }
 }
 
+/** `{ callId }` of a payload that names a call (as the protocol's call events do), before validation: only a plausible id. */
+function callOf(data: unknown): { callId?: string } {
+  const callId = typeof data === 'object' && data !== null ? (data as { callId?: unknown }).callId : undefined;
+  return typeof callId === 'string' && /^[\w-]{1,64}$/.test(callId) ? { callId } : {};
+}
+
 /** Calls a handler with the packet's payload and ack, and answers with what it resolves to. */
-function runHandler(socket: Socket, callback: MessageMappingProperties['callback'], ackHandledManually: boolean, packet: Event): void {
+function runHandler(socket: Socket, callback: MessageMappingProperties['callback'], ackHandledManually: boolean, packet: Event, done?: () => void): void {
   const last: unknown = packet[packet.length - 1];
   const ack = typeof last === 'function' ? (last as (response: unknown) => void) : undefined;
   const end = ack ? packet.length - 1 : packet.length;
@@ -96,11 +112,14 @@ function runHandler(socket: Socket, callback: MessageMappingProperties['callback
     else if (!ackHandledManually && ack) ack(response);
   };
   const failed = (err: unknown) => logger.error({ msg: 'socket event handler failed', event: String(packet[0]), socketId: socket.id, error: String(err) });
+  // Every line logged while handling it names the event, the socket and the call it is about.
+  const bindings = { event: String(packet[0]), socketId: socket.id, ...callOf(data) };
   Promise.resolve()
-    .then(() => callback(data, ack))
+    .then(() => withLogBindings(bindings, () => callback(data, ack)))
     .then((result: unknown) => {
       if (!isObservable(result)) return answer(result);
       result.subscribe({ next: (value) => socket.connected && answer(value), error: failed });
     })
-    .catch(failed);
+    .catch(failed)
+    .finally(done);
 }

@@ -45,7 +45,8 @@ export interface AppServerOptions {
 export async function startAppServer(env: Record<string, string> = {}, options: AppServerOptions = {}): Promise<AppServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
   const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'test', ...env };
+  // DRAIN_SECONDS=0: the suite stops the app with SIGTERM and nobody needs the drain window.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'test', DRAIN_SECONDS: '0', ...env };
   delete childEnv['DATABASE_URL'];
   const seed = spawnSync('node', ['dist/api/tools/src/seed-demo.js'], { cwd: ROOT, env: childEnv, encoding: 'utf8' });
   if (seed.status !== 0) throw new Error(`seeding failed: ${seed.stderr}`);

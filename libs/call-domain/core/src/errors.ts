@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'no_agents_available',
   'invalid_state',
   'stale_negotiation',
+  'unavailable',
   'internal',
 ] as const;
 

@@ -28,6 +28,20 @@ export type LedgerEvent =
 /** The type names of {@link LedgerEvent}. */
 export type LedgerEventType = LedgerEvent['type'];
 
+/** The call an event is about, if any (an agent's status names the call they are on). */
+export function callIdOf(event: LedgerEvent): string | null {
+  switch (event.type) {
+    case 'callOffered':
+      return event.offer.callId;
+    case 'callEnded':
+      return event.notice.callId;
+    case 'agentStatusChanged':
+      return event.status.callId;
+    default:
+      return event.callId;
+  }
+}
+
 /** Whether an event changes the calls waiting or in progress (what the queue feed shows). */
 export function changesQueue(event: LedgerEvent): boolean {
   return event.type !== 'agentStatusChanged' && event.type !== 'negotiationStarted';

@@ -3,7 +3,8 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import type { Kysely } from 'kysely';
 import { InjectDatabase } from '../../database/database.module';
 import type { Database } from '../../database/schema';
-import type { LedgerEvent } from './ledger-events';
+import { withLogBindings } from '../../logger';
+import { callIdOf, type LedgerEvent } from './ledger-events';
 
 /** Something that reacts to committed ledger events (in commit order). */
 export type LedgerReaction = (events: readonly LedgerEvent[]) => void | Promise<void>;
@@ -100,7 +101,13 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
     while (this.inFlight.size > 0 || this.deleting) await Promise.all([...this.inFlight, this.deleting]);
   }
 
-  private async runReactions(events: readonly LedgerEvent[]): Promise<void> {
+  private runReactions(events: readonly LedgerEvent[]): Promise<void> {
+    // Lines logged by the reactions name the call (not the socket event or deadline that committed it).
+    const callId = events.map(callIdOf).find((id) => id !== null);
+    return withLogBindings(callId ? { callId } : {}, () => this.runEachReaction(events));
+  }
+
+  private async runEachReaction(events: readonly LedgerEvent[]): Promise<void> {
     // Synchronous parts (socket notifications) run now, in commit order; async parts are awaited
     // before the row is forgotten, so a crash before they finish means a redelivery.
     const pending: Promise<void>[] = [];

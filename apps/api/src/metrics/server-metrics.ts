@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import type { LogEvent } from 'kysely';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { CALL_OUTCOMES } from '@switchboard/call-domain';
+
+/** Latency buckets (seconds) for socket events and database statements: 0.5 ms to 5 s. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** The statement kinds `switchboard_database_query_duration_seconds` is labelled with. */
+const STATEMENT_KINDS = new Set(['select', 'insert', 'update', 'delete']);
+
+/**
+ * This node's Prometheus metrics, in a registry of its own (not prom-client's global one, so
+ * several apps in one process, as in the tests, each report their own). What is measured in
+ * the process lives here: socket event latency, database statement durations, calls ended
+ * (counted by the ledger reaction that sees `callEnded`), and Node's default process metrics.
+ * What is read from the database at scrape time is in `StoredStateMetrics`.
+ */
+@Injectable()
+export class ServerMetrics {
+  /** What `/metrics` renders. */
+  readonly registry = new Registry();
+
+  /** Time from a socket event reaching its handler to its ack, by event name. */
+  readonly socketEventSeconds = new Histogram({
+    name: 'switchboard_socket_event_duration_seconds',
+    help: 'Time from a socket event reaching its gateway handler to its ack, by event name.',
+    labelNames: ['event'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  /** Duration of each database statement, by kind and whether it failed. */
+  readonly databaseQuerySeconds = new Histogram({
+    name: 'switchboard_database_query_duration_seconds',
+    help: 'Duration of database statements, by kind (select, insert, update, delete, other) and outcome (ok, error).',
+    labelNames: ['statement', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  /** Calls ended, by outcome, as delivered to this node's ledger reactions. */
+  readonly callsEnded = new Counter({
+    name: 'switchboard_calls_ended_total',
+    help: 'Calls ended, by outcome, counted by the node that delivered the ledger event (sum over nodes).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Kysely's `log` hook: times every statement. */
+  readonly logQuery = (event: LogEvent): void => {
+    const kind = /^\s*(\w+)/.exec(event.query.sql)?.[1]?.toLowerCase() ?? 'other';
+    this.databaseQuerySeconds.observe(
+      { statement: STATEMENT_KINDS.has(kind) ? kind : 'other', outcome: event.level === 'error' ? 'error' : 'ok' },
+      event.queryDurationMillis / 1000,
+    );
+  };
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // Every outcome is reported from the start (0), so rates and sums never miss a series.
+    for (const outcome of CALL_OUTCOMES) this.callsEnded.inc({ outcome }, 0);
+  }
+}
