@@ -10,12 +10,13 @@ import { MatInputHarness } from '@angular/material/input/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
-import type { AgentStatus, CallOffer, CallRecord, CallSettingsView } from '@switchboard/call-domain';
+import type { AgentStatus, CallOffer, CallSettingsView } from '@switchboard/call-domain';
 import { MICROPHONE, SIGNALING_AUTH, SIGNALING_SOCKET_FACTORY, SignalingClient, type SignalingSocket } from '@switchboard/call-domain/signaling';
 import { FakeRelay, type FakeSocket, type TestParty, createParty } from '@switchboard/call-domain/signaling/testing';
 import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
+import { fakeCall } from '../supervisor/testing/supervisor-fakes';
 import { ACCEPTED_CALL_KEY, AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
 import { AgentPage } from './agent-page';
 import { Ringtone } from './ringtone';
@@ -198,36 +199,11 @@ describe('AgentPage', () => {
     expect(await dialog.getContentText()).toContain('Alt+Shift+A');
   }, 20_000);
 
-  /** A stored call of the agent's, as the desk API returns it. */
-  function pastCall(patch: Partial<CallRecord>): CallRecord {
-    return {
-      id: crypto.randomUUID(),
-      state: 'ended',
-      outcome: 'answered',
-      callerId: 'student',
-      callerName: 'Sam Student',
-      agentId: 'agent',
-      agentName: 'Ada Agent',
-      queuedAt: '2026-11-20T14:30:00.000Z',
-      answeredAt: null,
-      connectedAt: null,
-      endedAt: null,
-      endedBy: 'caller',
-      endReason: 'hung_up',
-      queueSeconds: 10,
-      talkSeconds: 120,
-      wrapUpSeconds: 30,
-      disposition: 'Resolved',
-      notes: 'Reset the password',
-      ...patch,
-    };
-  }
-
   it("shows the caller's earlier calls and open callbacks in the dialog and next to the call", async () => {
     deskApi.context = {
       ...deskApi.context,
       previousCallCount: 2,
-      previousCalls: [pastCall({ disposition: 'Escalated', notes: 'Sent to IT', agentName: 'Blake Agent' }), pastCall({ queuedAt: '2026-11-02T09:00:00.000Z' })],
+      previousCalls: [fakeCall({ id: 'call-b', queuedAt: '2026-11-20T14:30:00.000Z', disposition: 'Escalated', notes: 'Sent to IT', agentName: 'Blake Agent' }), fakeCall({ id: 'call-a' })],
       openCallbacks: [{ id: 'cb-1', callId: null, studentId: 'student', name: 'Sam', note: 'After 3 pm please', createdAt: '2026-11-21T08:05:00.000Z', doneAt: null, doneById: null, doneByName: null }],
     };
     const offer = await offered();
@@ -240,7 +216,7 @@ describe('AgentPage', () => {
     await (await overlay.getHarness(MatButtonHarness.with({ text: /Accept/ }))).click();
     await shows('“Sent to IT”');
     expect(text()).toContain('About student');
-    expect(text()).toContain('“Reset the password”');
+    expect(text()).toContain('“Reset the password.”');
   });
 
   it('shows the calls waiting and the longest wait, live', async () => {
@@ -254,7 +230,7 @@ describe('AgentPage', () => {
 
   it("shows the agent's day (handled, AHT, missed) and their calls, searchable by student", async () => {
     deskApi.figures = { handled: 3, averageHandleSeconds: 185, missed: 1 };
-    deskApi.calls = [pastCall({ callerName: 'Kim Student', notes: 'Wi-Fi on campus' }), pastCall({})];
+    deskApi.calls = [fakeCall({ id: 'call-b', callerName: 'Kim Student', notes: 'Wi-Fi on campus' }), fakeCall({ id: 'call-a' })];
     // Read again when the agent's state changes (e.g. a wrap-up just saved).
     relay.push('agent', 'agentStatusChanged', status({ state: 'available' }));
     await shows('Kim Student');
