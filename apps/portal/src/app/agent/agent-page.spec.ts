@@ -246,11 +246,24 @@ describe('AgentPage', () => {
     expect(deskReads.at(-1)).toContain('student=kim');
   });
 
-  it('declines: sends declineCall and closes the dialog', async () => {
+  it('declines: sends declineCall, closes the dialog and puts the focus back on the availability buttons', async () => {
+    relay.push('agent', 'agentStatusChanged', status({ state: 'ringing' }));
     const offer = await offered();
     await (await overlay.getHarness(MatButtonHarness.with({ text: /Decline/ }))).click();
     await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
     expect(requests('declineCall')).toEqual([{ callId: offer.callId }]);
+    relay.push('agent', 'agentStatusChanged', status({ state: 'available' }));
+    await eventually(fixture, async () => (await (await button('Available')).host()).isFocused(), 'the focus on Available after Decline');
+  });
+
+  it('after a ring-out the focus goes to Return to Available, not to the page body', async () => {
+    relay.push('agent', 'agentStatusChanged', status({ state: 'ringing' }));
+    const offer = await offered();
+    relay.push('agent', 'offerWithdrawn', { callId: offer.callId, reason: 'rang_out' });
+    await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
+    relay.push('agent', 'agentStatusChanged', status({ state: 'missed' }));
+    await shows('You missed a call');
+    await eventually(fixture, async () => (await (await button('Return to Available')).host()).isFocused(), 'the focus on Return to Available');
   });
 
   it("accepts: shows the call panel with the caller's name, connecting and then connected", async () => {
