@@ -179,6 +179,8 @@ describe('AgentPage', () => {
     const offer = await offered();
     press('KeyA', 'A');
     await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close on Alt+Shift+A');
+    // The accept is sent once the microphone is open, after the dialog closed.
+    await eventually(fixture, () => requests('acceptCall').length === 1, 'acceptCall by Alt+Shift+A');
     expect(requests('acceptCall')).toEqual([{ callId: offer.callId }]);
     const panel = await loader.getHarness(CallPanelHarness);
     press('KeyM', 'M');
@@ -374,6 +376,18 @@ describe('AgentPage', () => {
     await (await button('Done')).click();
     await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
     expect(requests('completeWrapUp')).toEqual([{ callId: 'call-1', disposition: 'Resolved', notes: 'Half-written note' }]);
+    expect(sessionStorage.getItem(wrapUpDraftKey('call-1'))).toBeNull();
+  });
+
+  it('wrap-up: forgets the draft once the wrap-up is over without Done (its time ran out)', async () => {
+    wrapUpFor(45_000);
+    await answerSettings();
+    await shows('Wrap-up ends in');
+    const notes = await (await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: 'Notes' }))).getControl(MatInputHarness);
+    await notes?.setValue('Half-written note');
+    expect(sessionStorage.getItem(wrapUpDraftKey('call-1'))).toContain('Half-written note');
+    relay.push('agent', 'agentStatusChanged', status({ state: 'available' }));
+    await eventually(fixture, () => !text().includes('Wrap-up ends in'), 'the wrap-up to end');
     expect(sessionStorage.getItem(wrapUpDraftKey('call-1'))).toBeNull();
   });
 

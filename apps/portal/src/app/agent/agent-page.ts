@@ -13,7 +13,7 @@ import { INCOMING_CALL_DESCRIPTION_ID, IncomingCallDialog } from './incoming-cal
 import { MyCalls } from './my-calls';
 import { Ringtone } from './ringtone';
 import { ShortcutsDialog } from './shortcuts-dialog';
-import { type WrapUpEntry, WrapUpForm } from './wrap-up-form';
+import { type WrapUpEntry, WrapUpForm, wrapUpDraftKey } from './wrap-up-form';
 
 /** States from which the agent may pick Available or Away themselves. */
 const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 'missed'];
@@ -248,6 +248,8 @@ export class AgentPage {
    * agent's state has settled.
    */
   private readonly focusAfterOffer = signal(false);
+  /** The call whose wrap-up the agent is in, whose notes draft this tab may hold. */
+  private wrapUpCallId: string | null = null;
 
   /** The agent's state, Offline until the server says otherwise. */
   protected readonly state = computed<AgentState>(() => this.desk.status()?.state ?? 'offline');
@@ -306,6 +308,14 @@ export class AgentPage {
       if (this.state() === 'wrap_up' || !this.focusAvailabilityAfterWrapUp) return;
       this.focusAvailabilityAfterWrapUp = false;
       afterNextRender(() => this.focusAvailability(), { injector: this.injector });
+    });
+    // A wrap-up that is over (Done, its time ran out, signed out) leaves no draft of its notes
+    // behind in the tab.
+    effect(() => {
+      const status = this.desk.status();
+      const callId = status?.state === 'wrap_up' ? status.callId : null;
+      if (this.wrapUpCallId && this.wrapUpCallId !== callId) sessionStorage.removeItem(wrapUpDraftKey(this.wrapUpCallId));
+      this.wrapUpCallId = callId;
     });
     effect(() => {
       const withdrawal = this.desk.withdrawal();
