@@ -133,6 +133,11 @@ describe('Call deadlines and presence (e2e)', () => {
     // Past the first end the agent is still in wrap-up.
     await pause(Math.max(0, firstEnd - Date.now()) + 600);
     expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agent.userId).executeTakeFirstOrThrow()).state).toBe('wrap_up');
+
+    // Once its end has passed, the wrap-up is over even before its deadline runs (held off here).
+    await db.updateTable('deadlines').set({ due_at: '2999-01-01T00:00:00.000Z' }).where('subject_id', '=', agent.userId).where('kind', '=', 'wrap_up_end').execute();
+    await db.updateTable('agent_presence').set({ wrap_up_ends_at: new Date(Date.now() - 1000).toISOString() }).where('agent_id', '=', agent.userId).execute();
+    expect(await agent.send('extendWrapUp', { callId })).toEqual({ ok: false, error: { code: 'invalid_state', message: 'Wrap-up time has run out' } });
     await agent.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
   });
 

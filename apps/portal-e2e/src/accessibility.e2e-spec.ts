@@ -20,8 +20,6 @@ describe('accessibility (axe, WCAG 2.2 AA) and phone widths', () => {
   let browser: Browser;
   let student: { context: BrowserContext; page: Page };
   let agent: { context: BrowserContext; page: Page };
-  /** The states checked, in order, for the failure messages. */
-  const checked: string[] = [];
 
   beforeAll(async () => {
     // Short timers so a ring-out (Missed) and an unanswered call (callback) happen within the
@@ -37,7 +35,6 @@ describe('accessibility (axe, WCAG 2.2 AA) and phone widths', () => {
 
   /** Runs axe on the page as it is now and expects no violation (listed with where they are). */
   async function expectAccessible(page: Page, state: string): Promise<void> {
-    checked.push(state);
     const { violations } = await new AxeBuilder({ page }).withTags(WCAG_AA).analyze();
     const found = violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.length}× e.g. ${v.nodes[0]?.target.join(' ')} — ${v.nodes[0]?.failureSummary?.split('\n')[1]?.trim() ?? v.help}`);
     expect(found).withContext(`axe on "${state}"`).toEqual([]);

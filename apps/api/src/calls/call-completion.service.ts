@@ -134,13 +134,16 @@ export class CallCompletion {
 
   /**
    * The agent asks for more wrap-up time: its end moves {@link WRAP_UP_EXTENSION_SECONDS} later,
-   * up to WRAP_UP_MAX_SECONDS after the wrap-up began; the agent's new status.
+   * up to WRAP_UP_MAX_SECONDS after the wrap-up began; the agent's new status. A wrap-up whose
+   * end has passed is over even if its deadline has not run yet: extending it then would race
+   * the deadline, which moves the agent to Available whatever this answered.
    */
   async extendWrapUp(agent: SessionUser, { callId }: CallRef): Promise<AgentStatus> {
     const maxSeconds = this.config.calls.wrapUpMaxSeconds;
     return this.ledger.run(async (tx) => {
       const row = await tx.agent(agent.id);
       if (row?.state !== 'wrap_up' || row.call_id !== callId || !row.wrap_up_ends_at) throw new ProblemException('invalid_state', 'That call is not in wrap-up');
+      if (row.wrap_up_ends_at <= tx.nowIso) throw new ProblemException('invalid_state', 'Wrap-up time has run out');
       const endsAt = Date.parse(row.wrap_up_ends_at);
       const latest = Date.parse(row.since) + maxSeconds * 1000;
       const extended = Math.min(endsAt + WRAP_UP_EXTENSION_SECONDS * 1000, latest);

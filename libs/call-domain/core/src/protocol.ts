@@ -188,7 +188,7 @@ export interface ClientToServerEvents {
 
 /** Events the API sends. */
 export interface ServerToClientEvents {
-  /** To the caller: their place in line changed. */
+  /** To the caller: their place in line, the estimated wait or whether anyone is on duty changed. */
   queueUpdated: (payload: QueuePosition) => void;
   /** To an agent (all their tabs): a call is ringing for them. */
   callOffered: (payload: CallOffer) => void;
@@ -209,8 +209,9 @@ export interface ServerToClientEvents {
   /** To the agent (all tabs) and supervisors: an agent's state changed. */
   agentStatusChanged: (payload: AgentStatus) => void;
   /**
-   * To supervisors: the calls waiting or in progress changed (several changes in one tick
-   * are sent once, the last one always); also sent once to a supervisor's socket on connect.
+   * To supervisors and agents: the calls waiting or in progress changed (several changes in
+   * one tick are sent once, the last one always); also sent once to each of their sockets on
+   * connect.
    */
   queueChanged: (payload: QueueSnapshot) => void;
 }

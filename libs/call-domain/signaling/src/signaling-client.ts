@@ -69,7 +69,7 @@ export class SignalingClient {
   readonly callEnded$ = this.event$('callEnded');
   /** Agent and supervisors: an agent's state changed. */
   readonly agentStatusChanged$ = this.event$('agentStatusChanged');
-  /** Supervisors: calls waiting or in progress changed (also sent once on each connection). */
+  /** Supervisors and agents: calls waiting or in progress changed (also sent once on each connection). */
   readonly queueChanged$ = this.event$('queueChanged');
   /** Every relayed offer, answer and candidate, tagged with its kind. */
   readonly signals$: Observable<SignalMessage> = merge(

@@ -10,12 +10,13 @@ import { MatInputHarness } from '@angular/material/input/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
-import type { AgentStatus, CallOffer, CallRecord, CallSettingsView } from '@switchboard/call-domain';
+import type { AgentStatus, CallOffer, CallSettingsView } from '@switchboard/call-domain';
 import { MICROPHONE, SIGNALING_AUTH, SIGNALING_SOCKET_FACTORY, SignalingClient, type SignalingSocket } from '@switchboard/call-domain/signaling';
 import { FakeRelay, type FakeSocket, type TestParty, createParty } from '@switchboard/call-domain/signaling/testing';
 import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
+import { fakeCall } from '../supervisor/testing/supervisor-fakes';
 import { ACCEPTED_CALL_KEY, AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
 import { AgentPage } from './agent-page';
 import { Ringtone } from './ringtone';
@@ -178,6 +179,8 @@ describe('AgentPage', () => {
     const offer = await offered();
     press('KeyA', 'A');
     await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close on Alt+Shift+A');
+    // The accept is sent once the microphone is open, after the dialog closed.
+    await eventually(fixture, () => requests('acceptCall').length === 1, 'acceptCall by Alt+Shift+A');
     expect(requests('acceptCall')).toEqual([{ callId: offer.callId }]);
     const panel = await loader.getHarness(CallPanelHarness);
     press('KeyM', 'M');
@@ -198,36 +201,11 @@ describe('AgentPage', () => {
     expect(await dialog.getContentText()).toContain('Alt+Shift+A');
   }, 20_000);
 
-  /** A stored call of the agent's, as the desk API returns it. */
-  function pastCall(patch: Partial<CallRecord>): CallRecord {
-    return {
-      id: crypto.randomUUID(),
-      state: 'ended',
-      outcome: 'answered',
-      callerId: 'student',
-      callerName: 'Sam Student',
-      agentId: 'agent',
-      agentName: 'Ada Agent',
-      queuedAt: '2026-11-20T14:30:00.000Z',
-      answeredAt: null,
-      connectedAt: null,
-      endedAt: null,
-      endedBy: 'caller',
-      endReason: 'hung_up',
-      queueSeconds: 10,
-      talkSeconds: 120,
-      wrapUpSeconds: 30,
-      disposition: 'Resolved',
-      notes: 'Reset the password',
-      ...patch,
-    };
-  }
-
   it("shows the caller's earlier calls and open callbacks in the dialog and next to the call", async () => {
     deskApi.context = {
       ...deskApi.context,
       previousCallCount: 2,
-      previousCalls: [pastCall({ disposition: 'Escalated', notes: 'Sent to IT', agentName: 'Blake Agent' }), pastCall({ queuedAt: '2026-11-02T09:00:00.000Z' })],
+      previousCalls: [fakeCall({ id: 'call-b', queuedAt: '2026-11-20T14:30:00.000Z', disposition: 'Escalated', notes: 'Sent to IT', agentName: 'Blake Agent' }), fakeCall({ id: 'call-a' })],
       openCallbacks: [{ id: 'cb-1', callId: null, studentId: 'student', name: 'Sam', note: 'After 3 pm please', createdAt: '2026-11-21T08:05:00.000Z', doneAt: null, doneById: null, doneByName: null }],
     };
     const offer = await offered();
@@ -240,7 +218,7 @@ describe('AgentPage', () => {
     await (await overlay.getHarness(MatButtonHarness.with({ text: /Accept/ }))).click();
     await shows('“Sent to IT”');
     expect(text()).toContain('About student');
-    expect(text()).toContain('“Reset the password”');
+    expect(text()).toContain('“Reset the password.”');
   });
 
   it('shows the calls waiting and the longest wait, live', async () => {
@@ -254,7 +232,7 @@ describe('AgentPage', () => {
 
   it("shows the agent's day (handled, AHT, missed) and their calls, searchable by student", async () => {
     deskApi.figures = { handled: 3, averageHandleSeconds: 185, missed: 1 };
-    deskApi.calls = [pastCall({ callerName: 'Kim Student', notes: 'Wi-Fi on campus' }), pastCall({})];
+    deskApi.calls = [fakeCall({ id: 'call-b', callerName: 'Kim Student', notes: 'Wi-Fi on campus' }), fakeCall({ id: 'call-a' })];
     // Read again when the agent's state changes (e.g. a wrap-up just saved).
     relay.push('agent', 'agentStatusChanged', status({ state: 'available' }));
     await shows('Kim Student');
@@ -270,11 +248,24 @@ describe('AgentPage', () => {
     expect(deskReads.at(-1)).toContain('student=kim');
   });
 
-  it('declines: sends declineCall and closes the dialog', async () => {
+  it('declines: sends declineCall, closes the dialog and puts the focus back on the availability buttons', async () => {
+    relay.push('agent', 'agentStatusChanged', status({ state: 'ringing' }));
     const offer = await offered();
     await (await overlay.getHarness(MatButtonHarness.with({ text: /Decline/ }))).click();
     await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
     expect(requests('declineCall')).toEqual([{ callId: offer.callId }]);
+    relay.push('agent', 'agentStatusChanged', status({ state: 'available' }));
+    await eventually(fixture, async () => (await (await button('Available')).host()).isFocused(), 'the focus on Available after Decline');
+  });
+
+  it('after a ring-out the focus goes to Return to Available, not to the page body', async () => {
+    relay.push('agent', 'agentStatusChanged', status({ state: 'ringing' }));
+    const offer = await offered();
+    relay.push('agent', 'offerWithdrawn', { callId: offer.callId, reason: 'rang_out' });
+    await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
+    relay.push('agent', 'agentStatusChanged', status({ state: 'missed' }));
+    await shows('You missed a call');
+    await eventually(fixture, async () => (await (await button('Return to Available')).host()).isFocused(), 'the focus on Return to Available');
   });
 
   it("accepts: shows the call panel with the caller's name, connecting and then connected", async () => {
@@ -385,6 +376,18 @@ describe('AgentPage', () => {
     await (await button('Done')).click();
     await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
     expect(requests('completeWrapUp')).toEqual([{ callId: 'call-1', disposition: 'Resolved', notes: 'Half-written note' }]);
+    expect(sessionStorage.getItem(wrapUpDraftKey('call-1'))).toBeNull();
+  });
+
+  it('wrap-up: forgets the draft once the wrap-up is over without Done (its time ran out)', async () => {
+    wrapUpFor(45_000);
+    await answerSettings();
+    await shows('Wrap-up ends in');
+    const notes = await (await loader.getHarness(MatFormFieldHarness.with({ floatingLabelText: 'Notes' }))).getControl(MatInputHarness);
+    await notes?.setValue('Half-written note');
+    expect(sessionStorage.getItem(wrapUpDraftKey('call-1'))).toContain('Half-written note');
+    relay.push('agent', 'agentStatusChanged', status({ state: 'available' }));
+    await eventually(fixture, () => !text().includes('Wrap-up ends in'), 'the wrap-up to end');
     expect(sessionStorage.getItem(wrapUpDraftKey('call-1'))).toBeNull();
   });
 

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, type ElementRef, Injector, afterNextRender, computed, effect, inject, untracked, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, Injector, afterNextRender, computed, effect, inject, signal, untracked, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
@@ -13,7 +13,7 @@ import { INCOMING_CALL_DESCRIPTION_ID, IncomingCallDialog } from './incoming-cal
 import { MyCalls } from './my-calls';
 import { Ringtone } from './ringtone';
 import { ShortcutsDialog } from './shortcuts-dialog';
-import { type WrapUpEntry, WrapUpForm } from './wrap-up-form';
+import { type WrapUpEntry, WrapUpForm, wrapUpDraftKey } from './wrap-up-form';
 
 /** States from which the agent may pick Available or Away themselves. */
 const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 'missed'];
@@ -34,7 +34,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
   template: `
     <section aria-labelledby="agent-heading">
       <header class="status-bar">
-        <h1 id="agent-heading">Agent desk</h1>
+        <h1 #heading id="agent-heading" tabindex="-1">Agent desk</h1>
         <p class="state">
           <span aria-live="polite">{{ stateLabel() }}</span>
           @if (timeInState(); as time) {
@@ -71,7 +71,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
       @if (state() === 'missed') {
         <div class="banner warning" role="alert">
           <p>You missed a call</p>
-          <button matButton="filled" type="button" (click)="goAvailable()">Return to Available</button>
+          <button #returnToAvailable matButton="filled" type="button" (click)="goAvailable()">Return to Available</button>
         </div>
       }
       @if (desk.microphoneError(); as error) {
@@ -236,10 +236,20 @@ export class AgentPage {
   private readonly snackBar = inject(MatSnackBar);
   private readonly injector = inject(Injector);
   private readonly clock = inject(Clock);
+  private readonly heading = viewChild.required<ElementRef<HTMLElement>>('heading');
   private readonly availability = viewChild.required<ElementRef<HTMLElement>>('availability');
+  private readonly returnToAvailable = viewChild('returnToAvailable', { read: ElementRef<HTMLElement> });
   private ringing: { callId: string; ref: MatDialogRef<IncomingCallDialog> } | null = null;
   /** Whether the agent clicked Done: the availability buttons take the focus once wrap-up ends. */
   private focusAvailabilityAfterWrapUp = false;
+  /**
+   * Whether an offer's dialog closed without the call being taken on this page (declined, rang
+   * out, withdrawn): the focus was in the dialog, so it goes to what comes next once the
+   * agent's state has settled.
+   */
+  private readonly focusAfterOffer = signal(false);
+  /** The call whose wrap-up the agent is in, whose notes draft this tab may hold. */
+  private wrapUpCallId: string | null = null;
 
   /** The agent's state, Offline until the server says otherwise. */
   protected readonly state = computed<AgentState>(() => this.desk.status()?.state ?? 'offline');
@@ -271,6 +281,7 @@ export class AgentPage {
         if (this.ringing && this.ringing.callId !== offer?.callId) {
           this.ringing.ref.close();
           this.ringing = null;
+          if (!this.desk.call()) this.focusAfterOffer.set(true);
         }
         if (offer && !this.ringing) {
           // A modal dialog described by the caller's name; closing it does not pull the focus back
@@ -289,9 +300,22 @@ export class AgentPage {
       });
     });
     effect(() => {
+      if (!this.focusAfterOffer() || this.state() === 'ringing') return;
+      this.focusAfterOffer.set(false);
+      afterNextRender(() => this.focusAfterUnansweredOffer(), { injector: this.injector });
+    });
+    effect(() => {
       if (this.state() === 'wrap_up' || !this.focusAvailabilityAfterWrapUp) return;
       this.focusAvailabilityAfterWrapUp = false;
       afterNextRender(() => this.focusAvailability(), { injector: this.injector });
+    });
+    // A wrap-up that is over (Done, its time ran out, signed out) leaves no draft of its notes
+    // behind in the tab.
+    effect(() => {
+      const status = this.desk.status();
+      const callId = status?.state === 'wrap_up' ? status.callId : null;
+      if (this.wrapUpCallId && this.wrapUpCallId !== callId) sessionStorage.removeItem(wrapUpDraftKey(this.wrapUpCallId));
+      this.wrapUpCallId = callId;
     });
     effect(() => {
       const withdrawal = this.desk.withdrawal();
@@ -374,10 +398,18 @@ export class AgentPage {
     void this.desk.completeWrapUp(disposition, notes);
   }
 
-  /** Focuses the availability button that is on (the first one when none is). */
-  private focusAvailability(): void {
+  /** Focuses Return to Available while Missed, else the availability buttons, else the page's heading (the call is in another tab). */
+  private focusAfterUnansweredOffer(): void {
+    const returnToAvailable = this.returnToAvailable()?.nativeElement;
+    if (returnToAvailable) return returnToAvailable.focus();
+    if (!this.focusAvailability()) this.heading().nativeElement.focus();
+  }
+
+  /** Focuses the availability button that is on (the first one when none is); whether one could be. */
+  private focusAvailability(): boolean {
     const group = this.availability().nativeElement;
     const target = group.querySelector<HTMLButtonElement>('button[aria-pressed="true"]:not([disabled])') ?? group.querySelector<HTMLButtonElement>('button:not([disabled])');
     target?.focus();
+    return target !== null;
   }
 }

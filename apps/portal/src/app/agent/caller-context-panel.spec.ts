@@ -3,7 +3,8 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { ChangeDetectionStrategy, Component, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import type { CallerContext, CallRecord } from '@switchboard/call-domain';
+import type { CallerContext } from '@switchboard/call-domain';
+import { fakeCall } from '../supervisor/testing/supervisor-fakes';
 import { CallerContextPanel, callerContextUrl } from './caller-context-panel';
 import { CallerContextHarness } from './testing/caller-context-harness';
 
@@ -16,30 +17,6 @@ class TestHost {
   readonly callId = signal('call-1');
   readonly name = signal<string | null>(null);
   readonly compact = signal(false);
-}
-
-function record(patch: Partial<CallRecord>): CallRecord {
-  return {
-    id: crypto.randomUUID(),
-    state: 'ended',
-    outcome: 'answered',
-    callerId: 'u-sam',
-    callerName: 'Sam Student',
-    agentId: 'u-alex',
-    agentName: 'Alex Agent',
-    queuedAt: '2026-11-20T14:30:00.000Z',
-    answeredAt: null,
-    connectedAt: null,
-    endedAt: null,
-    endedBy: 'caller',
-    endReason: 'hung_up',
-    queueSeconds: 10,
-    talkSeconds: 120,
-    wrapUpSeconds: 30,
-    disposition: 'Resolved',
-    notes: null,
-    ...patch,
-  };
 }
 
 describe('CallerContextPanel', () => {
@@ -71,13 +48,13 @@ describe('CallerContextPanel', () => {
     const panel = await render();
     answer({
       previousCallCount: 12,
-      previousCalls: [record({ notes: 'Reset the password' }), record({ outcome: 'abandoned', agentName: null, disposition: null })],
+      previousCalls: [fakeCall({ id: 'call-b' }), fakeCall({ id: 'call-a', outcome: 'abandoned', agentName: null, disposition: null, notes: null })],
       openCallbacks: [{ id: 'cb', callId: null, studentId: 'u-sam', name: 'Sam', note: 'After 3 pm', createdAt: '2026-11-21T08:05:00.000Z', doneAt: null, doneById: null, doneByName: null }],
     });
     expect(await panel.getHeading()).toBe('About Sam Student');
     expect(await panel.getSummary()).toContain('12 earlier calls, the last 2:');
     const calls = await panel.getEarlierCalls();
-    expect(calls[0]).toMatch(/Answered by Alex Agent — Resolved\s*“Reset the password”/);
+    expect(calls[0]).toMatch(/Answered by Ada Agent — Resolved\s*“Reset the password\.”/);
     expect(calls[1]).toContain('Abandoned');
     expect(await panel.getOpenCallbacks()).toContain('“After 3 pm”');
   });
@@ -89,9 +66,9 @@ describe('CallerContextPanel', () => {
     host.compact.set(true);
     host.callId.set('call-2');
     TestBed.tick();
-    answer({ previousCallCount: 1, previousCalls: [record({ disposition: 'Escalated' })] });
+    answer({ previousCallCount: 1, previousCalls: [fakeCall({ disposition: 'Escalated' })] });
     expect(await panel.getEarlierCalls()).toEqual([]);
-    expect(await panel.getSummary()).toMatch(/^1 earlier call; the last on .*: Answered by Alex Agent — Escalated\.$/);
+    expect(await panel.getSummary()).toMatch(/^1 earlier call; the last on .*: Answered by Ada Agent — Escalated\.$/);
   });
 
   it('says when the history could not be loaded', async () => {

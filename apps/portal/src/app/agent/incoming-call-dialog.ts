@@ -11,9 +11,11 @@ import { Ringtone } from './ringtone';
 export const INCOMING_CALL_DESCRIPTION_ID = 'incoming-call-description';
 
 /**
- * "Incoming call": who is calling, **Accept** and **Decline**, with a ringtone while it is
- * open (and, while the tab is hidden, the {@link IncomingCallAlert}). The agent page opens it for each offer and closes it when the offer is accepted,
- * declined or withdrawn (open it with the page's injector: it acts through {@link AgentDesk}).
+ * "Incoming call": who is calling and what they called about before, **Accept** and
+ * **Decline**, with a ringtone while it is open (and, while the tab is hidden, the
+ * {@link IncomingCallAlert}). The agent page opens it for each offer and closes it when the
+ * offer is accepted, declined or withdrawn (open it with the page's injector: it acts through
+ * {@link AgentDesk}).
  */
 @Component({
   selector: 'sb-incoming-call-dialog',
