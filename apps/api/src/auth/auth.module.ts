@@ -11,10 +11,13 @@ import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { LOGIN_THROTTLER } from './login-throttler.guard';
 import { RolesGuard } from './roles.guard';
+import { SessionSockets } from './session-sockets';
+import { SessionStore } from './session-store';
+import { SignOut } from './sign-out';
 
 /**
- * Sign-in, access tokens and the guards. Import it to use `JwtAuthGuard`, `RolesGuard`,
- * `AccessTokens` or `UsersRepository` in another module.
+ * Sign-in, sign-in sessions and sign-out, access tokens and the guards. Import it to use
+ * `JwtAuthGuard`, `RolesGuard`, `AccessTokens`, `SignOut` or `UsersRepository` in another module.
  */
 @Module({
   imports: [
@@ -36,7 +39,7 @@ import { RolesGuard } from './roles.guard';
     }),
   ],
   controllers: [AuthController],
-  providers: [AccessTokens, AuthService, JwtAuthGuard, RolesGuard, UsersRepository],
-  exports: [AccessTokens, JwtAuthGuard, RolesGuard, UsersRepository],
+  providers: [AccessTokens, AuthService, JwtAuthGuard, RolesGuard, UsersRepository, SessionStore, SessionSockets, SignOut],
+  exports: [AccessTokens, JwtAuthGuard, RolesGuard, UsersRepository, SessionStore, SessionSockets, SignOut],
 })
 export class AuthModule {}
