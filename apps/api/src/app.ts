@@ -8,6 +8,7 @@ import { DispatchingIoAdapter } from './realtime/dispatching-io-adapter';
 import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
 import { problem, STATUS_BY_CODE } from './errors/problem';
+import { StorableTextPipe } from './errors/storable-text.pipe';
 import { createLogger } from './logger';
 
 /** Largest JSON body accepted; bigger ones get a 400 `payload_too_large` problem (issue #2: bad input is a 400). */
@@ -36,7 +37,8 @@ export interface RunningApp {
 
 /**
  * Builds the whole API from a validated configuration, not yet listening: database opened
- * and migrated, JSON bodies up to 64 KB, problem+json errors, Socket.IO authenticated at the
+ * and migrated, JSON bodies up to 64 KB, text no database stores refused in every body, query
+ * and path parameter, problem+json errors, Socket.IO authenticated at the
  * handshake, the portal served if built.
  */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
@@ -55,6 +57,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     err ? sendProblem(res, isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err)) : next(),
   );
   app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(new StorableTextPipe());
   app.useWebSocketAdapter(new DispatchingIoAdapter(app));
   if (!hasPortalBuild(config.portalDir)) {
     new Logger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
