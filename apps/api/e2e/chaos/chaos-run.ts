@@ -85,6 +85,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     PORTAL_DIR: join(dir.path, 'no-portal'),
     LOG_LEVEL: 'fatal',
     LOGIN_ATTEMPTS_PER_MINUTE: '100000',
+    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
     ...CHAOS_CALL_SETTINGS,
   };
   const run = new ChaosRun(options, new ApiProcess(port, env));

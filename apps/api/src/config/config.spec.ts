@@ -17,6 +17,13 @@ describe('loadConfig', () => {
     expect(config.accessTokenTtlSeconds).toBe(8 * 3600);
     expect(config.redisUrl).toBeNull();
     expect(config.portalDir).toMatch(/dist\/portal\/browser$/);
+    expect([config.loginAttemptsPerMinute, config.loginAttemptsPerAddressPerMinute]).toEqual([10, 30]);
+  });
+
+  it('reads the sign-in limits and names a wrong one', () => {
+    const config = loadConfig({ DATA_DIR: dir.path, LOGIN_ATTEMPTS_PER_MINUTE: '5', LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '200' });
+    expect([config.loginAttemptsPerMinute, config.loginAttemptsPerAddressPerMinute]).toEqual([5, 200]);
+    expect(() => loadConfig({ DATA_DIR: dir.path, LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '0' })).toThrowError(ConfigError, /LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE/);
   });
 
   it('switches to PostgreSQL for a postgres:// DATABASE_URL', () => {

@@ -52,6 +52,8 @@ export interface AppConfig {
   accessTokenTtlSeconds: number;
   /** Sign-in attempts allowed per minute for one client address and username. */
   loginAttemptsPerMinute: number;
+  /** Sign-in attempts allowed per minute for one client address, whatever the usernames. */
+  loginAttemptsPerAddressPerMinute: number;
   redisUrl: string | null;
   /** Absolute directory of the built portal (served if it holds an index.html). */
   portalDir: string;
@@ -90,6 +92,7 @@ const envSchema = z.object({
   JWT_SECRET: z.string().optional(),
   ACCESS_TOKEN_TTL: durationSchema.default(8 * 3600),
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   REDIS_URL: urlSchema(['redis:', 'rediss:']).optional(),
   PORTAL_DIR: z.string().trim().min(1).default('dist/portal/browser'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
@@ -138,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: jwtSecret(e.JWT_SECRET, production, dataDir),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
+    loginAttemptsPerAddressPerMinute: e.LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE,
     redisUrl: e.REDIS_URL ?? null,
     portalDir: resolve(e.PORTAL_DIR),
     logLevel: e.LOG_LEVEL,
