@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppModule, hasPortalBuild } from './app.module';
 import { DispatchingIoAdapter } from './realtime/dispatching-io-adapter';
 import type { AppConfig } from './config/config';
-import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
+import { ProblemFilter, isBodyParserError, sendProblem, toProblem } from './errors/problem.filter';
 import { problem, STATUS_BY_CODE } from './errors/problem';
 import { StorableTextPipe } from './errors/storable-text.pipe';
 import { createLogger } from './logger';
@@ -53,9 +53,15 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   // Body-parser errors happen before routing, so Nest's filters never see them (and
   // ServeStaticModule would turn them into 404s): answer them here, in the same shape.
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) =>
-    err ? sendProblem(res, isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err)) : next(),
-  );
+  const bodyLog = new Logger('RequestBody');
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!err) return next();
+    const answer = isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err);
+    const entry = { msg: 'request body refused', method: req.method, path: req.path, status: answer.status, contentEncoding: req.headers['content-encoding'] ?? null, reason: err instanceof Error ? err.message : String(err) };
+    if (answer.status >= 500 || !isBodyParserError(err)) bodyLog.error({ ...entry, stack: err instanceof Error ? err.stack : undefined });
+    else bodyLog.warn(entry);
+    sendProblem(res, answer);
+  });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new StorableTextPipe());
   app.useWebSocketAdapter(new DispatchingIoAdapter(app));
