@@ -10,6 +10,7 @@ import { ProblemFilter, isBodyParserError, sendProblem, toProblem } from './erro
 import { problem, STATUS_BY_CODE } from './errors/problem';
 import { StorableTextPipe } from './errors/storable-text.pipe';
 import { createLogger } from './logger';
+import { securityHeaders } from './security-headers';
 
 /** Largest JSON body accepted; bigger ones get a 400 `payload_too_large` problem (issue #2: bad input is a 400). */
 export const JSON_BODY_LIMIT = '64kb';
@@ -36,8 +37,8 @@ export interface RunningApp {
 }
 
 /**
- * Builds the whole API from a validated configuration, not yet listening: database opened
- * and migrated, JSON bodies up to 64 KB, text no database stores refused in every body, query
+ * Builds the whole API from a validated configuration, not yet listening: security headers
+ * and a Content Security Policy on every answer, database opened and migrated, JSON bodies up to 64 KB, text no database stores refused in every body, query
  * and path parameter, problem+json errors, Socket.IO authenticated at the
  * handshake, the portal served if built.
  */
@@ -50,6 +51,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     forceCloseConnections: true,
   });
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   // Body-parser errors happen before routing, so Nest's filters never see them (and
   // ServeStaticModule would turn them into 404s): answer them here, in the same shape.
@@ -64,7 +66,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new StorableTextPipe());
-  app.useWebSocketAdapter(new DispatchingIoAdapter(app));
+  app.useWebSocketAdapter(new DispatchingIoAdapter(app, { allowedOrigins: config.allowedOrigins, maxConnectionsPerAddress: config.maxConnectionsPerAddress }));
   if (!hasPortalBuild(config.portalDir)) {
     new Logger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
   }

@@ -2,6 +2,7 @@ import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Event, Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import type { SessionUser } from '@switchboard/call-domain';
+import { HandshakeGate, type HandshakeGateOptions } from '../realtime/handshake-gate';
 import { UserSocketLimits } from '../realtime/socket-rate-limit';
 import { AccessTokens } from './access-tokens';
 import { SessionSockets } from './session-sockets';
@@ -15,6 +16,12 @@ export const SOCKET_UNAUTHORIZED = 'unauthorized';
 
 /** Largest Socket.IO message accepted (bytes): SDP offers fit with room to spare. */
 export const SOCKET_MAX_BUFFER_SIZE = 100_000;
+
+/** How long a connection may stay without joining a namespace (its handshake refused, or never sent) before it is closed. */
+export const SOCKET_CONNECT_TIMEOUT_MS = 5_000;
+
+/** The handshake gate's settings when none are given: same origin only, 200 connections per address. */
+export const DEFAULT_HANDSHAKE_GATE: HandshakeGateOptions = { allowedOrigins: [], maxConnectionsPerAddress: 200 };
 
 /** What the API keeps on `socket.data`: the user verified at the handshake. */
 export interface SocketData {
@@ -65,7 +72,9 @@ const connectionsLog = new Logger('Connections');
 
 /**
  * The app's Socket.IO adapter: one server on the HTTP server's origin and port, path
- * `/socket.io`, messages up to {@link SOCKET_MAX_BUFFER_SIZE}, and every namespace guarded by
+ * `/socket.io`, messages up to {@link SOCKET_MAX_BUFFER_SIZE}, handshakes from foreign origins
+ * or over a per-address cap refused ({@link HandshakeGate}), connections that do not
+ * authenticate within {@link SOCKET_CONNECT_TIMEOUT_MS} closed, and every namespace guarded by
  * {@link socketAuthMiddleware}, then capped and rate-limited per user ({@link UserSocketLimits},
  * per node); every socket joins its sign-in session's room ({@link SessionSockets}), so
  * signing out closes it on any node; every socket is closed when its token expires ({@link TokenExpiry}) and its
@@ -89,8 +98,14 @@ export class AuthenticatedIoAdapter extends IoAdapter {
   // Shared by every socket: Socket.IO calls it with the socket as `this`.
   private readonly socketClosed: (this: Socket, reason: string) => void;
 
-  constructor(private readonly app: INestApplicationContext) {
+  private readonly gate: HandshakeGate;
+
+  constructor(
+    private readonly app: INestApplicationContext,
+    gate: HandshakeGateOptions = DEFAULT_HANDSHAKE_GATE,
+  ) {
     super(app);
+    this.gate = new HandshakeGate(gate);
     const { expiry, limits } = this;
     this.socketClosed = function (this: Socket, reason: string) {
       expiry.untrack(this);
@@ -108,12 +123,17 @@ export class AuthenticatedIoAdapter extends IoAdapter {
       // Same origin as the portal: browsers on other origins are refused by CORS.
       cors: undefined,
       serveClient: false,
+      // Foreign origins and addresses over their cap are refused before anything is read.
+      allowRequest: this.gate.allowRequest,
+      // A connection that has not joined a namespace by then (no handshake sent, or refused) is closed.
+      connectTimeout: SOCKET_CONNECT_TIMEOUT_MS,
       // The heartbeat that tells presence a tab is gone: a silent connection (network lost,
       // laptop asleep) is noticed within about 20 s instead of Socket.IO's default 45 s; the
       // presence grace period (PRESENCE_GRACE_SECONDS) starts from there.
       pingInterval: 10_000,
       pingTimeout: 10_000,
     });
+    this.gate.watch(server.engine);
     const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }), this.app.get(SessionStore, { strict: false }));
     const sessionSockets = this.app.get(SessionSockets, { strict: false });
     sessionSockets.attach(server);
