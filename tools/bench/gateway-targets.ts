@@ -262,8 +262,9 @@ export async function startProduct(database: ProductDatabase, port: number): Pro
     JWT_SECRET: BENCH_SECRET,
     PORTAL_DIR: join(database.dataDir, 'no-portal'),
     LOG_LEVEL: 'warn',
-    // Every simulated user signs in from 127.0.0.1.
+    // Every simulated user signs in and connects from 127.0.0.1.
     LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '1000000',
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
     // Agents save wrap-up themselves; this only frees one whose wrap-up ack was lost.
     WRAP_UP_SECONDS: '5',
   };
