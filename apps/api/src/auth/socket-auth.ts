@@ -95,6 +95,7 @@ export class AuthenticatedIoAdapter extends IoAdapter {
   protected readonly expiry = new TokenExpiry();
   private readonly limits = new UserSocketLimits();
   private sessionSockets: SessionSockets | null = null;
+  private sessions: Pick<SessionStore, 'isOpen'> | null = null;
   // Shared by every socket: Socket.IO calls it with the socket as `this`.
   private readonly socketClosed: (this: Socket, reason: string) => void;
 
@@ -134,7 +135,9 @@ export class AuthenticatedIoAdapter extends IoAdapter {
       pingTimeout: 10_000,
     });
     this.gate.watch(server.engine);
-    const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }), this.app.get(SessionStore, { strict: false }));
+    const sessions = this.app.get(SessionStore, { strict: false });
+    this.sessions = sessions;
+    const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }), sessions);
     const sessionSockets = this.app.get(SessionSockets, { strict: false });
     sessionSockets.attach(server);
     this.sessionSockets = sessionSockets;
@@ -166,12 +169,18 @@ export class AuthenticatedIoAdapter extends IoAdapter {
 
   private guardConnectedSocket(socket: Socket): void {
     socket.on('disconnect', this.socketClosed);
-    this.sessionSockets?.join(socket, (socket.data as SocketData).sessionId);
+    const { user, sessionId } = socket.data as SocketData;
+    this.sessionSockets?.join(socket, sessionId);
+    // A sign-out between the handshake's check and this join closed the session's room without
+    // this socket in it: one more read, now that the socket is in the room, closes that gap.
+    void this.sessions?.isOpen(sessionId, user.id).then(
+      (open) => open || socket.disconnect(true),
+      () => undefined,
+    );
     this.expiry.track(socket);
     socket.use((packet, next) => {
       if (!this.expiry.refuseExpired(socket, packet) && this.limits.allows(socket, packet)) this.deliverEvent(socket, packet, next);
     });
-    const { id: userId, role } = (socket.data as SocketData).user;
-    connectionsLog.log({ msg: 'socket connected', socketId: socket.id, userId, role });
+    connectionsLog.log({ msg: 'socket connected', socketId: socket.id, userId: user.id, role: user.role });
   }
 }
