@@ -263,6 +263,9 @@ export async function startProduct(database: ProductDatabase, port: number): Pro
     PORTAL_DIR: join(database.dataDir, 'no-portal'),
     LOG_LEVEL: 'warn',
     DRAIN_SECONDS: '0',
+    // Every simulated user signs in and connects from 127.0.0.1.
+    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '1000000',
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
     // Agents save wrap-up themselves; this only frees one whose wrap-up ack was lost.
     WRAP_UP_SECONDS: '5',
   };

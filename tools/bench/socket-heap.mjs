@@ -33,6 +33,8 @@ async function settledHeap() {
 async function serve(kind) {
   let count;
   let stop;
+  // The bare server checks no token.
+  let issueTokens = async (users) => Array.from({ length: users }, (_, n) => `bare-${n}`);
   if (kind === 'bare') {
     const { createServer } = require('node:http');
     const { Server } = require('socket.io');
@@ -48,8 +50,21 @@ async function serve(kind) {
     const { bootstrap } = dist('apps/api/src/app.js');
     const { SocketRooms } = dist('apps/api/src/calls/socket-rooms.js');
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-heap-'));
-    const config = loadConfig({ ...process.env, PORT: '0', DATA_DIR: dataDir, JWT_SECRET: SECRET, LOG_LEVEL: 'error', PORTAL_DIR: join(dataDir, 'none') });
-    const { app, port } = await bootstrap(config);
+    const { UsersRepository } = dist('apps/api/src/users/users.repository.js');
+    const { SessionStore } = dist('apps/api/src/auth/session-store.js');
+    const { AccessTokens } = dist('apps/api/src/auth/access-tokens.js');
+    // Every bench socket comes from 127.0.0.1.
+    const env = { ...process.env, PORT: '0', DATA_DIR: dataDir, JWT_SECRET: SECRET, LOG_LEVEL: 'error', PORTAL_DIR: join(dataDir, 'none'), MAX_CONNECTIONS_PER_ADDRESS: '1000000' };
+    const { app, port } = await bootstrap(loadConfig(env));
+    // A token counts only with an open sign-in session of an existing user: made here, as a sign-in would.
+    issueTokens = async (users) => {
+      const tokens = [];
+      for (let n = 0; n < users; n++) {
+        const user = await app.get(UsersRepository).create({ username: `bench${n}`, displayName: `Bench ${n}`, role: 'student', passwordHash: 'not-a-hash' });
+        tokens.push(await app.get(AccessTokens).issue(user, await app.get(SessionStore).open(user.id)));
+      }
+      return tokens;
+    };
     process.send({ port });
     const io = app.get(SocketRooms).io;
     count = () => io.of('/').sockets.size;
@@ -59,6 +74,7 @@ async function serve(kind) {
     };
   }
   process.on('message', async (message) => {
+    if (typeof message === 'object' && 'users' in message) process.send({ tokens: await issueTokens(message.users) });
     if (message === 'heap') process.send({ heap: await settledHeap(), sockets: count() });
     if (message === 'snapshot') process.send({ file: require('node:v8').writeHeapSnapshot() });
     if (message === 'stop') {
@@ -72,15 +88,13 @@ async function serve(kind) {
 const lost = new Map();
 
 /** Opens `total` sockets to `port` in batches; resolves with them once all are connected. */
-async function openSockets(port, total, batch) {
+async function openSockets(port, total, batch, tokens) {
   const { io } = require('socket.io-client');
-  const jwt = require('jsonwebtoken');
-  const run = Date.now().toString(36);
   const sockets = [];
   for (let start = 0; start < total; start += batch) {
     const opened = Array.from({ length: Math.min(batch, total - start) }, (_, n) => {
       const user = Math.floor((start + n) / 10);
-      const token = jwt.sign({ sub: `bench-${run}-${user}`, username: `bench${user}`, role: 'student', displayName: `Bench ${user}` }, SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+      const token = tokens[user];
       const socket = io(`http://127.0.0.1:${port}`, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
       sockets.push(socket);
       socket.once('disconnect', (reason) => lost.set(reason, (lost.get(reason) ?? 0) + 1));
@@ -106,10 +120,11 @@ async function measure(kind, total, batch) {
   const child = fork(new URL(import.meta.url).pathname, ['--serve', kind], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { port } = await new Promise((resolve) => child.once('message', resolve));
   try {
+    const { tokens } = await ask(child, { users: Math.ceil(total / 10) });
     const before = await ask(child, 'heap');
     if (values.snapshot) console.log(`${kind}: heap snapshot before ${(await ask(child, 'snapshot')).file}`);
     const started = Date.now();
-    const sockets = await openSockets(port, total, batch);
+    const sockets = await openSockets(port, total, batch, tokens);
     const openedMs = Date.now() - started;
     // The product's connection handling (rooms, a query per socket) settles within this.
     await new Promise((r) => setTimeout(r, 2000));

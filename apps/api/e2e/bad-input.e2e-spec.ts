@@ -1,6 +1,11 @@
+import { gzipSync } from 'node:zlib';
+import type { LoggerService } from '@nestjs/common';
 import type { SessionUser } from '@switchboard/call-domain';
-import { startTestApp, type TestApp } from '../src/testing/test-app';
-import { DEMO_USERS, call, expectProblem, signIn } from './support';
+import { bootstrap, type RunningApp } from '../src/app';
+import { startTestApp, testConfig, type TestApp } from '../src/testing/test-app';
+import { hashPassword } from '../src/auth/password';
+import { UsersRepository } from '../src/users/users.repository';
+import { DEMO_PASSWORD, DEMO_USERS, call, expectProblem, signIn } from './support';
 
 describe('API bad input (e2e)', () => {
   let app: TestApp;
@@ -103,5 +108,49 @@ describe('API bad input (e2e)', () => {
     const res = await call(app.url, 'GET', '/api/health');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', database: { dialect: 'sqlite', ok: true } });
+  });
+});
+
+describe('API bodies that do not match their Content-Encoding (e2e)', () => {
+  let running: RunningApp;
+  let removeDataDir: () => void;
+  const warnings: unknown[] = [];
+  const errors: unknown[] = [];
+  const logger: LoggerService = {
+    log: () => undefined,
+    warn: (message: unknown) => void warnings.push(message),
+    error: (message: unknown) => void errors.push(message),
+  };
+
+  beforeAll(async () => {
+    const test = testConfig();
+    removeDataDir = test.removeDataDir;
+    running = await bootstrap(test.config, { logger });
+    await running.app.get(UsersRepository).create({ username: 'agent', displayName: 'Alex Agent', role: 'agent', passwordHash: await hashPassword(DEMO_PASSWORD) });
+  });
+  afterAll(async () => {
+    await running.app.close();
+    removeDataDir();
+  });
+
+  const login = (encoding: string, body: Uint8Array | string) =>
+    fetch(`${running.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+
+  it('answers a 400 problem, logged as a warning with the encoding, when the body cannot be decompressed', async () => {
+    const json = JSON.stringify({ username: 'agent', password: DEMO_PASSWORD });
+    const truncated = gzipSync(json).subarray(0, 15);
+    for (const [encoding, body] of [['gzip', json], ['gzip', truncated], ['deflate', 'not deflate'], ['br', 'not brotli']] as const) {
+      warnings.length = 0;
+      const res = await login(encoding, body);
+      const answer = { status: res.status, contentType: res.headers.get('content-type') ?? '', body: (await res.json()) as unknown, text: '' };
+      expect(expectProblem(answer, 400, 'bad_request').detail).withContext(encoding).toContain('could not be decompressed');
+      expect(warnings).withContext(encoding).toEqual([jasmine.objectContaining({ msg: 'request body refused', status: 400, contentEncoding: encoding, path: '/api/auth/login' })]);
+    }
+    expect(errors).withContext('nothing logged as a server error').toEqual([]);
+  });
+
+  it('still reads a body that is what its Content-Encoding says', async () => {
+    const res = await login('gzip', gzipSync(JSON.stringify({ username: 'agent', password: DEMO_PASSWORD })));
+    expect(res.status).toBe(200);
   });
 });

@@ -7,9 +7,11 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, hasPortalBuild } from './app.module';
 import { DispatchingIoAdapter } from './realtime/dispatching-io-adapter';
 import type { AppConfig } from './config/config';
-import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
+import { ProblemFilter, isBodyParserError, sendProblem, toProblem } from './errors/problem.filter';
 import { problem, STATUS_BY_CODE } from './errors/problem';
+import { StorableTextPipe } from './errors/storable-text.pipe';
 import { ServerMetrics } from './metrics/server-metrics';
+import { securityHeaders } from './security-headers';
 
 /** Largest JSON body accepted; bigger ones get a 400 `payload_too_large` problem (issue #2: bad input is a 400). */
 export const JSON_BODY_LIMIT = '64kb';
@@ -36,8 +38,9 @@ export interface RunningApp {
 }
 
 /**
- * Builds the whole API from a validated configuration, not yet listening: database opened
- * and migrated, JSON bodies up to 64 KB, problem+json errors, Socket.IO authenticated at the
+ * Builds the whole API from a validated configuration, not yet listening: security headers
+ * and a Content Security Policy on every answer, database opened and migrated, JSON bodies up to 64 KB, text no database stores refused in every body, query
+ * and path parameter, problem+json errors, Socket.IO authenticated at the
  * handshake, the portal served if built.
  */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
@@ -50,14 +53,24 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   if (!options.logger) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   // Body-parser errors happen before routing, so Nest's filters never see them (and
   // ServeStaticModule would turn them into 404s): answer them here, in the same shape.
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) =>
-    err ? sendProblem(res, isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err)) : next(),
-  );
+  const bodyLog = new NestLogger('RequestBody');
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!err) return next();
+    const answer = isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err);
+    const entry = { msg: 'request body refused', method: req.method, path: req.path, status: answer.status, contentEncoding: req.headers['content-encoding'] ?? null, reason: err instanceof Error ? err.message : String(err) };
+    if (answer.status >= 500 || !isBodyParserError(err)) bodyLog.error({ ...entry, stack: err instanceof Error ? err.stack : undefined });
+    else bodyLog.warn(entry);
+    sendProblem(res, answer);
+  });
   app.useGlobalFilters(new ProblemFilter());
-  app.useWebSocketAdapter(new DispatchingIoAdapter(app, app.get(ServerMetrics).socketEventSeconds));
+  app.useGlobalPipes(new StorableTextPipe());
+  app.useWebSocketAdapter(
+    new DispatchingIoAdapter(app, { allowedOrigins: config.allowedOrigins, maxConnectionsPerAddress: config.maxConnectionsPerAddress }, app.get(ServerMetrics).socketEventSeconds),
+  );
   if (!hasPortalBuild(config.portalDir)) {
     new NestLogger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
   }

@@ -86,6 +86,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     LOG_LEVEL: 'fatal',
     DRAIN_SECONDS: '0',
     LOGIN_ATTEMPTS_PER_MINUTE: '100000',
+    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
     ...CHAOS_CALL_SETTINGS,
   };
   const run = new ChaosRun(options, new ApiProcess(port, env));

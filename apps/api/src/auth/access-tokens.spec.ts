@@ -14,14 +14,14 @@ function tokens(secret = SECRET, expiresIn = 60): AccessTokens {
 describe('AccessTokens', () => {
   it('issues a token that verifies back to the same user', async () => {
     const t = tokens();
-    expect(t.verify(await t.issue(USER))).toEqual(USER);
+    expect(t.verify(await t.issue(USER, 's-1'))).toEqual(USER);
   });
 
   it('carries the AccessTokenClaims with an expiry, signed HS256', async () => {
-    const token = await tokens(SECRET, 120).issue(USER);
+    const token = await tokens(SECRET, 120).issue(USER, 's-1');
     const [header, payload] = token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
     expect(header.alg).toBe('HS256');
-    expect(payload).toEqual(jasmine.objectContaining({ sub: 'u-1', username: 'alex', role: 'agent', displayName: 'Alex Agent' }));
+    expect(payload).toEqual(jasmine.objectContaining({ sub: 'u-1', username: 'alex', role: 'agent', displayName: 'Alex Agent', sid: 's-1' }));
     expect(payload.exp - payload.iat).toBe(120);
   });
 
@@ -29,7 +29,7 @@ describe('AccessTokens', () => {
     const plain = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256', expiresIn: 60 } });
     const token = await plain.signAsync({ sub: 'u-1', username: 'alex', role: 'agent', displayName: 'Alex Agent' });
     expect(tokens().verify(token)).toEqual(USER);
-    expect(plain.verify(await tokens().issue(USER))).toEqual(jasmine.objectContaining({ sub: 'u-1' }));
+    expect(plain.verify(await tokens().issue(USER, 's-1'))).toEqual(jasmine.objectContaining({ sub: 'u-1' }));
   });
 
   it('refuses an expired token', async () => {
@@ -39,7 +39,7 @@ describe('AccessTokens', () => {
   });
 
   it('refuses a token signed with another secret', async () => {
-    const foreign = await tokens('another-secret-another-secret-another').issue(USER);
+    const foreign = await tokens('another-secret-another-secret-another').issue(USER, 's-1');
     expect(tokens().verify(foreign)).toBeNull();
   });
 

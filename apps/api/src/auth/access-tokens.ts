@@ -9,12 +9,15 @@ const claimsSchema = z.object({
   username: z.string().min(1),
   role: roleSchema,
   displayName: z.string(),
+  sid: z.string().min(1).max(64).optional(),
   exp: z.number().optional(),
 });
 
 /** A verified token: its user and when it stops being valid. */
 export interface VerifiedSession {
   user: SessionUser;
+  /** The sign-in session the token belongs to (its `sid` claim); null for a token issued without one. */
+  sessionId: string | null;
   /** When the token expires (ms since the epoch); null for a token without `exp`. */
   expiresAt: number | null;
 }
@@ -27,15 +30,16 @@ export interface VerifiedSession {
 export class AccessTokens {
   constructor(private readonly jwt: JwtService) {}
 
-  /** Signs a token for `user`, valid for the configured lifetime. */
-  issue(user: SessionUser): Promise<string> {
-    const claims: AccessTokenClaims = { sub: user.id, username: user.username, role: user.role, displayName: user.displayName };
+  /** Signs a token for `user` in the sign-in session `sessionId`, valid for the configured lifetime. */
+  issue(user: SessionUser, sessionId: string): Promise<string> {
+    const claims: AccessTokenClaims = { sub: user.id, username: user.username, role: user.role, displayName: user.displayName, sid: sessionId };
     return this.jwt.signAsync(claims);
   }
 
   /**
    * The user a token was issued for, or null when it is missing, malformed, expired, signed
-   * with another secret or algorithm, or carries unexpected claims.
+   * with another secret or algorithm, or carries unexpected claims. Whether its sign-in
+   * session is still open is the `SessionStore`'s question, not this one's.
    */
   verify(token: unknown): SessionUser | null {
     return this.verifySession(token)?.user ?? null;
@@ -52,7 +56,7 @@ export class AccessTokens {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) return null;
-    const { sub, username, role, displayName, exp } = claims.data;
-    return { user: { id: sub, username, role, displayName }, expiresAt: exp === undefined ? null : exp * 1000 };
+    const { sub, username, role, displayName, sid, exp } = claims.data;
+    return { user: { id: sub, username, role, displayName }, sessionId: sid ?? null, expiresAt: exp === undefined ? null : exp * 1000 };
   }
 }

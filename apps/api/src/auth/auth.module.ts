@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { UsersRepository } from '../users/users.repository';
@@ -9,12 +9,16 @@ import { AccessTokens } from './access-tokens';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
-import { LOGIN_THROTTLER } from './login-throttler.guard';
+import { LOGIN_THROTTLE_STORAGE, LoginThrottleStorageModule } from './login-throttle-storage';
+import { LOGIN_ADDRESS_THROTTLER, LOGIN_THROTTLER, addressAndUsernameTracker, addressTracker } from './login-throttler.guard';
 import { RolesGuard } from './roles.guard';
+import { SessionSockets } from './session-sockets';
+import { SessionStore } from './session-store';
+import { SignOut } from './sign-out';
 
 /**
- * Sign-in, access tokens and the guards. Import it to use `JwtAuthGuard`, `RolesGuard`,
- * `AccessTokens` or `UsersRepository` in another module.
+ * Sign-in, sign-in sessions and sign-out, access tokens and the guards. Import it to use
+ * `JwtAuthGuard`, `RolesGuard`, `AccessTokens`, `SignOut` or `UsersRepository` in another module.
  */
 @Module({
   imports: [
@@ -29,14 +33,19 @@ import { RolesGuard } from './roles.guard';
       }),
     }),
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: LOGIN_THROTTLER, ttl: 60_000, limit: config.loginAttemptsPerMinute }],
+      imports: [LoginThrottleStorageModule],
+      inject: [APP_CONFIG, LOGIN_THROTTLE_STORAGE],
+      useFactory: (config: AppConfig, storage: ThrottlerStorage) => ({
+        storage,
+        throttlers: [
+          { name: LOGIN_ADDRESS_THROTTLER, ttl: 60_000, limit: config.loginAttemptsPerAddressPerMinute, getTracker: addressTracker },
+          { name: LOGIN_THROTTLER, ttl: 60_000, limit: config.loginAttemptsPerMinute, getTracker: addressAndUsernameTracker },
+        ],
       }),
     }),
   ],
   controllers: [AuthController],
-  providers: [AccessTokens, AuthService, JwtAuthGuard, RolesGuard, UsersRepository],
-  exports: [AccessTokens, JwtAuthGuard, RolesGuard, UsersRepository],
+  providers: [AccessTokens, AuthService, JwtAuthGuard, RolesGuard, UsersRepository, SessionStore, SessionSockets, SignOut],
+  exports: [AccessTokens, JwtAuthGuard, RolesGuard, UsersRepository, SessionStore, SessionSockets, SignOut],
 })
 export class AuthModule {}

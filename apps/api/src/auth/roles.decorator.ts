@@ -16,3 +16,8 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 export const CurrentUser = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): SessionUser => ctx.switchToHttp().getRequest<{ user: SessionUser }>().user,
 );
+
+/** The sign-in session of the request's token, as put on the request by `JwtAuthGuard`. */
+export const CurrentSessionId = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): string => ctx.switchToHttp().getRequest<{ sessionId: string }>().sessionId,
+);

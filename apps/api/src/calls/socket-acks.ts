@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { z } from 'zod';
 import type { Ack, AckError, Role, SessionUser } from '@switchboard/call-domain';
+import { UNSTORABLE_TEXT_MESSAGE, findUnstorableText } from '@switchboard/call-domain/schemas';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 
@@ -12,8 +13,8 @@ export function refusal(code: AckError['code'], message: string): Ack<never> {
 }
 
 /**
- * Runs one socket event to an {@link Ack}: checks the sender's role, validates the payload
- * with `schema`, runs `work`, and turns every error into an error ack (a `ProblemException`
+ * Runs one socket event to an {@link Ack}: checks the sender's role, refuses text no database
+ * can store (as the HTTP side's `StorableTextPipe` does), validates the payload with `schema`, runs `work`, and turns every error into an error ack (a `ProblemException`
  * keeps its code and message; anything else is logged and answered `internal`). Never throws.
  */
 export async function ackFor<S extends z.ZodType, T>(
@@ -26,6 +27,8 @@ export async function ackFor<S extends z.ZodType, T>(
   try {
     const user = socket.data.user;
     if (!roles.includes(user.role)) return refusal('forbidden', `Only ${roles.map((r) => `${r}s`).join(' and ')} may do this`);
+    const unstorable = findUnstorableText(payload);
+    if (unstorable !== null) return refusal('bad_request', `Invalid payload: ${unstorable || 'payload'}: ${UNSTORABLE_TEXT_MESSAGE}`);
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
       const findings = parsed.error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message));

@@ -17,6 +17,25 @@ describe('loadConfig', () => {
     expect(config.accessTokenTtlSeconds).toBe(8 * 3600);
     expect(config.redisUrl).toBeNull();
     expect(config.portalDir).toMatch(/dist\/portal\/browser$/);
+    expect([config.loginAttemptsPerMinute, config.loginAttemptsPerAddressPerMinute]).toEqual([10, 30]);
+  });
+
+  it('reads the allowed origins and the connection cap, and names wrong ones', () => {
+    expect(loadConfig({ DATA_DIR: dir.path }).allowedOrigins).toEqual([]);
+    expect(loadConfig({ DATA_DIR: dir.path }).maxConnectionsPerAddress).toBe(200);
+    const config = loadConfig({ DATA_DIR: dir.path, ALLOWED_ORIGINS: 'https://portal.example.edu, http://localhost:4200/', MAX_CONNECTIONS_PER_ADDRESS: '50' });
+    expect(config.allowedOrigins).toEqual(['https://portal.example.edu', 'http://localhost:4200']);
+    expect(config.maxConnectionsPerAddress).toBe(50);
+    for (const wrong of ['*', 'portal.example.edu', 'https://portal.example.edu/app', 'ftp://x.example']) {
+      expect(() => loadConfig({ DATA_DIR: dir.path, ALLOWED_ORIGINS: wrong })).withContext(wrong).toThrowError(ConfigError, /ALLOWED_ORIGINS/);
+    }
+    expect(() => loadConfig({ DATA_DIR: dir.path, MAX_CONNECTIONS_PER_ADDRESS: '0' })).toThrowError(ConfigError, /MAX_CONNECTIONS_PER_ADDRESS/);
+  });
+
+  it('reads the sign-in limits and names a wrong one', () => {
+    const config = loadConfig({ DATA_DIR: dir.path, LOGIN_ATTEMPTS_PER_MINUTE: '5', LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '200' });
+    expect([config.loginAttemptsPerMinute, config.loginAttemptsPerAddressPerMinute]).toEqual([5, 200]);
+    expect(() => loadConfig({ DATA_DIR: dir.path, LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '0' })).toThrowError(ConfigError, /LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE/);
   });
 
   it('switches to PostgreSQL for a postgres:// DATABASE_URL', () => {

@@ -56,7 +56,16 @@ export interface AppConfig {
   accessTokenTtlSeconds: number;
   /** Sign-in attempts allowed per minute for one client address and username. */
   loginAttemptsPerMinute: number;
+  /** Sign-in attempts allowed per minute for one client address, whatever the usernames. */
+  loginAttemptsPerAddressPerMinute: number;
   redisUrl: string | null;
+  /**
+   * Origins (`https://portal.example.edu`) whose pages may open a Socket.IO connection besides
+   * the API's own (same-origin requests are always allowed); ALLOWED_ORIGINS, comma-separated.
+   */
+  allowedOrigins: string[];
+  /** Most Socket.IO connections one client address may hold open on a node (MAX_CONNECTIONS_PER_ADDRESS). */
+  maxConnectionsPerAddress: number;
   /** Absolute directory of the built portal (served if it holds an index.html). */
   portalDir: string;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -88,6 +97,13 @@ const urlSchema = (protocols: string[]) =>
     .trim()
     .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), `must be a ${protocols.join(' or ')}// URL`);
 
+/** Whether `value` is exactly an http(s) origin: scheme, host and optional port, nothing else. */
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '');
+}
+
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
 
 const envSchema = z.object({
@@ -98,7 +114,15 @@ const envSchema = z.object({
   JWT_SECRET: z.string().optional(),
   ACCESS_TOKEN_TTL: durationSchema.default(8 * 3600),
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   REDIS_URL: urlSchema(['redis:', 'rediss:']).optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every(isOrigin), 'must list origins such as https://portal.example.edu (scheme, host and port only), comma-separated')
+    .transform((list) => list.map((o) => new URL(o).origin))
+    .default([]),
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(200),
   PORTAL_DIR: z.string().trim().min(1).default('dist/portal/browser'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
   DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
@@ -150,7 +174,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: jwtSecret(e.JWT_SECRET, production, dataDir),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
+    loginAttemptsPerAddressPerMinute: e.LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE,
     redisUrl: e.REDIS_URL ?? null,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     portalDir: resolve(e.PORTAL_DIR),
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN ?? null,

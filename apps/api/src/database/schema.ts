@@ -21,6 +21,7 @@ export interface Database {
   deadlines: DeadlinesTable;
   callback_requests: CallbackRequestsTable;
   ledger_outbox: LedgerOutboxTable;
+  sign_in_sessions: SignInSessionsTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -165,6 +166,18 @@ export interface LedgerOutboxTable {
   /** The node redelivering it after the committing node failed to; null while fresh. */
   claimed_by: string | null;
   claimed_at: string | null;
+}
+
+/** One sign-in: an access token is honoured while its session is open (migration 0006). */
+export interface SignInSessionsTable {
+  /** The token's `sid` claim. */
+  id: string;
+  user_id: string;
+  created_at: string;
+  /** When the token expires: the row is useless after that and may be deleted. */
+  expires_at: string;
+  /** When the user signed out or was signed out; null while the session is open. */
+  ended_at: string | null;
 }
 
 /** A call row as read. */

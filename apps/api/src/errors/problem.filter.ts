@@ -3,10 +3,11 @@ import type { Response } from 'express';
 import type { Problem } from '@switchboard/call-domain';
 import { PROBLEM_CONTENT_TYPE, ProblemException, codeForStatus, problem } from './problem';
 
-/** What Express's body parser attaches to the errors it raises. */
+/** What Express's body parser attaches to the errors it raises (`type` is missing on a decompression error). */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
+  message: string;
 }
 
 const BODY_PARSER_DETAILS: Record<string, string> = {
@@ -16,8 +17,17 @@ const BODY_PARSER_DETAILS: Record<string, string> = {
   'charset.unsupported': 'The request body has an unsupported charset',
 };
 
-function isBodyParserError(err: unknown): err is BodyParserError {
-  return typeof err === 'object' && err !== null && typeof (err as BodyParserError).type === 'string' && typeof (err as BodyParserError).status === 'number';
+/**
+ * The body parser's answer when a body cannot be inflated as its Content-Encoding says (gzip
+ * that is not gzip, truncated deflate…): zlib's error with status 400 and no `type`.
+ */
+const UNDECODABLE_BODY = 'The request body could not be decompressed as its Content-Encoding says';
+
+/** Whether `err` is an error the body parser raised (a 4xx for the client, or a 5xx of its own). */
+export function isBodyParserError(err: unknown): err is BodyParserError {
+  if (!(err instanceof Error)) return false;
+  const { type, status } = err as Partial<BodyParserError>;
+  return typeof status === 'number' && (typeof type === 'string' || (status === 400 && 'expose' in err));
 }
 
 /** Turns anything thrown while answering HTTP into the product's one error shape. */
@@ -28,7 +38,8 @@ export function toProblem(err: unknown): Problem {
     return problem(status, codeForStatus(status), describe(err.getResponse(), err.message));
   }
   if (isBodyParserError(err) && err.status >= 400 && err.status < 500) {
-    return problem(err.status, codeForStatus(err.status), BODY_PARSER_DETAILS[err.type] ?? 'The request body could not be read');
+    const detail = err.type === undefined ? UNDECODABLE_BODY : (BODY_PARSER_DETAILS[err.type] ?? 'The request body could not be read');
+    return problem(err.status, codeForStatus(err.status), detail);
   }
   return problem(500, 'internal', 'Something went wrong on our side; please try again');
 }

@@ -6,6 +6,8 @@ import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, WebSo
 import type { Server, Socket } from 'socket.io';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import { AccessTokens } from '../auth/access-tokens';
+import { SessionSockets } from '../auth/session-sockets';
+import { SessionStore } from '../auth/session-store';
 import type { SocketData } from '../auth/socket-auth';
 import { DispatchingIoAdapter } from './dispatching-io-adapter';
 
@@ -42,7 +44,14 @@ class ProbeGateway {
 }
 
 @Module({
-  providers: [ProbeGateway, AccessTokens, { provide: JwtService, useValue: new JwtService({ secret: SECRET, signOptions: { expiresIn: 600 } }) }],
+  providers: [
+    ProbeGateway,
+    AccessTokens,
+    SessionSockets,
+    // Sign-in sessions are the API's business (auth e2e); here every session is open.
+    { provide: SessionStore, useValue: { isOpen: () => Promise.resolve(true) } satisfies Pick<SessionStore, 'isOpen'> },
+    { provide: JwtService, useValue: new JwtService({ secret: SECRET, signOptions: { expiresIn: 600 } }) },
+  ],
 })
 class ProbeModule {}
 
@@ -58,7 +67,7 @@ describe('DispatchingIoAdapter', () => {
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   });
   beforeEach(async () => {
-    const token = await app.get(AccessTokens).issue({ id: 'u-7', username: 'sam', role: 'agent', displayName: 'Sam' });
+    const token = await app.get(AccessTokens).issue({ id: 'u-7', username: 'sam', role: 'agent', displayName: 'Sam' }, 's-7');
     client = io(url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
     await new Promise<void>((resolve, reject) => client.once('connect', resolve).once('connect_error', reject));
   });

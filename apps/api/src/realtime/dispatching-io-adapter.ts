@@ -5,6 +5,7 @@ import type { Histogram } from 'prom-client';
 import { isObservable, type Observable } from 'rxjs';
 import type { Event, Namespace, Socket } from 'socket.io';
 import { AuthenticatedIoAdapter } from '../auth/socket-auth';
+import type { HandshakeGateOptions } from './handshake-gate';
 import { withLogBindings } from '../logger';
 
 /** One gateway's `@SubscribeMessage` events on one namespace: built once, shared by its sockets. */
@@ -44,12 +45,16 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   private readonly tables = new WeakMap<Namespace, HandlerTable[]>();
   private readonly handlersOf = new WeakMap<Socket, BoundHandlers | BoundHandlers[]>();
 
-  /** `eventDurations` times each handled event, from dispatch to ack, by event name. */
+  /**
+   * `gate` limits handshakes (origins, connections per address; see {@link AuthenticatedIoAdapter});
+   * `eventDurations` times each handled event, from dispatch to ack, by event name.
+   */
   constructor(
     app: INestApplicationContext,
+    gate?: HandshakeGateOptions,
     private readonly eventDurations?: Histogram<'event'>,
   ) {
-    super(app);
+    super(app, gate);
   }
 
   /** Keeps the socket's callbacks for {@link deliverEvent}; Nest's `transform` is not needed (results are awaited directly). */

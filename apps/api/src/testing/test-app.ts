@@ -8,7 +8,8 @@ import { createTempDir } from './temp-dir';
 
 /**
  * A configuration for tests: a fresh temp DATA_DIR (SQLite), port 0, a fixed JWT secret,
- * quiet logs, no portal. `env` adds or overrides environment variables (e.g. DATABASE_URL,
+ * quiet logs, no portal, and a per-address sign-in budget no suite's sign-ins from 127.0.0.1
+ * reach (the spraying suite sets its own). `env` adds or overrides environment variables (e.g. DATABASE_URL,
  * ACCESS_TOKEN_TTL, PORTAL_DIR).
  */
 export function testConfig(env: Record<string, string> = {}): { config: AppConfig; removeDataDir(): void } {
@@ -19,6 +20,7 @@ export function testConfig(env: Record<string, string> = {}): { config: AppConfi
     JWT_SECRET: 'test-secret-that-is-long-enough-for-production-0123',
     PORTAL_DIR: join(dir.path, 'no-portal'),
     LOG_LEVEL: 'error',
+    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
     ...env,
   });
   return { config, removeDataDir: dir.remove };

@@ -46,7 +46,16 @@ export async function startAppServer(env: Record<string, string> = {}, options: 
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
   const port = await freePort();
   // DRAIN_SECONDS=0: the suite stops the app with SIGTERM and nobody needs the drain window.
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'test', DRAIN_SECONDS: '0', ...env };
+  // Every browser signs in from 127.0.0.1: the per-address sign-in budget is not what these suites test.
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    NODE_ENV: 'test',
+    DRAIN_SECONDS: '0',
+    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
+    ...env,
+  };
   delete childEnv['DATABASE_URL'];
   const seed = spawnSync('node', ['dist/api/tools/src/seed-demo.js'], { cwd: ROOT, env: childEnv, encoding: 'utf8' });
   if (seed.status !== 0) throw new Error(`seeding failed: ${seed.stderr}`);

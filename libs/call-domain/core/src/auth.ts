@@ -38,6 +38,8 @@ export interface AccessTokenClaims {
   username: string;
   role: Role;
   displayName: string;
+  /** The sign-in session: signing out ends it, and the token with it, on every node. */
+  sid: string;
 }
 
 /** Body of `POST /api/users` (supervisors only): a new account. */

@@ -2,7 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
-import { LOGIN_URL, readExpiry, Session, SESSION_STORAGE_KEY } from './session';
+import { LOGIN_URL, LOGOUT_URL, readExpiry, Session, SESSION_STORAGE_KEY } from './session';
 import { fakeAccessToken, fakeUser, storeFakeSession } from './testing/session-fakes';
 
 describe('Session', () => {
@@ -65,12 +65,26 @@ describe('Session', () => {
     expect(setup().session.user()).toBeNull();
   });
 
-  it('signs out: forgets the session, clears storage and shows the sign-in page', async () => {
-    storeFakeSession('agent');
-    const { session } = setup();
+  it('signs out: ends the session on the server, forgets it, clears storage and shows the sign-in page', async () => {
+    const { accessToken } = storeFakeSession('agent');
+    const { session, http } = setup();
     await session.signOut();
     expect(session.user()).toBeNull();
     expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBeNull();
+    expect(TestBed.inject(Router).url).toBe('/login');
+    const logout = http.expectOne(LOGOUT_URL);
+    expect(logout.request.method).toBe('POST');
+    expect(logout.request.headers.get('Authorization')).toBe(`Bearer ${accessToken}`);
+    logout.flush(null, { status: 204, statusText: 'No Content' });
+    http.verify();
+  });
+
+  it('signs out here even when the server cannot be told', async () => {
+    storeFakeSession('agent');
+    const { session, http } = setup();
+    await session.signOut();
+    http.expectOne(LOGOUT_URL).error(new ProgressEvent('error'));
+    expect(session.user()).toBeNull();
     expect(TestBed.inject(Router).url).toBe('/login');
   });
 

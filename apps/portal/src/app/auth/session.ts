@@ -1,4 +1,4 @@
-import { HttpClient } from '@angular/common/http';
+import { HttpClient, HttpHeaders } from '@angular/common/http';
 import { computed, inject, Injectable, InjectionToken, signal } from '@angular/core';
 import { Router, UrlTree } from '@angular/router';
 import { HOME_BY_ROLE, LoginRequest, LoginResponse, ROLES, SessionUser } from '@switchboard/call-domain';
@@ -6,6 +6,9 @@ import { firstValueFrom } from 'rxjs';
 
 /** The API call that signs in; the interceptor leaves its 401 (wrong password) to the page. */
 export const LOGIN_URL = '/api/auth/login';
+
+/** The API call that ends the session on the server (its token is refused from then on, on every node). */
+export const LOGOUT_URL = '/api/auth/logout';
 
 /** Where an expired or rejected session sends the user: the sign-in page with the message. */
 export const EXPIRED_URL = '/login?expired=1';
@@ -76,9 +79,20 @@ export class Session {
     return response.user;
   }
 
-  /** Forgets the session and shows the sign-in page. */
+  /**
+   * Ends the session on the server (`POST /api/auth/logout`, which also closes its sockets on
+   * every node), forgets it here and shows the sign-in page. The page does not wait for the
+   * server: the token is forgotten at once, and a failed call (offline, already expired)
+   * changes nothing for the user.
+   */
   signOut(): Promise<boolean> {
+    const token = this.token();
     this.save(null);
+    if (token) {
+      // The header is set here because the session (which the interceptor reads) is already gone.
+      const headers = new HttpHeaders({ Authorization: `Bearer ${token}` });
+      this.http.post(LOGOUT_URL, null, { headers }).subscribe({ error: () => undefined });
+    }
     return this.router.navigateByUrl('/login');
   }
 

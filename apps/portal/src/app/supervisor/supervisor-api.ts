@@ -85,6 +85,11 @@ export class SupervisorApi {
     return firstValueFrom(this.http.post(`/api/agents/${encodeURIComponent(agentId)}/state`, { state }));
   }
 
+  /** Signs a user out on every device (`POST /api/users/:id/sign-out`): their sessions end and their sockets close. */
+  signOutEverywhere(userId: string): Promise<unknown> {
+    return firstValueFrom(this.http.post(`/api/users/${encodeURIComponent(userId)}/sign-out`, {}));
+  }
+
   /** Marks a callback request done by the signed-in supervisor; resolves with it as stored. */
   markCallbackDone(id: string): Promise<CallbackRequest> {
     return firstValueFrom(this.http.post<CallbackRequest>(`/api/callbacks/${encodeURIComponent(id)}/done`, {}));

@@ -4,3 +4,4 @@ export * from './auth.schemas';
 export * from './supervisor.schemas';
 export * from './call.schemas';
 export * from './agent-state.schemas';
+export * from './storable-text';

@@ -78,6 +78,11 @@ export class AgentBoard {
   setState(agentId: string, state: SupervisorSetState): Promise<unknown> {
     return this.api.setAgentState(agentId, state);
   }
+
+  /** Signs an agent out on every device; their presence follows as for any lost connection. */
+  signOutEverywhere(agentId: string): Promise<unknown> {
+    return this.api.signOutEverywhere(agentId);
+  }
 }
 
 function fromEntry(entry: AgentBoardEntry): BoardAgent {

@@ -130,10 +130,21 @@ describe('LiveBoardPage', () => {
     const menu = await loader.getHarness(MatMenuHarness.with({ selector: '[aria-label="Set state of Ada Agent"]' }));
     await menu.open();
     const items = await menu.getItems();
-    expect(await Promise.all(items.map((i) => i.getText()))).toEqual(['Set Away', 'Set Offline']);
+    expect(await Promise.all(items.map((i) => i.getText()))).toEqual(['Set Away', 'Set Offline', 'Sign out everywhere']);
     const clicked = items[0].click();
     const [post] = await answer(backend, to('/api/agents/u-ada/state', 'POST'), null);
     await clicked;
     expect(post.request.body).toEqual({ state: 'away' });
+  });
+
+  it('signs an agent out everywhere from the row menu with POST /api/users/:id/sign-out, and says so', async () => {
+    const { fixture, loader } = await render();
+    const menu = await loader.getHarness(MatMenuHarness.with({ selector: '[aria-label="Set state of Bo Agent"]' }));
+    await menu.open();
+    const clicked = (await menu.getItems({ text: 'Sign out everywhere' }))[0].click();
+    await answer(backend, to('/api/users/u-bo/sign-out', 'POST'), null);
+    await clicked;
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).querySelector('[role="status"].done')?.textContent).toContain('Bo Agent was signed out everywhere.');
   });
 });

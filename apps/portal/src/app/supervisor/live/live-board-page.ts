@@ -11,7 +11,8 @@ import { AgentBoard, BoardAgent } from './agent-board';
 /**
  * The live board (`/supervisor`): every agent with state and time in state, calls waiting,
  * the longest current wait and calls in progress, all kept current over the socket. Each row
- * has a menu to put the agent Away or Offline; agents in Missed stand out.
+ * has a menu to put the agent Away or Offline or sign them out on every device; agents in
+ * Missed stand out.
  */
 @Component({
   selector: 'sb-live-board-page',
@@ -42,6 +43,9 @@ import { AgentBoard, BoardAgent } from './agent-board';
         <mat-icon aria-hidden="true">warning</mat-icon>
         {{ missedCount() === 1 ? '1 agent missed a call' : missedCount() + ' agents missed a call' }} and is not offered calls until they return.
       </p>
+    }
+    @if (actionDone(); as message) {
+      <p class="done" role="status">{{ message }}</p>
     }
     @if (actionError(); as message) {
       <p class="error" role="alert">{{ message }}</p>
@@ -81,6 +85,7 @@ import { AgentBoard, BoardAgent } from './agent-board';
           <mat-menu #menu="matMenu">
             <button mat-menu-item type="button" [disabled]="!canSet(agent, 'away')" (click)="setState(agent, 'away')">Set Away</button>
             <button mat-menu-item type="button" [disabled]="!canSet(agent, 'offline')" (click)="setState(agent, 'offline')">Set Offline</button>
+            <button mat-menu-item type="button" (click)="signOutEverywhere(agent)">Sign out everywhere</button>
           </mat-menu>
         </td>
       </ng-container>
@@ -101,6 +106,7 @@ export class LiveBoardPage {
   protected readonly queue = this.board.queue;
   protected readonly columns = ['displayName', 'state', 'timeInState', 'actions'];
   protected readonly actionError = signal<string | null>(null);
+  protected readonly actionDone = signal<string | null>(null);
 
   protected readonly missedCount = computed(() => this.agents().filter((a) => a.state === 'missed').length);
   protected readonly longestWait = computed(() => {
@@ -126,10 +132,23 @@ export class LiveBoardPage {
   /** Asks the server to put the agent in `state`; the row changes when the socket says so. */
   protected async setState(agent: BoardAgent, state: SupervisorSetState): Promise<void> {
     this.actionError.set(null);
+    this.actionDone.set(null);
     try {
       await this.board.setState(agent.agentId, state);
     } catch {
       this.actionError.set(`${agent.displayName} could not be set ${state === 'away' ? 'Away' : 'Offline'}.`);
+    }
+  }
+
+  /** Signs the agent out on every device (a lost or shared computer); says so when done. */
+  protected async signOutEverywhere(agent: BoardAgent): Promise<void> {
+    this.actionError.set(null);
+    this.actionDone.set(null);
+    try {
+      await this.board.signOutEverywhere(agent.agentId);
+      this.actionDone.set(`${agent.displayName} was signed out everywhere.`);
+    } catch {
+      this.actionError.set(`${agent.displayName} could not be signed out.`);
     }
   }
 }

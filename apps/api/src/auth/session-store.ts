@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
+import { InjectDatabase } from '../database/database.module';
+import type { Database } from '../database/schema';
+
+/**
+ * Sign-in sessions in the database (`sign_in_sessions`), so every node agrees on which
+ * access tokens still count: a token names its session in the `sid` claim and is honoured
+ * only while that session is open. Signing out ends one session; signing a user out
+ * everywhere ends all of theirs. One primary-key read per check.
+ */
+@Injectable()
+export class SessionStore {
+  constructor(
+    @InjectDatabase() private readonly db: Kysely<Database>,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Opens a session for `userId`, lasting as long as an access token (ACCESS_TOKEN_TTL), and
+   * returns its id. The user's sessions whose tokens have expired are deleted on the way.
+   */
+  async open(userId: string): Promise<string> {
+    const now = new Date();
+    const id = randomUUID();
+    const expiresAt = new Date(now.getTime() + this.config.accessTokenTtlSeconds * 1000).toISOString();
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('sign_in_sessions').where('user_id', '=', userId).where('expires_at', '<', now.toISOString()).execute();
+      await tx.insertInto('sign_in_sessions').values({ id, user_id: userId, created_at: now.toISOString(), expires_at: expiresAt, ended_at: null }).execute();
+    });
+    return id;
+  }
+
+  /** Whether the session `sessionId` of `userId` exists and has not been ended. */
+  async isOpen(sessionId: string, userId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('sign_in_sessions')
+      .select('ended_at')
+      .where('id', '=', sessionId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row !== undefined && row.ended_at === null;
+  }
+
+  /** Ends one session (signing out); ending it again changes nothing. */
+  async end(sessionId: string): Promise<void> {
+    await this.db.updateTable('sign_in_sessions').set({ ended_at: new Date().toISOString() }).where('id', '=', sessionId).where('ended_at', 'is', null).execute();
+  }
+
+  /** Ends every open session of `userId` (signed out everywhere); returns the ids of those that were open. */
+  async endAllOf(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('sign_in_sessions')
+      .set({ ended_at: new Date().toISOString() })
+      .where('user_id', '=', userId)
+      .where('ended_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+}
