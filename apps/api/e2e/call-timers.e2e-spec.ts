@@ -3,6 +3,8 @@ import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
 import { AgentPresence } from '../src/calls/agent-presence.service';
 import { Deadlines } from '../src/calls/deadlines';
+import { DIALECTS } from '../src/testing/each-dialect';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { createTempDir } from '../src/testing/temp-dir';
 import type { TestApp } from '../src/testing/test-app';
 import { eventually, pause, startCallApp, TestClient } from './call-clients';
@@ -12,10 +14,12 @@ import { call } from './support';
 describe('Call deadlines and presence (e2e)', () => {
   const apps: TestApp[] = [];
   const clients: TestClient[] = [];
+  const databases: TestPostgresDatabase[] = [];
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     for (const app of apps.splice(0)) await app.close();
+    for (const pg of databases.splice(0)) await pg.drop();
   });
 
   async function start(env: Record<string, string>): Promise<{ app: TestApp; db: Kysely<Database> }> {
@@ -103,43 +107,47 @@ describe('Call deadlines and presence (e2e)', () => {
     expect((await student.next('queueUpdated', (q) => q.staffed === true)).estimatedWaitSeconds).toEqual(jasmine.any(Number));
   });
 
-  it('extends wrap-up by 30 s on request, up to WRAP_UP_MAX_SECONDS, and only for the agent in that wrap-up', async () => {
-    const { app, db } = await start({ WRAP_UP_SECONDS: '2', WRAP_UP_MAX_SECONDS: '62' });
-    const alex = await connect(app, 'agent', 'available');
-    const blake = await connect(app, 'agent2', 'available');
-    const student = await connect(app, 'student');
-    const { callId } = await student.ok('requestCall', {});
-    // Alex has been Available longest: the call is theirs.
-    const [agent, other] = [alex, blake];
-    await agent.next('callOffered');
-    expect(await agent.send('extendWrapUp', { callId })).withContext('not in wrap-up yet').toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'invalid_state' }) }));
-    await agent.ok('acceptCall', { callId });
-    await student.ok('hangUp', { callId });
-    const wrapUp = await agent.next('agentStatusChanged', (s) => s.state === 'wrap_up');
-    const firstEnd = Date.parse(wrapUp.wrapUpEndsAt ?? '');
+  for (const dialect of DIALECTS) {
+    it(`extends wrap-up by 30 s on request, up to WRAP_UP_MAX_SECONDS, and only for the agent in that wrap-up [${dialect}]`, async () => {
+      const pg = dialect === 'postgres' ? await createTestPostgresDatabase() : null;
+      if (pg) databases.push(pg);
+      const { app, db } = await start({ WRAP_UP_SECONDS: '2', WRAP_UP_MAX_SECONDS: '62', ...(pg ? { DATABASE_URL: pg.url } : {}) });
+      const alex = await connect(app, 'agent', 'available');
+      const blake = await connect(app, 'agent2', 'available');
+      const student = await connect(app, 'student');
+      const { callId } = await student.ok('requestCall', {});
+      // Alex has been Available longest: the call is theirs.
+      const [agent, other] = [alex, blake];
+      await agent.next('callOffered');
+      expect(await agent.send('extendWrapUp', { callId })).withContext('not in wrap-up yet').toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'invalid_state' }) }));
+      await agent.ok('acceptCall', { callId });
+      await student.ok('hangUp', { callId });
+      const wrapUp = await agent.next('agentStatusChanged', (s) => s.state === 'wrap_up');
+      const firstEnd = Date.parse(wrapUp.wrapUpEndsAt ?? '');
 
-    const extended = await agent.ok('extendWrapUp', { callId });
-    expect(Date.parse(extended.wrapUpEndsAt ?? '') - firstEnd).toBe(30_000);
-    expect((await agent.next('agentStatusChanged', (s) => s.wrapUpEndsAt === extended.wrapUpEndsAt)).state).toBe('wrap_up');
-    const deadline = await db.selectFrom('deadlines').select('due_at').where('subject_id', '=', agent.userId).where('kind', '=', 'wrap_up_end').executeTakeFirstOrThrow();
-    expect(Date.parse(deadline.due_at)).withContext('the deadline row moved with it').toBe(Date.parse(extended.wrapUpEndsAt ?? ''));
-    expect(await other.send('extendWrapUp', { callId })).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'invalid_state' }) }));
+      const extended = await agent.ok('extendWrapUp', { callId });
+      expect(Date.parse(extended.wrapUpEndsAt ?? '') - firstEnd).toBe(30_000);
+      expect((await agent.next('agentStatusChanged', (s) => s.wrapUpEndsAt === extended.wrapUpEndsAt)).state).toBe('wrap_up');
+      const deadline = await db.selectFrom('deadlines').select('due_at').where('subject_id', '=', agent.userId).where('kind', '=', 'wrap_up_end').executeTakeFirstOrThrow();
+      expect(Date.parse(deadline.due_at)).withContext('the deadline row moved with it').toBe(Date.parse(extended.wrapUpEndsAt ?? ''));
+      expect(await other.send('extendWrapUp', { callId })).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'invalid_state' }) }));
 
-    // 2 s + 30 s + 30 s reaches the 62 s limit; a third is refused, saying why.
-    const second = await agent.ok('extendWrapUp', { callId });
-    expect(Date.parse(second.wrapUpEndsAt ?? '')).toBe(Date.parse(wrapUp.since) + 62_000);
-    expect(await agent.send('extendWrapUp', { callId })).toEqual({ ok: false, error: { code: 'invalid_state', message: 'Wrap-up cannot last longer than 62 seconds' } });
+      // 2 s + 30 s + 30 s reaches the 62 s limit; a third is refused, saying why.
+      const second = await agent.ok('extendWrapUp', { callId });
+      expect(Date.parse(second.wrapUpEndsAt ?? '')).toBe(Date.parse(wrapUp.since) + 62_000);
+      expect(await agent.send('extendWrapUp', { callId })).toEqual({ ok: false, error: { code: 'invalid_state', message: 'Wrap-up cannot last longer than 62 seconds' } });
 
-    // Past the first end the agent is still in wrap-up.
-    await pause(Math.max(0, firstEnd - Date.now()) + 600);
-    expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agent.userId).executeTakeFirstOrThrow()).state).toBe('wrap_up');
+      // Past the first end the agent is still in wrap-up.
+      await pause(Math.max(0, firstEnd - Date.now()) + 600);
+      expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agent.userId).executeTakeFirstOrThrow()).state).toBe('wrap_up');
 
-    // Once its end has passed, the wrap-up is over even before its deadline runs (held off here).
-    await db.updateTable('deadlines').set({ due_at: '2999-01-01T00:00:00.000Z' }).where('subject_id', '=', agent.userId).where('kind', '=', 'wrap_up_end').execute();
-    await db.updateTable('agent_presence').set({ wrap_up_ends_at: new Date(Date.now() - 1000).toISOString() }).where('agent_id', '=', agent.userId).execute();
-    expect(await agent.send('extendWrapUp', { callId })).toEqual({ ok: false, error: { code: 'invalid_state', message: 'Wrap-up time has run out' } });
-    await agent.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
-  });
+      // Once its end has passed, the wrap-up is over even before its deadline runs (held off here).
+      await db.updateTable('deadlines').set({ due_at: '2999-01-01T00:00:00.000Z' }).where('subject_id', '=', agent.userId).where('kind', '=', 'wrap_up_end').execute();
+      await db.updateTable('agent_presence').set({ wrap_up_ends_at: new Date(Date.now() - 1000).toISOString() }).where('agent_id', '=', agent.userId).execute();
+      expect(await agent.send('extendWrapUp', { callId })).toEqual({ ok: false, error: { code: 'invalid_state', message: 'Wrap-up time has run out' } });
+      await agent.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
+    });
+  }
 
   it('rings the only agent on duty again once the cool-down after their decline is over', async () => {
     const { app, db } = await start({ RING_TIMEOUT_SECONDS: '1' });

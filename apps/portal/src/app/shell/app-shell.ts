@@ -1,5 +1,5 @@
-import { ChangeDetectionStrategy, Component, type ElementRef, Injector, afterNextRender, inject, viewChild } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { ChangeDetectionStrategy, Component, type ElementRef, Injector, afterNextRender, effect, inject, viewChild } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
 import { MatToolbarModule } from '@angular/material/toolbar';
@@ -102,15 +102,15 @@ export class AppShell {
   private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
   private readonly injector = inject(Injector);
 
+  /** The last navigation that ended (sign-in included). */
+  private readonly navigated = toSignal(inject(Router).events.pipe(filter((e) => e instanceof NavigationEnd)));
+
   constructor() {
-    // After each navigation (sign-in included) the focus goes to the new page's heading, not
-    // to the body: a screen reader says where the person is, and Tab continues from there.
-    inject(Router)
-      .events.pipe(
-        filter((e) => e instanceof NavigationEnd),
-        takeUntilDestroyed(),
-      )
-      .subscribe(() => afterNextRender(() => this.focusPage(), { injector: this.injector }));
+    // After each navigation the focus goes to the new page's heading, not to the body: a
+    // screen reader says where the person is, and Tab continues from there.
+    effect(() => {
+      if (this.navigated()) afterNextRender(() => this.focusPage(), { injector: this.injector });
+    });
   }
 
   /** The skip link: focus (not only scroll) moves to the page. */
