@@ -25,7 +25,7 @@ describe('QueueFeed', () => {
         return rows;
       },
     } as unknown as CallRecords;
-    const rooms = { toSupervisors: () => ({ emit: (_event: string, snapshot: QueueSnapshot) => sent.push(snapshot) }) } as unknown as SocketRooms;
+    const rooms = { toQueueWatchers: () => ({ emit: (_event: string, snapshot: QueueSnapshot) => sent.push(snapshot) }) } as unknown as SocketRooms;
     feed = new QueueFeed(records, rooms);
   });
 
