@@ -7,6 +7,7 @@ import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
 import { DeadlineWorker } from './deadline-worker.service';
+import { NodeLiveness } from './node-liveness';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
 import { QueueFeed } from './queue-feed.service';
@@ -44,6 +45,7 @@ import { SignalHolds } from './signal-holds';
     CallCompletion,
     PresenceKeeper,
     DeadlineWorker,
+    NodeLiveness,
     CallReactions,
     CallGateway,
   ],

@@ -21,6 +21,7 @@ export interface Database {
   deadlines: DeadlinesTable;
   callback_requests: CallbackRequestsTable;
   ledger_outbox: LedgerOutboxTable;
+  api_nodes: ApiNodesTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -163,6 +164,18 @@ export interface LedgerOutboxTable {
   /** A JSON array of `LedgerEvent`s, in the order they happened. */
   events: string;
   /** The node redelivering it after the committing node failed to; null while fresh. */
+  claimed_by: string | null;
+  claimed_at: string | null;
+}
+
+/** One running API node and its heartbeat (migration 0007). */
+export interface ApiNodesTable {
+  /** The node's id (`LedgerOutbox.nodeId`, also its claim on deadlines and outbox rows). */
+  id: string;
+  started_at: string;
+  /** Refreshed every NODE_HEARTBEAT_MS while the node runs. */
+  heartbeat_at: string;
+  /** The live node handling this one's death; null while it beats. */
   claimed_by: string | null;
   claimed_at: string | null;
 }
