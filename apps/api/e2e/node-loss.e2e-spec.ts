@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createTempDir } from '../src/testing/temp-dir';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
+import { dropRedisKeys } from '../src/testing/redis';
 import type { TestApp } from '../src/testing/test-app';
 import { ApiProcess, freeLoopbackPort } from './chaos/api-process';
 import { startCallApp, TestClient } from './call-clients';
@@ -14,6 +15,7 @@ const OFFLINE_WITHIN_MS = HEARTBEAT_MS * 4 + PRESENCE_GRACE_SECONDS * 1000 + 300
 
 describe('an API node SIGKILLed while its agent never comes back (two nodes, PostgreSQL + Redis, e2e)', () => {
   let pg: TestPostgresDatabase;
+  let key = '';
   let survivor: TestApp;
   let doomed: ApiProcess;
   const dataDir = createTempDir('switchboard-node-loss-');
@@ -21,10 +23,11 @@ describe('an API node SIGKILLed while its agent never comes back (two nodes, Pos
 
   beforeAll(async () => {
     pg = await createTestPostgresDatabase();
+    key = `sb-test-${randomUUID()}`;
     const env = {
       DATABASE_URL: pg.url,
       REDIS_URL: 'redis://127.0.0.1:6379',
-      REDIS_ROOMS_KEY: `sb-test-${randomUUID()}`,
+      REDIS_ROOMS_KEY: key,
       JWT_SECRET,
       PRESENCE_GRACE_SECONDS: String(PRESENCE_GRACE_SECONDS),
       NODE_HEARTBEAT_MS: String(HEARTBEAT_MS),
@@ -47,6 +50,7 @@ describe('an API node SIGKILLed while its agent never comes back (two nodes, Pos
     await doomed.stop();
     await survivor.close();
     await pg.drop();
+    await dropRedisKeys('redis://127.0.0.1:6379', key);
     dataDir.remove();
   });
 

@@ -2,6 +2,8 @@ import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Event, Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import type { SessionUser } from '@switchboard/call-domain';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
 import { UserSocketLimits } from '../realtime/socket-rate-limit';
 import { AccessTokens } from './access-tokens';
 import { TokenExpiry } from './token-expiry';
@@ -44,6 +46,18 @@ export function socketAuthMiddleware(tokens: AccessTokens): (socket: Socket, nex
 }
 
 const connectionsLog = new Logger('Connections');
+
+/**
+ * How long a lost socket can come back as itself (Socket.IO's connection state recovery): as
+ * long as the longer grace period. A socket that reconnects within it gets its id and rooms
+ * back and every event sent to it meanwhile, in order (an accept, an answer, candidates, a
+ * hang-up), then reconnects as usual. Any node can restore it: on one node the sessions and
+ * events are held in memory, with several nodes in the Redis stream (`SocketRooms`). The
+ * token is checked again (middlewares are not skipped).
+ */
+export function recoveryWindowMs(config: AppConfig): number {
+  return Math.max(config.calls.presenceGraceSeconds, config.calls.callerGraceSeconds) * 1000;
+}
 
 /**
  * The app's Socket.IO adapter: one server on the HTTP server's origin and port, path
@@ -93,6 +107,7 @@ export class AuthenticatedIoAdapter extends IoAdapter {
       // presence grace period (PRESENCE_GRACE_SECONDS) starts from there.
       pingInterval: 10_000,
       pingTimeout: 10_000,
+      connectionStateRecovery: { maxDisconnectionDuration: recoveryWindowMs(this.app.get<symbol, AppConfig>(APP_CONFIG, { strict: false })), skipMiddlewares: false },
     });
     const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }));
     const onConnection = (socket: Socket) => this.guardConnectedSocket(socket);

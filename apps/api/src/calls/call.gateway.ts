@@ -51,12 +51,12 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
 
   /** Joins the socket to its rooms and restores its user's presence. */
   handleConnection(socket: AppSocket): void {
-    this.keeper.socketConnected(socket).catch((err: unknown) => this.logger.error({ msg: 'connect handling failed', error: String(err) }));
+    this.keeper.track(this.keeper.socketConnected(socket)).catch((err: unknown) => this.logger.error({ msg: 'connect handling failed', error: String(err) }));
   }
 
   /** Starts the user's grace period if this was their last socket. */
   handleDisconnect(socket: AppSocket): void {
-    this.keeper.socketDisconnected(socket).catch((err: unknown) => this.logger.error({ msg: 'disconnect handling failed', error: String(err) }));
+    this.keeper.track(this.keeper.socketDisconnected(socket)).catch((err: unknown) => this.logger.error({ msg: 'disconnect handling failed', error: String(err) }));
   }
 
   /** Student: `requestCall` → their place in line, or `no_agents_available`. */

@@ -43,7 +43,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Stops polling and waits for the deadlines and ledger deliveries in hand. */
   async onModuleDestroy(): Promise<void> {
-    this.keeper.stop();
+    await this.keeper.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;

@@ -25,6 +25,7 @@ import { InjectConfig } from '../config/config.module';
 export class PresenceKeeper {
   private readonly logger = new Logger('PresenceKeeper');
   private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly ledger: CallLedger,
@@ -38,9 +39,20 @@ export class PresenceKeeper {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  /** Stops reacting to disconnections: the node is shutting down, not its users. */
-  stop(): void {
+  /**
+   * Stops reacting to disconnections (the node is shutting down, not its users) and waits for
+   * the connections and disconnections in hand, which still use the database and Redis.
+   */
+  async stop(): Promise<void> {
     this.stopping = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Runs the handling of a connection or disconnection, tracked so that {@link stop} waits for it. */
+  track(handling: Promise<void>): Promise<void> {
+    this.inFlight.add(handling);
+    void handling.catch(() => undefined).finally(() => this.inFlight.delete(handling));
+    return handling;
   }
 
   /**
@@ -61,16 +73,27 @@ export class PresenceKeeper {
       const calls = await this.records.activeOfCaller(user.id);
       for (const call of calls) await socket.join(callCallerRoom(call.id));
       await this.positions.sendTo(socket, calls.map((c) => c.id));
+      // A socket that came back as itself got what it missed (connection state recovery); a new
+      // one (the recovery window passed, or another page) is told its call was accepted.
+      if (!socket.recovered) {
+        for (const call of calls) {
+          if (call.state === 'accepted' && call.agent_id) socket.emit('callAccepted', { callId: call.id, agent: { id: call.agent_id, displayName: call.agent_name ?? '' } });
+        }
+      }
     } else {
       for (const status of await this.presence.all()) socket.emit('agentStatusChanged', status);
       await this.queueFeed.sendTo(socket);
     }
   }
 
-  /** A socket left: if it was the user's last one on any node, their grace period starts. */
+  /**
+   * A socket left: if it was the user's last one on any node, their grace period starts. When
+   * the other nodes cannot be asked (Redis away, a node just died), it starts all the same: its
+   * end looks again, and a user still connected somewhere is left as they are.
+   */
   async socketDisconnected(socket: AppSocket): Promise<void> {
     const user = socket.data.user;
-    if (this.stopping || !user || (await this.rooms.isConnected(user.id))) return;
+    if (this.stopping || !user || (await this.rooms.isConnected(user.id).catch(() => false))) return;
     const now = new Date();
     if (user.role === 'agent') {
       if (await this.presence.disconnect(user.id)) {

@@ -32,7 +32,7 @@ export interface CallSettings {
   dispositions: string[];
   /** DEADLINE_POLL_MS (250): how often each node looks for due deadlines. */
   deadlinePollMs: number;
-  /** REDIS_ROOMS_KEY ("switchboard"): prefix of the Redis channels that share rooms between nodes. */
+  /** REDIS_ROOMS_KEY ("switchboard"): the Redis stream, channels and session keys that share rooms between nodes. */
   redisRoomsKey: string;
   /**
    * NODE_HEARTBEAT_MS (5000): how often each node refreshes its row in `api_nodes`; a node
