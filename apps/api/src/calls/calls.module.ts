@@ -8,6 +8,7 @@ import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
 import { DeadlineWorker } from './deadline-worker.service';
 import { NodeLiveness } from './node-liveness';
+import { ApiNodes } from './api-nodes';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
 import { QueueFeed } from './queue-feed.service';
@@ -45,6 +46,7 @@ import { SignalHolds } from './signal-holds';
     CallCompletion,
     PresenceKeeper,
     DeadlineWorker,
+    ApiNodes,
     NodeLiveness,
     CallReactions,
     CallGateway,

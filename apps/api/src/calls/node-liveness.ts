@@ -1,9 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Kysely } from 'kysely';
-import { InjectDatabase } from '../database/database.module';
-import type { Database } from '../database/schema';
 import { NODE_DEAD_AFTER_HEARTBEATS, type AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
+import { ApiNodes } from './api-nodes';
 import { LedgerOutbox } from './ledger/ledger-outbox';
 import { PresenceKeeper } from './presence-keeper.service';
 
@@ -24,10 +22,10 @@ export class NodeLiveness implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('NodeLiveness');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private readonly startedAt = new Date().toISOString();
+  private readonly startedAt = new Date();
 
   constructor(
-    @InjectDatabase() private readonly db: Kysely<Database>,
+    private readonly nodes: ApiNodes,
     private readonly outbox: LedgerOutbox,
     private readonly keeper: PresenceKeeper,
     @InjectConfig() private readonly config: AppConfig,
@@ -70,41 +68,18 @@ export class NodeLiveness implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Refreshes this node's heartbeat (and takes back its row if a peer thought it dead). */
-  private async beat(): Promise<void> {
-    const now = new Date().toISOString();
-    await this.db
-      .insertInto('api_nodes')
-      .values({ id: this.nodeId, started_at: this.startedAt, heartbeat_at: now, claimed_by: null, claimed_at: null })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now, claimed_by: null, claimed_at: null }))
-      .execute();
+  /** Refreshes this node's heartbeat. */
+  private beat(): Promise<void> {
+    return this.nodes.beat(this.nodeId, this.startedAt, new Date());
   }
 
-  /** Claims each peer silent too long, one at a time, and reconciles presence once for all of them. */
+  /** Claims each peer silent too long and reconciles presence once for all of them. */
   private async handleDeadPeers(now: Date): Promise<void> {
-    const staleBefore = new Date(now.getTime() - this.config.calls.nodeHeartbeatMs * NODE_DEAD_AFTER_HEARTBEATS).toISOString();
-    const dead = await this.db
-      .selectFrom('api_nodes')
-      .select(['id', 'heartbeat_at'])
-      .where('id', '!=', this.nodeId)
-      .where('heartbeat_at', '<', staleBefore)
-      .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('claimed_at', '<', staleBefore)]))
-      .execute();
-    const claimed: string[] = [];
-    for (const node of dead) {
-      const result = await this.db
-        .updateTable('api_nodes')
-        .set({ claimed_by: this.nodeId, claimed_at: now.toISOString() })
-        .where('id', '=', node.id)
-        .where('heartbeat_at', '=', node.heartbeat_at)
-        .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('claimed_at', '<', staleBefore)]))
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) > 0) claimed.push(node.id);
-    }
+    const claimed = await this.nodes.claimSilent(this.nodeId, now, this.config.calls.nodeHeartbeatMs * NODE_DEAD_AFTER_HEARTBEATS);
     if (claimed.length === 0) return;
     this.logger.warn({ msg: 'API nodes stopped beating; the presence of their sockets gets its grace period', nodes: claimed });
+    // If this fails, the claims go stale and a live node (this one, or another) tries again.
     await this.keeper.reconcile();
-    // Deleted only if still ours and still silent (a node that was only slow has beaten since).
-    await this.db.deleteFrom('api_nodes').where('id', 'in', claimed).where('claimed_by', '=', this.nodeId).execute();
+    await this.nodes.forget(this.nodeId, claimed);
   }
 }
