@@ -99,6 +99,42 @@ async function acceptDuringCallerBlip(agentUrl: string, callerUrl: string, agent
   }
 }
 
+/**
+ * The same, but the caller comes back on a new socket (not recovered by Socket.IO, as after its
+ * node restarted): it is told of the accept and gets the held answer and candidates from the
+ * database.
+ */
+async function acceptWhileCallerOnNewSocket(agentUrl: string, callerUrl: string, agentName: string, studentName: string): Promise<void> {
+  const agent = await TestClient.connect(agentUrl, agentName);
+  const first = await TestClient.connect(callerUrl, studentName);
+  let back: TestClient | null = null;
+  try {
+    await agent.ok('setAvailability', { state: 'available' });
+    const { callId } = await first.ok('requestCall', {});
+    const negotiationId = randomUUID();
+    await first.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: 'v=0\r\n' } });
+    await agent.next('offerRelayed', (o) => o.callId === callId);
+    await first.close();
+
+    await agent.ok('acceptCall', { callId });
+    const answer = { callId, messageId: randomUUID(), negotiationId, description: { type: 'answer' as const, sdp: 'v=0\r\n' } };
+    await agent.ok('sendAnswer', answer);
+    const candidates = [1, 2].map((n) => ({ callId, messageId: randomUUID(), negotiationId, candidate: { candidate: `candidate:${n} 1 udp 1 127.0.0.1 ${5000 + n} typ host`, sdpMid: '0', sdpMLineIndex: 0 } }));
+    for (const candidate of candidates) await agent.ok('sendCandidate', candidate);
+
+    back = await first.newTab(callerUrl);
+    expect((await back.next('callAccepted', (a) => a.callId === callId)).agent.id).toBe(agent.userId);
+    expect(await back.next('answerRelayed', (a) => a.callId === callId)).toEqual(answer);
+    const relayed = [await back.next('candidateRelayed', (c) => c.callId === callId), await back.next('candidateRelayed', (c) => c.callId === callId)];
+    expect(relayed).toEqual(jasmine.arrayWithExactContents(candidates));
+    await back.ok('reportMedia', { callId, state: 'connected' });
+    await agent.ok('hangUp', { callId });
+  } finally {
+    await back?.close();
+    await agent.close();
+  }
+}
+
 describe('a caller whose network drops for 5 s while the agent accepts and answers (e2e)', () => {
   describe('one node (embedded SQLite)', () => {
     let app: TestApp;
@@ -107,6 +143,10 @@ describe('a caller whose network drops for 5 s while the agent accepts and answe
 
     it('gets the accept, the answer and the agent\u2019s candidates, in order, once back', async () => {
       await acceptDuringCallerBlip(app.url, app.url, 'agent', 'student');
+    }, 30_000);
+
+    it('gets the accept, the answer and the candidates on a new socket too', async () => {
+      await acceptWhileCallerOnNewSocket(app.url, app.url, 'agent2', 'student2');
     }, 30_000);
   });
 
@@ -128,6 +168,10 @@ describe('a caller whose network drops for 5 s while the agent accepts and answe
 
     it('gets the accept, the answer and the agent\u2019s candidates, in order, once back', async () => {
       await acceptDuringCallerBlip(nodes[0].url, nodes[1].url, 'agent', 'student');
+    }, 30_000);
+
+    it('gets the accept, the answer and the candidates on a new socket too', async () => {
+      await acceptWhileCallerOnNewSocket(nodes[0].url, nodes[1].url, 'agent2', 'student2');
     }, 30_000);
   });
 });

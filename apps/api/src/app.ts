@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule, hasPortalBuild } from './app.module';
+import { recoveryWindowMs } from './auth/socket-auth';
 import { DispatchingIoAdapter } from './realtime/dispatching-io-adapter';
 import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem, toProblem } from './errors/problem.filter';
@@ -55,7 +56,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     err ? sendProblem(res, isBodyTooLarge(err) ? BODY_TOO_LARGE_PROBLEM : toProblem(err)) : next(),
   );
   app.useGlobalFilters(new ProblemFilter());
-  app.useWebSocketAdapter(new DispatchingIoAdapter(app));
+  app.useWebSocketAdapter(new DispatchingIoAdapter(app, { recoveryWindowMs: recoveryWindowMs(config) }));
   if (!hasPortalBuild(config.portalDir)) {
     new Logger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
   }

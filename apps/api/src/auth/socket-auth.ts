@@ -3,7 +3,6 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Event, Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import type { SessionUser } from '@switchboard/call-domain';
 import type { AppConfig } from '../config/config';
-import { APP_CONFIG } from '../config/config.module';
 import { UserSocketLimits } from '../realtime/socket-rate-limit';
 import { AccessTokens } from './access-tokens';
 import { TokenExpiry } from './token-expiry';
@@ -47,6 +46,12 @@ export function socketAuthMiddleware(tokens: AccessTokens): (socket: Socket, nex
 
 const connectionsLog = new Logger('Connections');
 
+/** Options of {@link AuthenticatedIoAdapter}. */
+export interface AuthenticatedIoAdapterOptions {
+  /** Socket.IO connection state recovery for this long (see {@link recoveryWindowMs}); none when unset. */
+  recoveryWindowMs?: number;
+}
+
 /**
  * How long a lost socket can come back as itself (Socket.IO's connection state recovery): as
  * long as the longer grace period. A socket that reconnects within it gets its id and rooms
@@ -83,7 +88,10 @@ export class AuthenticatedIoAdapter extends IoAdapter {
   // Shared by every socket: Socket.IO calls it with the socket as `this`.
   private readonly socketClosed: (this: Socket, reason: string) => void;
 
-  constructor(private readonly app: INestApplicationContext) {
+  constructor(
+    private readonly app: INestApplicationContext,
+    private readonly options: AuthenticatedIoAdapterOptions = {},
+  ) {
     super(app);
     const { expiry, limits } = this;
     this.socketClosed = function (this: Socket, reason: string) {
@@ -107,7 +115,7 @@ export class AuthenticatedIoAdapter extends IoAdapter {
       // presence grace period (PRESENCE_GRACE_SECONDS) starts from there.
       pingInterval: 10_000,
       pingTimeout: 10_000,
-      connectionStateRecovery: { maxDisconnectionDuration: recoveryWindowMs(this.app.get<symbol, AppConfig>(APP_CONFIG, { strict: false })), skipMiddlewares: false },
+      ...(this.options.recoveryWindowMs ? { connectionStateRecovery: { maxDisconnectionDuration: this.options.recoveryWindowMs, skipMiddlewares: false } } : {}),
     });
     const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }));
     const onConnection = (socket: Socket) => this.guardConnectedSocket(socket);

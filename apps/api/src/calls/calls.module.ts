@@ -19,6 +19,7 @@ import { CallLedger } from './ledger/call-ledger';
 import { LedgerOutbox } from './ledger/ledger-outbox';
 import { QueuePositions } from './queue-positions';
 import { SignalHolds } from './signal-holds';
+import { AnswerHolds } from './answer-holds';
 
 /**
  * The call server, read as gateway → ledger → reactions: the socket gateway validates and
@@ -41,6 +42,7 @@ import { SignalHolds } from './signal-holds';
     Deadlines,
     AgentPresence,
     SignalHolds,
+    AnswerHolds,
     SignalRelay,
     CallRouter,
     CallCompletion,

@@ -12,6 +12,7 @@ import { secondsAfter } from './deadlines';
 import { CallLedger } from './ledger/call-ledger';
 import { QueueFeed } from './queue-feed.service';
 import { QueuePositions } from './queue-positions';
+import { SignalRelay } from './signal-relay.service';
 import { SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -36,6 +37,7 @@ export class PresenceKeeper {
     private readonly rooms: SocketRooms,
     private readonly queueFeed: QueueFeed,
     private readonly positions: QueuePositions,
+    private readonly relay: SignalRelay,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -74,10 +76,13 @@ export class PresenceKeeper {
       for (const call of calls) await socket.join(callCallerRoom(call.id));
       await this.positions.sendTo(socket, calls.map((c) => c.id));
       // A socket that came back as itself got what it missed (connection state recovery); a new
-      // one (the recovery window passed, or another page) is told its call was accepted.
+      // one (not recovered: e.g. its node restarted) is told its call was accepted and gets the
+      // agent's held answer and candidates again (the portal's inbox drops repeats).
       if (!socket.recovered) {
         for (const call of calls) {
-          if (call.state === 'accepted' && call.agent_id) socket.emit('callAccepted', { callId: call.id, agent: { id: call.agent_id, displayName: call.agent_name ?? '' } });
+          if (call.state !== 'accepted' || !call.agent_id) continue;
+          socket.emit('callAccepted', { callId: call.id, agent: { id: call.agent_id, displayName: call.agent_name ?? '' } });
+          await this.relay.resendAnswerHeld(call.id, this.rooms.to(socket.id));
         }
       }
     } else {

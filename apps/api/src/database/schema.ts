@@ -22,6 +22,7 @@ export interface Database {
   callback_requests: CallbackRequestsTable;
   ledger_outbox: LedgerOutboxTable;
   api_nodes: ApiNodesTable;
+  call_answer_signals: CallAnswerSignalsTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -166,6 +167,19 @@ export interface LedgerOutboxTable {
   /** The node redelivering it after the committing node failed to; null while fresh. */
   claimed_by: string | null;
   claimed_at: string | null;
+}
+
+/** The accepted agent's answer and candidates, held until media connects or the call ends (migration 0007). */
+export interface CallAnswerSignalsTable {
+  call_id: string;
+  message_id: string;
+  kind: 'answer' | 'candidate';
+  /** The whole `AnswerMessage` / `CandidateMessage` as JSON. */
+  payload: string;
+  /** The negotiation it belongs to (null: the call's first, sent without the field). */
+  negotiation_id: string | null;
+  /** Arrival order (ISO time, then insertion). */
+  created_at: string;
 }
 
 /** One running API node and its heartbeat (migration 0007). */
