@@ -2,6 +2,7 @@
 // its results; this script adds up the test counts and ends with one summary line.
 import { spawn } from 'node:child_process';
 import { ensureChromium } from './ensure-chromium.mjs';
+import { ensureRedisServer } from './ensure-redis-server.mjs';
 
 const STAGES = [
   // The module-boundary rule reads Nx's project graph: `npm run lint` computes it first
@@ -19,7 +20,7 @@ const STAGES = [
 ];
 
 const only = process.argv.slice(2);
-const env = { ...process.env, CHROME_BIN: ensureChromium(), NX_DAEMON: 'false', NG_CLI_ANALYTICS: 'false', FORCE_COLOR: '0' };
+const env = { ...process.env, CHROME_BIN: ensureChromium(), REDIS_SERVER_BIN: ensureRedisServer(), NX_DAEMON: 'false', NG_CLI_ANALYTICS: 'false', FORCE_COLOR: '0' };
 
 let passed = 0;
 let failed = 0;

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
+import { dropRedisKeys } from '../src/testing/redis';
 import type { TestApp } from '../src/testing/test-app';
 import { startCallApp, TestClient } from './call-clients';
 
 describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
   let pg: TestPostgresDatabase;
+  let key = '';
   let nodes: TestApp[] = [];
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
     pg = await createTestPostgresDatabase();
-    const env = { DATABASE_URL: pg.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_ROOMS_KEY: `sb-test-${randomUUID()}` };
+    key = `sb-test-${randomUUID()}`;
+    const env = { DATABASE_URL: pg.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_ROOMS_KEY: key };
     const first = await startCallApp(env);
     nodes = [first, await startCallApp(env, { seed: false })];
   });
@@ -18,6 +21,7 @@ describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     for (const node of nodes) await node.close();
     await pg.drop();
+    await dropRedisKeys('redis://127.0.0.1:6379', key);
   });
 
   it('offers, accepts and relays signaling between a caller and an agent on different nodes', async () => {

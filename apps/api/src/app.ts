@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, hasPortalBuild } from './app.module';
+import { recoveryWindowMs } from './auth/socket-auth';
 import { DispatchingIoAdapter } from './realtime/dispatching-io-adapter';
 import type { AppConfig } from './config/config';
 import { ProblemFilter, isBodyParserError, sendProblem, toProblem } from './errors/problem.filter';
@@ -68,9 +69,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new StorableTextPipe());
-  app.useWebSocketAdapter(
-    new DispatchingIoAdapter(app, { allowedOrigins: config.allowedOrigins, maxConnectionsPerAddress: config.maxConnectionsPerAddress }, app.get(ServerMetrics).socketEventSeconds),
-  );
+  const gate = { allowedOrigins: config.allowedOrigins, maxConnectionsPerAddress: config.maxConnectionsPerAddress };
+  app.useWebSocketAdapter(new DispatchingIoAdapter(app, { gate, recoveryWindowMs: recoveryWindowMs(config) }, app.get(ServerMetrics).socketEventSeconds));
   if (!hasPortalBuild(config.portalDir)) {
     new NestLogger('Portal').warn(`No portal build in ${config.portalDir} (run \`npm run build:portal\`); serving the API only`);
   }

@@ -2,6 +2,7 @@ import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Event, Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import type { SessionUser } from '@switchboard/call-domain';
+import type { AppConfig } from '../config/config';
 import { HandshakeGate, type HandshakeGateOptions } from '../realtime/handshake-gate';
 import { UserSocketLimits } from '../realtime/socket-rate-limit';
 import { AccessTokens } from './access-tokens';
@@ -70,6 +71,26 @@ export function socketAuthMiddleware(
 
 const connectionsLog = new Logger('Connections');
 
+/** Options of {@link AuthenticatedIoAdapter}. */
+export interface AuthenticatedIoAdapterOptions {
+  /** Which handshakes are let in (origins, connections per address); {@link DEFAULT_HANDSHAKE_GATE} when unset. */
+  gate?: HandshakeGateOptions;
+  /** Socket.IO connection state recovery for this long (see {@link recoveryWindowMs}); none when unset. */
+  recoveryWindowMs?: number;
+}
+
+/**
+ * How long a lost socket can come back as itself (Socket.IO's connection state recovery): as
+ * long as the longer grace period. A socket that reconnects within it gets its id and rooms
+ * back and every event sent to it meanwhile, in order (an accept, an answer, candidates, a
+ * hang-up), then reconnects as usual. Any node can restore it: on one node the sessions and
+ * events are held in memory, with several nodes in the Redis stream (`SocketRooms`). The
+ * token is checked again (middlewares are not skipped).
+ */
+export function recoveryWindowMs(config: AppConfig): number {
+  return Math.max(config.calls.presenceGraceSeconds, config.calls.callerGraceSeconds) * 1000;
+}
+
 /**
  * The app's Socket.IO adapter: one server on the HTTP server's origin and port, path
  * `/socket.io`, messages up to {@link SOCKET_MAX_BUFFER_SIZE}, handshakes from foreign origins
@@ -103,10 +124,10 @@ export class AuthenticatedIoAdapter extends IoAdapter {
 
   constructor(
     private readonly app: INestApplicationContext,
-    gate: HandshakeGateOptions = DEFAULT_HANDSHAKE_GATE,
+    private readonly options: AuthenticatedIoAdapterOptions = {},
   ) {
     super(app);
-    this.gate = new HandshakeGate(gate);
+    this.gate = new HandshakeGate(options.gate ?? DEFAULT_HANDSHAKE_GATE);
     const { expiry, limits } = this;
     this.socketClosed = function (this: Socket, reason: string) {
       expiry.untrack(this);
@@ -133,6 +154,7 @@ export class AuthenticatedIoAdapter extends IoAdapter {
       // presence grace period (PRESENCE_GRACE_SECONDS) starts from there.
       pingInterval: 10_000,
       pingTimeout: 10_000,
+      ...(this.options.recoveryWindowMs ? { connectionStateRecovery: { maxDisconnectionDuration: this.options.recoveryWindowMs, skipMiddlewares: false } } : {}),
     });
     this.gate.watch(server.engine);
     const sessions = this.app.get(SessionStore, { strict: false });

@@ -111,25 +111,28 @@ export class CallCompletion {
   /**
    * The agent saves disposition and notes and returns to Available (a late save just saves).
    * One transaction with the call's end and the move into wrap-up, so a save can never fall
-   * between the two.
+   * between the two. Sending the same wrap-up again is fine and changes nothing (the portal
+   * re-sends one whose answer a dropped connection lost); a different one for a call already
+   * wrapped up is a `conflict` that names what was saved.
    */
   async completeWrapUp(agent: SessionUser, wrapUp: WrapUp): Promise<void> {
     if (!this.config.calls.dispositions.includes(wrapUp.disposition)) {
       throw new ProblemException('bad_request', `disposition must be one of: ${this.config.calls.dispositions.join(', ')}`);
     }
-    const saved = await this.ledger.run(async (tx) => {
+    // null when saved now; what was kept when the call was already wrapped up.
+    const earlier = await this.ledger.run(async (tx): Promise<{ kept: string; repeated: boolean } | null> => {
       const call = await tx.call(wrapUp.callId);
       if (!call || call.agent_id !== agent.id) throw new ProblemException('forbidden', 'Only the agent who took the call may wrap it up');
       if (call.state !== 'ended' || !call.ended_at) throw new ProblemException('invalid_state', 'The call is still in progress');
-      if (call.disposition !== null) return false;
+      if (call.disposition !== null) return { kept: call.disposition, repeated: call.disposition === wrapUp.disposition && (call.notes ?? '') === wrapUp.notes };
       const wrapUpMs = call.wrap_up_ms ?? Math.max(0, tx.now.getTime() - Date.parse(call.ended_at));
       await tx.updateCall(call, { disposition: wrapUp.disposition, notes: wrapUp.notes, wrap_up_ms: wrapUpMs }, { disposition: null });
       await tx.addEvent(call.id, 'wrap_up_saved', { id: agent.id, name: agent.displayName }, wrapUp.disposition);
       const moved = await tx.moveAgent(agent.id, { to: 'available', by: 'agent', reason: 'wrap-up saved', byUserId: agent.id, onlyFrom: ['wrap_up'], callId: call.id });
       if (moved) await tx.deadlines.cancel(agent.id, 'wrap_up_end');
-      return true;
+      return null;
     });
-    if (!saved) throw new ProblemException('conflict', 'This call’s wrap-up is already saved');
+    if (earlier && !earlier.repeated) throw new ProblemException('conflict', `This call’s wrap-up is already saved (${earlier.kept}); it was not changed`);
   }
 
   /**

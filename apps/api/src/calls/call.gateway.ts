@@ -52,12 +52,14 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
 
   /** Joins the socket to its rooms and restores its user's presence. */
   handleConnection(socket: AppSocket): void {
-    this.keeper.socketConnected(socket).catch((err: unknown) => this.logger.error({ msg: 'connect handling failed', error: String(err) }));
+    this.keeper.track(this.keeper.socketConnected(socket)).catch((err: unknown) => this.logger.error({ msg: 'connect handling failed', error: String(err) }));
   }
 
   /** Starts the user's grace period if this was their last socket. */
   handleDisconnect(socket: AppSocket): void {
-    const handling = this.keeper.socketDisconnected(socket).catch((err: unknown) => this.logger.error({ msg: 'disconnect handling failed', error: String(err) }));
+    const handling = this.keeper
+      .track(this.keeper.socketDisconnected(socket))
+      .catch((err: unknown) => this.logger.error({ msg: 'disconnect handling failed', error: String(err) }));
     this.disconnecting.add(handling);
     void handling.finally(() => this.disconnecting.delete(handling));
   }

@@ -8,6 +8,8 @@ import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
 import { DeadlineWorker } from './deadline-worker.service';
+import { NodeLiveness } from './node-liveness';
+import { ApiNodes } from './api-nodes';
 import { NodeDrain } from './node-drain.service';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
@@ -19,6 +21,7 @@ import { CallLedger } from './ledger/call-ledger';
 import { LedgerOutbox } from './ledger/ledger-outbox';
 import { QueuePositions } from './queue-positions';
 import { SignalHolds } from './signal-holds';
+import { AnswerHolds } from './answer-holds';
 
 /**
  * The call server, read as gateway → ledger → reactions: the socket gateway validates and
@@ -41,11 +44,14 @@ import { SignalHolds } from './signal-holds';
     Deadlines,
     AgentPresence,
     SignalHolds,
+    AnswerHolds,
     SignalRelay,
     CallRouter,
     CallCompletion,
     PresenceKeeper,
     DeadlineWorker,
+    ApiNodes,
+    NodeLiveness,
     CallReactions,
     CallGateway,
     NodeDrain,

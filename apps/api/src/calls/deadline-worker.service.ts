@@ -44,7 +44,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Stops polling and waits for the deadlines and ledger deliveries in hand. */
   async onModuleDestroy(): Promise<void> {
-    this.keeper.stop();
+    await this.keeper.stop();
     await this.stopClaiming();
     await this.outbox.settled();
   }

@@ -12,6 +12,7 @@ import { secondsAfter } from './deadlines';
 import { CallLedger } from './ledger/call-ledger';
 import { QueueFeed } from './queue-feed.service';
 import { QueuePositions } from './queue-positions';
+import { SignalRelay } from './signal-relay.service';
 import { AGENTS_ROOM, SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -25,6 +26,7 @@ import { InjectConfig } from '../config/config.module';
 export class PresenceKeeper {
   private readonly logger = new Logger('PresenceKeeper');
   private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly ledger: CallLedger,
@@ -35,12 +37,24 @@ export class PresenceKeeper {
     private readonly rooms: SocketRooms,
     private readonly queueFeed: QueueFeed,
     private readonly positions: QueuePositions,
+    private readonly relay: SignalRelay,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  /** Stops reacting to disconnections: the node is shutting down, not its users. */
-  stop(): void {
+  /**
+   * Stops reacting to disconnections (the node is shutting down, not its users) and waits for
+   * the connections and disconnections in hand, which still use the database and Redis.
+   */
+  async stop(): Promise<void> {
     this.stopping = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Runs the handling of a connection or disconnection, tracked so that {@link stop} waits for it. */
+  track(handling: Promise<void>): Promise<void> {
+    this.inFlight.add(handling);
+    void handling.catch(() => undefined).finally(() => this.inFlight.delete(handling));
+    return handling;
   }
 
   /**
@@ -63,16 +77,30 @@ export class PresenceKeeper {
       const calls = await this.records.activeOfCaller(user.id);
       for (const call of calls) await socket.join(callCallerRoom(call.id));
       await this.positions.sendTo(socket, calls.map((c) => c.id));
+      // A socket that came back as itself got what it missed (connection state recovery); a new
+      // one (not recovered: e.g. its node restarted) is told its call was accepted and gets the
+      // agent's held answer and candidates again (the portal's inbox drops repeats).
+      if (!socket.recovered) {
+        for (const call of calls) {
+          if (call.state !== 'accepted' || !call.agent_id) continue;
+          socket.emit('callAccepted', { callId: call.id, agent: { id: call.agent_id, displayName: call.agent_name ?? '' } });
+          await this.relay.resendAnswerHeld(call.id, this.rooms.to(socket.id));
+        }
+      }
     } else {
       for (const status of await this.presence.all()) socket.emit('agentStatusChanged', status);
       await this.queueFeed.sendTo(socket);
     }
   }
 
-  /** A socket left: if it was the user's last one on any node, their grace period starts. */
+  /**
+   * A socket left: if it was the user's last one on any node, their grace period starts. When
+   * the other nodes cannot be asked (Redis away, a node just died), it starts all the same: its
+   * end looks again, and a user still connected somewhere is left as they are.
+   */
   async socketDisconnected(socket: AppSocket): Promise<void> {
     const user = socket.data.user;
-    if (this.stopping || !user || (await this.rooms.isConnected(user.id))) return;
+    if (this.stopping || !user || (await this.rooms.isConnected(user.id).catch(() => false))) return;
     const now = new Date();
     if (user.role === 'agent') {
       if (await this.presence.disconnect(user.id)) {

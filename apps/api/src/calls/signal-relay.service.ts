@@ -7,6 +7,7 @@ import type { AppSocket } from '../realtime/app-socket';
 import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
 import { CallSignalingCache, type CallSignaling } from './call-signaling-cache';
 import { CallRecords } from './call-records';
+import { AnswerHolds } from './answer-holds';
 import { CallLedger } from './ledger/call-ledger';
 import { SignalHolds } from './signal-holds';
 import { SocketRooms, type Broadcast } from './socket-rooms';
@@ -36,6 +37,7 @@ export class SignalRelay {
     private readonly records: CallRecords,
     private readonly rooms: SocketRooms,
     private readonly holds: SignalHolds,
+    private readonly answerHolds: AnswerHolds,
     private readonly ledger: CallLedger,
   ) {}
 
@@ -57,13 +59,17 @@ export class SignalRelay {
     }).then(held);
   }
 
-  /** The accepted agent's SDP answer, relayed to the caller. */
+  /**
+   * The accepted agent's SDP answer, relayed to the caller, and held until media connects (for
+   * a caller whose socket comes back as a new one); acknowledged once held.
+   */
   async relayAnswer(socket: AppSocket, message: AnswerMessage): Promise<void> {
     const fast = socket.rooms.has(callAgentRoom(message.callId));
     const call = fast ? null : await this.callOf(socket, message.callId, 'agent');
     const known = await this.signalingOf(message.callId, call);
     await this.checkNegotiation(message.callId, known, message.negotiationId);
     (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('answerRelayed', message);
+    if (!known.connected) await this.answerHolds.hold('answer', message);
   }
 
   /**
@@ -94,6 +100,15 @@ export class SignalRelay {
     }
   }
 
+  /** Sends the accepted agent's held answer and candidates, in order, to `target` (a caller's new socket). */
+  async resendAnswerHeld(callId: string, target: Broadcast): Promise<void> {
+    for (const signal of await this.answerHolds.held(callId)) {
+      const { kind, ...message } = signal;
+      if (kind === 'answer') target.emit('answerRelayed', message as AnswerMessage);
+      else target.emit('candidateRelayed', message as CandidateMessage);
+    }
+  }
+
   /** The ledger says media connected: the caller's messages are no longer held. */
   mediaConnected(callId: string): void {
     const known = this.cache.get(callId);
@@ -112,8 +127,10 @@ export class SignalRelay {
   }
 
   private async relayAgentCandidate(message: CandidateMessage, call: CallRow | null): Promise<void> {
-    await this.checkNegotiation(message.callId, await this.signalingOf(message.callId, call), message.negotiationId);
+    const known = await this.signalingOf(message.callId, call);
+    await this.checkNegotiation(message.callId, known, message.negotiationId);
     (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('candidateRelayed', message);
+    if (!known.connected) await this.answerHolds.hold('candidate', message);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import type { BroadcastOperator, DefaultEventsMap } from 'socket.io';
 import type { ServerToClientEvents } from '@switchboard/call-domain';
@@ -23,9 +23,25 @@ export const SUPERVISORS_ROOM = 'role:supervisor';
 export const AGENTS_ROOM = 'role:agent';
 
 /**
+ * How many entries the Redis stream that carries the nodes' socket events keeps (trimmed
+ * approximately). A reconnecting socket recovers what it missed only while its last event is
+ * still in the stream: at a few thousand events a second this is well over a grace period.
+ */
+export const SOCKET_STREAM_MAX_LEN = 200_000;
+
+/**
  * The Socket.IO server as the call services use it: rooms by user, by role and by call. With
- * REDIS_URL set, rooms span every node through `@socket.io/redis-adapter`; without it, one
- * process serves everyone.
+ * REDIS_URL set, rooms span every node through `@socket.io/redis-streams-adapter`; without it,
+ * one process serves everyone.
+ *
+ * Why the Streams adapter and not Redis pub/sub: every event a node emits is appended to one
+ * Redis stream (`REDIS_ROOMS_KEY`) that every node reads from its own last position. When Redis
+ * is away, a node's emits wait in its Redis client's offline queue and every reader picks up
+ * where it stopped once Redis is back, so events committed by the ledger during an outage still
+ * reach the sockets of the other nodes, in order (pub/sub drops whatever is published while a
+ * subscriber is disconnected). The same stream is what lets a socket that reconnects within its
+ * grace period recover the events it missed on any node (connection state recovery, see
+ * `AuthenticatedIoAdapter`); the session of a disconnected socket is kept in Redis meanwhile.
  */
 @Injectable()
 export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
@@ -42,15 +58,15 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
     this.server = server;
   }
 
-  /** Connects the Redis adapter when REDIS_URL is set (before the app starts listening). */
+  /** Connects the Redis Streams adapter when REDIS_URL is set (before the app starts listening). */
   async onModuleInit(): Promise<void> {
     if (!this.config.redisUrl) return;
-    const pub = createClient({ url: this.config.redisUrl });
-    const sub = pub.duplicate();
-    for (const client of [pub, sub]) client.on('error', (err: unknown) => this.logger.error({ msg: 'redis error', error: String(err) }));
-    await Promise.all([pub.connect(), sub.connect()]);
-    this.redisClients = [pub, sub];
-    this.io.adapter(createAdapter(pub, sub, { key: this.config.calls.redisRoomsKey }));
+    const client = createClient({ url: this.config.redisUrl });
+    client.on('error', (err: unknown) => this.logger.error({ msg: 'redis error', error: String(err) }));
+    await client.connect();
+    this.redisClients = [client];
+    const key = this.config.calls.redisRoomsKey;
+    this.io.adapter(createAdapter(client, { streamName: key, channelPrefix: key, sessionKeyPrefix: `${key}:session:`, maxLen: SOCKET_STREAM_MAX_LEN }));
     this.logger.log({ msg: 'rooms shared through Redis' });
   }
 

@@ -96,6 +96,7 @@ describe('loadConfig', () => {
       dispositions: DEFAULT_DISPOSITIONS,
       deadlinePollMs: 250,
       redisRoomsKey: 'switchboard',
+      nodeHeartbeatMs: 5000,
     });
   });
 
@@ -117,9 +118,9 @@ describe('loadConfig', () => {
   });
 
   it('names every invalid call setting, with the other variables', () => {
-    const env = { DATA_DIR: dir.path, PORT: 'eighty', RING_TIMEOUT_SECONDS: '0', MAX_WAIT_SECONDS: 'long', DISPOSITIONS: ' , ', REDIS_ROOMS_KEY: 'a b' };
+    const env = { DATA_DIR: dir.path, PORT: 'eighty', RING_TIMEOUT_SECONDS: '0', MAX_WAIT_SECONDS: 'long', DISPOSITIONS: ' , ', REDIS_ROOMS_KEY: 'a b', NODE_HEARTBEAT_MS: '10' };
     expect(() => loadConfig(env)).toThrowMatching(
-      (e) => e instanceof ConfigError && ['PORT', 'RING_TIMEOUT_SECONDS', 'MAX_WAIT_SECONDS', 'DISPOSITIONS', 'REDIS_ROOMS_KEY'].every((n) => e.message.includes(n)),
+      (e) => e instanceof ConfigError && ['PORT', 'RING_TIMEOUT_SECONDS', 'MAX_WAIT_SECONDS', 'DISPOSITIONS', 'REDIS_ROOMS_KEY', 'NODE_HEARTBEAT_MS'].every((n) => e.message.includes(n)),
     );
   });
 });

@@ -36,9 +36,17 @@ export interface CallSettings {
   dispositions: string[];
   /** DEADLINE_POLL_MS (250): how often each node looks for due deadlines. */
   deadlinePollMs: number;
-  /** REDIS_ROOMS_KEY ("switchboard"): prefix of the Redis channels that share rooms between nodes. */
+  /** REDIS_ROOMS_KEY ("switchboard"): the Redis stream, channels and session keys that share rooms between nodes. */
   redisRoomsKey: string;
+  /**
+   * NODE_HEARTBEAT_MS (5000): how often each node refreshes its row in `api_nodes`; a node
+   * silent for {@link NODE_DEAD_AFTER_HEARTBEATS} of these is taken for dead by the others.
+   */
+  nodeHeartbeatMs: number;
 }
+
+/** Missed heartbeats after which a node is taken for dead (its sockets' presence gets a grace period). */
+export const NODE_DEAD_AFTER_HEARTBEATS = 3;
 
 /** The dispositions offered when DISPOSITIONS is not set. */
 export const DEFAULT_DISPOSITIONS = ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'];
@@ -147,6 +155,7 @@ const envSchema = z.object({
     .trim()
     .regex(/^[\w.:-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", ":", "_" or "-"')
     .default('switchboard'),
+  NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 });
 
 /**
@@ -195,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dispositions: e.DISPOSITIONS,
       deadlinePollMs: e.DEADLINE_POLL_MS,
       redisRoomsKey: e.REDIS_ROOMS_KEY,
+      nodeHeartbeatMs: e.NODE_HEARTBEAT_MS,
     },
   };
 }

@@ -22,6 +22,8 @@ export interface Database {
   callback_requests: CallbackRequestsTable;
   ledger_outbox: LedgerOutboxTable;
   sign_in_sessions: SignInSessionsTable;
+  api_nodes: ApiNodesTable;
+  call_answer_signals: CallAnswerSignalsTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -178,6 +180,31 @@ export interface SignInSessionsTable {
   expires_at: string;
   /** When the user signed out or was signed out; null while the session is open. */
   ended_at: string | null;
+}
+
+/** The accepted agent's answer and candidates, held until media connects or the call ends (migration 0007). */
+export interface CallAnswerSignalsTable {
+  call_id: string;
+  message_id: string;
+  kind: 'answer' | 'candidate';
+  /** The whole `AnswerMessage` / `CandidateMessage` as JSON. */
+  payload: string;
+  /** The negotiation it belongs to (null: the call's first, sent without the field). */
+  negotiation_id: string | null;
+  /** Arrival order (ISO time, then insertion). */
+  created_at: string;
+}
+
+/** One running API node and its heartbeat (migration 0007). */
+export interface ApiNodesTable {
+  /** The node's id (`LedgerOutbox.nodeId`, also its claim on deadlines and outbox rows). */
+  id: string;
+  started_at: string;
+  /** Refreshed every NODE_HEARTBEAT_MS while the node runs. */
+  heartbeat_at: string;
+  /** The live node handling this one's death; null while it beats. */
+  claimed_by: string | null;
+  claimed_at: string | null;
 }
 
 /** A call row as read. */

@@ -4,8 +4,7 @@ import type { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Histogram } from 'prom-client';
 import { isObservable, type Observable } from 'rxjs';
 import type { Event, Namespace, Socket } from 'socket.io';
-import { AuthenticatedIoAdapter } from '../auth/socket-auth';
-import type { HandshakeGateOptions } from './handshake-gate';
+import { AuthenticatedIoAdapter, type AuthenticatedIoAdapterOptions } from '../auth/socket-auth';
 import { withLogBindings } from '../logger';
 
 /** One gateway's `@SubscribeMessage` events on one namespace: built once, shared by its sockets. */
@@ -46,15 +45,15 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   private readonly handlersOf = new WeakMap<Socket, BoundHandlers | BoundHandlers[]>();
 
   /**
-   * `gate` limits handshakes (origins, connections per address; see {@link AuthenticatedIoAdapter});
+   * `options` are the {@link AuthenticatedIoAdapter}'s (the handshake gate, connection state recovery);
    * `eventDurations` times each handled event, from dispatch to ack, by event name.
    */
   constructor(
     app: INestApplicationContext,
-    gate?: HandshakeGateOptions,
+    options: AuthenticatedIoAdapterOptions = {},
     private readonly eventDurations?: Histogram<'event'>,
   ) {
-    super(app, gate);
+    super(app, options);
   }
 
   /** Keeps the socket's callbacks for {@link deliverEvent}; Nest's `transform` is not needed (results are awaited directly). */

@@ -58,6 +58,27 @@ describe('SignalingClient', () => {
     await expectAsync(student.client.requestCall()).toBeRejectedWith(jasmine.objectContaining({ code: 'internal', timedOut: true }));
   });
 
+  it('sends a wrap-up again once the socket is back when the connection dropped before the server answered', async () => {
+    relay.connectionLostOn.add('completeWrapUp');
+    relay.reconnectAfterMs = 300;
+    const wrapUp = { callId: 'A', disposition: 'Resolved', notes: 'Password reset' };
+    const saved = agent.client.completeWrapUp(wrapUp);
+    await firstValueFrom(agent.client.connectionState$.pipe(filter((s) => s === 'connecting')));
+    await expectAsync(saved).toBeResolved();
+    expect(relay.received.filter((r) => r.event === 'completeWrapUp').map((r) => r.payload)).toEqual([wrapUp, wrapUp]);
+    expect(agent.client.connected()).toBeTrue();
+  });
+
+  it('does not send a wrap-up again after sign-out', async () => {
+    relay.connectionLostOn.add('completeWrapUp');
+    relay.reconnectAfterMs = 300;
+    const saved = agent.client.completeWrapUp({ callId: 'A', disposition: 'Resolved', notes: '' });
+    await firstValueFrom(agent.client.connectionState$.pipe(filter((s) => s === 'connecting')));
+    agent.client.disconnect();
+    await expectAsync(saved).toBeRejectedWith(jasmine.objectContaining({ code: 'internal', timedOut: true }));
+    expect(relay.received.filter((r) => r.event === 'completeWrapUp').length).toBe(1);
+  });
+
   it("resolves setAvailability with the agent's new status and streams it", async () => {
     const changed = firstValueFrom(agent.client.agentStatusChanged$);
     const status = await agent.client.setAvailability('away');

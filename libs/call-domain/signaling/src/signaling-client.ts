@@ -8,7 +8,7 @@ import type {
   SignalMessage,
   WrapUp,
 } from '@switchboard/call-domain';
-import { BehaviorSubject, EMPTY, Observable, Subject, distinctUntilChanged, map, merge, share, switchMap } from 'rxjs';
+import { BehaviorSubject, EMPTY, Observable, Subject, distinctUntilChanged, filter, firstValueFrom, map, merge, share, switchMap } from 'rxjs';
 import { type CallInbox, CallInboxes } from './call-inbox';
 import type { AwaitedDescription } from './call-signals';
 import { SIGNALING_AUTH } from './signaling-auth';
@@ -22,6 +22,9 @@ import {
   type SignalingRequest,
   type SignalingSocket,
 } from './signaling-socket';
+
+/** How many times in all a request that must not be lost is sent (see {@link SignalingClient.completeWrapUp}). */
+export const RESEND_TRIES = 3;
 
 /** Where the socket stands: socket.io reconnects by itself while `connecting`. */
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
@@ -185,9 +188,15 @@ export class SignalingClient {
     return this.request('setAvailability', { state });
   }
 
-  /** Agent: save wrap-up and return to Available. */
+  /**
+   * Agent: save wrap-up and return to Available. The agent typed it, so it is not lost to a
+   * dropped connection: when no answer came (the connection dropped with the request in hand,
+   * e.g. the API node died, or the ack timed out), it is sent again once the socket is
+   * connected, up to {@link RESEND_TRIES} times in all. The server takes a repeat of the same
+   * wrap-up as done. Not after sign-out.
+   */
   completeWrapUp(wrapUp: WrapUp): Promise<void> {
-    return this.request('completeWrapUp', wrapUp);
+    return this.requestUntilAnswered('completeWrapUp', wrapUp);
   }
 
   /** Agent: 30 s more wrap-up for the call (up to the configured maximum); resolves with the new status. */
@@ -198,6 +207,21 @@ export class SignalingClient {
   /** Student: after a call ended unanswered, ask to be called back (once per call). */
   requestCallback(request: RequestPayload<'requestCallback'>): Promise<AckData<'requestCallback'>> {
     return this.request('requestCallback', request);
+  }
+
+  /** {@link request}, sent again after a reconnection when it got no answer (for idempotent requests only). */
+  private async requestUntilAnswered<E extends SignalingRequest>(event: E, payload: RequestPayload<E>): Promise<AckData<E>> {
+    for (let attempt = 1; ; attempt++) {
+      const socket = this.socket$.value;
+      try {
+        return await this.request(event, payload);
+      } catch (error) {
+        // Refused by the server, tried enough, or signed out: the caller hears of it.
+        if (!(error instanceof SignalingError) || !error.timedOut || attempt >= RESEND_TRIES || !socket) throw error;
+        const state = await firstValueFrom(this.state.pipe(filter((s) => s !== 'connecting')));
+        if (state === 'disconnected' || this.socket$.value !== socket) throw error;
+      }
+    }
   }
 
   private async request<E extends SignalingRequest>(event: E, payload: RequestPayload<E>): Promise<AckData<E>> {

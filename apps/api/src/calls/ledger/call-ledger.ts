@@ -198,6 +198,7 @@ export class LedgerTransaction {
   /** Forgets the call's held signaling (media connected or the call ended). */
   async dropSignals(callId: string): Promise<void> {
     await this.db.deleteFrom('call_signals').where('call_id', '=', callId).execute();
+    await this.db.deleteFrom('call_answer_signals').where('call_id', '=', callId).execute();
   }
 
   /** Publishes `event` once the transaction commits (in order; never if it rolls back). */

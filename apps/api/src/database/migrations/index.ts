@@ -5,6 +5,7 @@ import * as supervisorIndexes0003 from './0003-supervisor-indexes';
 import * as callIntegrity0004 from './0004-call-integrity';
 import * as callLedger0005 from './0005-call-ledger';
 import * as signInSessions0006 from './0006-sign-in-sessions';
+import * as nodeLiveness0007 from './0007-node-liveness';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -19,6 +20,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-call-integrity': callIntegrity0004,
   '0005-call-ledger': callLedger0005,
   '0006-sign-in-sessions': signInSessions0006,
+  '0007-node-liveness': nodeLiveness0007,
 };
 
 /**

@@ -39,6 +39,14 @@ export class FakeRelay {
   intercept: (delivery: Delivery) => DeliveryDecision = () => 'deliver';
   /** Requests the relay leaves unanswered (to test ack timeouts). */
   readonly unanswered = new Set<string>();
+  /**
+   * Requests the relay handles but never answers because the connection drops right after
+   * (as when the API node dies with it in hand): the socket reconnects after
+   * {@link reconnectAfterMs}. Each entry is used once.
+   */
+  readonly connectionLostOn = new Set<string>();
+  /** How long a socket dropped by {@link connectionLostOn} stays away. */
+  reconnectAfterMs = 50;
 
   private readonly sockets = new Map<string, FakeSocket>();
   private readonly calls = new Map<CallId, FakeCall>();
@@ -176,6 +184,7 @@ export class FakeSocket {
   /** Whether the socket would reconnect by itself (false after `disconnect()`). */
   active = false;
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly pending = new Set<(error: Error) => void>();
 
   constructor(
     private readonly relay: FakeRelay,
@@ -223,14 +232,40 @@ export class FakeSocket {
       emitWithAck: (event, payload) =>
         new Promise((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('operation has timed out')), ms);
+          const pending = (error: Error) => {
+            clearTimeout(timer);
+            reject(error);
+          };
+          this.pending.add(pending);
           setTimeout(() => {
             const ack = this.relay.handle(this.token, event, payload);
+            if (this.relay.connectionLostOn.delete(event)) return this.lose(this.relay.reconnectAfterMs);
             if (ack === null) return;
             clearTimeout(timer);
+            this.pending.delete(pending);
             setTimeout(() => resolve(ack));
           });
         }),
     };
+  }
+
+  /**
+   * The connection drops (the socket stays active and reconnects after `reconnectAfterMs`):
+   * requests waiting for an answer fail at once, as socket.io's do.
+   */
+  lose(reconnectAfterMs: number): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.relay.attach(this, false);
+    this.receive('disconnect', 'transport close');
+    for (const reject of [...this.pending]) reject(new Error('socket has been disconnected'));
+    this.pending.clear();
+    setTimeout(() => {
+      if (!this.active) return;
+      this.connected = true;
+      this.relay.attach(this, true);
+      this.receive('connect');
+    }, reconnectAfterMs);
   }
 
   /** Calls the listeners of `event` (used by the relay). */
