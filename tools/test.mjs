@@ -2,6 +2,7 @@
 // its results; this script adds up the test counts and ends with one summary line.
 import { spawn } from 'node:child_process';
 import { ensureChromium } from './ensure-chromium.mjs';
+import { ensureNatTools } from './ensure-nat-tools.mjs';
 
 const STAGES = [
   // The module-boundary rule reads Nx's project graph: `npm run lint` computes it first
@@ -20,6 +21,8 @@ const STAGES = [
 
 const only = process.argv.slice(2);
 const env = { ...process.env, CHROME_BIN: ensureChromium(), NX_DAEMON: 'false', NG_CLI_ANALYTICS: 'false', FORCE_COLOR: '0' };
+// The browser stage's NAT suite runs coturn and builds NATs with iptables.
+if (only.length === 0 || only.some((o) => STAGES.at(-1)[0].includes(o))) ensureNatTools();
 
 let passed = 0;
 let failed = 0;

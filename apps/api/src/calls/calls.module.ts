@@ -6,6 +6,7 @@ import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
+import { IceCredentials } from './ice-credentials';
 import { DeadlineWorker } from './deadline-worker.service';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
@@ -42,6 +43,7 @@ import { SignalHolds } from './signal-holds';
     SignalRelay,
     CallRouter,
     CallCompletion,
+    IceCredentials,
     PresenceKeeper,
     DeadlineWorker,
     CallReactions,

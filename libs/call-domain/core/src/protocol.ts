@@ -137,6 +137,27 @@ export interface CallSettingsView {
   dispositions: string[];
 }
 
+/** One ICE server as `RTCIceServer` takes it: TURN servers come with a credential. */
+export interface IceServer {
+  urls: string[];
+  /** TURN only: `<expiry in Unix seconds>:<user id>` (coturn's REST scheme). */
+  username?: string;
+  /** TURN only: the credential for `username`, valid until `IceServers.expiresAt`. */
+  credential?: string;
+}
+
+/**
+ * What a call's peer connections use (`getIceServers`), asked afresh for each call: put it
+ * in the `RTCConfiguration`. No ICE servers (the embedded default) works on one network.
+ */
+export interface IceServers {
+  iceServers: IceServer[];
+  /** `relay`: only TURN candidates, so neither party learns the other's address. */
+  iceTransportPolicy: 'all' | 'relay';
+  /** When the TURN credentials stop working (ISO 8601); null when there are none. */
+  expiresAt: string | null;
+}
+
 /** Media state reported by a party's browser. */
 export interface MediaReport {
   callId: CallId;
@@ -169,6 +190,11 @@ export interface ClientToServerEvents {
   completeWrapUp: (payload: WrapUp, ack: (res: Ack) => void) => void;
   /** Caller: after a call ended unanswered, ask to be called back (once per call). */
   requestCallback: (payload: CallbackRequestMessage, ack: (res: Ack<{ callbackId: string }>) => void) => void;
+  /**
+   * Either party of a call that is not over (the caller, the agent it rings for, the agent
+   * who took it): the ICE servers and fresh TURN credentials for its peer connections.
+   */
+  getIceServers: (payload: CallRef, ack: (res: Ack<IceServers>) => void) => void;
 }
 
 /** Events the API sends. */

@@ -204,6 +204,34 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(peerConnections.map((pc) => pc.signalingState)).toEqual(['closed', 'closed']);
   }, 15_000);
 
+  it('configures both peer connections with the ICE servers and transport policy the server gives for the call', async () => {
+    const turn = { urls: ['turn:turn.invalid:3478?transport=udp'], username: '1999999999:student', credential: 'c2VjcmV0' };
+    relay.iceServers = { iceServers: [turn], iceTransportPolicy: 'relay', expiresAt: '2033-05-18T03:33:19.000Z' };
+    const { offer } = await place();
+    const [callerPc] = peerConnections;
+    expect(callerPc.getConfiguration().iceTransportPolicy).toBe('relay');
+    expect(callerPc.getConfiguration().iceServers).toEqual([jasmine.objectContaining(turn)]);
+    const order = relay.received.filter((r) => r.from === 'student').map((r) => r.event);
+    expect(order.indexOf('getIceServers')).toBeGreaterThan(order.indexOf('requestCall'));
+    expect(order.indexOf('getIceServers')).toBeLessThan(order.indexOf('sendOffer'));
+    expect(requestsFrom('student', 'getIceServers').map((r) => r.payload)).toEqual([{ callId: offer.callId }]);
+
+    await accept(offer);
+    expect(requestsFrom('agent', 'getIceServers').map((r) => r.payload)).toEqual([{ callId: offer.callId }]);
+    expect(peerConnections[1].getConfiguration().iceTransportPolicy).toBe('relay');
+    expect(peerConnections[1].getConfiguration().iceServers).toEqual([jasmine.objectContaining(turn)]);
+  });
+
+  it('leaves the line, and releases the microphone, when the server gives the call no ICE servers', async () => {
+    relay.iceServers = null;
+    await expectAsync(student.phone.placeCall()).toBeRejectedWith(jasmine.objectContaining({ code: 'forbidden' }));
+    await sleep(50); // the cancel is on its way to the relay
+    expect(requestsFrom('student', 'cancelCall').length).toBe(1);
+    expect(requestsFrom('student', 'sendOffer').length).toBe(0);
+    expect(peerConnections.length).toBe(0);
+    for (const track of microphones.flatMap((m) => m.getTracks())) expect(track.readyState).toBe('ended');
+  });
+
   it('places no call when the microphone is refused', async () => {
     const denied = createParty(relay, 'denied-student', {}, [
       { provide: MICROPHONE, useValue: () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) },

@@ -195,6 +195,11 @@ export class SignalingClient {
     return this.request('requestCallback', request);
   }
 
+  /** Either party of a call not over: its ICE servers, with TURN credentials made for this call. */
+  getIceServers(ref: CallRef): Promise<AckData<'getIceServers'>> {
+    return this.request('getIceServers', ref);
+  }
+
   private async request<E extends SignalingRequest>(event: E, payload: RequestPayload<E>): Promise<AckData<E>> {
     const socket = this.socket$.value;
     if (!socket) throw new SignalingError({ code: 'invalid_state', message: 'Not connected to the call service.' });
