@@ -1,6 +1,6 @@
 import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { CallRecord } from '@switchboard/call-domain';
+import type { CallDetail, CallRecord } from '@switchboard/call-domain';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { AppServer, startAppServer } from './support/app-server';
 import { energyGrowth, inboundAudio, selectedCandidatePair, trackPeerConnections } from './support/audio-stats';
@@ -78,6 +78,38 @@ describe('a call between a student and an agent behind two NATs (network namespa
     await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
   }, 60_000);
 
+  it('restarts ICE when the home network drops for 5 s: both see "Reconnecting…", then audio comes back by itself', async () => {
+    await callAcrossNats({ TURN_URLS: TURN_URL, TURN_SECRET: secret });
+    for (const side of [agent.page, student.page]) await visible(side.getByRole('timer'), 15_000);
+    for (const side of [agent.page, student.page]) {
+      await eventually(() => energyGrowth(side, 1_000), (growth) => growth > 0, 10_000, 'audio before the break');
+    }
+
+    topology.setLinkUp('home', false);
+    const cutAt = Date.now();
+    for (const side of [student.page, agent.page]) await visible(side.getByText('Reconnecting…'), 5_000);
+    await student.page.waitForTimeout(Math.max(0, 5_000 - (Date.now() - cutAt)));
+    topology.setLinkUp('home', true);
+
+    // Nobody clicks anything: the call comes back on its own, on both sides, with audio both ways.
+    for (const side of [student.page, agent.page]) {
+      await hidden(side.getByText('Reconnecting…'), 15_000);
+      await visible(side.getByRole('timer'));
+      await eventually(() => energyGrowth(side, 1_000), (growth) => growth > 0, 10_000, 'audio after the break');
+    }
+    // The restart's offer may still be on its way over the restored link (TCP retransmits it).
+    const detail = await eventually(
+      () => callDetailSeenFrom(agent.page),
+      (call) => call.timeline.some((e) => e.type === 'ice_restarted'),
+      10_000,
+      'an ice_restarted entry in the timeline',
+    );
+    expect(detail.outcome).toBeNull();
+    expect(detail.timeline.map((e) => `${e.type}:${e.actorName}`)).toContain('ice_restarted:Sam Student');
+    await student.page.getByRole('button', { name: 'Hang up' }).click();
+    await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
+  }, 60_000);
+
   it('fails without TURN, and both parties are told the call failed', async () => {
     await callAcrossNats({});
     await visible(student.page.getByText(CALL_FAILED), 20_000);
@@ -94,6 +126,11 @@ describe('a call between a student and an agent behind two NATs (network namespa
  * runs outside the namespaces and cannot reach the API).
  */
 async function latestCallSeenFrom(page: Page): Promise<CallRecord> {
+  return callDetailSeenFrom(page);
+}
+
+/** The most recent call and its timeline, as a supervisor reads them (see {@link latestCallSeenFrom}). */
+async function callDetailSeenFrom(page: Page): Promise<CallDetail> {
   return page.evaluate(async () => {
     const login = await fetch('/api/auth/login', {
       method: 'POST',
@@ -101,8 +138,10 @@ async function latestCallSeenFrom(page: Page): Promise<CallRecord> {
       body: JSON.stringify({ username: 'supervisor', password: 'switchboard' }),
     });
     const { accessToken } = await login.json();
-    const res = await fetch('/api/calls?sort=queuedAt&dir=desc&page=1&pageSize=1', { headers: { authorization: `Bearer ${accessToken}` } });
-    return (await res.json()).items[0];
+    const headers = { authorization: `Bearer ${accessToken}` };
+    const list = await fetch('/api/calls?sort=queuedAt&dir=desc&page=1&pageSize=1', { headers });
+    const record = (await list.json()).items[0];
+    return (await fetch(`/api/calls/${record.id}`, { headers })).json();
   });
 }
 

@@ -29,12 +29,20 @@ export interface IceCandidate {
   usernameFragment?: string | null;
 }
 
+/**
+ * Why the caller offers again on a call already accepted: `ice_restart` (the network path broke
+ * and ICE restarts) or `resume` (a reloaded page takes the call up again). The timeline records it.
+ */
+export type OfferReason = 'ice_restart' | 'resume';
+
 /** The caller's SDP offer for one call. */
 export interface OfferMessage {
   callId: CallId;
   messageId: MessageId;
   /** The negotiation it belongs to (see {@link NegotiationId}); the current one when left out. */
   negotiationId?: NegotiationId;
+  /** Why a later negotiation starts (see {@link OfferReason}); absent for the first offer. */
+  reason?: OfferReason;
   description: SessionDescription & { type: 'offer' };
 }
 

@@ -3,7 +3,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import type { CallSession } from './call-session';
 import { MICROPHONE } from './microphone';
 import { MicrophoneError } from './signaling-errors';
-import { energyGrowth, play, reaches, sleep } from './testing/call-media';
+import { energyGrowth, play, reaches, sleep, until } from './testing/call-media';
 import { type Delivery, FakeRelay } from './testing/fake-relay';
 import { type TestParty, createParty } from './testing/parties';
 
@@ -231,6 +231,28 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(peerConnections.length).toBe(0);
     for (const track of microphones.flatMap((m) => m.getTracks())) expect(track.readyState).toBe('ended');
   });
+
+  it('shows both sides reconnecting when audio stops arriving, restarts ICE from the caller, and is connected again once audio flows', async () => {
+    const { caller, offer } = await place();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    const [callerPc, calleePc] = peerConnections;
+    // Each side stops sending: no packets arrive either way, as when a network drops.
+    const senders = [callerPc, calleePc].map((pc) => pc.getSenders()[0]);
+    const tracks = senders.map((sender) => sender.track);
+    await Promise.all(senders.map((sender) => sender.replaceTrack(null)));
+    await Promise.all([reaches(caller, 'reconnecting', 5000), reaches(callee, 'reconnecting', 5000)]);
+    await until(() => requestsFrom('student', 'sendOffer').length === 2, 'the ICE restart offer', 5000);
+    const restart = requestsFrom('student', 'sendOffer')[1].payload as { reason?: string; description: { sdp: string } };
+    expect(restart.reason).toBe('ice_restart');
+    expect(requestsFrom('student', 'getIceServers').length).toBe(2); // fresh credentials for the restart
+
+    await Promise.all(senders.map((sender, i) => sender.replaceTrack(tracks[i])));
+    await Promise.all([reaches(caller, 'connected', 5000), reaches(callee, 'connected', 5000)]);
+    // Reported connected once, when media first connected.
+    expect(requestsFrom('student', 'reportMedia').length).toBe(1);
+    expect(requestsFrom('agent', 'reportMedia').length).toBe(1);
+  }, 20_000);
 
   it('places no call when the microphone is refused', async () => {
     const denied = createParty(relay, 'denied-student', {}, [

@@ -145,8 +145,9 @@ export class Softphone {
     offer: OfferTiming = 'early',
     resumed = false,
   ): CallSession {
+    const callId = inbox.callId;
     return new CallSession({
-      callId: inbox.callId,
+      callId,
       role,
       peer,
       queuePosition,
@@ -156,6 +157,7 @@ export class Softphone {
       inbox,
       signaling: this.signaling,
       rtcConfiguration,
+      refreshRtcConfiguration: () => this.rtcConfiguration(callId),
       mediaTimeoutMs: this.options.mediaTimeoutMs,
     });
   }

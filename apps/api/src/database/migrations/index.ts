@@ -4,6 +4,7 @@ import * as calls0002 from './0002-calls';
 import * as supervisorIndexes0003 from './0003-supervisor-indexes';
 import * as callIntegrity0004 from './0004-call-integrity';
 import * as callLedger0005 from './0005-call-ledger';
+import * as callEventReconnections0006 from './0006-call-event-reconnections';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -17,6 +18,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-supervisor-indexes': supervisorIndexes0003,
   '0004-call-integrity': callIntegrity0004,
   '0005-call-ledger': callLedger0005,
+  '0006-call-event-reconnections': callEventReconnections0006,
 };
 
 /**
