@@ -10,9 +10,9 @@ const DEFAULT_ICE_RESTART_AFTER_MS = 1500;
 /** How soon an ICE restart that could not be sent is tried again. */
 const RESTART_RETRY_MS = 1000;
 /** How often a connected call checks that audio still arrives. */
-const MEDIA_WATCH_MS = 500;
+const MEDIA_WATCH_MS = 250;
 /** How long audio may stop arriving before the path counts as broken. */
-const MEDIA_STALL_MS = 1500;
+const MEDIA_STALL_MS = 1000;
 
 /**
  * One call's media: the microphone, an `RTCPeerConnection` (a {@link PeerLink}), and the
@@ -36,7 +36,7 @@ const MEDIA_STALL_MS = 1500;
  * When the network path of a connected call breaks, both sides are `reconnecting`: the
  * caller restarts ICE (fresh ICE servers, then a new negotiation with `iceRestart`, reason
  * `ice_restart`) once the path has been broken for `iceRestartAfterMs` (ICE `disconnected`,
- * or no audio arriving for 1.5 s) or at once when ICE `failed`, again after each attempt that fails, as soon as its socket is connected; the
+ * or no audio arriving for 1 s) or at once when ICE `failed`, again after each attempt that fails, as soon as its socket is connected; the
  * agent answers the re-offer on the same peer connection. Media not back within
  * `mediaTimeoutMs` of the break fails the call.
  */
@@ -237,7 +237,11 @@ export class CallSession {
   /** Agent: applies an offer (the first, or one that replaces the current negotiation) and answers it. */
   private async answer(offer: SignalMessage & { kind: 'offer' }): Promise<void> {
     const replacing = this.link.pc.remoteDescription !== null;
-    if (this.link.isNewFarEnd(offer.description)) this.replaceLink();
+    if (this.link.isNewFarEnd(offer.description)) {
+      // The caller's page reloaded and resumes on a new connection: reconnecting until it connects.
+      if (this.stateSignal() === 'connected') this.stateSignal.set('reconnecting');
+      this.replaceLink();
+    }
     const negotiationId = offer.negotiationId ?? this.negotiation() ?? undefined;
     this.negotiation.set(negotiationId ?? null);
     if (replacing) this.expectMedia();
