@@ -41,5 +41,34 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await student.ok('sendOffer', resume);
       expect((await timeline(callId)).slice(-2)).toEqual(['ice_restarted:Sam Student', 'resumed:Sam Student']);
     });
+
+    it("lets the agent's reloaded page resume the call, tells the caller, and refuses a second tab or another agent", async () => {
+      const agent = await harness.connect('agent');
+      await agent.ok('setAvailability', { state: 'available' });
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await agent.next('callOffered');
+      await agent.ok('acceptCall', { callId });
+      await student.next('callAccepted');
+
+      // A second tab while the first holds the call: refused, and the caller hears nothing.
+      const secondTab = await harness.newTab(agent);
+      expect(await secondTab.send('resumeCall', { callId })).toEqual(refused('conflict'));
+      const otherAgent = await harness.connect('agent2');
+      expect(await otherAgent.send('resumeCall', { callId })).toEqual(refused('forbidden'));
+      expect(await student.send('resumeCall', { callId })).toEqual(refused('forbidden'));
+
+      // The first tab reloads: its socket goes, the reloaded page's socket takes the call up again.
+      agent.socket.disconnect();
+      const reloaded = await harness.newTab(secondTab);
+      expect(await reloaded.ok('resumeCall', { callId })).toEqual({ callId, caller: { id: student.userId, displayName: 'Sam Student' } });
+      expect(await student.next('callResumed')).toEqual({ callId });
+      expect((await timeline(callId)).at(-1)).toBe('resumed:Alex Agent');
+      // Now the reloaded page holds it: the other tab still cannot.
+      expect(await secondTab.send('resumeCall', { callId })).toEqual(refused('conflict'));
+
+      await student.ok('hangUp', { callId });
+      expect(await reloaded.send('resumeCall', { callId })).toEqual(refused('invalid_state'));
+    });
   });
 }

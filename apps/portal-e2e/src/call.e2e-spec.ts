@@ -146,6 +146,42 @@ describe('a call from the help page to the agent desk', () => {
     await finishWrapUp();
   }, 60_000);
 
+  it("resumes the call within 5 s when the agent's page reloads mid-call, and a second tab of the agent cannot take it", async () => {
+    await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
+    await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
+    await placeCall();
+    await incomingDialog().getByRole('button', { name: 'Accept' }).click();
+    await expectConnected(agent.page);
+    await expectConnected(student.page);
+    const before = await latestCall(app.baseUrl);
+
+    const studentPanel = await watchTexts(student.page, 'sb-call-panel .status');
+    const reloadedAt = Date.now();
+    await agent.page.reload();
+    await eventually(studentPanel, (seen) => seen.some((t) => t.includes('Reconnecting…')), 5_000, 'the student told "Reconnecting…"');
+    await expectConnected(agent.page);
+    await hidden(student.page.getByText('Reconnecting…'), 5_000);
+    for (const side of [agent.page, student.page]) {
+      await eventually(() => energyGrowth(side, 500), (growth) => growth > 0, 5_000, 'audio after the reload');
+    }
+    expect(Date.now() - reloadedAt).toBeLessThan(5_000 + 2 * 500 + 1_000); // two energy windows and the checks' own time
+    await visible(agent.page.getByText('Sam Student'));
+    const detail = await apiGet<CallDetail>(app.baseUrl, `/api/calls/${before.id}`);
+    expect(detail.outcome).toBeNull();
+    expect(detail.timeline.map((e) => `${e.type}:${e.actorName}`)).toContain('resumed:Alex Agent');
+
+    // A second tab of the same agent is told the call is elsewhere, and the first keeps it.
+    const second = await agent.context.newPage();
+    await second.goto('/agent');
+    await visible(second.getByText('This call is in another tab'), 10_000);
+    await eventually(() => energyGrowth(agent.page, 500), (growth) => growth > 0, 5_000, 'audio still in the first tab');
+    await second.close();
+
+    await student.page.getByRole('button', { name: 'Hang up' }).click();
+    await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
+    await finishWrapUp();
+  }, 60_000);
+
   it('still connects when the agent accepts after 20 s', async () => {
     await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
     await agent.page.getByRole('button', { name: 'Available', exact: true }).click();

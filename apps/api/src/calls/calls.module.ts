@@ -7,6 +7,7 @@ import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
 import { IceCredentials } from './ice-credentials';
+import { CallResumption } from './call-resumption.service';
 import { DeadlineWorker } from './deadline-worker.service';
 import { Deadlines } from './deadlines';
 import { PresenceKeeper } from './presence-keeper.service';
@@ -44,6 +45,7 @@ import { SignalHolds } from './signal-holds';
     CallRouter,
     CallCompletion,
     IceCredentials,
+    CallResumption,
     PresenceKeeper,
     DeadlineWorker,
     CallReactions,

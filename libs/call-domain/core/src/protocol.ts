@@ -203,6 +203,12 @@ export interface ClientToServerEvents {
    * who took it): the ICE servers and fresh TURN credentials for its peer connections.
    */
   getIceServers: (payload: CallRef, ack: (res: Ack<IceServers>) => void) => void;
+  /**
+   * Agent whose page reloaded during a call: takes it up again on this socket (refused with
+   * `conflict` when another tab of the agent holds it). Answers with the caller; the caller
+   * is told `callResumed` and offers again from a new peer connection.
+   */
+  resumeCall: (payload: CallRef, ack: (res: Ack<Pick<CallOffer, 'callId' | 'caller'>>) => void) => void;
 }
 
 /** Events the API sends. */
@@ -215,6 +221,8 @@ export interface ServerToClientEvents {
   offerWithdrawn: (payload: CallRef & { reason: OfferWithdrawnReason }) => void;
   /** To the caller: an agent declined; the call stays in line for the next agent. */
   callDeclined: (payload: CallRef) => void;
+  /** To the caller: the agent's page reloaded and took the call up again; offer again from a new peer connection. */
+  callResumed: (payload: CallRef) => void;
   /** To the caller: an agent accepted. */
   callAccepted: (payload: CallRef & { agent: { id: string; displayName: string } }) => void;
   /** To both parties: the call is over. */

@@ -28,6 +28,7 @@ export type CallSignaling = Pick<
   | 'cancelCall'
   | 'callEnded$'
   | 'callAccepted$'
+  | 'callResumed$'
   | 'queueUpdated$'
   | 'connectionState$'
 >;

@@ -104,6 +104,15 @@ export class CallSession {
       }),
     );
     this.subscriptions.add(mine(init.signaling.queueUpdated$).subscribe((position) => this.position.set(position)));
+    if (init.role === 'caller') {
+      // The agent's page reloaded and answers from a new peer connection: offer again from a new one.
+      this.subscriptions.add(
+        mine(init.signaling.callResumed$).subscribe(() => {
+          if (this.stateSignal() === 'connected') this.stateSignal.set('reconnecting');
+          this.renegotiate({ freshConnection: true }).catch(() => undefined);
+        }),
+      );
+    }
     if (init.role === 'caller' && init.offer === 'late' && !init.resumed) {
       this.subscriptions.add(mine(init.signaling.callAccepted$).pipe(take(1)).subscribe(() => void this.firstOffer()));
     }

@@ -65,6 +65,8 @@ export class SignalingClient {
   readonly callDeclined$ = this.event$('callDeclined');
   /** Caller: an agent accepted. */
   readonly callAccepted$ = this.event$('callAccepted');
+  /** Caller: the agent's page reloaded and took the call up again. */
+  readonly callResumed$ = this.event$('callResumed');
   /** Both: a call is over. */
   readonly callEnded$ = this.event$('callEnded');
   /** Agent and supervisors: an agent's state changed. */
@@ -193,6 +195,11 @@ export class SignalingClient {
   /** Student: after a call ended unanswered, ask to be called back (once per call). */
   requestCallback(request: RequestPayload<'requestCallback'>): Promise<AckData<'requestCallback'>> {
     return this.request('requestCallback', request);
+  }
+
+  /** Agent whose page reloaded mid-call: takes the call up again on this socket; resolves with the caller. */
+  resumeCall(ref: CallRef): Promise<AckData<'resumeCall'>> {
+    return this.request('resumeCall', ref);
   }
 
   /** Either party of a call not over: its ICE servers, with TURN credentials made for this call. */

@@ -97,6 +97,10 @@ export class FakeRelay {
         if (!call) return missing();
         this.relay(call.caller, 'callAccepted', { callId: call.callId, agent: { id: call.agent, displayName: call.agent } });
         return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller }, ringsOutAt: '' } };
+      case 'resumeCall':
+        if (!call) return missing();
+        this.relay(call.caller, 'callResumed', { callId: call.callId });
+        return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller } } };
       case 'getIceServers':
         if (!call) return missing();
         return this.iceServers ? { ok: true, data: this.iceServers } : { ok: false, error: { code: 'forbidden', message: 'No ICE servers for you.' } };
