@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureRedisServer } from './ensure-redis-server.mjs';
+import { ensureNatTools } from './ensure-nat-tools.mjs';
 
 const STAGES = [
   // The module-boundary rule reads Nx's project graph: `npm run lint` computes it first
@@ -21,6 +22,8 @@ const STAGES = [
 
 const only = process.argv.slice(2);
 const env = { ...process.env, CHROME_BIN: ensureChromium(), REDIS_SERVER_BIN: ensureRedisServer(), NX_DAEMON: 'false', NG_CLI_ANALYTICS: 'false', FORCE_COLOR: '0' };
+// The browser stage's NAT suite runs coturn and builds NATs with iptables.
+if (only.length === 0 || only.some((o) => STAGES.at(-1)[0].includes(o))) ensureNatTools();
 
 let passed = 0;
 let failed = 0;

@@ -1,9 +1,10 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { latestCall } from './support/api';
+import type { CallDetail } from '@switchboard/call-domain';
+import { apiGet, latestCall } from './support/api';
 import { AppServer, startAppServer } from './support/app-server';
 import { energyGrowth, inboundAudio, trackPeerConnections } from './support/audio-stats';
 import { launchChromium, signIn } from './support/browser';
-import { atPath, eventually, hidden, visible } from './support/wait';
+import { atPath, eventually, hidden, visible, watchTexts } from './support/wait';
 
 // The whole call checklist of the product, as a student and an agent would do it, in two
 // browser contexts of Debian's Chromium with a fake microphone playing a tone.
@@ -111,6 +112,74 @@ describe('a call from the help page to the agent desk', () => {
     await visible(student.page.getByText(/declined/i), 5_000);
     await student.page.getByRole('button', { name: 'Cancel call' }).click();
     await visible(student.page.getByRole('button', { name: 'Call support' }));
+  }, 60_000);
+
+  it("resumes the call within 5 s when the student's page reloads mid-call: same call, audio both ways, no wrap-up", async () => {
+    await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
+    await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
+    await placeCall();
+    await incomingDialog().getByRole('button', { name: 'Accept' }).click();
+    await expectConnected(agent.page);
+    await expectConnected(student.page);
+    const before = await latestCall(app.baseUrl);
+
+    const reloadedAt = Date.now();
+    // Watched from before the reload: on loopback the agent is reconnecting for only a moment.
+    const agentPanel = await watchTexts(agent.page, 'sb-call-panel .status');
+    await student.page.reload();
+    await eventually(agentPanel, (seen) => seen.some((t) => t.includes('Reconnecting…')), 5_000, 'the agent told "Reconnecting…"');
+    await expectConnected(student.page);
+    await hidden(agent.page.getByText('Reconnecting…'), 5_000);
+    for (const side of [agent.page, student.page]) {
+      await eventually(() => energyGrowth(side, 500), (growth) => growth > 0, 5_000, 'audio after the reload');
+    }
+    expect(Date.now() - reloadedAt).toBeLessThan(5_000 + 2 * 500 + 1_000); // two energy windows and the checks' own time
+    const after = await latestCall(app.baseUrl);
+    expect(after.id).toBe(before.id);
+    expect(after.outcome).toBeNull();
+    const detail = await apiGet<CallDetail>(app.baseUrl, `/api/calls/${after.id}`);
+    expect(detail.timeline.map((e) => e.type)).toContain('resumed');
+    expect(detail.timeline.filter((e) => e.type === 'queued').length).toBe(1);
+
+    await student.page.getByRole('button', { name: 'Hang up' }).click();
+    await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
+    await finishWrapUp();
+  }, 60_000);
+
+  it("resumes the call within 5 s when the agent's page reloads mid-call, and a second tab of the agent cannot take it", async () => {
+    await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
+    await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
+    await placeCall();
+    await incomingDialog().getByRole('button', { name: 'Accept' }).click();
+    await expectConnected(agent.page);
+    await expectConnected(student.page);
+    const before = await latestCall(app.baseUrl);
+
+    const studentPanel = await watchTexts(student.page, 'sb-call-panel .status');
+    const reloadedAt = Date.now();
+    await agent.page.reload();
+    await eventually(studentPanel, (seen) => seen.some((t) => t.includes('Reconnecting…')), 5_000, 'the student told "Reconnecting…"');
+    await expectConnected(agent.page);
+    await hidden(student.page.getByText('Reconnecting…'), 5_000);
+    for (const side of [agent.page, student.page]) {
+      await eventually(() => energyGrowth(side, 500), (growth) => growth > 0, 5_000, 'audio after the reload');
+    }
+    expect(Date.now() - reloadedAt).toBeLessThan(5_000 + 2 * 500 + 1_000); // two energy windows and the checks' own time
+    await visible(agent.page.getByText('Sam Student'));
+    const detail = await apiGet<CallDetail>(app.baseUrl, `/api/calls/${before.id}`);
+    expect(detail.outcome).toBeNull();
+    expect(detail.timeline.map((e) => `${e.type}:${e.actorName}`)).toContain('resumed:Alex Agent');
+
+    // A second tab of the same agent is told the call is elsewhere, and the first keeps it.
+    const second = await agent.context.newPage();
+    await second.goto('/agent');
+    await visible(second.getByText('This call is in another tab'), 10_000);
+    await eventually(() => energyGrowth(agent.page, 500), (growth) => growth > 0, 5_000, 'audio still in the first tab');
+    await second.close();
+
+    await student.page.getByRole('button', { name: 'Hang up' }).click();
+    await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
+    await finishWrapUp();
   }, 60_000);
 
   it('still connects when the agent accepts after 20 s', async () => {

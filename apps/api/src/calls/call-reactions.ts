@@ -110,6 +110,9 @@ export class CallReactions implements OnModuleInit {
       case 'negotiationStarted':
         this.relay.negotiationStarted(event.callId, event.negotiationId);
         return;
+      case 'callResumed':
+        this.rooms.toUser(event.callerId).emit('callResumed', { callId: event.callId });
+        return;
       case 'callEnded':
         this.rooms.toUser(event.callerId).emit('callEnded', event.notice);
         if (event.agentId) this.rooms.toUser(event.agentId).emit('callEnded', event.notice);

@@ -8,7 +8,7 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import type { Ack, AgentStatus, CallOffer, QueuePosition } from '@switchboard/call-domain';
+import type { Ack, AgentStatus, CallOffer, IceServers, QueuePosition } from '@switchboard/call-domain';
 import {
   answerMessageSchema,
   callbackRequestSchema,
@@ -23,6 +23,8 @@ import {
 import type { AppServer, AppSocket } from '../realtime/app-socket';
 import { CallCompletion } from './call-completion.service';
 import { CallRouter } from './call-router.service';
+import { CallResumption } from './call-resumption.service';
+import { IceCredentials } from './ice-credentials';
 import { PresenceKeeper } from './presence-keeper.service';
 import { SignalRelay } from './signal-relay.service';
 import { SocketRooms } from './socket-rooms';
@@ -43,6 +45,8 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
     private readonly router: CallRouter,
     private readonly completion: CallCompletion,
     private readonly relay: SignalRelay,
+    private readonly ice: IceCredentials,
+    private readonly resumption: CallResumption,
   ) {}
 
   /** Hands the server to the services. */
@@ -145,5 +149,17 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
   @SubscribeMessage('requestCallback')
   requestCallback(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<{ callbackId: string }>> {
     return ackFor(socket, ['student'], callbackRequestSchema, body, (user, request) => this.completion.requestCallback(user, request));
+  }
+
+  /** Agent whose page reloaded mid-call: `resumeCall` → the caller; `conflict` when another tab holds the call. */
+  @SubscribeMessage('resumeCall')
+  resumeCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<Pick<CallOffer, 'callId' | 'caller'>>> {
+    return ackFor(socket, ['agent'], callRefSchema, body, (user, { callId }) => this.resumption.resume(user, socket, callId));
+  }
+
+  /** Either party of a call not over: `getIceServers` → STUN/TURN servers with fresh credentials. */
+  @SubscribeMessage('getIceServers')
+  getIceServers(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<IceServers>> {
+    return ackFor(socket, ['student', 'agent'], callRefSchema, body, (user, { callId }) => this.ice.forCall(user, callId));
   }
 }

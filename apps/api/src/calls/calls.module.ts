@@ -7,6 +7,8 @@ import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
 import { CallGateway } from './call.gateway';
+import { IceCredentials } from './ice-credentials';
+import { CallResumption } from './call-resumption.service';
 import { DeadlineWorker } from './deadline-worker.service';
 import { NodeLiveness } from './node-liveness';
 import { ApiNodes } from './api-nodes';
@@ -48,6 +50,8 @@ import { AnswerHolds } from './answer-holds';
     SignalRelay,
     CallRouter,
     CallCompletion,
+    IceCredentials,
+    CallResumption,
     PresenceKeeper,
     DeadlineWorker,
     ApiNodes,

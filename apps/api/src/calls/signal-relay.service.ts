@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { AnswerMessage, CandidateMessage, OfferMessage } from '@switchboard/call-domain';
+import type { AnswerMessage, CandidateMessage, OfferMessage, OfferReason } from '@switchboard/call-domain';
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
@@ -13,6 +13,9 @@ import { SignalHolds } from './signal-holds';
 import { SocketRooms, type Broadcast } from './socket-rooms';
 
 const NOT_A_PARTY = 'Only the parties of a call may signal for it';
+/** The timeline entry of a later negotiation, by the reason its offer gives. */
+const REASON_EVENTS = { ice_restart: 'ice_restarted', resume: 'resumed' } as const;
+
 const STALE = 'This message belongs to an earlier negotiation of the call';
 
 /**
@@ -50,7 +53,7 @@ export class SignalRelay {
       const known = this.cache.set(call.id, current, call.state === 'connected');
       if (negotiationId === current && call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
       if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
-      if (negotiationId !== current) await this.forgetIfNotHeld(known, message.messageId, this.startNegotiation(call, negotiationId));
+      if (negotiationId !== current) await this.forgetIfNotHeld(known, message.messageId, this.startNegotiation(call, negotiationId, socket, message.reason));
       known.negotiationId = negotiationId;
       known.connected = false;
       this.agentSide(call.id).emit('offerRelayed', message);
@@ -147,8 +150,12 @@ export class SignalRelay {
     return { stored: this.forgetIfNotHeld(known, message.messageId, this.holds.hold('candidate', message, message.negotiationId ?? known.negotiationId)) };
   }
 
-  private async startNegotiation(call: CallRow, negotiationId: string): Promise<void> {
-    if (!(await this.ledger.run((tx) => tx.startNegotiation(call.id, negotiationId)))) throw new ProblemException('invalid_state', 'The call has ended');
+  /** Starts a negotiation; one that says why on an accepted call goes in its timeline. */
+  private async startNegotiation(call: CallRow, negotiationId: string, socket: AppSocket, reason: OfferReason | undefined): Promise<void> {
+    const user = socket.data.user;
+    const answered = call.state === 'accepted' || call.state === 'connected';
+    const timeline = reason && answered ? { type: REASON_EVENTS[reason], actor: { id: user.id, name: user.displayName } } : null;
+    if (!(await this.ledger.run((tx) => tx.startNegotiation(call.id, negotiationId, timeline)))) throw new ProblemException('invalid_state', 'The call has ended');
   }
 
   /** What this node knows of the call's signaling, read from `call` or the database when it knows nothing. */

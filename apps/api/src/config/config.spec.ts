@@ -123,4 +123,59 @@ describe('loadConfig', () => {
       (e) => e instanceof ConfigError && ['PORT', 'RING_TIMEOUT_SECONDS', 'MAX_WAIT_SECONDS', 'DISPOSITIONS', 'REDIS_ROOMS_KEY', 'NODE_HEARTBEAT_MS'].every((n) => e.message.includes(n)),
     );
   });
+
+  describe('ICE servers', () => {
+    const secret = 'turn-secret-0123456789';
+
+    it('has none by default: calls use host candidates only, as on one network', () => {
+      expect(loadConfig({ DATA_DIR: dir.path, JWT_SECRET: 'x' }).ice).toEqual({
+        stunUrls: [],
+        turnUrls: [],
+        turnSecret: null,
+        turnCredentialTtlSeconds: 3600,
+        transportPolicy: 'all',
+      });
+    });
+
+    it('reads STUN and TURN URL lists, the secret, the credential lifetime and the relay policy', () => {
+      const { ice } = loadConfig({
+        DATA_DIR: dir.path,
+        JWT_SECRET: 'x',
+        STUN_URLS: ' stun:stun.example.org , stun:[2001:db8::1]:3478',
+        TURN_URLS: 'turn:10.0.0.5?transport=udp,turns:turn.example.org:5349?transport=tcp',
+        TURN_SECRET: secret,
+        TURN_CREDENTIAL_TTL: '15m',
+        ICE_TRANSPORT_POLICY: 'relay',
+      });
+      expect(ice).toEqual({
+        stunUrls: ['stun:stun.example.org', 'stun:[2001:db8::1]:3478'],
+        turnUrls: ['turn:10.0.0.5?transport=udp', 'turns:turn.example.org:5349?transport=tcp'],
+        turnSecret: secret,
+        turnCredentialTtlSeconds: 900,
+        transportPolicy: 'relay',
+      });
+    });
+
+    it('stops start-up naming each malformed ICE variable', () => {
+      const cases: [Record<string, string>, string][] = [
+        [{ STUN_URLS: 'turn:turn.example.org' }, 'STUN_URLS'],
+        [{ STUN_URLS: 'stun:stun.example.org?transport=udp' }, 'STUN_URLS'],
+        [{ TURN_URLS: 'https://turn.example.org', TURN_SECRET: secret }, 'TURN_URLS'],
+        [{ TURN_URLS: 'turn:user:pass@turn.example.org', TURN_SECRET: secret }, 'TURN_URLS'],
+        [{ TURN_URLS: 'turn:turn.example.org?transport=sctp', TURN_SECRET: secret }, 'TURN_URLS'],
+        [{ TURN_URLS: 'turn:turn.example.org' }, 'TURN_SECRET'],
+        [{ TURN_URLS: 'turn:turn.example.org', TURN_SECRET: 'short' }, 'TURN_SECRET'],
+        [{ TURN_SECRET: secret }, 'TURN_SECRET'],
+        [{ TURN_URLS: 'turn:turn.example.org', TURN_SECRET: secret, TURN_CREDENTIAL_TTL: '10s' }, 'TURN_CREDENTIAL_TTL'],
+        [{ TURN_URLS: 'turn:turn.example.org', TURN_SECRET: secret, TURN_CREDENTIAL_TTL: 'soon' }, 'TURN_CREDENTIAL_TTL'],
+        [{ ICE_TRANSPORT_POLICY: 'relay-only' }, 'ICE_TRANSPORT_POLICY'],
+        [{ ICE_TRANSPORT_POLICY: 'relay' }, 'ICE_TRANSPORT_POLICY'],
+      ];
+      for (const [env, name] of cases) {
+        expect(() => loadConfig({ DATA_DIR: dir.path, JWT_SECRET: 'x', ...env }))
+          .withContext(JSON.stringify(env))
+          .toThrowMatching((e) => e instanceof ConfigError && e.message.includes(`${name}:`));
+      }
+    });
+  });
 });

@@ -48,6 +48,27 @@ export interface CallSettings {
 /** Missed heartbeats after which a node is taken for dead (its sockets' presence gets a grace period). */
 export const NODE_DEAD_AFTER_HEARTBEATS = 3;
 
+/**
+ * Which ICE servers the portal's peer connections use (environment variable and default in
+ * each comment). TURN credentials are not configured per user: the API derives short-lived
+ * ones from `turnSecret` for each call (coturn's `use-auth-secret` REST scheme).
+ */
+export interface IceSettings {
+  /** STUN_URLS (none): `stun:`/`stuns:` URLs, for the browsers to learn their public address. */
+  stunUrls: string[];
+  /** TURN_URLS (none): `turn:`/`turns:` URLs of relays that share `turnSecret`. */
+  turnUrls: string[];
+  /** TURN_SECRET: coturn's `static-auth-secret`; required with TURN_URLS, never sent to a browser. */
+  turnSecret: string | null;
+  /** TURN_CREDENTIAL_TTL (1h): how long a TURN credential handed to a browser is valid. */
+  turnCredentialTtlSeconds: number;
+  /** ICE_TRANSPORT_POLICY (all): `relay` makes every call go through TURN, so neither party learns the other's address. */
+  transportPolicy: 'all' | 'relay';
+}
+
+/** The shortest TURN_SECRET accepted (characters). */
+export const MIN_TURN_SECRET_LENGTH = 16;
+
 /** The dispositions offered when DISPOSITIONS is not set. */
 export const DEFAULT_DISPOSITIONS = ['Resolved', 'Escalated', 'Follow-up needed', 'Wrong number', 'Other'];
 
@@ -83,6 +104,8 @@ export interface AppConfig {
   metricsToken: string | null;
   /** The call server's timers and lists. */
   calls: CallSettings;
+  /** STUN and TURN servers for the calls' media. */
+  ice: IceSettings;
 }
 
 /** Raised when the environment cannot start the API; the message says what to fix. */
@@ -110,6 +133,24 @@ function isOrigin(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '');
+}
+
+/**
+ * A comma-separated list of ICE server URLs (RFC 7064 / 7065): `scheme:host[:port]`, with
+ * `?transport=udp|tcp` allowed on TURN URLs only. Anything else (a path, credentials in the
+ * URL, another scheme) is refused, since the browser would refuse it at call time instead.
+ */
+const iceUrlsSchema = (schemes: readonly string[]) =>
+  z
+    .string()
+    .transform((v) => [...new Set(v.split(',').map((u) => u.trim()).filter(Boolean))])
+    .refine(
+      (urls) => urls.every((url) => iceUrlPattern(schemes).test(url) && (url.startsWith('turn') || !url.includes('?'))),
+      `must be comma-separated ${schemes.map((s) => `${s}:`).join(' or ')} URLs like ${schemes[0]}:host.example.org:3478`,
+    );
+
+function iceUrlPattern(schemes: readonly string[]): RegExp {
+  return new RegExp(`^(${schemes.join('|')}):(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)(:\\d{1,5})?(\\?transport=(udp|tcp))?$`);
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
@@ -150,6 +191,11 @@ const envSchema = z.object({
     .refine((list) => list.length > 0 && list.every((d) => d.length <= 80), 'must list at least one disposition of at most 80 characters')
     .default(DEFAULT_DISPOSITIONS),
   DEADLINE_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  STUN_URLS: iceUrlsSchema(['stun', 'stuns']).default([]),
+  TURN_URLS: iceUrlsSchema(['turn', 'turns']).default([]),
+  TURN_SECRET: z.string().min(MIN_TURN_SECRET_LENGTH, `must be at least ${MIN_TURN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`).optional(),
+  TURN_CREDENTIAL_TTL: durationSchema.refine((s) => s >= 60 && s <= 7 * 86_400, 'must be between 1 minute and 7 days').default(3600),
+  ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
   REDIS_ROOMS_KEY: z
     .string()
     .trim()
@@ -206,6 +252,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       redisRoomsKey: e.REDIS_ROOMS_KEY,
       nodeHeartbeatMs: e.NODE_HEARTBEAT_MS,
     },
+    ice: iceSettings(e),
+  };
+}
+
+/** The ICE settings, checked together: TURN needs its secret, and relay-only needs a relay. */
+function iceSettings(e: z.output<typeof envSchema>): IceSettings {
+  const problems: string[] = [];
+  if (e.TURN_URLS.length > 0 && e.TURN_SECRET === undefined) problems.push('TURN_SECRET: is required with TURN_URLS (the static-auth-secret of the TURN servers)');
+  if (e.TURN_SECRET !== undefined && e.TURN_URLS.length === 0) problems.push('TURN_SECRET: is set but TURN_URLS is not (which servers is it for?)');
+  if (e.ICE_TRANSPORT_POLICY === 'relay' && e.TURN_URLS.length === 0) problems.push('ICE_TRANSPORT_POLICY: relay needs TURN_URLS (no call could connect)');
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return {
+    stunUrls: e.STUN_URLS,
+    turnUrls: e.TURN_URLS,
+    turnSecret: e.TURN_SECRET ?? null,
+    turnCredentialTtlSeconds: e.TURN_CREDENTIAL_TTL,
+    transportPolicy: e.ICE_TRANSPORT_POLICY,
   };
 }
 

@@ -34,6 +34,11 @@ export interface AppServerOptions {
    * `['--end', '2026-11-23']`: a month of calls is stored before the app starts.
    */
   seedMonth?: string[];
+  /**
+   * Runs the app inside this network namespace (see `NatTopology`), listening on
+   * `listenAddress` (port 3000), instead of on the host's loopback.
+   */
+  netns?: { name: string; listenAddress: string };
 }
 
 /**
@@ -44,7 +49,8 @@ export interface AppServerOptions {
  */
 export async function startAppServer(env: Record<string, string> = {}, options: AppServerOptions = {}): Promise<AppServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
-  const port = await freePort();
+  const netns = options.netns;
+  const port = netns ? 3000 : await freePort();
   // DRAIN_SECONDS=0: the suite stops the app with SIGTERM and nobody needs the drain window.
   // Every browser signs in from 127.0.0.1: the per-address sign-in budget is not what these suites test.
   const childEnv: NodeJS.ProcessEnv = {
@@ -63,20 +69,17 @@ export async function startAppServer(env: Record<string, string> = {}, options: 
     const month = spawnSync('node', ['dist/api/tools/src/seed-month.js', ...options.seedMonth], { cwd: ROOT, env: childEnv, encoding: 'utf8' });
     if (month.status !== 0) throw new Error(`seeding a month failed: ${month.stderr}${month.stdout}`);
   }
-  const child: ChildProcess = spawn('node', ['dist/api/apps/api/src/main.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const main = ['node', 'dist/api/apps/api/src/main.js'];
+  const command = netns ? ['ip', 'netns', 'exec', netns.name, ...main] : main;
+  const child: ChildProcess = spawn(command[0], command.slice(1), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://${netns?.listenAddress ?? '127.0.0.1'}:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the app exited (${child.exitCode}):\n${log}`);
-    try {
-      const res = await fetch(`${baseUrl}/api/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
+    if (await healthy(`${baseUrl}/api/health`, netns?.name)) break;
     if (Date.now() > deadline) throw new Error(`the app did not start within 20 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -92,4 +95,17 @@ export async function startAppServer(env: Record<string, string> = {}, options: 
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether the app answers its health check (from inside `netns`, when given). */
+async function healthy(url: string, netns: string | undefined): Promise<boolean> {
+  if (netns) {
+    const probe = `fetch(${JSON.stringify(url)}).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+    return spawnSync('ip', ['netns', 'exec', netns, 'node', '-e', probe]).status === 0;
+  }
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false; // not listening yet
+  }
 }

@@ -56,3 +56,24 @@ export async function energyGrowth(page: Page, ms = 1500): Promise<number> {
   const after = await inboundAudio(page);
   return after.totalAudioEnergy - before.totalAudioEnergy;
 }
+
+/** The candidate types of the pair a page's most recent peer connection sends media over. */
+export interface SelectedPair {
+  local: string | null;
+  remote: string | null;
+}
+
+/** Reads the selected ICE candidate pair of the page's most recent peer connection. */
+export async function selectedCandidatePair(page: Page): Promise<SelectedPair> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? [];
+    const pc = pcs[pcs.length - 1];
+    if (!pc) return { local: null, remote: null };
+    const stats = new Map<string, Record<string, unknown>>();
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => stats.set(s['id'] as string, s));
+    const transport = [...stats.values()].find((s) => s['type'] === 'transport' && s['selectedCandidatePairId']);
+    const pair = transport ? stats.get(transport['selectedCandidatePairId'] as string) : undefined;
+    const type = (id: unknown) => (stats.get(id as string)?.['candidateType'] as string | undefined) ?? null;
+    return { local: type(pair?.['localCandidateId']), remote: type(pair?.['remoteCandidateId']) };
+  });
+}

@@ -33,14 +33,17 @@ export function writeToneWav(path: string, frequency = 440, seconds = 5): string
 /** Chromium's flags for tests on this machine kind, shared with karma.conf.cjs (read from the workspace root). */
 const CHROMIUM_FLAGS: string[] = JSON.parse(readFileSync(join(process.cwd(), 'tools/chromium-flags.json'), 'utf8'));
 
-/** Launches Debian's Chromium headless with a fake microphone fed by a tone. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches Debian's Chromium headless with a fake microphone fed by a tone; `executablePath`
+ * may name a wrapper that runs it elsewhere (e.g. `NatTopology.chromiumIn`), `extraArgs` add flags.
+ */
+export async function launchChromium(executablePath = process.env['CHROME_BIN'] || '/usr/bin/chromium', extraArgs: string[] = []): Promise<Browser> {
   const wav = writeToneWav(join(tmpdir(), `switchboard-tone-${process.pid}.wav`));
   return chromium.launch({
-    executablePath: process.env['CHROME_BIN'] || '/usr/bin/chromium',
+    executablePath,
     headless: true,
     // The flags Karma uses too, plus the tone as the fake microphone's sound.
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${wav}`],
+    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${wav}`, ...extraArgs],
   });
 }
 

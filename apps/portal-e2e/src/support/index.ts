@@ -4,4 +4,5 @@ export * from './api';
 export * from './app-server';
 export * from './audio-stats';
 export * from './browser';
+export * from './nat-topology';
 export * from './wait';

@@ -26,3 +26,27 @@ export async function eventually<T>(read: () => Promise<T>, accept: (value: T) =
 export async function atPath(page: Page, path: RegExp, timeout = 10_000): Promise<void> {
   await page.waitForURL((url) => path.test(url.pathname), { timeout });
 }
+
+/**
+ * Starts noting every text the page's elements matching `selector` show, however briefly
+ * (a MutationObserver in the page); the returned function reads what was seen so far.
+ */
+export async function watchTexts(page: Page, selector: string): Promise<() => Promise<string[]>> {
+  const key = `__seen_${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(
+    ([sel, k]) => {
+      const seen: string[] = [];
+      (window as unknown as Record<string, string[]>)[k] = seen;
+      const note = () => {
+        for (const el of Array.from(document.querySelectorAll(sel))) {
+          const text = el.textContent ?? '';
+          if (seen.at(-1) !== text) seen.push(text);
+        }
+      };
+      note();
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+    },
+    [selector, key] as const,
+  );
+  return () => page.evaluate((k) => (window as unknown as Record<string, string[]>)[k] ?? [], key);
+}

@@ -44,6 +44,10 @@ export const CALL_EVENT_TYPES = [
   'ended',
   'wrap_up_saved',
   'callback_requested',
+  /** The network path of a connected call broke and the caller restarted ICE. */
+  'ice_restarted',
+  /** A party's page reloaded and took the call up again. */
+  'resumed',
 ] as const;
 /** See {@link CALL_EVENT_TYPES}. */
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];

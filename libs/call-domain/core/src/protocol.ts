@@ -29,12 +29,20 @@ export interface IceCandidate {
   usernameFragment?: string | null;
 }
 
+/**
+ * Why the caller offers again on a call already accepted: `ice_restart` (the network path broke
+ * and ICE restarts) or `resume` (a reloaded page takes the call up again). The timeline records it.
+ */
+export type OfferReason = 'ice_restart' | 'resume';
+
 /** The caller's SDP offer for one call. */
 export interface OfferMessage {
   callId: CallId;
   messageId: MessageId;
   /** The negotiation it belongs to (see {@link NegotiationId}); the current one when left out. */
   negotiationId?: NegotiationId;
+  /** Why a later negotiation starts (see {@link OfferReason}); absent for the first offer. */
+  reason?: OfferReason;
   description: SessionDescription & { type: 'offer' };
 }
 
@@ -150,6 +158,27 @@ export interface CallSettingsView {
   dispositions: string[];
 }
 
+/** One ICE server as `RTCIceServer` takes it: TURN servers come with a credential. */
+export interface IceServer {
+  urls: string[];
+  /** TURN only: `<expiry in Unix seconds>:<user id>` (coturn's REST scheme). */
+  username?: string;
+  /** TURN only: the credential for `username`, valid until `IceServers.expiresAt`. */
+  credential?: string;
+}
+
+/**
+ * What a call's peer connections use (`getIceServers`), asked afresh for each call: put it
+ * in the `RTCConfiguration`. No ICE servers (the embedded default) works on one network.
+ */
+export interface IceServers {
+  iceServers: IceServer[];
+  /** `relay`: only TURN candidates, so neither party learns the other's address. */
+  iceTransportPolicy: 'all' | 'relay';
+  /** When the TURN credentials stop working (ISO 8601); null when there are none. */
+  expiresAt: string | null;
+}
+
 /** Media state reported by a party's browser. */
 export interface MediaReport {
   callId: CallId;
@@ -184,6 +213,17 @@ export interface ClientToServerEvents {
   extendWrapUp: (payload: CallRef, ack: (res: Ack<AgentStatus>) => void) => void;
   /** Caller: after a call ended unanswered, ask to be called back (once per call). */
   requestCallback: (payload: CallbackRequestMessage, ack: (res: Ack<{ callbackId: string }>) => void) => void;
+  /**
+   * Either party of a call that is not over (the caller, the agent it rings for, the agent
+   * who took it): the ICE servers and fresh TURN credentials for its peer connections.
+   */
+  getIceServers: (payload: CallRef, ack: (res: Ack<IceServers>) => void) => void;
+  /**
+   * Agent whose page reloaded during a call: takes it up again on this socket (refused with
+   * `conflict` when another tab of the agent holds it). Answers with the caller; the caller
+   * is told `callResumed` and offers again from a new peer connection.
+   */
+  resumeCall: (payload: CallRef, ack: (res: Ack<Pick<CallOffer, 'callId' | 'caller'>>) => void) => void;
 }
 
 /** Events the API sends. */
@@ -196,6 +236,8 @@ export interface ServerToClientEvents {
   offerWithdrawn: (payload: CallRef & { reason: OfferWithdrawnReason }) => void;
   /** To the caller: an agent declined; the call stays in line for the next agent. */
   callDeclined: (payload: CallRef) => void;
+  /** To the caller: the agent's page reloaded and took the call up again; offer again from a new peer connection. */
+  callResumed: (payload: CallRef) => void;
   /** To the caller: an agent accepted. */
   callAccepted: (payload: CallRef & { agent: { id: string; displayName: string } }) => void;
   /** To both parties: the call is over. */

@@ -1,9 +1,12 @@
-import type { CallId, QueuePosition } from '@switchboard/call-domain';
+import type { CallId, OfferReason, QueuePosition } from '@switchboard/call-domain';
 import type { CallInbox } from './call-inbox';
 import type { SignalingClient } from './signaling-client';
 
-/** Where a call's media stands. `failed` and `ended` are final. */
-export type CallSessionState = 'connecting' | 'connected' | 'failed' | 'ended';
+/**
+ * Where a call's media stands. `reconnecting`: it had connected and the network path broke
+ * (the caller restarts ICE; it goes back to `connected` by itself). `failed` and `ended` are final.
+ */
+export type CallSessionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'ended';
 
 /** Which end of the call this browser is. */
 export type CallRole = 'caller' | 'agent';
@@ -17,7 +20,17 @@ export interface CallPeer {
 /** The part of {@link SignalingClient} a call session uses. */
 export type CallSignaling = Pick<
   SignalingClient,
-  'sendOffer' | 'sendAnswer' | 'sendCandidate' | 'reportMedia' | 'hangUp' | 'cancelCall' | 'callEnded$' | 'callAccepted$' | 'queueUpdated$'
+  | 'sendOffer'
+  | 'sendAnswer'
+  | 'sendCandidate'
+  | 'reportMedia'
+  | 'hangUp'
+  | 'cancelCall'
+  | 'callEnded$'
+  | 'callAccepted$'
+  | 'callResumed$'
+  | 'queueUpdated$'
+  | 'connectionState$'
 >;
 
 /** What a {@link CallSession} is made of; the {@link Softphone} assembles it. */
@@ -30,8 +43,15 @@ export interface CallSessionInit {
   inbox: CallInbox;
   signaling: CallSignaling;
   rtcConfiguration: RTCConfiguration;
-  /** How long media may take to connect once the call is accepted. */
+  /**
+   * Fresh ICE servers for the call (new TURN credentials), asked before an ICE restart; the
+   * current configuration stays when absent or when it fails.
+   */
+  refreshRtcConfiguration?: () => Promise<RTCConfiguration>;
+  /** How long media may take to connect once the call is accepted, or to come back once it broke. */
   mediaTimeoutMs: number;
+  /** Caller: how long ICE may stay `disconnected` before an ICE restart (`failed` restarts at once). */
+  iceRestartAfterMs?: number;
   /** The other party, when already known (the agent knows the caller). */
   peer?: CallPeer | null;
   /** The caller's first place in line. */
@@ -51,6 +71,11 @@ export interface CallSessionInit {
 
 /** How {@link CallSession.renegotiate} makes its new offer; none of them: a plain re-offer. */
 export interface RenegotiateOptions {
+  /**
+   * Why the caller offers again, for the call's timeline: `ice_restart` (the network path
+   * broke) or `resume` (a page took the call up again after a reload).
+   */
+  reason?: OfferReason;
   /** Whether to ask for new ICE credentials (`createOffer({ iceRestart: true })`): a network path changed or broke. */
   iceRestart?: boolean;
   /**

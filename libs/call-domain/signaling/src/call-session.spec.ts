@@ -3,7 +3,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import type { CallSession } from './call-session';
 import { MICROPHONE } from './microphone';
 import { MicrophoneError } from './signaling-errors';
-import { energyGrowth, play, reaches, sleep } from './testing/call-media';
+import { energyGrowth, play, reaches, sleep, until } from './testing/call-media';
 import { type Delivery, FakeRelay } from './testing/fake-relay';
 import { type TestParty, createParty } from './testing/parties';
 
@@ -203,6 +203,56 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     for (const track of microphones.flatMap((m) => m.getTracks())) expect(track.readyState).toBe('ended');
     expect(peerConnections.map((pc) => pc.signalingState)).toEqual(['closed', 'closed']);
   }, 15_000);
+
+  it('configures both peer connections with the ICE servers and transport policy the server gives for the call', async () => {
+    const turn = { urls: ['turn:turn.invalid:3478?transport=udp'], username: '1999999999:student', credential: 'c2VjcmV0' };
+    relay.iceServers = { iceServers: [turn], iceTransportPolicy: 'relay', expiresAt: '2033-05-18T03:33:19.000Z' };
+    const { offer } = await place();
+    const [callerPc] = peerConnections;
+    expect(callerPc.getConfiguration().iceTransportPolicy).toBe('relay');
+    expect(callerPc.getConfiguration().iceServers).toEqual([jasmine.objectContaining(turn)]);
+    const order = relay.received.filter((r) => r.from === 'student').map((r) => r.event);
+    expect(order.indexOf('getIceServers')).toBeGreaterThan(order.indexOf('requestCall'));
+    expect(order.indexOf('getIceServers')).toBeLessThan(order.indexOf('sendOffer'));
+    expect(requestsFrom('student', 'getIceServers').map((r) => r.payload)).toEqual([{ callId: offer.callId }]);
+
+    await accept(offer);
+    expect(requestsFrom('agent', 'getIceServers').map((r) => r.payload)).toEqual([{ callId: offer.callId }]);
+    expect(peerConnections[1].getConfiguration().iceTransportPolicy).toBe('relay');
+    expect(peerConnections[1].getConfiguration().iceServers).toEqual([jasmine.objectContaining(turn)]);
+  });
+
+  it('leaves the line, and releases the microphone, when the server gives the call no ICE servers', async () => {
+    relay.iceServers = null;
+    await expectAsync(student.phone.placeCall()).toBeRejectedWith(jasmine.objectContaining({ code: 'forbidden' }));
+    await sleep(50); // the cancel is on its way to the relay
+    expect(requestsFrom('student', 'cancelCall').length).toBe(1);
+    expect(requestsFrom('student', 'sendOffer').length).toBe(0);
+    expect(peerConnections.length).toBe(0);
+    for (const track of microphones.flatMap((m) => m.getTracks())) expect(track.readyState).toBe('ended');
+  });
+
+  it('shows both sides reconnecting when audio stops arriving, restarts ICE from the caller, and is connected again once audio flows', async () => {
+    const { caller, offer } = await place();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    const [callerPc, calleePc] = peerConnections;
+    // Each side stops sending: no packets arrive either way, as when a network drops.
+    const senders = [callerPc, calleePc].map((pc) => pc.getSenders()[0]);
+    const tracks = senders.map((sender) => sender.track);
+    await Promise.all(senders.map((sender) => sender.replaceTrack(null)));
+    await Promise.all([reaches(caller, 'reconnecting', 5000), reaches(callee, 'reconnecting', 5000)]);
+    await until(() => requestsFrom('student', 'sendOffer').length === 2, 'the ICE restart offer', 5000);
+    const restart = requestsFrom('student', 'sendOffer')[1].payload as { reason?: string; description: { sdp: string } };
+    expect(restart.reason).toBe('ice_restart');
+    expect(requestsFrom('student', 'getIceServers').length).toBe(2); // fresh credentials for the restart
+
+    await Promise.all(senders.map((sender, i) => sender.replaceTrack(tracks[i])));
+    await Promise.all([reaches(caller, 'connected', 5000), reaches(callee, 'connected', 5000)]);
+    // Reported connected once, when media first connected.
+    expect(requestsFrom('student', 'reportMedia').length).toBe(1);
+    expect(requestsFrom('agent', 'reportMedia').length).toBe(1);
+  }, 20_000);
 
   it('places no call when the microphone is refused', async () => {
     const denied = createParty(relay, 'denied-student', {}, [

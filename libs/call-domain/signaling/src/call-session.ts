@@ -1,9 +1,18 @@
 import { type Signal, type WritableSignal, signal } from '@angular/core';
 import type { CallId, IceCandidate, NegotiationId, QueuePosition, SignalMessage } from '@switchboard/call-domain';
-import { type Observable, Subscription, filter, take, timer } from 'rxjs';
+import { type Observable, Subscription, filter, firstValueFrom, take, timeout, timer } from 'rxjs';
 import type { CallPeer, CallRole, CallSessionInit, CallSessionState, RenegotiateOptions } from './call-session-init';
 import { PeerLink } from './peer-link';
 import { SignalingError } from './signaling-errors';
+
+/** How long ICE may stay `disconnected` before the caller restarts it, unless the init says otherwise. */
+const DEFAULT_ICE_RESTART_AFTER_MS = 1500;
+/** How soon an ICE restart that could not be sent is tried again. */
+const RESTART_RETRY_MS = 1000;
+/** How often a connected call checks that audio still arrives. */
+const MEDIA_WATCH_MS = 250;
+/** How long audio may stop arriving before the path counts as broken. */
+const MEDIA_STALL_MS = 1000;
 
 /**
  * One call's media: the microphone, an `RTCPeerConnection` (a {@link PeerLink}), and the
@@ -23,6 +32,13 @@ import { SignalingError } from './signaling-errors';
  * caller (its DTLS fingerprint changed: the caller's page reloaded). A page that reloaded
  * takes its call up again with a new session (`resumed`): a caller offers at once, an agent
  * answers the next offer. Each later negotiation must connect within `mediaTimeoutMs` too.
+ *
+ * When the network path of a connected call breaks, both sides are `reconnecting`: the
+ * caller restarts ICE (fresh ICE servers, then a new negotiation with `iceRestart`, reason
+ * `ice_restart`) once the path has been broken for `iceRestartAfterMs` (ICE `disconnected`,
+ * or no audio arriving for 1 s) or at once when ICE `failed`, again after each attempt that fails, as soon as its socket is connected; the
+ * agent answers the re-offer on the same peer connection. Media not back within
+ * `mediaTimeoutMs` of the break fails the call.
  */
 export class CallSession {
   /** The call. */
@@ -56,6 +72,13 @@ export class CallSession {
   private accepted = false;
   private reported = false;
   private mediaTimer: Subscription | null = null;
+  private restartTimer: Subscription | null = null;
+  /** Whether an ICE restart is on its way (one at a time). */
+  private restarting = false;
+  /** Watches whether audio still arrives, from the first time media connected. */
+  private mediaWatch: Subscription | null = null;
+  /** Whether audio stopped arriving while the connection still says `connected`. */
+  private stalled = false;
 
   constructor(init: CallSessionInit) {
     this.init = init;
@@ -81,6 +104,15 @@ export class CallSession {
       }),
     );
     this.subscriptions.add(mine(init.signaling.queueUpdated$).subscribe((position) => this.position.set(position)));
+    if (init.role === 'caller') {
+      // The agent's page reloaded and answers from a new peer connection: offer again from a new one.
+      this.subscriptions.add(
+        mine(init.signaling.callResumed$).subscribe(() => {
+          if (this.stateSignal() === 'connected') this.stateSignal.set('reconnecting');
+          this.renegotiate({ freshConnection: true }).catch(() => undefined);
+        }),
+      );
+    }
     if (init.role === 'caller' && init.offer === 'late' && !init.resumed) {
       this.subscriptions.add(mine(init.signaling.callAccepted$).pipe(take(1)).subscribe(() => void this.firstOffer()));
     }
@@ -155,14 +187,14 @@ export class CallSession {
 
   private async firstOffer(): Promise<void> {
     try {
-      await this.offer({});
+      await this.offer(this.init.resumed ? { reason: 'resume' } : {});
     } catch {
       if (!this.isOver()) this.fail();
     }
   }
 
   /** Makes, sets and sends an offer of a new negotiation (which the inbox learns at once). */
-  private offer({ iceRestart = false, freshConnection = false }: RenegotiateOptions): Promise<NegotiationId> {
+  private offer({ iceRestart = false, freshConnection = false, reason }: RenegotiateOptions): Promise<NegotiationId> {
     const negotiationId = crypto.randomUUID();
     this.negotiation.set(negotiationId);
     this.init.inbox.startNegotiation(negotiationId);
@@ -180,7 +212,13 @@ export class CallSession {
         throw error;
       }
       this.init.inbox.accept();
-      await this.init.signaling.sendOffer({ callId: this.callId, messageId: crypto.randomUUID(), negotiationId, description: { type: 'offer', sdp } });
+      await this.init.signaling.sendOffer({
+        callId: this.callId,
+        messageId: crypto.randomUUID(),
+        negotiationId,
+        ...(reason ? { reason } : {}),
+        description: { type: 'offer', sdp },
+      });
       return negotiationId;
     });
   }
@@ -208,7 +246,11 @@ export class CallSession {
   /** Agent: applies an offer (the first, or one that replaces the current negotiation) and answers it. */
   private async answer(offer: SignalMessage & { kind: 'offer' }): Promise<void> {
     const replacing = this.link.pc.remoteDescription !== null;
-    if (this.link.isNewFarEnd(offer.description)) this.replaceLink();
+    if (this.link.isNewFarEnd(offer.description)) {
+      // The caller's page reloaded and resumes on a new connection: reconnecting until it connects.
+      if (this.stateSignal() === 'connected') this.stateSignal.set('reconnecting');
+      this.replaceLink();
+    }
     const negotiationId = offer.negotiationId ?? this.negotiation() ?? undefined;
     this.negotiation.set(negotiationId ?? null);
     if (replacing) this.expectMedia();
@@ -239,6 +281,7 @@ export class CallSession {
 
   /** Closes the peer connection and carries on with a new one (the microphone stays). */
   private replaceLink(): void {
+    this.cancelRestart();
     this.link.close();
     this.remote.set(null);
     this.link = this.createLink();
@@ -257,29 +300,135 @@ export class CallSession {
     this.expectMedia();
   }
 
-  /** (Re)starts the media timeout: the current peer connection must connect within `mediaTimeoutMs`. */
+  /** (Re)starts the media timeout: the current peer connection must connect (and carry audio) within `mediaTimeoutMs`. */
   private expectMedia(): void {
     this.mediaTimer?.unsubscribe();
     this.mediaTimer = timer(this.init.mediaTimeoutMs).subscribe(() => {
-      if (this.link.pc.connectionState !== 'connected') this.fail();
+      if (this.link.pc.connectionState !== 'connected' || this.stalled) this.fail();
     });
   }
 
+  /** The peer connection's state changed: the media path is judged again. */
   private observeConnection(state: RTCPeerConnectionState): void {
-    if (state === 'connected') {
+    if (state === 'connected') this.watchMedia();
+    this.judgePath(state);
+  }
+
+  /**
+   * Where the media path stands, from the connection's state and whether audio still arrives:
+   * connected and flowing → `connected`; broken after it had connected → `reconnecting` (the
+   * caller plans an ICE restart, and the media timer bounds the wait); a failure before it
+   * ever connected is final.
+   */
+  private judgePath(state: RTCPeerConnectionState = this.link.pc.connectionState): void {
+    const current = this.stateSignal();
+    if (state === 'connected' && !this.stalled) {
       this.mediaTimer?.unsubscribe();
       this.mediaTimer = null;
-      if (this.stateSignal() !== 'connecting') return;
+      this.cancelRestart();
+      if (current !== 'connecting' && current !== 'reconnecting') return;
       this.stateSignal.set('connected');
       this.report('connected');
-    } else if (state === 'failed') {
-      this.fail();
+      return;
     }
+    const broken = state === 'disconnected' || state === 'failed' || (state === 'connected' && this.stalled);
+    if (!broken) return;
+    if (current !== 'connected' && current !== 'reconnecting') {
+      if (state === 'failed') this.fail();
+      return;
+    }
+    if (current === 'connected') {
+      this.stateSignal.set('reconnecting');
+      this.expectMedia();
+    }
+    if (this.role === 'caller') this.scheduleRestart(state === 'failed' ? 0 : (this.init.iceRestartAfterMs ?? DEFAULT_ICE_RESTART_AFTER_MS));
+  }
+
+  /**
+   * Watches the audio arriving on the current peer connection (its packet count, every
+   * {@link MEDIA_WATCH_MS}): ICE reports a broken path only after several seconds, while
+   * packets stop at once. Audio that stalls for {@link MEDIA_STALL_MS} counts as a broken
+   * path; audio arriving again counts as a path back. (A muted far end still sends packets.)
+   */
+  private watchMedia(): void {
+    if (this.mediaWatch) return;
+    let pc = this.link.pc;
+    let packets = -1;
+    let grewAt = Date.now();
+    this.mediaWatch = timer(MEDIA_WATCH_MS, MEDIA_WATCH_MS).subscribe(() => {
+      const link = this.link;
+      link.pc
+        .getStats()
+        .then((report) => {
+          if (this.isOver() || link !== this.link) return;
+          let received = 0;
+          report.forEach((s: { type?: string; kind?: string; packetsReceived?: number }) => {
+            if (s.type === 'inbound-rtp' && s.kind === 'audio') received += s.packetsReceived ?? 0;
+          });
+          const now = Date.now();
+          if (link.pc !== pc || received > packets) {
+            pc = link.pc;
+            packets = received;
+            grewAt = now;
+          }
+          const stalled = now - grewAt >= MEDIA_STALL_MS;
+          if (stalled === this.stalled) return;
+          this.stalled = stalled;
+          this.judgePath();
+        })
+        .catch(() => undefined);
+    });
+  }
+
+  /** Caller: restarts ICE after `delayMs`, unless one is already planned or under way. */
+  private scheduleRestart(delayMs: number): void {
+    if (this.restartTimer || this.restarting) return;
+    this.restartTimer = timer(delayMs).subscribe(() => {
+      this.restartTimer = null;
+      void this.restartIce();
+    });
+  }
+
+  private cancelRestart(): void {
+    this.restartTimer?.unsubscribe();
+    this.restartTimer = null;
+  }
+
+  /**
+   * Caller: one ICE restart — once the socket is connected, fresh ICE servers (new TURN
+   * credentials), then an offer with new ICE credentials. An attempt that fails is tried
+   * again shortly; the media timer started by the break bounds them all.
+   */
+  private async restartIce(): Promise<void> {
+    if (this.restarting || this.stateSignal() !== 'reconnecting') return;
+    this.restarting = true;
+    let sent = false;
+    try {
+      const connected$ = this.init.signaling.connectionState$.pipe(filter((s) => s === 'connected'));
+      await firstValueFrom(connected$.pipe(timeout(this.init.mediaTimeoutMs)));
+      if (this.stateSignal() !== 'reconnecting') return;
+      const fresh = await this.init.refreshRtcConfiguration?.().catch(() => null);
+      if (fresh && this.stateSignal() === 'reconnecting') {
+        try {
+          this.link.pc.setConfiguration(fresh);
+        } catch {
+          // A configuration the connection cannot take (changed certificates…): the old one stays.
+        }
+      }
+      await this.offer({ iceRestart: true, reason: 'ice_restart' });
+      sent = true;
+    } catch {
+      // Not sent (no socket, no ack): tried again below while the call is still reconnecting.
+    } finally {
+      this.restarting = false;
+    }
+    if (!sent && this.stateSignal() === 'reconnecting') this.scheduleRestart(RESTART_RETRY_MS);
   }
 
   private fail(): void {
     if (this.isOver()) return;
-    const wasConnected = this.stateSignal() === 'connected';
+    const state = this.stateSignal();
+    const wasConnected = state === 'connected' || state === 'reconnecting';
     this.stateSignal.set('failed');
     if (!this.reported) this.report('failed');
     // Media already reported connected: the report cannot be taken back, so end the call.
@@ -301,6 +450,8 @@ export class CallSession {
 
   private release(): void {
     this.mediaTimer?.unsubscribe();
+    this.mediaWatch?.unsubscribe();
+    this.cancelRestart();
     this.subscriptions.unsubscribe();
     this.init.inbox.close();
     this.link.close();

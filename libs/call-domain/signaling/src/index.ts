@@ -7,14 +7,16 @@
  * 1. Sign-in: `SignalingClient.connect()` (token from the `SIGNALING_AUTH` function the
  *    portal provides); sign-out: `disconnect()`.
  * 2. Student: `Softphone.placeCall()` opens the microphone (refused → `MicrophoneError`,
- *    nothing placed), sends `requestCall`, creates the peer connection and the offer, sends
- *    it and trickles ICE candidates while the call waits and rings.
+ *    nothing placed), sends `requestCall`, asks for the call's ICE servers (`getIceServers`:
+ *    STUN/TURN with fresh credentials, and the transport policy), creates the peer
+ *    connection and the offer, sends it and trickles ICE candidates while the call waits
+ *    and rings.
  * 3. Agent: from `callOffered$` on, the call's offer and candidates are collected in a
  *    per-call `CallInbox` (`callSignals`: that call only, duplicates dropped, candidates
  *    after their offer, held by `bufferUntil` until Accept, dropped when the offer is
  *    withdrawn or the call ends).
- * 4. Agent clicks Accept: `Softphone.acceptCall(offer)` opens the microphone and the peer
- *    connection, sends `acceptCall`, then releases the inbox: the offer is applied, the held
+ * 4. Agent clicks Accept: `Softphone.acceptCall(offer)` opens the microphone and fetches the
+ *    call's ICE servers, opens the peer connection, sends `acceptCall`, then releases the inbox: the offer is applied, the held
  *    candidates added in order, the answer sent; later messages pass straight through.
  * 5. Both sides: `CallSession.state` goes `connecting` → `connected` (reported once with
  *    `reportMedia`), or `failed` when ICE fails or media is not up within
@@ -31,7 +33,7 @@
  *    page takes its call up again with `Softphone.resumeCall()`.
  *
  * Provide `SIGNALING_AUTH` (also importable alone from `@switchboard/call-domain/signaling/auth`,
- * which keeps socket.io-client out of a bundle that only provides it); optionally `SIGNALING_OPTIONS` (TURN servers, timeouts),
+ * which keeps socket.io-client out of a bundle that only provides it); optionally `SIGNALING_OPTIONS` (timeouts; ICE servers come from the server per call),
  * `MICROPHONE`, `SIGNALING_SOCKET_FACTORY` (tests).
  */
 export { bufferUntil } from './buffer-until';

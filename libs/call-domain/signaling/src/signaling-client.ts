@@ -68,6 +68,8 @@ export class SignalingClient {
   readonly callDeclined$ = this.event$('callDeclined');
   /** Caller: an agent accepted. */
   readonly callAccepted$ = this.event$('callAccepted');
+  /** Caller: the agent's page reloaded and took the call up again. */
+  readonly callResumed$ = this.event$('callResumed');
   /** Both: a call is over. */
   readonly callEnded$ = this.event$('callEnded');
   /** Agent and supervisors: an agent's state changed. */
@@ -222,6 +224,16 @@ export class SignalingClient {
         if (state === 'disconnected' || this.socket$.value !== socket) throw error;
       }
     }
+  }
+
+  /** Agent whose page reloaded mid-call: takes the call up again on this socket; resolves with the caller. */
+  resumeCall(ref: CallRef): Promise<AckData<'resumeCall'>> {
+    return this.request('resumeCall', ref);
+  }
+
+  /** Either party of a call not over: its ICE servers, with TURN credentials made for this call. */
+  getIceServers(ref: CallRef): Promise<AckData<'getIceServers'>> {
+    return this.request('getIceServers', ref);
   }
 
   private async request<E extends SignalingRequest>(event: E, payload: RequestPayload<E>): Promise<AckData<E>> {

@@ -47,7 +47,10 @@ export interface SignalingOptions {
   ackTimeoutMs: number;
   /** How long media may take to connect once a call is accepted before it is failed. */
   mediaTimeoutMs: number;
-  /** ICE servers and policy for every peer connection. */
+  /**
+   * The base of every peer connection's configuration. The ICE servers and transport policy
+   * come from the server for each call (`getIceServers`); ICE servers set here are tried first.
+   */
   rtcConfiguration: RTCConfiguration;
 }
 
@@ -58,7 +61,7 @@ export const DEFAULT_SIGNALING_OPTIONS: SignalingOptions = {
   rtcConfiguration: {},
 };
 
-/** Overrides of {@link DEFAULT_SIGNALING_OPTIONS} (e.g. TURN servers in production). */
+/** Overrides of {@link DEFAULT_SIGNALING_OPTIONS} (timeouts in tests). */
 export const SIGNALING_OPTIONS = new InjectionToken<SignalingOptions>('SIGNALING_OPTIONS', {
   providedIn: 'root',
   factory: () => DEFAULT_SIGNALING_OPTIONS,

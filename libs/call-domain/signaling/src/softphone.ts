@@ -20,8 +20,9 @@ export class Softphone {
   private readonly options = inject(SIGNALING_OPTIONS);
 
   /**
-   * Student: places a call. Resolves once the call is in line and the offer is on its way;
-   * rejects with a `MicrophoneError` (nothing placed) or a `SignalingError` (refused).
+   * Student: places a call. Resolves once the call is in line, its ICE servers are known and
+   * the offer is on its way; rejects with a `MicrophoneError` (nothing placed) or a
+   * `SignalingError` (refused; a call placed but given no ICE servers is cancelled).
    *
    * @param options.offer `late` creates the offer only after an agent accepted: the
    *   call-setup benchmark's baseline (`/help?offer=late`), not for real calls.
@@ -40,7 +41,17 @@ export class Softphone {
       stopTracks(microphone);
       throw new SignalingError({ code: 'invalid_state', message: 'The call ended before it started.' });
     }
-    const session = this.createSession('caller', microphone, inbox, null, position, options.offer ?? 'early');
+    let rtcConfiguration: RTCConfiguration;
+    try {
+      rtcConfiguration = await this.rtcConfiguration(position.callId);
+    } catch (error) {
+      // Without its ICE servers the call could not connect: it leaves the line at once.
+      inbox.close();
+      stopTracks(microphone);
+      this.signaling.cancelCall({ callId: position.callId }).catch(() => undefined);
+      throw error;
+    }
+    const session = this.createSession('caller', microphone, inbox, rtcConfiguration, null, position, options.offer ?? 'early');
     await session.start();
     return session;
   }
@@ -59,13 +70,13 @@ export class Softphone {
     const withdrawn = (): SignalingError =>
       new SignalingError({ code: 'invalid_state', message: 'This call is no longer offered to you.' });
     if (!this.signaling.inbox(callId, 'offer')) throw withdrawn();
-    const microphone = await openMicrophone(this.microphone);
+    const { microphone, rtcConfiguration } = await this.prepare(callId);
     const inbox = this.signaling.inbox(callId, 'offer');
     if (!inbox) {
       stopTracks(microphone);
       throw withdrawn();
     }
-    const session = this.createSession('agent', microphone, inbox, 'caller' in call ? call.caller : null, null);
+    const session = this.createSession('agent', microphone, inbox, rtcConfiguration, 'caller' in call ? call.caller : null, null);
     try {
       await this.signaling.acceptCall({ callId });
     } catch (error) {
@@ -88,28 +99,55 @@ export class Softphone {
    */
   async resumeCall(call: { callId: CallId; role: CallRole; peer?: CallPeer | null }): Promise<CallSession> {
     const awaits = call.role === 'caller' ? 'answer' : 'offer';
-    const microphone = await openMicrophone(this.microphone);
+    const { microphone, rtcConfiguration } = await this.prepare(call.callId);
     const inbox = this.signaling.inbox(call.callId, awaits);
     if (!inbox) {
       stopTracks(microphone);
       throw new SignalingError({ code: 'invalid_state', message: 'This call has ended.' });
     }
-    const session = this.createSession(call.role, microphone, inbox, call.peer ?? null, null, 'early', true);
+    const session = this.createSession(call.role, microphone, inbox, rtcConfiguration, call.peer ?? null, null, 'early', true);
     await session.start();
     return session;
+  }
+
+  /**
+   * Opens the microphone and fetches the call's ICE servers at the same time; rejects with
+   * the microphone's error first (a refused microphone must say so), releasing what opened.
+   */
+  private async prepare(callId: CallId): Promise<{ microphone: MediaStream; rtcConfiguration: RTCConfiguration }> {
+    const [microphone, rtcConfiguration] = await Promise.allSettled([openMicrophone(this.microphone), this.rtcConfiguration(callId)]);
+    if (microphone.status === 'rejected') throw microphone.reason;
+    if (rtcConfiguration.status === 'rejected') {
+      stopTracks(microphone.value);
+      throw rtcConfiguration.reason;
+    }
+    return { microphone: microphone.value, rtcConfiguration: rtcConfiguration.value };
+  }
+
+  /**
+   * The peer connections' configuration for one call: the ICE servers and transport policy
+   * the server hands out for it (fresh TURN credentials each time), after any ICE servers
+   * set in `SIGNALING_OPTIONS`.
+   */
+  private async rtcConfiguration(callId: CallId): Promise<RTCConfiguration> {
+    const ice = await this.signaling.getIceServers({ callId });
+    const base = this.options.rtcConfiguration;
+    return { ...base, iceServers: [...(base.iceServers ?? []), ...ice.iceServers], iceTransportPolicy: ice.iceTransportPolicy };
   }
 
   private createSession(
     role: CallRole,
     microphone: MediaStream,
     inbox: CallInbox,
+    rtcConfiguration: RTCConfiguration,
     peer: CallPeer | null,
     queuePosition: QueuePosition | null,
     offer: OfferTiming = 'early',
     resumed = false,
   ): CallSession {
+    const callId = inbox.callId;
     return new CallSession({
-      callId: inbox.callId,
+      callId,
       role,
       peer,
       queuePosition,
@@ -118,7 +156,8 @@ export class Softphone {
       microphone,
       inbox,
       signaling: this.signaling,
-      rtcConfiguration: this.options.rtcConfiguration,
+      rtcConfiguration,
+      refreshRtcConfiguration: () => this.rtcConfiguration(callId),
       mediaTimeoutMs: this.options.mediaTimeoutMs,
     });
   }

@@ -5,7 +5,7 @@ import { Clock, elapsedSince } from '../clock/clock';
 import { formatDuration } from '../duration/format-duration';
 
 /** Where the call's media stands, as the panel shows it (the signaling library's `CallSessionState`). */
-export type CallPanelState = 'connecting' | 'connected' | 'failed' | 'ended';
+export type CallPanelState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'ended';
 
 /** What the panel says when media could not be set up. */
 export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be established';
@@ -13,8 +13,9 @@ export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be 
 /**
  * The call in progress, the same for the student and the agent: who is on the other end,
  * "Connecting…" until media connects, then the talk time counting up (mm:ss on the app's
- * {@link Clock}, from when the panel saw the call connect), **Mute** (a toggle button: one
- * fixed label, `aria-pressed` and its icon say whether the microphone is muted) and
+ * {@link Clock}, from when the panel saw the call connect; "Reconnecting…" while the network
+ * path is being restored), **Mute** (a toggle button: one fixed label, `aria-pressed` and its
+ * icon say whether the microphone is muted) and
  * **Hang up**. It plays the far end's audio in an `<audio autoplay>`.
  *
  * It owns no call: the page passes the session's state in and acts on `muteToggled` and
@@ -34,6 +35,9 @@ export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be 
           <span class="visually-hidden">Talk time </span>
           <span class="timer" role="timer">{{ elapsed() }}</span>
         </p>
+      }
+      @case ('reconnecting') {
+        <p class="status reconnecting" role="status">Reconnecting…</p>
       }
       @case ('failed') {
         <p class="status failed" role="alert">{{ failedMessage }}</p>
@@ -138,7 +142,7 @@ export class CallPanel {
   protected readonly headingId = `sb-call-panel-peer-${CallPanel.nextId++}`;
   protected readonly failedMessage = CALL_FAILED_MESSAGE;
   /** Whether the call can still be muted (media not over). */
-  protected readonly live = computed(() => this.state() === 'connecting' || this.state() === 'connected');
+  protected readonly live = computed(() => this.state() === 'connecting' || this.state() === 'connected' || this.state() === 'reconnecting');
 
   private readonly remoteAudio = viewChild.required<ElementRef<HTMLAudioElement>>('remoteAudio');
   private readonly muteButton = viewChild.required('muteButton', { read: ElementRef<HTMLButtonElement> });

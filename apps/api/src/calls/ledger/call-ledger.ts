@@ -186,11 +186,13 @@ export class LedgerTransaction {
 
   /**
    * Makes `negotiationId` the call's current media negotiation, published as
-   * `negotiationStarted`; false if the call is over.
+   * `negotiationStarted`, with a `timeline` entry when it says why (an ICE restart, a resumed
+   * call); false if the call is over.
    */
-  async startNegotiation(callId: string, negotiationId: string): Promise<boolean> {
+  async startNegotiation(callId: string, negotiationId: string, timeline: { type: 'ice_restarted' | 'resumed'; actor: EventActor } | null = null): Promise<boolean> {
     const result = await this.db.updateTable('calls').set({ negotiation_id: negotiationId }).where('id', '=', callId).where('state', '!=', 'ended').executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return false;
+    if (timeline) await this.addEvent(callId, timeline.type, timeline.actor);
     this.publish({ type: 'negotiationStarted', callId, negotiationId });
     return true;
   }

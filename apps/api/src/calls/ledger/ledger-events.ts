@@ -20,6 +20,8 @@ export type LedgerEvent =
   | { type: 'callConnected'; callId: string }
   /** The call is over, with its one outcome. */
   | { type: 'callEnded'; notice: CallEnded; callerId: string; agentId: string | null }
+  /** The agent's page reloaded and took the call up again: the caller offers anew. */
+  | { type: 'callResumed'; callId: string; callerId: string }
   /** A new negotiation of a call's media started (an offer with a new id). */
   | { type: 'negotiationStarted'; callId: string; negotiationId: string }
   /** An agent's presence changed (state, or connection). */
@@ -44,5 +46,5 @@ export function callIdOf(event: LedgerEvent): string | null {
 
 /** Whether an event changes the calls waiting or in progress (what the queue feed shows). */
 export function changesQueue(event: LedgerEvent): boolean {
-  return event.type !== 'agentStatusChanged' && event.type !== 'negotiationStarted';
+  return event.type !== 'agentStatusChanged' && event.type !== 'negotiationStarted' && event.type !== 'callResumed';
 }

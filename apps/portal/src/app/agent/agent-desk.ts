@@ -2,8 +2,8 @@ import { HttpClient } from '@angular/common/http';
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
 import type { CallId, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
-import { MICROPHONE, MicrophoneError, SignalingClient, Softphone, openMicrophone } from '@switchboard/call-domain/signaling';
-import { catchError, filter, map, of, scan, switchMap, take } from 'rxjs';
+import { type CallPeer, MICROPHONE, MicrophoneError, SignalingClient, Softphone, openMicrophone } from '@switchboard/call-domain/signaling';
+import { catchError, distinctUntilChanged, filter, map, of, scan, switchMap, take } from 'rxjs';
 import { TabMemory, sessionOf } from '../call-leg';
 import {
   type DeskState,
@@ -44,9 +44,13 @@ export const WITHDRAWN_MESSAGES: Readonly<Record<OfferWithdrawnReason, string>> 
  */
 export const ACCEPTED_CALL_KEY = 'switchboard.agent.call';
 
+/** Where this tab remembers the caller of the call it accepted (JSON `{ id, displayName }`), for the call panel after a reload. */
+export const ACCEPTED_CALLER_KEY = 'switchboard.agent.call.caller';
+
 /**
- * A call the server says this agent is on (`on_call`) but this page holds no media for: the
- * page was reloaded (a peer connection cannot be resumed), or another tab took the call.
+ * A call the server says this agent is on (`on_call`) but this page holds no media for:
+ * another tab took the call, or the page was reloaded and taking it up again failed (this
+ * tab's own call is resumed by itself, see `AgentDesk`).
  */
 export interface InterruptedCall {
   callId: CallId;
@@ -76,6 +80,9 @@ export class AgentDesk {
   private readonly softphone = inject(Softphone);
   private readonly microphone = inject(MICROPHONE);
   private readonly tabCall = new TabMemory(ACCEPTED_CALL_KEY);
+  private readonly tabCaller = new TabMemory(ACCEPTED_CALLER_KEY);
+  /** The call this page is taking up again after a reload, while it does. */
+  private readonly resuming = signal<CallId | null>(null);
   private readonly state = signal<DeskState>(EMPTY_DESK);
 
   /** The agent's status as the server last said (null until it did). */
@@ -140,7 +147,7 @@ export class AgentDesk {
   readonly interruptedCall = computed<InterruptedCall | null>(() => {
     const { status, call, lastOffer } = this.state();
     const callId = status?.state === 'on_call' ? status.callId : null;
-    if (!callId || heldCallId(call) === callId) return null;
+    if (!callId || heldCallId(call) === callId || this.resuming() === callId) return null;
     const known = lastOffer?.offer.callId === callId ? lastOffer : null;
     const acceptedHere = this.tabCall.recall() === callId;
     return { callId, callerName: known?.offer.caller.displayName ?? null, inAnotherTab: (known?.takenElsewhere ?? false) || !acceptedHere };
@@ -161,6 +168,14 @@ export class AgentDesk {
     this.signaling.connectionState$.pipe(takeUntilDestroyed()).subscribe((state) => {
       if (state === 'disconnected') this.forget();
     });
+    // This tab's own call from before a reload: taken up again on a new peer connection.
+    toObservable(this.interruptedCall)
+      .pipe(
+        filter((call): call is InterruptedCall => call !== null && !call.inAnotherTab),
+        distinctUntilChanged((a, b) => a.callId === b.callId),
+        takeUntilDestroyed(),
+      )
+      .subscribe((call) => void this.resume(call.callId));
     inject(DestroyRef).onDestroy(() => void sessionOf(this.state().call)?.hangUp().catch(() => undefined));
   }
 
@@ -187,9 +202,34 @@ export class AgentDesk {
     try {
       const session = await this.softphone.acceptCall(offer);
       this.tabCall.remember(session.callId);
+      this.tabCaller.remember(JSON.stringify(offer.caller));
       this.state.update((d) => accepted(d, session));
     } catch (error) {
       this.state.update((d) => acceptFailed(d, error));
+    }
+  }
+
+  /**
+   * Takes this tab's call up again after a reload: a new session waits for the caller's next
+   * offer, then `resumeCall` tells the server (which tells the caller to offer from a new peer
+   * connection). Failing that (no microphone, another tab holds the call), the page shows the
+   * call as interrupted, with Hang up.
+   */
+  private async resume(callId: CallId): Promise<void> {
+    this.resuming.set(callId);
+    try {
+      const session = await this.softphone.resumeCall({ callId, role: 'agent', peer: parseCaller(this.tabCaller.recall()) });
+      try {
+        await this.signaling.resumeCall({ callId });
+      } catch (error) {
+        session.close();
+        throw error;
+      }
+      this.state.update((d) => accepted(d, session));
+    } catch (error) {
+      this.state.update((d) => actionFailed(d, error));
+    } finally {
+      this.resuming.set(null);
     }
   }
 
@@ -274,5 +314,15 @@ export class AgentDesk {
     } catch (error) {
       this.state.update((d) => microphoneChecked(d, error instanceof MicrophoneError ? error : MicrophoneError.from(error)));
     }
+  }
+}
+
+/** The remembered caller, if the memory holds a well-formed one. */
+function parseCaller(json: string | null): CallPeer | null {
+  try {
+    const value = (json ? JSON.parse(json) : null) as Partial<CallPeer> | null;
+    return typeof value?.id === 'string' && typeof value.displayName === 'string' ? { id: value.id, displayName: value.displayName } : null;
+  } catch {
+    return null;
   }
 }

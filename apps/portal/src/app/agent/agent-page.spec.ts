@@ -17,7 +17,7 @@ import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
 import { fakeCall } from '../supervisor/testing/supervisor-fakes';
-import { ACCEPTED_CALL_KEY, AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
+import { ACCEPTED_CALLER_KEY, ACCEPTED_CALL_KEY, AgentDesk, CALL_SETTINGS_URL } from './agent-desk';
 import { AgentPage } from './agent-page';
 import { Ringtone } from './ringtone';
 import { type DeskApiData, deskApiStandIn, emptyDeskApi } from './testing/desk-api-stand-in';
@@ -419,9 +419,27 @@ describe('AgentPage', () => {
   }
 
   describe('after a reload', () => {
-    it('while On call: says the call was interrupted, keeps Available/Away off, and Hang up ends it and leads to wrap-up', async () => {
+    it("while On call: takes this tab's call up again, and the call panel connects to the caller's new offer", async () => {
       const callId = await placedBeforeReload('drop');
       // This tab accepted it before the reload.
+      sessionStorage.setItem(ACCEPTED_CALL_KEY, callId);
+      sessionStorage.setItem(ACCEPTED_CALLER_KEY, JSON.stringify({ id: 'student', displayName: 'student' }));
+      // What the server sends the new page's socket on connect.
+      relay.push('agent', 'agentStatusChanged', status({ state: 'on_call', callId }));
+      await eventually(fixture, () => requests('resumeCall').length === 1, 'resumeCall');
+      expect(requests('resumeCall')).toEqual([{ callId }]);
+      const panel = await loader.getHarness(CallPanelHarness);
+      expect(await panel.getPeerName()).toBe('student');
+      // The caller, told the call resumed, offered from a new peer connection; this page answered it.
+      await eventually(fixture, async () => (await panel.getTalkTime()) !== null, 'media connected', 10_000);
+      expect(text()).not.toContain('interrupted');
+      await panel.hangUp();
+      await eventually(fixture, () => requests('hangUp').length === 1, 'hangUp');
+    }, 20_000);
+
+    it('while On call, when the call cannot be taken up again: says it was interrupted, keeps Available/Away off, and Hang up ends it and leads to wrap-up', async () => {
+      // A call the relay no longer knows: taking it up again is refused.
+      const callId = crypto.randomUUID();
       sessionStorage.setItem(ACCEPTED_CALL_KEY, callId);
       // What the server sends the new page's socket on connect.
       relay.push('agent', 'agentStatusChanged', status({ state: 'on_call', callId }));

@@ -1,7 +1,7 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import type { CallId } from '@switchboard/call-domain';
-import { type OfferTiming, SignalingClient, Softphone } from '@switchboard/call-domain/signaling';
+import { type CallPeer, type OfferTiming, SignalingClient, Softphone } from '@switchboard/call-domain/signaling';
 import { filter, take } from 'rxjs';
 import { TabMemory, isLegOf, sessionOf } from '../call-leg';
 import {
@@ -25,10 +25,14 @@ export { type CallbackState, RELOADED_CALL_MESSAGE, type StudentCallPhase, endMe
 
 /**
  * Where this tab remembers its call across a reload (`sessionStorage`, one per tab). A reload
- * loses the call's media, so the reloaded page ends it; a call placed by another tab of the
- * same student is not in this tab's storage and is left alone.
+ * loses the call's media: the reloaded page takes an answered call up again (see
+ * {@link ANSWERING_AGENT_KEY}) and ends one still waiting; a call placed by another tab of
+ * the same student is not in this tab's storage and is left alone.
  */
 export const PLACED_CALL_KEY = 'switchboard.help.call';
+
+/** Where this tab remembers the agent who answered its call (JSON `{ id, displayName }`): the call resumes after a reload. */
+export const ANSWERING_AGENT_KEY = 'switchboard.help.call.agent';
 
 /**
  * The student's side of one call at a time, for the help page: places it through the
@@ -42,6 +46,7 @@ export class StudentCall {
   private readonly signaling = inject(SignalingClient);
   private readonly softphone = inject(Softphone);
   private readonly tabCall = new TabMemory(PLACED_CALL_KEY);
+  private readonly answeredBy = new TabMemory(ANSWERING_AGENT_KEY);
   private readonly state = signal<StudentCallState>(NO_STUDENT_CALL);
 
   /** The call in progress (its queue position, peer, media state, remote audio), if any. */
@@ -66,23 +71,30 @@ export class StudentCall {
     const mine = <T extends { callId: CallId }>(event: T) => isLegOf(this.state().call, event.callId);
     this.signaling.callEnded$.pipe(filter(mine), takeUntilDestroyed()).subscribe((ended) => {
       this.tabCall.remember(null);
+      this.answeredBy.remember(null);
       this.state.update((s) => callEnded(s, ended));
     });
     this.signaling.callDeclined$.pipe(filter(mine), takeUntilDestroyed()).subscribe(({ callId }) => this.state.update((s) => agentDeclined(s, callId)));
-    // This tab's call from before a reload (waiting or answered): its media is gone.
+    this.signaling.callAccepted$.pipe(filter(mine), takeUntilDestroyed()).subscribe(({ agent }) => this.answeredBy.remember(JSON.stringify(agent)));
+    // This tab's call from before a reload: its media is gone. An answered call is taken up
+    // again on a new peer connection; one still waiting is ended.
     const earlier = this.tabCall.recall();
+    const agent = parseAgent(this.answeredBy.recall());
     if (earlier) {
       this.tabCall.remember(null);
+      this.answeredBy.remember(null);
+      if (agent) this.state.set(placing());
       this.signaling.connectionState$
         .pipe(
           filter((state) => state === 'connected'),
           take(1),
           takeUntilDestroyed(),
         )
-        .subscribe(() => void this.endEarlierCall(earlier));
+        .subscribe(() => void (agent ? this.resumeEarlierCall(earlier, agent) : this.endEarlierCall(earlier)));
     }
     inject(DestroyRef).onDestroy(() => {
       this.tabCall.remember(null);
+      this.answeredBy.remember(null);
       void this.session()?.hangUp().catch(() => undefined);
     });
   }
@@ -113,6 +125,7 @@ export class StudentCall {
     const failed = call.session.state() === 'failed';
     this.state.update((s) => hungUp(s, { failed, answered: call.session.peer() !== null }));
     this.tabCall.remember(null);
+    this.answeredBy.remember(null);
     if (!failed) call.session.hangUp().catch(() => undefined);
   }
 
@@ -135,6 +148,24 @@ export class StudentCall {
   }
 
   /**
+   * Takes this tab's answered call from before a reload up again: a new peer connection offers
+   * (reason `resume`) and the agent's page answers it; same call, no new place in line. A call
+   * that ended meanwhile is said to have ended.
+   */
+  private async resumeEarlierCall(callId: CallId, agent: CallPeer): Promise<void> {
+    try {
+      const session = await this.softphone.resumeCall({ callId, role: 'caller', peer: agent });
+      this.state.update((s) => placed(s, session));
+      this.tabCall.remember(callId);
+      this.answeredBy.remember(JSON.stringify(agent));
+    } catch (error) {
+      // Not taken up (no microphone, or the call is over): it is ended rather than left without media.
+      this.state.update((s) => placeRefused(s, error));
+      await this.endEarlierCall(callId);
+    }
+  }
+
+  /**
    * Ends this tab's call from before a reload, which it holds no media for, and says so.
    * `cancelCall` leaves the line, or hangs up a call an agent already accepted.
    */
@@ -145,5 +176,16 @@ export class StudentCall {
       return; // Gone already, or not this student's: nothing to tell.
     }
     this.state.update(earlierCallEnded);
+  }
+}
+
+/** The remembered agent, if the memory holds a well-formed one. */
+function parseAgent(json: string | null): CallPeer | null {
+  try {
+    const value: unknown = json ? JSON.parse(json) : null;
+    const agent = value as Partial<CallPeer> | null;
+    return typeof agent?.id === 'string' && typeof agent.displayName === 'string' ? { id: agent.id, displayName: agent.displayName } : null;
+  } catch {
+    return null;
   }
 }

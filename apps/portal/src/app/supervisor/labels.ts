@@ -22,4 +22,6 @@ export const EVENT_LABELS: Readonly<Record<CallEventType, string>> = {
   ended: 'Ended',
   wrap_up_saved: 'Wrap-up saved',
   callback_requested: 'Callback requested',
+  ice_restarted: 'Reconnected after a network break (ICE restart)',
+  resumed: 'Resumed after a page reload',
 };

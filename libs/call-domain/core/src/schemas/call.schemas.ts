@@ -30,6 +30,7 @@ export const offerMessageSchema = z
     callId: callIdSchema,
     messageId: messageIdSchema,
     negotiationId: negotiationIdSchema,
+    reason: z.enum(['ice_restart', 'resume']).optional(),
     description: z.object({ type: z.literal('offer'), sdp: sdpSchema }).strict(),
   })
   .strict();

@@ -1,4 +1,4 @@
-import type { Ack, AgentStatus, CallId, ServerToClientEvents } from '@switchboard/call-domain';
+import type { Ack, AgentStatus, CallId, IceServers, ServerToClientEvents } from '@switchboard/call-domain';
 import type { SignalingSocket } from '../signaling-socket';
 
 /** One server event on its way to a user's socket. */
@@ -37,6 +37,8 @@ export class FakeRelay {
   readonly held: Delivery[] = [];
   /** Decides what happens to each delivery; the default delivers everything. */
   intercept: (delivery: Delivery) => DeliveryDecision = () => 'deliver';
+  /** What `getIceServers` answers for a call's parties; null refuses it (`forbidden`). */
+  iceServers: IceServers | null = { iceServers: [], iceTransportPolicy: 'all', expiresAt: null };
   /** Requests the relay leaves unanswered (to test ack timeouts). */
   readonly unanswered = new Set<string>();
   /**
@@ -103,6 +105,13 @@ export class FakeRelay {
         if (!call) return missing();
         this.relay(call.caller, 'callAccepted', { callId: call.callId, agent: { id: call.agent, displayName: call.agent } });
         return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller }, ringsOutAt: '' } };
+      case 'resumeCall':
+        if (!call) return missing();
+        this.relay(call.caller, 'callResumed', { callId: call.callId });
+        return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller } } };
+      case 'getIceServers':
+        if (!call) return missing();
+        return this.iceServers ? { ok: true, data: this.iceServers } : { ok: false, error: { code: 'forbidden', message: 'No ICE servers for you.' } };
       case 'declineCall':
         if (!call) return missing();
         this.relay(call.caller, 'callDeclined', { callId: call.callId });

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { DATABASE } from '../src/database/database.module';
+import type { Database } from '../src/database/schema';
+import { callAppPerSpec } from './call-clients';
+
+const sdp = (label: string) => `v=0\r\no=- ${label} 2 IN IP4 127.0.0.1\r\ns=-\r\n`;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an asymmetric matcher stands in for any ack type
+const refused = (code: string): any => jasmine.objectContaining({ ok: false, error: { code, message: jasmine.any(String) } });
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`A connected call offered again [${dialect}] (e2e)`, () => {
+    const harness = callAppPerSpec(dialect);
+
+    async function timeline(callId: string): Promise<string[]> {
+      const db = harness.app.app.get<Kysely<Database>>(DATABASE);
+      const rows = await db.selectFrom('call_events').select(['type', 'actor_name']).where('call_id', '=', callId).orderBy('seq').execute();
+      return rows.map((r) => (r.actor_name ? `${r.type}:${r.actor_name}` : r.type));
+    }
+
+    it('records an ICE restart or a resume in the timeline, by the reason of the new offer', async () => {
+      const agent = await harness.connect('agent');
+      await agent.ok('setAvailability', { state: 'available' });
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      const first = randomUUID();
+      await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId: first, description: { type: 'offer', sdp: sdp('1') } });
+      await agent.next('callOffered');
+      await agent.ok('acceptCall', { callId });
+      await agent.ok('sendAnswer', { callId, messageId: randomUUID(), negotiationId: first, description: { type: 'answer', sdp: sdp('2') } });
+      await student.ok('reportMedia', { callId, state: 'connected' });
+      await agent.ok('reportMedia', { callId, state: 'connected' });
+
+      expect(await student.send('sendOffer', { callId, messageId: randomUUID(), negotiationId: randomUUID(), reason: 'reload', description: { type: 'offer', sdp: sdp('3') } })).toEqual(
+        refused('bad_request'),
+      );
+      const restart = { callId, messageId: randomUUID(), negotiationId: randomUUID(), reason: 'ice_restart' as const, description: { type: 'offer' as const, sdp: sdp('3') } };
+      await student.ok('sendOffer', restart);
+      expect(await agent.next('offerRelayed', (m) => m.negotiationId === restart.negotiationId)).toEqual(restart);
+      const resume = { ...restart, messageId: randomUUID(), negotiationId: randomUUID(), reason: 'resume' as const };
+      await student.ok('sendOffer', resume);
+      expect((await timeline(callId)).slice(-2)).toEqual(['ice_restarted:Sam Student', 'resumed:Sam Student']);
+    });
+
+    it("lets the agent's reloaded page resume the call, tells the caller, and refuses a second tab or another agent", async () => {
+      const agent = await harness.connect('agent');
+      await agent.ok('setAvailability', { state: 'available' });
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await agent.next('callOffered');
+      await agent.ok('acceptCall', { callId });
+      await student.next('callAccepted');
+
+      // A second tab while the first holds the call: refused, and the caller hears nothing.
+      const secondTab = await harness.newTab(agent);
+      expect(await secondTab.send('resumeCall', { callId })).toEqual(refused('conflict'));
+      const otherAgent = await harness.connect('agent2');
+      expect(await otherAgent.send('resumeCall', { callId })).toEqual(refused('forbidden'));
+      expect(await student.send('resumeCall', { callId })).toEqual(refused('forbidden'));
+
+      // The first tab reloads: its socket goes, the reloaded page's socket takes the call up again.
+      agent.socket.disconnect();
+      const reloaded = await harness.newTab(secondTab);
+      expect(await reloaded.ok('resumeCall', { callId })).toEqual({ callId, caller: { id: student.userId, displayName: 'Sam Student' } });
+      expect(await student.next('callResumed')).toEqual({ callId });
+      expect((await timeline(callId)).at(-1)).toBe('resumed:Alex Agent');
+      // Now the reloaded page holds it: the other tab still cannot.
+      expect(await secondTab.send('resumeCall', { callId })).toEqual(refused('conflict'));
+
+      await student.ok('hangUp', { callId });
+      expect(await reloaded.send('resumeCall', { callId })).toEqual(refused('invalid_state'));
+    });
+  });
+}

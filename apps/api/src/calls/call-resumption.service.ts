@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import type { CallId, CallOffer, SessionUser } from '@switchboard/call-domain';
+import { ProblemException } from '../errors/problem';
+import type { AppSocket } from '../realtime/app-socket';
+import { callAgentRoom } from './call-parties';
+import { CallRecords } from './call-records';
+import { CallLedger } from './ledger/call-ledger';
+import { SocketRooms } from './socket-rooms';
+
+/**
+ * An agent's page that reloaded during a call takes it up again (`resumeCall`): the socket
+ * must hold the call (be in its agent room, or join it when no other tab of the agent does —
+ * a second tab cannot take a live call from the first), the timeline records `resumed`, and
+ * the caller is told (`callResumed`) so that it offers again from a new peer connection.
+ */
+@Injectable()
+export class CallResumption {
+  constructor(
+    private readonly ledger: CallLedger,
+    private readonly records: CallRecords,
+    private readonly rooms: SocketRooms,
+  ) {}
+
+  /** Agent: resumes `callId` on `socket`; answers with the call's caller. */
+  async resume(agent: SessionUser, socket: AppSocket, callId: CallId): Promise<Pick<CallOffer, 'callId' | 'caller'>> {
+    const call = await this.records.get(callId);
+    if (!call || call.agent_id !== agent.id) throw new ProblemException('forbidden', 'Only the agent who took the call may resume it');
+    if (call.state !== 'accepted' && call.state !== 'connected') throw new ProblemException('invalid_state', 'The call is not in progress');
+    const room = callAgentRoom(callId);
+    if (!socket.rooms.has(room)) {
+      if (await this.rooms.isOccupied(room)) throw new ProblemException('conflict', 'This call is in another tab');
+      await socket.join(room);
+    }
+    const moved = await this.ledger.run(async (tx) => {
+      const now = await tx.call(callId);
+      if (now?.state !== 'accepted' && now?.state !== 'connected') return false;
+      await tx.addEvent(callId, 'resumed', { id: agent.id, name: agent.displayName });
+      tx.publish({ type: 'callResumed', callId, callerId: now.caller_id });
+      return true;
+    });
+    if (!moved) throw new ProblemException('invalid_state', 'The call is not in progress');
+    return { callId, caller: { id: call.caller_id, displayName: call.caller_name } };
+  }
+}
