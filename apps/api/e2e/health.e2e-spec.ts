@@ -6,7 +6,7 @@ import { NodeDrainState } from '../src/health/node-drain-state';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
 import { eventually } from './call-clients';
-import { PrivateRedis } from './private-redis';
+import { PrivateRedis } from '../src/testing/redis';
 import { call, expectProblem } from './support';
 
 // Failing probes make the app log errors (the deadline poll, the adapter): keep the run quiet.

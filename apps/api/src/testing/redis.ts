@@ -35,6 +35,7 @@ export class PrivateRedis {
 
   /** Starts the server again on the same port (empty: nothing is persisted), once it answers. */
   async resume(): Promise<void> {
+    if (this.child) return;
     const bin = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server';
     const child = spawn(bin, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
     this.child = child;
