@@ -68,7 +68,8 @@ async function instrumentAgent(context: BrowserContext): Promise<void> {
           marks.acceptAt = performance.now();
           marks.connectedAt = null;
           marks.firstAudioAt = null;
-          marks.events = [];
+          // The connection made while this call rang stays in the trace; earlier calls' go.
+          marks.events = marks.events.filter(([, at]) => performance.now() - at < 4_000);
         }
       },
       true,
@@ -78,7 +79,7 @@ async function instrumentAgent(context: BrowserContext): Promise<void> {
       constructor(config?: RTCConfiguration) {
         super(config);
         const log = (what: string) => marks.events.push([what, performance.now()]);
-        log(`new RTCPeerConnection`);
+        log(`new RTCPeerConnection (candidate pool ${config?.iceCandidatePoolSize ?? 0})`);
         this.addEventListener('signalingstatechange', () => log(`signaling ${this.signalingState}`));
         this.addEventListener('icegatheringstatechange', () => log(`gathering ${this.iceGatheringState}`));
         this.addEventListener('iceconnectionstatechange', () => log(`ice ${this.iceConnectionState}`));
@@ -110,21 +111,28 @@ async function oneCall(student: Page, agent: Page, mode: Mode): Promise<{ connec
   await visible(dialog, 10_000);
   await agent.waitForTimeout(RING_MS);
   await dialog.getByRole('button', { name: 'Accept' }).click();
-  await agent.waitForFunction(
-    () => {
-      const m = (window as unknown as { __marks: Marks }).__marks;
-      return m.connectedAt !== null && m.firstAudioAt !== null;
-    },
-    null,
-    { timeout: 20_000, polling: 20 },
-  );
+  const done = await agent
+    .waitForFunction(
+      () => {
+        const m = (window as unknown as { __marks: Marks }).__marks;
+        return m.connectedAt !== null && m.firstAudioAt !== null;
+      },
+      null,
+      { timeout: 20_000, polling: 20 },
+    )
+    .then(
+      () => true,
+      () => false,
+    );
   const marks = await agent.evaluate(() => (window as unknown as { __marks: Marks }).__marks);
+  const since = (at: number | null) => (at ?? NaN) - (marks.acceptAt ?? NaN);
+  const trace = `${mode}: ${marks.events.map(([what, at]) => `${what} @${since(at).toFixed(0)}`).join(', ')}`;
+  if (!done) throw new Error(`the ${mode}-offer call did not connect with audio within 20 s of Accept; the agent's peer connections did: ${trace}`);
+  if (args.trace) console.log(trace);
   await agent.getByRole('button', { name: 'Hang up' }).click();
   await visible(agent.getByRole('button', { name: 'Done' }));
   await agent.getByRole('button', { name: 'Done' }).click();
   await visible(student.getByRole('button', { name: 'Call support' }));
-  const since = (at: number | null) => (at ?? NaN) - (marks.acceptAt ?? NaN);
-  if (args.trace) console.log(`${mode}: ${marks.events.map(([what, at]) => `${what} @${since(at).toFixed(0)}`).join(', ')}`);
   return { connected: since(marks.connectedAt), audio: since(marks.firstAudioAt) };
 }
 
