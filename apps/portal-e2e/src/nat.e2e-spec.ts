@@ -6,6 +6,7 @@ import { AppServer, startAppServer } from './support/app-server';
 import { energyGrowth, inboundAudio, selectedCandidatePair, trackPeerConnections } from './support/audio-stats';
 import { launchChromium, signIn } from './support/browser';
 import { NatTopology } from './support/nat-topology';
+import { startTurnServer } from './support/turn-server';
 import { atPath, eventually, hidden, visible } from './support/wait';
 
 const API = `http://${NatTopology.PUBLIC_ADDRESS}:3000`;
@@ -136,27 +137,4 @@ async function callDetailSeenFrom(page: Page): Promise<CallDetail> {
     const record = (await list.json()).items[0];
     return (await fetch(`/api/calls/${record.id}`, { headers })).json();
   });
-}
-
-/**
- * Runs `npm run turn` (tools/turn-server.mjs, as the README tells) in the public namespace,
- * relaying between the two NATs' public addresses, and waits until it listens.
- */
-async function startTurnServer(topology: NatTopology, secret: string): Promise<ChildProcess> {
-  const address = NatTopology.PUBLIC_ADDRESS;
-  const child = topology.spawnIn(topology.ns('public'), 'node', ['tools/turn-server.mjs', '--listen', address, '--allow-peer', address, '--min-port', '49152', '--max-port', '49252'], {
-    ...process.env,
-    TURN_SECRET: secret,
-  });
-  let log = '';
-  child.stdout?.on('data', (chunk) => (log += chunk));
-  child.stderr?.on('data', (chunk) => (log += chunk));
-  await eventually(
-    async () => child.exitCode ?? (topology.listening(topology.ns('public'), 'udp', `${address}:3478`) ? 'listening' : 'starting'),
-    (state) => state !== 'starting',
-    10_000,
-    'coturn listening',
-  );
-  if (child.exitCode !== null) throw new Error(`coturn exited (${child.exitCode}):\n${log}`);
-  return child;
 }

@@ -6,3 +6,4 @@ export * from './audio-stats';
 export * from './browser';
 export * from './nat-topology';
 export * from './wait';
+export * from './turn-server';

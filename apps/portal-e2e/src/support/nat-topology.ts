@@ -6,6 +6,21 @@ import { join } from 'node:path';
 /** A side of the topology that sits behind its own NAT. */
 export type NatSide = 'home' | 'campus';
 
+/** How {@link NatTopology.create} builds the topology. */
+export interface NatTopologyOptions {
+  /**
+   * Lower-case letters added to the namespaces' prefix (`sbnat<pid><tag>-`), so a run of
+   * another tool in the same process tree is told apart by name.
+   */
+  tag?: string;
+  /**
+   * Delay added to each router's link to the public side, each way (milliseconds): a packet
+   * between a side and the public side takes this long more, one between the sides twice
+   * that (tools/bench/link-delay.py forwards the link's frames, as `tc netem delay` would).
+   */
+  linkDelayMs?: number;
+}
+
 /**
  * A small internet in network namespaces, built for one test run and removed after it:
  *
@@ -27,11 +42,13 @@ export class NatTopology {
   static readonly PUBLIC_ADDRESS = '10.77.0.1';
 
   private readonly prefix: string;
+  private readonly linkDelayMs: number;
   private readonly children = new Set<ChildProcess>();
   private readonly scratch: string;
 
-  private constructor(prefix: string) {
+  private constructor(prefix: string, linkDelayMs: number) {
     this.prefix = prefix;
+    this.linkDelayMs = linkDelayMs;
     this.scratch = mkdtempSync(join(tmpdir(), 'switchboard-nat-'));
   }
 
@@ -39,15 +56,18 @@ export class NatTopology {
    * Builds the topology (root, `ip` and `iptables` needed). Namespaces left by an earlier run
    * whose process is gone are removed first. Throws naming the missing package, if any.
    */
-  static create(): NatTopology {
-    for (const [binary, pkg] of [['ip', 'iproute2'], ['iptables', 'iptables'], ['turnserver', 'coturn']]) {
+  static create(options: NatTopologyOptions = {}): NatTopology {
+    const delayMs = options.linkDelayMs ?? 0;
+    const needed = [['ip', 'iproute2'], ['iptables', 'iptables'], ['turnserver', 'coturn'], ...(delayMs > 0 ? [['python3', 'python3']] : [])];
+    if (!/^[a-z]{0,4}$/.test(options.tag ?? '')) throw new Error(`NatTopology tag "${options.tag}": at most 4 lower-case letters`);
+    for (const [binary, pkg] of needed) {
       if (spawnSync('sh', ['-c', `command -v ${binary}`]).status !== 0) {
         throw new Error(`The NAT suite needs "${binary}": install Debian's "${pkg}" package (npm test installs it as root).`);
       }
     }
     if (process.getuid?.() !== 0) throw new Error('The NAT suite creates network namespaces: run it as root.');
     NatTopology.sweep();
-    const topology = new NatTopology(`sbnat${process.pid}`);
+    const topology = new NatTopology(`sbnat${process.pid}${options.tag ?? ''}`, delayMs);
     process.once('exit', () => topology.remove());
     try {
       topology.build();
@@ -115,7 +135,14 @@ export class NatTopology {
     for (const [side, n] of sides) {
       const router = this.ns(`${side}-router`);
       // The router's public link: 10.77.n.1 on the public side, 10.77.n.2 on the router.
-      this.veth(pub, `to-${side}`, `10.77.${n}.1/24`, router, 'wan', `10.77.${n}.2/24`);
+      if (this.linkDelayMs > 0) {
+        // With a delay: to-<side> ── wanraw [link-delay.py] wanq ── wan, all but the first in the router.
+        this.veth(pub, `to-${side}`, `10.77.${n}.1/24`, router, 'wanraw', null);
+        this.veth(router, 'wan', `10.77.${n}.2/24`, router, 'wanq', null);
+        this.spawnIn(router, 'python3', ['tools/bench/link-delay.py', 'wanraw', 'wanq', String(this.linkDelayMs)]);
+      } else {
+        this.veth(pub, `to-${side}`, `10.77.${n}.1/24`, router, 'wan', `10.77.${n}.2/24`);
+      }
       // The side's own network behind it: 10.77.1n.1 on the router, 10.77.1n.2 for the browser.
       this.veth(router, 'lan', `10.77.1${n}.1/24`, this.ns(side), 'eth0', `10.77.1${n}.2/24`);
       this.ip(router, 'route', 'add', 'default', 'via', `10.77.${n}.1`);
@@ -125,18 +152,19 @@ export class NatTopology {
     }
   }
 
-  /** A veth pair between two namespaces, renamed and addressed inside each. */
-  private veth(nsA: string, nameA: string, addressA: string, nsB: string, nameB: string, addressB: string): void {
+  /** A veth pair between two namespaces, renamed and addressed (unless null) inside each. */
+  private veth(nsA: string, nameA: string, addressA: string | null, nsB: string, nameB: string, addressB: string | null): void {
     const tmpA = `${this.prefix.slice(-9)}a`;
     const tmpB = `${this.prefix.slice(-9)}b`;
     this.ip(null, 'link', 'add', tmpA, 'type', 'veth', 'peer', 'name', tmpB);
-    for (const [tmp, ns, name, address] of [
+    const ends: [string, string, string, string | null][] = [
       [tmpA, nsA, nameA, addressA],
       [tmpB, nsB, nameB, addressB],
-    ]) {
+    ];
+    for (const [tmp, ns, name, address] of ends) {
       this.ip(null, 'link', 'set', tmp, 'netns', ns);
       this.ip(ns, 'link', 'set', tmp, 'name', name);
-      this.ip(ns, 'addr', 'add', address, 'dev', name);
+      if (address) this.ip(ns, 'addr', 'add', address, 'dev', name);
       this.ip(ns, 'link', 'set', name, 'up');
     }
   }
@@ -153,7 +181,7 @@ export class NatTopology {
   /** Removes namespaces of earlier runs whose process is gone (a run killed before cleaning up). */
   private static sweep(): void {
     for (const name of NatTopology.namespaces()) {
-      const pid = /^sbnat(\d+)-/.exec(name)?.[1];
+      const pid = /^sbnat(\d+)[a-z]*-/.exec(name)?.[1];
       if (pid === undefined || NatTopology.alive(Number(pid))) continue;
       NatTopology.deleteNamespace(name);
     }

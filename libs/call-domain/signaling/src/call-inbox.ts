@@ -1,5 +1,5 @@
 import type { CallId, NegotiationId, SignalMessage } from '@switchboard/call-domain';
-import { type Observable, Subject, type Subscription, connectable, timer } from 'rxjs';
+import { type Observable, ReplaySubject, Subject, type Subscription, connectable, timer } from 'rxjs';
 import { type AwaitedDescription, callSignals } from './call-signals';
 
 /**
@@ -10,11 +10,17 @@ import { type AwaitedDescription, callSignals } from './call-signals';
 export class CallInbox {
   /** The call's messages in the order to apply them; completes when the inbox closes. */
   readonly messages$: Observable<SignalMessage>;
+  /**
+   * The current negotiation's description of the awaited kind (the offer, for an agent) as
+   * soon as it arrives, even while it is held: replays the latest; completes when the inbox closes.
+   */
+  readonly description$: Observable<SignalMessage>;
 
   private readonly input = new Subject<SignalMessage>();
   private readonly accepted = new Subject<void>();
   private readonly ended = new Subject<void>();
   private readonly started = new Subject<NegotiationId>();
+  private readonly described = new ReplaySubject<SignalMessage>(1);
   private readonly connection: Subscription;
   private isClosed = false;
 
@@ -27,10 +33,18 @@ export class CallInbox {
     readonly awaits: AwaitedDescription,
   ) {
     const messages = connectable(
-      callSignals(this.input, { callId, awaits, accepted$: this.accepted, ended$: this.ended, negotiationStarted$: this.started }),
+      callSignals(this.input, {
+        callId,
+        awaits,
+        accepted$: this.accepted,
+        ended$: this.ended,
+        negotiationStarted$: this.started,
+        described: (description) => this.described.next(description),
+      }),
       { connector: () => new Subject<SignalMessage>(), resetOnDisconnect: false },
     );
     this.messages$ = messages;
+    this.description$ = this.described.asObservable();
     this.connection = messages.connect();
   }
 
@@ -63,6 +77,7 @@ export class CallInbox {
     this.isClosed = true;
     this.ended.next();
     this.connection.unsubscribe();
+    this.described.complete();
   }
 }
 

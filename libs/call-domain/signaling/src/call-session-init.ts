@@ -44,6 +44,12 @@ export interface CallSessionInit {
   signaling: CallSignaling;
   rtcConfiguration: RTCConfiguration;
   /**
+   * The first peer connection, made earlier with `rtcConfiguration` and not used yet (the
+   * agent's, made while the call rang so its ICE candidates are already gathered); none: the
+   * session makes it.
+   */
+  peerConnection?: RTCPeerConnection;
+  /**
    * Fresh ICE servers for the call (new TURN credentials), asked before an ICE restart; the
    * current configuration stays when absent or when it fails.
    */

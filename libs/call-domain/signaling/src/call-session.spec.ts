@@ -53,6 +53,16 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     return session;
   }
 
+  /** Audio arrives both ways, measured over one window long enough to hold a beep of the fake microphone, however the machine's load shifts it. */
+  async function expectAudioBothWays(caller: CallSession, callee: CallSession): Promise<void> {
+    play(callee);
+    play(caller);
+    await sleep(500);
+    const [toCallee, toCaller] = await Promise.all([energyGrowth(callee, 1200), energyGrowth(caller, 1200)]);
+    expect(toCallee).toBeGreaterThan(0.01);
+    expect(toCaller).toBeGreaterThan(0.01);
+  }
+
   beforeEach(async () => {
     relay = new FakeRelay('agent');
     microphones = [];
@@ -85,16 +95,51 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
     expect(performance.now() - acceptedAt).toBeLessThan(3000);
 
-    play(callee);
-    play(caller);
-    await sleep(500);
-    // Both directions over one window long enough to hold a beep of the fake microphone, however
-    // the machine's load shifts it.
-    const [toCallee, toCaller] = await Promise.all([energyGrowth(callee, 1200), energyGrowth(caller, 1200)]);
-    expect(toCallee).toBeGreaterThan(0.01);
-    expect(toCaller).toBeGreaterThan(0.01);
+    await expectAudioBothWays(caller, callee);
     expect(requestsFrom('student', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
     expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
+  }, 20_000);
+
+  it('prepared while it rings, the agent answers the held offer ahead and gathers, sends nothing before Accept, then sends that answer and connects', async () => {
+    const { caller, offer } = await place();
+    agent.phone.prepareAccept(offer);
+    await until(() => peerConnections[1]?.iceGatheringState === 'complete', 'the prepared connection to gather');
+    const prepared = peerConnections[1];
+    expect(prepared.signalingState).toBe('stable');
+    expect(prepared.remoteDescription?.type).toBe('offer');
+    expect(prepared.getConfiguration().iceServers).toEqual([]);
+    // Nothing reached the caller: no answer, no candidate, and the caller's candidates were not added.
+    expect(requestsFrom('agent', 'sendAnswer').length).toBe(0);
+    expect(requestsFrom('agent', 'sendCandidate').length).toBe(0);
+    expect(requestsFrom('agent', 'acceptCall').length).toBe(0);
+    let remoteCandidates = 0;
+    (await prepared.getStats()).forEach((s: { type?: string }) => (remoteCandidates += s.type === 'remote-candidate' ? 1 : 0));
+    expect(remoteCandidates).toBe(0);
+
+    const callee = await accept(offer);
+    expect(peerConnections.length).toBe(2); // the prepared connection, no other
+    expect(requestsFrom('agent', 'getIceServers').length).toBe(1);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    // The answer made ahead, with the candidates gathered while the call rang.
+    expect((requestsFrom('agent', 'sendAnswer')[0].payload as { description: { sdp: string } }).description.sdp).toMatch(/^a=candidate:/m);
+    await expectAudioBothWays(caller, callee);
+  }, 20_000);
+
+  it('closes the connection prepared while it rang when the offer is withdrawn or discarded, and Accept then makes its own', async () => {
+    const first = await place();
+    agent.phone.prepareAccept(first.offer);
+    await until(() => peerConnections[1]?.signalingState === 'stable' && peerConnections[1].remoteDescription !== null, 'the offer answered ahead');
+    await first.caller.hangUp(); // the caller gives up: the offer is withdrawn
+    await until(() => peerConnections[1].signalingState === 'closed', 'the prepared connection closed');
+
+    const second = await place();
+    agent.phone.prepareAccept(second.offer);
+    await until(() => peerConnections.length === 4, 'a connection prepared for the second call');
+    agent.phone.discardPrepared(second.offer.callId); // e.g. declined
+    await until(() => peerConnections[3].signalingState === 'closed', 'the discarded connection closed');
+    const callee = await accept(second.offer);
+    expect(peerConnections.length).toBe(5);
+    await Promise.all([reaches(second.caller, 'connected'), reaches(callee, 'connected')]);
   }, 20_000);
 
   it('connects when the agent accepts right away', async () => {

@@ -92,7 +92,7 @@ export class CallSession {
     this.peer = this.peerSignal.asReadonly();
     this.position = signal(init.queuePosition ?? null);
     this.queuePosition = this.position.asReadonly();
-    this.link = this.createLink();
+    this.link = this.createLink(init.peerConnection);
 
     const mine = <T extends { callId: CallId }>(source$: Observable<T>) => source$.pipe(filter((e) => e.callId === this.callId));
     this.subscriptions.add(mine(init.signaling.callEnded$).subscribe(() => this.finish()));
@@ -255,9 +255,12 @@ export class CallSession {
     this.negotiation.set(negotiationId ?? null);
     if (replacing) this.expectMedia();
     const link = this.link;
-    await link.pc.setRemoteDescription(offer.description);
     link.negotiationId = negotiationId;
-    await link.pc.setLocalDescription(await link.pc.createAnswer());
+    // Answered ahead while the call rang: its answer (with the candidates gathered since) goes as it is.
+    if (!link.answeredAhead(offer.description)) {
+      await link.pc.setRemoteDescription(offer.description);
+      await link.pc.setLocalDescription(await link.pc.createAnswer());
+    }
     const sdp = link.pc.localDescription?.sdp ?? '';
     this.init.signaling
       .sendAnswer({ callId: this.callId, messageId: crypto.randomUUID(), ...(negotiationId ? { negotiationId } : {}), description: { type: 'answer', sdp } })
@@ -271,12 +274,13 @@ export class CallSession {
     this.init.signaling.sendCandidate(message).catch(() => undefined);
   }
 
-  private createLink(): PeerLink {
-    return new PeerLink(this.init.rtcConfiguration, this.init.microphone, {
-      candidate: (candidate, negotiationId) => this.sendCandidate(candidate, negotiationId),
-      remoteStream: (stream) => this.remote.set(stream),
-      connectionState: (state) => this.observeConnection(state),
-    });
+  private createLink(pc?: RTCPeerConnection): PeerLink {
+    const events = {
+      candidate: (candidate: IceCandidate, negotiationId: NegotiationId | undefined) => this.sendCandidate(candidate, negotiationId),
+      remoteStream: (stream: MediaStream) => this.remote.set(stream),
+      connectionState: (state: RTCPeerConnectionState) => this.observeConnection(state),
+    };
+    return new PeerLink(this.init.rtcConfiguration, this.init.microphone, events, pc);
   }
 
   /** Closes the peer connection and carries on with a new one (the microphone stays). */

@@ -1,5 +1,5 @@
 import type { CallId, NegotiationId, SignalMessage } from '@switchboard/call-domain';
-import { type MonoTypeOperatorFunction, NEVER, Observable, distinct, filter, takeUntil } from 'rxjs';
+import { type MonoTypeOperatorFunction, NEVER, Observable, distinct, filter, takeUntil, tap } from 'rxjs';
 import { bufferUntil } from './buffer-until';
 
 /** The session description one side waits for: the agent an `offer`, the caller an `answer`. */
@@ -20,6 +20,8 @@ export interface CallSignalsOptions {
    * emitted before its offer is sent. The answering side learns negotiations from offers.
    */
   negotiationStarted$?: Observable<NegotiationId>;
+  /** Told each description of the awaited kind that starts the current negotiation, as it arrives (held or not). */
+  described?: (description: SignalMessage) => void;
 }
 
 /**
@@ -31,12 +33,13 @@ export interface CallSignalsOptions {
  */
 export function callSignals(
   messages$: Observable<SignalMessage>,
-  { callId, awaits, accepted$, ended$, negotiationStarted$ = NEVER }: CallSignalsOptions,
+  { callId, awaits, accepted$, ended$, negotiationStarted$ = NEVER, described }: CallSignalsOptions,
 ): Observable<SignalMessage> {
   return messages$.pipe(
     filter((message) => message.callId === callId),
     distinct((message) => message.messageId),
     currentNegotiation(awaits, negotiationStarted$),
+    tap((message) => (message.kind === awaits ? described?.(message) : undefined)),
     bufferUntil(accepted$, (message) => message.kind === awaits),
     takeUntil(ended$),
   );

@@ -24,20 +24,36 @@ export class PeerLink {
    */
   negotiationId: NegotiationId | undefined;
 
-  constructor(configuration: RTCConfiguration, microphone: MediaStream, events: PeerLinkEvents) {
-    const pc = new RTCPeerConnection(configuration);
+  /**
+   * @param pc A connection made earlier with `configuration` and not used yet (one that gathered
+   *   its ICE candidates while the call rang, see `Softphone.prepareAccept`), or none: a new one.
+   */
+  constructor(configuration: RTCConfiguration, microphone: MediaStream, events: PeerLinkEvents, pc = new RTCPeerConnection(configuration)) {
     this.pc = pc;
-    for (const track of microphone.getAudioTracks()) pc.addTrack(track, microphone);
+    for (const track of microphone.getAudioTracks()) {
+      // A connection answered ahead (see answerAhead) sends on the transceiver its answer set up.
+      const idle = pc.getTransceivers().find((t) => t.receiver.track.kind === track.kind && t.sender.track === null && t.direction === 'sendrecv');
+      if (idle) void idle.sender.replaceTrack(track).catch(() => events.connectionState('failed'));
+      else pc.addTrack(track, microphone);
+    }
     pc.onicecandidate = ({ candidate }) => {
       if (!candidate?.candidate) return;
       const { sdpMid, sdpMLineIndex, usernameFragment } = candidate;
       events.candidate({ candidate: candidate.candidate, sdpMid, sdpMLineIndex, usernameFragment }, this.negotiationId);
     };
     pc.ontrack = ({ track, streams }) => events.remoteStream(streams[0] ?? new MediaStream([track]));
+    // Answered ahead: the far end's track came before this link listened.
+    const received = pc.remoteDescription ? pc.getReceivers().map((receiver) => receiver.track) : [];
+    if (received.length > 0) events.remoteStream(new MediaStream(received));
     pc.onconnectionstatechange = () => events.connectionState(pc.connectionState);
     pc.oniceconnectionstatechange = () => {
       if (pc.iceConnectionState === 'failed') events.connectionState('failed');
     };
+  }
+
+  /** Whether this link's connection already answered `offer` locally (see {@link answerAhead}). */
+  answeredAhead(offer: RTCSessionDescriptionInit): boolean {
+    return answeredOffers.get(this.pc) === offer.sdp && this.pc.signalingState === 'stable';
   }
 
   /** Whether the far end of an offer is another peer connection than this link's far end. */
@@ -60,4 +76,26 @@ export class PeerLink {
  */
 export function dtlsFingerprint(sdp: string): string {
   return [...sdp.matchAll(/^a=fingerprint:(.+)$/gm)].map((match) => match[1].trim()).join(' ');
+}
+
+/** The offer each connection answered ahead, by connection. */
+const answeredOffers = new WeakMap<RTCPeerConnection, string>();
+
+/**
+ * Applies a ringing call's offer to a fresh connection and sets its answer (sending audio,
+ * once a track is given), without sending anything or adding the caller's candidates: the
+ * connection only gathers its own candidates (STUN address, TURN relay) from its ICE servers,
+ * and contacts nobody else. The answer is sent, and the candidates added, when the call is
+ * accepted (a {@link PeerLink} on this connection then skips re-applying the same offer).
+ * An offer that carries candidates itself is not answered ahead (ICE would check them at once).
+ *
+ * @returns whether the offer was answered ahead.
+ */
+export async function answerAhead(pc: RTCPeerConnection, offer: RTCSessionDescriptionInit): Promise<boolean> {
+  if (/^a=candidate:/m.test(offer.sdp ?? '') || pc.signalingState !== 'stable' || pc.remoteDescription) return false;
+  await pc.setRemoteDescription(offer);
+  for (const transceiver of pc.getTransceivers()) transceiver.direction = 'sendrecv';
+  await pc.setLocalDescription(await pc.createAnswer());
+  answeredOffers.set(pc, offer.sdp ?? '');
+  return true;
 }

@@ -1,12 +1,31 @@
 import { Injectable, inject } from '@angular/core';
 import type { CallId, CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
+import { Subscription, filter, merge, take, timer } from 'rxjs';
 import type { CallInbox } from './call-inbox';
 import { CallSession } from './call-session';
 import type { CallPeer, CallRole, OfferTiming } from './call-session-init';
 import { MICROPHONE, openMicrophone } from './microphone';
+import { answerAhead } from './peer-link';
 import { SignalingClient } from './signaling-client';
 import { SignalingError } from './signaling-errors';
 import { SIGNALING_OPTIONS } from './signaling-socket';
+
+/** A prepared peer connection nobody took is closed after this, whatever happened to its call. */
+const PREPARED_LIFETIME_MS = 120_000;
+
+/** An offered call's peer connection, made while it rings (see {@link Softphone.prepareAccept}). */
+interface PreparedAccept {
+  /** Its configuration and the connection; null when the ICE servers could not be fetched. */
+  ready: Promise<{ rtcConfiguration: RTCConfiguration; pc: RTCPeerConnection } | null>;
+  /** The answer made ahead to the held offer, while it is being made. */
+  answering: Promise<unknown> | null;
+  /** Ends it when the offer goes away; waits for the offer. */
+  watch: Subscription;
+  /** Whether it was taken or discarded: no offer is answered ahead any more. */
+  done: boolean;
+  /** Whether it was discarded: no connection is made any more. */
+  discarded: boolean;
+}
 
 /**
  * Places and answers calls: opens the microphone, talks to the server and hands back a
@@ -18,6 +37,8 @@ export class Softphone {
   private readonly signaling = inject(SignalingClient);
   private readonly microphone = inject(MICROPHONE);
   private readonly options = inject(SIGNALING_OPTIONS);
+  /** Offered calls' peer connections made while they ring, by call (one ringing call at a time). */
+  private readonly prepared = new Map<CallId, PreparedAccept>();
 
   /**
    * Student: places a call. Resolves once the call is in line, its ICE servers are known and
@@ -70,13 +91,14 @@ export class Softphone {
     const withdrawn = (): SignalingError =>
       new SignalingError({ code: 'invalid_state', message: 'This call is no longer offered to you.' });
     if (!this.signaling.inbox(callId, 'offer')) throw withdrawn();
-    const { microphone, rtcConfiguration } = await this.prepare(callId);
+    const { microphone, rtcConfiguration, pc } = await this.prepare(callId, this.takePrepared(callId));
     const inbox = this.signaling.inbox(callId, 'offer');
     if (!inbox) {
+      pc?.close();
       stopTracks(microphone);
       throw withdrawn();
     }
-    const session = this.createSession('agent', microphone, inbox, rtcConfiguration, 'caller' in call ? call.caller : null, null);
+    const session = this.createSession('agent', microphone, inbox, rtcConfiguration, 'caller' in call ? call.caller : null, null, 'early', false, pc);
     try {
       await this.signaling.acceptCall({ callId });
     } catch (error) {
@@ -85,6 +107,62 @@ export class Softphone {
     }
     await session.start();
     return session;
+  }
+
+  /**
+   * Agent: gets an offered call ready while it rings, so that Accept waits for nothing the
+   * ringing time could do: fetches the call's ICE servers, makes its peer connection (without
+   * the microphone, which opens only on Accept) and, once the caller's offer is here, answers
+   * it locally (`answerAhead`): the connection gathers its candidates — the STUN address and
+   * the TURN relay take round trips to those servers — but nothing is sent to the caller and
+   * the caller's candidates are not added before Accept. {@link acceptCall} then uses it:
+   * the answer goes out as soon as the server confirms the accept. It is closed when the
+   * offer is withdrawn or the call ends, when another call is prepared, on
+   * {@link discardPrepared}, and after 2 minutes at the latest. Failing to fetch the ICE
+   * servers changes nothing: Accept fetches them again.
+   */
+  prepareAccept(call: CallRef): void {
+    const callId = call.callId;
+    const inbox = this.signaling.inbox(callId, 'offer');
+    if (this.prepared.has(callId) || !inbox) return;
+    for (const other of [...this.prepared.keys()]) this.discardPrepared(other);
+    const prepared: PreparedAccept = { ready: Promise.resolve(null), answering: null, watch: new Subscription(), done: false, discarded: false };
+    prepared.ready = this.rtcConfiguration(callId).then(
+      (rtcConfiguration) => (prepared.discarded ? null : { rtcConfiguration, pc: new RTCPeerConnection(rtcConfiguration) }),
+      () => null,
+    );
+    const mine = filter((e: CallRef) => e.callId === callId);
+    prepared.watch.add(
+      merge(this.signaling.offerWithdrawn$.pipe(mine), this.signaling.callEnded$.pipe(mine), timer(PREPARED_LIFETIME_MS))
+        .pipe(take(1))
+        .subscribe(() => this.discardPrepared(callId)),
+    );
+    prepared.watch.add(
+      inbox.description$.pipe(take(1)).subscribe((offer) => {
+        if (offer.kind !== 'offer') return;
+        prepared.answering = prepared.ready
+          .then((made) => (made && !prepared.done ? answerAhead(made.pc, offer.description) : false))
+          .catch(() => undefined);
+      }),
+    );
+    this.prepared.set(callId, prepared);
+  }
+
+  /** Agent: closes what {@link prepareAccept} made for a call that will not be accepted here (e.g. declined). */
+  discardPrepared(callId: CallId): void {
+    const prepared = this.takePrepared(callId);
+    if (!prepared) return;
+    prepared.discarded = true;
+    void prepared.ready.then((made) => made?.pc.close());
+  }
+
+  /** Removes a call's prepared connection from the list (no offer is answered ahead after this), for the caller to use or close. */
+  private takePrepared(callId: CallId): PreparedAccept | undefined {
+    const prepared = this.prepared.get(callId);
+    this.prepared.delete(callId);
+    prepared?.watch.unsubscribe();
+    if (prepared) prepared.done = true;
+    return prepared;
   }
 
   /**
@@ -111,17 +189,29 @@ export class Softphone {
   }
 
   /**
-   * Opens the microphone and fetches the call's ICE servers at the same time; rejects with
-   * the microphone's error first (a refused microphone must say so), releasing what opened.
+   * Opens the microphone and, at the same time, takes the connection prepared while the call
+   * rang or else fetches the call's ICE servers; rejects with the microphone's error first (a
+   * refused microphone must say so), releasing what opened.
    */
-  private async prepare(callId: CallId): Promise<{ microphone: MediaStream; rtcConfiguration: RTCConfiguration }> {
-    const [microphone, rtcConfiguration] = await Promise.allSettled([openMicrophone(this.microphone), this.rtcConfiguration(callId)]);
-    if (microphone.status === 'rejected') throw microphone.reason;
-    if (rtcConfiguration.status === 'rejected') {
-      stopTracks(microphone.value);
-      throw rtcConfiguration.reason;
+  private async prepare(
+    callId: CallId,
+    prepared?: PreparedAccept,
+  ): Promise<{ microphone: MediaStream; rtcConfiguration: RTCConfiguration; pc?: RTCPeerConnection }> {
+    // An answer being made ahead is finished (a few milliseconds); one not started never starts.
+    const taken = prepared ? Promise.all([prepared.ready, prepared.answering]).then(([ready]) => ready) : Promise.resolve(null);
+    const connection = taken.then(
+      async (made): Promise<{ rtcConfiguration: RTCConfiguration; pc?: RTCPeerConnection }> => made ?? { rtcConfiguration: await this.rtcConfiguration(callId) },
+    );
+    const [microphone, ready] = await Promise.allSettled([openMicrophone(this.microphone), connection]);
+    if (microphone.status === 'rejected') {
+      if (ready.status === 'fulfilled') ready.value.pc?.close();
+      throw microphone.reason;
     }
-    return { microphone: microphone.value, rtcConfiguration: rtcConfiguration.value };
+    if (ready.status === 'rejected') {
+      stopTracks(microphone.value);
+      throw ready.reason;
+    }
+    return { microphone: microphone.value, ...ready.value };
   }
 
   /**
@@ -144,6 +234,7 @@ export class Softphone {
     queuePosition: QueuePosition | null,
     offer: OfferTiming = 'early',
     resumed = false,
+    peerConnection?: RTCPeerConnection,
   ): CallSession {
     const callId = inbox.callId;
     return new CallSession({
@@ -157,6 +248,7 @@ export class Softphone {
       inbox,
       signaling: this.signaling,
       rtcConfiguration,
+      peerConnection,
       refreshRtcConfiguration: () => this.rtcConfiguration(callId),
       mediaTimeoutMs: this.options.mediaTimeoutMs,
     });

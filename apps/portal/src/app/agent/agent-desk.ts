@@ -161,7 +161,11 @@ export class AgentDesk {
     this.signaling.connect();
     // An agent's socket only hears about its own status (supervisors get everyone's).
     this.signaling.agentStatusChanged$.pipe(takeUntilDestroyed()).subscribe((status) => this.state.update((d) => statusChanged(d, status)));
-    this.signaling.callOffered$.pipe(takeUntilDestroyed()).subscribe((offer) => this.state.update((d) => offered(d, offer)));
+    this.signaling.callOffered$.pipe(takeUntilDestroyed()).subscribe((offer) => {
+      this.state.update((d) => offered(d, offer));
+      // While it rings: its ICE servers and candidates (TURN relay included), so Accept waits for none of them.
+      this.softphone.prepareAccept(offer);
+    });
     this.signaling.offerWithdrawn$
       .pipe(takeUntilDestroyed())
       .subscribe(({ callId, reason }) => this.state.update((d) => offerWithdrawn(d, callId, reason)));
@@ -238,6 +242,7 @@ export class AgentDesk {
     const offer = this.offer();
     if (!offer) return;
     this.state.update(declined);
+    this.softphone.discardPrepared(offer.callId);
     try {
       await this.signaling.declineCall({ callId: offer.callId });
     } catch (error) {
