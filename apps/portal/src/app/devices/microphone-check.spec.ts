@@ -2,7 +2,7 @@ import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { MICROPHONE_CHOICE_KEY } from './audio-devices';
 import { MicrophoneCheck } from './microphone-check';
-import { MicrophoneCheckHarness } from './testing/microphone-check-harness';
+import { MicrophoneCheckHarness } from './testing/device-harnesses';
 
 // Karma's Chromium runs with fake media devices (tools/chromium-flags.json): "Fake Default
 // Audio Input", "Fake Audio Input 1" and "2", each playing a beep; the real getUserMedia,
@@ -72,7 +72,7 @@ describe('MicrophoneCheck', () => {
     await start(check);
     await eventually(() => check.getMicrophone(), (name) => name === 'Fake Audio Input 2', 'the remembered microphone chosen');
     expect(localStorage.getItem(MICROPHONE_CHOICE_KEY)).toBe(remembered);
-  });
+  }, 20_000);
 
   it('falls back to the browser default when the remembered microphone is gone, and keeps the choice for when it is back', async () => {
     localStorage.setItem(MICROPHONE_CHOICE_KEY, 'a-microphone-unplugged-long-ago');
@@ -82,5 +82,5 @@ describe('MicrophoneCheck', () => {
     await eventually(() => check.getVerdict(), (verdict) => verdict === 'We can hear you.', '"We can hear you." on the default microphone');
     expect(await check.getMicrophone()).toBe('Browser default');
     expect(localStorage.getItem(MICROPHONE_CHOICE_KEY)).toBe('a-microphone-unplugged-long-ago');
-  });
+  }, 20_000);
 });

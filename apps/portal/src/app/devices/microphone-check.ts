@@ -132,7 +132,7 @@ export class MicrophoneCheck {
     }
     this.release();
     const analyser = context.createAnalyser();
-    analyser.fftSize = 1024;
+    analyser.fftSize = 4096; // ~85 ms at 48 kHz: nothing between two reads is missed
     context.createMediaStreamSource(stream).connect(analyser);
     void context.resume();
     const samples = new Float32Array(analyser.fftSize);
@@ -172,12 +172,15 @@ export class MicrophoneCheck {
   }
 }
 
-/** The level of a block of samples, 0–100: their RMS, scaled so a normal voice fills most of the bar. */
+/**
+ * The level of a block of samples, 0–100: their peak, scaled so a normal voice fills most of
+ * the bar. A peak (not an average) so that a short sound is seen: each block holds about the
+ * time between two reads ({@link LEVEL_EVERY_MS}).
+ */
 export function levelOf(samples: Float32Array): number {
-  let sum = 0;
-  for (const sample of samples) sum += sample * sample;
-  const rms = Math.sqrt(sum / (samples.length || 1));
-  return Math.min(100, Math.round(rms * 400));
+  let peak = 0;
+  for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+  return Math.min(100, Math.round(peak * 200));
 }
 
 /** What the check says when the microphone could not be opened. */

@@ -66,3 +66,45 @@ export class MicrophoneCheckHarness extends ComponentHarness {
     await select.clickOptions({ text: label });
   }
 }
+
+/** Harness for the agent's device choices (`sb-audio-settings`). */
+export class AudioSettingsHarness extends ComponentHarness {
+  /** The component's host selector. */
+  static hostSelector = 'sb-audio-settings';
+
+  private readonly selects = this.locatorForAll(MatSelectHarness);
+
+  /** The choices shown, by label ("Microphone", "Speaker"). */
+  async getChoices(): Promise<string[]> {
+    const fields = await this.locatorForAll('mat-label')();
+    return Promise.all(fields.map((label) => label.text()));
+  }
+
+  /** The options of the choice labelled `label`. */
+  async getOptions(label: string): Promise<string[]> {
+    const select = await this.selectFor(label);
+    await select.open();
+    const options = await Promise.all((await select.getOptions()).map((o) => o.getText()));
+    await select.close();
+    return options;
+  }
+
+  /** What the choice labelled `label` shows. */
+  async getChosen(label: string): Promise<string> {
+    return (await this.selectFor(label)).getValueText();
+  }
+
+  /** Chooses `option` in the choice labelled `label`. */
+  async choose(label: string, option: string): Promise<void> {
+    const select = await this.selectFor(label);
+    await select.open();
+    await select.clickOptions({ text: option });
+  }
+
+  private async selectFor(label: string): Promise<MatSelectHarness> {
+    const labels = await this.getChoices();
+    const index = labels.indexOf(label);
+    if (index < 0) throw new Error(`No choice labelled ${label} (there are: ${labels.join(', ')})`);
+    return (await this.selects())[index];
+  }
+}
