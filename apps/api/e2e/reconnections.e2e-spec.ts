@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
-import { callAppPerSpec } from './call-clients';
+import { callAppPerSpec, eventually } from './call-clients';
 
 const sdp = (label: string) => `v=0\r\no=- ${label} 2 IN IP4 127.0.0.1\r\ns=-\r\n`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an asymmetric matcher stands in for any ack type
@@ -69,6 +69,42 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
       await student.ok('hangUp', { callId });
       expect(await reloaded.send('resumeCall', { callId })).toEqual(refused('invalid_state'));
+    });
+
+    it('tells a page opened again after its tab closed which call its user is in, and whether another tab holds it', async () => {
+      const agent = await harness.connect('agent');
+      await agent.ok('setAvailability', { state: 'available' });
+      const student = await harness.connect('student');
+      expect(await student.ok('getLiveCall', {})).toBeNull();
+      const { callId } = await student.ok('requestCall', {});
+      await agent.next('callOffered');
+      // Waiting or ringing is nothing to take up again.
+      expect(await student.ok('getLiveCall', {})).toBeNull();
+      expect(await agent.ok('getLiveCall', {})).toBeNull();
+      await agent.ok('acceptCall', { callId });
+      await student.next('callAccepted');
+      const asAgent = { callId, role: 'agent' as const, peer: { id: student.userId, displayName: 'Sam Student' } };
+      const asCaller = { callId, role: 'caller' as const, peer: { id: agent.userId, displayName: 'Alex Agent' } };
+      expect(await agent.ok('getLiveCall', {})).toEqual({ ...asAgent, heldElsewhere: false });
+
+      // Second tabs while the first ones are open: the call is held elsewhere.
+      const agentTab = await harness.newTab(agent);
+      const studentTab = await harness.newTab(student);
+      expect(await agentTab.ok('getLiveCall', {})).toEqual({ ...asAgent, heldElsewhere: true });
+      expect(await studentTab.ok('getLiveCall', {})).toEqual({ ...asCaller, heldElsewhere: true });
+      expect(await (await harness.connect('agent2')).ok('getLiveCall', {})).toBeNull();
+
+      // The first tabs close: the open ones may take the call (the agent's with resumeCall).
+      agent.socket.disconnect();
+      student.socket.disconnect();
+      await eventually(async () => !(await agentTab.ok('getLiveCall', {}))?.heldElsewhere);
+      expect(await agentTab.ok('getLiveCall', {})).toEqual({ ...asAgent, heldElsewhere: false });
+      await eventually(async () => !(await studentTab.ok('getLiveCall', {}))?.heldElsewhere);
+      expect(await agentTab.ok('resumeCall', { callId })).toEqual({ callId, caller: asAgent.peer });
+
+      await studentTab.ok('hangUp', { callId });
+      expect(await studentTab.ok('getLiveCall', {})).toBeNull();
+      expect(await agentTab.ok('getLiveCall', {})).toBeNull();
     });
   });
 }

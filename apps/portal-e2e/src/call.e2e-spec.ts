@@ -1,5 +1,5 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import type { CallDetail } from '@switchboard/call-domain';
+import type { CallDetail, CallRecord } from '@switchboard/call-domain';
 import { apiGet, latestCall } from './support/api';
 import { AppServer, startAppServer } from './support/app-server';
 import { energyGrowth, inboundAudio, trackPeerConnections } from './support/audio-stats';
@@ -47,6 +47,32 @@ describe('a call from the help page to the agent desk', () => {
     await visible(page.getByRole('button', { name: /^(Mute|Unmute)$/ }));
     await visible(page.getByRole('timer'));
     expect((await page.getByRole('timer').textContent())?.trim()).toMatch(/^\d\d:\d\d$/);
+  }
+
+  /** The student hangs up the call in progress; the agent's wrap-up is done. */
+  async function hangUpFromStudent(): Promise<void> {
+    await student.page.getByRole('button', { name: 'Hang up' }).click();
+    await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
+    await finishWrapUp();
+  }
+
+  /** The agent goes Available, the student calls, the agent accepts: connected on both sides; the call's record. */
+  async function connectCall(): Promise<CallRecord> {
+    await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
+    await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
+    await placeCall();
+    await incomingDialog().getByRole('button', { name: 'Accept' }).click();
+    await expectConnected(agent.page);
+    await expectConnected(student.page);
+    return latestCall(app.baseUrl);
+  }
+
+  /** Audio arrives on both sides again within 5 s, and all of it took less than 5 s since `since` (plus the measuring). */
+  async function expectAudioBackWithin5s(since: number, what: string): Promise<void> {
+    for (const side of [agent.page, student.page]) {
+      await eventually(() => energyGrowth(side, 500), (growth) => growth > 0, 5_000, what);
+    }
+    expect(Date.now() - since).toBeLessThan(5_000 + 2 * 500 + 1_000); // two energy windows and the checks' own time
   }
 
   async function finishWrapUp(): Promise<void> {
@@ -115,13 +141,7 @@ describe('a call from the help page to the agent desk', () => {
   }, 60_000);
 
   it("resumes the call within 5 s when the student's page reloads mid-call: same call, audio both ways, no wrap-up", async () => {
-    await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
-    await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
-    await placeCall();
-    await incomingDialog().getByRole('button', { name: 'Accept' }).click();
-    await expectConnected(agent.page);
-    await expectConnected(student.page);
-    const before = await latestCall(app.baseUrl);
+    const before = await connectCall();
 
     const reloadedAt = Date.now();
     // Watched from before the reload: on loopback the agent is reconnecting for only a moment.
@@ -130,10 +150,7 @@ describe('a call from the help page to the agent desk', () => {
     await eventually(agentPanel, (seen) => seen.some((t) => t.includes('Reconnecting…')), 5_000, 'the agent told "Reconnecting…"');
     await expectConnected(student.page);
     await hidden(agent.page.getByText('Reconnecting…'), 5_000);
-    for (const side of [agent.page, student.page]) {
-      await eventually(() => energyGrowth(side, 500), (growth) => growth > 0, 5_000, 'audio after the reload');
-    }
-    expect(Date.now() - reloadedAt).toBeLessThan(5_000 + 2 * 500 + 1_000); // two energy windows and the checks' own time
+    await expectAudioBackWithin5s(reloadedAt, 'audio after the reload');
     const after = await latestCall(app.baseUrl);
     expect(after.id).toBe(before.id);
     expect(after.outcome).toBeNull();
@@ -141,19 +158,11 @@ describe('a call from the help page to the agent desk', () => {
     expect(detail.timeline.map((e) => e.type)).toContain('resumed');
     expect(detail.timeline.filter((e) => e.type === 'queued').length).toBe(1);
 
-    await student.page.getByRole('button', { name: 'Hang up' }).click();
-    await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
-    await finishWrapUp();
+    await hangUpFromStudent();
   }, 60_000);
 
   it("resumes the call within 5 s when the agent's page reloads mid-call, and a second tab of the agent cannot take it", async () => {
-    await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
-    await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
-    await placeCall();
-    await incomingDialog().getByRole('button', { name: 'Accept' }).click();
-    await expectConnected(agent.page);
-    await expectConnected(student.page);
-    const before = await latestCall(app.baseUrl);
+    const before = await connectCall();
 
     const studentPanel = await watchTexts(student.page, 'sb-call-panel .status');
     const reloadedAt = Date.now();
@@ -161,10 +170,7 @@ describe('a call from the help page to the agent desk', () => {
     await eventually(studentPanel, (seen) => seen.some((t) => t.includes('Reconnecting…')), 5_000, 'the student told "Reconnecting…"');
     await expectConnected(agent.page);
     await hidden(student.page.getByText('Reconnecting…'), 5_000);
-    for (const side of [agent.page, student.page]) {
-      await eventually(() => energyGrowth(side, 500), (growth) => growth > 0, 5_000, 'audio after the reload');
-    }
-    expect(Date.now() - reloadedAt).toBeLessThan(5_000 + 2 * 500 + 1_000); // two energy windows and the checks' own time
+    await expectAudioBackWithin5s(reloadedAt, 'audio after the reload');
     await visible(agent.page.getByText('Sam Student'));
     const detail = await apiGet<CallDetail>(app.baseUrl, `/api/calls/${before.id}`);
     expect(detail.outcome).toBeNull();
@@ -177,9 +183,39 @@ describe('a call from the help page to the agent desk', () => {
     await eventually(() => energyGrowth(agent.page, 500), (growth) => growth > 0, 5_000, 'audio still in the first tab');
     await second.close();
 
-    await student.page.getByRole('button', { name: 'Hang up' }).click();
-    await hidden(agent.page.getByRole('button', { name: 'Hang up' }));
-    await finishWrapUp();
+    await hangUpFromStudent();
+  }, 60_000);
+
+  it('resumes the call within 5 s when the student, then the agent, closes the tab and opens the portal again: same call, audio both ways by stats', async () => {
+    const before = await connectCall();
+
+    // A closed tab keeps no sessionStorage: the new page asks the server which call is live.
+    for (const side of [student, agent]) {
+      const other = side === student ? agent : student;
+      const closedAt = Date.now();
+      await side.page.close();
+      side.page = await side.context.newPage();
+      await side.page.goto(side === student ? '/help' : '/agent');
+      await expectConnected(side.page);
+      await hidden(other.page.getByText('Reconnecting…'), 5_000);
+      await expectAudioBackWithin5s(closedAt, 'audio after the tab was opened again');
+    }
+    await visible(agent.page.getByText('Sam Student'));
+    const detail = await apiGet<CallDetail>(app.baseUrl, `/api/calls/${before.id}`);
+    expect(detail.outcome).toBeNull();
+    const timeline = detail.timeline.map((e) => `${e.type}:${e.actorName}`);
+    expect(timeline).toContain('resumed:Sam Student');
+    expect(timeline).toContain('resumed:Alex Agent');
+    expect(detail.timeline.filter((e) => e.type === 'queued').length).toBe(1);
+
+    // A second tab of the student while the first holds the call: told so, and the first keeps it.
+    const second = await student.context.newPage();
+    await second.goto('/help');
+    await visible(second.getByText('Your call is in another tab.'), 10_000);
+    await eventually(() => energyGrowth(agent.page, 500), (growth) => growth > 0, 5_000, "the student's audio still from the first tab");
+    await second.close();
+
+    await hangUpFromStudent();
   }, 60_000);
 
   it('still connects when the agent accepts after 20 s', async () => {

@@ -1,17 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import type { CallId, CallOffer, SessionUser } from '@switchboard/call-domain';
+import type { CallId, CallOffer, LiveCall, SessionUser } from '@switchboard/call-domain';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
+import { AgentPresence } from './agent-presence.service';
 import { callAgentRoom } from './call-parties';
 import { CallRecords } from './call-records';
 import { CallLedger } from './ledger/call-ledger';
-import { SocketRooms } from './socket-rooms';
+import { SocketRooms, userRoom } from './socket-rooms';
 
 /**
  * An agent's page that reloaded during a call takes it up again (`resumeCall`): the socket
  * must hold the call (be in its agent room, or join it when no other tab of the agent does —
  * a second tab cannot take a live call from the first), the timeline records `resumed`, and
  * the caller is told (`callResumed`) so that it offers again from a new peer connection.
+ *
+ * A page opened again after its tab was closed has no memory of the call: it asks
+ * (`getLiveCall`) which call in progress its user is in, and whether another tab holds it.
  */
 @Injectable()
 export class CallResumption {
@@ -19,6 +23,7 @@ export class CallResumption {
     private readonly ledger: CallLedger,
     private readonly records: CallRecords,
     private readonly rooms: SocketRooms,
+    private readonly presence: AgentPresence,
   ) {}
 
   /** Agent: resumes `callId` on `socket`; answers with the call's caller. */
@@ -40,5 +45,30 @@ export class CallResumption {
     });
     if (!moved) throw new ProblemException('invalid_state', 'The call is not in progress');
     return { callId, caller: { id: call.caller_id, displayName: call.caller_name } };
+  }
+
+  /**
+   * The answered call in progress `user` is a party to, or null. For an agent it is held
+   * elsewhere when another socket is in its agent room (this socket joined it on connection
+   * when it was free); for a student, when another of their sockets is connected.
+   */
+  async liveCall(user: SessionUser, socket: AppSocket): Promise<LiveCall | null> {
+    const answered = (state: string) => state === 'accepted' || state === 'connected';
+    if (user.role === 'agent') {
+      const row = await this.presence.get(user.id);
+      const call = row?.state === 'on_call' && row.call_id ? await this.records.get(row.call_id) : undefined;
+      if (!call || call.agent_id !== user.id || !answered(call.state)) return null;
+      const heldElsewhere = await this.othersIn(callAgentRoom(call.id), socket);
+      return { callId: call.id, role: 'agent', peer: { id: call.caller_id, displayName: call.caller_name }, heldElsewhere };
+    }
+    const call = (await this.records.activeOfCaller(user.id)).find((c) => answered(c.state) && c.agent_id);
+    if (!call?.agent_id) return null;
+    const heldElsewhere = await this.othersIn(userRoom(user.id), socket);
+    return { callId: call.id, role: 'caller', peer: { id: call.agent_id, displayName: call.agent_name ?? '' }, heldElsewhere };
+  }
+
+  /** Whether a socket other than `socket` is in `room`, on any node. */
+  private async othersIn(room: string, socket: AppSocket): Promise<boolean> {
+    return (await this.rooms.io.in(room).fetchSockets()).some((s) => s.id !== socket.id);
   }
 }

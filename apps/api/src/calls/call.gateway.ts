@@ -8,7 +8,7 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import type { Ack, AgentStatus, CallOffer, IceServers, QueuePosition } from '@switchboard/call-domain';
+import type { Ack, AgentStatus, CallOffer, IceServers, LiveCall, QueuePosition } from '@switchboard/call-domain';
 import {
   answerMessageSchema,
   callbackRequestSchema,
@@ -155,6 +155,12 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
   @SubscribeMessage('resumeCall')
   resumeCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<Pick<CallOffer, 'callId' | 'caller'>>> {
     return ackFor(socket, ['agent'], callRefSchema, body, (user, { callId }) => this.resumption.resume(user, socket, callId));
+  }
+
+  /** Student or agent: `getLiveCall` → the answered call they are in (and whether another tab holds it), or null. */
+  @SubscribeMessage('getLiveCall')
+  getLiveCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<LiveCall | null>> {
+    return ackFor(socket, ['student', 'agent'], requestCallSchema, body, (user) => this.resumption.liveCall(user, socket));
   }
 
   /** Either party of a call not over: `getIceServers` → STUN/TURN servers with fresh credentials. */

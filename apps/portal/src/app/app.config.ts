@@ -13,14 +13,17 @@ import {
 } from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { SIGNALING_AUTH } from '@switchboard/call-domain/signaling/auth';
+import { MICROPHONE } from '@switchboard/call-domain/signaling/microphone';
 import { routes } from './app.routes';
 import { authInterceptor } from './auth/auth-interceptor';
 import { Session } from './auth/session';
+import { AudioDevices } from './devices/audio-devices';
 
 /**
  * The call socket follows the session: the signed-in user's token authenticates it, it
  * connects after sign-in (and after a reload with a kept session), reconnects for a new
- * user, and disconnects on sign-out. The signaling library (and socket.io-client under it)
+ * user, and disconnects on sign-out. Calls open the microphone chosen in this browser
+ * (`AudioDevices`). The signaling library (and socket.io-client under it)
  * is imported on first sign-in, so the sign-in page's initial bundle does not carry it.
  */
 export function provideCallConnection(): EnvironmentProviders {
@@ -30,6 +33,13 @@ export function provideCallConnection(): EnvironmentProviders {
       useFactory: () => {
         const session = inject(Session);
         return () => session.token();
+      },
+    },
+    {
+      provide: MICROPHONE,
+      useFactory: () => {
+        const devices = inject(AudioDevices);
+        return () => devices.openMicrophone();
       },
     },
     provideEnvironmentInitializer(() => {

@@ -1,5 +1,5 @@
-import type { CallId } from '@switchboard/call-domain';
-import type { CallSession } from '@switchboard/call-domain/signaling';
+import type { CallId, LiveCall } from '@switchboard/call-domain';
+import type { CallSession, SignalingClient } from '@switchboard/call-domain/signaling';
 
 /**
  * This side's part in one call, as a call facade (`AgentDesk`, `StudentCall`) holds it:
@@ -74,5 +74,31 @@ export class TabMemory {
     } catch {
       return null;
     }
+  }
+}
+
+/** How many times {@link liveCallToTakeUp} asks while another tab holds the call, and how long it waits between. */
+const LIVE_CALL_ASKS = 3;
+const LIVE_CALL_ASK_PAUSE_MS = 1000;
+
+/**
+ * For a page that remembers no call (its tab was closed and the portal opened again): asks
+ * the server which answered call this user is in as `role`. Answers the call when this page
+ * may take it up, `elsewhere` when another tab of the user holds it, null when there is none
+ * (or the server could not say). A closed tab's socket may take a moment to be gone on the
+ * server, so while the call is held elsewhere it asks again, a few times, a second apart.
+ */
+export async function liveCallToTakeUp(signaling: SignalingClient, role: LiveCall['role']): Promise<LiveCall | 'elsewhere' | null> {
+  for (let ask = 1; ; ask++) {
+    let live: LiveCall | null;
+    try {
+      live = (await signaling.getLiveCall()) ?? null;
+    } catch {
+      return null;
+    }
+    if (live?.role !== role) return null;
+    if (!live.heldElsewhere) return live;
+    if (ask >= LIVE_CALL_ASKS) return 'elsewhere';
+    await new Promise((resolve) => setTimeout(resolve, LIVE_CALL_ASK_PAUSE_MS));
   }
 }

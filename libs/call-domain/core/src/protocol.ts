@@ -111,6 +111,21 @@ export interface QueueSnapshot {
 }
 
 /** A call offered to an agent: what the incoming-call dialog shows. */
+/** The answer to `getLiveCall`: a call in progress the asking user is a party to. */
+export interface LiveCall {
+  callId: CallId;
+  /** The user's part in it. */
+  role: 'caller' | 'agent';
+  /** The other party. */
+  peer: { id: string; displayName: string };
+  /**
+   * Whether another tab of the user holds the call's media: for an agent, another socket
+   * took or resumed it; for a student, another of their sockets is connected. Such a tab
+   * must not take the call.
+   */
+  heldElsewhere: boolean;
+}
+
 export interface CallOffer {
   callId: CallId;
   caller: { id: string; displayName: string };
@@ -224,6 +239,12 @@ export interface ClientToServerEvents {
    * is told `callResumed` and offers again from a new peer connection.
    */
   resumeCall: (payload: CallRef, ack: (res: Ack<Pick<CallOffer, 'callId' | 'caller'>>) => void) => void;
+  /**
+   * Student or agent: the call in progress (answered, not over) this user is a party to, as
+   * the server knows it, or null. A page opened again after its tab was closed asks this to
+   * take its call up again; `heldElsewhere` says another of the user's tabs holds it.
+   */
+  getLiveCall: (payload: Record<string, never>, ack: (res: Ack<LiveCall | null>) => void) => void;
 }
 
 /** Events the API sends. */

@@ -142,6 +142,33 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     await Promise.all([reaches(second.caller, 'connected'), reaches(callee, 'connected')]);
   }, 20_000);
 
+  it('sends another microphone mid-call on the same peer connection (no new offer), keeps it muted, and releases the old one', async () => {
+    const { caller, offer } = await place();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    const [agentConnection, old] = [peerConnections[1], microphones[1]];
+    const offers = requestsFrom('student', 'sendOffer').length;
+    const second = (await navigator.mediaDevices.enumerateDevices()).find((d) => d.kind === 'audioinput' && d.label === 'Fake Audio Input 2');
+    const other = await navigator.mediaDevices.getUserMedia({ audio: { deviceId: { exact: second?.deviceId ?? '' } } });
+
+    callee.setMuted(true);
+    await callee.replaceMicrophone(other);
+    const sent = agentConnection.getSenders().find((s) => s.track?.kind === 'audio')?.track;
+    expect(sent).toBe(other.getAudioTracks()[0]);
+    expect(sent?.enabled).toBeFalse();
+    expect(old.getAudioTracks()[0].readyState).toBe('ended');
+    callee.setMuted(false);
+    expect(sent?.enabled).toBeTrue();
+    play(caller);
+    await sleep(300);
+    expect(await energyGrowth(caller, 1200)).toBeGreaterThan(0.01);
+    expect(peerConnections.length).toBe(2);
+    expect(requestsFrom('student', 'sendOffer').length).toBe(offers);
+
+    callee.close();
+    expect(other.getAudioTracks()[0].readyState).toBe('ended');
+  }, 20_000);
+
   it('connects when the agent accepts right away', async () => {
     const { caller, offer } = await place();
     const callee = await accept(offer);

@@ -59,7 +59,7 @@ export class CallSession {
   readonly negotiationId: Signal<NegotiationId | null>;
 
   private link: PeerLink;
-  private readonly init: CallSessionInit;
+  private init: CallSessionInit;
   private readonly stateSignal = signal<CallSessionState>('connecting');
   private readonly remote = signal<MediaStream | null>(null);
   private readonly mutedSignal = signal(false);
@@ -161,6 +161,25 @@ export class CallSession {
   setMuted(muted: boolean): void {
     for (const track of this.init.microphone.getAudioTracks()) track.enabled = !muted;
     this.mutedSignal.set(muted);
+  }
+
+  /**
+   * Sends `microphone` from now on (another device chosen mid-call): its track replaces the
+   * one on the peer connection without a new negotiation, keeps the muted state, and the old
+   * microphone is released. A call that is over just releases `microphone`.
+   */
+  async replaceMicrophone(microphone: MediaStream): Promise<void> {
+    if (this.isOver()) {
+      for (const track of microphone.getTracks()) track.stop();
+      return;
+    }
+    const previous = this.init.microphone;
+    this.init = { ...this.init, microphone };
+    const track = microphone.getAudioTracks()[0] ?? null;
+    if (track) track.enabled = !this.mutedSignal();
+    const senders = this.link.pc.getSenders().filter((s) => s.track?.kind === 'audio');
+    await Promise.all(senders.map((sender) => sender.replaceTrack(track)));
+    for (const old of previous.getTracks()) old.stop();
   }
 
   /**

@@ -1,6 +1,9 @@
 import { InjectionToken } from '@angular/core';
 import { MicrophoneError } from './signaling-errors';
 
+// Also its own entry point (`@switchboard/call-domain/signaling/microphone`), without
+// socket.io-client: the portal provides the token at start-up (the chosen device).
+
 /**
  * Opens the microphone. The default asks the browser (`getUserMedia({ audio: true })`);
  * tests or a device picker may provide another source.

@@ -231,6 +231,11 @@ export class SignalingClient {
     return this.request('resumeCall', ref);
   }
 
+  /** Student or agent: the answered call this user is in, as the server knows it (null for none), and whether another tab holds it. */
+  getLiveCall(): Promise<AckData<'getLiveCall'>> {
+    return this.request('getLiveCall', {});
+  }
+
   /** Either party of a call not over: its ICE servers, with TURN credentials made for this call. */
   getIceServers(ref: CallRef): Promise<AckData<'getIceServers'>> {
     return this.request('getIceServers', ref);

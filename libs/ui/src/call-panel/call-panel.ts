@@ -128,6 +128,8 @@ export class CallPanel {
   readonly muted = input(false);
   /** The far end's audio, played as soon as it is set. */
   readonly remoteStream = input<MediaStream | null>(null);
+  /** The speaker to play the far end on (`setSinkId`; '' for the browser's default). */
+  readonly sinkId = input('');
   /**
    * Whether the panel takes the keyboard focus (on Mute) when it opens: for a panel the person
    * opened themselves (the agent's Accept), so focus does not fall to the page's body.
@@ -166,6 +168,12 @@ export class CallPanel {
       const audio = this.remoteAudio().nativeElement;
       const stream = this.remoteStream();
       if (audio.srcObject !== stream) audio.srcObject = stream;
+    });
+    effect(() => {
+      const audio = this.remoteAudio().nativeElement;
+      const sinkId = this.sinkId();
+      // A speaker that cannot be used (gone, or no permission) leaves the audio where it plays.
+      if ('setSinkId' in audio && audio.sinkId !== sinkId) audio.setSinkId(sinkId).catch(() => undefined);
     });
   }
 }

@@ -3,8 +3,9 @@ import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core'
 import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
 import type { CallId, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
 import { type CallPeer, MICROPHONE, MicrophoneError, SignalingClient, Softphone, openMicrophone } from '@switchboard/call-domain/signaling';
-import { catchError, distinctUntilChanged, filter, map, of, scan, switchMap, take } from 'rxjs';
-import { TabMemory, sessionOf } from '../call-leg';
+import { catchError, distinctUntilChanged, filter, map, of, scan, skip, switchMap, take } from 'rxjs';
+import { TabMemory, liveCallToTakeUp, sessionOf } from '../call-leg';
+import { AudioDevices } from '../devices/audio-devices';
 import {
   type DeskState,
   EMPTY_DESK,
@@ -79,6 +80,7 @@ export class AgentDesk {
   private readonly http = inject(HttpClient);
   private readonly softphone = inject(Softphone);
   private readonly microphone = inject(MICROPHONE);
+  private readonly devices = inject(AudioDevices);
   private readonly tabCall = new TabMemory(ACCEPTED_CALL_KEY);
   private readonly tabCaller = new TabMemory(ACCEPTED_CALLER_KEY);
   /** The call this page is taking up again after a reload, while it does. */
@@ -172,14 +174,20 @@ export class AgentDesk {
     this.signaling.connectionState$.pipe(takeUntilDestroyed()).subscribe((state) => {
       if (state === 'disconnected') this.forget();
     });
-    // This tab's own call from before a reload: taken up again on a new peer connection.
+    // This tab's own call from before a reload: taken up again on a new peer connection. A
+    // call this tab never held: taken up too when the server says no other tab holds it (the
+    // agent closed the tab and opened the desk again).
     toObservable(this.interruptedCall)
       .pipe(
-        filter((call): call is InterruptedCall => call !== null && !call.inAnotherTab),
+        filter((call): call is InterruptedCall => call !== null),
         distinctUntilChanged((a, b) => a.callId === b.callId),
         takeUntilDestroyed(),
       )
-      .subscribe((call) => void this.resume(call.callId));
+      .subscribe((call) => void (call.inAnotherTab ? this.adopt(call.callId) : this.resume(call.callId)));
+    // Another microphone chosen (or the chosen one back) during a call: the call switches to it.
+    toObservable(this.devices.microphoneId)
+      .pipe(skip(1), distinctUntilChanged(), takeUntilDestroyed())
+      .subscribe(() => void this.switchMicrophone());
     inject(DestroyRef).onDestroy(() => void sessionOf(this.state().call)?.hangUp().catch(() => undefined));
   }
 
@@ -237,6 +245,24 @@ export class AgentDesk {
     }
   }
 
+  /**
+   * A call this tab never held: asks the server whether another tab holds it. If none does, it
+   * becomes this tab's call and is resumed; otherwise it stays "in another tab". The card is
+   * hidden while the server is asked.
+   */
+  private async adopt(callId: CallId): Promise<void> {
+    if (this.state().lastOffer?.takenElsewhere && this.state().lastOffer?.offer.callId === callId) return;
+    this.resuming.set(callId);
+    const live = await liveCallToTakeUp(this.signaling, 'agent');
+    if (live && live !== 'elsewhere' && live.callId === callId) {
+      this.tabCall.remember(callId);
+      this.tabCaller.remember(JSON.stringify(live.peer));
+      await this.resume(callId);
+    } else {
+      this.resuming.set(null);
+    }
+  }
+
   /** Declines the ringing call; it goes to the next agent. */
   async decline(): Promise<void> {
     const offer = this.offer();
@@ -277,6 +303,20 @@ export class AgentDesk {
   /** Mutes or unmutes the microphone. */
   setMuted(muted: boolean): void {
     sessionOf(this.state().call)?.setMuted(muted);
+  }
+
+  /**
+   * Sends the chosen microphone on the call in progress (no new negotiation: the track is
+   * replaced). A microphone that cannot be opened leaves the call on the one it has.
+   */
+  private async switchMicrophone(): Promise<void> {
+    const session = sessionOf(this.state().call);
+    if (!session || session.state() === 'ended' || session.state() === 'failed') return;
+    try {
+      await session.replaceMicrophone(await openMicrophone(this.microphone));
+    } catch (error) {
+      this.state.update((d) => actionFailed(d, error));
+    }
   }
 
   /** 30 s more wrap-up (the server keeps the limit). */

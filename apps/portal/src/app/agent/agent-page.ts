@@ -5,6 +5,8 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { AGENT_STATE_LABELS, type AgentState, type SelectableAgentState } from '@switchboard/call-domain';
 import { CallPanel, Clock, elapsedSince, formatDuration } from '@switchboard/ui';
+import { AudioDevices } from '../devices/audio-devices';
+import { AudioSettings } from '../devices/audio-settings';
 import { AgentDesk, WITHDRAWN_MESSAGES } from './agent-desk';
 import { CallerContextPanel } from './caller-context-panel';
 import { type DeskAction, deskActionFor } from './desk-shortcuts';
@@ -30,7 +32,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
  */
 @Component({
   selector: 'sb-agent-page',
-  imports: [MatButtonModule, MatIconModule, CallPanel, CallerContextPanel, MyCalls, WrapUpForm],
+  imports: [MatButtonModule, MatIconModule, AudioSettings, CallPanel, CallerContextPanel, MyCalls, WrapUpForm],
   template: `
     <section aria-labelledby="agent-heading">
       <header class="status-bar">
@@ -89,6 +91,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           [state]="call.session?.state() ?? 'connecting'"
           [muted]="call.session?.muted() ?? false"
           [remoteStream]="call.session?.remoteStream() ?? null"
+          [sinkId]="devices.speakerId()"
           [focusOnOpen]="true"
           (muteToggled)="desk.setMuted($event)"
           (hungUp)="desk.hangUp()"
@@ -136,6 +139,10 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           <p class="banner error" role="alert">The dispositions could not be loaded.</p>
         }
       }
+      <section class="devices" aria-labelledby="devices-heading">
+        <h2 id="devices-heading">Audio devices</h2>
+        <sb-audio-settings />
+      </section>
       <sb-my-calls [revision]="desk.status()?.since ?? null" />
     </section>
   `,
@@ -154,6 +161,10 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
     h1 {
       font: var(--mat-sys-headline-medium);
       margin: 0;
+    }
+    .devices h2 {
+      font: var(--mat-sys-title-large);
+      margin: 0 0 8px;
     }
     .state {
       display: flex;
@@ -230,6 +241,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
 })
 export class AgentPage {
   protected readonly desk = inject(AgentDesk);
+  protected readonly devices = inject(AudioDevices);
   private readonly ringtone = inject(Ringtone);
   private readonly alert = inject(IncomingCallAlert);
   private readonly dialog = inject(MatDialog);

@@ -1,4 +1,5 @@
-import { Injectable } from '@angular/core';
+import { Injectable, inject } from '@angular/core';
+import { AudioDevices } from '../devices/audio-devices';
 
 /** Ring pattern: both tones on for this long… */
 const RING_ON_S = 2;
@@ -11,9 +12,11 @@ const RING_TONES = [440, 480];
  * The incoming-call ringtone, made with Web Audio oscillators (no audio file to load).
  * Browsers start an `AudioContext` only after a user gesture, so the agent page calls
  * {@link Ringtone.unlock} in the click on Available: by the time a call rings, audio is allowed.
+ * It rings on the speaker chosen in {@link AudioDevices} where the browser can choose one.
  */
 @Injectable({ providedIn: 'root' })
 export class Ringtone {
+  private readonly devices = inject(AudioDevices);
   private context: AudioContext | null = null;
 
   /** Creates or resumes the audio context; call it from a click handler. */
@@ -25,7 +28,10 @@ export class Ringtone {
   /** Starts ringing; returns the function that stops it (safe to call twice). */
   start(): () => void {
     this.unlock();
-    const context = this.context as AudioContext;
+    const context = this.context as AudioContext & { setSinkId?: (sinkId: string) => Promise<void>; sinkId?: unknown };
+    const sinkId = this.devices.speakerId();
+    // A speaker that cannot be used leaves the ringtone where it plays.
+    if (context.setSinkId && context.sinkId !== sinkId) context.setSinkId(sinkId).catch(() => undefined);
     const volume = context.createGain();
     volume.gain.value = 0;
     volume.connect(context.destination);

@@ -6,6 +6,7 @@ import type { QueuePosition } from '@switchboard/call-domain';
 import type { CallSessionState } from '@switchboard/call-domain/signaling';
 import { CALL_FAILED_MESSAGE, CallPanel } from '@switchboard/ui';
 import { Session } from '../auth/session';
+import { MicrophoneCheck } from '../devices/microphone-check';
 import { CallbackForm, type CallbackRequest } from './callback-form';
 import { StudentCall } from './student-call';
 import type { StudentCallPhase } from './student-call-state';
@@ -14,14 +15,15 @@ import type { StudentCallPhase } from './student-call-state';
  * The student's page (`/help`): **Call support**, then "Waiting for an agent…" with the place
  * in line and the estimated wait (live) and **Cancel call**, then the call itself in the
  * shared call panel. It says why a call could not be placed (microphone blocked, no agents)
- * or how it ended, and after an unanswered call offers a callback request.
+ * or how it ended, and after an unanswered call offers a callback request. Before calling,
+ * the student may test and choose the microphone (`sb-microphone-check`); the call uses it.
  *
  * `?offer=late` (bound to {@link HelpPage.offer}) makes the caller create its offer only once
  * an agent accepted: the baseline of `npm run bench:call-setup`, never for real calls.
  */
 @Component({
   selector: 'sb-help-page',
-  imports: [MatButtonModule, MatIconModule, MatProgressSpinnerModule, CallPanel, CallbackForm],
+  imports: [MatButtonModule, MatIconModule, MatProgressSpinnerModule, CallPanel, CallbackForm, MicrophoneCheck],
   providers: [StudentCall],
   template: `
     <section aria-labelledby="help-heading">
@@ -60,6 +62,9 @@ import type { StudentCallPhase } from './student-call-state';
           }
         }
         @default {
+          @if (call.inAnotherTab()) {
+            <p class="notice">{{ inAnotherTabText }}</p>
+          }
           @if (call.notice(); as notice) {
             <p class="notice">{{ notice }}</p>
           }
@@ -90,6 +95,7 @@ import type { StudentCallPhase } from './student-call-state';
               }
             }
           }
+          <sb-microphone-check />
           <div class="call-support">
             <button matButton="filled" type="button" [disabled]="call.phase() === 'placing'" (click)="placeCall()">
               <mat-icon aria-hidden="true">call</mat-icon>
@@ -151,6 +157,7 @@ export class HelpPage {
   /** The signed-in student's name, to prefill the callback form. */
   protected readonly studentName = computed(() => this.session.user()?.displayName ?? '');
   protected readonly noAgentText = NO_AGENT_ON_DUTY_MESSAGE;
+  protected readonly inAnotherTabText = CALL_IN_ANOTHER_TAB_MESSAGE;
   /** What the live region says: the call's state in one sentence (see {@link announce}). */
   protected readonly announcement = computed(() => {
     const session = this.call.session();
@@ -176,6 +183,9 @@ export class HelpPage {
     void this.call.requestCallback(name, note);
   }
 }
+
+/** Said in a tab opened while another tab of the student holds their call. */
+export const CALL_IN_ANOTHER_TAB_MESSAGE = 'Your call is in another tab.';
 
 /** Said while the call waits and no agent is working the queue (all Away, Missed or Offline). */
 export const NO_AGENT_ON_DUTY_MESSAGE = 'No agent is taking calls right now. You keep your place in line.';

@@ -3,7 +3,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import type { CallId } from '@switchboard/call-domain';
 import { type CallPeer, type OfferTiming, SignalingClient, Softphone } from '@switchboard/call-domain/signaling';
 import { filter, take } from 'rxjs';
-import { TabMemory, isLegOf, sessionOf } from '../call-leg';
+import { TabMemory, isLegOf, liveCallToTakeUp, sessionOf } from '../call-leg';
 import {
   NO_STUDENT_CALL,
   type StudentCallPhase,
@@ -63,6 +63,8 @@ export class StudentCall {
   readonly callbackError = computed(() => this.state().callback?.error ?? null);
   /** Where the call stands; see {@link StudentCallPhase}. */
   readonly phase = computed<StudentCallPhase>(() => phaseOf(this.state()));
+  /** Whether the student's call in progress is held by another of their tabs (this one must not take it). */
+  readonly inAnotherTab = signal(false);
 
   constructor() {
     // The session's initializer connects after sign-in; this covers a page that is faster
@@ -78,20 +80,23 @@ export class StudentCall {
     this.signaling.callAccepted$.pipe(filter(mine), takeUntilDestroyed()).subscribe(({ agent }) => this.answeredBy.remember(JSON.stringify(agent)));
     // This tab's call from before a reload: its media is gone. An answered call is taken up
     // again on a new peer connection; one still waiting is ended.
+    // A tab that remembers nothing (closed and opened again) asks the server for an answered
+    // call of this student that no other tab holds, and takes it up the same way.
     const earlier = this.tabCall.recall();
     const agent = parseAgent(this.answeredBy.recall());
-    if (earlier) {
-      this.tabCall.remember(null);
-      this.answeredBy.remember(null);
-      if (agent) this.state.set(placing());
-      this.signaling.connectionState$
-        .pipe(
-          filter((state) => state === 'connected'),
-          take(1),
-          takeUntilDestroyed(),
-        )
-        .subscribe(() => void (agent ? this.resumeEarlierCall(earlier, agent) : this.endEarlierCall(earlier)));
-    }
+    this.tabCall.remember(null);
+    this.answeredBy.remember(null);
+    if (earlier && agent) this.state.set(placing());
+    this.signaling.connectionState$
+      .pipe(
+        filter((state) => state === 'connected'),
+        take(1),
+        takeUntilDestroyed(),
+      )
+      .subscribe(() => {
+        if (earlier) void (agent ? this.resumeEarlierCall(earlier, agent) : this.endEarlierCall(earlier));
+        else void this.resumeLiveCall();
+      });
     inject(DestroyRef).onDestroy(() => {
       this.tabCall.remember(null);
       this.answeredBy.remember(null);
@@ -109,6 +114,7 @@ export class StudentCall {
   async placeCall(offer: OfferTiming = 'early'): Promise<void> {
     if (this.phase() === 'placing' || this.phase() === 'waiting' || this.phase() === 'talking') return;
     this.state.set(placing());
+    this.inAnotherTab.set(false);
     try {
       const session = await this.softphone.placeCall({ offer });
       this.state.update((s) => placed(s, session));
@@ -163,6 +169,19 @@ export class StudentCall {
       this.state.update((s) => placeRefused(s, error));
       await this.endEarlierCall(callId);
     }
+  }
+
+  /**
+   * Takes up the student's answered call that no tab holds (its tab was closed), as after a
+   * reload; says so when another tab holds it. Nothing to take up: the page is as new.
+   */
+  private async resumeLiveCall(): Promise<void> {
+    const live = await liveCallToTakeUp(this.signaling, 'caller');
+    if (this.state().call.phase !== 'none') return; // the student placed a call meanwhile
+    this.inAnotherTab.set(live === 'elsewhere');
+    if (!live || live === 'elsewhere') return;
+    this.state.set(placing());
+    await this.resumeEarlierCall(live.callId, live.peer);
   }
 
   /**

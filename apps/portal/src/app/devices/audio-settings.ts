@@ -1,0 +1,35 @@
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { AudioDevices } from './audio-devices';
+import { DeviceSelect } from './device-select';
+
+/**
+ * The agent's microphone and speaker (the speaker only where the browser can choose one),
+ * remembered in this browser ({@link AudioDevices}). A change applies to the next call and to
+ * the call in progress (the agent desk follows the chosen microphone; the call panel and the
+ * ringtone play on the chosen speaker). Names appear once the microphone was allowed.
+ */
+@Component({
+  selector: 'sb-audio-settings',
+  imports: [DeviceSelect],
+  template: `
+    <sb-device-select label="Microphone" [devices]="devices.microphones()" [value]="devices.microphoneId()" (chosen)="devices.chooseMicrophone($event)" />
+    @if (devices.speakers().length > 0) {
+      <sb-device-select label="Speaker" [devices]="devices.speakers()" [value]="devices.speakerId()" (chosen)="devices.chooseSpeaker($event)" />
+    }
+  `,
+  styles: `
+    :host {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 8px 16px;
+    }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class AudioSettings {
+  protected readonly devices = inject(AudioDevices);
+
+  constructor() {
+    void this.devices.refresh();
+  }
+}
