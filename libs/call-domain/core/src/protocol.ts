@@ -1,6 +1,7 @@
 import type { Ack } from './errors';
 import type { AgentStatus, SelectableAgentState } from './agent';
 import type { CallId, CallOutcome, CallParty, EndReason } from './call';
+import type { CallQualityChange, QualityReport } from './call-quality';
 
 /** A message's id, chosen by its sender (a UUID): a repeated id is a duplicate and is ignored. */
 export type MessageId = string;
@@ -224,6 +225,11 @@ export interface ClientToServerEvents {
    * is told `callResumed` and offers again from a new peer connection.
    */
   resumeCall: (payload: CallRef, ack: (res: Ack<Pick<CallOffer, 'callId' | 'caller'>>) => void) => void;
+  /**
+   * Either party of a call in progress (accepted or connected): its latest quality sample,
+   * every 2 s. The API adds it to the call's stored quality summary and tells supervisors.
+   */
+  reportQuality: (payload: QualityReport, ack: (res: Ack) => void) => void;
 }
 
 /** Events the API sends. */
@@ -256,4 +262,6 @@ export interface ServerToClientEvents {
    * connect.
    */
   queueChanged: (payload: QueueSnapshot) => void;
+  /** To supervisors: a call in progress reported a new quality sample (the live board). */
+  callQualityChanged: (payload: CallQualityChange) => void;
 }

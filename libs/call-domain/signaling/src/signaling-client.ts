@@ -3,6 +3,7 @@ import type {
   CallId,
   CallRef,
   MediaReport,
+  QualityReport,
   SelectableAgentState,
   ServerToClientEvents,
   SignalMessage,
@@ -168,6 +169,11 @@ export class SignalingClient {
   /** Either party: media connected or failed in this browser. */
   reportMedia(report: MediaReport): Promise<void> {
     return this.request('reportMedia', report);
+  }
+
+  /** Either party: the call's latest quality sample (every 2 s while connected). */
+  reportQuality(report: QualityReport): Promise<void> {
+    return this.request('reportQuality', report);
   }
 
   /** Caller: send the SDP offer. */

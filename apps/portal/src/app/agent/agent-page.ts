@@ -90,6 +90,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           [muted]="call.session?.muted() ?? false"
           [remoteStream]="call.session?.remoteStream() ?? null"
           [focusOnOpen]="true"
+          [quality]="call.session?.quality() ?? null"
           (muteToggled)="desk.setMuted($event)"
           (hungUp)="desk.hangUp()"
         />
