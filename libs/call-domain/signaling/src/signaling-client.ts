@@ -77,6 +77,8 @@ export class SignalingClient {
   readonly agentStatusChanged$ = this.event$('agentStatusChanged');
   /** Supervisors and agents: calls waiting or in progress changed (also sent once on each connection). */
   readonly queueChanged$ = this.event$('queueChanged');
+  /** Supervisors: a call in progress has a new quality sample. */
+  readonly callQualityChanged$ = this.event$('callQualityChanged');
   /** Every relayed offer, answer and candidate, tagged with its kind. */
   readonly signals$: Observable<SignalMessage> = merge(
     this.event$('offerRelayed').pipe(map((m): SignalMessage => ({ kind: 'offer', ...m }))),

@@ -5,12 +5,14 @@ import { MatMenuModule } from '@angular/material/menu';
 import { MatTableModule } from '@angular/material/table';
 import { AGENT_STATE_LABELS, canAgentMove } from '@switchboard/call-domain';
 import { elapsedSince, formatDuration } from '@switchboard/ui';
+import { describeLatestQuality } from '../quality';
 import { SupervisorSetState } from '../supervisor-api';
 import { AgentBoard, BoardAgent } from './agent-board';
 
 /**
  * The live board (`/supervisor`): every agent with state and time in state, calls waiting,
- * the longest current wait and calls in progress, all kept current over the socket. Each row
+ * the longest current wait and calls in progress, and the latest quality of each call in
+ * progress (in words: good / fair / poor with the MOS and warnings), all kept current over the socket. Each row
  * has a menu to put the agent Away or Offline or sign them out on every device; agents in
  * Missed stand out.
  */
@@ -76,6 +78,12 @@ import { AgentBoard, BoardAgent } from './agent-board';
         <th mat-header-cell *matHeaderCellDef>Time in state</th>
         <td mat-cell *matCellDef="let agent">{{ timeInState(agent) }}</td>
       </ng-container>
+      <ng-container matColumnDef="callQuality">
+        <th mat-header-cell *matHeaderCellDef>Call quality</th>
+        <td mat-cell *matCellDef="let agent">
+          <span class="quality" [attr.data-level]="agent.quality?.level">{{ describeQuality(agent.state === 'on_call' ? agent.quality : null) }}</span>
+        </td>
+      </ng-container>
       <ng-container matColumnDef="actions">
         <th mat-header-cell *matHeaderCellDef><span class="visually-hidden">Actions</span></th>
         <td mat-cell *matCellDef="let agent">
@@ -104,7 +112,8 @@ export class LiveBoardPage {
 
   protected readonly agents = this.board.agents;
   protected readonly queue = this.board.queue;
-  protected readonly columns = ['displayName', 'state', 'timeInState', 'actions'];
+  protected readonly columns = ['displayName', 'state', 'timeInState', 'callQuality', 'actions'];
+  protected readonly describeQuality = describeLatestQuality;
   protected readonly actionError = signal<string | null>(null);
   protected readonly actionDone = signal<string | null>(null);
 
