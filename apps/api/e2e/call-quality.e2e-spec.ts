@@ -49,9 +49,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body.quality).toBeNull();
 
       await student.ok('reportQuality', { callId, ...CLEAN });
+      // Its own rate limit (10, then 1/s): a flood is refused, and a hang-up still goes through.
+      const flood = await Promise.all(Array.from({ length: 12 }, () => student.send('reportQuality', { callId, ...CLEAN })));
+      expect(flood.filter((ack) => !ack.ok).length).toBeGreaterThanOrEqual(3);
+      expect(flood.filter((ack) => !ack.ok)).toEqual(flood.filter((ack) => !ack.ok).map(() => refused('rate_limited')));
       await student.ok('hangUp', { callId });
       expect(await agent.send('reportQuality', { callId, ...CLEAN })).toEqual(refused('invalid_state'));
-      expect((await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body.quality?.samples).toBe(1);
+      const samples = (await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body.quality?.samples;
+      expect(samples).toBe(1 + flood.filter((ack) => ack.ok).length);
     });
 
     it('keeps the summary of both parties\' samples in the database, shows the latest on the live board and tells supervisors', async () => {
