@@ -16,12 +16,14 @@ import {
   candidateMessageSchema,
   mediaReportSchema,
   offerMessageSchema,
+  qualityReportSchema,
   requestCallSchema,
   setAvailabilitySchema,
   wrapUpSchema,
 } from '@switchboard/call-domain/schemas';
 import type { AppServer, AppSocket } from '../realtime/app-socket';
 import { CallCompletion } from './call-completion.service';
+import { CallQualityRecorder } from './call-quality.service';
 import { CallRouter } from './call-router.service';
 import { CallResumption } from './call-resumption.service';
 import { IceCredentials } from './ice-credentials';
@@ -47,6 +49,7 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
     private readonly relay: SignalRelay,
     private readonly ice: IceCredentials,
     private readonly resumption: CallResumption,
+    private readonly quality: CallQualityRecorder,
   ) {}
 
   /** Hands the server to the services. */
@@ -167,5 +170,11 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
   @SubscribeMessage('getIceServers')
   getIceServers(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<IceServers>> {
     return ackFor(socket, ['student', 'agent'], callRefSchema, body, (user, { callId }) => this.ice.forCall(user, callId));
+  }
+
+  /** Either party of a call in progress: `reportQuality` (a sample every 2 s). */
+  @SubscribeMessage('reportQuality')
+  reportQuality(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['student', 'agent'], qualityReportSchema, body, (user, report) => this.quality.record(user, report));
   }
 }

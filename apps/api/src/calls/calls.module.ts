@@ -6,6 +6,7 @@ import { CallLog } from './call-log';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
+import { CallQualityRecorder } from './call-quality.service';
 import { CallGateway } from './call.gateway';
 import { IceCredentials } from './ice-credentials';
 import { CallResumption } from './call-resumption.service';
@@ -51,6 +52,7 @@ import { AnswerHolds } from './answer-holds';
     CallRouter,
     CallCompletion,
     IceCredentials,
+    CallQualityRecorder,
     CallResumption,
     PresenceKeeper,
     DeadlineWorker,

@@ -24,6 +24,7 @@ export interface Database {
   sign_in_sessions: SignInSessionsTable;
   api_nodes: ApiNodesTable;
   call_answer_signals: CallAnswerSignalsTable;
+  call_quality: CallQualityTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -205,6 +206,29 @@ export interface ApiNodesTable {
   /** The live node handling this one's death; null while it beats. */
   claimed_by: string | null;
   claimed_at: string | null;
+}
+
+/** The quality summary of one call, from both parties' samples (migration 0009). */
+export interface CallQualityTable {
+  call_id: string;
+  samples: number;
+  mos_min: number;
+  /** Sum of the samples' MOS: the average is `mos_sum / samples`. */
+  mos_sum: number;
+  /** Worst packet loss of a sample, percent. */
+  loss_max: number;
+  /** Highest round-trip time, ms; null while no sample measured one. */
+  rtt_max: number | null;
+  jitter_max: number;
+  /** Samples that crossed at least one warning threshold (> 0: the call is "poor quality"). */
+  warning_samples: number;
+  high_rtt_samples: number;
+  high_jitter_samples: number;
+  high_loss_samples: number;
+  low_mos_samples: number;
+  latest_at: string;
+  /** The latest sample as JSON (`QualitySample`). */
+  latest_sample: string;
 }
 
 /** A call row as read. */

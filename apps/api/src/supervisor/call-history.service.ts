@@ -4,6 +4,7 @@ import type { CallDetail, CallListQuery, CallRecord, Page } from '@switchboard/c
 import { InjectDatabase } from '../database/database.module';
 import type { Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
+import { toCallQualitySummary } from '../calls/call-quality.service';
 import { callFilters, inCallOrder, toCallRecord, toTimelineEvent } from './call-queries';
 
 /** Reads stored calls for supervisors: filtered, sorted pages and one call's whole timeline. */
@@ -38,16 +39,14 @@ export class CallHistoryService {
     return { items: items.map(toCallRecord), total: Number(counted.n), page: query.page, pageSize: query.pageSize };
   }
 
-  /** One call and its timeline in order. @throws ProblemException not_found */
+  /** One call, its timeline in order and its quality summary. @throws ProblemException not_found */
   async detail(id: string): Promise<CallDetail> {
     const row = await this.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new ProblemException('not_found', `There is no call with id "${id}"`);
-    const events = await this.db
-      .selectFrom('call_events')
-      .select(['at', 'type', 'actor_id', 'actor_name', 'detail'])
-      .where('call_id', '=', id)
-      .orderBy('seq')
-      .execute();
-    return { ...toCallRecord(row), timeline: events.map(toTimelineEvent) };
+    const [events, quality] = await Promise.all([
+      this.db.selectFrom('call_events').select(['at', 'type', 'actor_id', 'actor_name', 'detail']).where('call_id', '=', id).orderBy('seq').execute(),
+      this.db.selectFrom('call_quality').selectAll().where('call_id', '=', id).executeTakeFirst(),
+    ]);
+    return { ...toCallRecord(row), timeline: events.map(toTimelineEvent), quality: quality ? toCallQualitySummary(quality) : null };
   }
 }

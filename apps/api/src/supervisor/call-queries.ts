@@ -56,7 +56,8 @@ export function containsPattern(text: string): string {
 /**
  * The WHERE condition of {@link CallFilters} on `calls`: queue time in [from, to), the agent
  * who answered, any of the outcomes, and a case-insensitive substring of the caller's
- * display name or username. Period, agent and outcome are served by the calls indexes; the
+ * display name or username, and `quality=poor` (a warning threshold crossed in at least one quality
+ * sample, `call_quality`). Period, agent and outcome are served by the calls indexes; the
  * substring test scans the rows the other filters leave.
  */
 export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters): Expression<SqlBool> {
@@ -78,6 +79,17 @@ export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: C
             .where((users) => sql<SqlBool>`${users.ref('users.username')} like ${pattern} escape '\\'`),
         ),
       ]),
+    );
+  }
+  if (filters.quality === 'poor') {
+    conditions.push(
+      eb.exists(
+        eb
+          .selectFrom('call_quality')
+          .select('call_quality.call_id')
+          .whereRef('call_quality.call_id', '=', 'calls.id')
+          .where('call_quality.warning_samples', '>', 0),
+      ),
     );
   }
   return eb.and(conditions);

@@ -113,6 +113,19 @@ export class NatTopology {
     if (up) this.ip(this.ns(`${side}-router`), 'route', 'replace', 'default', 'via', side === 'home' ? '10.77.1.1' : '10.77.2.1');
   }
 
+  /**
+   * Drops `percent` of the UDP packets (the call's media) `side`'s browser sends, at random;
+   * 0 stops it. Signaling (TCP) is never dropped. It uses iptables' `statistic` match, the
+   * same random loss as `tc qdisc … netem loss`: the kernels of this project's VMs have no
+   * `sch_netem` ("Specified qdisc kind is unknown").
+   */
+  setPacketLoss(side: NatSide, percent: number): void {
+    const ns = this.ns(side);
+    this.run('ip', ['netns', 'exec', ns, 'iptables', '-F', 'OUTPUT']);
+    if (percent <= 0) return;
+    this.run('ip', ['netns', 'exec', ns, 'iptables', '-A', 'OUTPUT', '-o', 'eth0', '-p', 'udp', '-m', 'statistic', '--mode', 'random', '--probability', String(percent / 100), '-j', 'DROP']);
+  }
+
   /** Kills what runs inside and deletes the namespaces (with their links and NAT rules). */
   remove(): void {
     for (const child of this.children) child.kill('SIGKILL');

@@ -5,6 +5,7 @@ export * from './agent';
 export * from './agent-transitions';
 export * from './auth';
 export * from './call';
+export * from './call-quality';
 export * from './call-transitions';
 export * from './desk';
 export * from './errors';

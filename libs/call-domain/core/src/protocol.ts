@@ -1,6 +1,7 @@
 import type { Ack } from './errors';
 import type { AgentStatus, SelectableAgentState } from './agent';
 import type { CallId, CallOutcome, CallParty, EndReason } from './call';
+import type { CallQualityChange, QualityReport } from './call-quality';
 
 /** A message's id, chosen by its sender (a UUID): a repeated id is a duplicate and is ignored. */
 export type MessageId = string;
@@ -245,6 +246,11 @@ export interface ClientToServerEvents {
    * take its call up again; `heldElsewhere` says another of the user's tabs holds it.
    */
   getLiveCall: (payload: Record<string, never>, ack: (res: Ack<LiveCall | null>) => void) => void;
+  /**
+   * Either party of a call in progress (accepted or connected): its latest quality sample,
+   * every 2 s. The API adds it to the call's stored quality summary and tells supervisors.
+   */
+  reportQuality: (payload: QualityReport, ack: (res: Ack) => void) => void;
 }
 
 /** Events the API sends. */
@@ -277,4 +283,6 @@ export interface ServerToClientEvents {
    * connect.
    */
   queueChanged: (payload: QueueSnapshot) => void;
+  /** To supervisors: a call in progress reported a new quality sample (the live board). */
+  callQualityChanged: (payload: CallQualityChange) => void;
 }

@@ -1,5 +1,6 @@
 import type { AgentState } from './agent';
 import type { CallOutcome, CallRecord, CallTimelineEvent } from './call';
+import type { CallQualitySummary, QualitySample } from './call-quality';
 import type { MetricDefinition, MetricName } from './metric-definitions';
 import type { CallMetrics, MetricThresholds } from './metrics';
 import type { QueueSnapshot } from './protocol';
@@ -30,7 +31,14 @@ export interface CallFilters {
   outcome?: CallOutcome[];
   /** Case-insensitive substring of the caller's display name or username. */
   student?: string;
+  /** `poor`: only calls whose quality crossed a warning threshold at least once. */
+  quality?: QualityFilter;
 }
+
+/** Values of the history's `quality` filter. */
+export const QUALITY_FILTERS = ['poor'] as const;
+/** See {@link QUALITY_FILTERS}. */
+export type QualityFilter = (typeof QUALITY_FILTERS)[number];
 
 /** `GET /api/calls` query, validated: filters, sort and page. */
 export interface CallListQuery extends CallFilters {
@@ -58,6 +66,8 @@ export interface Page<T> {
 /** `GET /api/calls/:id`: the record and its whole timeline, oldest event first. */
 export interface CallDetail extends CallRecord {
   timeline: CallTimelineEvent[];
+  /** What the parties' quality samples add up to; null when none was reported. */
+  quality: CallQualitySummary | null;
 }
 
 /** `GET /api/metrics` query, validated. */
@@ -106,6 +116,8 @@ export interface AgentBoardEntry {
   callId: string | null;
   /** End of wrap-up (ISO 8601), while in `wrap_up`. */
   wrapUpEndsAt: string | null;
+  /** The latest quality sample of the call the agent is on (`on_call` only); null when none yet. */
+  callQuality?: (QualitySample & { at: string }) | null;
 }
 
 /** Which callback requests `GET /api/callbacks` lists. */

@@ -24,6 +24,7 @@ export type CallSignaling = Pick<
   | 'sendAnswer'
   | 'sendCandidate'
   | 'reportMedia'
+  | 'reportQuality'
   | 'hangUp'
   | 'cancelCall'
   | 'callEnded$'

@@ -175,6 +175,23 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
   }, 15_000);
 
+  it('samples the call quality every 2 s on both sides, shows it and reports it', async () => {
+    const { caller, offer } = await place();
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    expect(caller.quality()).toBeNull();
+    await until(() => caller.quality() !== null && callee.quality() !== null, 'a quality sample on both sides', 5000);
+    for (const session of [caller, callee]) {
+      // Loopback: no loss, sub-millisecond round trips, the model's best MOS.
+      expect(session.quality()).toEqual(jasmine.objectContaining({ level: 'good', warnings: [], lossPercent: 0 }));
+      expect(session.quality()?.mos).toBeGreaterThan(4.3);
+    }
+    for (const token of ['student', 'agent']) {
+      const [report] = requestsFrom(token, 'reportQuality').map((r) => r.payload);
+      expect(report).toEqual({ callId: offer.callId, rttMs: jasmine.any(Number), jitterMs: jasmine.any(Number), lossPercent: 0, mos: jasmine.any(Number) });
+    }
+  }, 15_000);
+
   it('with a late offer (the benchmark baseline), offers only once the agent accepted, and connects', async () => {
     const offered = nextOffer();
     const caller = await student.phone.placeCall({ offer: 'late' });

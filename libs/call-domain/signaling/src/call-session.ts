@@ -1,8 +1,9 @@
 import { type Signal, type WritableSignal, signal } from '@angular/core';
-import type { CallId, IceCandidate, NegotiationId, QueuePosition, SignalMessage } from '@switchboard/call-domain';
+import { QUALITY_SAMPLE_MS, judgeQuality, type CallId, type IceCandidate, type NegotiationId, type QualitySample, type QueuePosition, type SignalMessage } from '@switchboard/call-domain';
 import { type Observable, Subscription, filter, firstValueFrom, take, timeout, timer } from 'rxjs';
 import type { CallPeer, CallRole, CallSessionInit, CallSessionState, RenegotiateOptions } from './call-session-init';
 import { PeerLink } from './peer-link';
+import { type AudioCounters, readQuality } from './quality-meter';
 import { SignalingError } from './signaling-errors';
 
 /** How long ICE may stay `disconnected` before the caller restarts it, unless the init says otherwise. */
@@ -57,6 +58,11 @@ export class CallSession {
   readonly queuePosition: Signal<QueuePosition | null>;
   /** The call's current negotiation: null before the first offer, or when the offer named none. */
   readonly negotiationId: Signal<NegotiationId | null>;
+  /**
+   * The latest quality sample (MOS, warnings), taken every 2 s while connected and reported
+   * to the server (`reportQuality`); null before the first.
+   */
+  readonly quality: Signal<QualitySample | null>;
 
   private link: PeerLink;
   private init: CallSessionInit;
@@ -64,6 +70,9 @@ export class CallSession {
   private readonly remote = signal<MediaStream | null>(null);
   private readonly mutedSignal = signal(false);
   private readonly negotiation = signal<NegotiationId | null>(null);
+  private readonly qualitySignal = signal<QualitySample | null>(null);
+  /** Samples the call's quality, from the first time media connected. */
+  private qualityWatch: Subscription | null = null;
   private readonly peerSignal: WritableSignal<CallPeer | null>;
   private readonly position: WritableSignal<QueuePosition | null>;
   private readonly subscriptions = new Subscription();
@@ -88,6 +97,7 @@ export class CallSession {
     this.remoteStream = this.remote.asReadonly();
     this.muted = this.mutedSignal.asReadonly();
     this.negotiationId = this.negotiation.asReadonly();
+    this.quality = this.qualitySignal.asReadonly();
     this.peerSignal = signal(init.peer ?? null);
     this.peer = this.peerSignal.asReadonly();
     this.position = signal(init.queuePosition ?? null);
@@ -333,7 +343,10 @@ export class CallSession {
 
   /** The peer connection's state changed: the media path is judged again. */
   private observeConnection(state: RTCPeerConnectionState): void {
-    if (state === 'connected') this.watchMedia();
+    if (state === 'connected') {
+      this.watchMedia();
+      this.watchQuality();
+    }
     this.judgePath(state);
   }
 
@@ -398,6 +411,33 @@ export class CallSession {
           if (stalled === this.stalled) return;
           this.stalled = stalled;
           this.judgePath();
+        })
+        .catch(() => undefined);
+    });
+  }
+
+  /**
+   * Every {@link QUALITY_SAMPLE_MS} while connected: reads the current peer connection's
+   * statistics ({@link readQuality}), judges them (MOS, warnings), shows the sample and
+   * reports it. Loss is counted from the previous sample of the same connection.
+   */
+  private watchQuality(): void {
+    if (this.qualityWatch) return;
+    let pc: RTCPeerConnection | null = null;
+    let counters: AudioCounters | null = null;
+    this.qualityWatch = timer(QUALITY_SAMPLE_MS, QUALITY_SAMPLE_MS).subscribe(() => {
+      const link = this.link;
+      if (this.stateSignal() !== 'connected') return;
+      link.pc
+        .getStats()
+        .then((report) => {
+          if (this.isOver() || link !== this.link) return;
+          const reading = readQuality(report, link.pc === pc ? counters : null);
+          pc = link.pc;
+          counters = reading.counters;
+          const sample = judgeQuality(reading.figures);
+          this.qualitySignal.set(sample);
+          this.init.signaling.reportQuality({ callId: this.callId, ...reading.figures, mos: sample.mos }).catch(() => undefined);
         })
         .catch(() => undefined);
     });
@@ -474,6 +514,7 @@ export class CallSession {
   private release(): void {
     this.mediaTimer?.unsubscribe();
     this.mediaWatch?.unsubscribe();
+    this.qualityWatch?.unsubscribe();
     this.cancelRestart();
     this.subscriptions.unsubscribe();
     this.init.inbox.close();

@@ -3,6 +3,7 @@ import type {
   CallId,
   CallRef,
   MediaReport,
+  QualityReport,
   SelectableAgentState,
   ServerToClientEvents,
   SignalMessage,
@@ -76,6 +77,8 @@ export class SignalingClient {
   readonly agentStatusChanged$ = this.event$('agentStatusChanged');
   /** Supervisors and agents: calls waiting or in progress changed (also sent once on each connection). */
   readonly queueChanged$ = this.event$('queueChanged');
+  /** Supervisors: a call in progress has a new quality sample. */
+  readonly callQualityChanged$ = this.event$('callQualityChanged');
   /** Every relayed offer, answer and candidate, tagged with its kind. */
   readonly signals$: Observable<SignalMessage> = merge(
     this.event$('offerRelayed').pipe(map((m): SignalMessage => ({ kind: 'offer', ...m }))),
@@ -168,6 +171,11 @@ export class SignalingClient {
   /** Either party: media connected or failed in this browser. */
   reportMedia(report: MediaReport): Promise<void> {
     return this.request('reportMedia', report);
+  }
+
+  /** Either party: the call's latest quality sample (every 2 s while connected). */
+  reportQuality(report: QualityReport): Promise<void> {
+    return this.request('reportQuality', report);
   }
 
   /** Caller: send the SDP offer. */

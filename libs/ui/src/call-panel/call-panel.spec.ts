@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { judgeQuality, type QualitySample } from '@switchboard/call-domain';
 import { Clock } from '../clock/clock';
 import { CALL_FAILED_MESSAGE, CallPanel, type CallPanelState } from './call-panel';
 import { CallPanelHarness } from './testing/call-panel-harness';
@@ -14,6 +15,7 @@ import { CallPanelHarness } from './testing/call-panel-harness';
       [muted]="muted()"
       [remoteStream]="stream()"
       [focusOnOpen]="focusOnOpen()"
+      [quality]="quality()"
       (muteToggled)="muted.set($event)"
       (hungUp)="hangUps = hangUps + 1"
     />
@@ -25,6 +27,7 @@ class TestHost {
   readonly muted = signal(false);
   readonly stream = signal<MediaStream | null>(null);
   readonly focusOnOpen = signal(false);
+  readonly quality = signal<QualitySample | null>(null);
   hangUps = 0;
 }
 
@@ -46,6 +49,16 @@ describe('CallPanel', () => {
     expect(await panel.getPeerName()).toBe('Sam Student');
     expect(await panel.getStatusText()).toBe('Connecting…');
     expect(await panel.getTalkTime()).toBeNull();
+  });
+
+  it('shows the call quality and its warning while the call is live, and no longer once it ended', async () => {
+    host.state.set('connected');
+    host.quality.set(judgeQuality({ rttMs: 20, jitterMs: 5, lossPercent: 20 }));
+    const quality = await panel.getQuality();
+    expect(await quality?.getQualityText()).toBe('Call quality: poor (MOS 2.3)');
+    expect(await quality?.getWarning()).toBe('Warning: packet loss, low MOS');
+    host.state.set('ended');
+    expect(await panel.getQuality()).toBeNull();
   });
 
   it('counts the talk time up on the clock from when it saw the call connect', async () => {

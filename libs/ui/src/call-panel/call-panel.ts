@@ -1,6 +1,8 @@
 import { ChangeDetectionStrategy, Component, ElementRef, afterNextRender, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
+import type { QualitySample } from '@switchboard/call-domain';
+import { CallQualityIndicator } from '../call-quality/call-quality-indicator';
 import { Clock, elapsedSince } from '../clock/clock';
 import { formatDuration } from '../duration/format-duration';
 
@@ -16,14 +18,14 @@ export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be 
  * {@link Clock}, from when the panel saw the call connect; "Reconnecting…" while the network
  * path is being restored), **Mute** (a toggle button: one fixed label, `aria-pressed` and its
  * icon say whether the microphone is muted) and
- * **Hang up**. It plays the far end's audio in an `<audio autoplay>`.
+ * **Hang up**; while the call is live, its quality in words with any warning (`sb-call-quality`). It plays the far end's audio in an `<audio autoplay>`.
  *
  * It owns no call: the page passes the session's state in and acts on `muteToggled` and
  * `hungUp`.
  */
 @Component({
   selector: 'sb-call-panel',
-  imports: [MatButtonModule, MatIconModule],
+  imports: [MatButtonModule, MatIconModule, CallQualityIndicator],
   template: `
     <h2 class="peer" [id]="headingId">{{ peerName() }}</h2>
     @switch (state()) {
@@ -45,6 +47,9 @@ export const CALL_FAILED_MESSAGE = 'Call failed — the connection could not be 
       @case ('ended') {
         <p class="status" role="status">Call ended</p>
       }
+    }
+    @if (live()) {
+      <sb-call-quality [quality]="quality()" />
     }
     <div class="actions">
       <button
@@ -135,6 +140,8 @@ export class CallPanel {
    * opened themselves (the agent's Accept), so focus does not fall to the page's body.
    */
   readonly focusOnOpen = input(false);
+  /** The call's latest quality sample (`CallSession.quality`), shown in words with its warnings. */
+  readonly quality = input<QualitySample | null>(null);
 
   /** Emits the wanted muted state when Mute is clicked. */
   readonly muteToggled = output<boolean>();

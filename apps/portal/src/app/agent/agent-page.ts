@@ -93,6 +93,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           [remoteStream]="call.session?.remoteStream() ?? null"
           [sinkId]="devices.speakerId()"
           [focusOnOpen]="true"
+          [quality]="call.session?.quality() ?? null"
           (muteToggled)="desk.setMuted($event)"
           (hungUp)="desk.hangUp()"
         />

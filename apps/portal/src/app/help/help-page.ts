@@ -56,6 +56,7 @@ import type { StudentCallPhase } from './student-call-state';
               [state]="session.state()"
               [muted]="session.muted()"
               [remoteStream]="session.remoteStream()"
+              [quality]="session.quality()"
               (muteToggled)="call.setMuted($event)"
               (hungUp)="call.hangUp()"
             />

@@ -33,6 +33,7 @@ export function filterParams(filters: CallFilters): Record<string, string> {
   if (filters.agentId) params['agentId'] = filters.agentId;
   if (filters.outcome?.length) params['outcome'] = filters.outcome.join(',');
   if (filters.student?.trim()) params['student'] = filters.student.trim();
+  if (filters.quality) params['quality'] = filters.quality;
   return params;
 }
 

@@ -83,3 +83,14 @@ export const callbackRequestSchema = z
     note: z.string().trim().max(MAX_CALLBACK_NOTE_LENGTH, `note must be at most ${MAX_CALLBACK_NOTE_LENGTH} characters`).default(''),
   })
   .strict();
+
+/** `reportQuality`: one party's latest quality sample (bounded figures; the server recomputes the MOS). */
+export const qualityReportSchema = z
+  .object({
+    callId: callIdSchema,
+    rttMs: z.number().finite().min(0).max(60_000).nullable(),
+    jitterMs: z.number().finite().min(0).max(60_000),
+    lossPercent: z.number().finite().min(0).max(100),
+    mos: z.number().finite().min(1).max(5).optional(),
+  })
+  .strict();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CALL_OUTCOMES } from '../call';
 import { DEFAULT_SERVICE_LEVEL_SECONDS, isTimeZone } from '../metrics';
-import { CALLBACK_STATUSES, CALL_SORT_KEYS } from '../supervisor';
+import { CALLBACK_STATUSES, CALL_SORT_KEYS, QUALITY_FILTERS } from '../supervisor';
 
 /** Largest page the list endpoints hand out. */
 export const MAX_PAGE_SIZE = 200;
@@ -35,6 +35,7 @@ const filterShape = {
     .pipe(z.array(z.enum(CALL_OUTCOMES)).min(1))
     .optional(),
   student: z.string().trim().min(1).max(80).optional(),
+  quality: z.enum(QUALITY_FILTERS).optional(),
 };
 
 /** `GET /api/calls` query: filters, `sort` (default queuedAt), `dir` (default desc), `page`, `pageSize` (≤ 200). */

@@ -1,5 +1,6 @@
 import { BaseHarnessFilters, ComponentHarness, HarnessPredicate } from '@angular/cdk/testing';
 import { MatButtonHarness } from '@angular/material/button/testing';
+import { CallQualityHarness } from '../../call-quality/testing/call-quality-harness';
 
 /** Filters for {@link CallPanelHarness}. */
 export interface CallPanelHarnessFilters extends BaseHarnessFilters {
@@ -17,6 +18,7 @@ export class CallPanelHarness extends ComponentHarness {
   private readonly timer = this.locatorForOptional('[role="timer"]');
   private readonly muteButton = this.locatorFor(MatButtonHarness.with({ text: /^(mic|mic_off)?\s*Mute$/ }));
   private readonly hangUpButton = this.locatorFor(MatButtonHarness.with({ text: /Hang up$/ }));
+  private readonly qualityIndicator = this.locatorForOptional(CallQualityHarness);
 
   /** A predicate for a panel matching `options`. */
   static with(options: CallPanelHarnessFilters = {}): HarnessPredicate<CallPanelHarness> {
@@ -64,5 +66,10 @@ export class CallPanelHarness extends ComponentHarness {
   /** The Hang up button, for finer checks. */
   getHangUpButton(): Promise<MatButtonHarness> {
     return this.hangUpButton();
+  }
+
+  /** The call quality indicator, while the call is live (null otherwise). */
+  getQuality(): Promise<CallQualityHarness | null> {
+    return this.qualityIndicator();
   }
 }

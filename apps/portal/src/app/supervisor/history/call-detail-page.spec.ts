@@ -38,6 +38,25 @@ describe('CallDetailPage', () => {
     expect(page).toContain('Reset the password.');
   });
 
+  it('shows the call quality summary in words: MOS min and average, worst loss, warnings', async () => {
+    const fixture = TestBed.createComponent(CallDetailPage);
+    fixture.componentRef.setInput('id', 'call-1');
+    const latest = { rttMs: 40, jitterMs: 6, lossPercent: 20, mos: 2.25, level: 'poor' as const, warnings: ['high-packet-loss' as const, 'low-mos' as const], at: '2026-11-02T09:03:00.000Z' };
+    const quality = { samples: 12, minMos: 2.25, avgMos: 3.84, maxLossPercent: 20, maxRttMs: 42.4, maxJitterMs: 6, warningSamples: 3, warnings: { 'high-packet-loss': 3, 'low-mos': 2 }, poor: true, latest };
+    await answer(backend, to('/api/calls/call-1'), fakeCallDetail({ quality }));
+    await fixture.whenStable();
+    const text = (fixture.nativeElement as HTMLElement).querySelector('.quality')?.textContent?.trim();
+    expect(text).toBe('Poor — MOS min 2.3, average 3.8; worst packet loss 20 %, max RTT 42 ms, max jitter 6 ms; warnings: packet loss ×3, low MOS ×2 (12 samples)');
+  });
+
+  it('says the quality was not measured for a call without samples', async () => {
+    const fixture = TestBed.createComponent(CallDetailPage);
+    fixture.componentRef.setInput('id', 'call-1');
+    await answer(backend, to('/api/calls/call-1'), fakeCallDetail());
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).querySelector('.quality')?.textContent?.trim()).toBe('Not measured');
+  });
+
   it('leads Back to the plain history when no history view was seen (a detail page opened on its own)', async () => {
     const fixture = TestBed.createComponent(CallDetailPage);
     fixture.componentRef.setInput('id', 'call-1');

@@ -8,11 +8,13 @@ import { formatDateTime, secondsToMs } from '../format';
 import { EVENT_LABELS, OUTCOME_LABELS } from '../labels';
 import { remote } from '../remote';
 import { NavLink } from '../nav-link';
+import { describeQualitySummary } from '../quality';
 import { SupervisorApi } from '../supervisor-api';
 import { CallHistoryMemory } from './call-history-memory';
 
 /**
  * One call (`/supervisor/calls/:id`): who, when, how it ended, its disposition and notes,
+ * its call quality summary (MOS, worst loss, warnings),
  * and its whole timeline oldest first (time, actor, what happened). **Back to call history**
  * returns to the history view it was opened from (filters, sort and page kept).
  */
@@ -49,6 +51,8 @@ import { CallHistoryMemory } from './call-history-memory';
           <dd>{{ c.disposition ?? '—' }}</dd>
           <dt>Notes</dt>
           <dd class="notes">{{ c.notes || '—' }}</dd>
+          <dt>Call quality</dt>
+          <dd class="quality">{{ describeQuality(c.quality ?? null) }}</dd>
         </dl>
 
         <h3 id="timeline-heading">Timeline</h3>
@@ -111,6 +115,7 @@ export class CallDetailPage {
     return formatDuration(secondsToMs(seconds), 'figure');
   }
   protected readonly formatDateTime = formatDateTime;
+  protected readonly describeQuality = describeQualitySummary;
 
   /** What happened, with the event's detail if any. */
   protected describe(event: CallTimelineEvent): string {

@@ -65,6 +65,24 @@ describe('CallHistoryPage', () => {
     expect(cells[0].slice(1)).toEqual(['Sam Student', 'Ada Agent', 'Answered', '0:12', '5:00']);
   });
 
+  it('filters on poor call quality: the choice goes to the URL and to GET /api/calls', async () => {
+    const { harness, loader } = await open();
+    const quality = await loader.getHarness(MatSelectHarness.with({ selector: '[formControlName=quality]' }));
+    await quality.open();
+    await quality.clickOptions({ text: 'Poor quality' });
+    await (await loader.getHarness(MatButtonHarness.with({ text: 'Apply filters' }))).click();
+    const [list] = await answer(backend, to('/api/calls'), fakePage([fakeCall()]));
+    await harness.fixture.whenStable();
+    expect(list.request.params.get('quality')).toBe('poor');
+    expect(query()['quality']).toBe('poor');
+  });
+
+  it('restores the poor-quality filter from a link, in the form and in the request', async () => {
+    const { loader, first } = await open('/supervisor/calls?quality=poor');
+    expect(first.get('quality')).toBe('poor');
+    expect(await (await loader.getHarness(MatSelectHarness.with({ selector: '[formControlName=quality]' }))).getValueText()).toBe('Poor quality');
+  });
+
   it('applies the filters: they go to the URL and to GET /api/calls, from page 1', async () => {
     const { harness, loader } = await open('/supervisor/calls?page=3');
     await (await loader.getHarness(MatInputHarness.with({ selector: '[formControlName=from]' }))).setValue('2026-11-01');

@@ -23,8 +23,8 @@ import { CALL_HISTORY_PATH, CallHistoryMemory } from './call-history-memory';
 import { CallHistoryView, DEFAULT_VIEW, PAGE_SIZES, readView, toListQuery, viewParams } from './call-history-view';
 
 /**
- * Call history (`/supervisor/calls`): every call, filtered, sorted and paged by the server.
- * The whole view lives in the URL query, so a copied link shows the same calls; a row's time
+ * The whole view lives in the URL query, so a copied link shows the same calls (`quality=poor`: only
+ * calls whose quality crossed a warning threshold); a row's time
  * links to the call's detail page. **Export CSV** downloads every call the filters match.
  */
 @Component({
@@ -76,6 +76,7 @@ export class CallHistoryPage {
     agentId: new FormControl<string>('', { nonNullable: true }),
     outcome: new FormControl<CallOutcome[]>([], { nonNullable: true }),
     student: new FormControl<string>('', { nonNullable: true }),
+    quality: new FormControl<string>('', { nonNullable: true }),
   });
 
   constructor() {
@@ -85,19 +86,20 @@ export class CallHistoryPage {
     // The form shows the URL's filters: on arrival, on back/forward, and after Clear.
     effect(() => {
       const v = this.view();
-      this.filters.reset({ from: v.from ?? '', to: v.to ?? '', agentId: v.agentId ?? '', outcome: v.outcome, student: v.student });
+      this.filters.reset({ from: v.from ?? '', to: v.to ?? '', agentId: v.agentId ?? '', outcome: v.outcome, student: v.student, quality: v.quality ?? '' });
     });
   }
 
   /** Applies the form's filters: they go to the URL (and so to the server), from page 1. */
   protected applyFilters(): void {
     const f = this.filters.getRawValue();
-    this.show({ from: f.from || null, to: f.to || null, agentId: f.agentId || null, outcome: f.outcome, student: f.student.trim(), page: 1 });
+    const quality = f.quality === 'poor' ? 'poor' : null;
+    this.show({ from: f.from || null, to: f.to || null, agentId: f.agentId || null, outcome: f.outcome, student: f.student.trim(), quality, page: 1 });
   }
 
   /** Removes every filter, keeping the sort. */
   protected clearFilters(): void {
-    this.show({ from: null, to: null, agentId: null, outcome: [], student: '', page: 1 });
+    this.show({ from: null, to: null, agentId: null, outcome: [], student: '', quality: null, page: 1 });
   }
 
   /** Sorts by a column; a cleared sort goes back to newest first. */

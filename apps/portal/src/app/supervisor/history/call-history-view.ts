@@ -1,5 +1,5 @@
 import { ParamMap, Params } from '@angular/router';
-import { CALL_OUTCOMES, CALL_SORT_KEYS, CallListQuery, CallOutcome, CallSortKey, SortDirection } from '@switchboard/call-domain';
+import { CALL_OUTCOMES, CALL_SORT_KEYS, CallListQuery, CallOutcome, CallSortKey, QualityFilter, SortDirection } from '@switchboard/call-domain';
 import { startOfLocalDay } from '../format';
 
 /** Page sizes the history offers. */
@@ -16,6 +16,8 @@ export interface CallHistoryView {
   agentId: string | null;
   outcome: CallOutcome[];
   student: string;
+  /** `poor`: only calls whose quality crossed a warning threshold. */
+  quality: QualityFilter | null;
   sort: CallSortKey;
   dir: SortDirection;
   page: number;
@@ -29,6 +31,7 @@ export const DEFAULT_VIEW: CallHistoryView = {
   agentId: null,
   outcome: [],
   student: '',
+  quality: null,
   sort: 'queuedAt',
   dir: 'desc',
   page: 1,
@@ -55,6 +58,7 @@ export function readView(params: ParamMap): CallHistoryView {
     agentId: params.get('agentId') || null,
     outcome: (params.get('outcome') ?? '').split(',').filter((o): o is CallOutcome => (CALL_OUTCOMES as readonly string[]).includes(o)),
     student: params.get('student') ?? '',
+    quality: params.get('quality') === 'poor' ? 'poor' : null,
     sort: sort && CALL_SORT_KEYS.includes(sort) ? sort : DEFAULT_VIEW.sort,
     dir: params.get('dir') === 'asc' ? 'asc' : 'desc',
     page: positive('page', 1),
@@ -72,6 +76,7 @@ export function viewParams(view: CallHistoryView): Params {
     agentId: view.agentId,
     outcome: view.outcome.length ? view.outcome.join(',') : null,
     student: view.student.trim() || null,
+    quality: view.quality,
     sort: unlessDefault('sort', view.sort),
     dir: unlessDefault('dir', view.dir),
     page: unlessDefault('page', view.page),
@@ -87,6 +92,7 @@ export function toListQuery(view: CallHistoryView): CallListQuery {
     agentId: view.agentId ?? undefined,
     outcome: view.outcome.length ? view.outcome : undefined,
     student: view.student.trim() || undefined,
+    quality: view.quality ?? undefined,
     sort: view.sort,
     dir: view.dir,
     page: view.page,

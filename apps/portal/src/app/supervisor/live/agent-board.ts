@@ -1,6 +1,6 @@
 import { inject, Injectable, Signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
-import type { AgentBoardEntry, AgentState, AgentStatus, QueueReport, QueueSnapshot } from '@switchboard/call-domain';
+import type { AgentBoardEntry, AgentState, AgentStatus, CallQualityChange, QualitySample, QueueReport, QueueSnapshot } from '@switchboard/call-domain';
 import { SignalingClient } from '@switchboard/call-domain/signaling';
 import { Clock } from '@switchboard/ui';
 import { catchError, EMPTY, filter, map, merge, scan, startWith, switchMap } from 'rxjs';
@@ -15,6 +15,8 @@ export interface BoardAgent {
   since: number | null;
   connected: boolean;
   callId: string | null;
+  /** The latest quality sample of the agent's call in progress; null when none yet. */
+  quality: QualitySample | null;
   /** When a socket status last set this entry (local ms); null when it came from a snapshot. */
   statusAt: number | null;
 }
@@ -31,11 +33,14 @@ export interface QueueNow {
   definitions: QueueReport['definitions'] | null;
 }
 
-type BoardChange = { kind: 'snapshot'; agents: BoardAgent[]; requestedAt: number } | { kind: 'status'; agent: BoardAgent };
+type BoardChange =
+  | { kind: 'snapshot'; agents: BoardAgent[]; requestedAt: number }
+  | { kind: 'status'; agent: BoardAgent }
+  | { kind: 'quality'; change: CallQualityChange };
 
 /**
  * The live board's data: every agent from `GET /api/agents`, then kept current by the socket's
- * `agentStatusChanged` (no polling); reloaded on each (re)connection, since events sent while
+ * `agentStatusChanged` and, for calls in progress, `callQualityChanged` (no polling); reloaded on each (re)connection, since events sent while
  * disconnected are lost. The queue figures come from `GET /api/queue` once, then from the
  * socket's `queueChanged`, which the server sends on every change and on each (re)connection.
  * The socket itself follows the session (`provideCallConnection()` in the app config).
@@ -61,6 +66,7 @@ export class AgentBoard {
         }),
       ),
       this.signaling.agentStatusChanged$.pipe(map((status): BoardChange => ({ kind: 'status', agent: fromStatus(status) }))),
+      this.signaling.callQualityChanged$.pipe(map((change): BoardChange => ({ kind: 'quality', change }))),
     ).pipe(scan(applyChange, [] as BoardAgent[])),
     { initialValue: [] },
   );
@@ -89,14 +95,14 @@ function fromEntry(entry: AgentBoardEntry): BoardAgent {
   const { agentId, displayName, state, connected, callId } = entry;
   // The server's "seconds in state" avoids trusting the browser's clock to match the server's.
   const since = entry.secondsInState === null ? null : Date.now() - entry.secondsInState * 1000;
-  return { agentId, displayName, state, since, connected, callId, statusAt: null };
+  return { agentId, displayName, state, since, connected, callId, quality: entry.callQuality ?? null, statusAt: null };
 }
 
 function fromStatus(status: AgentStatus): BoardAgent {
   const { agentId, displayName, state, connected, callId } = status;
   // A status is sent as it happens, so its start is now; `since` would mix in clock skew.
   const now = Date.now();
-  return { agentId, displayName, state, since: now, connected, callId, statusAt: now };
+  return { agentId, displayName, state, since: now, connected, callId, quality: null, statusAt: now };
 }
 
 /** Applies a queue read (`GET /api/queue` or `queueChanged`) unless it is older than the one shown. */
@@ -110,8 +116,12 @@ export function applyQueue(current: QueueNow | null, read: QueueSnapshot & { def
   return { callsWaiting, oldestWaitSince, callsInProgress, generatedAt, definitions };
 }
 
-/** Applies a snapshot or one status to the board. */
+/** Applies a snapshot, one status or one call's quality sample to the board. */
 export function applyChange(board: BoardAgent[], change: BoardChange): BoardAgent[] {
+  if (change.kind === 'quality') {
+    const { callId, quality } = change.change;
+    return board.map((a) => (a.callId === callId && a.state === 'on_call' ? { ...a, quality } : a));
+  }
   if (change.kind === 'snapshot') {
     // A status that arrived while the snapshot was on its way is newer than the snapshot.
     const newer = new Map(board.filter((a) => a.statusAt !== null && a.statusAt >= change.requestedAt).map((a) => [a.agentId, a]));
@@ -122,6 +132,8 @@ export function applyChange(board: BoardAgent[], change: BoardChange): BoardAgen
   if (index === -1) return [...board, agent];
   const current = board[index];
   // Only a state change restarts the clock (a tab connecting or leaving does not).
-  const next = current.state === agent.state ? { ...agent, since: current.since } : agent;
+  // The call's quality stays while the agent is on the same call.
+  const quality = current.callId === agent.callId && agent.state === 'on_call' ? current.quality : null;
+  const next = current.state === agent.state ? { ...agent, since: current.since, quality } : { ...agent, quality };
   return board.map((a, i) => (i === index ? next : a));
 }

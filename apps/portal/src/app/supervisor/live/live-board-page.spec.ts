@@ -72,6 +72,24 @@ describe('LiveBoardPage', () => {
     expect(page.querySelector('tr.missed')?.textContent).toContain('Bo Agent');
   });
 
+  it("shows the latest quality of each call in progress in words, from the snapshot and then callQualityChanged", async () => {
+    const latest = { rttMs: 20, jitterMs: 5, lossPercent: 0, mos: 4.42, level: 'good' as const, warnings: [], at: '2026-11-02T09:03:00.000Z' };
+    agents[2] = { ...agents[2], callQuality: latest };
+    try {
+      const { fixture, loader } = await render();
+      const table = await loader.getHarness(MatTableHarness);
+      expect((await table.getCellTextByColumnName())['callQuality'].text).toEqual(['—', '—', 'Good (MOS 4.4)']);
+      relay.push('supervisor', 'callQualityChanged', {
+        callId: 'call-9',
+        quality: { rttMs: 20, jitterMs: 5, lossPercent: 20, mos: 2.25, level: 'poor', warnings: ['high-packet-loss', 'low-mos'], at: '2026-11-02T09:03:02.000Z' },
+      });
+      await until(() => ((fixture.nativeElement as HTMLElement).textContent ?? '').includes('Poor (MOS 2.3)'));
+      expect((await table.getCellTextByColumnName())['callQuality'].text).toEqual(['—', '—', 'Poor (MOS 2.3): packet loss, low MOS']);
+    } finally {
+      agents[2] = { ...agents[2], callQuality: undefined };
+    }
+  });
+
   it('applies agentStatusChanged from the socket (Ada goes Away) without a REST call', async () => {
     const { fixture, loader } = await render();
     const status: AgentStatus = {

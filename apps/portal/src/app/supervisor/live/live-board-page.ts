@@ -5,12 +5,14 @@ import { MatMenuModule } from '@angular/material/menu';
 import { MatTableModule } from '@angular/material/table';
 import { AGENT_STATE_LABELS, canAgentMove } from '@switchboard/call-domain';
 import { elapsedSince, formatDuration } from '@switchboard/ui';
+import { describeLatestQuality } from '../quality';
 import { SupervisorSetState } from '../supervisor-api';
 import { AgentBoard, BoardAgent } from './agent-board';
 
 /**
  * The live board (`/supervisor`): every agent with state and time in state, calls waiting,
- * the longest current wait and calls in progress, all kept current over the socket. Each row
+ * the longest current wait and calls in progress, and the latest quality of each call in
+ * progress (in words: good / fair / poor with the MOS and warnings), all kept current over the socket. Each row
  * has a menu to put the agent Away or Offline or sign them out on every device; agents in
  * Missed stand out.
  */
@@ -51,50 +53,58 @@ import { AgentBoard, BoardAgent } from './agent-board';
       <p class="error" role="alert">{{ message }}</p>
     }
 
-    <table mat-table [dataSource]="agents()" aria-labelledby="live-heading">
-      <ng-container matColumnDef="displayName">
-        <th mat-header-cell *matHeaderCellDef>Agent</th>
-        <td mat-cell *matCellDef="let agent">
-          {{ agent.displayName }}
-          @if (!agent.connected && agent.state !== 'offline') {
-            <span class="hint">(connection lost)</span>
-          }
-        </td>
-      </ng-container>
-      <ng-container matColumnDef="state">
-        <th mat-header-cell *matHeaderCellDef>State</th>
-        <td mat-cell *matCellDef="let agent">
-          <span class="state" [attr.data-state]="agent.state">
-            @if (agent.state === 'missed') {
-              <mat-icon aria-hidden="true" inline>warning</mat-icon>
+    <div class="board">
+      <table mat-table [dataSource]="agents()" aria-labelledby="live-heading">
+        <ng-container matColumnDef="displayName">
+          <th mat-header-cell *matHeaderCellDef>Agent</th>
+          <td mat-cell *matCellDef="let agent">
+            {{ agent.displayName }}
+            @if (!agent.connected && agent.state !== 'offline') {
+              <span class="hint">(connection lost)</span>
             }
-            {{ stateLabel(agent) }}
-          </span>
-        </td>
-      </ng-container>
-      <ng-container matColumnDef="timeInState">
-        <th mat-header-cell *matHeaderCellDef>Time in state</th>
-        <td mat-cell *matCellDef="let agent">{{ timeInState(agent) }}</td>
-      </ng-container>
-      <ng-container matColumnDef="actions">
-        <th mat-header-cell *matHeaderCellDef><span class="visually-hidden">Actions</span></th>
-        <td mat-cell *matCellDef="let agent">
-          <button matIconButton type="button" [matMenuTriggerFor]="menu" [attr.aria-label]="'Set state of ' + agent.displayName">
-            <mat-icon aria-hidden="true">more_vert</mat-icon>
-          </button>
-          <mat-menu #menu="matMenu">
-            <button mat-menu-item type="button" [disabled]="!canSet(agent, 'away')" (click)="setState(agent, 'away')">Set Away</button>
-            <button mat-menu-item type="button" [disabled]="!canSet(agent, 'offline')" (click)="setState(agent, 'offline')">Set Offline</button>
-            <button mat-menu-item type="button" (click)="signOutEverywhere(agent)">Sign out everywhere</button>
-          </mat-menu>
-        </td>
-      </ng-container>
-      <tr mat-header-row *matHeaderRowDef="columns"></tr>
-      <tr mat-row *matRowDef="let agent; columns: columns" [class.missed]="agent.state === 'missed'"></tr>
-      <tr class="mat-mdc-row" *matNoDataRow>
-        <td class="mat-mdc-cell" [attr.colspan]="columns.length">No agents yet.</td>
-      </tr>
-    </table>
+          </td>
+        </ng-container>
+        <ng-container matColumnDef="state">
+          <th mat-header-cell *matHeaderCellDef>State</th>
+          <td mat-cell *matCellDef="let agent">
+            <span class="state" [attr.data-state]="agent.state">
+              @if (agent.state === 'missed') {
+                <mat-icon aria-hidden="true" inline>warning</mat-icon>
+              }
+              {{ stateLabel(agent) }}
+            </span>
+          </td>
+        </ng-container>
+        <ng-container matColumnDef="timeInState">
+          <th mat-header-cell *matHeaderCellDef>Time in state</th>
+          <td mat-cell *matCellDef="let agent">{{ timeInState(agent) }}</td>
+        </ng-container>
+        <ng-container matColumnDef="callQuality">
+          <th mat-header-cell *matHeaderCellDef>Call quality</th>
+          <td mat-cell *matCellDef="let agent">
+            <span class="quality" [attr.data-level]="agent.quality?.level">{{ describeQuality(agent.state === 'on_call' ? agent.quality : null) }}</span>
+          </td>
+        </ng-container>
+        <ng-container matColumnDef="actions">
+          <th mat-header-cell *matHeaderCellDef><span class="visually-hidden">Actions</span></th>
+          <td mat-cell *matCellDef="let agent">
+            <button matIconButton type="button" [matMenuTriggerFor]="menu" [attr.aria-label]="'Set state of ' + agent.displayName">
+              <mat-icon aria-hidden="true">more_vert</mat-icon>
+            </button>
+            <mat-menu #menu="matMenu">
+              <button mat-menu-item type="button" [disabled]="!canSet(agent, 'away')" (click)="setState(agent, 'away')">Set Away</button>
+              <button mat-menu-item type="button" [disabled]="!canSet(agent, 'offline')" (click)="setState(agent, 'offline')">Set Offline</button>
+              <button mat-menu-item type="button" (click)="signOutEverywhere(agent)">Sign out everywhere</button>
+            </mat-menu>
+          </td>
+        </ng-container>
+        <tr mat-header-row *matHeaderRowDef="columns"></tr>
+        <tr mat-row *matRowDef="let agent; columns: columns" [class.missed]="agent.state === 'missed'"></tr>
+        <tr class="mat-mdc-row" *matNoDataRow>
+          <td class="mat-mdc-cell" [attr.colspan]="columns.length">No agents yet.</td>
+        </tr>
+      </table>
+    </div>
   `,
   styleUrl: './live-board-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -104,7 +114,8 @@ export class LiveBoardPage {
 
   protected readonly agents = this.board.agents;
   protected readonly queue = this.board.queue;
-  protected readonly columns = ['displayName', 'state', 'timeInState', 'actions'];
+  protected readonly columns = ['displayName', 'state', 'timeInState', 'callQuality', 'actions'];
+  protected readonly describeQuality = describeLatestQuality;
   protected readonly actionError = signal<string | null>(null);
   protected readonly actionDone = signal<string | null>(null);
 

@@ -35,6 +35,7 @@ export function fakeCallDetail(overrides: Partial<CallDetail> = {}): CallDetail 
       { at: '2026-11-02T09:00:01.000Z', type: 'offered', actorId: 'u-agent', actorName: 'Ada Agent', detail: null },
       { at: '2026-11-02T09:00:12.000Z', type: 'accepted', actorId: 'u-agent', actorName: 'Ada Agent', detail: null },
     ],
+    quality: null,
     ...overrides,
   };
 }

@@ -1,0 +1,116 @@
+import { judgeQuality, type AgentBoardEntry, type CallDetail, type CallRecord, type Page } from '@switchboard/call-domain';
+import { callAppPerSpec, eventually, type TestClient } from './call-clients';
+import { call } from './support';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an asymmetric matcher stands in for any ack type
+const refused = (code: string): any => jasmine.objectContaining({ ok: false, error: { code, message: jasmine.any(String) } });
+
+const CLEAN = { rttMs: 20, jitterMs: 5, lossPercent: 0 };
+const LOSSY = { rttMs: 20, jitterMs: 5, lossPercent: 20 };
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`call quality reports [${dialect}] (e2e)`, () => {
+    const harness = callAppPerSpec(dialect);
+
+    type Parties = { student: TestClient; agent: TestClient; supervisor: TestClient; callId: string };
+    async function ringing(): Promise<Parties> {
+      const supervisor = await harness.connect('supervisor');
+      const agent = await harness.connect('agent');
+      await agent.ok('setAvailability', { state: 'available' });
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await agent.next('callOffered');
+      return { student, agent, supervisor, callId };
+    }
+    async function inProgress(): Promise<Parties> {
+      const parties = await ringing();
+      await parties.agent.ok('acceptCall', { callId: parties.callId });
+      return parties;
+    }
+    const get = <T>(client: TestClient, path: string) => call<T>(harness.app.url, 'GET', path, { token: client.login.accessToken });
+
+    it('takes samples only from the parties of a call in progress, and refuses bad figures', async () => {
+      const { student, agent, supervisor, callId } = await ringing();
+      // Ringing: not in progress yet.
+      expect(await student.send('reportQuality', { callId, ...CLEAN })).toEqual(refused('invalid_state'));
+      await agent.ok('acceptCall', { callId });
+
+      const otherAgent = await harness.connect('agent2');
+      const otherStudent = await harness.connect('student2');
+      expect(await otherAgent.send('reportQuality', { callId, ...CLEAN })).toEqual(refused('forbidden'));
+      expect(await otherStudent.send('reportQuality', { callId, ...CLEAN })).toEqual(refused('forbidden'));
+      expect(await supervisor.send('reportQuality', { callId, ...CLEAN })).toEqual(refused('forbidden'));
+      expect(await student.send('reportQuality', { callId: crypto.randomUUID(), ...CLEAN })).toEqual(refused('forbidden'));
+      expect(await student.send('reportQuality', { callId, ...CLEAN, lossPercent: 120 })).toEqual(refused('bad_request'));
+      expect(await student.send('reportQuality', { callId, ...CLEAN, jitterMs: -1 })).toEqual(refused('bad_request'));
+      expect(await student.send('reportQuality', { callId, ...CLEAN, extra: 1 })).toEqual(refused('bad_request'));
+      expect(await student.send('reportQuality', { callId })).toEqual(refused('bad_request'));
+      // Nothing refused was stored.
+      expect((await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body.quality).toBeNull();
+
+      await student.ok('reportQuality', { callId, ...CLEAN });
+      // Its own rate limit (10, then 1/s): a flood is refused, and a hang-up still goes through.
+      const flood = await Promise.all(Array.from({ length: 12 }, () => student.send('reportQuality', { callId, ...CLEAN })));
+      expect(flood.filter((ack) => !ack.ok).length).toBeGreaterThanOrEqual(3);
+      expect(flood.filter((ack) => !ack.ok)).toEqual(flood.filter((ack) => !ack.ok).map(() => refused('rate_limited')));
+      await student.ok('hangUp', { callId });
+      expect(await agent.send('reportQuality', { callId, ...CLEAN })).toEqual(refused('invalid_state'));
+      const samples = (await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body.quality?.samples;
+      expect(samples).toBe(1 + flood.filter((ack) => ack.ok).length);
+    });
+
+    it('keeps the summary of both parties\' samples in the database, shows the latest on the live board and tells supervisors', async () => {
+      const { student, agent, supervisor, callId } = await inProgress();
+      await student.ok('reportQuality', { callId, ...CLEAN, mos: 1 }); // the browser's MOS is recomputed
+      await agent.ok('reportQuality', { callId, rttMs: 450, jitterMs: 8, lossPercent: 1 });
+      await student.ok('reportQuality', { callId, ...LOSSY });
+      const change = await supervisor.next('callQualityChanged', (c) => c.quality.lossPercent === 20);
+      expect(change).toEqual({ callId, quality: jasmine.objectContaining({ mos: 2.25, level: 'poor', warnings: ['high-packet-loss', 'low-mos'] }) });
+
+      const board = await eventually(async () => {
+        const agents = (await get<AgentBoardEntry[]>(supervisor, '/api/agents')).body;
+        return agents.find((a) => a.agentId === agent.userId && a.callQuality);
+      });
+      expect(board.callQuality).toEqual(jasmine.objectContaining({ mos: 2.25, level: 'poor', lossPercent: 20 }));
+
+      const { quality } = (await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body;
+      expect(quality).toEqual({
+        samples: 3,
+        minMos: 2.25,
+        avgMos: jasmine.any(Number),
+        maxLossPercent: 20,
+        maxRttMs: 450,
+        maxJitterMs: 8,
+        warningSamples: 2,
+        warnings: { 'high-rtt': 1, 'high-packet-loss': 1, 'low-mos': 2 },
+        poor: true,
+        latest: jasmine.objectContaining({ lossPercent: 20, mos: 2.25, at: jasmine.any(String) }),
+      });
+      const mos = [CLEAN, { rttMs: 450, jitterMs: 8, lossPercent: 1 }, LOSSY].map((f) => judgeQuality(f).mos);
+      expect(quality?.avgMos).toBeCloseTo((mos[0] + mos[1] + mos[2]) / 3, 2);
+    });
+
+    it('filters the history on poor quality (and the CSV export with it)', async () => {
+      const first = await inProgress();
+      await first.student.ok('reportQuality', { callId: first.callId, ...LOSSY });
+      await first.student.ok('hangUp', { callId: first.callId });
+      await first.agent.ok('completeWrapUp', { callId: first.callId, disposition: 'Resolved', notes: '' });
+
+      const { callId: clean } = await first.student.ok('requestCall', {});
+      await first.agent.next('callOffered', (o) => o.callId === clean);
+      await first.agent.ok('acceptCall', { callId: clean });
+      await first.student.ok('reportQuality', { callId: clean, ...CLEAN });
+      await first.student.ok('hangUp', { callId: clean });
+
+      const all = (await get<Page<CallRecord>>(first.supervisor, '/api/calls')).body;
+      expect(all.total).toBe(2);
+      const poor = (await get<Page<CallRecord>>(first.supervisor, '/api/calls?quality=poor')).body;
+      expect(poor.items.map((c) => c.id)).toEqual([first.callId]);
+      expect(poor.total).toBe(1);
+      const csv = await get<string>(first.supervisor, '/api/calls/export.csv?quality=poor');
+      expect(csv.text).toContain(first.callId);
+      expect(csv.text).not.toContain(clean);
+      expect((await get(first.supervisor, '/api/calls?quality=awful')).status).toBe(400);
+    });
+  });
+}

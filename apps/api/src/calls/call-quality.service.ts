@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { judgeQuality, type CallQualitySummary, type QualityReport, type QualitySample, type QualityWarning, type SessionUser } from '@switchboard/call-domain';
+import { InjectDatabase } from '../database/database.module';
+import type { CallQualityTable, Database } from '../database/schema';
+import { ProblemException } from '../errors/problem';
+import { CallRecords } from './call-records';
+import { SocketRooms } from './socket-rooms';
+
+/**
+ * Call quality samples (`reportQuality`): each party's browser sends one every 2 s while its
+ * call is in progress. A sample is judged again here from its figures (the browser's MOS is
+ * not trusted), added to the call's row in `call_quality` with one upsert (so concurrent
+ * samples on any node add up, the database keeps the truth) and sent to supervisors as
+ * `callQualityChanged`. Samples are measurements, not moves of the call: they do not go
+ * through the ledger and change no call, presence or deadline.
+ */
+@Injectable()
+export class CallQualityRecorder {
+  constructor(
+    @InjectDatabase() private readonly db: Kysely<Database>,
+    private readonly records: CallRecords,
+    private readonly rooms: SocketRooms,
+  ) {}
+
+  /**
+   * Adds `report` to its call's summary. @throws ProblemException `forbidden` (not a party of
+   * the call: its caller or the agent who took it), `invalid_state` (not in progress).
+   */
+  async record(user: SessionUser, report: QualityReport, now = new Date()): Promise<void> {
+    const call = await this.records.get(report.callId);
+    if (!call || (call.caller_id !== user.id && call.agent_id !== user.id)) {
+      throw new ProblemException('forbidden', 'Only the parties of a call report its quality');
+    }
+    if (call.state !== 'accepted' && call.state !== 'connected') throw new ProblemException('invalid_state', 'The call is not in progress');
+    const sample = judgeQuality({ rttMs: report.rttMs, jitterMs: report.jitterMs, lossPercent: report.lossPercent });
+    const at = now.toISOString();
+    const count = (warning: QualityWarning) => (sample.warnings.includes(warning) ? 1 : 0);
+    await this.db
+      .insertInto('call_quality')
+      .values({
+        call_id: report.callId,
+        samples: 1,
+        mos_min: sample.mos,
+        mos_sum: sample.mos,
+        loss_max: sample.lossPercent,
+        rtt_max: sample.rttMs,
+        jitter_max: sample.jitterMs,
+        warning_samples: sample.warnings.length > 0 ? 1 : 0,
+        high_rtt_samples: count('high-rtt'),
+        high_jitter_samples: count('high-jitter'),
+        high_loss_samples: count('high-packet-loss'),
+        low_mos_samples: count('low-mos'),
+        latest_at: at,
+        latest_sample: JSON.stringify(sample),
+      })
+      .onConflict((oc) =>
+        oc.column('call_id').doUpdateSet({
+          samples: sql`call_quality.samples + 1`,
+          mos_min: sql`case when excluded.mos_min < call_quality.mos_min then excluded.mos_min else call_quality.mos_min end`,
+          mos_sum: sql`call_quality.mos_sum + excluded.mos_sum`,
+          loss_max: sql`case when excluded.loss_max > call_quality.loss_max then excluded.loss_max else call_quality.loss_max end`,
+          rtt_max: sql`case when excluded.rtt_max > coalesce(call_quality.rtt_max, -1) then excluded.rtt_max else call_quality.rtt_max end`,
+          jitter_max: sql`case when excluded.jitter_max > call_quality.jitter_max then excluded.jitter_max else call_quality.jitter_max end`,
+          warning_samples: sql`call_quality.warning_samples + excluded.warning_samples`,
+          high_rtt_samples: sql`call_quality.high_rtt_samples + excluded.high_rtt_samples`,
+          high_jitter_samples: sql`call_quality.high_jitter_samples + excluded.high_jitter_samples`,
+          high_loss_samples: sql`call_quality.high_loss_samples + excluded.high_loss_samples`,
+          low_mos_samples: sql`call_quality.low_mos_samples + excluded.low_mos_samples`,
+          latest_at: sql`excluded.latest_at`,
+          latest_sample: sql`excluded.latest_sample`,
+        }),
+      )
+      .execute();
+    this.rooms.toSupervisors().emit('callQualityChanged', { callId: report.callId, quality: { ...sample, at } });
+  }
+}
+
+/** A stored summary as supervisors see it. */
+export function toCallQualitySummary(row: Selectable<CallQualityTable>): CallQualitySummary {
+  const samples = Number(row.samples);
+  const counts: [QualityWarning, number][] = [
+    ['high-rtt', Number(row.high_rtt_samples)],
+    ['high-jitter', Number(row.high_jitter_samples)],
+    ['high-packet-loss', Number(row.high_loss_samples)],
+    ['low-mos', Number(row.low_mos_samples)],
+  ];
+  return {
+    samples,
+    minMos: Number(row.mos_min),
+    avgMos: Math.round((Number(row.mos_sum) / samples) * 100) / 100,
+    maxLossPercent: Number(row.loss_max),
+    maxRttMs: row.rtt_max === null ? null : Number(row.rtt_max),
+    maxJitterMs: Number(row.jitter_max),
+    warningSamples: Number(row.warning_samples),
+    warnings: Object.fromEntries(counts.filter(([, n]) => n > 0)),
+    poor: Number(row.warning_samples) > 0,
+    latest: latestSample(row),
+  };
+}
+
+/** The latest sample stored in a summary row. */
+export function latestSample(row: Pick<Selectable<CallQualityTable>, 'latest_at' | 'latest_sample'>): QualitySample & { at: string } {
+  return { ...(JSON.parse(row.latest_sample) as QualitySample), at: row.latest_at };
+}
