@@ -18,6 +18,7 @@ export const SOCKET_EVENT_LIMITS: Readonly<Partial<Record<keyof ClientToServerEv
   sendCandidate: { burst: 200, perSecond: 50 },
   requestCall: { burst: 5, perSecond: 0.5 },
   requestCallback: { burst: 5, perSecond: 0.5 },
+  placeCallback: { burst: 10, perSecond: 1 },
   default: { burst: 20, perSecond: 2 },
 };
 
