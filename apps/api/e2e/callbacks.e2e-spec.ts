@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { CallbackRecord, CallbackRequest, CallDetail, Page } from '@switchboard/call-domain';
+import type { CallbackRecord, CallbackRequest, CallDetail, Page, QueueSnapshot } from '@switchboard/call-domain';
 import { DATABASE } from '../src/database/database.module';
 import type { Database } from '../src/database/schema';
 import { callAppPerSpec, eventually, pause, type TestClient } from './call-clients';
@@ -145,6 +145,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
       const { callId } = await alex.ok('placeCallback', { callbackId: id });
       await student.next('callbackRinging');
+      // A callback ringing at a student is nobody waiting in the queue.
+      const supervisor = await harness.connect('supervisor');
+      expect((await http<QueueSnapshot>(supervisor, 'GET', '/api/queue')).body.callsWaiting).toBe(0);
+      expect((await http(supervisor, 'GET', '/metrics')).text).toMatch(/^switchboard_calls_waiting 0$/m);
       expect(await alex.send('placeCallback', { callbackId: id })).withContext('already calling').toEqual(refused('conflict'));
       expect(await other.send('acceptCallback', { callId })).toEqual(refused('forbidden'));
       expect(await other.send('declineCallback', { callId })).toEqual(refused('forbidden'));
