@@ -31,6 +31,8 @@ function pastCall(callerId: string, agent: { id: string; name: string } | null, 
     disposition: agent ? 'Resolved' : null,
     notes: agent ? 'Reset the password' : null,
     negotiation_id: null,
+    direction: 'inbound',
+    callback_id: null,
     ...patch,
   };
 }

@@ -108,7 +108,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       const [header, ...records] = parseCsv(await res.text());
       expect(header[0]).toBe('id');
       expect(records.length).toBe(list.length);
-      expect(records).toEqual(list.map((c) => header.map((column) => expectedCell(c[column as keyof CallRecord]))));
+      expect(records).toEqual(list.map((c) => header.map((column) => expectedCell(c[column as keyof CallRecord] ?? null))));
       expect(records.some((r) => r[header.indexOf('notes')].startsWith("'-"))).toBeTrue();
     });
 

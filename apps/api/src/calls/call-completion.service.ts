@@ -17,6 +17,7 @@ import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { toAgentStatus } from './agent-status';
 import { CallRecords } from './call-records';
+import { addCallbackEvent } from './callback-requests.service';
 import { secondsAfter } from './deadlines';
 import { CallLedger, type LedgerTransaction } from './ledger/call-ledger';
 import type { AppConfig } from '../config/config';
@@ -48,9 +49,11 @@ export class CallCompletion {
   async cancel(caller: SessionUser, callId: string): Promise<void> {
     await this.ledger.run(async (tx) => {
       const call = await tx.call(callId);
-      if (!call || call.caller_id !== caller.id) throw new ProblemException('forbidden', 'Only the caller may cancel a call');
-      if (call.state === 'queued' || call.state === 'ringing') await this.endCall(tx, call, 'cancelled', 'caller', caller);
-      else if (call.state !== 'ended') await this.endCall(tx, call, 'hung_up', 'caller', caller);
+      // The caller's side of an outbound call (a callback) is its agent, who may give up while it rings.
+      const party = call?.direction === 'outbound' ? (call.agent_id === caller.id ? 'agent' : null) : call?.caller_id === caller.id ? 'caller' : null;
+      if (!call || !party) throw new ProblemException('forbidden', 'Only the caller may cancel a call');
+      if (call.state === 'queued' || call.state === 'ringing') await this.endCall(tx, call, 'cancelled', party, caller);
+      else if (call.state !== 'ended') await this.endCall(tx, call, 'hung_up', party, caller);
     });
   }
 
@@ -62,7 +65,9 @@ export class CallCompletion {
       if (!call || !party) throw new ProblemException('forbidden', 'Only the parties of a call may hang up');
       if (call.state === 'ended') return;
       if (call.state === 'queued' || call.state === 'ringing') {
-        if (party === 'caller') await this.endCall(tx, call, 'cancelled', 'caller', user);
+        // Inbound: the caller cancels. Outbound (a callback): the agent gives up; the student declines.
+        if (call.direction === 'outbound' && party === 'caller') await tx.addEvent(call.id, 'declined', { id: user.id, name: user.displayName });
+        if (party === 'caller' || call.direction === 'outbound') await this.endCall(tx, call, 'cancelled', party, user);
         return;
       }
       await this.endCall(tx, call, 'hung_up', party, user);
@@ -185,6 +190,7 @@ export class CallCompletion {
       const callbackId = await this.records.insertCallback({ callId: call.id, studentId: caller.id, name, note: request.note || null }, tx.db);
       if (!callbackId) throw new ProblemException('conflict', 'A callback is already requested for this call');
       await tx.addEvent(call.id, 'callback_requested', { id: caller.id, name }, request.note || null);
+      tx.publish({ type: 'callbackChanged', callbackId, callId: call.id });
       return { callbackId };
     });
   }
@@ -197,17 +203,24 @@ export class CallCompletion {
    * @throws Superseded when the call had moved on meanwhile
    */
   async endCall(tx: LedgerTransaction, call: CallRow, reason: EndReason, endedBy: CallParty, actor: SessionUser | null): Promise<void> {
-    const outcome = outcomeOf({ state: call.state, reason, queuedAt: call.queued_at, endedAt: tx.nowIso, shortAbandonSeconds: this.config.calls.shortAbandonSeconds });
+    const outcome = outcomeOf({ state: call.state, reason, queuedAt: call.queued_at, endedAt: tx.nowIso, shortAbandonSeconds: this.config.calls.shortAbandonSeconds, direction: call.direction });
     const { queueMs, talkMs } = durationsOf({ queuedAt: call.queued_at, answeredAt: call.answered_at, connectedAt: call.connected_at }, tx.nowIso);
     await tx.moveCall(call, 'ended', { outcome, ended_at: tx.nowIso, ended_by: endedBy, end_reason: reason, ringing_agent_id: null, queue_ms: queueMs, talk_ms: talkMs });
     const who = actor ? { id: actor.id, name: actor.displayName } : null;
-    if (reason === 'cancelled') await tx.addEvent(call.id, 'cancelled', who);
+    // A student who declines a callback has its own entry (`declined`).
+    if (reason === 'cancelled' && !(call.direction === 'outbound' && endedBy === 'caller')) await tx.addEvent(call.id, 'cancelled', who);
     if (reason === 'media_failed') await tx.addEvent(call.id, 'media_failed', who);
     await tx.addEvent(call.id, 'ended', who, describeEnd(outcome, reason, endedBy));
     await tx.deadlines.cancel(call.id, 'ring_timeout', 'max_wait', 'media_timeout');
     await tx.dropSignals(call.id);
     const notice: CallEnded = { callId: call.id, outcome, endedBy, reason };
     tx.publish({ type: 'callEnded', notice, callerId: call.caller_id, agentId: call.agent_id });
+    if (call.callback_id) {
+      // A callback the student never accepted is an attempt on its request; any other end changes the request's record (the call's outcome).
+      const agent = call.agent_id ? { id: call.agent_id, name: call.agent_name ?? '' } : null;
+      if (call.state === 'ringing') await addCallbackEvent(tx, { callbackId: call.callback_id, type: 'attempt', actor: agent, note: unansweredNote(reason, endedBy), callId: call.id });
+      else tx.publish({ type: 'callbackChanged', callbackId: call.callback_id, callId: call.id });
+    }
     if (call.state === 'ringing' && call.ringing_agent_id) {
       const cancelled = reason === 'cancelled' || reason === 'caller_left';
       tx.publish({ type: 'offerWithdrawn', callId: call.id, agentId: call.ringing_agent_id, reason: cancelled ? 'cancelled' : 'ended' });
@@ -219,6 +232,15 @@ export class CallCompletion {
       if (moved) await tx.deadlines.schedule('wrap_up_end', call.agent_id, endsAt);
     }
   }
+}
+
+/** Why a callback was not answered, as its request's attempt says. */
+function unansweredNote(reason: EndReason, endedBy: CallParty): string {
+  if (reason === 'max_wait') return 'No answer';
+  if (reason === 'caller_left') return 'The student left before answering';
+  if (endedBy === 'caller') return 'The student declined the call';
+  if (endedBy === 'agent') return 'The agent hung up before the student answered';
+  return 'The call was not answered';
 }
 
 /** Which side of the call the user is on, if either. */

@@ -5,6 +5,7 @@ import { toAgentStatus } from './agent-status';
 import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
+import { CallbackRequestsService } from './callback-requests.service';
 import { changesQueue, type LedgerEvent } from './ledger/ledger-events';
 import { LedgerOutbox } from './ledger/ledger-outbox';
 import { QueueFeed } from './queue-feed.service';
@@ -31,6 +32,7 @@ export class CallReactions implements OnModuleInit {
     private readonly positions: QueuePositions,
     private readonly records: CallRecords,
     private readonly presence: AgentPresence,
+    private readonly callbacks: CallbackRequestsService,
   ) {}
 
   /** Subscribes the reactions to the ledger. */
@@ -55,6 +57,11 @@ export class CallReactions implements OnModuleInit {
         if (event.type === 'callOffered') await this.relay.resendHeld(event.offer.callId, this.rooms.toUser(event.agentId));
       }
     });
+    // Agents and supervisors see a callback request as it is now (each changed one once per delivery).
+    this.outbox.react(async (events) => {
+      const changed = new Set(events.flatMap((e) => (e.type === 'callbackChanged' ? [e.callbackId] : [])));
+      for (const id of changed) this.rooms.toQueueWatchers().emit('callbackChanged', await this.callbacks.get(id));
+    });
   }
 
   /**
@@ -70,6 +77,10 @@ export class CallReactions implements OnModuleInit {
         if (row) fresh.push({ ...event, status: toAgentStatus(row) });
         continue;
       }
+      if (event.type === 'callbackChanged') {
+        fresh.push(event);
+        continue;
+      }
       const callId = event.type === 'callOffered' ? event.offer.callId : event.type === 'callEnded' ? event.notice.callId : event.callId;
       const call = await this.records.get(callId);
       const ringsAt = (agentId: string) => call?.state === 'ringing' && call.ringing_agent_id === agentId;
@@ -77,6 +88,8 @@ export class CallReactions implements OnModuleInit {
       if (event.type === 'offerWithdrawn' && ringsAt(event.agentId)) continue;
       if (event.type === 'callAccepted' && !(call?.agent_id === event.agent.id && (call.state === 'accepted' || call.state === 'connected'))) continue;
       if (event.type === 'callQueued' && (!call || call.state === 'ended')) continue;
+      if (event.type === 'callbackRinging' && call?.state !== 'ringing') continue;
+      if (event.type === 'callbackAccepted' && call?.state !== 'accepted' && call?.state !== 'connected') continue;
       fresh.push(event);
     }
     return fresh;
@@ -122,6 +135,20 @@ export class CallReactions implements OnModuleInit {
       case 'agentStatusChanged':
         this.rooms.toUser(event.status.agentId).emit('agentStatusChanged', event.status);
         this.rooms.toSupervisors().emit('agentStatusChanged', event.status);
+        return;
+      case 'callbackRinging':
+        // The agent's tab offers the media; the student's tabs ring (and collect the offer).
+        this.rooms.join(event.socketId, callCallerRoom(event.callId));
+        this.rooms.join(userRoom(event.call.student.id), callRingingRoom(event.callId));
+        this.rooms.toUser(event.call.student.id).emit('callbackRinging', event.call);
+        return;
+      case 'callbackAccepted':
+        this.rooms.join(event.socketId, callAgentRoom(event.callId));
+        this.rooms.toUser(event.call.student.id).except(event.socketId).emit('offerWithdrawn', { callId: event.callId, reason: 'taken_elsewhere' });
+        this.rooms.empty(callRingingRoom(event.callId));
+        this.rooms.toUser(event.call.agent.id).emit('callbackAccepted', { callId: event.callId, student: event.call.student });
+        return;
+      case 'callbackChanged':
         return;
     }
   }

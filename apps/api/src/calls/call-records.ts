@@ -21,9 +21,9 @@ export class CallRecords {
     return this.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
   }
 
-  /** Calls waiting for an agent (queued or ringing), oldest first. */
+  /** Calls waiting for an agent (queued or ringing; not a callback ringing at a student), oldest first. */
   async waiting(): Promise<CallRow[]> {
-    return this.db.selectFrom('calls').selectAll().where('state', 'in', ['queued', 'ringing']).orderBy('queued_at').orderBy('id').execute();
+    return this.db.selectFrom('calls').selectAll().where('state', 'in', ['queued', 'ringing']).where('direction', '=', 'inbound').orderBy('queued_at').orderBy('id').execute();
   }
 
   /** Queued calls (not ringing) with the agents who declined or missed each (and when), for routing. */
@@ -70,6 +70,7 @@ export class CallRecords {
       .select('queue_ms')
       .where('answered_at', 'is not', null)
       .where('queue_ms', 'is not', null)
+      .where('direction', '=', 'inbound')
       .orderBy('answered_at', 'desc')
       .limit(RECENT_ANSWERS)
       .execute();

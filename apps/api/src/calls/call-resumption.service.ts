@@ -31,6 +31,7 @@ export class CallResumption {
     const call = await this.records.get(callId);
     if (!call || call.agent_id !== agent.id) throw new ProblemException('forbidden', 'Only the agent who took the call may resume it');
     if (call.state !== 'accepted' && call.state !== 'connected') throw new ProblemException('invalid_state', 'The call is not in progress');
+    if (call.direction === 'outbound') throw new ProblemException('invalid_state', 'A callback cannot be taken up again after a reload; call the student again');
     const room = callAgentRoom(callId);
     if (!socket.rooms.has(room)) {
       if (await this.rooms.isOccupied(room)) throw new ProblemException('conflict', 'This call is in another tab');

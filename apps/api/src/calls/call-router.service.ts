@@ -170,11 +170,14 @@ export class CallRouter {
    */
   async rejoinCall(socket: AppSocket, callId: string): Promise<void> {
     const call = await this.records.get(callId);
-    if (!call || call.agent_id !== socket.data.user.id || (call.state !== 'accepted' && call.state !== 'connected')) return;
+    const outbound = call?.direction === 'outbound';
+    if (!call || call.agent_id !== socket.data.user.id || (call.state !== 'accepted' && call.state !== 'connected' && !(outbound && call.state === 'ringing'))) return;
+    // The agent's side of the media: the one that answers, or on a callback the one that offers.
+    const room = outbound ? callCallerRoom(callId) : callAgentRoom(callId);
     // Another tab that still holds the call's media keeps it; this one is just another tab.
-    if (await this.rooms.isOccupied(callAgentRoom(callId))) return;
-    await socket.join(callAgentRoom(callId));
-    if (call.state === 'accepted') await this.signals.resendHeld(callId, this.rooms.to(socket.id));
+    if (await this.rooms.isOccupied(room)) return;
+    await socket.join(room);
+    if (call.state === 'accepted') await (outbound ? this.signals.resendAnswerHeld(callId, this.rooms.to(socket.id)) : this.signals.resendHeld(callId, this.rooms.to(socket.id)));
   }
 
   private async dispatchOnce(): Promise<void> {
@@ -223,9 +226,11 @@ function whyNotAccepted(call: CallRow | undefined, agentId: string): string {
   return 'This call is no longer offered to you';
 }
 
-/** A call row with every optional column empty. */
-function emptyCall(): Omit<CallRow, 'id' | 'state' | 'caller_id' | 'caller_name' | 'queued_at'> {
+/** A call row (inbound) with every optional column empty. */
+export function emptyCall(): Omit<CallRow, 'id' | 'state' | 'caller_id' | 'caller_name' | 'queued_at'> {
   return {
+    direction: 'inbound',
+    callback_id: null,
     outcome: null,
     agent_id: null,
     agent_name: null,

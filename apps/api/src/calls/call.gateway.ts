@@ -8,7 +8,7 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import type { Ack, AgentStatus, CallOffer, IceServers, LiveCall, QueuePosition } from '@switchboard/call-domain';
+import type { Ack, AgentStatus, CallbackCall, CallOffer, IceServers, LiveCall, QueuePosition } from '@switchboard/call-domain';
 import {
   answerMessageSchema,
   callbackRequestSchema,
@@ -17,6 +17,7 @@ import {
   mediaReportSchema,
   offerMessageSchema,
   qualityReportSchema,
+  placeCallbackSchema,
   requestCallSchema,
   setAvailabilitySchema,
   wrapUpSchema,
@@ -24,6 +25,7 @@ import {
 import type { AppServer, AppSocket } from '../realtime/app-socket';
 import { CallCompletion } from './call-completion.service';
 import { CallQualityRecorder } from './call-quality.service';
+import { CallbackCalls } from './callback-calls.service';
 import { CallRouter } from './call-router.service';
 import { CallResumption } from './call-resumption.service';
 import { IceCredentials } from './ice-credentials';
@@ -50,6 +52,7 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
     private readonly ice: IceCredentials,
     private readonly resumption: CallResumption,
     private readonly quality: CallQualityRecorder,
+    private readonly callbacks: CallbackCalls,
   ) {}
 
   /** Hands the server to the services. */
@@ -82,10 +85,10 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
     return ackFor(socket, ['student'], requestCallSchema, body, (user) => this.router.requestCall(user, socket));
   }
 
-  /** Student: `cancelCall`. */
+  /** Student: `cancelCall`; also the agent of a callback still ringing (they give up). */
   @SubscribeMessage('cancelCall')
   cancelCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return ackFor(socket, ['student'], callRefSchema, body, (user, { callId }) => this.completion.cancel(user, callId));
+    return ackFor(socket, ['student', 'agent'], callRefSchema, body, (user, { callId }) => this.completion.cancel(user, callId));
   }
 
   /** Agent: `acceptCall` → the caller; `conflict` for the loser of a race. */
@@ -112,16 +115,16 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
     return ackFor(socket, ['student', 'agent'], mediaReportSchema, body, (user, report) => this.completion.reportMedia(user, report));
   }
 
-  /** Caller: `sendOffer`. */
+  /** Caller (the agent on a callback): `sendOffer`. */
   @SubscribeMessage('sendOffer')
   sendOffer(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return ackFor(socket, ['student'], offerMessageSchema, body, (_user, message) => this.relay.relayOffer(socket, message));
+    return ackFor(socket, ['student', 'agent'], offerMessageSchema, body, (_user, message) => this.relay.relayOffer(socket, message));
   }
 
-  /** Agent: `sendAnswer`. */
+  /** Agent (the student on a callback): `sendAnswer`. */
   @SubscribeMessage('sendAnswer')
   sendAnswer(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return ackFor(socket, ['agent'], answerMessageSchema, body, (_user, message) => this.relay.relayAnswer(socket, message));
+    return ackFor(socket, ['agent', 'student'], answerMessageSchema, body, (_user, message) => this.relay.relayAnswer(socket, message));
   }
 
   /** Either party: `sendCandidate`. */
@@ -176,5 +179,23 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
   @SubscribeMessage('reportQuality')
   reportQuality(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
     return ackFor(socket, ['student', 'agent'], qualityReportSchema, body, (user, report) => this.quality.record(user, report));
+  }
+
+  /** Agent who took the callback request: `placeCallback` → the outbound call, ringing at the student. */
+  @SubscribeMessage('placeCallback')
+  placeCallback(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<CallbackCall>> {
+    return ackFor(socket, ['agent'], placeCallbackSchema, body, (user, { callbackId }) => this.callbacks.place(user, socket, callbackId));
+  }
+
+  /** Student: `acceptCallback` → the callback; this socket answers its media. */
+  @SubscribeMessage('acceptCallback')
+  acceptCallback(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<CallbackCall>> {
+    return ackFor(socket, ['student'], callRefSchema, body, (user, { callId }) => this.callbacks.accept(user, socket, callId));
+  }
+
+  /** Student: `declineCallback`. */
+  @SubscribeMessage('declineCallback')
+  declineCallback(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return ackFor(socket, ['student'], callRefSchema, body, (user, { callId }) => this.callbacks.decline(user, callId));
   }
 }

@@ -25,6 +25,8 @@ import { LedgerOutbox } from './ledger/ledger-outbox';
 import { QueuePositions } from './queue-positions';
 import { SignalHolds } from './signal-holds';
 import { AnswerHolds } from './answer-holds';
+import { CallbackCalls } from './callback-calls.service';
+import { CallbackRequestsService } from './callback-requests.service';
 
 /**
  * The call server, read as gateway → ledger → reactions: the socket gateway validates and
@@ -51,6 +53,8 @@ import { AnswerHolds } from './answer-holds';
     SignalRelay,
     CallRouter,
     CallCompletion,
+    CallbackRequestsService,
+    CallbackCalls,
     IceCredentials,
     CallQualityRecorder,
     CallResumption,
@@ -63,6 +67,6 @@ import { AnswerHolds } from './answer-holds';
     NodeDrain,
     CallLog,
   ],
-  exports: [AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms, NodeDrain],
+  exports: [CallbackRequestsService, AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms, NodeDrain],
 })
 export class CallsModule {}

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { DeadlineRow } from '../database/schema';
 import { CallCompletion } from './call-completion.service';
 import { CallRouter } from './call-router.service';
+import { CallbackCalls } from './callback-calls.service';
 import { Deadlines } from './deadlines';
 import { LedgerOutbox } from './ledger/ledger-outbox';
 import { PresenceKeeper } from './presence-keeper.service';
@@ -27,6 +28,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly router: CallRouter,
     private readonly completion: CallCompletion,
     private readonly keeper: PresenceKeeper,
+    private readonly callbacks: CallbackCalls,
     private readonly outbox: LedgerOutbox,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -91,7 +93,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private handle(row: DeadlineRow): Promise<void> {
     switch (row.kind) {
       case 'ring_timeout':
-        return this.router.ringOut(row.subject_id);
+        return this.callbacks.ringOut(row.subject_id).then((outbound) => (outbound ? undefined : this.router.ringOut(row.subject_id)));
       case 'max_wait':
         return this.completion.maxWaitReached(row.subject_id);
       case 'media_timeout':

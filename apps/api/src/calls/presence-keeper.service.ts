@@ -8,6 +8,8 @@ import { callCallerRoom } from './call-parties';
 import { CallCompletion } from './call-completion.service';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
+import { CallbackCalls } from './callback-calls.service';
+import { CallbackRequestsService } from './callback-requests.service';
 import { secondsAfter } from './deadlines';
 import { CallLedger } from './ledger/call-ledger';
 import { QueueFeed } from './queue-feed.service';
@@ -38,6 +40,8 @@ export class PresenceKeeper {
     private readonly queueFeed: QueueFeed,
     private readonly positions: QueuePositions,
     private readonly relay: SignalRelay,
+    private readonly callbacks: CallbackCalls,
+    private readonly callbackRequests: CallbackRequestsService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -74,8 +78,11 @@ export class PresenceKeeper {
       if (row.state === 'on_call' && row.call_id) await this.router.rejoinCall(socket, row.call_id);
     } else if (user.role === 'student') {
       await this.ledger.run((tx) => tx.deadlines.cancel(user.id, 'presence_grace'));
-      const calls = await this.records.activeOfCaller(user.id);
+      const all = await this.records.activeOfCaller(user.id);
+      const calls = all.filter((c) => c.direction === 'inbound');
       for (const call of calls) await socket.join(callCallerRoom(call.id));
+      for (const call of all) if (call.direction === 'outbound') await this.callbacks.rejoin(socket, call);
+      await this.callbackRequests.studentPresenceChanged(user.id);
       await this.positions.sendTo(socket, calls.map((c) => c.id));
       // A socket that came back as itself got what it missed (connection state recovery); a new
       // one (not recovered: e.g. its node restarted) is told its call was accepted and gets the
@@ -108,8 +115,11 @@ export class PresenceKeeper {
         // disconnected with a live socket and never be offered a call.
         if (await this.rooms.isConnected(user.id)) await this.presence.markConnected(user.id);
       }
-    } else if (user.role === 'student' && (await this.records.activeOfCaller(user.id)).length > 0) {
-      await this.ledger.run((tx) => tx.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.callerGraceSeconds)));
+    } else if (user.role === 'student') {
+      if ((await this.records.activeOfCaller(user.id)).length > 0) {
+        await this.ledger.run((tx) => tx.deadlines.schedule('presence_grace', user.id, secondsAfter(now, this.config.calls.callerGraceSeconds)));
+      }
+      await this.callbackRequests.studentPresenceChanged(user.id);
     }
   }
 

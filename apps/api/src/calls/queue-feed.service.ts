@@ -28,7 +28,8 @@ export class QueueFeed {
 
   /** The queue right now. */
   async snapshot(): Promise<QueueSnapshot> {
-    const live = await this.records.active();
+    // A callback ringing at a student waits for nobody in the queue; once answered it is in progress.
+    const live = (await this.records.active()).filter((c) => c.direction === 'inbound' || c.state !== 'ringing');
     return queueSnapshotOf(live.map((c) => ({ state: c.state, queuedAt: c.queued_at })), new Date());
   }
 

@@ -20,7 +20,9 @@ const STALE = 'This message belongs to an earlier negotiation of the call';
 
 /**
  * Relays WebRTC signaling between a call's two parties: offers only from the caller, answers
- * only from the accepted agent, candidates from either, and only of the call's current
+ * only from the accepted agent, candidates from either (on an outbound call — a callback — the
+ * agent offers and the student answers: "caller" and "agent" below name the sides of the media,
+ * see {@link offererOf}), and only of the call's current
  * negotiation (an offer with a new `negotiationId` starts one; answers and candidates of
  * another are refused with `stale_negotiation`). The caller's offer and candidates of the
  * current negotiation are held ({@link SignalHolds}) until media connects or the call ends.
@@ -71,7 +73,7 @@ export class SignalRelay {
     const call = fast ? null : await this.callOf(socket, message.callId, 'agent');
     const known = await this.signalingOf(message.callId, call);
     await this.checkNegotiation(message.callId, known, message.negotiationId);
-    (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('answerRelayed', message);
+    (call ? this.rooms.toUser(offererOf(call)) : this.rooms.to(callCallerRoom(message.callId))).emit('answerRelayed', message);
     if (!known.connected) await this.answerHolds.hold('answer', message);
   }
 
@@ -89,7 +91,7 @@ export class SignalRelay {
     }
     return this.inLane(message.callId, async () => {
       const call = await this.callOf(socket, message.callId, 'either');
-      if (call.agent_id === socket.data.user.id && call.caller_id !== socket.data.user.id) return { stored: this.relayAgentCandidate(message, call) };
+      if (answererOf(call) === socket.data.user.id && offererOf(call) !== socket.data.user.id) return { stored: this.relayAgentCandidate(message, call) };
       return this.relayCallerCandidate(message, call);
     }).then(held);
   }
@@ -132,7 +134,7 @@ export class SignalRelay {
   private async relayAgentCandidate(message: CandidateMessage, call: CallRow | null): Promise<void> {
     const known = await this.signalingOf(message.callId, call);
     await this.checkNegotiation(message.callId, known, message.negotiationId);
-    (call ? this.rooms.toUser(call.caller_id) : this.rooms.to(callCallerRoom(message.callId))).emit('candidateRelayed', message);
+    (call ? this.rooms.toUser(offererOf(call)) : this.rooms.to(callCallerRoom(message.callId))).emit('candidateRelayed', message);
     if (!known.connected) await this.answerHolds.hold('candidate', message);
   }
 
@@ -212,13 +214,26 @@ export class SignalRelay {
   private async callOf(socket: AppSocket, callId: string, side: 'caller' | 'agent' | 'either'): Promise<CallRow> {
     const senderId = socket.data.user.id;
     const call = await this.records.get(callId);
-    const isCaller = call?.caller_id === senderId;
-    const isAgent = call?.agent_id === senderId && (call.state === 'accepted' || call.state === 'connected' || call.state === 'ended');
+    const isCaller = call !== undefined && offererOf(call) === senderId;
+    const isAgent = call !== undefined && answererOf(call) === senderId && (call.state === 'accepted' || call.state === 'connected' || call.state === 'ended');
     const allowed = side === 'caller' ? isCaller : side === 'agent' ? isAgent : isCaller || isAgent;
     if (!call || !allowed) throw new ProblemException('forbidden', NOT_A_PARTY);
     if (call.state === 'ended') throw new ProblemException('invalid_state', 'The call has ended');
     return call;
   }
+}
+
+/**
+ * The user whose tab offers the call's media: the student who called (inbound), or the agent
+ * calling back (outbound). The relay's "caller" side is this party.
+ */
+export function offererOf(call: Pick<CallRow, 'direction' | 'caller_id' | 'agent_id'>): string {
+  return call.direction === 'outbound' ? (call.agent_id ?? '') : call.caller_id;
+}
+
+/** The user whose tab answers the call's media: the agent who accepted (inbound), or the student called back (outbound). */
+export function answererOf(call: Pick<CallRow, 'direction' | 'caller_id' | 'agent_id'>): string | null {
+  return call.direction === 'outbound' ? call.caller_id : call.agent_id;
 }
 
 /** Waits for a relayed message's hold to be stored. */

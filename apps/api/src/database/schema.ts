@@ -1,5 +1,5 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { AgentState, CallEventType, CallOutcome, CallParty, CallState, EndReason, Role } from '@switchboard/call-domain';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { AgentState, CallbackEventType, CallDirection, CallEventType, CallOutcome, CallParty, CallState, EndReason, Role } from '@switchboard/call-domain';
 
 /**
  * The tables of the database, as Kysely sees them. Each migration that adds a table adds its
@@ -25,6 +25,7 @@ export interface Database {
   api_nodes: ApiNodesTable;
   call_answer_signals: CallAnswerSignalsTable;
   call_quality: CallQualityTable;
+  callback_events: CallbackEventsTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -80,6 +81,10 @@ export interface CallsTable {
   notes: string | null;
   /** The current media negotiation (the last offer's `negotiationId`); null before the first offer. */
   negotiation_id: string | null;
+  /** `inbound` (a student's call, the default) or `outbound` (an agent's callback), migration 0012. */
+  direction: ColumnType<CallDirection, CallDirection | undefined, CallDirection>;
+  /** The callback request an outbound call was placed for (migration 0012). */
+  callback_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One entry of a call's timeline; `seq` orders the entries of one call from 1. */
@@ -158,6 +163,22 @@ export interface CallbackRequestsTable {
   created_at: string;
   done_at: string | null;
   done_by: string | null;
+  /** The agent who took it, and when (migration 0012). */
+  taken_by: ColumnType<string | null, string | null | undefined, string | null>;
+  taken_at: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One entry of a callback request's life after it was requested (migration 0012). */
+export interface CallbackEventsTable {
+  id: string;
+  callback_id: string;
+  at: string;
+  type: Exclude<CallbackEventType, 'requested'>;
+  actor_id: string | null;
+  actor_name: string | null;
+  note: string | null;
+  /** The outbound call it is about (`call_placed`, an attempt a call made). */
+  call_id: string | null;
 }
 
 /** The domain events of one committed ledger transaction, until delivered (migration 0005). */

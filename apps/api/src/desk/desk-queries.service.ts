@@ -13,7 +13,7 @@ import {
 import { InjectDatabase } from '../database/database.module';
 import type { Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
-import { CallbackRequestsService } from '../supervisor/callback-requests.service';
+import { CallbackRequestsService } from '../calls/callback-requests.service';
 import { CallHistoryService } from '../supervisor/call-history.service';
 import { callFilters, toCallRecord } from '../supervisor/call-queries';
 

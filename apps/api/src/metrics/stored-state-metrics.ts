@@ -88,6 +88,8 @@ export class StoredStateMetrics implements OnModuleInit {
       .selectFrom('calls')
       .select((eb) => eb.fn.countAll<number | string>().as('count'))
       .where('state', 'in', states)
+      // A callback ringing at a student waits for no agent.
+      .where((eb) => eb.or([eb('direction', '=', 'inbound'), eb('state', '<>', 'ringing')]))
       .executeTakeFirstOrThrow();
     return Number(row.count);
   }

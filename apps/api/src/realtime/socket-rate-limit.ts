@@ -20,6 +20,7 @@ export const SOCKET_EVENT_LIMITS: Readonly<Partial<Record<keyof ClientToServerEv
   requestCallback: { burst: 5, perSecond: 0.5 },
   // A call's quality sample every 2 s, in its own bucket so that it never spends what a hang-up needs.
   reportQuality: { burst: 10, perSecond: 1 },
+  placeCallback: { burst: 10, perSecond: 1 },
   default: { burst: 20, perSecond: 2 },
 };
 

@@ -104,6 +104,8 @@ export function seconds(ms: number | null): number | null {
 export function toCallRecord(row: CallRow): CallRecord {
   return {
     id: row.id,
+    direction: row.direction,
+    callbackId: row.callback_id,
     state: row.state,
     outcome: row.outcome,
     callerId: row.caller_id,

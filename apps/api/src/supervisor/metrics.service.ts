@@ -46,6 +46,7 @@ export class MetricsService {
         .selectFrom('calls')
         .select(['id', 'state', 'outcome', 'queued_at', 'connected_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'])
         .where((eb) => callFilters(eb, period))
+        .where('direction', '=', 'inbound')
         .where((eb) => (cursor ? eb(eb.refTuple('queued_at', 'id'), '>', eb.tuple(cursor.queued_at, cursor.id)) : eb.and([])))
         .orderBy('queued_at')
         .orderBy('id')
@@ -64,7 +65,7 @@ export class MetricsService {
       .where((eb) => callFilters(eb, period))
       .execute();
     missed.forEach((e) => acc.addEvent({ type: e.type, actorId: e.actor_id, actorName: e.actor_name }));
-    const live = await this.db.selectFrom('calls').select(['state', 'queued_at']).where('state', 'in', ['queued', 'ringing']).execute();
+    const live = await this.db.selectFrom('calls').select(['state', 'queued_at']).where('state', 'in', ['queued', 'ringing']).where('direction', '=', 'inbound').execute();
     return {
       period,
       thresholds,

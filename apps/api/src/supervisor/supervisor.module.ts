@@ -7,7 +7,6 @@ import { AgentStateService } from './agent-state.service';
 import { AgentsController } from './agents.controller';
 import { CallExportService } from './call-export.service';
 import { CallHistoryService } from './call-history.service';
-import { CallbackRequestsService } from './callback-requests.service';
 import { CallbacksController } from './callbacks.controller';
 import { CallsController } from './calls.controller';
 import { MetricsController } from './metrics.controller';
@@ -18,7 +17,7 @@ import { QueueController } from './queue.controller';
 @Module({
   imports: [AuthModule, CallsModule],
   controllers: [CallsController, MetricsController, QueueController, AgentsController, AgentStateController, CallbacksController],
-  providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, CallbackRequestsService, AgentStateService],
-  exports: [CallHistoryService, CallbackRequestsService],
+  providers: [CallHistoryService, CallExportService, MetricsService, AgentBoardService, AgentStateService],
+  exports: [CallHistoryService],
 })
 export class SupervisorModule {}

@@ -16,6 +16,12 @@ describe('agent transitions', () => {
     expect(canAgentMove('wrap_up', 'away', 'agent')).toBeFalse();
   });
 
+  it('let an agent who is Available or Away place a callback (On call), never while ringing, missed or in wrap-up', () => {
+    expect(agentStatesLeadingTo('on_call', 'agent').sort()).toEqual(['available', 'away', 'ringing']);
+    expect(canAgentMove('wrap_up', 'on_call', 'agent')).toBeFalse();
+    expect(canAgentMove('available', 'on_call', 'supervisor')).toBeFalse();
+  });
+
   it('leave ringing, missed and wrap-up to the system', () => {
     expect(canAgentMove('available', 'ringing', 'system')).toBeTrue();
     expect(canAgentMove('available', 'ringing', 'agent')).toBeFalse();

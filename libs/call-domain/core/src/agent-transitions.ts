@@ -10,11 +10,13 @@ type Moves = Partial<Record<AgentState, readonly AgentStateActor[]>>;
  * back from Missed is one click); supervisors may put an idle agent (Available or Missed) on a
  * break and sign out an idle or away one, never interrupting an offer, a call or its wrap-up;
  * the system rings, connects and wraps up, and signs out an agent whose connection is gone.
+ * An agent who places a callback (an outbound call) goes On call from Available or Away
+ * themselves; it ends in wrap-up as any call.
  */
 export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Moves>> = {
   offline: { available: ['agent'], away: ['agent'] },
-  available: { away: ['agent', 'supervisor'], ringing: ['system'], offline: ['agent', 'supervisor', 'system'] },
-  away: { available: ['agent'], offline: ['agent', 'supervisor', 'system'] },
+  available: { away: ['agent', 'supervisor'], ringing: ['system'], on_call: ['agent'], offline: ['agent', 'supervisor', 'system'] },
+  away: { available: ['agent'], on_call: ['agent'], offline: ['agent', 'supervisor', 'system'] },
   // Declining is the agent's move; a withdrawn offer (caller left, call taken) is the system's.
   ringing: { available: ['agent', 'system'], on_call: ['agent'], missed: ['system'], offline: ['system'] },
   on_call: { wrap_up: ['system'], offline: ['system'] },

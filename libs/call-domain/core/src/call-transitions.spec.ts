@@ -1,4 +1,4 @@
-import { canCallMove, describeEnd, durationsOf, outcomeOf, type EndFacts } from './call-transitions';
+import { CALL_START_STATES, canCallMove, describeEnd, durationsOf, outcomeOf, type EndFacts } from './call-transitions';
 
 describe('call transitions', () => {
   it('follow queued → ringing → accepted → connected → ended', () => {
@@ -14,6 +14,29 @@ describe('call transitions', () => {
     expect(canCallMove('accepted', 'queued')).toBeFalse();
     expect(canCallMove('ended', 'queued')).toBeFalse();
     expect(canCallMove('connected', 'accepted')).toBeFalse();
+  });
+});
+
+describe('outbound call transitions (callbacks)', () => {
+  it('start ringing at the student, who accepts; then as any call', () => {
+    expect(CALL_START_STATES).toEqual({ inbound: 'queued', outbound: 'ringing' });
+    expect(canCallMove('ringing', 'accepted', 'outbound')).toBeTrue();
+    expect(canCallMove('ringing', 'ended', 'outbound')).toBeTrue();
+    expect(canCallMove('accepted', 'connected', 'outbound')).toBeTrue();
+    expect(canCallMove('connected', 'ended', 'outbound')).toBeTrue();
+  });
+
+  it('never wait in the queue', () => {
+    expect(canCallMove('ringing', 'queued', 'outbound')).toBeFalse();
+    expect(canCallMove('queued', 'ringing', 'outbound')).toBeFalse();
+    expect(canCallMove('ended', 'ringing', 'outbound')).toBeFalse();
+  });
+
+  it('end unanswered when the student never accepted, whatever ended them', () => {
+    const facts: EndFacts = { state: 'ringing', reason: 'cancelled', queuedAt: '2026-01-01T10:00:00.000Z', endedAt: '2026-01-01T10:00:30.000Z', shortAbandonSeconds: 5, direction: 'outbound' };
+    expect(outcomeOf(facts)).toBe('unanswered');
+    expect(outcomeOf({ ...facts, endedAt: '2026-01-01T10:00:01.000Z', reason: 'caller_left' })).toBe('unanswered');
+    expect(outcomeOf({ ...facts, state: 'connected', reason: 'hung_up' })).toBe('answered');
   });
 });
 

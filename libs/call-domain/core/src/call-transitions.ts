@@ -1,4 +1,4 @@
-import type { CallOutcome, CallParty, CallState, EndReason } from './call';
+import type { CallDirection, CallOutcome, CallParty, CallState, EndReason } from './call';
 
 /**
  * The moves a call may make. A ringing call goes back to `queued` when the agent declines,
@@ -12,9 +12,25 @@ export const CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>>
   ended: [],
 };
 
-/** Whether a call in `from` may move to `to`. */
-export function canCallMove(from: CallState, to: CallState): boolean {
-  return CALL_TRANSITIONS[from].includes(to);
+/**
+ * The moves of an outbound call (an agent's callback): it starts ringing at the student, who
+ * accepts it (`accepted`) or not (declined, no answer, the agent gave up: `ended`). It never
+ * waits in the queue.
+ */
+export const OUTBOUND_CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
+  queued: [],
+  ringing: ['accepted', 'ended'],
+  accepted: ['connected', 'ended'],
+  connected: ['ended'],
+  ended: [],
+};
+
+/** The state a new call is stored in: an inbound call queues, an outbound one rings at once. */
+export const CALL_START_STATES: Readonly<Record<CallDirection, CallState>> = { inbound: 'queued', outbound: 'ringing' };
+
+/** Whether a call in `from` may move to `to` (an inbound call unless `direction` says otherwise). */
+export function canCallMove(from: CallState, to: CallState, direction: CallDirection = 'inbound'): boolean {
+  return (direction === 'outbound' ? OUTBOUND_CALL_TRANSITIONS : CALL_TRANSITIONS)[from].includes(to);
 }
 
 /** What decides a call's outcome when it ends. */
@@ -26,12 +42,16 @@ export interface EndFacts {
   endedAt: string;
   /** The short-abandon window, in seconds (default 5). */
   shortAbandonSeconds: number;
+  /** Absent: inbound. */
+  direction?: CallDirection;
 }
 
 /**
  * The one outcome of a call that ends now (shared/CONTACT-CENTER.md):
  * - still waiting (queued or ringing): `unanswered` at the maximum wait, otherwise the caller
  *   left: `short_abandon` within the short-abandon window, else `abandoned`;
+ * - an outbound call (a callback) the student never accepted: `unanswered`, whatever ended it
+ *   (declined, no answer, the agent gave up) — nobody abandoned a queue;
  * - accepted but media never connected: `failed`, whatever ended it;
  * - media connected: `answered`, however it ended afterwards.
  *
@@ -41,7 +61,7 @@ export function outcomeOf(facts: EndFacts): CallOutcome {
   switch (facts.state) {
     case 'queued':
     case 'ringing': {
-      if (facts.reason === 'max_wait') return 'unanswered';
+      if (facts.reason === 'max_wait' || facts.direction === 'outbound') return 'unanswered';
       const waitedMs = Date.parse(facts.endedAt) - Date.parse(facts.queuedAt);
       return waitedMs <= facts.shortAbandonSeconds * 1000 ? 'short_abandon' : 'abandoned';
     }

@@ -10,6 +10,15 @@ export const CALL_STATES = ['queued', 'ringing', 'accepted', 'connected', 'ended
 /** See {@link CALL_STATES}. */
 export type CallState = (typeof CALL_STATES)[number];
 
+/**
+ * Who started a call: `inbound`, a student calling the help desk (queued, then offered to
+ * agents); `outbound`, an agent calling a student back about a callback request (it rings at
+ * the student straight away; the agent is the party who offers the media).
+ */
+export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
+/** See {@link CALL_DIRECTIONS}. */
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
 /** Exactly one per ended call (see shared/CONTACT-CENTER.md). */
 export const CALL_OUTCOMES = ['answered', 'abandoned', 'short_abandon', 'unanswered', 'failed'] as const;
 /** See {@link CALL_OUTCOMES}. */
@@ -48,6 +57,8 @@ export const CALL_EVENT_TYPES = [
   'ice_restarted',
   /** A party's page reloaded and took the call up again. */
   'resumed',
+  /** An agent placed an outbound call (a callback): it rings at the student. */
+  'dialed',
 ] as const;
 /** See {@link CALL_EVENT_TYPES}. */
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
@@ -65,6 +76,10 @@ export interface CallTimelineEvent {
 /** A call's stored record, as supervisors see it. */
 export interface CallRecord {
   id: CallId;
+  /** `outbound`: an agent's callback to the student; `inbound`: the student called (absent from servers before callbacks: inbound). */
+  direction?: CallDirection;
+  /** The callback request an outbound call was placed for, else null (absent: null). */
+  callbackId?: string | null;
   state: CallState;
   outcome: CallOutcome | null;
   callerId: string;

@@ -2,6 +2,7 @@ import type { Ack } from './errors';
 import type { AgentStatus, SelectableAgentState } from './agent';
 import type { CallId, CallOutcome, CallParty, EndReason } from './call';
 import type { CallQualityChange, QualityReport } from './call-quality';
+import type { CallbackRequest } from './supervisor';
 
 /** A message's id, chosen by its sender (a UUID): a repeated id is a duplicate and is ignored. */
 export type MessageId = string;
@@ -161,6 +162,26 @@ export interface CallbackRequestMessage {
   note: string;
 }
 
+/** An agent calls a student back about a callback request they took (`placeCallback`). */
+export interface PlaceCallbackMessage {
+  callbackId: string;
+}
+
+/**
+ * An outbound call (a callback) ringing at the student: what the student's incoming-call
+ * prompt shows (`callbackRinging`), and what `placeCallback` answers the agent.
+ */
+export interface CallbackCall {
+  callId: CallId;
+  callbackId: string;
+  /** The agent calling back. */
+  agent: { id: string; displayName: string };
+  /** The student called. */
+  student: { id: string; displayName: string };
+  /** When it stops ringing (ISO 8601): no answer by then records an attempt. */
+  ringsOutAt: string;
+}
+
 /** The call settings the portal shows (`GET /api/call-settings`). */
 export interface CallSettingsView {
   ringTimeoutSeconds: number;
@@ -251,6 +272,17 @@ export interface ClientToServerEvents {
    * every 2 s. The API adds it to the call's stored quality summary and tells supervisors.
    */
   reportQuality: (payload: QualityReport, ack: (res: Ack) => void) => void;
+  /**
+   * Agent who took the callback request, Available or Away: calls the student back (an
+   * outbound call; the agent is On call). Refused with `invalid_state` when the student is not
+   * signed in, `forbidden` for a request another agent took (or none did), `conflict` when
+   * the student is in a call. The agent's tab then offers the media (`sendOffer`) while it rings.
+   */
+  placeCallback: (payload: PlaceCallbackMessage, ack: (res: Ack<CallbackCall>) => void) => void;
+  /** Student: answers the callback ringing at them (`callbackRinging`); then answers the agent's offer. */
+  acceptCallback: (payload: CallRef, ack: (res: Ack<CallbackCall>) => void) => void;
+  /** Student: declines the callback ringing at them; the call ends unanswered and the request records an attempt. */
+  declineCallback: (payload: CallRef, ack: (res: Ack) => void) => void;
 }
 
 /** Events the API sends. */
@@ -259,7 +291,10 @@ export interface ServerToClientEvents {
   queueUpdated: (payload: QueuePosition) => void;
   /** To an agent (all their tabs): a call is ringing for them. */
   callOffered: (payload: CallOffer) => void;
-  /** To an agent: the offer is gone (cancelled, rang out, taken in another tab, …). */
+  /**
+   * To an agent: the offer is gone (cancelled, rang out, taken in another tab, …). To a student's
+   * other tabs: a callback ringing at them was answered in another tab (`taken_elsewhere`).
+   */
   offerWithdrawn: (payload: CallRef & { reason: OfferWithdrawnReason }) => void;
   /** To the caller: an agent declined; the call stays in line for the next agent. */
   callDeclined: (payload: CallRef) => void;
@@ -285,4 +320,10 @@ export interface ServerToClientEvents {
   queueChanged: (payload: QueueSnapshot) => void;
   /** To supervisors: a call in progress reported a new quality sample (the live board). */
   callQualityChanged: (payload: CallQualityChange) => void;
+  /** To the student (all tabs): an agent calls them back; Accept (`acceptCallback`) or Decline. */
+  callbackRinging: (payload: CallbackCall) => void;
+  /** To the agent (all tabs): the student accepted the callback; their answer follows. */
+  callbackAccepted: (payload: CallRef & { student: { id: string; displayName: string } }) => void;
+  /** To agents and supervisors: a callback request changed (taken, attempt, call placed or ended, done). */
+  callbackChanged: (payload: CallbackRequest) => void;
 }

@@ -142,8 +142,42 @@ export interface CallbackRequest {
   name: string;
   note: string | null;
   createdAt: string;
-  /** When a supervisor marked it done (ISO 8601), or null while open. */
+  /** When a supervisor or the agent who took it marked it done (ISO 8601), or null while open. */
   doneAt: string | null;
   doneById: string | null;
   doneByName: string | null;
+  /** The agent who took it (only they may call or record attempts), or null (absent before callbacks could be taken). */
+  takenById?: string | null;
+  takenByName?: string | null;
+  takenAt?: string | null;
+  /** Attempts recorded so far: by the agent with a note, or a callback the student declined or did not answer. */
+  attempts?: number;
+  /** Whether the student is signed in now (a callback can be placed only then). */
+  studentOnline?: boolean;
+  /** The outbound call in progress for it, if any. */
+  activeCallId?: string | null;
+}
+
+/** Kinds of entry in a callback request's life (`GET /api/callbacks/:id`). */
+export const CALLBACK_EVENT_TYPES = ['requested', 'taken', 'attempt', 'call_placed', 'done'] as const;
+/** See {@link CALLBACK_EVENT_TYPES}. */
+export type CallbackEventType = (typeof CALLBACK_EVENT_TYPES)[number];
+
+/** One entry of a callback request's life. */
+export interface CallbackEvent {
+  at: string;
+  type: CallbackEventType;
+  actorId: string | null;
+  actorName: string | null;
+  /** An attempt's note (the agent's, or why a call did not connect). */
+  note: string | null;
+  /** `call_placed` (and an attempt a call made): the outbound call. */
+  callId: string | null;
+  /** That call's outcome once it ended, else null. */
+  callOutcome: CallOutcome | null;
+}
+
+/** A callback request with its whole life, oldest first (`GET /api/callbacks/:id`). */
+export interface CallbackRecord extends CallbackRequest {
+  life: CallbackEvent[];
 }

@@ -8,7 +8,11 @@ import type { SignalingClient } from './signaling-client';
  */
 export type CallSessionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'ended';
 
-/** Which end of the call this browser is. */
+/**
+ * Which end of the call's media this browser is: `caller` offers, `agent` answers. On a
+ * student's call that is the student and the agent; on an agent's callback (an outbound call)
+ * the agent offers (`caller`) and the student answers (`agent`).
+ */
 export type CallRole = 'caller' | 'agent';
 
 /** The other party, as far as it is known. */

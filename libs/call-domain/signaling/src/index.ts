@@ -31,6 +31,10 @@
  *    `freshConnection` for a far end on a new peer connection); the agent applies it on its
  *    live peer connection, or on a new one when the offer comes from a new one. A reloaded
  *    page takes its call up again with `Softphone.resumeCall()`.
+ * 7. Callbacks (outbound calls): the agent's `Softphone.placeCallback()` offers as a student's
+ *    `placeCall()` does (role `caller`), while the call rings at the student; the student's
+ *    inbox opens on `callbackRinging$` and holds the offer and candidates until
+ *    `Softphone.acceptCallback()` (role `agent`: it answers), as an agent's until Accept.
  *
  * Provide `SIGNALING_AUTH` (also importable alone from `@switchboard/call-domain/signaling/auth`,
  * which keeps socket.io-client out of a bundle that only provides it); optionally `SIGNALING_OPTIONS` (timeouts; ICE servers come from the server per call),

@@ -67,8 +67,18 @@ export class SignalingClient {
   readonly offerWithdrawn$ = this.event$('offerWithdrawn');
   /** Caller: an agent declined; the call waits for the next one. */
   readonly callDeclined$ = this.event$('callDeclined');
-  /** Caller: an agent accepted. */
-  readonly callAccepted$ = this.event$('callAccepted');
+  /**
+   * The party that offers: the other party accepted — for a student's call, an agent
+   * (`callAccepted`); for an agent's callback, the student (`callbackAccepted`, in `agent`).
+   */
+  readonly callAccepted$ = merge(
+    this.event$('callAccepted'),
+    this.event$('callbackAccepted').pipe(map(({ callId, student }) => ({ callId, agent: student }))),
+  ).pipe(share());
+  /** Student: an agent calls them back (Accept with `Softphone.acceptCallback`, or `declineCallback`). */
+  readonly callbackRinging$ = this.event$('callbackRinging');
+  /** Agents and supervisors: a callback request changed. */
+  readonly callbackChanged$ = this.event$('callbackChanged');
   /** Caller: the agent's page reloaded and took the call up again. */
   readonly callResumed$ = this.event$('callResumed');
   /** Both: a call is over. */
@@ -88,7 +98,7 @@ export class SignalingClient {
 
   private readonly inboxes = new CallInboxes(
     this.signals$,
-    this.callOffered$.pipe(map((offer) => offer.callId)),
+    merge(this.callOffered$, this.callbackRinging$).pipe(map((offer) => offer.callId)),
     merge(this.offerWithdrawn$, this.callEnded$).pipe(map((ref) => ref.callId)),
   );
 
@@ -161,6 +171,22 @@ export class SignalingClient {
   declineCall(ref: CallRef): Promise<void> {
     this.inboxes.close(ref.callId);
     return this.request('declineCall', ref);
+  }
+
+  /** Agent who took the callback request: call the student back; resolves with the call (ringing at the student). */
+  placeCallback(callbackId: string): Promise<AckData<'placeCallback'>> {
+    return this.request('placeCallback', { callbackId });
+  }
+
+  /** Student: answer the callback ringing at them. */
+  acceptCallback(ref: CallRef): Promise<AckData<'acceptCallback'>> {
+    return this.request('acceptCallback', ref);
+  }
+
+  /** Student: decline the callback ringing at them; its held messages are dropped. */
+  declineCallback(ref: CallRef): Promise<void> {
+    this.inboxes.close(ref.callId);
+    return this.request('declineCallback', ref);
   }
 
   /** Either party: end a call in progress. */

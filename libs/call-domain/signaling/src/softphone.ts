@@ -1,5 +1,5 @@
 import { Injectable, inject } from '@angular/core';
-import type { CallId, CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
+import type { CallbackCall, CallId, CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
 import { Subscription, filter, merge, take, timer } from 'rxjs';
 import type { CallInbox } from './call-inbox';
 import { CallSession } from './call-session';
@@ -57,22 +57,45 @@ export class Softphone {
       stopTracks(microphone);
       throw error;
     }
-    const inbox = this.signaling.inbox(position.callId, 'answer');
+    return this.offerCall(position.callId, microphone, null, position, options.offer ?? 'early');
+  }
+
+  /**
+   * Agent: calls a student back about the callback request they took (an outbound call). The
+   * agent's side offers, as a student's does on a call they place: the offer and ICE candidates
+   * go out while it rings at the student, whose page holds them until they accept. Resolves
+   * once the call rings and the offer is on its way; rejects like {@link placeCall}.
+   */
+  async placeCallback(callbackId: string): Promise<CallSession> {
+    const microphone = await openMicrophone(this.microphone);
+    let call: CallbackCall;
+    try {
+      call = await this.signaling.placeCallback(callbackId);
+    } catch (error) {
+      stopTracks(microphone);
+      throw error;
+    }
+    return this.offerCall(call.callId, microphone, call.student, null, 'early');
+  }
+
+  /** The offering side of a call just placed: its inbox, ICE servers and session, started. */
+  private async offerCall(callId: CallId, microphone: MediaStream, peer: CallPeer | null, position: QueuePosition | null, offer: OfferTiming): Promise<CallSession> {
+    const inbox = this.signaling.inbox(callId, 'answer');
     if (!inbox) {
       stopTracks(microphone);
       throw new SignalingError({ code: 'invalid_state', message: 'The call ended before it started.' });
     }
     let rtcConfiguration: RTCConfiguration;
     try {
-      rtcConfiguration = await this.rtcConfiguration(position.callId);
+      rtcConfiguration = await this.rtcConfiguration(callId);
     } catch (error) {
-      // Without its ICE servers the call could not connect: it leaves the line at once.
+      // Without its ICE servers the call could not connect: it ends at once.
       inbox.close();
       stopTracks(microphone);
-      this.signaling.cancelCall({ callId: position.callId }).catch(() => undefined);
+      this.signaling.cancelCall({ callId }).catch(() => undefined);
       throw error;
     }
-    const session = this.createSession('caller', microphone, inbox, rtcConfiguration, null, position, options.offer ?? 'early');
+    const session = this.createSession('caller', microphone, inbox, rtcConfiguration, peer, position, offer);
     await session.start();
     return session;
   }
@@ -87,7 +110,20 @@ export class Softphone {
    *   just its id.
    */
   async acceptCall(call: CallOffer | CallRef): Promise<CallSession> {
-    const callId = call.callId;
+    return this.answerCall(call.callId, 'caller' in call ? call.caller : null, () => this.signaling.acceptCall({ callId: call.callId }));
+  }
+
+  /**
+   * Student: accepts the callback ringing at them (`callbackRinging$`), as an agent accepts a
+   * call: the agent's offer and candidates, held by this page's inbox since it rang, are
+   * applied once the server confirmed, and answered. Rejects like {@link acceptCall}.
+   */
+  async acceptCallback(call: CallbackCall): Promise<CallSession> {
+    return this.answerCall(call.callId, call.agent, () => this.signaling.acceptCallback({ callId: call.callId }));
+  }
+
+  /** The answering side: microphone and ICE servers, the session, `accept` to the server, then the held messages. */
+  private async answerCall(callId: CallId, peer: CallPeer | null, accept: () => Promise<unknown>): Promise<CallSession> {
     const withdrawn = (): SignalingError =>
       new SignalingError({ code: 'invalid_state', message: 'This call is no longer offered to you.' });
     if (!this.signaling.inbox(callId, 'offer')) throw withdrawn();
@@ -98,9 +134,9 @@ export class Softphone {
       stopTracks(microphone);
       throw withdrawn();
     }
-    const session = this.createSession('agent', microphone, inbox, rtcConfiguration, 'caller' in call ? call.caller : null, null, 'early', false, pc);
+    const session = this.createSession('agent', microphone, inbox, rtcConfiguration, peer, null, 'early', false, pc);
     try {
-      await this.signaling.acceptCall({ callId });
+      await accept();
     } catch (error) {
       session.close();
       throw error;

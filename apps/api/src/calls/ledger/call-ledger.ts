@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
-import { canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
+import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
 import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
@@ -78,8 +78,13 @@ export class LedgerTransaction {
     return this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
   }
 
-  /** Stores a new call (state `queued`, the machine's start). */
+  /**
+   * Stores a new call in its direction's start state (`queued` inbound, `ringing` outbound).
+   *
+   * @throws ProblemException invalid_state for a call in another state
+   */
   async insertCall(row: CallRow): Promise<void> {
+    if (row.state !== CALL_START_STATES[row.direction]) throw new ProblemException('invalid_state', `An ${row.direction} call cannot start ${row.state}`);
     await this.db.insertInto('calls').values(row).execute();
     this.lockedCalls.add(row.id);
   }
@@ -91,7 +96,7 @@ export class LedgerTransaction {
    * @throws Superseded when the call is no longer as read (or fails `where`)
    */
   async moveCall(call: CallRow, to: CallState, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at'>> = {}): Promise<CallRow> {
-    if (!canCallMove(call.state, to)) throw new ProblemException('invalid_state', `A call cannot move from ${call.state} to ${to}`);
+    if (!canCallMove(call.state, to, call.direction)) throw new ProblemException('invalid_state', `A call cannot move from ${call.state} to ${to}`);
     return this.updateCall(call, { ...patch, state: to }, where);
   }
 

@@ -1,4 +1,4 @@
-import type { AgentState, AgentStatus, CallEnded, CallOffer, OfferWithdrawnReason } from '@switchboard/call-domain';
+import type { AgentState, AgentStatus, CallbackCall, CallEnded, CallOffer, OfferWithdrawnReason } from '@switchboard/call-domain';
 
 /**
  * What the call ledger publishes after each commit: the facts of one move of a call or an
@@ -25,7 +25,16 @@ export type LedgerEvent =
   /** A new negotiation of a call's media started (an offer with a new id). */
   | { type: 'negotiationStarted'; callId: string; negotiationId: string }
   /** An agent's presence changed (state, or connection). */
-  | { type: 'agentStatusChanged'; status: AgentStatus; from: AgentState };
+  | { type: 'agentStatusChanged'; status: AgentStatus; from: AgentState }
+  /**
+   * An agent placed a callback (an outbound call) from the socket `socketId`, which offers its
+   * media: it rings at the student (all their tabs).
+   */
+  | { type: 'callbackRinging'; callId: string; call: CallbackCall; socketId: string }
+  /** The student accepted the callback from the socket `socketId`, which answers the media. */
+  | { type: 'callbackAccepted'; callId: string; call: CallbackCall; socketId: string }
+  /** A callback request changed (taken, an attempt, a call placed or ended, done). */
+  | { type: 'callbackChanged'; callbackId: string; callId: string | null };
 
 /** The type names of {@link LedgerEvent}. */
 export type LedgerEventType = LedgerEvent['type'];
@@ -46,5 +55,5 @@ export function callIdOf(event: LedgerEvent): string | null {
 
 /** Whether an event changes the calls waiting or in progress (what the queue feed shows). */
 export function changesQueue(event: LedgerEvent): boolean {
-  return event.type !== 'agentStatusChanged' && event.type !== 'negotiationStarted' && event.type !== 'callResumed';
+  return event.type !== 'agentStatusChanged' && event.type !== 'negotiationStarted' && event.type !== 'callResumed' && event.type !== 'callbackChanged';
 }

@@ -5,7 +5,7 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
  * more, `ice_restarted` (the network path of a connected call broke and the caller restarted
  * ICE) and `resumed` (a reloaded page took its call up again).
  */
-const CALL_EVENT_TYPES_0008 = [
+export const CALL_EVENT_TYPES_0008 = [
   'queued',
   'offered',
   'missed',
@@ -34,7 +34,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await checkEventTypes(db, TYPES_0002);
 }
 
-async function checkEventTypes(db: Kysely<unknown>, types: readonly string[]): Promise<void> {
+/** Sets the CHECK on `call_events.type` to `types` (PostgreSQL in place; SQLite rebuilds the table). */
+export async function checkEventTypes(db: Kysely<unknown>, types: readonly string[]): Promise<void> {
   const check = sql`type in (${sql.join(types.map((t) => sql.lit(t)))})`;
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     await sql`alter table call_events drop constraint if exists call_events_type_check`.execute(db);

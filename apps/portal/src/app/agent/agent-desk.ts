@@ -85,6 +85,8 @@ export class AgentDesk {
   private readonly tabCaller = new TabMemory(ACCEPTED_CALLER_KEY);
   /** The call this page is taking up again after a reload, while it does. */
   private readonly resuming = signal<CallId | null>(null);
+  /** Whether this page is placing a callback (the server may say On call before it answers). */
+  private readonly dialing = signal(false);
   private readonly state = signal<DeskState>(EMPTY_DESK);
 
   /** The agent's status as the server last said (null until it did). */
@@ -149,7 +151,7 @@ export class AgentDesk {
   readonly interruptedCall = computed<InterruptedCall | null>(() => {
     const { status, call, lastOffer } = this.state();
     const callId = status?.state === 'on_call' ? status.callId : null;
-    if (!callId || heldCallId(call) === callId || this.resuming() === callId) return null;
+    if (!callId || heldCallId(call) === callId || this.resuming() === callId || this.dialing()) return null;
     const known = lastOffer?.offer.callId === callId ? lastOffer : null;
     const acceptedHere = this.tabCall.recall() === callId;
     return { callId, callerName: known?.offer.caller.displayName ?? null, inAnotherTab: (known?.takenElsewhere ?? false) || !acceptedHere };
@@ -218,6 +220,29 @@ export class AgentDesk {
       this.state.update((d) => accepted(d, session));
     } catch (error) {
       this.state.update((d) => acceptFailed(d, error));
+    }
+  }
+
+  /** Whether a callback is being placed from this page. */
+  readonly placingCallback = this.dialing.asReadonly();
+
+  /**
+   * Calls a student back about a callback request this agent took: the call panel shows it
+   * (connecting while it rings at the student, then as any call), wrap-up follows.
+   */
+  async callBack(callbackId: string, student: CallPeer): Promise<void> {
+    if (this.dialing() || heldCallId(this.state().call)) return;
+    this.state.update(actionStarted);
+    this.dialing.set(true);
+    try {
+      const session = await this.softphone.placeCallback(callbackId);
+      this.tabCall.remember(session.callId);
+      this.tabCaller.remember(JSON.stringify(student));
+      this.state.update((d) => accepted(d, session));
+    } catch (error) {
+      this.state.update((d) => actionFailed(d, error));
+    } finally {
+      this.dialing.set(false);
     }
   }
 

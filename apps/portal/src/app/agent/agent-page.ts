@@ -3,11 +3,12 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import { AGENT_STATE_LABELS, type AgentState, type SelectableAgentState } from '@switchboard/call-domain';
+import { AGENT_STATE_LABELS, type AgentState, type CallbackRequest, type SelectableAgentState } from '@switchboard/call-domain';
 import { CallPanel, Clock, elapsedSince, formatDuration } from '@switchboard/ui';
 import { AudioDevices } from '../devices/audio-devices';
 import { AudioSettings } from '../devices/audio-settings';
 import { AgentDesk, WITHDRAWN_MESSAGES } from './agent-desk';
+import { CallbacksPanel } from './callbacks-panel';
 import { CallerContextPanel } from './caller-context-panel';
 import { type DeskAction, deskActionFor } from './desk-shortcuts';
 import { IncomingCallAlert } from './incoming-call-alert';
@@ -32,7 +33,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
  */
 @Component({
   selector: 'sb-agent-page',
-  imports: [MatButtonModule, MatIconModule, AudioSettings, CallPanel, CallerContextPanel, MyCalls, WrapUpForm],
+  imports: [MatButtonModule, MatIconModule, AudioSettings, CallPanel, CallerContextPanel, CallbacksPanel, MyCalls, WrapUpForm],
   template: `
     <section aria-labelledby="agent-heading">
       <header class="status-bar">
@@ -144,6 +145,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
         <h2 id="devices-heading">Audio devices</h2>
         <sb-audio-settings />
       </section>
+      <sb-callbacks-panel [canCall]="canCallBack()" (called)="callBack($event)" />
       <sb-my-calls [revision]="desk.status()?.since ?? null" />
     </section>
   `,
@@ -268,6 +270,10 @@ export class AgentPage {
   protected readonly state = computed<AgentState>(() => this.desk.status()?.state ?? 'offline');
   protected readonly stateLabel = computed(() => AGENT_STATE_LABELS[this.state()]);
   protected readonly canChoose = computed(() => SELECTABLE_FROM.includes(this.state()) && !this.desk.reconnecting());
+  /** Whether the agent may call a student back now: Available or Away, no call in hand, connected. */
+  protected readonly canCallBack = computed(
+    () => (this.state() === 'available' || this.state() === 'away') && !this.desk.call() && !this.desk.placingCallback() && !this.desk.reconnecting(),
+  );
   /** Time in the current state (mm:ss), live. */
   protected readonly timeInState = computed(() => {
     const since = this.desk.status()?.since;
@@ -340,6 +346,11 @@ export class AgentPage {
    * Available (also Return to Available). The click unlocks audio so the ringtone may play,
    * and the desk asks for the microphone now rather than on Accept.
    */
+  /** Calls back the student of a request this agent took. */
+  protected callBack(request: CallbackRequest): void {
+    void this.desk.callBack(request.id, { id: request.studentId, displayName: request.name });
+  }
+
   protected goAvailable(): void {
     this.ringtone.unlock();
     this.alert.askPermission();

@@ -8,6 +8,7 @@ import { CALL_FAILED_MESSAGE, CallPanel } from '@switchboard/ui';
 import { Session } from '../auth/session';
 import { MicrophoneCheck } from '../devices/microphone-check';
 import { CallbackForm, type CallbackRequest } from './callback-form';
+import { IncomingCallback, StudentCallback } from './incoming-callback';
 import { StudentCall } from './student-call';
 import type { StudentCallPhase } from './student-call-state';
 
@@ -17,20 +18,26 @@ import type { StudentCallPhase } from './student-call-state';
  * shared call panel. It says why a call could not be placed (microphone blocked, no agents)
  * or how it ended, and after an unanswered call offers a callback request. Before calling,
  * the student may test and choose the microphone (`sb-microphone-check`); the call uses it.
+ * When an agent calls the student back, "The help desk is calling you back" rings here
+ * instead (see `IncomingCallback`).
  *
  * `?offer=late` (bound to {@link HelpPage.offer}) makes the caller create its offer only once
  * an agent accepted: the baseline of `npm run bench:call-setup`, never for real calls.
  */
 @Component({
   selector: 'sb-help-page',
-  imports: [MatButtonModule, MatIconModule, MatProgressSpinnerModule, CallPanel, CallbackForm, MicrophoneCheck],
-  providers: [StudentCall],
+  imports: [MatButtonModule, MatIconModule, MatProgressSpinnerModule, CallPanel, CallbackForm, IncomingCallback, MicrophoneCheck],
+  providers: [StudentCall, StudentCallback],
   template: `
     <section aria-labelledby="help-heading">
       <h1 id="help-heading">Help desk</h1>
       <!-- One live region for the whole call, always in the page: a region created with its
            message is missed by many screen readers. -->
       <p class="visually-hidden" role="status" aria-live="polite" aria-atomic="true" data-testid="call-announcement">{{ announcement() }}</p>
+      <sb-incoming-callback />
+      @if (callback.ringing() || callback.session()) {
+        <!-- The help desk's callback is the call: nothing else to place meanwhile. -->
+      } @else {
       @switch (call.phase()) {
         @case ('waiting') {
           <div class="waiting">
@@ -108,6 +115,7 @@ import type { StudentCallPhase } from './student-call-state';
           </div>
         }
       }
+      }
     </section>
   `,
   styles: `
@@ -153,6 +161,7 @@ export class HelpPage {
   readonly offer = input<string | undefined>();
 
   protected readonly call = inject(StudentCall);
+  protected readonly callback = inject(StudentCallback);
   private readonly session = inject(Session);
 
   /** The signed-in student's name, to prefill the callback form. */

@@ -24,4 +24,5 @@ export const EVENT_LABELS: Readonly<Record<CallEventType, string>> = {
   callback_requested: 'Callback requested',
   ice_restarted: 'Reconnected after a network break (ICE restart)',
   resumed: 'Resumed after a page reload',
+  dialed: 'Dialed by agent (callback)',
 };

@@ -94,3 +94,13 @@ export const qualityReportSchema = z
     mos: z.number().finite().min(1).max(5).optional(),
   })
   .strict();
+
+/** `placeCallback`: the callback request to call back about. */
+export const placeCallbackSchema = z.object({ callbackId: z.uuid('callbackId must be a UUID') }).strict();
+
+/** `POST /api/callbacks/:id/attempts`: what the agent tried and what happened (required). */
+export const callbackAttemptSchema = z
+  .object({
+    note: z.string().trim().min(1, 'note is required').max(MAX_CALLBACK_NOTE_LENGTH, `note must be at most ${MAX_CALLBACK_NOTE_LENGTH} characters`),
+  })
+  .strict();

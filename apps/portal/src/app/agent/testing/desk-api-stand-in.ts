@@ -20,7 +20,7 @@ export function emptyDeskApi(): DeskApiData {
 
 /**
  * An HTTP interceptor that answers the agent desk's reads (`/api/calls/:id/caller-context`,
- * `/api/me/figures`, `/api/me/calls`) from `data` and records them in `requests`, so page tests
+ * `/api/me/figures`, `/api/me/calls`; `/api/agent/callbacks` with none) from `data` and records them in `requests`, so page tests
  * are not held by reads they do not look at; every other request goes on to the test backend.
  */
 export function deskApiStandIn(data: DeskApiData, requests: string[] = []): HttpInterceptorFn {
@@ -35,6 +35,9 @@ export function deskApiStandIn(data: DeskApiData, requests: string[] = []): Http
       requests.push(req.urlWithParams);
       const body: AgentFigures = { from: url.searchParams.get('from') ?? '', to: url.searchParams.get('to') ?? '', ...data.figures };
       return of(new HttpResponse({ status: 200, body }));
+    }
+    if (url.pathname === '/api/agent/callbacks') {
+      return of(new HttpResponse({ status: 200, body: { items: [], total: 0, page: 1, pageSize: 50 } satisfies Page<unknown> }));
     }
     if (url.pathname === '/api/me/calls') {
       requests.push(req.urlWithParams);

@@ -37,6 +37,8 @@ import { CallHistoryMemory } from './call-history-memory';
           <dd>{{ c.callerName }}</dd>
           <dt>Agent</dt>
           <dd>{{ c.agentName ?? '—' }}</dd>
+          <dt>Direction</dt>
+          <dd>{{ c.direction === 'outbound' ? 'Outbound (callback)' : 'Inbound' }}</dd>
           <dt>Outcome</dt>
           <dd>{{ c.outcome ? outcomeLabels[c.outcome] : 'In progress' }}</dd>
           <dt>Ended by</dt>
