@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
-import { Injectable, StreamableFile } from '@nestjs/common';
+import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import type { CallExportQuery } from '@switchboard/call-domain';
-import { InjectDatabase } from '../database/database.module';
+import type { DatabaseConnection } from '../database/database';
+import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
+import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { afterCursor, callFilters, inCallOrder, toCallRecord } from './call-queries';
 import { CALL_CSV_HEADER, callCsvLine } from './csv';
@@ -17,10 +19,16 @@ export const EXPORT_BATCH_SIZE = 1000;
  * the previous one (stream back-pressure). The export is not one snapshot: a call still in
  * progress whose sort value changes mid-export (its outcome, talk time, agent) may move past
  * or behind the cursor; finished calls never change, so a finished period exports exactly.
+ * Each batch is read in the {@link ReadPool} (off the main thread on SQLite): an export of a
+ * million rows never holds up a call.
  */
 @Injectable()
 export class CallExportService {
-  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+  constructor(
+    @InjectDatabase() private readonly db: Kysely<Database>,
+    @Inject(DATABASE_CONNECTION) private readonly connection: DatabaseConnection,
+    private readonly reads: ReadPool,
+  ) {}
 
   /** The CSV download (header row, then one record per call). */
   csv(query: CallExportQuery): StreamableFile {
@@ -45,17 +53,17 @@ export class CallExportService {
     let last: CallRow | undefined;
     do {
       const cursor = last;
-      const batch = await inCallOrder(
-        this.db
-          .selectFrom('calls')
-          .selectAll('calls')
-          .where((eb) => callFilters(eb, query))
-          .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor) : eb.and([]))),
-        query.sort,
-        query.dir,
-      )
-        .limit(batchSize)
-        .execute();
+      const batch = await this.reads.all(
+        inCallOrder(
+          this.db
+            .selectFrom('calls')
+            .selectAll('calls')
+            .where((eb) => callFilters(eb, query, this.connection.dialect))
+            .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor) : eb.and([]))),
+          query.sort,
+          query.dir,
+        ).limit(batchSize),
+      );
       if (batch.length) yield batch;
       last = batch.length === batchSize ? batch[batch.length - 1] : undefined;
     } while (last);
