@@ -3,7 +3,8 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
 /**
  * Indexes for the supervisor's call history at a million calls (issue #11):
  * - each filter the page offers, in the page's order (queue time, then id) so a page and its
- *   keyset cursor read a handful of index entries: by agent, by outcome;
+ *   keyset cursor read a handful of index entries: by agent (with the outcome, so agent +
+ *   outcome pages and their capped counts read the index alone), by outcome;
  * - the student search (a substring of the caller's name or username) through an index built
  *   for it. SQLite: `calls_search`, an FTS5 table with the trigram tokenizer (rowid = the
  *   call's rowid, the caller's name and username), filled from the stored calls and kept in
@@ -11,7 +12,7 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
  *   usernames.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createIndex('calls_agent_queued_at_id_idx').on('calls').columns(['agent_id', 'queued_at', 'id']).execute();
+  await db.schema.createIndex('calls_agent_queued_at_id_idx').on('calls').columns(['agent_id', 'queued_at', 'id', 'outcome']).execute();
   await db.schema.createIndex('calls_outcome_queued_at_id_idx').on('calls').columns(['outcome', 'queued_at', 'id']).execute();
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     await sql`create extension if not exists pg_trgm`.execute(db);
