@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Compilable, Kysely } from 'kysely';
 import type { AppConfig } from '../config/config';
+import { READ_FORMATS, type ReadFormat } from '../supervisor/read-formats';
 import type { Database } from './schema';
 
 /** A compiled statement sent to a read worker. */
@@ -10,17 +11,27 @@ export interface ReadRequest {
   id: number;
   sql: string;
   parameters: readonly unknown[];
+  /** Turn the rows into this text in the worker; only the last row comes back with it. */
+  format?: ReadFormat;
+}
+
+/** Rows read, or (formatted) their text, their count and the last row. */
+export interface ReadResult {
+  id: number;
+  rows: Record<string, unknown>[];
+  count: number;
+  text?: string;
 }
 
 /** A read worker's answer: the rows, or the error's message. */
-export type ReadReply = { id: number; rows: Record<string, unknown>[] } | { id: number; error: string };
+export type ReadReply = ReadResult | { id: number; error: string };
 
 /** Worker threads reading the SQLite file: two, so one long report does not queue the next page. */
 const SQLITE_READERS = 2;
 
 interface Reader {
   worker: Worker;
-  pending: Map<number, { resolve: (rows: Record<string, unknown>[]) => void; reject: (err: Error) => void }>;
+  pending: Map<number, { resolve: (result: ReadResult) => void; reject: (err: Error) => void }>;
 }
 
 /**
@@ -54,7 +65,21 @@ export class ReadPool {
     const compiled = query.compile();
     if (!this.offThread) return (await this.db.executeQuery(compiled)).rows;
     if (this.closed) throw new Error('The read pool is closed');
-    return (await this.send(compiled.sql, compiled.parameters)) as O[];
+    return (await this.send({ sql: compiled.sql, parameters: compiled.parameters })).rows as O[];
+  }
+
+  /**
+   * Runs a SELECT and turns its rows into text ({@link READ_FORMATS}) where they were read: on
+   * SQLite in the worker, so the main thread only receives the string.
+   */
+  async formatted<O>(query: Compilable<O>, format: ReadFormat): Promise<{ text: string; count: number; last: O | undefined }> {
+    if (!this.offThread) {
+      const rows = await this.all(query);
+      return { text: READ_FORMATS[format](rows as Record<string, unknown>[]), count: rows.length, last: rows[rows.length - 1] };
+    }
+    const compiled = query.compile();
+    const result = await this.send({ sql: compiled.sql, parameters: compiled.parameters, format });
+    return { text: result.text ?? '', count: result.count, last: result.rows[0] as O | undefined };
   }
 
   /** The first row of a SELECT, or undefined. */
@@ -68,12 +93,13 @@ export class ReadPool {
     await Promise.all(this.readers.splice(0).map((r) => r.worker.terminate()));
   }
 
-  private send(sql: string, parameters: readonly unknown[]): Promise<Record<string, unknown>[]> {
+  private send(request: Omit<ReadRequest, 'id'>): Promise<ReadResult> {
+    if (this.closed) return Promise.reject(new Error('The read pool is closed'));
     const reader = this.leastBusy();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       reader.pending.set(id, { resolve, reject });
-      reader.worker.postMessage({ id, sql, parameters } satisfies ReadRequest);
+      reader.worker.postMessage({ ...request, id } satisfies ReadRequest);
     });
   }
 
@@ -92,7 +118,7 @@ export class ReadPool {
       if (!waiting) return;
       reader.pending.delete(reply.id);
       if ('error' in reply) waiting.reject(new Error(reply.error));
-      else waiting.resolve(reply.rows);
+      else waiting.resolve(reply);
     });
     const fail = (err: Error) => {
       const index = this.readers.indexOf(reader);

@@ -3,6 +3,7 @@
 // a long supervisor read never holds the main thread's event loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
+import { READ_FORMATS } from '../supervisor/read-formats';
 import type { ReadReply, ReadRequest } from './read-pool';
 
 const { file } = workerData as { file: string };
@@ -19,7 +20,9 @@ parentPort?.on('message', (request: ReadRequest) => {
       if (statements.size >= 200) statements.clear();
       statements.set(request.sql, statement);
     }
-    reply = { id: request.id, rows: statement.all(...request.parameters) as Record<string, unknown>[] };
+    const rows = statement.all(...request.parameters) as Record<string, unknown>[];
+    // Formatted: the text, and the last row (the next batch's cursor).
+    reply = request.format ? { id: request.id, rows: rows.slice(-1), count: rows.length, text: READ_FORMATS[request.format](rows) } : { id: request.id, rows, count: rows.length };
   } catch (err) {
     reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
   }

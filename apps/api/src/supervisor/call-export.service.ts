@@ -6,8 +6,8 @@ import type { DatabaseConnection } from '../database/database';
 import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
 import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
-import { afterCursor, callFilters, inCallOrder, toCallRecord } from './call-queries';
-import { CALL_CSV_HEADER, callCsvLine } from './csv';
+import { afterCursor, callFilters, inCallOrder } from './call-queries';
+import { CALL_CSV_HEADER } from './csv';
 
 /** Rows read per query while exporting. */
 export const EXPORT_BATCH_SIZE = 1000;
@@ -39,10 +39,15 @@ export class CallExportService {
     });
   }
 
-  /** The CSV text in chunks: the header, then one chunk per batch. */
+  /** The CSV text in chunks: the header, then one chunk per batch (formatted where it was read). */
   async *lines(query: CallExportQuery): AsyncGenerator<string> {
     yield CALL_CSV_HEADER;
-    for await (const batch of this.batches(query)) yield batch.map((row) => callCsvLine(toCallRecord(row))).join('');
+    let last: CallRow | undefined;
+    do {
+      const batch = await this.reads.formatted(this.batch(query, last, EXPORT_BATCH_SIZE), 'call-csv');
+      if (batch.count) yield batch.text;
+      last = batch.count === EXPORT_BATCH_SIZE ? batch.last : undefined;
+    } while (last);
   }
 
   /**
@@ -52,20 +57,22 @@ export class CallExportService {
   async *batches(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<CallRow[]> {
     let last: CallRow | undefined;
     do {
-      const cursor = last;
-      const batch = await this.reads.all(
-        inCallOrder(
-          this.db
-            .selectFrom('calls')
-            .selectAll('calls')
-            .where((eb) => callFilters(eb, query, this.connection.dialect))
-            .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor) : eb.and([]))),
-          query.sort,
-          query.dir,
-        ).limit(batchSize),
-      );
+      const batch = await this.reads.all(this.batch(query, last, batchSize));
       if (batch.length) yield batch;
       last = batch.length === batchSize ? batch[batch.length - 1] : undefined;
     } while (last);
+  }
+
+  /** The query of one batch: the matching rows after `cursor` (from the start without one). */
+  private batch(query: CallExportQuery, cursor: CallRow | undefined, batchSize: number) {
+    return inCallOrder(
+      this.db
+        .selectFrom('calls')
+        .selectAll('calls')
+        .where((eb) => callFilters(eb, query, this.connection.dialect))
+        .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor) : eb.and([]))),
+      query.sort,
+      query.dir,
+    ).limit(batchSize);
   }
 }
