@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SeedConflictError, ToolError, consoleOutput, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
+import { SeedConflictError, ToolError, consoleOutput, refusesDemoSeeding, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
 
 const USAGE = 'Usage: npm run seed:month -- [--seed 1] [--days 30] [--calls-per-day 240] [--end 2026-11-23] [--replace]';
 
@@ -20,10 +20,7 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
  * @returns the exit status.
  */
 export async function seedMonthTool(argv: string[], env: Record<string, string | undefined>, out: ToolOutput = consoleOutput): Promise<number> {
-  if (env['NODE_ENV'] === 'production') {
-    out.error('Refusing to seed demo calls with NODE_ENV=production: the seeded accounts have a public password.');
-    return 1;
-  }
+  if (refusesDemoSeeding(env, out)) return 1;
   let options;
   try {
     const { values } = parseArgs({

@@ -7,10 +7,11 @@ import { createAccount } from '../../apps/api/src/users/user-accounts';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../apps/api/src/users/demo-users';
 import type { Database } from '../../apps/api/src/database/schema';
 import { SeedConflictError, seedMonth, type SeedMonthOptions } from '../../apps/api/src/supervisor/seeding/month-seeder';
+import { seedHistory } from '../../apps/api/src/supervisor/seeding/history-seeder';
 /* eslint-enable @nx/enforce-module-boundaries */
 import type { Kysely } from 'kysely';
 
-export { ConfigError, createAccount, DEMO_PASSWORD, DEMO_USERS, loadConfig, SeedConflictError, seedMonth, UsernameTakenError, UsersRepository };
+export { ConfigError, createAccount, DEMO_PASSWORD, DEMO_USERS, loadConfig, SeedConflictError, seedHistory, seedMonth, UsernameTakenError, UsersRepository };
 export type { Database, SeedMonthOptions };
 
 /** Where a tool writes: results to `info`, problems to `error`. */
@@ -24,6 +25,13 @@ export const consoleOutput: ToolOutput = {
   info: (message) => console.log(message),
   error: (message) => console.error(message),
 };
+
+/** Whether seeding demo calls must be refused (production: the seeded accounts have a public password); says so. */
+export function refusesDemoSeeding(env: Record<string, string | undefined>, out: ToolOutput): boolean {
+  if (env['NODE_ENV'] !== 'production') return false;
+  out.error('Refusing to seed demo calls with NODE_ENV=production: the seeded accounts have a public password.');
+  return true;
+}
 
 /** A tool's refusal: the message is printed as is and the tool exits with status 1. */
 export class ToolError extends Error {

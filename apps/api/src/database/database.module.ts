@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { ServerMetrics } from '../metrics/server-metrics';
 import { openMigratedDatabase, type DatabaseConnection } from './database';
+import { ReadPool } from './read-pool';
 import type { Database } from './schema';
 
 /** Injection token of the open, migrated {@link DatabaseConnection}. */
@@ -27,14 +28,19 @@ export const InjectDatabase = (): ParameterDecorator => Inject(DATABASE);
       useFactory: (config: AppConfig, metrics: ServerMetrics) => openMigratedDatabase(config.database, { log: metrics.logQuery }),
     },
     { provide: DATABASE, inject: [DATABASE_CONNECTION], useFactory: (c: DatabaseConnection) => c.db },
+    { provide: ReadPool, inject: [DATABASE_CONNECTION, APP_CONFIG], useFactory: (c: DatabaseConnection, config: AppConfig) => new ReadPool(c.db, config.database) },
   ],
-  exports: [DATABASE_CONNECTION, DATABASE],
+  exports: [DATABASE_CONNECTION, DATABASE, ReadPool],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly db: Kysely<Database>) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Kysely<Database>,
+    private readonly reads: ReadPool,
+  ) {}
 
-  /** Closes the SQLite file or the PostgreSQL pool, last (after HTTP and sockets). */
+  /** Closes the read workers, then the SQLite file or the PostgreSQL pool, last (after HTTP and sockets). */
   async onApplicationShutdown(signal?: string): Promise<void> {
+    await this.reads.close();
     await this.db.destroy();
     new Logger('Database').log({ msg: 'database closed', signal: signal ?? null });
   }

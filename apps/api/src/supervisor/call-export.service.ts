@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
-import { Injectable, StreamableFile } from '@nestjs/common';
+import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import type { CallExportQuery } from '@switchboard/call-domain';
-import { InjectDatabase } from '../database/database.module';
+import type { DatabaseConnection } from '../database/database';
+import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
+import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
-import { afterCursor, callFilters, inCallOrder, toCallRecord } from './call-queries';
-import { CALL_CSV_HEADER, callCsvLine } from './csv';
+import { afterCursor, callFilters, inCallOrder } from './call-queries';
+import { CALL_CSV_HEADER } from './csv';
 
 /** Rows read per query while exporting. */
 export const EXPORT_BATCH_SIZE = 1000;
@@ -17,10 +19,16 @@ export const EXPORT_BATCH_SIZE = 1000;
  * the previous one (stream back-pressure). The export is not one snapshot: a call still in
  * progress whose sort value changes mid-export (its outcome, talk time, agent) may move past
  * or behind the cursor; finished calls never change, so a finished period exports exactly.
+ * Each batch is read in the {@link ReadPool} (off the main thread on SQLite): an export of a
+ * million rows never holds up a call.
  */
 @Injectable()
 export class CallExportService {
-  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+  constructor(
+    @InjectDatabase() private readonly db: Kysely<Database>,
+    @Inject(DATABASE_CONNECTION) private readonly connection: DatabaseConnection,
+    private readonly reads: ReadPool,
+  ) {}
 
   /** The CSV download (header row, then one record per call). */
   csv(query: CallExportQuery): StreamableFile {
@@ -31,10 +39,15 @@ export class CallExportService {
     });
   }
 
-  /** The CSV text in chunks: the header, then one chunk per batch. */
+  /** The CSV text in chunks: the header, then one chunk per batch (formatted where it was read). */
   async *lines(query: CallExportQuery): AsyncGenerator<string> {
     yield CALL_CSV_HEADER;
-    for await (const batch of this.batches(query)) yield batch.map((row) => callCsvLine(toCallRecord(row))).join('');
+    let last: CallRow | undefined;
+    do {
+      const batch = await this.reads.formatted(this.batch(query, last, EXPORT_BATCH_SIZE), 'call-csv');
+      if (batch.count) yield batch.text;
+      last = batch.count === EXPORT_BATCH_SIZE ? batch.last : undefined;
+    } while (last);
   }
 
   /**
@@ -44,20 +57,22 @@ export class CallExportService {
   async *batches(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<CallRow[]> {
     let last: CallRow | undefined;
     do {
-      const cursor = last;
-      const batch = await inCallOrder(
-        this.db
-          .selectFrom('calls')
-          .selectAll('calls')
-          .where((eb) => callFilters(eb, query))
-          .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor) : eb.and([]))),
-        query.sort,
-        query.dir,
-      )
-        .limit(batchSize)
-        .execute();
+      const batch = await this.reads.all(this.batch(query, last, batchSize));
       if (batch.length) yield batch;
       last = batch.length === batchSize ? batch[batch.length - 1] : undefined;
     } while (last);
+  }
+
+  /** The query of one batch: the matching rows after `cursor` (from the start without one). */
+  private batch(query: CallExportQuery, cursor: CallRow | undefined, batchSize: number) {
+    return inCallOrder(
+      this.db
+        .selectFrom('calls')
+        .selectAll('calls')
+        .where((eb) => callFilters(eb, query, this.connection.dialect))
+        .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor) : eb.and([]))),
+      query.sort,
+      query.dir,
+    ).limit(batchSize);
   }
 }

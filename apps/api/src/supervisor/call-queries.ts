@@ -1,5 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { CallFilters, CallRecord, CallSortKey, CallTimelineEvent, SortDirection } from '@switchboard/call-domain';
+import type { SqlDialect } from '../config/config';
 import type { CallEventsTable, CallRow, Database } from '../database/schema';
 
 /** The column each sort key orders by, and whether it can be null (nulls always sort last). */
@@ -15,37 +16,42 @@ export const SORT_COLUMNS: Readonly<Record<CallSortKey, { column: keyof CallRow;
 /**
  * `query` ordered by the sort column (nulls last either way), then queue time, then id, all
  * in `dir`: a total order, so pages never overlap and a keyset cursor ({@link afterCursor})
- * resumes exactly where it stopped.
+ * resumes exactly where it stopped. `reverse` reads that same order backwards (a previous
+ * page: nulls first, every column the other way).
  */
-export function inCallOrder<O>(query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection): SelectQueryBuilder<Database, 'calls', O> {
+export function inCallOrder<O>(query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, reverse = false): SelectQueryBuilder<Database, 'calls', O> {
   const { column, nullable } = SORT_COLUMNS[sort];
-  let ordered = query.orderBy(`calls.${column}`, (ob) => (nullable ? ob[dir]().nullsLast() : ob[dir]()));
-  if (column !== 'queued_at') ordered = ordered.orderBy('calls.queued_at', dir);
-  return ordered.orderBy('calls.id', dir);
+  const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
+  let ordered = query.orderBy(`calls.${column}`, (ob) => (nullable ? (reverse ? ob[way]().nullsFirst() : ob[way]().nullsLast()) : ob[way]()));
+  if (column !== 'queued_at') ordered = ordered.orderBy('calls.queued_at', way);
+  return ordered.orderBy('calls.id', way);
 }
+
+/** Where a keyset page starts: the sort column's value, queue time and id of the row before it. */
+export type CallCursor = Pick<CallRow, 'queued_at' | 'id'> & Partial<CallRow>;
 
 /**
  * The WHERE condition "comes after `cursor`" in the order of {@link SORT_COLUMNS}`[sort]` then
  * queue time then id, all in `dir`, nulls of a nullable sort column last either way: the
  * order of `GET /api/calls`. With it a reader resumes after the last row it read (keyset
  * pagination) instead of counting rows to skip, so each batch costs the same and no row is
- * read twice or skipped while the rows' sort values stay put.
+ * read twice or skipped while the rows' sort values stay put. `reverse`: "comes before".
  */
-export function afterCursor(eb: ExpressionBuilder<Database, 'calls'>, sort: CallSortKey, dir: SortDirection, cursor: CallRow): Expression<SqlBool> {
-  const op = dir === 'asc' ? '>' : '<';
+export function afterCursor(eb: ExpressionBuilder<Database, 'calls'>, sort: CallSortKey, dir: SortDirection, cursor: CallCursor, reverse = false): Expression<SqlBool> {
+  const op = (dir === 'asc') !== reverse ? '>' : '<';
   const rest = eb(eb.refTuple('calls.queued_at', 'calls.id'), op, eb.tuple(cursor.queued_at, cursor.id));
   const { column, nullable } = SORT_COLUMNS[sort];
   if (column === 'queued_at') return rest;
   const ref = eb.ref(`calls.${column}`);
-  const value = cursor[column] as string | number | null;
-  // Past the cursor's value, or equal to it and past it on (queued_at, id).
+  const value = (cursor[column] ?? null) as string | number | null;
   if (value !== null) {
-    const later = [eb(ref, op, value), eb.and([eb(ref, '=', value), rest])];
-    // Nulls come after every value.
-    return eb.or(nullable ? [...later, eb(ref, 'is', null)] : later);
+    // Past the cursor's value, or equal to it and past it on (queued_at, id).
+    const beyond = [eb(ref, op, value), eb.and([eb(ref, '=', value), rest])];
+    // Nulls come after every value (so, backwards, never before one).
+    return eb.or(nullable && !reverse ? [...beyond, eb(ref, 'is', null)] : beyond);
   }
-  // The cursor is among the nulls (last): only nulls remain, ordered by (queued_at, id).
-  return eb.and([eb(ref, 'is', null), rest]);
+  // The cursor is among the nulls (last): after it only nulls remain, before it every value too.
+  return reverse ? eb.or([eb(ref, 'is not', null), eb.and([eb(ref, 'is', null), rest])]) : eb.and([eb(ref, 'is', null), rest]);
 }
 
 /** `text` as a LIKE pattern matching it anywhere, lower-cased, with `%`, `_` and `\` escaped. */
@@ -53,34 +59,25 @@ export function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Searches shorter than a trigram cannot use the search index (they scan). */
+const SEARCH_INDEX_MIN_LENGTH = 3;
+
 /**
  * The WHERE condition of {@link CallFilters} on `calls`: queue time in [from, to), the agent
  * who answered, any of the outcomes, and a case-insensitive substring of the caller's
  * display name or username, and `quality=poor` (a warning threshold crossed in at least one quality
- * sample, `call_quality`). Period, agent and outcome are served by the calls indexes; the
- * substring test scans the rows the other filters leave.
+ * sample, `call_quality`). Period, agent and outcome are served by the calls indexes; given
+ * the `dialect`, a student search of 3 characters or more uses the search index of migration
+ * 0011 (FTS5 trigram on SQLite, `pg_trgm` on PostgreSQL), otherwise it scans the rows the
+ * other filters leave.
  */
-export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters): Expression<SqlBool> {
+export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters, dialect?: SqlDialect): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [];
   if (filters.from !== undefined) conditions.push(eb('calls.queued_at', '>=', filters.from));
   if (filters.to !== undefined) conditions.push(eb('calls.queued_at', '<', filters.to));
   if (filters.agentId !== undefined) conditions.push(eb('calls.agent_id', '=', filters.agentId));
   if (filters.outcome?.length) conditions.push(eb('calls.outcome', 'in', filters.outcome));
-  if (filters.student !== undefined) {
-    const pattern = containsPattern(filters.student);
-    conditions.push(
-      eb.or([
-        sql<SqlBool>`lower(${eb.ref('calls.caller_name')}) like ${pattern} escape '\\'`,
-        eb.exists(
-          eb
-            .selectFrom('users')
-            .select('users.id')
-            .whereRef('users.id', '=', 'calls.caller_id')
-            .where((users) => sql<SqlBool>`${users.ref('users.username')} like ${pattern} escape '\\'`),
-        ),
-      ]),
-    );
-  }
+  if (filters.student !== undefined) conditions.push(studentSearch(eb, filters.student, dialect));
   if (filters.quality === 'poor') {
     conditions.push(
       eb.exists(
@@ -93,6 +90,32 @@ export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: C
     );
   }
   return eb.and(conditions);
+}
+
+function studentSearch(eb: ExpressionBuilder<Database, 'calls'>, text: string, dialect: SqlDialect | undefined): Expression<SqlBool> {
+  const pattern = containsPattern(text);
+  const indexed = dialect !== undefined && [...text].length >= SEARCH_INDEX_MIN_LENGTH;
+  if (indexed && dialect === 'sqlite') {
+    // One FTS5 phrase of the text's trigrams: a substring of one column, case-insensitive.
+    const phrase = `"${text.replace(/"/g, '""')}"`;
+    return sql<SqlBool>`calls.rowid in (select rowid from calls_search where calls_search match ${phrase})`;
+  }
+  const nameMatches = sql<SqlBool>`lower(${eb.ref('calls.caller_name')}) like ${pattern} escape '\\'`;
+  if (indexed) {
+    // Both sides through their trigram GIN indexes (a bitmap OR): the name on calls, the
+    // matching users' ids through the caller index.
+    return eb.or([nameMatches, sql<SqlBool>`calls.caller_id = any(array(select id from users where username like ${pattern} escape '\\'))`]);
+  }
+  return eb.or([
+    nameMatches,
+    eb.exists(
+      eb
+        .selectFrom('users')
+        .select('users.id')
+        .whereRef('users.id', '=', 'calls.caller_id')
+        .where((users) => sql<SqlBool>`${users.ref('users.username')} like ${pattern} escape '\\'`),
+    ),
+  ]);
 }
 
 /** A stored duration in milliseconds, in seconds (null stays null). */

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, StreamableFile, UseGuards } from '@nestjs/common';
-import type { CallDetail, CallExportQuery, CallListQuery, CallRecord, Page } from '@switchboard/call-domain';
+import type { CallDetail, CallExportQuery, CallListQuery, CallPage } from '@switchboard/call-domain';
 import { callExportQuerySchema, callListQuerySchema } from '@switchboard/call-domain/schemas';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { Roles } from '../auth/roles.decorator';
@@ -18,9 +18,9 @@ export class CallsController {
     private readonly exports: CallExportService,
   ) {}
 
-  /** One page of calls, filtered and sorted. */
+  /** One page of calls, filtered and sorted; keyset paging with `after`/`before`. */
   @Get()
-  list(@Query(new ZodValidationPipe(callListQuerySchema)) query: CallListQuery): Promise<Page<CallRecord>> {
+  list(@Query(new ZodValidationPipe(callListQuerySchema)) query: CallListQuery): Promise<CallPage> {
     return this.history.list(query);
   }
 

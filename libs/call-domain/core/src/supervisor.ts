@@ -44,10 +44,23 @@ export type QualityFilter = (typeof QUALITY_FILTERS)[number];
 export interface CallListQuery extends CallFilters {
   sort: CallSortKey;
   dir: SortDirection;
-  /** 1-based. */
+  /** 1-based. Ignored when `after` or `before` is given (the page is the one next to that cursor). */
   page: number;
   pageSize: number;
+  /** Keyset paging: the page right after this cursor (a previous answer's `nextCursor`). */
+  after?: string;
+  /** Keyset paging: the page right before this cursor (a previous answer's `prevCursor`). */
+  before?: string;
+  /**
+   * `exact` (the default): `total` counts every match. `capped`: `total` counts up to
+   * {@link CAPPED_COUNT} matches and `totalExact` says whether it stopped there — what a page
+   * needs at a million calls, in a few milliseconds.
+   */
+  count?: 'exact' | 'capped';
 }
+
+/** The most matches a `count=capped` page counts. */
+export const CAPPED_COUNT = 10_000;
 
 /** `GET /api/calls/export.csv` query, validated: filters and the list's order (every page). */
 export interface CallExportQuery extends CallFilters {
@@ -61,6 +74,17 @@ export interface Page<T> {
   total: number;
   page: number;
   pageSize: number;
+}
+
+/**
+ * `GET /api/calls`: a page with its keyset cursors. `nextCursor`/`prevCursor` (null at either
+ * end) fetch the neighbouring pages with `after`/`before`, at the same cost however deep;
+ * `totalExact` is false when `count=capped` stopped counting at `total`.
+ */
+export interface CallPage extends Page<CallRecord> {
+  nextCursor: string | null;
+  prevCursor: string | null;
+  totalExact: boolean;
 }
 
 /** `GET /api/calls/:id`: the record and its whole timeline, oldest event first. */

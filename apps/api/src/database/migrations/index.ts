@@ -8,6 +8,7 @@ import * as signInSessions0006 from './0006-sign-in-sessions';
 import * as nodeLiveness0007 from './0007-node-liveness';
 import * as callEventReconnections0008 from './0008-call-event-reconnections';
 import * as callQuality0009 from './0009-call-quality';
+import * as callHistorySearch0011 from './0011-call-history-search';
 import * as callbacks0012 from './0012-callbacks';
 
 /**
@@ -26,6 +27,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-node-liveness': nodeLiveness0007,
   '0008-call-event-reconnections': callEventReconnections0008,
   '0009-call-quality': callQuality0009,
+  '0011-call-history-search': callHistorySearch0011,
   '0012-callbacks': callbacks0012,
 };
 

@@ -103,11 +103,11 @@ async function clearPeriod(db: Kysely<Database>, period: { from: string; to: str
   });
 }
 
-/** Creates the missing accounts (one password hash for all) and returns everyone by role. */
-async function ensureCast(users: UsersRepository): Promise<Record<Role, SeedPerson[]>> {
+/** Creates the missing accounts (the demo cast and `more`; one password hash for all) and returns everyone by role. */
+export async function ensureCast(users: UsersRepository, more: readonly CreateUserRequest[] = []): Promise<Record<Role, SeedPerson[]>> {
   const cast: Record<Role, SeedPerson[]> = { student: [], agent: [], supervisor: [] };
   let passwordHash: string | undefined;
-  for (const wanted of [...DEMO_USERS, ...EXTRA_AGENTS, ...extraStudents()]) {
+  for (const wanted of [...DEMO_USERS, ...EXTRA_AGENTS, ...extraStudents(), ...more]) {
     let user = await users.findByUsername(wanted.username).then((row) => row && { id: row.id, displayName: row.display_name, role: row.role });
     if (!user) {
       passwordHash ??= await hashPassword(wanted.password);
@@ -118,7 +118,7 @@ async function ensureCast(users: UsersRepository): Promise<Record<Role, SeedPers
   return cast;
 }
 
-async function insertDay(db: Kysely<Database>, calls: readonly GeneratedCall[], ids: SeededRandom): Promise<void> {
+export async function insertDay(db: Kysely<Database>, calls: readonly GeneratedCall[], ids: SeededRandom): Promise<void> {
   for (let i = 0; i < calls.length; i += CALL_ROWS_PER_INSERT) {
     const rows = calls.slice(i, i + CALL_ROWS_PER_INSERT).map(({ record: r }) => ({
       id: r.id,

@@ -38,11 +38,26 @@ const filterShape = {
   quality: z.enum(QUALITY_FILTERS).optional(),
 };
 
-/** `GET /api/calls` query: filters, `sort` (default queuedAt), `dir` (default desc), `page`, `pageSize` (≤ 200). */
+const cursorSchema = z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, 'Expected a cursor from a previous page (nextCursor or prevCursor)').optional();
+
+/**
+ * `GET /api/calls` query: filters, `sort` (default queuedAt), `dir` (default desc), `page`,
+ * `pageSize` (≤ 200); keyset paging with `after` or `before` (not both) and `count`.
+ */
 export const callListQuerySchema = z
-  .object({ ...filterShape, sort: z.enum(CALL_SORT_KEYS).default('queuedAt'), dir: dirSchema, page: pageSchema, pageSize: pageSizeSchema })
+  .object({
+    ...filterShape,
+    sort: z.enum(CALL_SORT_KEYS).default('queuedAt'),
+    dir: dirSchema,
+    page: pageSchema,
+    pageSize: pageSizeSchema,
+    after: cursorSchema,
+    before: cursorSchema,
+    count: z.enum(['exact', 'capped']).optional(),
+  })
   .strict()
-  .refine(periodInOrder, periodOrderIssue);
+  .refine(periodInOrder, periodOrderIssue)
+  .refine((v) => v.after === undefined || v.before === undefined, { message: 'Give "after" or "before", not both', path: ['before'] });
 
 /** `GET /api/me/calls` query: an agent's own calls — the list's filters but the agent, sorted and paged like it. */
 export const agentCallListQuerySchema = z

@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Compilable, Kysely } from 'kysely';
+import type { AppConfig } from '../config/config';
+import { READ_FORMATS, type ReadFormat } from '../supervisor/read-formats';
+import type { Database } from './schema';
+
+/** A compiled statement sent to a read worker. */
+export interface ReadRequest {
+  id: number;
+  sql: string;
+  parameters: readonly unknown[];
+  /** Turn the rows into this text in the worker; only the last row comes back with it. */
+  format?: ReadFormat;
+}
+
+/** Rows read, or (formatted) their text, their count and the last row. */
+export interface ReadResult {
+  id: number;
+  rows: Record<string, unknown>[];
+  count: number;
+  text?: string;
+}
+
+/** A read worker's answer: the rows, or the error's message. */
+export type ReadReply = ReadResult | { id: number; error: string };
+
+/** Worker threads reading the SQLite file: two, so one long report does not queue the next page. */
+const SQLITE_READERS = 2;
+
+interface Reader {
+  worker: Worker;
+  pending: Map<number, { resolve: (result: ReadResult) => void; reject: (err: Error) => void }>;
+}
+
+/**
+ * Where the supervisor's long reads run (history pages, search, export batches, metrics):
+ * never on the main thread's SQLite connection, which better-sqlite3 uses synchronously and
+ * which the call path needs. On SQLite a small pool of worker threads, each with its own
+ * read-only connection to the same WAL file, runs the compiled statements; each statement
+ * sees the last commit. PostgreSQL is already asynchronous: its statements go to the pool.
+ * An in-memory SQLite database (unit tests) cannot be shared, so it reads in-process.
+ */
+export class ReadPool {
+  private readonly readers: Reader[] = [];
+  private nextId = 1;
+  private closed = false;
+  private threads: boolean | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly settings: AppConfig['database'],
+    private readonly size = SQLITE_READERS,
+  ) {}
+
+  /** Whether reads run on worker threads (SQLite file) rather than on `db`. */
+  get offThread(): boolean {
+    this.threads ??= this.settings.dialect === 'sqlite' && this.settings.file !== ':memory:' && existsSync(workerScript());
+    return this.threads;
+  }
+
+  /** Runs a SELECT and returns its rows, typed as Kysely types them. */
+  async all<O>(query: Compilable<O>): Promise<O[]> {
+    const compiled = query.compile();
+    if (!this.offThread) return (await this.db.executeQuery(compiled)).rows;
+    if (this.closed) throw new Error('The read pool is closed');
+    return (await this.send({ sql: compiled.sql, parameters: compiled.parameters })).rows as O[];
+  }
+
+  /**
+   * Runs a SELECT and turns its rows into text ({@link READ_FORMATS}) where they were read: on
+   * SQLite in the worker, so the main thread only receives the string.
+   */
+  async formatted<O>(query: Compilable<O>, format: ReadFormat): Promise<{ text: string; count: number; last: O | undefined }> {
+    if (!this.offThread) {
+      const rows = await this.all(query);
+      return { text: READ_FORMATS[format](rows as Record<string, unknown>[]), count: rows.length, last: rows[rows.length - 1] };
+    }
+    const compiled = query.compile();
+    const result = await this.send({ sql: compiled.sql, parameters: compiled.parameters, format });
+    return { text: result.text ?? '', count: result.count, last: result.rows[0] as O | undefined };
+  }
+
+  /** The first row of a SELECT, or undefined. */
+  async first<O>(query: Compilable<O>): Promise<O | undefined> {
+    return (await this.all(query))[0];
+  }
+
+  /** Stops the worker threads; reads still pending fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.readers.splice(0).map((r) => r.worker.terminate()));
+  }
+
+  private send(request: Omit<ReadRequest, 'id'>): Promise<ReadResult> {
+    if (this.closed) return Promise.reject(new Error('The read pool is closed'));
+    const reader = this.leastBusy();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      reader.pending.set(id, { resolve, reject });
+      reader.worker.postMessage({ ...request, id } satisfies ReadRequest);
+    });
+  }
+
+  private leastBusy(): Reader {
+    if (this.readers.length < this.size && !this.readers.some((r) => r.pending.size === 0)) return this.spawn();
+    return this.readers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+  }
+
+  private spawn(): Reader {
+    const file = (this.settings as { file: string }).file;
+    const worker = new Worker(workerScript(), { workerData: { file } });
+    worker.unref();
+    const reader: Reader = { worker, pending: new Map() };
+    worker.on('message', (reply: ReadReply) => {
+      const waiting = reader.pending.get(reply.id);
+      if (!waiting) return;
+      reader.pending.delete(reply.id);
+      if ('error' in reply) waiting.reject(new Error(reply.error));
+      else waiting.resolve(reply);
+    });
+    const fail = (err: Error) => {
+      const index = this.readers.indexOf(reader);
+      if (index >= 0) this.readers.splice(index, 1);
+      for (const waiting of reader.pending.values()) waiting.reject(err);
+      reader.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`A database read worker stopped (exit code ${code})`)));
+    this.readers.push(reader);
+    return reader;
+  }
+}
+
+function workerScript(): string {
+  return join(__dirname, 'read-worker.js');
+}

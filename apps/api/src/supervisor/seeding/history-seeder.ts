@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import type { CreateUserRequest } from '@switchboard/call-domain';
+import type { Database } from '../../database/schema';
+import { DEMO_PASSWORD } from '../../users/demo-users';
+import { UsersRepository } from '../../users/users.repository';
+import { generateMonth, type GeneratedCall } from './month-generator';
+import { SeedConflictError, ensureCast, insertDay } from './month-seeder';
+import { SeededRandom } from './random';
+
+/** What {@link seedHistory} does. */
+export interface SeedHistoryOptions {
+  /** How many calls to store. */
+  calls: number;
+  seed: number;
+  /** Mean calls on a weekday, as `seed:month`. */
+  callsPerDay: number;
+  /** Students besides the demo cast (a university's worth, so a name search is selective). */
+  students: number;
+  /** The history ends here (exclusive, UTC midnight); default today's UTC midnight. */
+  end?: Date;
+  dispositions: readonly string[];
+}
+
+/** What {@link seedHistory} stored. */
+export interface SeedHistorySummary {
+  from: string;
+  to: string;
+  calls: number;
+  events: number;
+  students: number;
+}
+
+/** Calls per transaction: big transactions, multi-row inserts. */
+const CALLS_PER_TRANSACTION = 20_000;
+
+const GIVEN = ['Aaliyah', 'Ahmed', 'Aiko', 'Alejandro', 'Amara', 'Anders', 'Ayesha', 'Bao', 'Beatriz', 'Bjorn', 'Camille', 'Chen', 'Chidi', 'Dalia', 'Diego', 'Ebru', 'Emeka', 'Emma', 'Fatima', 'Felix', 'Gabriel', 'Hana', 'Ivan', 'Jamal', 'Jana', 'Kai', 'Kamala', 'Lars', 'Leila', 'Lucas', 'Mei', 'Mateo', 'Nadia', 'Noah', 'Olga', 'Omar', 'Priya', 'Rafael', 'Rania', 'Sofia', 'Tariq', 'Uma', 'Viktor', 'Wen', 'Yara', 'Yusuf', 'Zainab', 'Zoe'];
+const FAMILY = ['Abbott', 'Adeyemi', 'Bauer', 'Bianchi', 'Castillo', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ivanova', 'Jensen', 'Kim', 'Kowalczyk', 'Larsen', 'Lindqvist', 'Moreau', 'Mwangi', 'Nakamura', 'Nilsen', 'Oliveira', 'Patel', 'Quinn', 'Rossi', 'Sato', 'Schmidt', 'Silva', 'Tanaka', 'Umar', 'Varga', 'Weber', 'Xu', 'Yilmaz', 'Zhang'];
+
+/** `count` students with distinct usernames (`first.last.N`); names repeat as in a real university. */
+function students(count: number): CreateUserRequest[] {
+  return Array.from({ length: count }, (_, i) => {
+    const given = GIVEN[i % GIVEN.length];
+    const family = FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length];
+    return { username: `${given}.${family}.${i}`.toLowerCase(), displayName: `${given} ${family}`, role: 'student', password: DEMO_PASSWORD };
+  });
+}
+
+/**
+ * Stores `calls` calls generated like `seed:month` (same queue simulation, timelines included)
+ * over as many days as they take, ending at `end`, for the demo cast plus `students` students:
+ * a large history for the benchmarks. Big transactions of multi-row inserts. Refuses when
+ * calls are already stored (a history is seeded into an empty database).
+ */
+export async function seedHistory(db: Kysely<Database>, options: SeedHistoryOptions): Promise<SeedHistorySummary> {
+  const { n } = await db.selectFrom('calls').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+  if (Number(n) > 0) throw new SeedConflictError(`${n} calls are already stored; seed a history into an empty database`);
+  const cast = await ensureCast(new UsersRepository(db), students(options.students));
+  const endDay = options.end ?? new Date();
+  const end = new Date(Date.UTC(endDay.getUTCFullYear(), endDay.getUTCMonth(), endDay.getUTCDate()));
+  // A week holds about 5.3 weekday means (Monday's rush, weekends a fifth); 10 % to spare.
+  const days = Math.max(1, Math.ceil((options.calls / (options.callsPerDay * 5.3)) * 7 * 1.1));
+  const summary: SeedHistorySummary = { from: '', to: end.toISOString(), calls: 0, events: 0, students: cast.student.length };
+  const eventIds = new SeededRandom(options.seed ^ 0x5eed);
+  let pending: GeneratedCall[] = [];
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    if (batch.length) await db.transaction().execute((trx) => insertDay(trx, batch, eventIds));
+  };
+  const generate = () => generateMonth({ ...options, days, end, agents: cast.agent, students: cast.student, supervisors: cast.supervisor });
+  // Generated oldest day first and deterministic: a first pass counts, the second keeps the newest `calls`.
+  let skip = -options.calls;
+  for (const day of generate()) skip += day.length;
+  for (const day of generate()) {
+    const kept = skip > 0 ? day.slice(Math.min(skip, day.length)) : day;
+    skip -= day.length - kept.length;
+    if (!kept.length) continue;
+    if (!summary.from) summary.from = kept[0].record.queuedAt;
+    pending.push(...kept);
+    summary.calls += kept.length;
+    summary.events += kept.reduce((total, c) => total + c.timeline.length, 0);
+    if (pending.length >= CALLS_PER_TRANSACTION) await flush();
+  }
+  await flush();
+  return summary;
+}

@@ -1,0 +1,201 @@
+// Benchmark of the supervisor's call history at scale (issue #11), on SQLite and PostgreSQL:
+// seeds N calls with seed:history (or reuses a seeded SQLite DATA_DIR / DATABASE_URL), starts
+// the built API as a child process, and prints p50/p95 of each history request the page makes
+// (first page, every filter, a deep page by keyset cursor, a student search by name and by
+// username), the CSV export's rows/s and server memory, the month's metrics, and the stall
+// probe: /api/health latency (p99, max) while each long request runs.
+//
+//   npm run build:api && node tools/bench-history.mjs [--calls 1000000] [--db sqlite|postgres|both]
+//     [--runs 20] [--data-dir DIR (a seeded SQLite DATA_DIR, kept)] [--database-url URL (seeded, kept)]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const require = createRequire(import.meta.url);
+const dist = (path) => require(join(process.cwd(), 'dist/api', path));
+const { loadConfig } = dist('apps/api/src/config/config.js');
+const { openMigratedDatabase } = dist('apps/api/src/database/database.js');
+const { seedHistory } = dist('apps/api/src/supervisor/seeding/history-seeder.js');
+const pg = require('pg');
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '1000000' },
+    db: { type: 'string', default: 'both' },
+    runs: { type: 'string', default: '20' },
+    'data-dir': { type: 'string' },
+    'database-url': { type: 'string' },
+  },
+});
+const CALLS = Number(values.calls);
+const RUNS = Number(values.runs);
+const JWT = 'bench-secret-long-enough-for-anything-0123456789';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
+const ms = (x) => (Number.isFinite(x) ? `${x.toFixed(x < 10 ? 1 : 0)} ms` : '—');
+
+/** Seeds (unless reused) and returns the environment the API runs with, and how to clean up. */
+async function prepare(dialect) {
+  const base = { JWT_SECRET: JWT, LOG_LEVEL: 'warn', DRAIN_SECONDS: '0' };
+  let env;
+  let cleanup = () => Promise.resolve();
+  let reuse = false;
+  if (dialect === 'sqlite') {
+    const dir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'switchboard-bench-history-'));
+    reuse = values['data-dir'] !== undefined;
+    if (!reuse) cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    env = { ...process.env, ...base, DATA_DIR: dir, PORTAL_DIR: join(dir, 'none') };
+    delete env.DATABASE_URL;
+  } else {
+    let url = values['database-url'];
+    reuse = url !== undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-history-pg-'));
+    if (!url) {
+      const name = `switchboard_bench_history_${process.pid}`;
+      const admin = new pg.Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
+      await admin.connect();
+      await admin.query(`create database ${name}`);
+      await admin.end();
+      url = `postgres://root@127.0.0.1:5432/${name}`;
+      cleanup = async () => {
+        const c = new pg.Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+        rmSync(dir, { recursive: true, force: true });
+      };
+    }
+    env = { ...process.env, ...base, DATA_DIR: dir, DATABASE_URL: url, PORTAL_DIR: join(dir, 'none') };
+  }
+  const config = loadConfig(env);
+  const { db } = await openMigratedDatabase(config.database);
+  try {
+    if (!reuse) {
+      const started = Date.now();
+      const s = await seedHistory(db, { calls: CALLS, seed: 1, callsPerDay: 240, students: 5000, dispositions: config.calls.dispositions });
+      console.log(`[${dialect}] seeded ${s.calls} calls, ${s.events} events in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+    const count = await db.selectFrom('calls').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const agent = await db.selectFrom('calls').select('agent_id').where('agent_id', 'is not', null).orderBy('queued_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    const student = await db.selectFrom('calls').innerJoin('users', 'users.id', 'calls.caller_id').select(['calls.caller_name', 'users.username']).orderBy('calls.queued_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    const newest = await db.selectFrom('calls').select('queued_at').orderBy('queued_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    return { env, cleanup, calls: Number(count.n), agentId: agent.agent_id, student, newest: newest.queued_at };
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function bench(dialect) {
+  const prepared = await prepare(dialect);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, ['dist/api/apps/api/src/main.js'], { env: { ...prepared.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const rows = [];
+  try {
+    for (let i = 0; i < 600; i++) {
+      if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'supervisor', password: 'switchboard' }) });
+    const { accessToken } = await login.json();
+    const headers = { authorization: `Bearer ${accessToken}` };
+    const get = async (path) => {
+      const res = await fetch(url + path, { headers });
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${body}`);
+      return body;
+    };
+    const monthTo = prepared.newest.slice(0, 10);
+    const monthFrom = new Date(Date.parse(monthTo) - 30 * 86_400_000).toISOString().slice(0, 10);
+    const q = (params) => `/api/calls?${new URLSearchParams({ count: 'capped', pageSize: '25', ...params })}`;
+    const deepPage = Math.floor((prepared.calls * 0.95) / 25);
+    const deepCursor = JSON.parse(await get(q({ page: String(deepPage) }))).nextCursor;
+    const requests = [
+      ['first page by time', q({})],
+      ['agent', q({ agentId: prepared.agentId })],
+      ['outcome (answered)', q({ outcome: 'answered' })],
+      ['outcome (failed, rare)', q({ outcome: 'failed' })],
+      ['agent + outcome', q({ agentId: prepared.agentId, outcome: 'answered,failed' })],
+      ['a month', q({ from: monthFrom, to: monthTo })],
+      ['a month + agent + outcome', q({ from: monthFrom, to: monthTo, agentId: prepared.agentId, outcome: 'abandoned' })],
+      ['deep page by keyset (~95 %)', q({ after: deepCursor })],
+      ['student name', q({ student: prepared.student.caller_name })],
+      ['student username', q({ student: prepared.student.username })],
+      ['student name + agent', q({ student: prepared.student.caller_name.split(' ')[1], agentId: prepared.agentId })],
+      ['sort by talk time', q({ sort: 'talkSeconds' })],
+      ['deep page by offset (old clients)', q({ page: String(deepPage), count: 'exact' })],
+    ];
+    const times = requests.map(() => []);
+    for (let run = 0; run < RUNS + 2; run++) {
+      for (const [i, [, path]] of requests.entries()) {
+        const started = performance.now();
+        await get(path);
+        if (run >= 2) times[i].push(performance.now() - started);
+      }
+    }
+    requests.forEach(([name], i) => rows.push([name, ms(pct(times[i], 50)), ms(pct(times[i], 95)), '', '']));
+
+    /** Runs `work` while probing /api/health every 20 ms; returns its result and the probe's p99/max. */
+    const probed = async (work) => {
+      const latencies = [];
+      let running = true;
+      const probe = (async () => {
+        while (running) {
+          const started = performance.now();
+          await fetch(`${url}/api/health`).then((r) => r.text());
+          latencies.push(performance.now() - started);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const started = performance.now();
+      const result = await work();
+      const took = performance.now() - started;
+      running = false;
+      await probe;
+      return { result, took, p99: pct(latencies, 99), max: Math.max(...latencies), n: latencies.length };
+    };
+    const metrics = await probed(() => get(`/api/metrics?from=${monthFrom}&to=${monthTo}`));
+    rows.push(['metrics for a month', ms(metrics.took), '', `${ms(metrics.p99)} / ${ms(metrics.max)}`, '']);
+    const search = await probed(() => get(`/api/calls?student=ar&count=exact&pageSize=25`));
+    rows.push(['student search "ar", exact count (scan)', ms(search.took), '', `${ms(search.p99)} / ${ms(search.max)}`, '']);
+    const exported = await probed(async () => {
+      const res = await fetch(`${url}/api/calls/export.csv`, { headers });
+      let lines = 0;
+      for await (const chunk of res.body) for (const byte of chunk) if (byte === 10) lines++;
+      return lines - 1;
+    });
+    const rate = Math.round(exported.result / (exported.took / 1000));
+    rows.push([`CSV export (${exported.result} rows)`, `${(exported.took / 1000).toFixed(1)} s`, '', `${ms(exported.p99)} / ${ms(exported.max)}`, `${rate} rows/s, server peak RSS ${memory(server.pid).toFixed(0)} MB`]);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    await prepared.cleanup();
+  }
+  console.log(`\n[${dialect}] ${prepared.calls} calls, ${RUNS} runs each, warm\n`);
+  console.log('| request | p50 (or time) | p95 | health p99 / max while it runs | |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+for (const dialect of values.db === 'both' ? ['sqlite', 'postgres'] : [values.db]) await bench(dialect);
