@@ -2,13 +2,17 @@ import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 
-/** How often the background connection checkpoints the WAL into the database file. */
-export const CHECKPOINT_EVERY_MS = 100;
+/**
+ * How often the background connection checkpoints the WAL into the database file. Not more
+ * often: after each complete checkpoint the app's next commit starts the WAL over and syncs
+ * its header (synchronous=NORMAL), one fsync on the event loop per checkpoint.
+ */
+export const CHECKPOINT_EVERY_MS = 1_000;
 /**
  * The app's own connection checkpoints only when the WAL has grown past this many pages
- * (~40 MB): the background one fell behind or stopped. SQLite's default is 1 000.
+ * (~200 MB): the background one fell behind or stopped. SQLite's default is 1 000.
  */
-export const FOREGROUND_CHECKPOINT_PAGES = 10_000;
+export const FOREGROUND_CHECKPOINT_PAGES = 50_000;
 
 /** How long closing the database waits for the worker to close its connection. */
 const CLOSE_WAIT_MS = 2_000;
