@@ -113,6 +113,7 @@ export class AgentPresence {
       .select('agent_id')
       .where('connected', '=', 1)
       .where('state', 'in', ['available', 'ringing', 'on_call', 'wrap_up'])
+      .limit(1)
       .executeTakeFirst();
     return row !== undefined;
   }

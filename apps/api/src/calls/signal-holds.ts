@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { CandidateMessage, OfferMessage, SignalMessage } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import type { Database } from '../database/schema';
+import { byCallInLockOrder, GroupCommit } from './group-commit';
 
 /** At most this many of a call's ICE candidates are held for re-sending (a browser gathers a handful). */
 export const MAX_HELD_CANDIDATES = 64;
@@ -11,8 +12,6 @@ interface PendingHold {
   kind: 'offer' | 'candidate';
   message: OfferMessage | CandidateMessage;
   negotiationId: string | null;
-  done: () => void;
-  failed: (err: unknown) => void;
 }
 
 /**
@@ -24,8 +23,7 @@ interface PendingHold {
  */
 @Injectable()
 export class SignalHolds {
-  private pending: PendingHold[] = [];
-  private writing: Promise<void> | null = null;
+  private readonly writes = new GroupCommit<PendingHold>((batch) => this.write(batch));
 
   constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
 
@@ -34,42 +32,20 @@ export class SignalHolds {
    * {@link MAX_HELD_CANDIDATES} per call; beyond that it is only relayed live).
    */
   hold(kind: 'offer' | 'candidate', message: OfferMessage | CandidateMessage, negotiationId: string | null): Promise<void> {
-    return new Promise<void>((done, failed) => {
-      this.pending.push({ kind, message, negotiationId, done, failed });
-      this.writing ??= this.writeAll();
-    });
+    return this.writes.add({ kind, message, negotiationId });
   }
 
   /** The held offer, then the held candidates, in the order they arrived. */
   async held(callId: string): Promise<SignalMessage[]> {
-    await this.writing;
+    await this.writes.flushed();
     const rows = await this.db.selectFrom('call_signals').selectAll().where('call_id', '=', callId).orderBy('seq').execute();
     const ordered = [...rows.filter((r) => r.kind === 'offer'), ...rows.filter((r) => r.kind === 'candidate')];
     return ordered.map((r) => ({ kind: r.kind, ...JSON.parse(r.payload) }) as SignalMessage);
   }
 
-  private async writeAll(): Promise<void> {
-    // Let this tick's holds gather, then write them in one transaction; repeat while more came.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      try {
-        await this.write(batch);
-        for (const hold of batch) hold.done();
-      } catch (err) {
-        for (const hold of batch) hold.failed(err);
-      }
-    }
-    this.writing = null;
-  }
-
   private write(batch: readonly PendingHold[]): Promise<void> {
-    const byCall = new Map<string, PendingHold[]>();
-    for (const hold of batch) byCall.set(hold.message.callId, [...(byCall.get(hold.message.callId) ?? []), hold]);
     return this.db.transaction().execute(async (trx) => {
-      // Calls in one order on every node, so two nodes' batches never wait for each other's locks.
-      for (const [callId, holds] of [...byCall].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const [callId, holds] of byCallInLockOrder(batch, (hold) => hold.message.callId)) {
         // A call's holds take turns across nodes (a row lock on the call on PostgreSQL; SQLite
         // has one writer), so the count and the next sequence number are not raced.
         await trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', callId).execute();

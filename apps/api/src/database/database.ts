@@ -7,6 +7,7 @@ import { Logger } from '@nestjs/common';
 import type { AppConfig, SqlDialect } from '../config/config';
 import { StaticMigrationProvider } from './migrations';
 import { withNamedStatements } from './postgres-statements';
+import { checkpointInBackground } from './sqlite-checkpoints';
 import { withStatementCache } from './sqlite-statements';
 import type { Database } from './schema';
 
@@ -25,8 +26,8 @@ export interface DatabaseOptions {
 }
 
 /**
- * Opens the configured database: the SQLite file (created, WAL journal, foreign keys
- * enforced) or a pooled PostgreSQL connection. Statements are prepared once, not per query:
+ * Opens the configured database: the SQLite file (created, WAL journal checkpointed in the
+ * background by {@link checkpointInBackground}, foreign keys enforced) or a pooled PostgreSQL connection. Statements are prepared once, not per query:
  * cached by SQL text on SQLite ({@link withStatementCache}), named prepared statements on
  * PostgreSQL ({@link withNamedStatements}). Does not migrate; see {@link migrateToLatest}.
  */
@@ -49,7 +50,16 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
   file.pragma('foreign_keys = ON');
   // Another process (a CLI tool next to the server) may hold the write lock briefly.
   file.pragma('busy_timeout = 5000');
-  return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }), log: options.log }) };
+  const stopCheckpoints = checkpointInBackground(file);
+  const statements = withStatementCache(file);
+  const database = {
+    ...statements,
+    close: () => {
+      stopCheckpoints();
+      statements.close();
+    },
+  };
+  return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database }), log: options.log }) };
 }
 
 /**

@@ -1,0 +1,63 @@
+interface Pending<T> {
+  item: T;
+  done: () => void;
+  failed: (err: unknown) => void;
+}
+
+/**
+ * Group commit: every item added while a write is in flight (or in the same tick) goes into
+ * the next call of `write` — one transaction for a burst of many calls' messages instead of
+ * one per message. Each {@link add} resolves once the batch holding its item is written, or
+ * rejects with that batch's error, so an acknowledged message is stored.
+ */
+export class GroupCommit<T> {
+  private pending: Pending<T>[] = [];
+  private writing: Promise<void> | null = null;
+
+  constructor(private readonly write: (batch: readonly T[]) => Promise<void>) {}
+
+  /** Writes `item` with the next batch; resolves once it is stored. */
+  add(item: T): Promise<void> {
+    return new Promise<void>((done, failed) => {
+      this.pending.push({ item, done, failed });
+      this.writing ??= this.writeAll();
+    });
+  }
+
+  /** Resolves once everything added so far is written (or failed). */
+  async flushed(): Promise<void> {
+    await this.writing;
+  }
+
+  private async writeAll(): Promise<void> {
+    // Let this tick's items gather, then write them at once; repeat while more came.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.write(batch.map((p) => p.item));
+        for (const p of batch) p.done();
+      } catch (err) {
+        for (const p of batch) p.failed(err);
+      }
+    }
+    this.writing = null;
+  }
+}
+
+/**
+ * `items` grouped by call, the calls in one order on every node (so two nodes' batches take
+ * the calls' locks in the same order and never wait for each other), each call's items in
+ * arrival order.
+ */
+export function byCallInLockOrder<T>(items: readonly T[], callIdOf: (item: T) => string): [string, T[]][] {
+  const byCall = new Map<string, T[]>();
+  for (const item of items) {
+    const callId = callIdOf(item);
+    const list = byCall.get(callId);
+    if (list) list.push(item);
+    else byCall.set(callId, [item]);
+  }
+  return [...byCall].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
