@@ -24,6 +24,9 @@ export interface Database {
   sign_in_sessions: SignInSessionsTable;
   api_nodes: ApiNodesTable;
   call_answer_signals: CallAnswerSignalsTable;
+  call_rollups: CallRollupsTable;
+  call_wait_rollups: CallWaitRollupsTable;
+  call_missed_rollups: CallMissedRollupsTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -205,6 +208,41 @@ export interface ApiNodesTable {
   /** The live node handling this one's death; null while it beats. */
   claimed_by: string | null;
   claimed_at: string | null;
+}
+
+// ---- Roll-ups (migration 0010): sums over the ended calls, kept by the ledger in the
+// transaction that changes the call (apps/api/src/calls/ledger/call-rollups.ts).
+
+/** Ended calls per quarter hour (UTC, by queue time) and outcome. */
+export interface CallRollupsTable {
+  /** ISO start of the quarter hour. */
+  bucket_start: string;
+  outcome: CallOutcome;
+  calls: number;
+  /** Sum of queue times (ms). */
+  queue_ms: number | string;
+  /** Calls with a talk time. */
+  handled: number;
+  /** Sum of talk + wrap-up times (ms) of those. */
+  handle_ms: number | string;
+}
+
+/** Ended calls per UTC day, outcome and queue time in whole seconds rounded up (a histogram for the service level and short abandons). */
+export interface CallWaitRollupsTable {
+  /** ISO start of the UTC day. */
+  day: string;
+  outcome: CallOutcome;
+  /** ⌈queue seconds⌉, 3601 for anything above an hour. */
+  wait_s: number;
+  calls: number;
+}
+
+/** Offers that rang out per quarter hour (of the call's queue time) and agent, of ended calls. */
+export interface CallMissedRollupsTable {
+  bucket_start: string;
+  agent_id: string;
+  agent_name: string;
+  missed: number;
 }
 
 /** A call row as read. */

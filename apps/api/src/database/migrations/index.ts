@@ -7,6 +7,7 @@ import * as callLedger0005 from './0005-call-ledger';
 import * as signInSessions0006 from './0006-sign-in-sessions';
 import * as nodeLiveness0007 from './0007-node-liveness';
 import * as callEventReconnections0008 from './0008-call-event-reconnections';
+import * as callRollups0010 from './0010-call-rollups';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -23,6 +24,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-sign-in-sessions': signInSessions0006,
   '0007-node-liveness': nodeLiveness0007,
   '0008-call-event-reconnections': callEventReconnections0008,
+  '0010-call-rollups': callRollups0010,
 };
 
 /**

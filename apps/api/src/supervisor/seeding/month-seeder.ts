@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CreateUserRequest, Role } from '@switchboard/call-domain';
 import { hashPassword } from '../../auth/password';
+import { rebuildRollups } from '../../calls/ledger/call-rollups';
 import type { Database } from '../../database/schema';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../users/demo-users';
 import { UsersRepository } from '../../users/users.repository';
@@ -83,6 +84,8 @@ export async function seedMonth(db: Kysely<Database>, options: SeedMonthOptions)
     summary.events += day.reduce((n, c) => n + c.timeline.length, 0);
     summary.callbacks += day.filter((c) => c.callback).length;
   }
+  // The calls were written directly, not through the ledger: their roll-ups are recomputed.
+  await db.transaction().execute((trx) => rebuildRollups(trx, period.from, period.to));
   return summary;
 }
 
@@ -100,6 +103,7 @@ async function clearPeriod(db: Kysely<Database>, period: { from: string; to: str
     await trx.deleteFrom('callback_requests').where('call_id', 'in', inPeriod).execute();
     await trx.deleteFrom('call_events').where('call_id', 'in', inPeriod).execute();
     await trx.deleteFrom('calls').where('queued_at', '>=', period.from).where('queued_at', '<', period.to).execute();
+    await rebuildRollups(trx, period.from, period.to);
   });
 }
 
