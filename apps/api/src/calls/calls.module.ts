@@ -14,6 +14,7 @@ import { NodeLiveness } from './node-liveness';
 import { ApiNodes } from './api-nodes';
 import { NodeDrain } from './node-drain.service';
 import { Deadlines } from './deadlines';
+import { RetentionService } from './retention.service';
 import { PresenceKeeper } from './presence-keeper.service';
 import { QueueFeed } from './queue-feed.service';
 import { SignalRelay } from './signal-relay.service';
@@ -54,6 +55,7 @@ import { AnswerHolds } from './answer-holds';
     CallResumption,
     PresenceKeeper,
     DeadlineWorker,
+    RetentionService,
     ApiNodes,
     NodeLiveness,
     CallReactions,

@@ -27,6 +27,7 @@ export interface Database {
   call_rollups: CallRollupsTable;
   call_wait_rollups: CallWaitRollupsTable;
   call_missed_rollups: CallMissedRollupsTable;
+  retention_runs: RetentionRunsTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -137,7 +138,7 @@ export interface AgentStateChangesTable {
 }
 
 /** Kinds of {@link DeadlinesTable} row. */
-export type DeadlineKind = 'ring_timeout' | 'max_wait' | 'media_timeout' | 'wrap_up_end' | 'presence_grace';
+export type DeadlineKind = 'ring_timeout' | 'max_wait' | 'media_timeout' | 'wrap_up_end' | 'presence_grace' | 'retention';
 
 /** Something to do at `due_at`, claimed by one node; at most one per kind and subject. */
 export interface DeadlinesTable {
@@ -243,6 +244,24 @@ export interface CallMissedRollupsTable {
   agent_id: string;
   agent_name: string;
   missed: number;
+}
+
+/** One retention pass (RETENTION_MONTHS): what it deleted, before which cutoff, when (migration 0010). */
+export interface RetentionRunsTable {
+  id: string;
+  /** The node that ran it. */
+  node_id: string;
+  started_at: string;
+  finished_at: string;
+  months: number;
+  /** Calls queued before this instant were deleted. */
+  cutoff: string;
+  calls_deleted: number;
+  /** Timeline entries of those calls. */
+  events_deleted: number;
+  callbacks_deleted: number;
+  /** Transactions it took (at most RETENTION_BATCH_SIZE calls each). */
+  batches: number;
 }
 
 /** A call row as read. */

@@ -90,6 +90,11 @@ export class MetricsService {
         missed.forEach((e) => acc.addEvent({ type: e.type, actorId: e.actor_id, actorName: e.actor_name }));
       }
     }
+    const retained = await this.db
+      .selectFrom('retention_runs')
+      .select((eb) => eb.fn.max('cutoff').as('cutoff'))
+      .where('calls_deleted', '>', 0)
+      .executeTakeFirst();
     return {
       period,
       thresholds,
@@ -100,7 +105,7 @@ export class MetricsService {
       definitions: METRIC_DEFINITIONS,
       generatedAt: now.toISOString(),
       source,
-      aggregatedBefore: null,
+      aggregatedBefore: retained?.cutoff ?? null,
     };
   }
 

@@ -153,10 +153,15 @@ async function insertDay(db: Kysely<Database>, calls: readonly GeneratedCall[], 
   );
   for (let i = 0; i < events.length; i += EVENT_ROWS_PER_INSERT) await db.insertInto('call_events').values(events.slice(i, i + EVENT_ROWS_PER_INSERT)).execute();
   const callbacks = calls.flatMap((c) => (c.callback ? [c.callback] : []));
-  if (callbacks.length) {
+  // In batches too: a busy day has thousands, more than SQLite binds in one statement.
+  for (let i = 0; i < callbacks.length; i += CALL_ROWS_PER_INSERT) {
     await db
       .insertInto('callback_requests')
-      .values(callbacks.map((cb) => ({ id: cb.id, call_id: cb.callId, student_id: cb.studentId, name: cb.name, note: cb.note, created_at: cb.createdAt, done_at: cb.doneAt, done_by: cb.doneById })))
+      .values(
+        callbacks
+          .slice(i, i + CALL_ROWS_PER_INSERT)
+          .map((cb) => ({ id: cb.id, call_id: cb.callId, student_id: cb.studentId, name: cb.name, note: cb.note, created_at: cb.createdAt, done_at: cb.doneAt, done_by: cb.doneById })),
+      )
       .execute();
   }
 }
