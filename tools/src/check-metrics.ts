@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CallMetrics, MetricsQuery, MetricsSource } from '@switchboard/call-domain';
 import { MetricsService, ToolError, consoleOutput, runWithUsers, type ToolOutput } from './tool-context';
 
-const USAGE = 'Usage: npm run check:metrics -- [--to 2026-11-23] [--rounds 3]';
+const USAGE = 'Usage: npm run check:metrics -- [--to 2026-11-23] [--rounds 3] [--only <part of a case name>]';
 const DAY_MS = 86_400_000;
 
 /** The figures that must agree to the last digit (the averages are sums of floats in another order: to 1e-9). */
@@ -26,8 +26,10 @@ function differences(fast: CallMetrics, raw: CallMetrics): string[] {
 export async function checkMetricsTool(argv: string[], env: Record<string, string | undefined>, out: ToolOutput = consoleOutput): Promise<number> {
   let to: Date;
   let rounds: number;
+  let only: string;
   try {
-    const { values } = parseArgs({ args: argv, options: { to: { type: 'string' }, rounds: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ args: argv, options: { to: { type: 'string' }, rounds: { type: 'string' }, only: { type: 'string' } }, strict: true });
+    only = values.only ?? '';
     to = values.to === undefined ? new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS) : new Date(`${values.to}T00:00:00Z`);
     rounds = Number(values.rounds ?? 3);
     if (Number.isNaN(to.getTime()) || !Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new ToolError(USAGE);
@@ -48,7 +50,7 @@ export async function checkMetricsTool(argv: string[], env: Record<string, strin
     const { n } = await db.selectFrom('calls').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     out.info(`${config.database.dialect}: ${Number(n)} calls stored; ${rounds} round(s), interleaved`);
     let failed = 0;
-    for (const { label, query } of cases) {
+    for (const { label, query } of cases.filter((c) => c.label.includes(only))) {
       const times: Record<MetricsSource, number[]> = { rollups: [], raw: [] };
       let offered = 0;
       for (let round = 0; round < rounds; round++) {

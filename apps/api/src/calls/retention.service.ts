@@ -94,16 +94,18 @@ export class RetentionService implements OnApplicationBootstrap {
     const result: RetentionResult = { cutoff: cutoff.toISOString(), calls: 0, events: 0, callbacks: 0, batches: 0 };
     for (;;) {
       const batch = await this.db.transaction().execute(async (trx) => {
-        const ids = (
-          await trx.selectFrom('calls').select('id').where('queued_at', '<', result.cutoff).where('state', '=', 'ended').orderBy('queued_at').limit(RETENTION_BATCH_SIZE).execute()
-        ).map((r) => r.id);
+        // The oldest calls (on the queue-time index; a condition on `state` would make SQLite
+        // read every ended call through its state index), of which only ended ones go.
+        const ids = (await trx.selectFrom('calls').select('id').where('queued_at', '<', result.cutoff).orderBy('queued_at').limit(RETENTION_BATCH_SIZE).execute()).map((r) => r.id);
         if (ids.length === 0) return null;
-        const callbacks = await trx.deleteFrom('callback_requests').where('call_id', 'in', ids).executeTakeFirst();
-        const events = await trx.deleteFrom('call_events').where('call_id', 'in', ids).executeTakeFirst();
+        const ended = trx.selectFrom('calls').select('id').where('id', 'in', ids).where('state', '=', 'ended');
+        const callbacks = await trx.deleteFrom('callback_requests').where('call_id', 'in', ended).executeTakeFirst();
+        const events = await trx.deleteFrom('call_events').where('call_id', 'in', ended).executeTakeFirst();
         const calls = await trx.deleteFrom('calls').where('id', 'in', ids).where('state', '=', 'ended').executeTakeFirst();
         return { calls: Number(calls.numDeletedRows), events: Number(events.numDeletedRows), callbacks: Number(callbacks.numDeletedRows) };
       });
-      if (!batch) return result;
+      // Done, or only calls still going on are that old (they are deleted once ended).
+      if (!batch || batch.calls === 0) return result;
       result.calls += batch.calls;
       result.events += batch.events;
       result.callbacks += batch.callbacks;

@@ -203,9 +203,10 @@ export class MetricsService {
           sql<number | string>`sum(case when outcome = 'answered' and coalesce(queue_ms, 0) <= ${thresholds.serviceLevelSeconds * 1000} then 1 else 0 end)`.as('within'),
           sql<number | string>`sum(case when outcome in ('abandoned', 'short_abandon') and coalesce(queue_ms, 0) <= ${thresholds.shortAbandonSeconds * 1000} then 1 else 0 end)`.as('short'),
         ])
+        // Only ended calls have these outcomes. No condition on `state`: SQLite would pick its
+        // index (an equality) over the covering range on queue time and read every ended call.
         .where('queued_at', '>=', from)
         .where('queued_at', '<', to)
-        .where('state', '=', 'ended')
         .executeTakeFirst();
       within += Number(row?.within ?? 0);
       short += Number(row?.short ?? 0);
