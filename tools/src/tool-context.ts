@@ -8,10 +8,12 @@ import { DEMO_PASSWORD, DEMO_USERS } from '../../apps/api/src/users/demo-users';
 import type { Database } from '../../apps/api/src/database/schema';
 import { SeedConflictError, seedMonth, type SeedMonthOptions } from '../../apps/api/src/supervisor/seeding/month-seeder';
 import { seedHistory } from '../../apps/api/src/supervisor/seeding/history-seeder';
+import { MetricsService } from '../../apps/api/src/supervisor/metrics.service';
+import { ReadPool } from '../../apps/api/src/database/read-pool';
 /* eslint-enable @nx/enforce-module-boundaries */
 import type { Kysely } from 'kysely';
 
-export { ConfigError, createAccount, DEMO_PASSWORD, DEMO_USERS, loadConfig, SeedConflictError, seedHistory, seedMonth, UsernameTakenError, UsersRepository };
+export { ConfigError, createAccount, DEMO_PASSWORD, DEMO_USERS, loadConfig, MetricsService, ReadPool, SeedConflictError, seedHistory, seedMonth, UsernameTakenError, UsersRepository };
 export type { Database, SeedMonthOptions };
 
 /** Where a tool writes: results to `info`, problems to `error`. */

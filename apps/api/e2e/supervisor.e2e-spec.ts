@@ -180,6 +180,48 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       expect(res.body.definitions.serviceLevel.definition).toContain('answered within X ÷ (answered + abandoned − short abandons)');
     });
 
+    it('answers the same figures from the roll-ups as recomputed from the raw records, for any period, thresholds and time zone', async () => {
+      // Two calls not ended yet (read raw by both sources; two callers: one live call each), in the middle of the month.
+      const live = [
+        { ...rows[0], id: '00000000-0000-4000-8000-00000000a001', state: 'queued' as const, queued_at: '2026-11-10T10:20:00.000Z', outcome: null, agent_id: null, agent_name: null },
+        { ...(rows.find((r) => r.caller_id !== rows[0].caller_id) ?? rows[0]), id: '00000000-0000-4000-8000-00000000a002', state: 'connected' as const, queued_at: '2026-11-10T10:21:00.000Z', outcome: null, connected_at: '2026-11-10T10:21:30.000Z' },
+      ].map((r) => ({ ...r, ended_at: null, ended_by: null, end_reason: null, talk_ms: null, wrap_up_ms: null, disposition: null }));
+      await db.insertInto('calls').values(live).execute();
+      try {
+        const periods = [
+          { from: '2026-10-26T00:00:00.000Z', to: END.toISOString() },
+          { from: '2026-10-28T09:07:13.250Z', to: '2026-11-12T16:52:00.001Z' },
+          { from: '2026-11-10T10:15:00.000Z', to: '2026-11-10T14:45:00.000Z' },
+          { from: '2026-11-05T11:50:00.000Z', to: '2026-11-05T12:05:00.000Z' },
+        ];
+        // Whole-hour, half-hour and quarter-hour offsets, and summer time ending on 1 November.
+        const zones = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns'];
+        let compared = 0;
+        for (const [i, period] of periods.entries()) {
+          for (const [j, timeZone] of zones.entries()) {
+            const params = { ...period, timeZone, serviceLevelSeconds: [20, 7, 45][(i + j) % 3], shortAbandonSeconds: [5, 0, 12][(i + 2 * j) % 3] };
+            const fast = await get<MetricsReport>(`/api/metrics?${qs(params)}`);
+            const raw = await get<MetricsReport>(`/api/metrics?${qs({ ...params, source: 'raw' })}`);
+            expect([fast.status, raw.status]).toEqual([200, 200]);
+            const context = JSON.stringify(params);
+            const { averageSpeedOfAnswerSeconds: asa, averageHandleTimeSeconds: aht, longestCurrentWaitSeconds: _, ...exact } = fast.body.metrics;
+            const { averageSpeedOfAnswerSeconds: rawAsa, averageHandleTimeSeconds: rawAht, longestCurrentWaitSeconds: __, ...rawExact } = raw.body.metrics;
+            expect(exact).withContext(context).toEqual(rawExact);
+            expect(asa).withContext(context).toBeCloseTo(rawAsa ?? NaN, 9);
+            expect(aht).withContext(context).toBeCloseTo(rawAht ?? NaN, 9);
+            compared += raw.body.metrics.offered;
+          }
+        }
+        expect(compared).toBeGreaterThan(5000);
+      } finally {
+        await db.deleteFrom('calls').where('id', 'in', live.map((r) => r.id)).execute();
+      }
+    });
+
+    it('refuses an unknown metrics source', async () => {
+      expectProblem(await get('/api/metrics?source=guess'), 400, 'bad_request');
+    });
+
     it('answers null rates, not NaN, for a period without calls', async () => {
       const res = await get<MetricsReport>(`/api/metrics?${qs({ from: '2020-01-01', to: '2020-01-02' })}`);
       expect(res.body.metrics).toEqual(jasmine.objectContaining({ offered: 0, answerRate: null, serviceLevel: null, averageHandleTimeSeconds: null }));

@@ -1,5 +1,6 @@
 import SQLite from 'better-sqlite3';
 import { Client } from 'pg';
+import { bucketOf, dayOf, waitSecondsOf } from '../../src/calls/ledger/call-rollups';
 import type { AgentPresenceRow, AgentStateChangesTable, CallRow, DeadlineKind, DeadlineRow } from '../../src/database/schema';
 
 /** The call facts of one consistent read of the database. */
@@ -12,6 +13,8 @@ export interface LedgerSnapshot {
   /** How many `ended` entries each call's timeline has. */
   endedEvents: Map<string, number>;
   stateChanges: Pick<AgentStateChangesTable, 'agent_id' | 'at' | 'from_state' | 'to_state' | 'reason'>[];
+  /** The metrics roll-ups as stored: `kind|key` → the row's sums, comma-separated (rows of all zeros left out). */
+  rollups: Map<string, string>;
 }
 
 /** Reads snapshots straight from the database the API writes (read-only on SQLite). */
@@ -34,7 +37,33 @@ const QUERIES = {
   deadlines: 'select * from deadlines',
   endedEvents: "select call_id, count(*) as n from call_events where type = 'ended' group by call_id",
   stateChanges: 'select agent_id, at, from_state, to_state, reason from agent_state_changes order by at, id',
+  callRollups: 'select bucket_start, outcome, calls, queue_ms, handled, handle_ms from call_rollups',
+  waitRollups: 'select day, outcome, wait_s, calls from call_wait_rollups',
 } as const;
+
+type Sums = Record<string, number[]>;
+
+function addTo(sums: Sums, key: string, values: number[]): void {
+  const sum = (sums[key] ??= values.map(() => 0));
+  values.forEach((v, i) => (sum[i] += v));
+}
+
+function nonZero(sums: Sums): Map<string, string> {
+  return new Map(Object.entries(sums).filter(([, v]) => v.some((x) => x !== 0)).map(([k, v]) => [k, v.join(',')]));
+}
+
+/** What the roll-ups must hold for `calls` (see `call-rollups.ts`): the sums over the ended ones. */
+export function expectedRollups(calls: readonly CallRow[]): Map<string, string> {
+  const sums: Sums = {};
+  for (const c of calls) {
+    if (c.state !== 'ended' || c.outcome === null || c.direction === 'outbound') continue;
+    const queued = Date.parse(c.queued_at);
+    const handled = c.talk_ms === null ? 0 : 1;
+    addTo(sums, `call|${bucketOf(queued)}|${c.outcome}`, [1, Number(c.queue_ms ?? 0), handled, handled * (Number(c.talk_ms ?? 0) + Number(c.wrap_up_ms ?? 0))]);
+    if (['answered', 'abandoned', 'short_abandon'].includes(c.outcome)) addTo(sums, `wait|${dayOf(queued)}|${c.outcome}|${waitSecondsOf(c.queue_ms)}`, [1]);
+  }
+  return nonZero(sums);
+}
 
 function snapshotOf(rows: Record<keyof typeof QUERIES, unknown[]>): LedgerSnapshot {
   const ended = rows.endedEvents as { call_id: string; n: number | string }[];
@@ -45,6 +74,12 @@ function snapshotOf(rows: Record<keyof typeof QUERIES, unknown[]>): LedgerSnapsh
     deadlines: rows.deadlines as DeadlineRow[],
     endedEvents: new Map(ended.map((r) => [r.call_id, Number(r.n)])),
     stateChanges: rows.stateChanges as LedgerSnapshot['stateChanges'],
+    rollups: nonZero(
+      Object.fromEntries([
+        ...(rows.callRollups as Record<string, string | number>[]).map((r) => [`call|${r['bucket_start']}|${r['outcome']}`, [r['calls'], r['queue_ms'], r['handled'], r['handle_ms']].map(Number)]),
+        ...(rows.waitRollups as Record<string, string | number>[]).map((r) => [`wait|${r['day']}|${r['outcome']}|${r['wait_s']}`, [Number(r['calls'])]]),
+      ]),
+    ),
   };
 }
 
@@ -118,7 +153,8 @@ export interface Violation {
     | 'agent busy without a live call'
     | 'call without its agent'
     | 'acked wrap-up not stored'
-    | 'acked wrap-up left agent in wrap-up';
+    | 'acked wrap-up left agent in wrap-up'
+    | 'roll-ups disagree with calls';
   /** The call or agent it is about. */
   subject: string;
   detail: string;
@@ -184,6 +220,11 @@ export function findViolations(s: LedgerSnapshot, acked: readonly AckedWrapUp[],
 
   for (const d of s.deadlines) {
     if (Date.parse(d.due_at) < s.readAt - OVERDUE_MS) add('deadline not run', `${d.kind}:${d.subject_id}`, `${d.kind} deadline of ${d.subject_id} due ${d.due_at}, claimed by ${d.claimed_by ?? 'nobody'} at ${d.claimed_at ?? '-'}`);
+  }
+
+  const rollups = expectedRollups(s.calls);
+  for (const key of new Set([...rollups.keys(), ...s.rollups.keys()])) {
+    if (rollups.get(key) !== s.rollups.get(key)) add('roll-ups disagree with calls', key, `stored ${s.rollups.get(key) ?? 'nothing'}, the calls sum to ${rollups.get(key) ?? 'nothing'}`);
   }
 
   for (const w of acked) {

@@ -15,6 +15,7 @@ import { NodeLiveness } from './node-liveness';
 import { ApiNodes } from './api-nodes';
 import { NodeDrain } from './node-drain.service';
 import { Deadlines } from './deadlines';
+import { RetentionService } from './retention.service';
 import { PresenceKeeper } from './presence-keeper.service';
 import { QueueFeed } from './queue-feed.service';
 import { SignalRelay } from './signal-relay.service';
@@ -60,6 +61,7 @@ import { CallbackRequestsService } from './callback-requests.service';
     CallResumption,
     PresenceKeeper,
     DeadlineWorker,
+    RetentionService,
     ApiNodes,
     NodeLiveness,
     CallReactions,

@@ -6,6 +6,7 @@ import { CallbackCalls } from './callback-calls.service';
 import { Deadlines } from './deadlines';
 import { LedgerOutbox } from './ledger/ledger-outbox';
 import { PresenceKeeper } from './presence-keeper.service';
+import { RetentionService } from './retention.service';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 import { withLogBindings } from '../logger';
@@ -30,6 +31,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly keeper: PresenceKeeper,
     private readonly callbacks: CallbackCalls,
     private readonly outbox: LedgerOutbox,
+    private readonly retention: RetentionService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -77,7 +79,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private run(row: DeadlineRow): Promise<void> {
-    const subject = row.kind === 'wrap_up_end' || row.kind === 'presence_grace' ? { userId: row.subject_id } : { callId: row.subject_id };
+    const subject = row.kind === 'wrap_up_end' || row.kind === 'presence_grace' ? { userId: row.subject_id } : row.kind === 'retention' ? {} : { callId: row.subject_id };
     return withLogBindings({ deadline: row.kind, ...subject }, () => this.runClaimed(row));
   }
 
@@ -102,6 +104,8 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
         return this.completion.wrapUpTimedOut(row.subject_id);
       case 'presence_grace':
         return this.keeper.graceEnded(row.subject_id);
+      case 'retention':
+        return this.retention.run(row);
     }
   }
 }

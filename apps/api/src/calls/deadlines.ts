@@ -75,6 +75,16 @@ export class Deadlines {
     return Number(result.numUpdatedRows);
   }
 
+  /**
+   * Renews this node's claim on `row` (a long handler keeps it from going stale and being
+   * taken over): false if another node has it now.
+   */
+  async refreshClaim(row: DeadlineRow): Promise<boolean> {
+    const now = new Date().toISOString();
+    const result = await this.db.updateTable('deadlines').set({ claimed_at: now }).where('id', '=', row.id).where('claimed_by', '=', row.claimed_by).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   /** Deletes a handled deadline, unless it was moved (rescheduled) meanwhile. */
   async complete(row: DeadlineRow): Promise<void> {
     await this.db

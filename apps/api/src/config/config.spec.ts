@@ -38,6 +38,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: dir.path, LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '0' })).toThrowError(ConfigError, /LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE/);
   });
 
+  it('keeps every call unless RETENTION_MONTHS is set, and names a wrong one', () => {
+    expect(loadConfig({ DATA_DIR: dir.path }).retentionMonths).toBeNull();
+    expect(loadConfig({ DATA_DIR: dir.path, RETENTION_MONTHS: '24' }).retentionMonths).toBe(24);
+    for (const wrong of ['0', '1.5', 'forever', '-3']) {
+      expect(() => loadConfig({ DATA_DIR: dir.path, RETENTION_MONTHS: wrong })).withContext(wrong).toThrowError(ConfigError, /RETENTION_MONTHS/);
+    }
+  });
+
   it('switches to PostgreSQL for a postgres:// DATABASE_URL', () => {
     const config = loadConfig({ DATA_DIR: dir.path, DATABASE_URL: 'postgres://u@db:5432/sb' });
     expect(config.database).toEqual({ dialect: 'postgres', url: 'postgres://u@db:5432/sb' });

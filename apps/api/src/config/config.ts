@@ -100,6 +100,12 @@ export interface AppConfig {
   logLevel: (typeof LOG_LEVELS)[number];
   /** DRAIN_SECONDS (5): how long a node that got SIGTERM keeps its sockets (not ready, no new calls) before closing them and exiting. */
   drainSeconds: number;
+  /**
+   * RETENTION_MONTHS (unset: keep everything): calls queued longer ago than this many months
+   * (from the start of that UTC day) are deleted with their timelines and callback requests,
+   * once a day, in batches; the metrics roll-ups keep their figures.
+   */
+  retentionMonths: number | null;
   /** METRICS_TOKEN: the bearer token a Prometheus scraper sends to `/metrics` (supervisors' access tokens work too); null when unset. */
   metricsToken: string | null;
   /** The call server's timers and lists. */
@@ -175,6 +181,7 @@ const envSchema = z.object({
   PORTAL_DIR: z.string().trim().min(1).default('dist/portal/browser'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
   DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  RETENTION_MONTHS: z.coerce.number().int().min(1).max(1200).optional(),
   METRICS_TOKEN: z.string().trim().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 48\`)`).optional(),
   RING_TIMEOUT_SECONDS: seconds(20),
   MAX_WAIT_SECONDS: seconds(300),
@@ -237,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN ?? null,
     drainSeconds: e.DRAIN_SECONDS,
+    retentionMonths: e.RETENTION_MONTHS ?? null,
     calls: {
       ringTimeoutSeconds: e.RING_TIMEOUT_SECONDS,
       maxWaitSeconds: e.MAX_WAIT_SECONDS,

@@ -26,6 +26,10 @@ export interface Database {
   call_answer_signals: CallAnswerSignalsTable;
   call_quality: CallQualityTable;
   callback_events: CallbackEventsTable;
+  call_rollups: CallRollupsTable;
+  call_wait_rollups: CallWaitRollupsTable;
+  call_missed_rollups: CallMissedRollupsTable;
+  retention_runs: RetentionRunsTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -140,7 +144,7 @@ export interface AgentStateChangesTable {
 }
 
 /** Kinds of {@link DeadlinesTable} row. */
-export type DeadlineKind = 'ring_timeout' | 'max_wait' | 'media_timeout' | 'wrap_up_end' | 'presence_grace';
+export type DeadlineKind = 'ring_timeout' | 'max_wait' | 'media_timeout' | 'wrap_up_end' | 'presence_grace' | 'retention';
 
 /** Something to do at `due_at`, claimed by one node; at most one per kind and subject. */
 export interface DeadlinesTable {
@@ -250,6 +254,59 @@ export interface CallQualityTable {
   latest_at: string;
   /** The latest sample as JSON (`QualitySample`). */
   latest_sample: string;
+}
+
+// ---- Roll-ups (migration 0013): sums over the ended calls, kept by the ledger in the
+// transaction that changes the call (apps/api/src/calls/ledger/call-rollups.ts).
+
+/** Ended calls per quarter hour (UTC, by queue time) and outcome. */
+export interface CallRollupsTable {
+  /** ISO start of the quarter hour. */
+  bucket_start: string;
+  outcome: CallOutcome;
+  calls: number;
+  /** Sum of queue times (ms). */
+  queue_ms: number | string;
+  /** Calls with a talk time. */
+  handled: number;
+  /** Sum of talk + wrap-up times (ms) of those. */
+  handle_ms: number | string;
+}
+
+/** Ended calls per UTC day, outcome and queue time in whole seconds rounded up (a histogram for the service level and short abandons). */
+export interface CallWaitRollupsTable {
+  /** ISO start of the UTC day. */
+  day: string;
+  outcome: CallOutcome;
+  /** ⌈queue seconds⌉, 3601 for anything above an hour. */
+  wait_s: number;
+  calls: number;
+}
+
+/** Offers that rang out per quarter hour (of the call's queue time) and agent, of ended calls. */
+export interface CallMissedRollupsTable {
+  bucket_start: string;
+  agent_id: string;
+  agent_name: string;
+  missed: number;
+}
+
+/** One retention pass (RETENTION_MONTHS): what it deleted, before which cutoff, when (migration 0013). */
+export interface RetentionRunsTable {
+  id: string;
+  /** The node that ran it. */
+  node_id: string;
+  started_at: string;
+  finished_at: string;
+  months: number;
+  /** Calls queued before this instant were deleted. */
+  cutoff: string;
+  calls_deleted: number;
+  /** Timeline entries of those calls. */
+  events_deleted: number;
+  callbacks_deleted: number;
+  /** Transactions it took (at most RETENTION_BATCH_SIZE calls each). */
+  batches: number;
 }
 
 /** A call row as read. */

@@ -1,19 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
-import { METRIC_DEFINITIONS, MetricsAccumulator, type MetricsQuery, type MetricsReport, type Period } from '@switchboard/call-domain';
+import { sql, type Kysely } from 'kysely';
+import { METRIC_DEFINITIONS, MetricsAccumulator, type CallState, type MetricThresholds, type MetricsCall, type MetricsQuery, type MetricsReport, type Period } from '@switchboard/call-domain';
+import { ROLLUP_DAY_MS, dayOf } from '../calls/ledger/call-rollups';
 import { InjectDatabase } from '../database/database.module';
 import { ReadPool } from '../database/read-pool';
-import type { Database } from '../database/schema';
+import type { CallRow, Database } from '../database/schema';
 import { callFilters, seconds } from './call-queries';
+import { LocalHours, planPeriod, type MsRange } from './metrics-plan';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 
 /** Rows read per query while computing figures. */
 const BATCH_SIZE = 5000;
-/** Calls accumulated between two turns of the event loop. */
+/** Calls added to the figures between two turns of the event loop. */
 const YIELD_EVERY = 500;
 /** Length of the default period (the last 24 hours). */
 const DEFAULT_PERIOD_MS = 24 * 3600 * 1000;
+/** States of a call not yet ended: not in the roll-ups, read raw. */
+const LIVE_STATES: readonly CallState[] = ['queued', 'ringing', 'accepted', 'connected'];
 
 /** The period a metrics query asks for: `to` defaults to now, `from` to 24 hours before `to`. */
 export function resolvePeriod(query: Pick<MetricsQuery, 'from' | 'to'>, now: Date): Period {
@@ -21,11 +25,29 @@ export function resolvePeriod(query: Pick<MetricsQuery, 'from' | 'to'>, now: Dat
   return { from: query.from ?? new Date(Date.parse(to) - DEFAULT_PERIOD_MS).toISOString(), to };
 }
 
+/** A stored call as the accumulator reads it. */
+function toMetricsCall(r: Pick<CallRow, 'state' | 'outcome' | 'queued_at' | 'connected_at' | 'queue_ms' | 'talk_ms' | 'wrap_up_ms'>): MetricsCall {
+  return { state: r.state, outcome: r.outcome, queuedAt: r.queued_at, connectedAt: r.connected_at, queueSeconds: seconds(r.queue_ms), talkSeconds: seconds(r.talk_ms), wrapUpSeconds: seconds(r.wrap_up_ms) };
+}
+
+function isoRange(range: MsRange): Period {
+  return { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() };
+}
+
 /**
- * Computes the supervisor figures from the stored records with the pure
- * {@link MetricsAccumulator}, reading the period's calls in keyset batches (constant memory),
- * the `missed` events of those calls, and the calls waiting right now. The reads run in the
- * {@link ReadPool} (off the main thread on SQLite), so a long period never holds up a call.
+ * Computes the supervisor figures with the pure {@link MetricsAccumulator}, from one of two
+ * sources that give the same figures:
+ * - `rollups` (default): the whole quarter hours of the period from the roll-ups the ledger
+ *   keeps (`call-rollups.ts`): counts and sums per quarter hour and outcome, missed offers
+ *   per quarter hour and agent, and, for the service level and short abandons, a histogram of
+ *   queue seconds per UTC day (the parts of the period shorter than a day count their calls on
+ *   the covering `calls_queued_at_wait_idx` index instead). Calls not yet ended and the edges
+ *   of the period shorter than a quarter hour are read raw.
+ * - `raw`: every call of the period in keyset batches (constant memory) and the `missed`
+ *   events of those calls: the recomputation audits compare the roll-ups with.
+ * Outbound calls (callbacks) never waited in the queue: they are left out of every figure
+ * (and of the roll-ups). The reads that may be long run in the {@link ReadPool} (off the main
+ * thread on SQLite), so a long period never holds up a call.
  */
 @Injectable()
 export class MetricsService {
@@ -43,7 +65,61 @@ export class MetricsService {
       shortAbandonSeconds: query.shortAbandonSeconds ?? this.config.calls.shortAbandonSeconds,
       timeZone: query.timeZone,
     };
+    const source = query.source ?? 'rollups';
     const acc = new MetricsAccumulator(thresholds);
+    const live = await this.reads.all(
+      this.db
+        .selectFrom('calls')
+        .select(['id', 'state', 'outcome', 'queued_at', 'connected_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'])
+        .where('state', 'in', LIVE_STATES)
+        .where('direction', '=', 'inbound'),
+    );
+    if (source === 'raw') {
+      await this.addRaw(acc, period);
+    } else {
+      const plan = planPeriod(period, new LocalHours(thresholds.timeZone));
+      for (const range of plan.raw) await this.addRaw(acc, isoRange(range));
+      for (const range of plan.rolled) await this.addRolled(acc, range, thresholds);
+      // Calls of the rolled ranges not yet ended (the roll-ups hold ended calls only).
+      const unended = live.filter((c) => plan.rolled.some((r) => Date.parse(c.queued_at) >= r.from && Date.parse(c.queued_at) < r.to));
+      for (const r of unended) {
+        acc.addCall(toMetricsCall(r));
+      }
+      if (unended.length) {
+        const missed = await this.db
+          .selectFrom('call_events')
+          .select(['type', 'actor_id', 'actor_name'])
+          .where('type', '=', 'missed')
+          .where(
+            'call_id',
+            'in',
+            unended.map((c) => c.id),
+          )
+          .execute();
+        missed.forEach((e) => acc.addEvent({ type: e.type, actorId: e.actor_id, actorName: e.actor_name }));
+      }
+    }
+    const retained = await this.db
+      .selectFrom('retention_runs')
+      .select((eb) => eb.fn.max('cutoff').as('cutoff'))
+      .where('calls_deleted', '>', 0)
+      .executeTakeFirst();
+    return {
+      period,
+      thresholds,
+      metrics: acc.result(
+        live.map((c) => ({ state: c.state, queuedAt: c.queued_at })),
+        now,
+      ),
+      definitions: METRIC_DEFINITIONS,
+      generatedAt: now.toISOString(),
+      source,
+      aggregatedBefore: retained?.cutoff ?? null,
+    };
+  }
+
+  /** Adds every call queued in `period` and its missed offers, read from the records. */
+  private async addRaw(acc: MetricsAccumulator, period: Period): Promise<void> {
     let last: { queued_at: string; id: string } | undefined;
     do {
       const cursor = last;
@@ -61,7 +137,7 @@ export class MetricsService {
       for (const [i, r] of batch.entries()) {
         // Let the call path in between slices of the figures' arithmetic.
         if (i > 0 && i % YIELD_EVERY === 0) await new Promise(setImmediate);
-        acc.addCall({ state: r.state, outcome: r.outcome, queuedAt: r.queued_at, connectedAt: r.connected_at, queueSeconds: seconds(r.queue_ms), talkSeconds: seconds(r.talk_ms), wrapUpSeconds: seconds(r.wrap_up_ms) });
+        acc.addCall(toMetricsCall(r));
       }
       last = batch.length === BATCH_SIZE ? batch[batch.length - 1] : undefined;
     } while (last);
@@ -74,18 +150,82 @@ export class MetricsService {
         .where((eb) => callFilters(eb, period)),
     );
     missed.forEach((e) => acc.addEvent({ type: e.type, actorId: e.actor_id, actorName: e.actor_name }));
-    const live = await this.reads.all(
-      this.db.selectFrom('calls').select(['state', 'queued_at']).where('state', 'in', ['queued', 'ringing']).where('direction', '=', 'inbound'),
-    );
-    return {
-      period,
-      thresholds,
-      metrics: acc.result(
-        live.map((c) => ({ state: c.state, queuedAt: c.queued_at })),
-        now,
-      ),
-      definitions: METRIC_DEFINITIONS,
-      generatedAt: now.toISOString(),
-    };
+  }
+
+  /** Adds the ended calls queued in `range` (whole quarter hours, each in one local hour) from the roll-ups. */
+  private async addRolled(acc: MetricsAccumulator, range: MsRange, thresholds: MetricThresholds): Promise<void> {
+    const { from, to } = isoRange(range);
+    const hours = new LocalHours(thresholds.timeZone);
+    const rows = await this.db.selectFrom('call_rollups').selectAll().where('bucket_start', '>=', from).where('bucket_start', '<', to).execute();
+    let queueMs = 0;
+    let handled = 0;
+    let handleMs = 0;
+    for (const r of rows) {
+      const calls = Number(r.calls);
+      const hour = hours.hourOfBucket(Date.parse(r.bucket_start));
+      if (hour === null) throw new Error(`quarter ${r.bucket_start} is not within one local hour`);
+      const answered = r.outcome === 'answered' ? calls : 0;
+      const abandoned = r.outcome === 'abandoned' || r.outcome === 'short_abandon' ? calls : 0;
+      acc.addHour(hour, { offered: calls, answered, abandoned });
+      if (answered) {
+        queueMs += Number(r.queue_ms);
+        handled += Number(r.handled);
+        handleMs += Number(r.handle_ms);
+      }
+    }
+    const { within, short } = await this.countWithinThresholds(range, thresholds);
+    acc.addTotals({ shortAbandoned: short, answeredWithinThreshold: within, queueSecondsOfAnswered: queueMs / 1000, handled, handleSeconds: handleMs / 1000 });
+    const missed = await this.db
+      .selectFrom('call_missed_rollups')
+      .select(['agent_id', (eb) => eb.fn.min('agent_name').as('agent_name'), (eb) => eb.fn.sum<number | string>('missed').as('missed')])
+      .where('bucket_start', '>=', from)
+      .where('bucket_start', '<', to)
+      .groupBy('agent_id')
+      .execute();
+    for (const m of missed) acc.addMissed(m.agent_id, m.agent_name, Number(m.missed));
+  }
+
+  /**
+   * Ended calls queued in `range` answered within the service-level threshold, and abandoned
+   * within the short-abandon window: whole UTC days from the queue-seconds histogram, the rest
+   * counted on the covering index.
+   */
+  private async countWithinThresholds(range: MsRange, thresholds: MetricThresholds): Promise<{ within: number; short: number }> {
+    const firstDay = Math.ceil(range.from / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+    const lastDay = Math.floor(range.to / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+    const partial: MsRange[] = firstDay < lastDay ? [{ from: range.from, to: firstDay }, { from: lastDay, to: range.to }] : [range];
+    let within = 0;
+    let short = 0;
+    if (firstDay < lastDay) {
+      const rows = await this.db
+        .selectFrom('call_wait_rollups')
+        .select([
+          sql<number | string>`sum(case when outcome = 'answered' and wait_s <= ${thresholds.serviceLevelSeconds} then calls else 0 end)`.as('within'),
+          sql<number | string>`sum(case when outcome <> 'answered' and wait_s <= ${thresholds.shortAbandonSeconds} then calls else 0 end)`.as('short'),
+        ])
+        .where('day', '>=', dayOf(firstDay))
+        .where('day', '<', dayOf(lastDay))
+        .executeTakeFirst();
+      within += Number(rows?.within ?? 0);
+      short += Number(rows?.short ?? 0);
+    }
+    for (const part of partial.filter((p) => p.from < p.to)) {
+      const { from, to } = isoRange(part);
+      const row = await this.db
+        .selectFrom('calls')
+        .select([
+          sql<number | string>`sum(case when outcome = 'answered' and coalesce(queue_ms, 0) <= ${thresholds.serviceLevelSeconds * 1000} then 1 else 0 end)`.as('within'),
+          sql<number | string>`sum(case when outcome in ('abandoned', 'short_abandon') and coalesce(queue_ms, 0) <= ${thresholds.shortAbandonSeconds * 1000} then 1 else 0 end)`.as('short'),
+        ])
+        // Only ended calls have these outcomes. No condition on `state`: SQLite would pick its
+        // index (an equality) over the covering range on queue time and read every ended call.
+        .where('queued_at', '>=', from)
+        .where('queued_at', '<', to)
+        .where('direction', '=', 'inbound')
+        .executeTakeFirst();
+      within += Number(row?.within ?? 0);
+      short += Number(row?.short ?? 0);
+    }
+    return { within, short };
   }
 }

@@ -114,6 +114,18 @@ function ratio(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : numerator / denominator;
 }
 
+/** Sums over answered and abandoned calls that {@link MetricsAccumulator.addTotals} adds. */
+export interface MetricsTotals {
+  shortAbandoned: number;
+  /** Answered calls whose queue time is at most the service-level threshold. */
+  answeredWithinThreshold: number;
+  queueSecondsOfAnswered: number;
+  /** Answered calls with a talk time. */
+  handled: number;
+  /** Talk plus wrap-up seconds of those. */
+  handleSeconds: number;
+}
+
 /**
  * Folds call records and timeline events into {@link CallMetrics} one at a time, so a period
  * of any size can be read in batches with constant memory.
@@ -163,12 +175,41 @@ export class MetricsAccumulator {
     }
   }
 
+  /**
+   * Counts calls already summed elsewhere (the roll-ups): `offered` calls of which `answered`
+   * and `abandoned` (short abandons included), queued in local hour `hour` of the time zone.
+   * The other figures' parts come with {@link addTotals}.
+   */
+  addHour(hour: number, counts: Pick<HourlyCalls, 'offered' | 'answered' | 'abandoned'>): void {
+    const entry = this.hours[hour];
+    entry.offered += counts.offered;
+    entry.answered += counts.answered;
+    entry.abandoned += counts.abandoned;
+    this.offered += counts.offered;
+    this.answered += counts.answered;
+    this.abandoned += counts.abandoned;
+  }
+
+  /** Adds the parts of the figures summed elsewhere (the roll-ups) that {@link addHour} does not carry. */
+  addTotals(totals: MetricsTotals): void {
+    this.shortAbandoned += totals.shortAbandoned;
+    this.answeredWithinThreshold += totals.answeredWithinThreshold;
+    this.queueSecondsOfAnswered += totals.queueSecondsOfAnswered;
+    this.handled += totals.handled;
+    this.handleSeconds += totals.handleSeconds;
+  }
+
+  /** Counts `count` missed offers of one agent at once (see {@link addEvent}). */
+  addMissed(agentId: string, agentName: string, count: number): void {
+    const entry = this.missed.get(agentId) ?? { agentId, agentName, missedOffers: 0 };
+    entry.missedOffers += count;
+    this.missed.set(agentId, entry);
+  }
+
   /** Counts one timeline event of a call of the period (only `missed` events matter). */
   addEvent(event: MetricsEvent): void {
     if (event.type !== 'missed' || event.actorId === null) return;
-    const entry = this.missed.get(event.actorId) ?? { agentId: event.actorId, agentName: event.actorName ?? event.actorId, missedOffers: 0 };
-    entry.missedOffers++;
-    this.missed.set(event.actorId, entry);
+    this.addMissed(event.actorId, event.actorName ?? event.actorId, 1);
   }
 
   /**

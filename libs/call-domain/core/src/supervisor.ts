@@ -102,7 +102,15 @@ export interface MetricsQuery {
   /** Default: the server's short-abandon window (SHORT_ABANDON_SECONDS, 5 s unless configured). */
   shortAbandonSeconds?: number;
   timeZone: string;
+  /**
+   * Where the figures come from: `rollups` (default; the hourly sums the ledger keeps, fast
+   * for any period) or `raw` (recomputed from every call record and timeline, for audits).
+   */
+  source?: MetricsSource;
 }
+
+/** Where `GET /api/metrics` takes its figures from; see {@link MetricsQuery.source}. */
+export type MetricsSource = 'rollups' | 'raw';
 
 /** `GET /api/metrics`: the figures, how they are defined, and what they were computed over. */
 export interface MetricsReport {
@@ -113,6 +121,14 @@ export interface MetricsReport {
   definitions: Readonly<Record<MetricName, MetricDefinition>>;
   /** The instant of the real-time figures (ISO 8601). */
   generatedAt: string;
+  /** Where the figures came from (the query's `source`, default `rollups`). */
+  source: MetricsSource;
+  /**
+   * Calls queued before this instant were deleted by retention (RETENTION_MONTHS): their
+   * figures come from the roll-ups only (a `raw` recomputation no longer sees them); null
+   * while nothing was ever deleted.
+   */
+  aggregatedBefore: string | null;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Databas
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
 import { Deadlines } from '../deadlines';
+import { addCallRollups, addMissedRollups } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox } from './ledger-outbox';
 
@@ -107,14 +108,24 @@ export class LedgerTransaction {
    * @throws Superseded when the call is no longer as read
    */
   async updateCall(call: CallRow, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at' | 'disposition'>> = {}): Promise<CallRow> {
+    const after = { ...call, ...patch } as CallRow;
+    // An ended call's figures are in the roll-ups: a change to them moves its part there, from
+    // exactly the values read (pinned below, so a concurrent change supersedes this one).
+    const rolledUp = call.state === 'ended' || after.state === 'ended';
+    const pinned: Record<string, string | number | null> = { ...where, ...(rolledUp ? pick(call, ROLLED_UP_COLUMNS) : {}) };
     let query = this.db.updateTable('calls').set(patch).where('id', '=', call.id).where('state', '=', call.state);
-    for (const [column, value] of Object.entries(where) as [keyof typeof where, string | null][]) {
+    for (const [column, value] of Object.entries(pinned) as [keyof CallRow, string | number | null][]) {
       query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value);
     }
     const result = await query.executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
     this.lockedCalls.add(call.id);
-    return { ...call, ...patch } as CallRow;
+    if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
+      await addCallRollups(this.db, call, -1);
+      await addCallRollups(this.db, after, 1);
+      if (call.state !== 'ended') await addMissedRollups(this.db, after);
+    }
+    return after;
   }
 
   /**
@@ -212,6 +223,13 @@ export class LedgerTransaction {
   publish(event: LedgerEvent): void {
     this.events.push(event);
   }
+}
+
+/** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
+const ROLLED_UP_COLUMNS = ['state', 'outcome', 'queued_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'] as const satisfies readonly (keyof CallRow)[];
+
+function pick<K extends keyof CallRow>(row: CallRow, columns: readonly K[]): Record<K, CallRow[K]> {
+  return Object.fromEntries(columns.map((c) => [c, row[c]])) as Record<K, CallRow[K]>;
 }
 
 /** How many times a superseded ledger transaction is tried. */

@@ -10,6 +10,7 @@ import * as callEventReconnections0008 from './0008-call-event-reconnections';
 import * as callQuality0009 from './0009-call-quality';
 import * as callHistorySearch0011 from './0011-call-history-search';
 import * as callbacks0012 from './0012-callbacks';
+import * as callRollups0013 from './0013-call-rollups';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -29,6 +30,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-call-quality': callQuality0009,
   '0011-call-history-search': callHistorySearch0011,
   '0012-callbacks': callbacks0012,
+  '0013-call-rollups': callRollups0013,
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { CreateUserRequest } from '@switchboard/call-domain';
+import { ROLLUP_DAY_MS, rebuildRollups } from '../../calls/ledger/call-rollups';
 import type { Database } from '../../database/schema';
 import { DEMO_PASSWORD } from '../../users/demo-users';
 import { UsersRepository } from '../../users/users.repository';
@@ -82,5 +83,12 @@ export async function seedHistory(db: Kysely<Database>, options: SeedHistoryOpti
     if (pending.length >= CALLS_PER_TRANSACTION) await flush();
   }
   await flush();
+  if (summary.from) {
+    // The calls were written directly, not through the ledger: their roll-ups are computed
+    // (the database held no calls before, so whole UTC days from the first to the day after the end).
+    const from = `${summary.from.slice(0, 10)}T00:00:00.000Z`;
+    const to = new Date(end.getTime() + ROLLUP_DAY_MS).toISOString();
+    await db.transaction().execute((trx) => rebuildRollups(trx, from, to));
+  }
   return summary;
 }

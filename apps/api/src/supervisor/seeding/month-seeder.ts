@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CreateUserRequest, Role } from '@switchboard/call-domain';
 import { hashPassword } from '../../auth/password';
+import { rebuildRollups } from '../../calls/ledger/call-rollups';
 import type { Database } from '../../database/schema';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../users/demo-users';
 import { UsersRepository } from '../../users/users.repository';
@@ -83,6 +84,8 @@ export async function seedMonth(db: Kysely<Database>, options: SeedMonthOptions)
     summary.events += day.reduce((n, c) => n + c.timeline.length, 0);
     summary.callbacks += day.filter((c) => c.callback).length;
   }
+  // The calls were written directly, not through the ledger: their roll-ups are recomputed.
+  await db.transaction().execute((trx) => rebuildRollups(trx, period.from, period.to));
   return summary;
 }
 
@@ -100,6 +103,7 @@ async function clearPeriod(db: Kysely<Database>, period: { from: string; to: str
     await trx.deleteFrom('callback_requests').where('call_id', 'in', inPeriod).execute();
     await trx.deleteFrom('call_events').where('call_id', 'in', inPeriod).execute();
     await trx.deleteFrom('calls').where('queued_at', '>=', period.from).where('queued_at', '<', period.to).execute();
+    await rebuildRollups(trx, period.from, period.to);
   });
 }
 
@@ -149,10 +153,15 @@ export async function insertDay(db: Kysely<Database>, calls: readonly GeneratedC
   );
   for (let i = 0; i < events.length; i += EVENT_ROWS_PER_INSERT) await db.insertInto('call_events').values(events.slice(i, i + EVENT_ROWS_PER_INSERT)).execute();
   const callbacks = calls.flatMap((c) => (c.callback ? [c.callback] : []));
-  if (callbacks.length) {
+  // In batches too: a busy day has thousands, more than SQLite binds in one statement.
+  for (let i = 0; i < callbacks.length; i += CALL_ROWS_PER_INSERT) {
     await db
       .insertInto('callback_requests')
-      .values(callbacks.map((cb) => ({ id: cb.id, call_id: cb.callId, student_id: cb.studentId, name: cb.name, note: cb.note, created_at: cb.createdAt, done_at: cb.doneAt, done_by: cb.doneById })))
+      .values(
+        callbacks
+          .slice(i, i + CALL_ROWS_PER_INSERT)
+          .map((cb) => ({ id: cb.id, call_id: cb.callId, student_id: cb.studentId, name: cb.name, note: cb.note, created_at: cb.createdAt, done_at: cb.doneAt, done_by: cb.doneById })),
+      )
       .execute();
   }
 }

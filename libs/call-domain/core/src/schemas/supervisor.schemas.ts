@@ -95,6 +95,7 @@ export const metricsQuerySchema = z
     serviceLevelSeconds: z.coerce.number().int().min(1).max(3600).default(DEFAULT_SERVICE_LEVEL_SECONDS),
     shortAbandonSeconds: z.coerce.number().int().min(0).max(600).optional(),
     timeZone: z.string().trim().max(64).refine(isTimeZone, 'Expected an IANA time zone such as UTC or Europe/Berlin').default('UTC'),
+    source: z.enum(['rollups', 'raw']).optional(),
   })
   .strict()
   .refine(periodInOrder, periodOrderIssue);

@@ -23,14 +23,28 @@ describe('MetricsPage', () => {
   });
   afterEach(() => backend.verify());
 
-  async function open(url: string) {
+  async function open(url: string, report = fakeReport()) {
     const harness = await RouterTestingHarness.create();
     const navigated = harness.navigateByUrl(url);
-    const [request] = await answer(backend, to('/api/metrics'), fakeReport());
+    const [request] = await answer(backend, to('/api/metrics'), report);
     await navigated;
     await harness.fixture.whenStable();
     return { harness, request: request.request, loader: TestbedHarnessEnvironment.loader(harness.fixture) };
   }
+
+  it('says when figures of deleted calls come from aggregates (retention), and only then', async () => {
+    const retained = await open('/metrics', { ...fakeReport(), aggregatedBefore: '2026-10-15T00:00:00.000Z' });
+    const note = retained.harness.routeNativeElement?.querySelector('.retention')?.textContent ?? '';
+    expect(note).toContain('deleted under the data-retention policy');
+    expect(note).toContain('stored quarter-hour aggregates');
+    expect(note).toContain(new Date('2026-10-15T00:00:00.000Z').getFullYear().toString());
+  });
+
+  it('shows no retention note while no call was ever deleted', async () => {
+    const { harness } = await open('/metrics');
+    expect(harness.routeNativeElement?.querySelector('.figures')).not.toBeNull();
+    expect(harness.routeNativeElement?.querySelector('.retention')).toBeNull();
+  });
 
   it('asks for the last 30 days by default, in the browser time zone', async () => {
     const { request } = await open('/metrics');

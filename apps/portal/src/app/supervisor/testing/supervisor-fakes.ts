@@ -68,6 +68,8 @@ export function fakeReport(overrides: Partial<MetricsReport['metrics']> = {}): M
     thresholds: { serviceLevelSeconds: 20, shortAbandonSeconds: 5, timeZone: 'UTC' },
     definitions: METRIC_DEFINITIONS,
     generatedAt: '2026-11-02T12:00:00.000Z',
+    source: 'rollups',
+    aggregatedBefore: null,
     metrics: {
       offered: 200,
       answered: 170,
