@@ -91,7 +91,7 @@ describe('npm run backup', () => {
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(await backup(['--to', target], { DATA_DIR: app.config.dataDir, JWT_SECRET: app.config.jwtSecret }, out)).toBe(1);
     expect(out.lines.at(-1)).toMatch(/exists already/);
-  });
+  }, 90_000); // starts the API, seeds 2 000 calls (with their roll-ups and search index) and copies it: slow on a loaded machine
 
   it('refuses PostgreSQL and names pg_dump', async () => {
     const out = capture();

@@ -2,7 +2,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { AppServer, startAppServer } from './support/app-server';
 import { launchChromium, signIn } from './support/browser';
-import { atPath, hidden, visible } from './support/wait';
+import { atPath, eventually, hidden, visible } from './support/wait';
 
 // WCAG 2.2 AA, as axe-core checks it, on every page and state a student, an agent and a
 // supervisor go through in one shift — and every page at a phone's width (375 px) without
@@ -135,6 +135,36 @@ describe('accessibility (axe, WCAG 2.2 AA) and phone widths', () => {
     await visible(student.page.getByText('the help desk will call you back'));
     await expectAccessible(student.page, 'help: callback requested');
   }, 120_000);
+
+  it('a callback from the agent desk (taken, ringing at the student, in call with its quality shown) and the microphone check', async () => {
+    // Continues from the call above: the student asked to be called back; the agent missed a call.
+    await agent.page.getByRole('button', { name: 'Return to Available' }).click();
+    const request = agent.page.getByRole('article', { name: 'Callback request from Sam Student' });
+    await visible(request, 10_000);
+    await expectGoodPage(agent.page, 'agent: callback requests');
+    await request.getByRole('button', { name: 'Take' }).click();
+    const callButton = request.getByRole('button', { name: 'Call', exact: true });
+    await eventually(() => callButton.isEnabled(), (enabled) => enabled, 10_000, 'Call enabled (student signed in)');
+    await expectAccessible(agent.page, 'agent: callback taken');
+    await callButton.click();
+
+    const prompt = student.page.getByRole('alertdialog', { name: 'The help desk is calling you back' });
+    await visible(prompt, 10_000);
+    await expectGoodPage(student.page, 'help: callback ringing');
+    await prompt.getByRole('button', { name: 'Accept' }).click();
+    for (const side of [agent.page, student.page]) await visible(side.getByText(/^Call quality: /), 15_000);
+    await expectGoodPage(agent.page, 'agent: on a callback, quality shown');
+    await expectGoodPage(student.page, 'help: in a callback, quality shown');
+    await agent.page.getByRole('button', { name: 'Hang up' }).click();
+    await agent.page.getByRole('button', { name: 'Done', exact: true }).click();
+    await hidden(agent.page.getByRole('button', { name: 'Done', exact: true }));
+
+    // The help page, fresh: the microphone check before calling.
+    await student.page.reload();
+    await student.page.getByRole('button', { name: 'Test microphone' }).click();
+    await visible(student.page.getByText('We can hear you.'), 10_000);
+    await expectGoodPage(student.page, 'help: microphone check');
+  }, 90_000);
 
   it("the supervisor's pages: live board, call history, a call's detail, metrics, callbacks", async () => {
     const { page } = await signIn(browser, app.baseUrl, 'supervisor');

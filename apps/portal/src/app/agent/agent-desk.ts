@@ -231,7 +231,8 @@ export class AgentDesk {
    * (connecting while it rings at the student, then as any call), wrap-up follows.
    */
   async callBack(callbackId: string, student: CallPeer): Promise<void> {
-    if (this.dialing() || heldCallId(this.state().call)) return;
+    // A call on screen (offered, accepting or live) blocks it; an ended one left on the page does not.
+    if (this.dialing() || this.call()) return;
     this.state.update(actionStarted);
     this.dialing.set(true);
     try {

@@ -134,6 +134,7 @@ export class StudentCallback {
         [state]="session.state()"
         [muted]="session.muted()"
         [remoteStream]="session.remoteStream()"
+        [quality]="session.quality()"
         [focusOnOpen]="true"
         (muteToggled)="callback.setMuted($event)"
         (hungUp)="callback.hangUp()"
