@@ -22,7 +22,7 @@ function fakeCallback() {
 
 /** A session's signals as the call panel reads them. */
 function fakeSession(state: CallSessionState): CallSession {
-  return { callId: 'call-1', peer: signal({ id: 'a-1', displayName: 'Alex Agent' }), state: signal(state), muted: signal(false), remoteStream: signal(null) } as unknown as CallSession;
+  return { callId: 'call-1', peer: signal({ id: 'a-1', displayName: 'Alex Agent' }), state: signal(state), muted: signal(false), remoteStream: signal(null), quality: signal(null) } as unknown as CallSession;
 }
 
 const RING: CallbackCall = {
