@@ -122,6 +122,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await timeline(declined.callId)).toEqual(['dialed:Alex Agent', 'declined:Sam Student', 'ended:Sam Student', 'wrap_up_saved:Alex Agent']);
     });
 
+    it('is no live call to take up in a new tab (getLiveCall): the student answers its media, the agent cannot resume it', async () => {
+      const alex = await harness.connect('agent');
+      const student = await harness.connect('student');
+      const id = await requestOf(student);
+      await alex.ok('setAvailability', { state: 'available' });
+      await http(alex, 'POST', `/api/agent/callbacks/${id}/take`);
+      const { callId } = await alex.ok('placeCallback', { callbackId: id });
+      await student.ok('acceptCallback', { callId });
+      // Tabs opened again: a LiveCall would make the student's page offer as a caller, and the agent's ask resumeCall (refused).
+      expect(await (await harness.connect('student')).ok('getLiveCall', {})).toBeNull();
+      expect(await (await harness.connect('agent')).ok('getLiveCall', {})).toBeNull();
+      await alex.ok('hangUp', { callId });
+    });
+
     it('refuses whoever may not: another agent, another student, a student signed out, bad input', async () => {
       const alex = await harness.connect('agent');
       const blake = await harness.connect('agent2');

@@ -87,3 +87,28 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('Retention beside the calls’ deadlines [sqlite] (e2e)', () => {
+  let app: TestApp;
+  afterEach(() => app.close());
+
+  it('runs the calls’ deadlines that fall due during a long pass instead of after it', async () => {
+    app = await startTestApp({ RETENTION_MONTHS: '1' });
+    await app.seed(DEMO_USERS);
+    const db = app.app.get<Kysely<Database>>(DATABASE);
+    await eventually(async () => (await db.selectFrom('retention_runs').selectAll().execute())[0]);
+    const today = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS);
+    await seedMonth(db, { seed: 11, days: 75, callsPerDay: 150, dispositions: ['Resolved'], end: today });
+    const old = Number((await db.selectFrom('calls').select((eb) => eb.fn.countAll<number>().as('n')).where('queued_at', '<', retentionCutoff(new Date(), 1).toISOString()).executeTakeFirstOrThrow()).n);
+    expect(old).toBeGreaterThan(4 * RETENTION_BATCH_SIZE);
+
+    // The pass falls due, and just after it a ring timeout (of a call that has gone: it only has to run).
+    const now = Date.now();
+    await db.updateTable('deadlines').set({ due_at: new Date(now).toISOString() }).where('kind', '=', 'retention').execute();
+    await db.insertInto('deadlines').values({ id: 'ring-timeout-during-retention', kind: 'ring_timeout', subject_id: 'gone-call', due_at: new Date(now + 1).toISOString(), claimed_by: null, claimed_at: null }).execute();
+    const ringedOutAt = await eventually(async () => ((await db.selectFrom('deadlines').select('id').where('id', '=', 'ring-timeout-during-retention').executeTakeFirst()) ? null : Date.now()), 60_000);
+    const run = await eventually(async () => (await db.selectFrom('retention_runs').selectAll().where('calls_deleted', '>', 0).execute())[0], 60_000);
+    expect(run.calls_deleted).toBe(old);
+    expect(ringedOutAt).withContext('the ring timeout ran before the pass finished').toBeLessThan(Date.parse(run.finished_at));
+  });
+});

@@ -51,18 +51,20 @@ export class CallResumption {
   /**
    * The answered call in progress `user` is a party to, or null. For an agent it is held
    * elsewhere when another socket is in its agent room (this socket joined it on connection
-   * when it was free); for a student, when another of their sockets is connected.
+   * when it was free); for a student, when another of their sockets is connected. A callback
+   * (outbound) is never one: it cannot be taken up again ({@link resume} refuses it), and its
+   * student answers its media rather than offering as a caller does.
    */
   async liveCall(user: SessionUser, socket: AppSocket): Promise<LiveCall | null> {
     const answered = (state: string) => state === 'accepted' || state === 'connected';
     if (user.role === 'agent') {
       const row = await this.presence.get(user.id);
       const call = row?.state === 'on_call' && row.call_id ? await this.records.get(row.call_id) : undefined;
-      if (!call || call.agent_id !== user.id || !answered(call.state)) return null;
+      if (!call || call.agent_id !== user.id || !answered(call.state) || call.direction === 'outbound') return null;
       const heldElsewhere = await this.othersIn(callAgentRoom(call.id), socket);
       return { callId: call.id, role: 'agent', peer: { id: call.caller_id, displayName: call.caller_name }, heldElsewhere };
     }
-    const call = (await this.records.activeOfCaller(user.id)).find((c) => answered(c.state) && c.agent_id);
+    const call = (await this.records.activeOfCaller(user.id)).find((c) => answered(c.state) && c.agent_id && c.direction === 'inbound');
     if (!call?.agent_id) return null;
     const heldElsewhere = await this.othersIn(userRoom(user.id), socket);
     return { callId: call.id, role: 'caller', peer: { id: call.agent_id, displayName: call.agent_name ?? '' }, heldElsewhere };

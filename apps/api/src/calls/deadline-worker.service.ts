@@ -23,6 +23,11 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DeadlineWorker');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /**
+   * The retention pass in hand: it runs beside the poll (a first pass over years of calls takes
+   * minutes, and the calls' own deadlines — ring timeouts, wrap-ups — must not wait for it).
+   */
+  private retentionPass: Promise<void> | null = null;
 
   constructor(
     private readonly deadlines: Deadlines,
@@ -58,6 +63,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.retentionPass;
   }
 
   /** Runs every due deadline once (also what the timer does). */
@@ -70,6 +76,10 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       for (const row of await this.deadlines.claimDue(this.outbox.nodeId, new Date())) {
         if (!this.timer) return;
+        if (row.kind === 'retention') {
+          this.retentionPass ??= this.run(row).finally(() => (this.retentionPass = null));
+          continue;
+        }
         await this.run(row);
       }
       if (this.timer) await this.outbox.redeliverStale();
@@ -105,7 +115,8 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
       case 'presence_grace':
         return this.keeper.graceEnded(row.subject_id);
       case 'retention':
-        return this.retention.run(row);
+        // Stops between batches when this node stops (the claim goes stale; a node takes the rest).
+        return this.retention.run(row, () => this.timer !== null);
     }
   }
 }

@@ -61,12 +61,17 @@ export class RetentionService implements OnApplicationBootstrap {
     await this.deadlines.scheduleIfAbsent('retention', RETENTION_SUBJECT, new Date());
   }
 
-  /** Deadline: one retention pass, then the next one a day later. */
-  async run(row: DeadlineRow): Promise<void> {
+  /**
+   * Deadline: one retention pass, then the next one a day later. A pass `keepGoing` stops
+   * (the node is stopping) throws, so the deadline stays claimed and is taken up again once
+   * its claim goes stale.
+   */
+  async run(row: DeadlineRow, keepGoing: () => boolean = () => true): Promise<void> {
     const months = this.config.retentionMonths;
     if (months === null) return;
     const startedAt = new Date();
-    const result = await this.deleteBefore(retentionCutoff(startedAt, months), () => this.deadlines.refreshClaim(row));
+    const result = await this.deleteBefore(retentionCutoff(startedAt, months), async () => keepGoing() && (await this.deadlines.refreshClaim(row)));
+    if (!keepGoing()) throw new Error('retention pass stopped: the node is stopping');
     await this.db
       .insertInto('retention_runs')
       .values({
