@@ -238,6 +238,56 @@ describe('the supervisor pages over a seeded month', () => {
     expect(await tableIds()).toEqual(firstPage.map((c) => c.id));
   }, 60_000);
 
+  it('pages the filtered history by keyset: Next and Previous follow the API, the URL holds the cursor, a reload shows the same page', async () => {
+    if (!filteredUrl) throw new Error('the filtered view of the previous spec is missing');
+    expect(page.url()).toBe(filteredUrl);
+    const query = await historyQuery();
+    /** The API's page `n` of the filtered view (by number, asked independently of the page). */
+    const apiPage = async (n: number) => (await apiGet<ResultPage<CallRecord>>(app.baseUrl, `/api/calls?${query}&sort=queuedAt&dir=desc&page=${n}&pageSize=25`)).items.map((c) => c.id);
+    /** Clicks a paginator button and waits for the list it reads. */
+    async function turn(name: string): Promise<URL> {
+      const read = page.waitForResponse((res) => res.url().includes('/api/calls?') && res.ok());
+      await paginator().getByRole('button', { name }).click();
+      const res = await read;
+      await hidden(page.getByRole('progressbar', { name: 'Loading calls' }));
+      return new URL(res.url());
+    }
+    const rangeLabel = () => paginator().locator('.mat-mdc-paginator-range-label').textContent();
+
+    const [byNumber2, byNumber3] = [await apiPage(2), await apiPage(3)];
+    let sent = await turn('Next page');
+    expect([sent.searchParams.has('after'), sent.searchParams.get('count')]).toEqual([true, 'capped']);
+    await eventually(() => tableIds(), (ids) => JSON.stringify(ids) === JSON.stringify(byNumber2), 10_000, 'page 2 after the cursor');
+    const second = new URL(page.url());
+    expect([second.searchParams.get('page'), second.searchParams.get('after'), second.searchParams.get('agentId')]).toEqual(['2', sent.searchParams.get('after'), new URL(filteredUrl).searchParams.get('agentId')]);
+    const pageTwo = byNumber2;
+
+    // A reload (or the link shared) shows exactly that page again, numbered the same.
+    const reread = page.waitForResponse((res) => res.url().includes('/api/calls?') && res.url().includes('after=') && res.ok());
+    await page.reload();
+    await reread;
+    await visible(callsTable().getByRole('link'), 10_000);
+    expect(page.url()).toBe(second.toString());
+    await eventually(() => tableIds(), (ids) => JSON.stringify(ids) === JSON.stringify(pageTwo), 10_000, 'page 2 after the reload');
+    expect((await rangeLabel())?.trim()).toBe(`26 – 50 of ${filteredTotal}`);
+
+    // Page 3 by its cursor, then back to page 2 by the one before it.
+    expect(filteredTotal).toBeGreaterThan(50);
+    sent = await turn('Next page');
+    expect(sent.searchParams.get('after')).not.toBe(second.searchParams.get('after'));
+    await eventually(() => tableIds(), (ids) => JSON.stringify(ids) === JSON.stringify(byNumber3), 10_000, 'page 3 after the cursor');
+    sent = await turn('Previous page');
+    expect(sent.searchParams.has('before')).toBeTrue();
+    expect(new URL(page.url()).searchParams.get('page')).toBe('2');
+    await eventually(() => tableIds(), (ids) => JSON.stringify(ids) === JSON.stringify(pageTwo), 10_000, 'page 2 before the cursor');
+
+    // Previous to the first page is the plain filtered view, as the Back link and the export expect.
+    sent = await turn('Previous page');
+    expect([sent.searchParams.has('after'), sent.searchParams.has('before')]).toEqual([false, false]);
+    expect(page.url()).toBe(filteredUrl);
+    await eventually(() => tableIds(), (ids) => JSON.stringify(ids) === JSON.stringify(firstPage.map((c) => c.id)), 10_000, 'the first page');
+  }, 60_000);
+
   it("exports the filtered view as CSV in the table's sort: every filtered call, the API list ids in the same order, the first page first", async () => {
     if (!filteredUrl) throw new Error('the filtered view of the previous spec is missing');
     expect(page.url()).toBe(filteredUrl);

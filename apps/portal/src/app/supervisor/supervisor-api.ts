@@ -8,7 +8,7 @@ import type {
   CallExportQuery,
   CallFilters,
   CallListQuery,
-  CallRecord,
+  CallPage,
   MetricsReport,
   Page,
   QueueReport,
@@ -39,7 +39,11 @@ export function filterParams(filters: CallFilters): Record<string, string> {
 
 /** Query-string values of one page of `GET /api/calls`. */
 export function callListParams(query: CallListQuery): Record<string, string> {
-  return { ...filterParams(query), sort: query.sort, dir: query.dir, page: String(query.page), pageSize: String(query.pageSize) };
+  const params: Record<string, string> = { ...filterParams(query), sort: query.sort, dir: query.dir, page: String(query.page), pageSize: String(query.pageSize) };
+  if (query.after) params['after'] = query.after;
+  else if (query.before) params['before'] = query.before;
+  if (query.count) params['count'] = query.count;
+  return params;
 }
 
 /**
@@ -51,9 +55,9 @@ export function callListParams(query: CallListQuery): Record<string, string> {
 export class SupervisorApi {
   private readonly http = inject(HttpClient);
 
-  /** One page of calls. */
-  calls(query: CallListQuery): Observable<Page<CallRecord>> {
-    return this.http.get<Page<CallRecord>>('/api/calls', { params: callListParams(query) });
+  /** One page of calls, with the keyset cursors of its neighbours. */
+  calls(query: CallListQuery): Observable<CallPage> {
+    return this.http.get<CallPage>('/api/calls', { params: callListParams(query) });
   }
 
   /** One call with its whole timeline. */

@@ -1,17 +1,17 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, Injectable, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
-import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
+import { MatPaginatorIntl, MatPaginatorModule, PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSortModule, Sort } from '@angular/material/sort';
 import { MatTableModule } from '@angular/material/table';
 import { ActivatedRoute, Router } from '@angular/router';
-import { CALL_OUTCOMES, CallOutcome, CallRecord, CallSortKey } from '@switchboard/call-domain';
+import { CALL_OUTCOMES, CallOutcome, CallRecord, CallSortKey, CAPPED_COUNT } from '@switchboard/call-domain';
 import { map } from 'rxjs';
 import { formatDuration } from '@switchboard/ui';
 import { formatDateTime, secondsToMs } from '../format';
@@ -21,6 +21,23 @@ import { remote } from '../remote';
 import { SupervisorApi } from '../supervisor-api';
 import { CALL_HISTORY_PATH, CallHistoryMemory } from './call-history-memory';
 import { CallHistoryView, DEFAULT_VIEW, PAGE_SIZES, readView, toListQuery, viewParams } from './call-history-view';
+
+/**
+ * The paginator's range label: `26 – 50 of 120`, or `26 – 50 of more than 10 000` when the
+ * API stopped counting (`count=capped`, `totalExact` false).
+ */
+@Injectable()
+export class CallHistoryPaginatorIntl extends MatPaginatorIntl {
+  /** Whether the total the paginator holds is a lower bound only. */
+  capped = false;
+
+  override getRangeLabel = (page: number, pageSize: number, length: number): string => {
+    if (length === 0) return `0 of ${length}`;
+    const start = page * pageSize + 1;
+    const end = Math.min(length, (page + 1) * pageSize);
+    return `${start} – ${end} of ${this.capped ? `more than ${CAPPED_COUNT.toLocaleString('en').replace(',', ' ')}` : length}`;
+  };
+}
 
 /**
  * The whole view lives in the URL query, so a copied link shows the same calls (`quality=poor`: only
@@ -42,6 +59,7 @@ import { CallHistoryView, DEFAULT_VIEW, PAGE_SIZES, readView, toListQuery, viewP
     MatSortModule,
     MatTableModule,
   ],
+  providers: [{ provide: MatPaginatorIntl, useClass: CallHistoryPaginatorIntl }],
   templateUrl: './call-history-page.html',
   styleUrl: './call-history-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -56,7 +74,20 @@ export class CallHistoryPage {
   protected readonly calls = remote(() => toListQuery(this.view()), (query) => this.api.calls(query));
   protected readonly agents = remote(() => true, () => this.api.agents());
   protected readonly rows = computed<CallRecord[]>(() => this.calls.value()?.items ?? []);
-  protected readonly total = computed(() => this.calls.value()?.total ?? 0);
+  /**
+   * The paginator's length. An exact total as counted. A capped one is a lower bound: while
+   * there is a next page the paginator is told of one more row past this page (so Next stays
+   * on); at the end the rows seen so far are the count.
+   */
+  protected readonly total = computed(() => {
+    const answer = this.calls.value();
+    if (!answer) return 0;
+    if (answer.totalExact !== false) return answer.total;
+    const { page, pageSize } = this.view();
+    return answer.nextCursor ? Math.max(answer.total, page * pageSize + 1) : (page - 1) * pageSize + answer.items.length;
+  });
+  /** Whether the total is only known to exceed the capped count (no Last page then). */
+  protected readonly capped = computed(() => this.calls.value()?.totalExact === false && !!this.calls.value()?.nextCursor);
   protected readonly exporting = signal(false);
   protected readonly exportError = signal<string | null>(null);
 
@@ -82,6 +113,11 @@ export class CallHistoryPage {
   constructor() {
     // The view shown is the one the detail page's Back returns to.
     const memory = inject(CallHistoryMemory);
+    const intl = inject(MatPaginatorIntl) as CallHistoryPaginatorIntl;
+    effect(() => {
+      intl.capped = this.capped();
+      intl.changes.next();
+    });
     effect(() => memory.remember(this.router.serializeUrl(this.router.createUrlTree([CALL_HISTORY_PATH], { queryParams: viewParams(this.view()) }))));
     // The form shows the URL's filters: on arrival, on back/forward, and after Clear.
     effect(() => {
@@ -107,10 +143,19 @@ export class CallHistoryPage {
     this.show(sort.direction ? { sort: sort.active as CallSortKey, dir: sort.direction, page: 1 } : { sort: DEFAULT_VIEW.sort, dir: DEFAULT_VIEW.dir, page: 1 });
   }
 
-  /** Shows another page, or another page size from the first page. */
+  /**
+   * Shows another page, or another page size from the first page. Next and Previous go by the
+   * shown page's keyset cursors (the URL keeps the cursor, so a reload shows the same calls);
+   * First is the newest page as it is now; Last (offered only for an exact total) goes by page number.
+   */
   protected turnPage(event: PageEvent): void {
-    const resized = event.pageSize !== this.view().pageSize;
-    this.show({ page: resized ? 1 : event.pageIndex + 1, pageSize: event.pageSize });
+    const page = event.pageIndex + 1;
+    const current = this.calls.value();
+    const shown = this.view().page;
+    if (event.pageSize !== this.view().pageSize || page === 1) this.show({ page: 1, pageSize: event.pageSize });
+    else if (page === shown + 1 && current?.nextCursor) this.show({ page, after: current.nextCursor });
+    else if (page === shown - 1 && current?.prevCursor) this.show({ page, before: current.prevCursor });
+    else this.show({ page });
   }
 
   /** The call's outcome as it reads on screen. */
@@ -130,7 +175,7 @@ export class CallHistoryPage {
 
   /** Downloads every call the current filters match as a CSV file, in the table's order. */
   protected async exportCsv(): Promise<void> {
-    const { page: _page, pageSize: _size, ...query } = toListQuery(this.view());
+    const { page: _page, pageSize: _size, after: _after, before: _before, count: _count, ...query } = toListQuery(this.view());
     this.exporting.set(true);
     this.exportError.set(null);
     try {
@@ -143,8 +188,10 @@ export class CallHistoryPage {
     }
   }
 
+  /** Shows the view with `change`: from no cursor unless the change names one. */
   private show(change: Partial<CallHistoryView>): void {
-    void this.router.navigate([], { relativeTo: this.route, queryParams: viewParams({ ...this.view(), ...change }) });
+    const view = { ...this.view(), after: null, before: null, ...change };
+    void this.router.navigate([], { relativeTo: this.route, queryParams: viewParams(view) });
   }
 }
 

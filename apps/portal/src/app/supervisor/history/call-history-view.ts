@@ -8,7 +8,10 @@ export const PAGE_SIZES = [25, 50, 100] as const;
 /**
  * What the call-history page shows, as kept in its URL query so a link reproduces the view:
  * `from`/`to` are days (`YYYY-MM-DD`, both inclusive, in the browser's time zone), `page` is
- * 1-based like the API's.
+ * 1-based like the API's. `after`/`before` hold the keyset cursor the page was reached by (a
+ * previous page's `nextCursor`/`prevCursor`): the calls next to it, at the same cost however
+ * deep; `page` then only numbers the page for its range label. Without a cursor `page` is
+ * read by OFFSET (a link from before the cursors, the first page, or Last when the total is exact).
  */
 export interface CallHistoryView {
   from: string | null;
@@ -22,6 +25,10 @@ export interface CallHistoryView {
   dir: SortDirection;
   page: number;
   pageSize: number;
+  /** Keyset cursor: the page right after it (at most one of `after`/`before`). */
+  after: string | null;
+  /** Keyset cursor: the page right before it. */
+  before: string | null;
 }
 
 /** The view with no filters: newest calls first, 25 a page. */
@@ -36,7 +43,12 @@ export const DEFAULT_VIEW: CallHistoryView = {
   dir: 'desc',
   page: 1,
   pageSize: PAGE_SIZES[0],
+  after: null,
+  before: null,
 };
+
+/** What a cursor looks like (base64url); anything else in a hand-edited link is ignored. */
+const CURSOR = /^[A-Za-z0-9_-]{1,400}$/;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -50,7 +62,12 @@ export function readView(params: ParamMap): CallHistoryView {
     const value = Number(params.get(key));
     return Number.isInteger(value) && value > 0 ? value : fallback;
   };
+  const cursor = (key: string) => {
+    const value = params.get(key);
+    return value && CURSOR.test(value) ? value : null;
+  };
   const sort = params.get('sort') as CallSortKey | null;
+  const after = cursor('after');
   const pageSize = positive('pageSize', DEFAULT_VIEW.pageSize);
   return {
     from: day('from'),
@@ -63,6 +80,8 @@ export function readView(params: ParamMap): CallHistoryView {
     dir: params.get('dir') === 'asc' ? 'asc' : 'desc',
     page: positive('page', 1),
     pageSize: (PAGE_SIZES as readonly number[]).includes(pageSize) ? pageSize : DEFAULT_VIEW.pageSize,
+    after,
+    before: after ? null : cursor('before'),
   };
 }
 
@@ -81,10 +100,15 @@ export function viewParams(view: CallHistoryView): Params {
     dir: unlessDefault('dir', view.dir),
     page: unlessDefault('page', view.page),
     pageSize: unlessDefault('pageSize', view.pageSize),
+    after: view.after,
+    before: view.after ? null : view.before,
   };
 }
 
-/** The `GET /api/calls` query of a view: days become the instants the local days start and end. */
+/**
+ * The `GET /api/calls` query of a view: days become the instants the local days start and end;
+ * the total is counted only up to 10 000 (what a page needs at a million calls).
+ */
 export function toListQuery(view: CallHistoryView): CallListQuery {
   return {
     from: startOfLocalDay(view.from) ?? undefined,
@@ -97,5 +121,8 @@ export function toListQuery(view: CallHistoryView): CallListQuery {
     dir: view.dir,
     page: view.page,
     pageSize: view.pageSize,
+    after: view.after ?? undefined,
+    before: view.after ? undefined : (view.before ?? undefined),
+    count: 'capped',
   };
 }

@@ -1,4 +1,4 @@
-import type { AgentBoardEntry, CallbackRequest, CallDetail, CallRecord, MetricsReport, Page, QueueReport, QueueSnapshot } from '@switchboard/call-domain';
+import type { AgentBoardEntry, CallbackRequest, CallDetail, CallPage, CallRecord, MetricsReport, Page, QueueReport, QueueSnapshot } from '@switchboard/call-domain';
 import { METRIC_DEFINITIONS } from '@switchboard/call-domain';
 
 /** A call record for tests; override any field. */
@@ -43,6 +43,11 @@ export function fakeCallDetail(overrides: Partial<CallDetail> = {}): CallDetail 
 /** One page holding `items`. */
 export function fakePage<T>(items: T[], total = items.length, page = 1, pageSize = 25): Page<T> {
   return { items, total, page, pageSize };
+}
+
+/** One page of `GET /api/calls`: no neighbours and an exact total unless overridden. */
+export function fakeCallPage(items: CallRecord[], overrides: Partial<CallPage> = {}): CallPage {
+  return { ...fakePage(items), nextCursor: null, prevCursor: null, totalExact: true, ...overrides };
 }
 
 /** An agent on the board; override any field. */
