@@ -104,7 +104,9 @@ export class FakeRelay {
       case 'acceptCall':
         if (!call) return missing();
         this.relay(call.caller, 'callAccepted', { callId: call.callId, agent: { id: call.agent, displayName: call.agent } });
-        return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller }, ringsOutAt: '' } };
+        // An answer sent with the accept goes on as a `sendAnswer` would.
+        if (payload['answer']) this.relay(call.caller, 'answerRelayed', payload['answer']);
+        return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller }, ringsOutAt: '', ...(payload['answer'] ? { answerRelayed: true } : {}) } };
       case 'resumeCall':
         if (!call) return missing();
         this.relay(call.caller, 'callResumed', { callId: call.callId });
