@@ -134,6 +134,19 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     await expectAudioBothWays(caller, callee);
   }, 20_000);
 
+  it('prepared, sends the answer made ahead with sendAnswer when the server did not relay the one sent with the accept, and connects', async () => {
+    relay.acceptsAnswers = false;
+    const { caller, offer } = await place();
+    agent.phone.prepareAccept(offer);
+    await until(() => peerConnections[1]?.iceGatheringState === 'complete', 'the prepared connection to gather');
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    const accepted = requestsFrom('agent', 'acceptCall')[0].payload as { answer?: { description: { sdp: string } } };
+    const answers = requestsFrom('agent', 'sendAnswer').map((r) => r.payload as { description: { sdp: string } });
+    expect(answers.length).toBe(1);
+    expect(answers[0].description.sdp).toBe(accepted.answer?.description.sdp ?? 'an answer sent with the accept');
+  }, 20_000);
+
   it('closes the connection prepared while it rang when the offer is withdrawn or discarded, and Accept then makes its own', async () => {
     const first = await place();
     agent.phone.prepareAccept(first.offer);
