@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { durationsOf, planOffers, type CallOffer, type OfferWithdrawnReason, type QueuePosition, type SessionUser, NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
+import { durationsOf, planOffers, type AcceptedCall, type AnswerMessage, type CallOffer, type OfferWithdrawnReason, type QueuePosition, type SessionUser, NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
@@ -10,7 +10,7 @@ import { CallRecords, isUniqueViolation } from './call-records';
 import { secondsAfter } from './deadlines';
 import { CallLedger, type EventActor, type LedgerTransaction } from './ledger/call-ledger';
 import { QueuePositions } from './queue-positions';
-import { SignalRelay } from './signal-relay.service';
+import { requireCurrentNegotiation, SignalRelay } from './signal-relay.service';
 import { SocketRooms } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -85,11 +85,13 @@ export class CallRouter {
   }
 
   /** The agent takes the call ringing at them; the loser of a race gets `conflict`. */
-  async acceptCall(agent: SessionUser, socket: AppSocket, callId: string): Promise<CallOffer> {
+  async acceptCall(agent: SessionUser, socket: AppSocket, callId: string, answer?: AnswerMessage): Promise<AcceptedCall> {
     const offer = await this.ledger.run(async (tx) => {
       const call = await tx.call(callId);
       if (!call) throw new ProblemException('not_found', 'There is no such call');
       if (call.state !== 'ringing' || call.ringing_agent_id !== agent.id) throw new ProblemException('conflict', whyNotAccepted(call, agent.id));
+      // An answer to another offer than the call's current one is refused before anything changes.
+      if (answer) requireCurrentNegotiation(answer.negotiationId, call.negotiation_id);
       const actor = { id: agent.id, name: agent.displayName };
       await tx.moveCall(
         call,
@@ -112,7 +114,16 @@ export class CallRouter {
       return { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt: call.rings_out_at ?? tx.nowIso } satisfies CallOffer;
     });
     await this.signals.resendHeld(callId, this.rooms.to(socket.id));
-    return offer;
+    if (!answer) return offer;
+    // The answer made while the call rang: handled as the `sendAnswer` that would follow.
+    try {
+      await this.signals.relayAnswer(socket, answer);
+      return { ...offer, answerRelayed: true };
+    } catch (err) {
+      // The call is accepted all the same: without `answerRelayed` the agent sends its answer itself.
+      this.logger.warn({ msg: 'answer sent with the accept not relayed', callId, error: err instanceof Error ? err.message : String(err) });
+      return offer;
+    }
   }
 
   /**

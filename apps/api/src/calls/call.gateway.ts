@@ -8,8 +8,9 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import type { Ack, AgentStatus, CallbackCall, CallOffer, IceServers, LiveCall, QueuePosition } from '@switchboard/call-domain';
+import type { AcceptedCall, Ack, AgentStatus, CallbackCall, CallOffer, IceServers, LiveCall, QueuePosition } from '@switchboard/call-domain';
 import {
+  acceptCallSchema,
   answerMessageSchema,
   callbackRequestSchema,
   callRefSchema,
@@ -91,10 +92,10 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
     return ackFor(socket, ['student', 'agent'], callRefSchema, body, (user, { callId }) => this.completion.cancel(user, callId));
   }
 
-  /** Agent: `acceptCall` → the caller; `conflict` for the loser of a race. */
+  /** Agent: `acceptCall` (optionally with its answer, then relayed as `sendAnswer`'s) → the caller; `conflict` for the loser of a race. */
   @SubscribeMessage('acceptCall')
-  acceptCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<CallOffer>> {
-    return ackFor(socket, ['agent'], callRefSchema, body, (user, { callId }) => this.router.acceptCall(user, socket, callId));
+  acceptCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<AcceptedCall>> {
+    return ackFor(socket, ['agent'], acceptCallSchema, body, (user, { callId, answer }) => this.router.acceptCall(user, socket, callId, answer));
   }
 
   /** Agent: `declineCall`. */

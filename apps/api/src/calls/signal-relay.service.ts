@@ -236,6 +236,11 @@ export function answererOf(call: Pick<CallRow, 'direction' | 'caller_id' | 'agen
   return call.direction === 'outbound' ? call.caller_id : call.agent_id;
 }
 
+/** Refuses (`stale_negotiation`) a message of another negotiation than `current`, the call's stored one (none yet: any). */
+export function requireCurrentNegotiation(negotiationId: string | undefined, current: string | null): void {
+  if (negotiationId !== undefined && current !== null && negotiationId !== current) throw new ProblemException('stale_negotiation', STALE);
+}
+
 /** Waits for a relayed message's hold to be stored. */
 function held({ stored }: { stored: Promise<void> }): Promise<void> {
   return stored;

@@ -135,6 +135,16 @@ export interface CallOffer {
   ringsOutAt: string;
 }
 
+/** `acceptCall`: the call and, optionally, the agent's answer to its offer (made while it rang). */
+export interface AcceptCall extends CallRef {
+  answer?: AnswerMessage;
+}
+
+/** What `acceptCall` answers: the call, and whether the answer sent with it was relayed. */
+export interface AcceptedCall extends CallOffer {
+  answerRelayed?: true;
+}
+
 /** Why an offer was taken back from an agent. */
 export type OfferWithdrawnReason = 'cancelled' | 'rang_out' | 'taken_elsewhere' | 'declined' | 'ended';
 
@@ -228,8 +238,13 @@ export interface ClientToServerEvents {
   requestCall: (payload: Record<string, never>, ack: (res: Ack<QueuePosition>) => void) => void;
   /** Student: leave the line or stop the ringing. */
   cancelCall: (payload: CallRef, ack: (res: Ack) => void) => void;
-  /** Agent: take the call offered to them. Answers with the caller. */
-  acceptCall: (payload: CallRef, ack: (res: Ack<CallOffer>) => void) => void;
+  /**
+   * Agent: take the call offered to them. Answers with the caller. With `answer` (the SDP
+   * answer to the call's offer, as `sendAnswer` takes it), the answer is then relayed to the
+   * caller as a `sendAnswer` would be, and the ack says `answerRelayed: true`; without that
+   * flag the agent sends its answer with `sendAnswer`.
+   */
+  acceptCall: (payload: AcceptCall, ack: (res: Ack<AcceptedCall>) => void) => void;
   /** Agent: refuse the call offered to them; it goes to the next agent. */
   declineCall: (payload: CallRef, ack: (res: Ack) => void) => void;
   /** Either party: end a call in progress. */

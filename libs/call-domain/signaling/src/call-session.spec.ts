@@ -94,13 +94,16 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     const callee = await accept(offer);
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
     expect(performance.now() - acceptedAt).toBeLessThan(3000);
+    // Not prepared: the accept goes alone and the answer follows it.
+    expect(requestsFrom('agent', 'acceptCall').map((r) => r.payload)).toEqual([{ callId: offer.callId }]);
+    expect(requestsFrom('agent', 'sendAnswer').length).toBe(1);
 
     await expectAudioBothWays(caller, callee);
     expect(requestsFrom('student', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
     expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
   }, 20_000);
 
-  it('prepared while it rings, the agent answers the held offer ahead and gathers, sends nothing before Accept, then sends that answer and connects', async () => {
+  it('prepared while it rings, the agent answers the held offer ahead and gathers, sends nothing before Accept, then sends that answer with the accept and connects', async () => {
     const { caller, offer } = await place();
     agent.phone.prepareAccept(offer);
     await until(() => peerConnections[1]?.iceGatheringState === 'complete', 'the prepared connection to gather');
@@ -120,9 +123,28 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(peerConnections.length).toBe(2); // the prepared connection, no other
     expect(requestsFrom('agent', 'getIceServers').length).toBe(1);
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
-    // The answer made ahead, with the candidates gathered while the call rang.
-    expect((requestsFrom('agent', 'sendAnswer')[0].payload as { description: { sdp: string } }).description.sdp).toMatch(/^a=candidate:/m);
+    // The answer made ahead, with the candidates gathered while the call rang, went with the accept: no sendAnswer after it.
+    const accepts = requestsFrom('agent', 'acceptCall').map((r) => r.payload as { callId: string; answer?: { callId: string; negotiationId?: string; description: { type: string; sdp: string } } });
+    expect(accepts.length).toBe(1);
+    expect(accepts[0].answer?.callId).toBe(offer.callId);
+    expect(accepts[0].answer?.negotiationId).toBe(caller.negotiationId() ?? undefined);
+    expect(accepts[0].answer?.description.type).toBe('answer');
+    expect(accepts[0].answer?.description.sdp).toMatch(/^a=candidate:/m);
+    expect(requestsFrom('agent', 'sendAnswer').length).toBe(0);
     await expectAudioBothWays(caller, callee);
+  }, 20_000);
+
+  it('prepared, sends the answer made ahead with sendAnswer when the server did not relay the one sent with the accept, and connects', async () => {
+    relay.acceptsAnswers = false;
+    const { caller, offer } = await place();
+    agent.phone.prepareAccept(offer);
+    await until(() => peerConnections[1]?.iceGatheringState === 'complete', 'the prepared connection to gather');
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    const accepted = requestsFrom('agent', 'acceptCall')[0].payload as { answer?: { description: { sdp: string } } };
+    const answers = requestsFrom('agent', 'sendAnswer').map((r) => r.payload as { description: { sdp: string } });
+    expect(answers.length).toBe(1);
+    expect(answers[0].description.sdp).toBe(accepted.answer?.description.sdp ?? 'an answer sent with the accept');
   }, 20_000);
 
   it('closes the connection prepared while it rang when the offer is withdrawn or discarded, and Accept then makes its own', async () => {

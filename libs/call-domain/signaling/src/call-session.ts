@@ -78,6 +78,8 @@ export class CallSession {
   private readonly subscriptions = new Subscription();
   /** The peer-connection work (descriptions, candidates), one step at a time in arrival order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The offer whose answer (made ahead) went with the accept: not sent again. */
+  private answerSentFor: string | null = null;
   private accepted = false;
   private reported = false;
   private mediaTimer: Subscription | null = null;
@@ -204,6 +206,14 @@ export class CallSession {
     return request;
   }
 
+  /**
+   * Agent: the server relayed the answer made ahead to `offer` with the accept: when the
+   * session applies that offer it sends no `sendAnswer` (call before {@link start}).
+   */
+  answeredWithAccept(offer: RTCSessionDescriptionInit): void {
+    this.answerSentFor = offer.sdp ?? null;
+  }
+
   /** Ends the session here without telling the server (e.g. the server refused the accept). */
   close(): void {
     this.finish();
@@ -289,6 +299,11 @@ export class CallSession {
     if (!link.answeredAhead(offer.description)) {
       await link.pc.setRemoteDescription(offer.description);
       await link.pc.setLocalDescription(await link.pc.createAnswer());
+    }
+    if (this.answerSentFor !== null && this.answerSentFor === offer.description.sdp && link.answeredAhead(offer.description)) {
+      // Already relayed with the accept.
+      this.answerSentFor = null;
+      return;
     }
     const sdp = link.pc.localDescription?.sdp ?? '';
     this.init.signaling

@@ -16,8 +16,9 @@
  *    after their offer, held by `bufferUntil` until Accept, dropped when the offer is
  *    withdrawn or the call ends).
  * 4. Agent clicks Accept: `Softphone.acceptCall(offer)` opens the microphone and fetches the
- *    call's ICE servers, opens the peer connection, sends `acceptCall`, then releases the inbox: the offer is applied, the held
- *    candidates added in order, the answer sent; later messages pass straight through.
+ *    call's ICE servers, opens the peer connection, sends `acceptCall` (with the answer made
+ *    ahead by `prepareAccept`, when there is one), then releases the inbox: the offer is applied, the held
+ *    candidates added in order, the answer sent unless it went with the accept; later messages pass straight through.
  * 5. Both sides: `CallSession.state` goes `connecting` → `connected` (reported once with
  *    `reportMedia`), or `failed` when ICE fails or media is not up within
  *    `mediaTimeoutMs`; `ended` on `callEnded`/`hangUp()`. Play `remoteStream` in an

@@ -162,9 +162,12 @@ export class SignalingClient {
     return this.request('cancelCall', ref);
   }
 
-  /** Agent: take the offered call; resolves with the caller. */
-  acceptCall(ref: CallRef): Promise<AckData<'acceptCall'>> {
-    return this.request('acceptCall', ref);
+  /**
+   * Agent: take the offered call; resolves with the caller. With `answer` (the answer to the
+   * call's offer, made while it rang), the server relays it too (`answerRelayed: true`).
+   */
+  acceptCall(accept: RequestPayload<'acceptCall'>): Promise<AckData<'acceptCall'>> {
+    return this.request('acceptCall', accept);
   }
 
   /** Agent: refuse the offered call; its held messages are dropped. */

@@ -1,5 +1,5 @@
 import { Injectable, inject } from '@angular/core';
-import type { CallbackCall, CallId, CallOffer, CallRef, QueuePosition } from '@switchboard/call-domain';
+import type { AnswerMessage, CallbackCall, CallId, CallOffer, CallRef, QueuePosition, SignalMessage } from '@switchboard/call-domain';
 import { Subscription, filter, merge, take, timer } from 'rxjs';
 import type { CallInbox } from './call-inbox';
 import { CallSession } from './call-session';
@@ -19,6 +19,8 @@ interface PreparedAccept {
   ready: Promise<{ rtcConfiguration: RTCConfiguration; pc: RTCPeerConnection } | null>;
   /** The answer made ahead to the held offer, while it is being made. */
   answering: Promise<unknown> | null;
+  /** The offer answered ahead, once it is. */
+  answered: (SignalMessage & { kind: 'offer' }) | null;
   /** Ends it when the offer goes away; waits for the offer. */
   watch: Subscription;
   /** Whether it was taken or discarded: no offer is answered ahead any more. */
@@ -110,7 +112,17 @@ export class Softphone {
    *   just its id.
    */
   async acceptCall(call: CallOffer | CallRef): Promise<CallSession> {
-    return this.answerCall(call.callId, 'caller' in call ? call.caller : null, () => this.signaling.acceptCall({ callId: call.callId }));
+    const callId = call.callId;
+    return this.answerCall(callId, 'caller' in call ? call.caller : null, async (answer) => {
+      if (!answer) return this.signaling.acceptCall({ callId }).then(() => false);
+      try {
+        return (await this.signaling.acceptCall({ callId, answer })).answerRelayed === true;
+      } catch (error) {
+        // The caller offered anew meanwhile: the accept goes alone, the new offer is answered after it.
+        if (error instanceof SignalingError && error.code === 'stale_negotiation') return this.signaling.acceptCall({ callId }).then(() => false);
+        throw error;
+      }
+    });
   }
 
   /**
@@ -119,15 +131,21 @@ export class Softphone {
    * applied once the server confirmed, and answered. Rejects like {@link acceptCall}.
    */
   async acceptCallback(call: CallbackCall): Promise<CallSession> {
-    return this.answerCall(call.callId, call.agent, () => this.signaling.acceptCallback({ callId: call.callId }));
+    return this.answerCall(call.callId, call.agent, () => this.signaling.acceptCallback({ callId: call.callId }).then(() => false));
   }
 
-  /** The answering side: microphone and ICE servers, the session, `accept` to the server, then the held messages. */
-  private async answerCall(callId: CallId, peer: CallPeer | null, accept: () => Promise<unknown>): Promise<CallSession> {
+  /**
+   * The answering side: microphone and ICE servers, the session, `accept` to the server, then
+   * the held messages. `accept` gets the answer made ahead while the call rang, if any, to send
+   * with the accept; it resolves with whether the server relayed it (then the session does not
+   * send it again).
+   */
+  private async answerCall(callId: CallId, peer: CallPeer | null, accept: (answer?: AnswerMessage) => Promise<boolean>): Promise<CallSession> {
     const withdrawn = (): SignalingError =>
       new SignalingError({ code: 'invalid_state', message: 'This call is no longer offered to you.' });
     if (!this.signaling.inbox(callId, 'offer')) throw withdrawn();
-    const { microphone, rtcConfiguration, pc } = await this.prepare(callId, this.takePrepared(callId));
+    const prepared = this.takePrepared(callId);
+    const { microphone, rtcConfiguration, pc } = await this.prepare(callId, prepared);
     const inbox = this.signaling.inbox(callId, 'offer');
     if (!inbox) {
       pc?.close();
@@ -135,8 +153,10 @@ export class Softphone {
       throw withdrawn();
     }
     const session = this.createSession('agent', microphone, inbox, rtcConfiguration, peer, null, 'early', false, pc);
+    const offer = prepared?.answered;
+    const answer = offer && pc ? answerMadeAhead(callId, offer, pc) : undefined;
     try {
-      await accept();
+      if ((await accept(answer)) && offer) session.answeredWithAccept(offer.description);
     } catch (error) {
       session.close();
       throw error;
@@ -152,7 +172,7 @@ export class Softphone {
    * it locally (`answerAhead`): the connection gathers its candidates — the STUN address and
    * the TURN relay take round trips to those servers — but nothing is sent to the caller and
    * the caller's candidates are not added before Accept. {@link acceptCall} then uses it:
-   * the answer goes out as soon as the server confirms the accept. It is closed when the
+   * the answer goes out with the accept (`acceptCall`'s `answer`: no round trip more). It is closed when the
    * offer is withdrawn or the call ends, when another call is prepared, on
    * {@link discardPrepared}, and after 2 minutes at the latest. Failing to fetch the ICE
    * servers changes nothing: Accept fetches them again.
@@ -162,7 +182,7 @@ export class Softphone {
     const inbox = this.signaling.inbox(callId, 'offer');
     if (this.prepared.has(callId) || !inbox) return;
     for (const other of [...this.prepared.keys()]) this.discardPrepared(other);
-    const prepared: PreparedAccept = { ready: Promise.resolve(null), answering: null, watch: new Subscription(), done: false, discarded: false };
+    const prepared: PreparedAccept = { ready: Promise.resolve(null), answering: null, answered: null, watch: new Subscription(), done: false, discarded: false };
     prepared.ready = this.rtcConfiguration(callId).then(
       (rtcConfiguration) => (prepared.discarded ? null : { rtcConfiguration, pc: new RTCPeerConnection(rtcConfiguration) }),
       () => null,
@@ -177,7 +197,9 @@ export class Softphone {
       inbox.description$.pipe(take(1)).subscribe((offer) => {
         if (offer.kind !== 'offer') return;
         prepared.answering = prepared.ready
-          .then((made) => (made && !prepared.done ? answerAhead(made.pc, offer.description) : false))
+          .then(async (made) => {
+            if (made && !prepared.done && (await answerAhead(made.pc, offer.description))) prepared.answered = offer;
+          })
           .catch(() => undefined);
       }),
     );
@@ -289,6 +311,14 @@ export class Softphone {
       mediaTimeoutMs: this.options.mediaTimeoutMs,
     });
   }
+}
+
+/** The answer `pc` made ahead to `offer` (with the candidates gathered since), as `sendAnswer` takes it; none if it moved on. */
+function answerMadeAhead(callId: CallId, offer: SignalMessage & { kind: 'offer' }, pc: RTCPeerConnection): AnswerMessage | undefined {
+  const local = pc.localDescription;
+  if (pc.signalingState !== 'stable' || local?.type !== 'answer' || pc.remoteDescription?.sdp !== offer.description.sdp) return undefined;
+  const negotiationId = offer.negotiationId;
+  return { callId, messageId: crypto.randomUUID(), ...(negotiationId ? { negotiationId } : {}), description: { type: 'answer', sdp: local.sdp } };
 }
 
 function stopTracks(stream: MediaStream): void {

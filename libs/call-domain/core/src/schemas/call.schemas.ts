@@ -45,6 +45,15 @@ export const answerMessageSchema = z
   })
   .strict();
 
+/**
+ * `acceptCall`: one call and, optionally, the agent's SDP answer to its held offer (made while
+ * it rang), handled as a `sendAnswer` of that call once the accept is committed.
+ */
+export const acceptCallSchema = z
+  .object({ callId: callIdSchema, answer: answerMessageSchema.optional() })
+  .strict()
+  .refine((accept) => accept.answer === undefined || accept.answer.callId === accept.callId, { message: 'answer.callId must be the call accepted', path: ['answer', 'callId'] });
+
 /** An ICE candidate as `RTCIceCandidate.toJSON()` gives it (an empty line ends gathering). */
 export const iceCandidateSchema = z
   .object({

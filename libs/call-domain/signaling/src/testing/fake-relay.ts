@@ -39,6 +39,8 @@ export class FakeRelay {
   intercept: (delivery: Delivery) => DeliveryDecision = () => 'deliver';
   /** What `getIceServers` answers for a call's parties; null refuses it (`forbidden`). */
   iceServers: IceServers | null = { iceServers: [], iceTransportPolicy: 'all', expiresAt: null };
+  /** Whether `acceptCall` relays an answer sent with it (false: a server that does not, e.g. older). */
+  acceptsAnswers = true;
   /** Requests the relay leaves unanswered (to test ack timeouts). */
   readonly unanswered = new Set<string>();
   /**
@@ -101,10 +103,14 @@ export class FakeRelay {
         return call ? this.relayed(other, 'answerRelayed', payload) : missing();
       case 'sendCandidate':
         return call ? this.relayed(other, 'candidateRelayed', payload) : missing();
-      case 'acceptCall':
+      case 'acceptCall': {
         if (!call) return missing();
         this.relay(call.caller, 'callAccepted', { callId: call.callId, agent: { id: call.agent, displayName: call.agent } });
-        return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller }, ringsOutAt: '' } };
+        // An answer sent with the accept goes on as a `sendAnswer` would.
+        const answer = this.acceptsAnswers ? payload['answer'] : undefined;
+        if (answer) this.relay(call.caller, 'answerRelayed', answer);
+        return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller }, ringsOutAt: '', ...(answer ? { answerRelayed: true } : {}) } };
+      }
       case 'resumeCall':
         if (!call) return missing();
         this.relay(call.caller, 'callResumed', { callId: call.callId });
