@@ -35,6 +35,9 @@ describe('accessibility (axe, WCAG 2.2 AA) and phone widths', () => {
 
   /** Runs axe on the page as it is now and expects no violation (listed with where they are). */
   async function expectAccessible(page: Page, state: string): Promise<void> {
+    // Colours are checked as they end, not halfway through a transition (an error message
+    // fading in measures 1.1:1 in its first frames): wait for the page's finite animations.
+    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity), undefined, { timeout: 5_000 });
     const { violations } = await new AxeBuilder({ page }).withTags(WCAG_AA).analyze();
     const found = violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.length}× e.g. ${v.nodes[0]?.target.join(' ')} — ${v.nodes[0]?.failureSummary?.split('\n')[1]?.trim() ?? v.help}`);
     expect(found).withContext(`axe on "${state}"`).toEqual([]);
