@@ -1,14 +1,8 @@
 import { parseArgs } from 'node:util';
-import { SeedConflictError, ToolError, consoleOutput, refusesDemoSeeding, runWithUsers, seedHistory, type ToolOutput } from './tool-context';
+import { SeedConflictError, ToolError, consoleOutput, dayOption, wholeNumberOption, refusesDemoSeeding, runWithUsers, seedHistory, type ToolOutput } from './tool-context';
 
 const USAGE = 'Usage: npm run seed:history -- --calls 1000000 [--seed 1] [--calls-per-day 240] [--students 5000] [--end 2026-11-23]';
 
-function count(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ToolError(`--${name} must be a whole number from ${min} to ${max}\n${USAGE}`);
-  return n;
-}
 
 /**
  * `npm run seed:history -- --calls N`: fills an empty database with N calls generated like
@@ -27,13 +21,12 @@ export async function seedHistoryTool(argv: string[], env: Record<string, string
       strict: true,
     });
     if (values.calls === undefined) throw new ToolError(`--calls is required\n${USAGE}`);
-    const end = values.end === undefined ? undefined : new Date(`${values.end}T00:00:00Z`);
-    if (end && Number.isNaN(end.getTime())) throw new ToolError(`--end must be a date like 2026-11-23\n${USAGE}`);
+    const end = dayOption('end', values.end, USAGE);
     options = {
-      calls: count('calls', values.calls, 0, 1, 10_000_000),
-      seed: count('seed', values.seed, 1, 0, 2 ** 32 - 1),
-      callsPerDay: count('calls-per-day', values['calls-per-day'], 240, 1, 100_000),
-      students: count('students', values.students, 5000, 0, 100_000),
+      calls: wholeNumberOption('calls', values.calls, 0, 1, 10_000_000, USAGE),
+      seed: wholeNumberOption('seed', values.seed, 1, 0, 2 ** 32 - 1, USAGE),
+      callsPerDay: wholeNumberOption('calls-per-day', values['calls-per-day'], 240, 1, 100_000, USAGE),
+      students: wholeNumberOption('students', values.students, 5000, 0, 100_000, USAGE),
       end,
     };
   } catch (err) {

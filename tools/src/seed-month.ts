@@ -1,14 +1,8 @@
 import { parseArgs } from 'node:util';
-import { SeedConflictError, ToolError, consoleOutput, refusesDemoSeeding, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
+import { SeedConflictError, ToolError, consoleOutput, dayOption, wholeNumberOption, refusesDemoSeeding, runWithUsers, seedMonth, type ToolOutput } from './tool-context';
 
 const USAGE = 'Usage: npm run seed:month -- [--seed 1] [--days 30] [--calls-per-day 240] [--end 2026-11-23] [--replace]';
 
-function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new ToolError(`--${name} must be a whole number from 0 to ${max}\n${USAGE}`);
-  return n;
-}
 
 /**
  * `npm run seed:month`: stores a realistic, deterministic month of calls (timelines and
@@ -28,12 +22,11 @@ export async function seedMonthTool(argv: string[], env: Record<string, string |
       options: { seed: { type: 'string' }, days: { type: 'string' }, 'calls-per-day': { type: 'string' }, end: { type: 'string' }, replace: { type: 'boolean' } },
       strict: true,
     });
-    const end = values.end === undefined ? undefined : new Date(`${values.end}T00:00:00Z`);
-    if (end && Number.isNaN(end.getTime())) throw new ToolError(`--end must be a date like 2026-11-23\n${USAGE}`);
+    const end = dayOption('end', values.end, USAGE);
     options = {
-      seed: positiveInt('seed', values.seed, 1, 2 ** 32 - 1),
-      days: positiveInt('days', values.days, 30, 366),
-      callsPerDay: positiveInt('calls-per-day', values['calls-per-day'], 240, 100_000),
+      seed: wholeNumberOption('seed', values.seed, 1, 0, 2 ** 32 - 1, USAGE),
+      days: wholeNumberOption('days', values.days, 30, 0, 366, USAGE),
+      callsPerDay: wholeNumberOption('calls-per-day', values['calls-per-day'], 240, 0, 100_000, USAGE),
       end,
       replace: values.replace ?? false,
     };

@@ -40,6 +40,22 @@ export class ToolError extends Error {
   override readonly name = 'ToolError';
 }
 
+/** A whole-number option `--name` from `min` to `max`, `fallback` when absent; a ToolError naming it (and `usage`) otherwise. */
+export function wholeNumberOption(name: string, value: string | undefined, fallback: number, min: number, max: number, usage: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ToolError(`--${name} must be a whole number from ${min} to ${max}\n${usage}`);
+  return n;
+}
+
+/** An optional date option `--name` (`2026-11-23`) as that day's UTC midnight; a ToolError naming it (and `usage`) when it is not a date. */
+export function dayOption(name: string, value: string | undefined, usage: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const day = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(day.getTime())) throw new ToolError(`--${name} must be a date like 2026-11-23\n${usage}`);
+  return day;
+}
+
 /**
  * Runs `work` against the API's configured database (same environment variables as the
  * server; migrated first) and closes it; `db` is for tools that store more than accounts.
