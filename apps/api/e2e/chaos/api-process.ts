@@ -1,21 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const STANDBY = join(__dirname, 'api-standby.js');
 const START_TIMEOUT_MS = 30_000;
 
-/** A free TCP port on the loopback interface. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
+export { freeLoopbackPort } from '../../src/testing/ports';
 
 /**
  * The built API (`dist/api`) as a child process on a fixed port and fixed storage, so it can be

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { createClient } from 'redis';
+import { freeLoopbackPort } from './ports';
 
 /** Deletes the keys a test run left under `prefix` (the socket stream and recovery sessions) on a shared Redis. */
 export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
@@ -23,7 +24,7 @@ export class PrivateRedis {
 
   /** Starts `redis-server` (REDIS_SERVER_BIN, else Debian's) on a free port, without persistence. */
   static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+    const redis = new PrivateRedis(await freeLoopbackPort());
     await redis.resume();
     return redis;
   }
@@ -59,16 +60,6 @@ export class PrivateRedis {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** Whether a Redis server answers PING on the port. */
 function answers(port: number): Promise<boolean> {
