@@ -74,6 +74,25 @@ async function instrumentAgent(context: BrowserContext): Promise<void> {
       },
       true,
     );
+    // The signaling frames that matter after the click: the accept going out, and acks and events coming in.
+    const NativeSocket = window.WebSocket;
+    window.WebSocket = class extends NativeSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        const log = (what: string) => marks.acceptAt !== null && marks.connectedAt === null && marks.events.push([what, performance.now()]);
+        this.addEventListener('message', ({ data }) => {
+          const frame = typeof data === 'string' ? data : '';
+          const event = /^42\["(\w+)"/.exec(frame)?.[1];
+          if (/^43\d/.test(frame)) log('ack received');
+          else if (event && event !== 'queueUpdated') log(`${event} received`);
+        });
+      }
+      override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+        const event = typeof data === 'string' ? /^42\d*\["(\w+)"/.exec(data)?.[1] : undefined;
+        if (event) marks.events.push([`${event} sent`, performance.now()]);
+        super.send(data);
+      }
+    } as typeof WebSocket;
     const Native = window.RTCPeerConnection;
     window.RTCPeerConnection = class extends Native {
       constructor(config?: RTCConfiguration) {

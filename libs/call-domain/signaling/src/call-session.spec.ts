@@ -103,14 +103,18 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
   }, 20_000);
 
-  it('prepared while it rings, the agent answers the held offer ahead and gathers, sends nothing before Accept, then sends that answer with the accept and connects', async () => {
+  it('prepared while it rings, the agent opens the microphone, answers the held offer ahead and gathers, sends nothing before Accept, then sends that answer with the accept and connects', async () => {
     const { caller, offer } = await place();
     agent.phone.prepareAccept(offer);
-    await until(() => peerConnections[1]?.iceGatheringState === 'complete', 'the prepared connection to gather');
+    await until(() => peerConnections[1]?.iceGatheringState === 'complete' && microphones.length === 2, 'the prepared connection to gather');
     const prepared = peerConnections[1];
     expect(prepared.signalingState).toBe('stable');
     expect(prepared.remoteDescription?.type).toBe('offer');
     expect(prepared.getConfiguration().iceServers).toEqual([]);
+    // The microphone is open (Accept waits for nothing) but not on the connection: nothing is sent.
+    const agentMicrophone = microphones[1];
+    expect(agentMicrophone.getAudioTracks()[0].readyState).toBe('live');
+    expect(prepared.getSenders().every((sender) => sender.track === null)).toBeTrue();
     // Nothing reached the caller: no answer, no candidate, and the caller's candidates were not added.
     expect(requestsFrom('agent', 'sendAnswer').length).toBe(0);
     expect(requestsFrom('agent', 'sendCandidate').length).toBe(0);
@@ -121,6 +125,8 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
 
     const callee = await accept(offer);
     expect(peerConnections.length).toBe(2); // the prepared connection, no other
+    expect(microphones.length).toBe(2); // and the microphone opened while it rang, no other
+    expect(prepared.getSenders().map((sender) => sender.track)).toEqual(agentMicrophone.getAudioTracks());
     expect(requestsFrom('agent', 'getIceServers').length).toBe(1);
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
     // The answer made ahead, with the candidates gathered while the call rang, went with the accept: no sendAnswer after it.
@@ -159,8 +165,11 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     await until(() => peerConnections.length === 4, 'a connection prepared for the second call');
     agent.phone.discardPrepared(second.offer.callId); // e.g. declined
     await until(() => peerConnections[3].signalingState === 'closed', 'the discarded connection closed');
+    // The microphones opened while each rang are released (the two students' and the agent's two).
+    await until(() => microphones.length === 4 && [1, 3].every((i) => microphones[i].getTracks().every((t) => t.readyState === 'ended')), 'the prepared microphones released');
     const callee = await accept(second.offer);
     expect(peerConnections.length).toBe(5);
+    expect(microphones.length).toBe(5);
     await Promise.all([reaches(second.caller, 'connected'), reaches(callee, 'connected')]);
   }, 20_000);
 
@@ -363,6 +372,30 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     // Reported connected once, when media first connected.
     expect(requestsFrom('student', 'reportMedia').length).toBe(1);
     expect(requestsFrom('agent', 'reportMedia').length).toBe(1);
+  }, 20_000);
+
+  it('accepts with the microphone refused while it rang and allowed on Accept, and tells a refused one on Accept', async () => {
+    let allowed = false;
+    const refusing = {
+      provide: MICROPHONE,
+      useValue: async () => {
+        if (!allowed) throw new DOMException('Permission denied', 'NotAllowedError');
+        return navigator.mediaDevices.getUserMedia({ audio: true });
+      },
+    };
+    const other = createParty(relay, 'agent', {}, [refusing]);
+    agent.injector.destroy();
+    agent = other;
+    agent.client.connect();
+    await firstValueFrom(agent.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    const { caller, offer } = await place();
+    agent.phone.prepareAccept(offer);
+    await until(() => peerConnections[1]?.iceGatheringState === 'complete', 'the prepared connection to gather');
+    await expectAsync(agent.phone.acceptCall(offer)).toBeRejectedWith(jasmine.objectContaining({ reason: 'denied' }));
+    expect(requestsFrom('agent', 'acceptCall').length).toBe(0);
+    allowed = true;
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
   }, 20_000);
 
   it('places no call when the microphone is refused', async () => {

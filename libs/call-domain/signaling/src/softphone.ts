@@ -27,6 +27,11 @@ interface PreparedAccept {
   done: boolean;
   /** Whether it was discarded: no connection is made any more. */
   discarded: boolean;
+  /**
+   * The microphone, opened while it rings so that Accept waits for nothing (nothing is sent
+   * before Accept: the connection has no track until then); rejects when it was refused.
+   */
+  microphone: Promise<MediaStream>;
 }
 
 /**
@@ -167,22 +172,25 @@ export class Softphone {
 
   /**
    * Agent: gets an offered call ready while it rings, so that Accept waits for nothing the
-   * ringing time could do: fetches the call's ICE servers, makes its peer connection (without
-   * the microphone, which opens only on Accept) and, once the caller's offer is here, answers
+   * ringing time could do: opens the microphone (the browser shows it in use, but no track is
+   * on the connection before Accept: nothing is heard or sent), fetches the call's ICE
+   * servers, makes its peer connection and, once the caller's offer is here, answers
    * it locally (`answerAhead`): the connection gathers its candidates — the STUN address and
    * the TURN relay take round trips to those servers — but nothing is sent to the caller and
    * the caller's candidates are not added before Accept. {@link acceptCall} then uses it:
    * the answer goes out with the accept (`acceptCall`'s `answer`: no round trip more). It is closed when the
    * offer is withdrawn or the call ends, when another call is prepared, on
-   * {@link discardPrepared}, and after 2 minutes at the latest. Failing to fetch the ICE
-   * servers changes nothing: Accept fetches them again.
+   * {@link discardPrepared}, and after 2 minutes at the latest, and the microphone with it.
+   * Failing to fetch the ICE servers or to open the microphone changes nothing: Accept tries again.
    */
   prepareAccept(call: CallRef): void {
     const callId = call.callId;
     const inbox = this.signaling.inbox(callId, 'offer');
     if (this.prepared.has(callId) || !inbox) return;
     for (const other of [...this.prepared.keys()]) this.discardPrepared(other);
-    const prepared: PreparedAccept = { ready: Promise.resolve(null), answering: null, answered: null, watch: new Subscription(), done: false, discarded: false };
+    const microphone = openMicrophone(this.microphone);
+    microphone.catch(() => undefined); // Accept tries again and reports it
+    const prepared: PreparedAccept = { ready: Promise.resolve(null), answering: null, answered: null, watch: new Subscription(), done: false, discarded: false, microphone };
     prepared.ready = this.rtcConfiguration(callId).then(
       (rtcConfiguration) => (prepared.discarded ? null : { rtcConfiguration, pc: new RTCPeerConnection(rtcConfiguration) }),
       () => null,
@@ -212,6 +220,7 @@ export class Softphone {
     if (!prepared) return;
     prepared.discarded = true;
     void prepared.ready.then((made) => made?.pc.close());
+    prepared.microphone.then(stopTracks, () => undefined);
   }
 
   /** Removes a call's prepared connection from the list (no offer is answered ahead after this), for the caller to use or close. */
@@ -247,9 +256,10 @@ export class Softphone {
   }
 
   /**
-   * Opens the microphone and, at the same time, takes the connection prepared while the call
-   * rang or else fetches the call's ICE servers; rejects with the microphone's error first (a
-   * refused microphone must say so), releasing what opened.
+   * Opens the microphone (or takes the one opened while the call rang, trying again if it was
+   * refused then) and, at the same time, takes the connection prepared while the call rang or
+   * else fetches the call's ICE servers; rejects with the microphone's error first (a refused
+   * microphone must say so), releasing what opened.
    */
   private async prepare(
     callId: CallId,
@@ -260,7 +270,8 @@ export class Softphone {
     const connection = taken.then(
       async (made): Promise<{ rtcConfiguration: RTCConfiguration; pc?: RTCPeerConnection }> => made ?? { rtcConfiguration: await this.rtcConfiguration(callId) },
     );
-    const [microphone, ready] = await Promise.allSettled([openMicrophone(this.microphone), connection]);
+    const opened = prepared ? prepared.microphone.catch(() => openMicrophone(this.microphone)) : openMicrophone(this.microphone);
+    const [microphone, ready] = await Promise.allSettled([opened, connection]);
     if (microphone.status === 'rejected') {
       if (ready.status === 'fulfilled') ready.value.pc?.close();
       throw microphone.reason;
