@@ -3,9 +3,11 @@
 // the built API as a child process, and prints p50/p95 of each history request the page makes
 // (first page, every filter, a deep page by keyset cursor, a student search by name and by
 // username), the CSV export's rows/s and server memory, the month's metrics, and the stall
-// probe: /api/health latency (p99, max) while each long request runs.
+// probe: /api/health latency (p99, max) and, for a call in progress, an ICE candidate's relay
+// from the caller to the agent (p99, max; `tools/bench/relay-probe.ts`) while each long
+// request runs.
 //
-//   npm run build:api && node tools/bench-history.mjs [--calls 1000000] [--db sqlite|postgres|both]
+//   npm run build:api && npm run build:specs && node tools/bench-history.mjs [--calls 1000000] [--db sqlite|postgres|both]
 //     [--runs 20] [--data-dir DIR (a seeded SQLite DATA_DIR, kept)] [--database-url URL (seeded, kept)]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +22,7 @@ const dist = (path) => require(join(process.cwd(), 'dist/api', path));
 const { loadConfig } = dist('apps/api/src/config/config.js');
 const { openMigratedDatabase } = dist('apps/api/src/database/database.js');
 const { seedHistory } = dist('apps/api/src/supervisor/seeding/history-seeder.js');
+const { RelayProbe } = require(join(process.cwd(), 'dist/portal-e2e/tools/bench/relay-probe.js'));
 const pg = require('pg');
 
 const { values } = parseArgs({
@@ -112,13 +115,18 @@ async function bench(dialect) {
   const url = `http://127.0.0.1:${port}`;
   const server = spawn(process.execPath, ['dist/api/apps/api/src/main.js'], { env: { ...prepared.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const rows = [];
+  let relay;
   try {
     for (let i = 0; i < 600; i++) {
       if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'supervisor', password: 'switchboard' }) });
-    const { accessToken } = await login.json();
+    const signIn = async (username) => {
+      const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'switchboard' }) });
+      return (await login.json()).accessToken;
+    };
+    const accessToken = await signIn('supervisor');
+    relay = await RelayProbe.open(url, await signIn('agent'), await signIn('student'));
     const headers = { authorization: `Bearer ${accessToken}` };
     const get = async (path) => {
       const res = await fetch(url + path, { headers });
@@ -156,7 +164,10 @@ async function bench(dialect) {
     }
     requests.forEach(([name], i) => rows.push([name, ms(pct(times[i], 50)), ms(pct(times[i], 95)), '', '']));
 
-    /** Runs `work` while probing /api/health every 20 ms; returns its result and the probe's p99/max. */
+    /**
+     * Runs `work` while probing /api/health every 20 ms and relaying a candidate of the call in
+     * progress every 50 ms; returns its result and both probes' p99/max (`stall` for the table).
+     */
     const probed = async (work) => {
       const latencies = [];
       let running = true;
@@ -169,16 +180,21 @@ async function bench(dialect) {
         }
       })();
       const started = performance.now();
-      const result = await work();
-      const took = performance.now() - started;
+      let took = 0;
+      const relayed = await relay.sample(async () => {
+        const result = await work();
+        took = performance.now() - started;
+        return result;
+      });
       running = false;
       await probe;
-      return { result, took, p99: pct(latencies, 99), max: Math.max(...latencies), n: latencies.length };
+      const stall = `${ms(pct(latencies, 99))} / ${ms(Math.max(...latencies))} · candidate ${ms(pct(relayed.latencies, 99))} / ${ms(Math.max(...relayed.latencies))}${relayed.lost ? `, ${relayed.lost} lost` : ''}`;
+      return { result: relayed.result, took, stall };
     };
     const metrics = await probed(() => get(`/api/metrics?from=${monthFrom}&to=${monthTo}`));
-    rows.push(['metrics for a month', ms(metrics.took), '', `${ms(metrics.p99)} / ${ms(metrics.max)}`, '']);
+    rows.push(['metrics for a month', ms(metrics.took), '', metrics.stall, '']);
     const search = await probed(() => get(`/api/calls?student=ar&count=exact&pageSize=25`));
-    rows.push(['student search "ar", exact count (scan)', ms(search.took), '', `${ms(search.p99)} / ${ms(search.max)}`, '']);
+    rows.push(['student search "ar", exact count (scan)', ms(search.took), '', search.stall, '']);
     const exported = await probed(async () => {
       const res = await fetch(`${url}/api/calls/export.csv`, { headers });
       let lines = 0;
@@ -186,14 +202,15 @@ async function bench(dialect) {
       return lines - 1;
     });
     const rate = Math.round(exported.result / (exported.took / 1000));
-    rows.push([`CSV export (${exported.result} rows)`, `${(exported.took / 1000).toFixed(1)} s`, '', `${ms(exported.p99)} / ${ms(exported.max)}`, `${rate} rows/s, server peak RSS ${memory(server.pid).toFixed(0)} MB`]);
+    rows.push([`CSV export (${exported.result} rows)`, `${(exported.took / 1000).toFixed(1)} s`, '', exported.stall, `${rate} rows/s, server peak RSS ${memory(server.pid).toFixed(0)} MB`]);
   } finally {
+    await relay?.close();
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     await prepared.cleanup();
   }
   console.log(`\n[${dialect}] ${prepared.calls} calls, ${RUNS} runs each, warm\n`);
-  console.log('| request | p50 (or time) | p95 | health p99 / max while it runs | |');
+  console.log('| request | p50 (or time) | p95 | while it runs: health · relayed candidate, p99 / max | |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 }

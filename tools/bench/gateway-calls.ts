@@ -56,9 +56,10 @@ function fakeSdp(type: 'offer' | 'answer'): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-const OFFER_SDP = fakeSdp('offer');
-const ANSWER_SDP = fakeSdp('answer');
-const candidate = (k: number) => ({
+export const OFFER_SDP = fakeSdp('offer');
+export const ANSWER_SDP = fakeSdp('answer');
+/** The `k`th of a party's (made-up) host candidates. */
+export const candidate = (k: number) => ({
   candidate: `candidate:${k} 1 udp ${2_122_260_223 - k} 127.0.0.1 ${50_000 + k} typ host generation 0 ufrag abcd network-id 1`,
   sdpMid: '0',
   sdpMLineIndex: 0,
