@@ -218,6 +218,46 @@ describe('a call from the help page to the agent desk', () => {
     await hangUpFromStudent();
   }, 60_000);
 
+  it("resumes the call when the student closes the tab holding it, then reloads the one opened again, while another idle help tab stays open and never takes it", async () => {
+    const before = await connectCall();
+    const peerConnections = (page: Page) => page.evaluate(() => (window as unknown as { __pcs?: unknown[] }).__pcs?.length ?? 0);
+
+    // An idle help tab opened during the call is told the call is elsewhere.
+    const idle = await student.context.newPage();
+    await idle.goto('/help');
+    await visible(idle.getByText('Your call is in another tab.'), 10_000);
+
+    // The tab holding the call closes; the idle one stays open. The portal opened again takes the call up.
+    const closedAt = Date.now();
+    await student.page.close();
+    student.page = await student.context.newPage();
+    await student.page.goto('/help');
+    await expectConnected(student.page);
+    await hidden(agent.page.getByText('Reconnecting…'), 5_000);
+    await expectAudioBackWithin5s(closedAt, 'audio after the tab was opened again');
+
+    // That tab reloads: it takes the call up again too.
+    const reloadedAt = Date.now();
+    await student.page.reload();
+    await expectConnected(student.page);
+    await hidden(agent.page.getByText('Reconnecting…'), 5_000);
+    await expectAudioBackWithin5s(reloadedAt, 'audio after the reload');
+
+    // The idle tab never took it: no call panel, no peer connection, still told it is elsewhere.
+    expect(await idle.getByRole('button', { name: 'Hang up' }).count()).toBe(0);
+    expect(await peerConnections(idle)).toBe(0);
+    await visible(idle.getByText('Your call is in another tab.'));
+    await idle.close();
+
+    const detail = await apiGet<CallDetail>(app.baseUrl, `/api/calls/${before.id}`);
+    expect(detail.outcome).toBeNull();
+    expect(detail.timeline.filter((e) => e.type === 'queued').length).toBe(1);
+    expect(detail.timeline.filter((e) => e.type === 'resumed').map((e) => e.actorName)).toEqual(['Sam Student', 'Sam Student']);
+    expect((await latestCall(app.baseUrl)).id).toBe(before.id);
+
+    await hangUpFromStudent();
+  }, 90_000);
+
   it('still connects when the agent accepts after 20 s', async () => {
     await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
     await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
