@@ -4,7 +4,7 @@ import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-i
 import type { CallId, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
 import { type CallPeer, MICROPHONE, MicrophoneError, SignalingClient, Softphone, openMicrophone } from '@switchboard/call-domain/signaling';
 import { catchError, distinctUntilChanged, filter, map, of, scan, switchMap, take } from 'rxjs';
-import { TabMemory, liveCallToTakeUp, sessionOf } from '../call-leg';
+import { TabMemory, holdCallHere, liveCallToTakeUp, sessionOf } from '../call-leg';
 import { followChosenMicrophone } from '../devices/follow-chosen-microphone';
 import {
   type DeskState,
@@ -269,7 +269,7 @@ export class AgentDesk {
     try {
       let session;
       if (this.tabCallback.recall() === callId) {
-        await this.signaling.resumeCall({ callId });
+        await holdCallHere(this.signaling, callId);
         session = await this.softphone.resumeCall({ callId, role: 'caller', peer });
       } else {
         session = await this.softphone.resumeCall({ callId, role: 'agent', peer });
