@@ -3,7 +3,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
 import type { CallId, CallbackCall } from '@switchboard/call-domain';
-import { type CallPeer, type CallSession, SignalingClient, Softphone } from '@switchboard/call-domain/signaling';
+import { type CallPeer, type CallSession, SignalingClient, SignalingError, Softphone } from '@switchboard/call-domain/signaling';
 import { CallPanel } from '@switchboard/ui';
 import { filter, take } from 'rxjs';
 import { TabMemory, holdCallHere, messageOf } from '../call-leg';
@@ -138,7 +138,8 @@ export class StudentCallback {
    * Takes this tab's answered callback up again after a reload: a new session waits for the
    * agent's next offer, then `resumeCall` tells the server (which tells the agent's page to
    * offer from a new peer connection). Failing that (no microphone, the call is over), the
-   * call is hung up rather than left without media, and the page says why.
+   * call is hung up rather than left without media, and the page says why; a callback another
+   * tab of the student holds is left to it.
    */
   private async resume(callId: CallId, agent: CallPeer): Promise<void> {
     this.busy.set(true);
@@ -153,6 +154,11 @@ export class StudentCallback {
       this.liveSession.set(session);
       this.remember({ callId, agent });
     } catch (error) {
+      if (error instanceof SignalingError && error.code === 'conflict') {
+        // Another tab of the student holds it: left to that tab.
+        this.message.set(CALLBACK_ANSWERED_ELSEWHERE_MESSAGE);
+        return;
+      }
       this.message.set(messageOf(error));
       this.signaling.hangUp({ callId }).catch(() => undefined);
     } finally {
