@@ -1,6 +1,7 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import type { CallDetail, CallRecord } from '@switchboard/call-domain';
-import { apiGet, latestCall } from './support/api';
+import type { CallDetail, CallRecord, ClientToServerEvents, ServerToClientEvents } from '@switchboard/call-domain';
+import { io, type Socket } from 'socket.io-client';
+import { apiGet, apiToken, latestCall } from './support/api';
 import { AppServer, startAppServer } from './support/app-server';
 import { energyGrowth, inboundAudio, trackPeerConnections } from './support/audio-stats';
 import { launchChromium, signIn } from './support/browser';
@@ -257,6 +258,43 @@ describe('a call from the help page to the agent desk', () => {
 
     await hangUpFromStudent();
   }, 90_000);
+
+  it("shows the call's quality warnings in its timeline on the supervisor's history page, once per kind", async () => {
+    const { id: callId } = await connectCall();
+    // Loopback never crosses a threshold: another socket of the student reports a lossy sample, twice.
+    const reporter: Socket<ServerToClientEvents, ClientToServerEvents> = io(app.baseUrl, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: await apiToken(app.baseUrl, 'student') },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        reporter.once('connect', () => resolve());
+        reporter.once('connect_error', reject);
+      });
+      for (let i = 0; i < 2; i++) expect(await reporter.timeout(5_000).emitWithAck('reportQuality', { callId, rttMs: 20, jitterMs: 5, lossPercent: 20 })).toEqual(jasmine.objectContaining({ ok: true }));
+    } finally {
+      reporter.disconnect();
+    }
+
+    const supervisor = await signIn(browser, app.baseUrl, 'supervisor');
+    try {
+      await supervisor.page.goto(`/supervisor/calls/${callId}`);
+      const timeline = supervisor.page.getByRole('table', { name: 'Timeline' });
+      await visible(timeline, 10_000);
+      const whatHappened = await timeline
+        .getByRole('row')
+        .filter({ has: supervisor.page.getByRole('cell') })
+        .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim() ?? '').slice(1).join(' | ')));
+      expect(whatHappened.filter((row) => row.includes('Quality warning'))).toEqual(['Sam Student | Quality warning: packet loss', 'Sam Student | Quality warning: low MOS']);
+    } finally {
+      await supervisor.context.close();
+    }
+
+    await hangUpFromStudent();
+  }, 60_000);
 
   it('still connects when the agent accepts after 20 s', async () => {
     await visible(agent.page.getByRole('button', { name: 'Available', exact: true }));
