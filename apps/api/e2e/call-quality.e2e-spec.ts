@@ -90,6 +90,36 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(quality?.avgMos).toBeCloseTo((mos[0] + mos[1] + mos[2]) / 3, 2);
     });
 
+    it("records each kind of warning once in the call's timeline, by whoever measured it first, not every sample", async () => {
+      const { student, agent, supervisor, callId } = await inProgress();
+      const warningsSoFar = async () =>
+        (await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body.timeline.filter((e) => e.type === 'quality_warning').map((e) => `${e.detail}:${e.actorName}`);
+      await student.ok('reportQuality', { callId, ...CLEAN });
+      expect(await warningsSoFar()).toEqual([]);
+
+      // High delay (round trip above 400 ms), which also brings the MOS under 3.5.
+      const delayed = { rttMs: 450, jitterMs: 8, lossPercent: 1 };
+      expect(judgeQuality(delayed).warnings).toEqual(['high-rtt', 'low-mos']);
+      await agent.ok('reportQuality', { callId, ...delayed });
+      expect(await warningsSoFar()).toEqual(['high delay:Alex Agent', 'low MOS:Alex Agent']);
+
+      // Both parties report loss at once, several times: one entry, whichever sample came first.
+      const reports = await Promise.all([student, agent, student, agent].map((party) => party.send('reportQuality', { callId, ...LOSSY })));
+      expect(reports.every((ack) => ack.ok)).toBeTrue();
+      const afterLoss = await warningsSoFar();
+      expect(afterLoss.slice(0, 2)).toEqual(['high delay:Alex Agent', 'low MOS:Alex Agent']);
+      expect(afterLoss.slice(2)).toEqual([jasmine.stringMatching(/^packet loss:(Sam Student|Alex Agent)$/)]);
+
+      await student.ok('reportQuality', { callId, rttMs: 20, jitterMs: 45, lossPercent: 0 });
+      await agent.ok('reportQuality', { callId, ...delayed });
+      expect((await warningsSoFar()).slice(3)).toEqual(['high jitter:Sam Student']);
+
+      // The timeline reads in order with the call's other entries; nothing after the call ended.
+      await student.ok('hangUp', { callId });
+      const types = (await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body.timeline.map((e) => e.type);
+      expect(types).toEqual(['queued', 'offered', 'accepted', 'quality_warning', 'quality_warning', 'quality_warning', 'quality_warning', 'ended']);
+    });
+
     it('filters the history on poor quality (and the CSV export with it)', async () => {
       const first = await inProgress();
       await first.student.ok('reportQuality', { callId: first.callId, ...LOSSY });

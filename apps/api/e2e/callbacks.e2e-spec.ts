@@ -122,7 +122,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await timeline(declined.callId)).toEqual(['dialed:Alex Agent', 'declined:Sam Student', 'ended:Sam Student', 'wrap_up_saved:Alex Agent']);
     });
 
-    it('is no live call to take up in a new tab (getLiveCall): the student answers its media, the agent cannot resume it', async () => {
+    it("is taken up again after either side's page reloads: the agent's side offers anew, the student's answers", async () => {
       const alex = await harness.connect('agent');
       const student = await harness.connect('student');
       const id = await requestOf(student);
@@ -130,10 +130,47 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await http(alex, 'POST', `/api/agent/callbacks/${id}/take`);
       const { callId } = await alex.ok('placeCallback', { callbackId: id });
       await student.ok('acceptCallback', { callId });
-      // Tabs opened again: a LiveCall would make the student's page offer as a caller, and the agent's ask resumeCall (refused).
-      expect(await (await harness.connect('student')).ok('getLiveCall', {})).toBeNull();
-      expect(await (await harness.connect('agent')).ok('getLiveCall', {})).toBeNull();
-      await alex.ok('hangUp', { callId });
+      await student.ok('reportMedia', { callId, state: 'connected' });
+      await alex.ok('reportMedia', { callId, state: 'connected' });
+      // A student's page opened again does not take it up as a call it placed; an agent's is told it is held elsewhere.
+      expect(await (await harness.newTab(student)).ok('getLiveCall', {})).toBeNull();
+      const agentTab = await harness.newTab(alex);
+      expect(await agentTab.ok('getLiveCall', {})).toEqual({ callId, role: 'agent', peer: { id: student.userId, displayName: 'Sam Student' }, heldElsewhere: true, direction: 'outbound' });
+      expect(await agentTab.send('resumeCall', { callId })).toEqual(refused('conflict'));
+      const negotiate = async (offerer: TestClient, answerer: TestClient, label: string, reason?: 'resume') => {
+        const offer = { callId, messageId: randomUUID(), negotiationId: randomUUID(), ...(reason ? { reason } : {}), description: { type: 'offer' as const, sdp: sdp(label) } };
+        await offerer.ok('sendOffer', offer);
+        expect((await answerer.next('offerRelayed', (m) => m.negotiationId === offer.negotiationId)).description).toEqual(offer.description);
+        const answer = { callId, messageId: randomUUID(), negotiationId: offer.negotiationId, description: { type: 'answer' as const, sdp: sdp(`${label}-answer`) } };
+        await answerer.ok('sendAnswer', answer);
+        expect((await offerer.next('answerRelayed', (m) => m.negotiationId === offer.negotiationId)).description).toEqual(answer.description);
+      };
+
+      // A closed tab's socket may take a moment to be gone: the page asks again while the call is held elsewhere.
+      const resume = (tab: TestClient) =>
+        eventually(async () => {
+          const reply = await tab.send('resumeCall', { callId });
+          return reply.ok ? reply.data : null;
+        });
+
+      // The agent's page reloads: it holds the call again and offers a new negotiation (reason resume).
+      alex.socket.disconnect();
+      const alexReloaded = await harness.newTab(agentTab);
+      expect(await resume(alexReloaded)).toEqual({ callId, caller: { id: student.userId, displayName: 'Sam Student' } });
+      await negotiate(alexReloaded, student, 'agent-reloaded', 'resume');
+      expect(await agentTab.send('resumeCall', { callId })).withContext('the reloaded page holds it').toEqual(refused('conflict'));
+
+      // The student's page reloads: it answers again, and the agent's page is told to offer anew.
+      student.socket.disconnect();
+      const studentReloaded = await harness.connect('student');
+      expect(await resume(studentReloaded)).toEqual({ callId, caller: { id: student.userId, displayName: 'Sam Student' } });
+      expect(await alexReloaded.next('callResumed')).toEqual({ callId });
+      await negotiate(alexReloaded, studentReloaded, 'student-reloaded');
+      expect(await (await harness.newTab(studentReloaded)).send('resumeCall', { callId })).withContext('the reloaded page holds it').toEqual(refused('conflict'));
+
+      expect(await timeline(callId)).toEqual(['dialed:Alex Agent', 'accepted:Sam Student', 'connected:Sam Student', 'resumed:Alex Agent', 'resumed:Sam Student']);
+      await alexReloaded.ok('hangUp', { callId });
+      expect((await studentReloaded.next('callEnded')).outcome).toBe('answered');
     });
 
     it('refuses whoever may not: another agent, another student, a student signed out, bad input', async () => {

@@ -56,7 +56,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await secondTab.send('resumeCall', { callId })).toEqual(refused('conflict'));
       const otherAgent = await harness.connect('agent2');
       expect(await otherAgent.send('resumeCall', { callId })).toEqual(refused('forbidden'));
-      expect(await student.send('resumeCall', { callId })).toEqual(refused('forbidden'));
+      expect(await (await harness.connect('student2')).send('resumeCall', { callId })).toEqual(refused('forbidden'));
 
       // The first tab reloads: its socket goes, the reloaded page's socket takes the call up again.
       agent.socket.disconnect();
@@ -83,8 +83,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await agent.ok('getLiveCall', {})).toBeNull();
       await agent.ok('acceptCall', { callId });
       await student.next('callAccepted');
-      const asAgent = { callId, role: 'agent' as const, peer: { id: student.userId, displayName: 'Sam Student' } };
-      const asCaller = { callId, role: 'caller' as const, peer: { id: agent.userId, displayName: 'Alex Agent' } };
+      const asAgent = { callId, role: 'agent' as const, peer: { id: student.userId, displayName: 'Sam Student' }, direction: 'inbound' as const };
+      const asCaller = { callId, role: 'caller' as const, peer: { id: agent.userId, displayName: 'Alex Agent' }, direction: 'inbound' as const };
       expect(await agent.ok('getLiveCall', {})).toEqual({ ...asAgent, heldElsewhere: false });
 
       // Second tabs while the first ones are open: the call is held elsewhere.
@@ -101,10 +101,46 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await agentTab.ok('getLiveCall', {})).toEqual({ ...asAgent, heldElsewhere: false });
       await eventually(async () => !(await studentTab.ok('getLiveCall', {}))?.heldElsewhere);
       expect(await agentTab.ok('resumeCall', { callId })).toEqual({ callId, caller: asAgent.peer });
+      expect(await studentTab.ok('resumeCall', { callId })).toEqual({ callId, caller: asAgent.peer });
 
       await studentTab.ok('hangUp', { callId });
       expect(await studentTab.ok('getLiveCall', {})).toBeNull();
       expect(await agentTab.ok('getLiveCall', {})).toBeNull();
+    });
+
+    it("lets a student's page opened again take the call up while another idle tab of theirs stays open, and refuses the others", async () => {
+      const agent = await harness.connect('agent');
+      await agent.ok('setAvailability', { state: 'available' });
+      const holding = await harness.connect('student');
+      const idle = await harness.newTab(holding);
+      const { callId } = await holding.ok('requestCall', {});
+      await agent.next('callOffered');
+      await agent.ok('acceptCall', { callId });
+      await holding.next('callAccepted');
+      const asCaller = { callId, role: 'caller' as const, peer: { id: agent.userId, displayName: 'Alex Agent' }, direction: 'inbound' as const };
+
+      // The tab that placed the call holds it: the idle tab is told so and cannot take it.
+      expect(await idle.ok('getLiveCall', {})).toEqual({ ...asCaller, heldElsewhere: true });
+      expect(await idle.send('resumeCall', { callId })).toEqual(refused('conflict'));
+      expect(await holding.ok('getLiveCall', {})).toEqual({ ...asCaller, heldElsewhere: false });
+
+      // The holding tab closes; the idle one stays open. A page opened again finds the call free.
+      holding.socket.disconnect();
+      const reopened = await harness.newTab(idle);
+      await eventually(async () => !(await reopened.ok('getLiveCall', {}))?.heldElsewhere);
+      expect(await reopened.ok('resumeCall', { callId })).toEqual({ callId, caller: { id: holding.userId, displayName: 'Sam Student' } });
+      // It offers again from its new peer connection; the agent's page gets the offer.
+      const resume = { callId, messageId: randomUUID(), negotiationId: randomUUID(), reason: 'resume' as const, description: { type: 'offer' as const, sdp: sdp('reopened') } };
+      await reopened.ok('sendOffer', resume);
+      expect(await agent.next('offerRelayed', (m) => m.negotiationId === resume.negotiationId)).toEqual(resume);
+      // Now the reopened page holds it: the idle tab and a further one are still refused.
+      expect(await idle.ok('getLiveCall', {})).toEqual({ ...asCaller, heldElsewhere: true });
+      expect(await idle.send('resumeCall', { callId })).toEqual(refused('conflict'));
+      expect(await (await harness.newTab(idle)).send('resumeCall', { callId })).toEqual(refused('conflict'));
+
+      // Same call all along: answered once, never back in line, resumed once (by the new offer).
+      expect(await timeline(callId)).toEqual(['queued:Sam Student', 'offered:Alex Agent', 'accepted:Alex Agent', 'resumed:Sam Student']);
+      await reopened.ok('hangUp', { callId });
     });
   });
 }

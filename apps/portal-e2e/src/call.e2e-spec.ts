@@ -1,6 +1,7 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import type { CallDetail, CallRecord } from '@switchboard/call-domain';
-import { apiGet, latestCall } from './support/api';
+import type { CallDetail, CallRecord, ClientToServerEvents, ServerToClientEvents } from '@switchboard/call-domain';
+import { io, type Socket } from 'socket.io-client';
+import { apiGet, apiToken, latestCall } from './support/api';
 import { AppServer, startAppServer } from './support/app-server';
 import { energyGrowth, inboundAudio, trackPeerConnections } from './support/audio-stats';
 import { launchChromium, signIn } from './support/browser';
@@ -214,6 +215,83 @@ describe('a call from the help page to the agent desk', () => {
     await visible(second.getByText('Your call is in another tab.'), 10_000);
     await eventually(() => energyGrowth(agent.page, 500), (growth) => growth > 0, 5_000, "the student's audio still from the first tab");
     await second.close();
+
+    await hangUpFromStudent();
+  }, 60_000);
+
+  it("resumes the call when the student closes the tab holding it, then reloads the one opened again, while another idle help tab stays open and never takes it", async () => {
+    const before = await connectCall();
+    const peerConnections = (page: Page) => page.evaluate(() => (window as unknown as { __pcs?: unknown[] }).__pcs?.length ?? 0);
+
+    // An idle help tab opened during the call is told the call is elsewhere.
+    const idle = await student.context.newPage();
+    await idle.goto('/help');
+    await visible(idle.getByText('Your call is in another tab.'), 10_000);
+
+    // The tab holding the call closes; the idle one stays open. The portal opened again takes the call up.
+    const closedAt = Date.now();
+    await student.page.close();
+    student.page = await student.context.newPage();
+    await student.page.goto('/help');
+    await expectConnected(student.page);
+    await hidden(agent.page.getByText('Reconnecting…'), 5_000);
+    await expectAudioBackWithin5s(closedAt, 'audio after the tab was opened again');
+
+    // That tab reloads: it takes the call up again too.
+    const reloadedAt = Date.now();
+    await student.page.reload();
+    await expectConnected(student.page);
+    await hidden(agent.page.getByText('Reconnecting…'), 5_000);
+    await expectAudioBackWithin5s(reloadedAt, 'audio after the reload');
+
+    // The idle tab never took it: no call panel, no peer connection, still told it is elsewhere.
+    expect(await idle.getByRole('button', { name: 'Hang up' }).count()).toBe(0);
+    expect(await peerConnections(idle)).toBe(0);
+    await visible(idle.getByText('Your call is in another tab.'));
+    await idle.close();
+
+    const detail = await apiGet<CallDetail>(app.baseUrl, `/api/calls/${before.id}`);
+    expect(detail.outcome).toBeNull();
+    expect(detail.timeline.filter((e) => e.type === 'queued').length).toBe(1);
+    expect(detail.timeline.filter((e) => e.type === 'resumed').map((e) => e.actorName)).toEqual(['Sam Student', 'Sam Student']);
+    expect((await latestCall(app.baseUrl)).id).toBe(before.id);
+
+    await hangUpFromStudent();
+  }, 90_000);
+
+  it("shows the call's quality warnings in its timeline on the supervisor's history page, once per kind", async () => {
+    const { id: callId } = await connectCall();
+    // Loopback never crosses a threshold: another socket of the student reports a lossy sample, twice.
+    const reporter: Socket<ServerToClientEvents, ClientToServerEvents> = io(app.baseUrl, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: await apiToken(app.baseUrl, 'student') },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        reporter.once('connect', () => resolve());
+        reporter.once('connect_error', reject);
+      });
+      for (let i = 0; i < 2; i++) expect(await reporter.timeout(5_000).emitWithAck('reportQuality', { callId, rttMs: 20, jitterMs: 5, lossPercent: 20 })).toEqual(jasmine.objectContaining({ ok: true }));
+    } finally {
+      reporter.disconnect();
+    }
+
+    const supervisor = await signIn(browser, app.baseUrl, 'supervisor');
+    try {
+      await supervisor.page.goto(`/supervisor/calls/${callId}`);
+      const timeline = supervisor.page.getByRole('table', { name: 'Timeline' });
+      await visible(timeline, 10_000);
+      const whatHappened = await timeline
+        .getByRole('row')
+        .filter({ has: supervisor.page.getByRole('cell') })
+        .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim() ?? '').slice(1).join(' | ')));
+      expect(whatHappened.filter((row) => row.includes('Quality warning'))).toEqual(['Sam Student | Quality warning: packet loss', 'Sam Student | Quality warning: low MOS']);
+    } finally {
+      await supervisor.context.close();
+    }
 
     await hangUpFromStudent();
   }, 60_000);

@@ -29,7 +29,7 @@ describe('a callback from the agent desk to the help page', () => {
     await app?.stop();
   });
 
-  it('takes the request, calls the student, who accepts after 1.5 s of ringing: audio both ways, hang-up, the request records it', async () => {
+  it('takes the request, calls the student, who accepts after 1.5 s of ringing: audio both ways, resumed after either page reloads, hang-up, the request records it', async () => {
     // A call nobody answers: the agent declines it, and it waits out the maximum wait.
     await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
     await student.page.getByRole('button', { name: 'Call support' }).click();
@@ -62,6 +62,23 @@ describe('a callback from the agent desk to the help page', () => {
       expect(await energyGrowth(side)).toBeGreaterThan(0);
     }
 
+    // The agent's page reloads mid-call (its side offers again from a new peer connection), then
+    // the student's (its side answers again; the agent's page is told to offer anew): the same
+    // call each time, audio both ways again within 5 s.
+    for (const side of [agent, student]) {
+      const reloadedAt = Date.now();
+      await side.page.reload();
+      for (const page of [agent.page, student.page]) {
+        await visible(page.getByRole('timer'), 10_000);
+        await hidden(page.getByText(/^(Connecting|Reconnecting)…$/), 10_000);
+      }
+      for (const page of [agent.page, student.page]) await eventually(() => energyGrowth(page, 500), (growth) => growth > 0, 5_000, 'audio both ways after the reload');
+      expect(Date.now() - reloadedAt).toBeLessThan(5_000 + 2 * 500 + 1_000); // two energy windows and the checks' own time
+    }
+    const resumed = await apiGet<CallDetail>(app.baseUrl, `/api/calls/${(await latestCall(app.baseUrl)).id}`);
+    expect(resumed.outcome).toBeNull();
+    expect(resumed.timeline.filter((e) => e.type === 'resumed').map((e) => e.actorName)).toEqual(['Alex Agent', 'Sam Student']);
+
     await agent.page.getByRole('button', { name: 'Hang up' }).click();
     await visible(student.page.getByText('The call with the help desk has ended.'), 5_000);
     const done = agent.page.getByRole('button', { name: 'Done', exact: true });
@@ -74,5 +91,6 @@ describe('a callback from the agent desk to the help page', () => {
     const record = await apiGet<CallbackRecord>(app.baseUrl, `/api/callbacks/${detail.callbackId}`);
     expect(record.life.map((e) => e.type)).toEqual(['requested', 'taken', 'call_placed']);
     expect(record.life[2]).toEqual(jasmine.objectContaining({ callId: call.id, callOutcome: 'answered', actorName: 'Alex Agent' }));
-  }, 60_000);
+    expect(call.id).toBe(resumed.id);
+  }, 90_000);
 });

@@ -51,7 +51,7 @@ describe('choosing the microphone and the speaker', () => {
     await hidden(page.getByRole('listbox'));
   };
 
-  it("tests and remembers the student's microphone, the agent's microphone and speaker, and calls with them (switching the agent's microphone mid-call)", async () => {
+  it("tests and remembers the student's microphone, the agent's microphone and speaker, and calls with them (switching either side's microphone mid-call)", async () => {
     // The student's check: the meter moves and says so, on the microphone chosen.
     const help = student.page;
     await help.getByRole('button', { name: 'Test microphone' }).click();
@@ -97,6 +97,21 @@ describe('choosing the microphone and the speaker', () => {
     await eventually(() => sentMicrophone(desk), (label) => label === 'Fake Audio Input 2', 5_000, 'the new microphone sent');
     expect(await peerConnections()).toBe(before);
     await eventually(() => energyGrowth(help, 500), (growth) => growth > 0, 5_000, 'the student hears the new microphone');
+
+    // The student too, muted: the call sends the new microphone on the same connection, still muted.
+    const studentConnections = () => help.evaluate(() => (window as unknown as { __pcs: unknown[] }).__pcs.length);
+    const studentBefore = await studentConnections();
+    const mute = help.getByRole('button', { name: /^(Mute|Unmute)$/ });
+    await mute.click();
+    await eventually(() => mute.getAttribute('aria-pressed'), (v) => v === 'true', 5_000, 'Mute pressed');
+    await choose(help, 'Microphone', 'Fake Audio Input 1');
+    await eventually(() => sentMicrophone(help), (label) => label === 'Fake Audio Input 1', 5_000, "the student's new microphone sent");
+    expect(await studentConnections()).toBe(studentBefore);
+    expect(await mute.getAttribute('aria-pressed')).toBe('true');
+    await desk.waitForTimeout(500); // let the last packets of the old microphone drain
+    expect(await energyGrowth(desk)).withContext('still muted').toBeLessThan(0.0001);
+    await mute.click();
+    await eventually(() => energyGrowth(desk, 500), (growth) => growth > 0, 5_000, 'the agent hears the new microphone');
 
     await help.getByRole('button', { name: 'Hang up' }).click();
     await visible(desk.getByRole('button', { name: 'Done' }), 5_000);

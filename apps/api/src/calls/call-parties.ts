@@ -12,3 +12,12 @@ export function callRingingRoom(callId: string): string {
 export function callAgentRoom(callId: string): string {
   return `call:${callId}:agent`;
 }
+
+/**
+ * The room of the one tab of an inbound call's caller that holds its media: the tab that placed
+ * the call, or the one that took it up again (`resumeCall`). The caller's other tabs are in
+ * {@link callCallerRoom} only: they hear about the call but do not hold it.
+ */
+export function callCallerTabRoom(callId: string): string {
+  return `call:${callId}:caller-tab`;
+}

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { judgeQuality, type CallQualitySummary, type QualityReport, type QualitySample, type QualityWarning, type SessionUser } from '@switchboard/call-domain';
+import { judgeQuality, QUALITY_WARNING_TEXT, type CallQualitySummary, type QualityReport, type QualitySample, type QualityWarning, type SessionUser } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import type { CallQualityTable, Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { CallRecords } from './call-records';
+import { CallLedger } from './ledger/call-ledger';
 import { SocketRooms } from './socket-rooms';
 
 /**
@@ -12,8 +13,10 @@ import { SocketRooms } from './socket-rooms';
  * call is in progress. A sample is judged again here from its figures (the browser's MOS is
  * not trusted), added to the call's row in `call_quality` with one upsert (so concurrent
  * samples on any node add up, the database keeps the truth) and sent to supervisors as
- * `callQualityChanged`. Samples are measurements, not moves of the call: they do not go
- * through the ledger and change no call, presence or deadline.
+ * `callQualityChanged`. Samples are measurements, not moves of the call: they change no call,
+ * presence or deadline. The first sample of a call to cross each warning threshold (the
+ * upsert's count of that kind is 1) adds `quality_warning` to the call's timeline, through the
+ * ledger: once per kind of warning per call, however many samples cross it afterwards.
  */
 @Injectable()
 export class CallQualityRecorder {
@@ -21,6 +24,7 @@ export class CallQualityRecorder {
     @InjectDatabase() private readonly db: Kysely<Database>,
     private readonly records: CallRecords,
     private readonly rooms: SocketRooms,
+    private readonly ledger: CallLedger,
   ) {}
 
   /**
@@ -36,7 +40,7 @@ export class CallQualityRecorder {
     const sample = judgeQuality({ rttMs: report.rttMs, jitterMs: report.jitterMs, lossPercent: report.lossPercent });
     const at = now.toISOString();
     const count = (warning: QualityWarning) => (sample.warnings.includes(warning) ? 1 : 0);
-    await this.db
+    const totals = await this.db
       .insertInto('call_quality')
       .values({
         call_id: report.callId,
@@ -71,8 +75,27 @@ export class CallQualityRecorder {
           latest_sample: sql`excluded.latest_sample`,
         }),
       )
-      .execute();
+      .returning(['high_rtt_samples', 'high_jitter_samples', 'high_loss_samples', 'low_mos_samples'])
+      .executeTakeFirstOrThrow();
     this.rooms.toSupervisors().emit('callQualityChanged', { callId: report.callId, quality: { ...sample, at } });
+    const counted: Record<QualityWarning, unknown> = {
+      'high-rtt': totals.high_rtt_samples,
+      'high-jitter': totals.high_jitter_samples,
+      'high-packet-loss': totals.high_loss_samples,
+      'low-mos': totals.low_mos_samples,
+    };
+    // One upsert at a time per row: exactly one sample sees a kind's count reach 1.
+    const first = sample.warnings.filter((warning) => Number(counted[warning]) === 1);
+    if (first.length > 0) await this.addWarnings(user, report.callId, first);
+  }
+
+  /** Adds `warnings` to the call's timeline (`quality_warning`, detail: which), while the call is in progress. */
+  private async addWarnings(user: SessionUser, callId: string, warnings: QualityWarning[]): Promise<void> {
+    await this.ledger.run(async (tx) => {
+      const call = await tx.call(callId);
+      if (call?.state !== 'accepted' && call?.state !== 'connected') return;
+      for (const warning of warnings) await tx.addEvent(callId, 'quality_warning', { id: user.id, name: user.displayName }, QUALITY_WARNING_TEXT[warning]);
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { isStaffed } from '@switchboard/call-domain';
 import { AgentPresence } from './agent-presence.service';
 import { toAgentStatus } from './agent-status';
-import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
+import { callAgentRoom, callCallerRoom, callCallerTabRoom, callRingingRoom } from './call-parties';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { CallbackRequestsService } from './callback-requests.service';
@@ -129,7 +129,7 @@ export class CallReactions implements OnModuleInit {
       case 'callEnded':
         this.rooms.toUser(event.callerId).emit('callEnded', event.notice);
         if (event.agentId) this.rooms.toUser(event.agentId).emit('callEnded', event.notice);
-        for (const room of [callCallerRoom(event.notice.callId), callRingingRoom(event.notice.callId), callAgentRoom(event.notice.callId)]) this.rooms.empty(room);
+        for (const room of [callCallerRoom(event.notice.callId), callCallerTabRoom(event.notice.callId), callRingingRoom(event.notice.callId), callAgentRoom(event.notice.callId)]) this.rooms.empty(room);
         this.relay.callEnded(event.notice.callId);
         return;
       case 'agentStatusChanged':

@@ -5,7 +5,7 @@ import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
-import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
+import { callAgentRoom, callCallerRoom, callCallerTabRoom, callRingingRoom } from './call-parties';
 import { CallRecords, isUniqueViolation } from './call-records';
 import { secondsAfter } from './deadlines';
 import { CallLedger, type EventActor, type LedgerTransaction } from './ledger/call-ledger';
@@ -65,8 +65,9 @@ export class CallRouter {
       if (isUniqueViolation(err)) throw new ProblemException('conflict', IN_PROGRESS);
       throw err;
     }
-    // The asking socket signals next: it is in the call's caller room before the ack.
-    await socket.join(callCallerRoom(callId));
+    // The asking socket signals next: it is in the call's caller room before the ack, and
+    // holds the call's media (another tab of the student cannot take it up while it does).
+    await socket.join([callCallerRoom(callId), callCallerTabRoom(callId)]);
     return (await this.positions.of(callId)) ?? { callId, position: 1, estimatedWaitSeconds: null };
   }
 

@@ -158,10 +158,10 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
     return ackFor(socket, ['student'], callbackRequestSchema, body, (user, request) => this.completion.requestCallback(user, request));
   }
 
-  /** Agent whose page reloaded mid-call: `resumeCall` → the caller; `conflict` when another tab holds the call. */
+  /** Either party whose page reloaded mid-call: `resumeCall` → the caller; `conflict` when another tab holds the call. */
   @SubscribeMessage('resumeCall')
   resumeCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<Pick<CallOffer, 'callId' | 'caller'>>> {
-    return ackFor(socket, ['agent'], callRefSchema, body, (user, { callId }) => this.resumption.resume(user, socket, callId));
+    return ackFor(socket, ['agent', 'student'], callRefSchema, body, (user, { callId }) => this.resumption.resume(user, socket, callId));
   }
 
   /** Student or agent: `getLiveCall` → the answered call they are in (and whether another tab holds it), or null. */

@@ -1,5 +1,5 @@
 import type { CallId, LiveCall } from '@switchboard/call-domain';
-import type { CallSession, SignalingClient } from '@switchboard/call-domain/signaling';
+import { type CallSession, type SignalingClient, SignalingError } from '@switchboard/call-domain/signaling';
 
 /**
  * This side's part in one call, as a call facade (`AgentDesk`, `StudentCall`) holds it:
@@ -99,6 +99,24 @@ export async function liveCallToTakeUp(signaling: SignalingClient, role: LiveCal
     if (live?.role !== role) return null;
     if (!live.heldElsewhere) return live;
     if (ask >= LIVE_CALL_ASKS) return 'elsewhere';
+    await new Promise((resolve) => setTimeout(resolve, LIVE_CALL_ASK_PAUSE_MS));
+  }
+}
+
+/**
+ * Takes this tab's side of `callId`'s media up again on the server (`resumeCall`). The socket
+ * of the page that just reloaded, or of a tab just closed, may take a moment to be gone on the
+ * server: while the server says another tab holds the call (`conflict`), it asks again, a few
+ * times, a second apart, then rejects with that `conflict`.
+ */
+export async function holdCallHere(signaling: SignalingClient, callId: CallId): Promise<void> {
+  for (let ask = 1; ; ask++) {
+    try {
+      await signaling.resumeCall({ callId });
+      return;
+    } catch (error) {
+      if (!(error instanceof SignalingError && error.code === 'conflict') || ask >= LIVE_CALL_ASKS) throw error;
+    }
     await new Promise((resolve) => setTimeout(resolve, LIVE_CALL_ASK_PAUSE_MS));
   }
 }

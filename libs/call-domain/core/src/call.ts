@@ -59,6 +59,8 @@ export const CALL_EVENT_TYPES = [
   'resumed',
   /** An agent placed an outbound call (a callback): it rings at the student. */
   'dialed',
+  /** The call's quality crossed a warning threshold (detail: which); once per kind of warning per call. */
+  'quality_warning',
 ] as const;
 /** See {@link CALL_EVENT_TYPES}. */
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];

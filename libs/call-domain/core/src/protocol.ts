@@ -1,6 +1,6 @@
 import type { Ack } from './errors';
 import type { AgentStatus, SelectableAgentState } from './agent';
-import type { CallId, CallOutcome, CallParty, EndReason } from './call';
+import type { CallDirection, CallId, CallOutcome, CallParty, EndReason } from './call';
 import type { CallQualityChange, QualityReport } from './call-quality';
 import type { CallbackRequest } from './supervisor';
 
@@ -121,11 +121,15 @@ export interface LiveCall {
   /** The other party. */
   peer: { id: string; displayName: string };
   /**
-   * Whether another tab of the user holds the call's media: for an agent, another socket
-   * took or resumed it; for a student, another of their sockets is connected. Such a tab
-   * must not take the call.
+   * Whether another tab of the user holds the call's media: another socket of theirs placed,
+   * took or resumed it (a student's idle tabs do not hold it). Such a tab must not take the call.
    */
   heldElsewhere: boolean;
+  /**
+   * `outbound` for an agent's callback (the agent's side offers the media, see `placeCallback`);
+   * absent from servers before callbacks: inbound.
+   */
+  direction?: CallDirection;
 }
 
 export interface CallOffer {
@@ -271,9 +275,12 @@ export interface ClientToServerEvents {
    */
   getIceServers: (payload: CallRef, ack: (res: Ack<IceServers>) => void) => void;
   /**
-   * Agent whose page reloaded during a call: takes it up again on this socket (refused with
-   * `conflict` when another tab of the agent holds it). Answers with the caller; the caller
-   * is told `callResumed` and offers again from a new peer connection.
+   * Either party whose page reloaded during a call (or was opened again and found it in
+   * `getLiveCall`): takes its side of the media up again on this socket (refused with
+   * `conflict` when another tab of the user holds it). Answers with the caller (the student).
+   * When the answering side resumes (the agent of an inbound call, the student of a callback),
+   * the offering side is told `callResumed` and offers again from a new peer connection; the
+   * offering side sends this first, then offers a new negotiation (reason `resume`).
    */
   resumeCall: (payload: CallRef, ack: (res: Ack<Pick<CallOffer, 'callId' | 'caller'>>) => void) => void;
   /**
@@ -313,7 +320,10 @@ export interface ServerToClientEvents {
   offerWithdrawn: (payload: CallRef & { reason: OfferWithdrawnReason }) => void;
   /** To the caller: an agent declined; the call stays in line for the next agent. */
   callDeclined: (payload: CallRef) => void;
-  /** To the caller: the agent's page reloaded and took the call up again; offer again from a new peer connection. */
+  /**
+   * To the offering side (the caller; on a callback, the agent): the answering side's page
+   * reloaded and took the call up again; offer again from a new peer connection.
+   */
   callResumed: (payload: CallRef) => void;
   /** To the caller: an agent accepted. */
   callAccepted: (payload: CallRef & { agent: { id: string; displayName: string } }) => void;

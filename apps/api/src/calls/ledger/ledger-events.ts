@@ -20,7 +20,11 @@ export type LedgerEvent =
   | { type: 'callConnected'; callId: string }
   /** The call is over, with its one outcome. */
   | { type: 'callEnded'; notice: CallEnded; callerId: string; agentId: string | null }
-  /** The agent's page reloaded and took the call up again: the caller offers anew. */
+  /**
+   * The answering side's page reloaded and took the call up again: the offering side offers
+   * anew. `callerId` is that side's user — the student who called, or on a callback the agent
+   * (the name predates callbacks; events already in the outbox carry it).
+   */
   | { type: 'callResumed'; callId: string; callerId: string }
   /** A new negotiation of a call's media started (an offer with a new id). */
   | { type: 'negotiationStarted'; callId: string; negotiationId: string }

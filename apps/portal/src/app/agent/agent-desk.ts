@@ -3,9 +3,9 @@ import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core'
 import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
 import type { CallId, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
 import { type CallPeer, MICROPHONE, MicrophoneError, SignalingClient, Softphone, openMicrophone } from '@switchboard/call-domain/signaling';
-import { catchError, distinctUntilChanged, filter, map, of, scan, skip, switchMap, take } from 'rxjs';
-import { TabMemory, liveCallToTakeUp, sessionOf } from '../call-leg';
-import { AudioDevices } from '../devices/audio-devices';
+import { catchError, distinctUntilChanged, filter, map, of, scan, switchMap, take } from 'rxjs';
+import { TabMemory, holdCallHere, liveCallToTakeUp, sessionOf } from '../call-leg';
+import { followChosenMicrophone } from '../devices/follow-chosen-microphone';
 import {
   type DeskState,
   EMPTY_DESK,
@@ -49,6 +49,12 @@ export const ACCEPTED_CALL_KEY = 'switchboard.agent.call';
 export const ACCEPTED_CALLER_KEY = 'switchboard.agent.call.caller';
 
 /**
+ * Where this tab remembers that its call is a callback it placed: after a reload this side
+ * offers the media again (on a call it accepted, it answers).
+ */
+export const PLACED_CALLBACK_KEY = 'switchboard.agent.call.callback';
+
+/**
  * A call the server says this agent is on (`on_call`) but this page holds no media for:
  * another tab took the call, or the page was reloaded and taking it up again failed (this
  * tab's own call is resumed by itself, see `AgentDesk`).
@@ -80,9 +86,9 @@ export class AgentDesk {
   private readonly http = inject(HttpClient);
   private readonly softphone = inject(Softphone);
   private readonly microphone = inject(MICROPHONE);
-  private readonly devices = inject(AudioDevices);
   private readonly tabCall = new TabMemory(ACCEPTED_CALL_KEY);
   private readonly tabCaller = new TabMemory(ACCEPTED_CALLER_KEY);
+  private readonly tabCallback = new TabMemory(PLACED_CALLBACK_KEY);
   /** The call this page is taking up again after a reload, while it does. */
   private readonly resuming = signal<CallId | null>(null);
   /** Whether this page is placing a callback (the server may say On call before it answers). */
@@ -187,9 +193,10 @@ export class AgentDesk {
       )
       .subscribe((call) => void (call.inAnotherTab ? this.adopt(call.callId) : this.resume(call.callId)));
     // Another microphone chosen (or the chosen one back) during a call: the call switches to it.
-    toObservable(this.devices.microphoneId)
-      .pipe(skip(1), distinctUntilChanged(), takeUntilDestroyed())
-      .subscribe(() => void this.switchMicrophone());
+    followChosenMicrophone(
+      () => sessionOf(this.state().call),
+      (error) => this.state.update((d) => actionFailed(d, error)),
+    );
     inject(DestroyRef).onDestroy(() => void sessionOf(this.state().call)?.hangUp().catch(() => undefined));
   }
 
@@ -217,6 +224,7 @@ export class AgentDesk {
       const session = await this.softphone.acceptCall(offer);
       this.tabCall.remember(session.callId);
       this.tabCaller.remember(JSON.stringify(offer.caller));
+      this.tabCallback.remember(null);
       this.state.update((d) => accepted(d, session));
     } catch (error) {
       this.state.update((d) => acceptFailed(d, error));
@@ -239,6 +247,7 @@ export class AgentDesk {
       const session = await this.softphone.placeCallback(callbackId);
       this.tabCall.remember(session.callId);
       this.tabCaller.remember(JSON.stringify(student));
+      this.tabCallback.remember(session.callId);
       this.state.update((d) => accepted(d, session));
     } catch (error) {
       this.state.update((d) => actionFailed(d, error));
@@ -250,18 +259,26 @@ export class AgentDesk {
   /**
    * Takes this tab's call up again after a reload: a new session waits for the caller's next
    * offer, then `resumeCall` tells the server (which tells the caller to offer from a new peer
-   * connection). Failing that (no microphone, another tab holds the call), the page shows the
-   * call as interrupted, with Hang up.
+   * connection). On a callback this tab placed, this side offers: `resumeCall` first (this tab
+   * holds the call again), then a new session offers a new negotiation. Failing that (no
+   * microphone, another tab holds the call), the page shows the call as interrupted, with Hang up.
    */
   private async resume(callId: CallId): Promise<void> {
     this.resuming.set(callId);
+    const peer = parseCaller(this.tabCaller.recall());
     try {
-      const session = await this.softphone.resumeCall({ callId, role: 'agent', peer: parseCaller(this.tabCaller.recall()) });
-      try {
-        await this.signaling.resumeCall({ callId });
-      } catch (error) {
-        session.close();
-        throw error;
+      let session;
+      if (this.tabCallback.recall() === callId) {
+        await holdCallHere(this.signaling, callId);
+        session = await this.softphone.resumeCall({ callId, role: 'caller', peer });
+      } else {
+        session = await this.softphone.resumeCall({ callId, role: 'agent', peer });
+        try {
+          await this.signaling.resumeCall({ callId });
+        } catch (error) {
+          session.close();
+          throw error;
+        }
       }
       this.state.update((d) => accepted(d, session));
     } catch (error) {
@@ -283,6 +300,7 @@ export class AgentDesk {
     if (live && live !== 'elsewhere' && live.callId === callId) {
       this.tabCall.remember(callId);
       this.tabCaller.remember(JSON.stringify(live.peer));
+      this.tabCallback.remember(live.direction === 'outbound' ? callId : null);
       await this.resume(callId);
     } else {
       this.resuming.set(null);
@@ -329,20 +347,6 @@ export class AgentDesk {
   /** Mutes or unmutes the microphone. */
   setMuted(muted: boolean): void {
     sessionOf(this.state().call)?.setMuted(muted);
-  }
-
-  /**
-   * Sends the chosen microphone on the call in progress (no new negotiation: the track is
-   * replaced). A microphone that cannot be opened leaves the call on the one it has.
-   */
-  private async switchMicrophone(): Promise<void> {
-    const session = sessionOf(this.state().call);
-    if (!session || session.state() === 'ended' || session.state() === 'failed') return;
-    try {
-      await session.replaceMicrophone(await openMicrophone(this.microphone));
-    } catch (error) {
-      this.state.update((d) => actionFailed(d, error));
-    }
   }
 
   /** 30 s more wrap-up (the server keeps the limit). */

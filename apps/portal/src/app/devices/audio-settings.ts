@@ -3,10 +3,11 @@ import { AudioDevices } from './audio-devices';
 import { DeviceSelect } from './device-select';
 
 /**
- * The agent's microphone and speaker (the speaker only where the browser can choose one),
- * remembered in this browser ({@link AudioDevices}). A change applies to the next call and to
- * the call in progress (the agent desk follows the chosen microphone; the call panel and the
- * ringtone play on the chosen speaker). Names appear once the microphone was allowed.
+ * The microphone and speaker (the speaker only where the browser can choose one), on the
+ * agent's desk and beside the student's call, remembered in this browser ({@link AudioDevices}).
+ * A change applies to the next call and to the call in progress (the call facades follow the
+ * chosen microphone, see `followChosenMicrophone`; the call panel and the ringtone play on the
+ * chosen speaker). Names appear once the microphone was allowed.
  */
 @Component({
   selector: 'sb-audio-settings',

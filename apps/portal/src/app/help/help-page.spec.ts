@@ -13,6 +13,7 @@ import { FakeRelay, type TestParty, createParty } from '@switchboard/call-domain
 import { CallPanelHarness } from '@switchboard/ui/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { storeFakeSession } from '../auth/testing/session-fakes';
+import { AudioSettingsHarness } from '../devices/testing/device-harnesses';
 import { HelpPage, NO_AGENT_ON_DUTY_MESSAGE, announce, describeWait } from './help-page';
 import { PLACED_CALL_KEY, RELOADED_CALL_MESSAGE } from './student-call';
 
@@ -193,6 +194,34 @@ describe('HelpPage', () => {
     await shows('The agent ended the call');
     expect(sessionStorage.getItem(PLACED_CALL_KEY)).toBeNull();
     expect(await hasButton(/Call support/)).toBeTrue();
+  }, 20_000);
+
+  it('offers the device choices during the call; another microphone is sent at once on the same connection, muted kept', async () => {
+    const opened: MediaStream[] = [];
+    microphone = async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      opened.push(stream);
+      return stream;
+    };
+    await render();
+    expect(await loader.getHarnessOrNull(AudioSettingsHarness)).withContext('not before a call').toBeNull();
+    const offer = await callSupport();
+    const callee = await agent.phone.acceptCall(offer);
+    await eventually(fixture, () => callee.state() === 'connected', 'media connected', 10_000);
+    const panel = await loader.getHarness(CallPanelHarness);
+    await panel.toggleMute();
+    const settings = await loader.getHarness(AudioSettingsHarness);
+    expect(await settings.getChoices()).toContain('Microphone');
+    const before = opened.length;
+
+    await settings.choose('Microphone', 'Fake Audio Input 2');
+    // The student's call opened the first microphone (the agent's side opens its own too).
+    await eventually(fixture, () => opened.length === before + 1 && opened[0].getAudioTracks()[0].readyState === 'ended', 'the new microphone in use, the old one released');
+    expect(opened[before].getAudioTracks()[0].enabled).withContext('still muted').toBeFalse();
+    expect(await panel.isMuted()).toBeTrue();
+    expect(requests('sendOffer').length).withContext('no new negotiation').toBe(1);
+    expect(callee.state()).toBe('connected');
+    await (await button(/Hang up/)).click();
   }, 20_000);
 
   it('with ?offer=late (the benchmark baseline), sends its offer only after the agent accepted', async () => {

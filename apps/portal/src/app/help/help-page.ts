@@ -6,6 +6,7 @@ import type { QueuePosition } from '@switchboard/call-domain';
 import type { CallSessionState } from '@switchboard/call-domain/signaling';
 import { CALL_FAILED_MESSAGE, CallPanel } from '@switchboard/ui';
 import { Session } from '../auth/session';
+import { AudioSettings } from '../devices/audio-settings';
 import { MicrophoneCheck } from '../devices/microphone-check';
 import { CallbackForm, type CallbackRequest } from './callback-form';
 import { IncomingCallback, StudentCallback } from './incoming-callback';
@@ -17,7 +18,8 @@ import type { StudentCallPhase } from './student-call-state';
  * in line and the estimated wait (live) and **Cancel call**, then the call itself in the
  * shared call panel. It says why a call could not be placed (microphone blocked, no agents)
  * or how it ended, and after an unanswered call offers a callback request. Before calling,
- * the student may test and choose the microphone (`sb-microphone-check`); the call uses it.
+ * the student may test and choose the microphone (`sb-microphone-check`); the call uses it,
+ * and during the call the microphone and speaker may be changed (`sb-audio-settings`).
  * When an agent calls the student back, "The help desk is calling you back" rings here
  * instead (see `IncomingCallback`).
  *
@@ -26,7 +28,7 @@ import type { StudentCallPhase } from './student-call-state';
  */
 @Component({
   selector: 'sb-help-page',
-  imports: [MatButtonModule, MatIconModule, MatProgressSpinnerModule, CallPanel, CallbackForm, IncomingCallback, MicrophoneCheck],
+  imports: [MatButtonModule, MatIconModule, MatProgressSpinnerModule, AudioSettings, CallPanel, CallbackForm, IncomingCallback, MicrophoneCheck],
   providers: [StudentCall, StudentCallback],
   template: `
     <section aria-labelledby="help-heading">
@@ -116,6 +118,16 @@ import type { StudentCallPhase } from './student-call-state';
         }
       }
       }
+      @if (call.phase() === 'talking' || callback.session()) {
+        <!-- As on the agent's desk: another microphone chosen during the call is sent at once. -->
+        <section class="devices" aria-labelledby="devices-heading">
+          <h2 id="devices-heading">Audio devices</h2>
+          <sb-audio-settings />
+          @if (call.microphoneSwitchError() ?? callback.microphoneSwitchError(); as error) {
+            <p class="error" role="alert">{{ error }}</p>
+          }
+        </section>
+      }
     </section>
   `,
   styles: `
@@ -143,6 +155,10 @@ import type { StudentCallPhase } from './student-call-state';
     .declined,
     .notice {
       font: var(--mat-sys-body-large);
+    }
+    .devices h2 {
+      font: var(--mat-sys-title-large);
+      margin: 0 0 8px;
     }
     .microphone,
     .error {

@@ -1,9 +1,10 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import type { CallId } from '@switchboard/call-domain';
-import { type CallPeer, type OfferTiming, SignalingClient, Softphone } from '@switchboard/call-domain/signaling';
-import { filter, take } from 'rxjs';
-import { TabMemory, isLegOf, liveCallToTakeUp, sessionOf } from '../call-leg';
+import { type CallPeer, type OfferTiming, SignalingClient, SignalingError, Softphone } from '@switchboard/call-domain/signaling';
+import { filter, skip, take } from 'rxjs';
+import { TabMemory, holdCallHere, isLegOf, liveCallToTakeUp, messageOf, sessionOf } from '../call-leg';
+import { followChosenMicrophone } from '../devices/follow-chosen-microphone';
 import {
   NO_STUDENT_CALL,
   type StudentCallPhase,
@@ -65,12 +66,19 @@ export class StudentCall {
   readonly phase = computed<StudentCallPhase>(() => phaseOf(this.state()));
   /** Whether the student's call in progress is held by another of their tabs (this one must not take it). */
   readonly inAnotherTab = signal(false);
+  private readonly switchFailed = signal<string | null>(null);
+  /** Why the microphone chosen during the call could not be used (the call keeps the one it has). */
+  readonly microphoneSwitchError = this.switchFailed.asReadonly();
 
   constructor() {
     // The session's initializer connects after sign-in; this covers a page that is faster
     // than the lazily loaded library (a no-op when already connected).
     this.signaling.connect();
     const mine = <T extends { callId: CallId }>(event: T) => isLegOf(this.state().call, event.callId);
+    followChosenMicrophone(
+      () => this.session(),
+      (error) => this.switchFailed.set(messageOf(error)),
+    );
     this.signaling.callEnded$.pipe(filter(mine), takeUntilDestroyed()).subscribe((ended) => {
       this.tabCall.remember(null);
       this.answeredBy.remember(null);
@@ -97,6 +105,18 @@ export class StudentCall {
         if (earlier) void (agent ? this.resumeEarlierCall(earlier, agent) : this.endEarlierCall(earlier));
         else void this.resumeLiveCall();
       });
+    // A socket that comes back as a new one (e.g. its node restarted) holds nothing on the
+    // server: this tab claims its answered call again, before another tab of the student could.
+    this.signaling.connectionState$
+      .pipe(
+        filter((state) => state === 'connected'),
+        skip(1),
+        takeUntilDestroyed(),
+      )
+      .subscribe(() => {
+        const session = this.session();
+        if (this.state().call.phase === 'live' && session?.peer()) this.signaling.resumeCall({ callId: session.callId }).catch(() => undefined);
+      });
     inject(DestroyRef).onDestroy(() => {
       this.tabCall.remember(null);
       this.answeredBy.remember(null);
@@ -115,6 +135,7 @@ export class StudentCall {
     if (this.phase() === 'placing' || this.phase() === 'waiting' || this.phase() === 'talking') return;
     this.state.set(placing());
     this.inAnotherTab.set(false);
+    this.switchFailed.set(null);
     try {
       const session = await this.softphone.placeCall({ offer });
       this.state.update((s) => placed(s, session));
@@ -154,17 +175,24 @@ export class StudentCall {
   }
 
   /**
-   * Takes this tab's answered call from before a reload up again: a new peer connection offers
-   * (reason `resume`) and the agent's page answers it; same call, no new place in line. A call
-   * that ended meanwhile is said to have ended.
+   * Takes this tab's answered call from before a reload up again: this tab holds it again on
+   * the server (`resumeCall`), then a new peer connection offers (reason `resume`) and the
+   * agent's page answers it; same call, no new place in line. A call that ended meanwhile is
+   * said to have ended; one that another tab of the student holds is left to it.
    */
   private async resumeEarlierCall(callId: CallId, agent: CallPeer): Promise<void> {
     try {
+      await holdCallHere(this.signaling, callId);
       const session = await this.softphone.resumeCall({ callId, role: 'caller', peer: agent });
       this.state.update((s) => placed(s, session));
       this.tabCall.remember(callId);
       this.answeredBy.remember(JSON.stringify(agent));
     } catch (error) {
+      if (error instanceof SignalingError && error.code === 'conflict') {
+        this.state.set(NO_STUDENT_CALL);
+        this.inAnotherTab.set(true);
+        return;
+      }
       // Not taken up (no microphone, or the call is over): it is ended rather than left without media.
       this.state.update((s) => placeRefused(s, error));
       await this.endEarlierCall(callId);
@@ -199,7 +227,7 @@ export class StudentCall {
 }
 
 /** The remembered agent, if the memory holds a well-formed one. */
-function parseAgent(json: string | null): CallPeer | null {
+export function parseAgent(json: string | null): CallPeer | null {
   try {
     const value: unknown = json ? JSON.parse(json) : null;
     const agent = value as Partial<CallPeer> | null;

@@ -25,4 +25,5 @@ export const EVENT_LABELS: Readonly<Record<CallEventType, string>> = {
   ice_restarted: 'Reconnected after a network break (ICE restart)',
   resumed: 'Resumed after a page reload',
   dialed: 'Dialed by agent (callback)',
+  quality_warning: 'Quality warning',
 };

@@ -49,6 +49,18 @@ describe('CallDetailPage', () => {
     expect(text).toBe('Poor — MOS min 2.3, average 3.8; worst packet loss 20 %, max RTT 42 ms, max jitter 6 ms; warnings: packet loss ×3, low MOS ×2 (12 samples)');
   });
 
+  it('lists quality warnings in the timeline: which threshold, who measured it', async () => {
+    const fixture = TestBed.createComponent(CallDetailPage);
+    fixture.componentRef.setInput('id', 'call-1');
+    const call = fakeCallDetail();
+    const warning = { at: '2026-11-02T09:02:30.000Z', type: 'quality_warning' as const, actorId: 'student-1', actorName: 'Sam Student', detail: 'packet loss' };
+    await answer(backend, to('/api/calls/call-1'), { ...call, timeline: [...call.timeline, warning] });
+    await fixture.whenStable();
+    const rows = await (await TestbedHarnessEnvironment.loader(fixture).getHarness(MatTableHarness)).getCellTextByColumnName();
+    expect(rows['what'].text.at(-1)).toBe('Quality warning: packet loss');
+    expect(rows['actor'].text.at(-1)).toBe('Sam Student');
+  });
+
   it('says the quality was not measured for a call without samples', async () => {
     const fixture = TestBed.createComponent(CallDetailPage);
     fixture.componentRef.setInput('id', 'call-1');
