@@ -1,6 +1,7 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import {
   ApplicationConfig,
+  DestroyRef,
   EnvironmentInjector,
   type EnvironmentProviders,
   effect,
@@ -45,6 +46,9 @@ export function provideCallConnection(): EnvironmentProviders {
     provideEnvironmentInitializer(() => {
       const session = inject(Session);
       const injector = inject(EnvironmentInjector);
+      // The library loads asynchronously: an app torn down meanwhile (a test's) has nothing to follow.
+      let destroyed = false;
+      inject(DestroyRef).onDestroy(() => (destroyed = true));
       let connectedWith: string | null = null;
       effect(() => {
         const token = session.token();
@@ -55,7 +59,7 @@ export function provideCallConnection(): EnvironmentProviders {
         // keeps disconnect/connect in the order the session changed.
         if (!token && !previous) return;
         const user = untracked(session.user);
-        void import('./call-connection').then(({ followSession }) => followSession(injector, user));
+        void import('./call-connection').then(({ followSession }) => destroyed || followSession(injector, user));
       });
     }),
   ]);
