@@ -307,7 +307,16 @@ export interface RetentionRunsTable {
   callbacks_deleted: number;
   /** Transactions it took (at most RETENTION_BATCH_SIZE calls each). */
   batches: number;
+  /** How the pass ended: only `completed` deleted every call it should have (migration 0014). */
+  status: ColumnType<RetentionStatus, RetentionStatus | undefined, RetentionStatus>;
 }
+
+/**
+ * How a retention pass ended: `completed`; `handed_over` (its claim went stale and another
+ * node took the deadline, which deletes the rest); `stopped` (its node was stopping; the pass
+ * is taken up again once the claim goes stale).
+ */
+export type RetentionStatus = 'completed' | 'handed_over' | 'stopped';
 
 /** A call row as read. */
 export type CallRow = Selectable<CallsTable>;

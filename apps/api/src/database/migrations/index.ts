@@ -11,6 +11,7 @@ import * as callQuality0009 from './0009-call-quality';
 import * as callHistorySearch0011 from './0011-call-history-search';
 import * as callbacks0012 from './0012-callbacks';
 import * as callRollups0013 from './0013-call-rollups';
+import * as retentionRunStatus0014 from './0014-retention-run-status';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -31,6 +32,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-call-history-search': callHistorySearch0011,
   '0012-callbacks': callbacks0012,
   '0013-call-rollups': callRollups0013,
+  '0014-retention-run-status': retentionRunStatus0014,
 };
 
 /**
