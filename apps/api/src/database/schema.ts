@@ -30,6 +30,7 @@ export interface Database {
   call_wait_rollups: CallWaitRollupsTable;
   call_missed_rollups: CallMissedRollupsTable;
   retention_runs: RetentionRunsTable;
+  call_callers: CallCallersTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -317,6 +318,15 @@ export interface RetentionRunsTable {
  * is taken up again once the claim goes stale).
  */
 export type RetentionStatus = 'completed' | 'handed_over' | 'stopped';
+
+/**
+ * Each (caller, name on the call) pair of the stored calls, once: what the history's student
+ * search looks up before reading calls (migration 0015). Kept by a trigger on `calls`.
+ */
+export interface CallCallersTable {
+  caller_id: string;
+  caller_name: string;
+}
 
 /** A call row as read. */
 export type CallRow = Selectable<CallsTable>;

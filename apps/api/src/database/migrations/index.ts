@@ -12,6 +12,7 @@ import * as callHistorySearch0011 from './0011-call-history-search';
 import * as callbacks0012 from './0012-callbacks';
 import * as callRollups0013 from './0013-call-rollups';
 import * as retentionRunStatus0014 from './0014-retention-run-status';
+import * as callerSearch0015 from './0015-caller-search';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -33,6 +34,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-callbacks': callbacks0012,
   '0013-call-rollups': callRollups0013,
   '0014-retention-run-status': retentionRunStatus0014,
+  '0015-caller-search': callerSearch0015,
 };
 
 /**
