@@ -75,5 +75,17 @@ export default [
       ],
     },
   },
+  {
+    // A migration is frozen: what it did must not change when the application's code does, so
+    // it imports no code of the API (types are fine, they leave nothing behind when compiled).
+    files: ['apps/api/src/database/migrations/*.ts'],
+    ignores: ['apps/api/src/database/migrations/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*', '../**'], allowTypeImports: true, message: 'A migration is frozen: copy what it needs from the application into it.' }] },
+      ],
+    },
+  },
   ...nx.configs['flat/angular-template'].map((c) => ({ ...c, files: ['**/*.html'] })),
 ];

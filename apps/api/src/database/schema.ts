@@ -30,6 +30,7 @@ export interface Database {
   call_wait_rollups: CallWaitRollupsTable;
   call_missed_rollups: CallMissedRollupsTable;
   retention_runs: RetentionRunsTable;
+  call_callers: CallCallersTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -307,6 +308,24 @@ export interface RetentionRunsTable {
   callbacks_deleted: number;
   /** Transactions it took (at most RETENTION_BATCH_SIZE calls each). */
   batches: number;
+  /** How the pass ended: only `completed` deleted every call it should have (migration 0015). */
+  status: ColumnType<RetentionStatus, RetentionStatus | undefined, RetentionStatus>;
+}
+
+/**
+ * How a retention pass ended: `completed`; `handed_over` (its claim went stale and another
+ * node took the deadline, which deletes the rest); `stopped` (its node was stopping; the pass
+ * is taken up again once the claim goes stale).
+ */
+export type RetentionStatus = 'completed' | 'handed_over' | 'stopped';
+
+/**
+ * Each (caller, name on the call) pair of the stored calls, once: what the history's student
+ * search looks up before reading calls (migration 0016). Kept by a trigger on `calls`.
+ */
+export interface CallCallersTable {
+  caller_id: string;
+  caller_name: string;
 }
 
 /** A call row as read. */

@@ -67,16 +67,20 @@ const SEARCH_INDEX_MIN_LENGTH = 3;
  * who answered, any of the outcomes, and a case-insensitive substring of the caller's
  * display name or username, and `quality=poor` (a warning threshold crossed in at least one quality
  * sample, `call_quality`). Period, agent and outcome are served by the calls indexes; given
- * the `dialect`, a student search of 3 characters or more uses the search index of migration
- * 0011 (FTS5 trigram on SQLite, `pg_trgm` on PostgreSQL), otherwise it scans the rows the
- * other filters leave.
+ * the `dialect`, a student search of 3 characters or more uses the callers' search index of
+ * migration 0016 (FTS5 trigram on SQLite, `pg_trgm` on PostgreSQL) and then the caller index,
+ * otherwise it scans the rows the other filters leave.
  */
 export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters, dialect?: SqlDialect): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [];
+  // With an indexed student search, SQLite must read the matching callers' calls (a handful)
+  // rather than every call of an agent or an outcome: `+column` keeps it off those indexes.
+  const byCaller = dialect === 'sqlite' && filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH;
+  const column = (name: 'calls.agent_id' | 'calls.outcome') => (byCaller ? sql`+${eb.ref(name)}` : eb.ref(name));
   if (filters.from !== undefined) conditions.push(eb('calls.queued_at', '>=', filters.from));
   if (filters.to !== undefined) conditions.push(eb('calls.queued_at', '<', filters.to));
-  if (filters.agentId !== undefined) conditions.push(eb('calls.agent_id', '=', filters.agentId));
-  if (filters.outcome?.length) conditions.push(eb('calls.outcome', 'in', filters.outcome));
+  if (filters.agentId !== undefined) conditions.push(eb(column('calls.agent_id'), '=', filters.agentId));
+  if (filters.outcome?.length) conditions.push(eb(column('calls.outcome'), 'in', filters.outcome));
   if (filters.student !== undefined) conditions.push(studentSearch(eb, filters.student, dialect));
   if (filters.quality === 'poor') {
     conditions.push(
@@ -96,15 +100,20 @@ function studentSearch(eb: ExpressionBuilder<Database, 'calls'>, text: string, d
   const pattern = containsPattern(text);
   const indexed = dialect !== undefined && [...text].length >= SEARCH_INDEX_MIN_LENGTH;
   if (indexed && dialect === 'sqlite') {
-    // One FTS5 phrase of the text's trigrams: a substring of one column, case-insensitive.
+    // One FTS5 phrase of the text's trigrams: a substring of a caller's name or username,
+    // case-insensitive. The calls are those of the matching (caller, name) pairs, found on the
+    // caller index.
     const phrase = `"${text.replace(/"/g, '""')}"`;
-    return sql<SqlBool>`calls.rowid in (select rowid from calls_search where calls_search match ${phrase})`;
+    return sql<SqlBool>`(calls.caller_id, calls.caller_name) in (select caller_id, caller_name from call_callers where rowid in (select rowid from call_callers_search where call_callers_search match ${phrase}))`;
   }
   const nameMatches = sql<SqlBool>`lower(${eb.ref('calls.caller_name')}) like ${pattern} escape '\\'`;
+  const usernameMatches = sql<SqlBool>`calls.caller_id = any(array(select id from users where username like ${pattern} escape '\\'))`;
   if (indexed) {
-    // Both sides through their trigram GIN indexes (a bitmap OR): the name on calls, the
-    // matching users' ids through the caller index.
-    return eb.or([nameMatches, sql<SqlBool>`calls.caller_id = any(array(select id from users where username like ${pattern} escape '\\'))`]);
+    // The callers whose name on some call or whose username matches (trigram GIN indexes on
+    // the few thousand caller names and on usernames), their calls on the caller index, and of
+    // those the ones that match.
+    const callers = sql`array(select caller_id from call_callers where lower(caller_name) like ${pattern} escape '\\' union select id from users where username like ${pattern} escape '\\')`;
+    return eb.and([sql<SqlBool>`calls.caller_id = any(${callers})`, eb.or([nameMatches, usernameMatches])]);
   }
   return eb.or([
     nameMatches,

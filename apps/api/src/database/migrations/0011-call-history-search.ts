@@ -20,6 +20,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`create index users_username_trgm_idx on users using gin (username gin_trgm_ops)`.execute(db);
     return;
   }
+  await createCallsSearch(db);
+}
+
+/** SQLite: `calls_search`, filled from the stored calls, and the triggers that keep it (also 0016's way back down). */
+export async function createCallsSearch(db: Kysely<unknown>): Promise<void> {
   await sql`create virtual table calls_search using fts5(caller_name, username, tokenize = 'trigram')`.execute(db);
   await sql`insert into calls_search (rowid, caller_name, username)
     select calls.rowid, calls.caller_name, users.username from calls join users on users.id = calls.caller_id`.execute(db);

@@ -1,7 +1,18 @@
-import { Migrator, sql } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
+import { rebuildRollups } from '../../calls/ledger/call-rollups';
+import { seedMonth } from '../../supervisor/seeding/month-seeder';
 import { describeEachDialect } from '../../testing/each-dialect';
 import { migrateToLatest } from '../database';
+import type { Database } from '../schema';
 import { StaticMigrationProvider } from './index';
+
+/** Every roll-up row, in key order, sums as numbers (PostgreSQL reads bigint as text). */
+async function rollups(db: Kysely<Database>): Promise<unknown[]> {
+  const quarters = await db.selectFrom('call_rollups').selectAll().orderBy('bucket_start').orderBy('outcome').execute();
+  const waits = await db.selectFrom('call_wait_rollups').selectAll().orderBy('day').orderBy('outcome').orderBy('wait_s').execute();
+  const missed = await db.selectFrom('call_missed_rollups').selectAll().orderBy('bucket_start').orderBy('agent_id').execute();
+  return [quarters.map((r) => ({ ...r, queue_ms: Number(r.queue_ms), handle_ms: Number(r.handle_ms) })), waits, missed];
+}
 
 describeEachDialect('migration 0013 (metrics roll-ups, retention)', (database) => {
   const at = '2026-12-04T12:00:00.000Z';
@@ -44,3 +55,24 @@ describeEachDialect('migration 0013 (metrics roll-ups, retention)', (database) =
     await expectAsync(sql`select * from call_rollups`.execute(db)).toBeRejected();
   });
 });
+
+// (A database of its own: the spec above leaves its calls and its migrations down.)
+describeEachDialect('migration 0013’s backfill', (database) => {
+  it('stores what rebuildRollups computes from the same calls (its own frozen copy of that SQL)', async () => {
+    const { db } = database();
+    const seeded = await seedMonth(db, { seed: 13, days: 14, callsPerDay: 120, end: new Date('2026-12-01T00:00:00.000Z'), dispositions: ['Resolved'] });
+    // Calls no figure counts: one going on, and an agent's call back (outbound).
+    const template = await db.selectFrom('calls').selectAll().where('outcome', '=', 'answered').executeTakeFirstOrThrow();
+    await db.insertInto('calls').values({ ...template, id: 'call-going-on', state: 'connected', outcome: null, ended_at: null, talk_ms: null, wrap_up_ms: null }).execute();
+    await db.insertInto('calls').values({ ...template, id: 'call-back', direction: 'outbound' }).execute();
+    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+    expect((await migrator.migrateTo('0012-callbacks')).error).toBeUndefined();
+    await migrateToLatest(db);
+    const backfilled = await rollups(db);
+    expect((backfilled[0] as unknown[]).length).toBeGreaterThan(100);
+
+    await db.transaction().execute((trx) => rebuildRollups(trx, seeded.from, seeded.to));
+    expect(await rollups(db)).toEqual(backfilled);
+  });
+});
+

@@ -1,6 +1,4 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import { rebuildRollups } from '../../calls/ledger/call-rollups';
-import type { Database } from '../schema';
 
 /** Kinds of deadline as of 0002. */
 const DEADLINE_KINDS_0002 = ['ring_timeout', 'max_wait', 'media_timeout', 'wrap_up_end', 'presence_grace'];
@@ -60,14 +58,36 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await checkDeadlineKinds(db, DEADLINE_KINDS_0013);
   await db.schema.createIndex('calls_queued_at_wait_idx').on('calls').columns(['queued_at', 'state', 'outcome', 'queue_ms']).execute();
-  const span = await sql<{ first: string | null; last: string | null }>`select min(queued_at) as first, max(queued_at) as last from calls`.execute(db);
-  const { first, last } = span.rows[0] ?? { first: null, last: null };
-  if (first && last) {
-    const day = 24 * 3600 * 1000;
-    const from = new Date(Math.floor(Date.parse(first) / day) * day).toISOString();
-    const to = new Date(Math.floor(Date.parse(last) / day) * day + day).toISOString();
-    await rebuildRollups(db as Kysely<Database>, from, to);
-  }
+  await backfill(db);
+}
+
+/**
+ * The roll-ups of the calls stored when the migration runs, as `rebuildRollups` computed them
+ * when 0013 was written: a migration is frozen, later changes to the application's roll-ups
+ * must not change what 0013 did (its spec checks that the two agree: a change to what
+ * `rebuildRollups` computes comes with a migration that rebuilds the stored roll-ups). The tables are new, so
+ * every call counts: no period to clear or bound. Quarter hours and days are cut from the ISO
+ * text of `queued_at`; queue times in whole seconds rounded up, anything above an hour as 3601;
+ * outbound calls (callbacks) never waited in the queue and count in no figure.
+ */
+async function backfill(db: Kysely<unknown>): Promise<void> {
+  const bucket = sql`substr(c.queued_at, 1, 14) || case when substr(c.queued_at, 15, 2) < '15' then '00' when substr(c.queued_at, 15, 2) < '30' then '15' when substr(c.queued_at, 15, 2) < '45' then '30' else '45' end || ':00.000Z'`;
+  const ended = sql`c.state = 'ended' and c.direction = 'inbound'`;
+  await sql`insert into call_rollups (bucket_start, outcome, calls, queue_ms, handled, handle_ms)
+    select ${bucket}, c.outcome, count(*), sum(coalesce(c.queue_ms, 0)),
+           sum(case when c.talk_ms is null then 0 else 1 end), sum(case when c.talk_ms is null then 0 else c.talk_ms + coalesce(c.wrap_up_ms, 0) end)
+    from calls c where ${ended} and c.outcome is not null
+    group by 1, c.outcome`.execute(db);
+  await sql`insert into call_wait_rollups (day, outcome, wait_s, calls)
+    select substr(c.queued_at, 1, 10) || 'T00:00:00.000Z', c.outcome,
+           case when coalesce(c.queue_ms, 0) > 3600000 then 3601 else (coalesce(c.queue_ms, 0) + 999) / 1000 end, count(*)
+    from calls c where ${ended} and c.outcome in ('answered', 'abandoned', 'short_abandon')
+    group by 1, c.outcome, 3`.execute(db);
+  await sql`insert into call_missed_rollups (bucket_start, agent_id, agent_name, missed)
+    select ${bucket}, e.actor_id, coalesce(min(e.actor_name), e.actor_id), count(*)
+    from call_events e join calls c on c.id = e.call_id
+    where ${ended} and e.type = 'missed' and e.actor_id is not null
+    group by 1, e.actor_id`.execute(db);
 }
 
 /** Drops the roll-ups, the index and the retention audit; narrows the deadline kinds back. */

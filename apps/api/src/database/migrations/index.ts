@@ -12,6 +12,8 @@ import * as callHistorySearch0011 from './0011-call-history-search';
 import * as callbacks0012 from './0012-callbacks';
 import * as callRollups0013 from './0013-call-rollups';
 import * as callQualityWarnings0014 from './0014-call-quality-warnings';
+import * as retentionRunStatus0015 from './0015-retention-run-status';
+import * as callerSearch0016 from './0016-caller-search';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -33,6 +35,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-callbacks': callbacks0012,
   '0013-call-rollups': callRollups0013,
   '0014-call-quality-warnings': callQualityWarnings0014,
+  '0015-retention-run-status': retentionRunStatus0015,
+  '0016-caller-search': callerSearch0016,
 };
 
 /**
