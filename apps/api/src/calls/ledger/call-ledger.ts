@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
+import { changedRows, runPrepared } from '../../database/prepared-queries';
 import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
@@ -70,13 +71,13 @@ export class LedgerTransaction {
   }
 
   /** The call, read in this transaction. */
-  call(callId: string): Promise<CallRow | undefined> {
-    return this.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+  async call(callId: string): Promise<CallRow | undefined> {
+    return (await runPrepared(this.db, 'ledger.call', [callId], ([id]) => this.db.selectFrom('calls').selectAll().where('id', '=', id as string))).rows[0];
   }
 
   /** The agent's presence, read in this transaction. */
-  agent(agentId: string): Promise<AgentPresenceRow | undefined> {
-    return this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
+  async agent(agentId: string): Promise<AgentPresenceRow | undefined> {
+    return (await runPrepared(this.db, 'ledger.agent', [agentId], ([id]) => this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', id as string))).rows[0];
   }
 
   /**
@@ -113,12 +114,19 @@ export class LedgerTransaction {
     // exactly the values read (pinned below, so a concurrent change supersedes this one).
     const rolledUp = call.state === 'ended' || after.state === 'ended';
     const pinned: Record<string, string | number | null> = { ...where, ...(rolledUp ? pick(call, ROLLED_UP_COLUMNS) : {}) };
-    let query = this.db.updateTable('calls').set(patch).where('id', '=', call.id).where('state', '=', call.state);
-    for (const [column, value] of Object.entries(pinned) as [keyof CallRow, string | number | null][]) {
-      query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value);
-    }
-    const result = await query.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
+    const set = definedEntries(patch);
+    const conditions = Object.entries(pinned) as [keyof CallRow, string | number | null][];
+    // One statement per shape: the columns set, and which pinned columns are null.
+    const key = `ledger.updateCall:${set.map(([c]) => c).join()}|${conditions.map(([c, v]) => (v === null ? `${c} null` : c)).join()}`;
+    const values = [...set.map(([, v]) => v), call.id, call.state, ...conditions.flatMap(([, v]) => (v === null ? [] : [v]))];
+    const result = await runPrepared(this.db, key, values, (params) => {
+      let i = 0;
+      const next = () => params[i++] as string;
+      let query = this.db.updateTable('calls').set(Object.fromEntries(set.map(([c]) => [c, next()]))).where('id', '=', next()).where('state', '=', next() as CallState);
+      for (const [column, value] of conditions) query = value === null ? query.where(column, 'is', null) : query.where(column, '=', next());
+      return query;
+    });
+    if (changedRows(result) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
     this.lockedCalls.add(call.id);
     if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
       await addCallRollups(this.db, call, -1);
@@ -140,12 +148,19 @@ export class LedgerTransaction {
     if (move.callId !== undefined && row.call_id !== move.callId) return null;
     if (move.requireConnected && row.connected !== 1) return null;
     const patch = { ...agentDefaultsFor(row.state, move.to, this.nowIso), ...move.set, state: move.to, since: this.nowIso };
-    const result = await this.db.updateTable('agent_presence').set(patch).where('agent_id', '=', agentId).where('state', '=', row.state).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return null;
-    await this.db
-      .insertInto('agent_state_changes')
-      .values({ id: randomUUID(), agent_id: agentId, at: this.nowIso, from_state: row.state, to_state: move.to, reason: move.reason, by_user_id: move.byUserId ?? null })
-      .execute();
+    const set = definedEntries(patch);
+    const result = await runPrepared(this.db, `ledger.moveAgent:${set.map(([c]) => c).join()}`, [...set.map(([, v]) => v), agentId, row.state], (params) =>
+      this.db
+        .updateTable('agent_presence')
+        .set(Object.fromEntries(set.map(([c], i) => [c, params[i]])))
+        .where('agent_id', '=', params[set.length] as string)
+        .where('state', '=', params[set.length + 1] as AgentState),
+    );
+    if (changedRows(result) === 0) return null;
+    const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
+    await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
+      this.db.insertInto('agent_state_changes').values({ id, agent_id, at, from_state, to_state, reason, by_user_id } as never),
+    );
     const moved = { ...row, ...patch } as AgentPresenceRow;
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
     return moved;
@@ -191,13 +206,21 @@ export class LedgerTransaction {
     // The call's row is locked by this transaction before its timeline grows (PostgreSQL; SQLite
     // runs one writer at a time), so two nodes never take the same number.
     if (!this.lockedCalls.has(callId)) {
-      await this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', callId).execute();
+      await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string));
       this.lockedCalls.add(callId);
     }
-    await sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
-      select cast(${randomUUID()} as text), cast(${callId} as text), coalesce(max(seq), 0) + 1, cast(${this.nowIso} as text),
-             cast(${type} as text), cast(${actor?.id ?? null} as text), cast(${actor?.name ?? null} as text), cast(${detail} as text)
-      from call_events where call_id = ${callId}`.execute(this.db);
+    const entry = [randomUUID(), callId, this.nowIso, type, actor?.id ?? null, actor?.name ?? null, detail, callId];
+    await runPrepared(
+      this.db,
+      'ledger.addEvent',
+      entry,
+      ([id, call, at, kind, actorId, actorName, text, ofCall]) => ({
+        compile: () => sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
+          select cast(${id} as text), cast(${call} as text), coalesce(max(seq), 0) + 1, cast(${at} as text),
+                 cast(${kind} as text), cast(${actorId} as text), cast(${actorName} as text), cast(${text} as text)
+          from call_events where call_id = ${ofCall}`.compile(this.db),
+      }),
+    );
   }
 
   /**
@@ -215,8 +238,8 @@ export class LedgerTransaction {
 
   /** Forgets the call's held signaling (media connected or the call ended). */
   async dropSignals(callId: string): Promise<void> {
-    await this.db.deleteFrom('call_signals').where('call_id', '=', callId).execute();
-    await this.db.deleteFrom('call_answer_signals').where('call_id', '=', callId).execute();
+    await runPrepared(this.db, 'ledger.dropSignals', [callId], ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string));
+    await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string));
   }
 
   /** Publishes `event` once the transaction commits (in order; never if it rolls back). */
@@ -227,6 +250,11 @@ export class LedgerTransaction {
 
 /** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
 const ROLLED_UP_COLUMNS = ['state', 'outcome', 'queued_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'] as const satisfies readonly (keyof CallRow)[];
+
+/** The columns of `patch` that are set (Kysely leaves out undefined ones), in its order. */
+function definedEntries(patch: object): [string, unknown][] {
+  return Object.entries(patch).filter(([, v]) => v !== undefined);
+}
 
 function pick<K extends keyof CallRow>(row: CallRow, columns: readonly K[]): Record<K, CallRow[K]> {
   return Object.fromEntries(columns.map((c) => [c, row[c]])) as Record<K, CallRow[K]>;
@@ -267,7 +295,9 @@ export class CallLedger {
           const value = await work(new LedgerTransaction(trx, events));
           if (events.length > 0) {
             const now = new Date().toISOString();
-            await trx.insertInto('ledger_outbox').values({ id: outboxId, created_at: now, events: JSON.stringify(events), claimed_by: this.outbox.nodeId, claimed_at: now }).execute();
+            await runPrepared(trx, 'ledger.outbox', [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now], ([id, created_at, json, claimed_by, claimed_at]) =>
+              trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
+            );
           }
           return value;
         });
