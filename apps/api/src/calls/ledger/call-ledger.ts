@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
 import { changedRows, runPrepared } from '../../database/prepared-queries';
@@ -263,6 +263,19 @@ function pick<K extends keyof CallRow>(row: CallRow, columns: readonly K[]): Rec
 /** How many times a superseded ledger transaction is tried. */
 export const SUPERSEDED_TRIES = 3;
 
+/** How many units of work one SQLite transaction of the ledger takes at most. */
+export const MAX_UNITS_PER_COMMIT = 64;
+
+/** A unit of work waiting for the next grouped transaction (SQLite). */
+interface QueuedUnit {
+  work: (tx: LedgerTransaction) => Promise<unknown>;
+  done: (value: unknown) => void;
+  failed: (err: unknown) => void;
+}
+
+/** How a unit of work ended inside its transaction. */
+type UnitOutcome = { ok: true; value: unknown; outboxId: string; events: LedgerEvent[] } | { ok: false; error: unknown };
+
 /**
  * The one place that changes a call: runs a unit of work as one database transaction over the
  * call, the agent's presence, the deadlines and the timeline (SQLite and PostgreSQL alike),
@@ -270,13 +283,30 @@ export const SUPERSEDED_TRIES = 3;
  * {@link LedgerOutbox} after commit. The services decide *what* to do from what they read in
  * the transaction; everything that follows (routing, socket notifications, the queue feed)
  * reacts to the published events.
+ *
+ * On SQLite (one writer, one connection: units run one after another anyway) the units that
+ * arrive while a transaction is open are group-committed: the next transaction runs each of
+ * them in a savepoint of its own — rolled back alone when it fails or is superseded — and
+ * commits them together. A commit writes every page the transaction changed to the WAL, and
+ * the units of a burst change the same pages (the calls table and its indexes, the agents,
+ * the deadlines): under load most of a call setup's SQLite time was in its commits. Nothing
+ * of a unit is acknowledged or published before its transaction commits, as before. On
+ * PostgreSQL each unit keeps its own transaction: units run in parallel there, and units
+ * grouped behind one another's row locks could deadlock with other nodes'.
  */
 @Injectable()
 export class CallLedger {
+  /** Units waiting for the next grouped transaction (SQLite), and the loop that commits them. */
+  private readonly queued: QueuedUnit[] = [];
+  private committing: Promise<void> | null = null;
+  private readonly grouped: boolean;
+
   constructor(
     @InjectDatabase() private readonly db: Kysely<Database>,
     private readonly outbox: LedgerOutbox,
-  ) {}
+  ) {
+    this.grouped = db.getExecutor().adapter instanceof SqliteAdapter;
+  }
 
   /**
    * Runs `work` in one transaction and publishes its events after commit: its result. When it
@@ -286,6 +316,12 @@ export class CallLedger {
    * the app's own connection would wait for the transaction to end.
    */
   async run<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
+    if (this.grouped) {
+      return new Promise<T>((done, failed) => {
+        this.queued.push({ work, done: done as (value: unknown) => void, failed });
+        this.committing ??= this.commitQueued();
+      });
+    }
     for (let attempt = 1; ; attempt++) {
       const events: LedgerEvent[] = [];
       const outboxId = randomUUID();
@@ -293,12 +329,7 @@ export class CallLedger {
       try {
         result = await this.db.transaction().execute(async (trx) => {
           const value = await work(new LedgerTransaction(trx, events));
-          if (events.length > 0) {
-            const now = new Date().toISOString();
-            await runPrepared(trx, 'ledger.outbox', [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now], ([id, created_at, json, claimed_by, claimed_at]) =>
-              trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
-            );
-          }
+          await this.storeEvents(trx, outboxId, events);
           return value;
         });
       } catch (err) {
@@ -306,8 +337,7 @@ export class CallLedger {
         // anew: a cancel of a call that just started ringing still cancels it).
         if (err instanceof Superseded) {
           if (attempt < SUPERSEDED_TRIES) continue;
-          // Still racing after every try: say so (a deadline keeps its row and runs again later).
-          throw new ProblemException('conflict', 'The call changed while this was being done; please try again');
+          throw stillRacing();
         }
         throw err;
       }
@@ -315,6 +345,71 @@ export class CallLedger {
       return result;
     }
   }
+
+  /** Commits the queued units, up to {@link MAX_UNITS_PER_COMMIT} per transaction, while any are queued. */
+  private async commitQueued(): Promise<void> {
+    // Let this tick's units gather first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, MAX_UNITS_PER_COMMIT);
+      let outcomes: UnitOutcome[];
+      try {
+        outcomes = await this.db.transaction().execute(async (trx) => {
+          const ended: UnitOutcome[] = [];
+          for (const unit of batch) ended.push(await this.runInSavepoint(trx, unit.work));
+          return ended;
+        });
+      } catch (err) {
+        // The transaction itself failed (its commit, or a savepoint that could not be undone): nothing of it is stored.
+        for (const unit of batch) unit.failed(err);
+        continue;
+      }
+      // In commit order, each unit's events are delivered before its caller goes on (as with a transaction of its own).
+      for (const [i, outcome] of outcomes.entries()) {
+        if (!outcome.ok) {
+          batch[i].failed(outcome.error);
+          continue;
+        }
+        if (outcome.events.length > 0) this.outbox.deliver(outcome.outboxId, outcome.events);
+        batch[i].done(outcome.value);
+      }
+    }
+    this.committing = null;
+  }
+
+  /** Runs one unit in a savepoint of the open transaction: kept, or undone alone (and tried again when superseded). */
+  private async runInSavepoint(trx: Transaction<Database>, work: (tx: LedgerTransaction) => Promise<unknown>): Promise<UnitOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const events: LedgerEvent[] = [];
+      const outboxId = randomUUID();
+      await sql`savepoint ledger_unit`.execute(trx);
+      try {
+        const value = await work(new LedgerTransaction(trx, events));
+        await this.storeEvents(trx, outboxId, events);
+        await sql`release savepoint ledger_unit`.execute(trx);
+        return { ok: true, value, outboxId, events };
+      } catch (err) {
+        await sql`rollback to savepoint ledger_unit`.execute(trx);
+        await sql`release savepoint ledger_unit`.execute(trx);
+        if (err instanceof Superseded && attempt < SUPERSEDED_TRIES) continue;
+        return { ok: false, error: err instanceof Superseded ? stillRacing() : err };
+      }
+    }
+  }
+
+  /** Writes the unit's events to `ledger_outbox` (none: no row). */
+  private async storeEvents(trx: Transaction<Database>, outboxId: string, events: readonly LedgerEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const now = new Date().toISOString();
+    await runPrepared(trx, 'ledger.outbox', [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now], ([id, created_at, json, claimed_by, claimed_at]) =>
+      trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
+    );
+  }
+}
+
+/** A unit still superseded after every try: said so (a deadline keeps its row and runs again later). */
+function stillRacing(): ProblemException {
+  return new ProblemException('conflict', 'The call changed while this was being done; please try again');
 }
 
 /** Columns every move of an agent to `to` sets: the call link, the wrap-up end, and the idle clock. */
