@@ -22,9 +22,9 @@ export class CallRecords {
     return (await runPrepared(this.db, 'records.get', [callId], ([id]) => this.db.selectFrom('calls').selectAll().where('id', '=', id as string))).rows[0];
   }
 
-  /** Calls waiting for an agent (queued or ringing; not a callback ringing at a student), oldest first. */
-  async waiting(): Promise<CallRow[]> {
-    return this.db.selectFrom('calls').selectAll().where('state', 'in', ['queued', 'ringing']).where('direction', '=', 'inbound').orderBy('queued_at').orderBy('id').execute();
+  /** Calls waiting for an agent (queued or ringing; not a callback ringing at a student), oldest first: who calls, since when. */
+  async waiting(): Promise<Pick<CallRow, 'id' | 'caller_id' | 'queued_at'>[]> {
+    return this.db.selectFrom('calls').select(['id', 'caller_id', 'queued_at']).where('state', 'in', ['queued', 'ringing']).where('direction', '=', 'inbound').orderBy('queued_at').orderBy('id').execute();
   }
 
   /** Queued calls (not ringing) with the agents who declined or missed each (and when), for routing. */
