@@ -100,10 +100,15 @@ export class AgentPresence {
     return this.ledger.run((tx) => tx.moveAgent(agentId, move));
   }
 
-  /** Connected Available agents, for routing. */
-  async offerable(): Promise<RoutingAgent[]> {
-    const rows = await this.db.selectFrom('agent_presence').selectAll().where('state', '=', 'available').where('connected', '=', 1).execute();
-    return rows.map((r) => ({ agentId: r.agent_id, state: r.state, connected: true, idleSince: r.idle_since }));
+  /**
+   * Connected Available agents, for routing: all of them, or the `limit` idle longest (ties by
+   * id, the order routing picks them in).
+   */
+  async offerable(limit?: number): Promise<RoutingAgent[]> {
+    let query = this.db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
+    if (limit !== undefined) query = query.orderBy('idle_since').orderBy('agent_id').limit(limit);
+    const rows = await query.execute();
+    return rows.map((r) => ({ agentId: r.agent_id, state: 'available', connected: true, idleSince: r.idle_since }));
   }
 
   /** Whether any agent is connected and working (Available, ringing, on a call or in wrap-up). */

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { WaitingCall } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
+import { runPrepared } from '../database/prepared-queries';
 import type { CallRow, Database } from '../database/schema';
 
 /** How many recent answers the wait estimate averages. */
@@ -18,12 +19,12 @@ export class CallRecords {
 
   /** The call with this id, if any. */
   async get(callId: string): Promise<CallRow | undefined> {
-    return this.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+    return (await runPrepared(this.db, 'records.get', [callId], ([id]) => this.db.selectFrom('calls').selectAll().where('id', '=', id as string))).rows[0];
   }
 
-  /** Calls waiting for an agent (queued or ringing; not a callback ringing at a student), oldest first. */
-  async waiting(): Promise<CallRow[]> {
-    return this.db.selectFrom('calls').selectAll().where('state', 'in', ['queued', 'ringing']).where('direction', '=', 'inbound').orderBy('queued_at').orderBy('id').execute();
+  /** Calls waiting for an agent (queued or ringing; not a callback ringing at a student), oldest first: who calls, since when. */
+  async waiting(): Promise<Pick<CallRow, 'id' | 'caller_id' | 'queued_at'>[]> {
+    return this.db.selectFrom('calls').select(['id', 'caller_id', 'queued_at']).where('state', 'in', ['queued', 'ringing']).where('direction', '=', 'inbound').orderBy('queued_at').orderBy('id').execute();
   }
 
   /** Queued calls (not ringing) with the agents who declined or missed each (and when), for routing. */
@@ -54,7 +55,8 @@ export class CallRecords {
     // `state <> 'ended'` as a literal, the very condition of the partial unique index on
     // caller_id (migration 0004), so both databases use it: a student's years of ended calls are
     // never read. With a bound parameter neither planner may use a partial index.
-    return db.selectFrom('calls').selectAll().where('caller_id', '=', callerId).where(sql<boolean>`state <> 'ended'`).execute();
+    const found = await runPrepared(db, 'records.activeOfCaller', [callerId], ([id]) => db.selectFrom('calls').selectAll().where('caller_id', '=', id as string).where(sql<boolean>`state <> 'ended'`));
+    return found.rows;
   }
 
   /** Every call that is not over. */

@@ -195,7 +195,11 @@ export class CallRouter {
   private async dispatchOnce(): Promise<void> {
     const calls = await this.records.queuedForRouting();
     if (calls.length === 0) return;
-    const agents = await this.presence.offerable();
+    // Each call goes to the longest-idle free agent who has not passed on it, so with no passes
+    // the first agents in that order, one per call, are all the plan can pick; an agent who
+    // passed may still be picked after the others (`planOffers`), from anywhere in the line.
+    const passed = calls.some((c) => c.passes.length > 0);
+    const agents = await this.presence.offerable(passed ? undefined : calls.length);
     const clock = { now: new Date().toISOString(), declineCooldownMs: this.config.calls.ringTimeoutSeconds * 1000 };
     for (const { callId, agentId } of planOffers(calls, agents, clock)) await this.offer(callId, agentId);
   }

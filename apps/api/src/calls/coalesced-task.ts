@@ -1,15 +1,19 @@
 /**
  * Runs a task in the background after something changed, once for all the changes of one
  * tick: a change announced while the task runs makes it run once more afterwards, so the last
- * change is never missed, and a burst costs one or two runs.
+ * change is never missed, and a burst costs one or two runs. With `spacingMs`, runs also start
+ * at least that long apart: the changes announced meanwhile are handled together by the next
+ * run, at the end of the spacing.
  */
 export class CoalescedTask {
   private running: Promise<void> | null = null;
   private changedMeanwhile = false;
+  private lastStarted = -Infinity;
 
   constructor(
     private readonly task: () => Promise<void>,
     private readonly onError: (err: unknown) => void,
+    private readonly spacingMs = 0,
   ) {}
 
   /** Something changed: the task runs (returns at once). */
@@ -32,9 +36,11 @@ export class CoalescedTask {
   }
 
   private async runOnce(): Promise<void> {
-    // Let the rest of this tick's changes land, then run once for all of them.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the rest of this tick's changes land (and the spacing pass), then run once for all of them.
+    const wait = this.lastStarted + this.spacingMs - performance.now();
+    await new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
     this.changedMeanwhile = false;
+    this.lastStarted = performance.now();
     await this.task();
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { InjectDatabase } from '../database/database.module';
+import { runPrepared } from '../database/prepared-queries';
 import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
 
 /** A claim older than this is taken to belong to a node that died, and is taken over. */
@@ -19,11 +20,12 @@ export class Deadlines {
   /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
   async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
     const due = dueAt.toISOString();
-    await this.db
-      .insertInto('deadlines')
-      .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: due, claimed_by: null, claimed_at: null })
-      .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: due, claimed_by: null, claimed_at: null }))
-      .execute();
+    await runPrepared(this.db, 'deadlines.schedule', [randomUUID(), kind, subjectId, due, due], ([id, k, subject, at, movedTo]) =>
+      this.db
+        .insertInto('deadlines')
+        .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: null, claimed_at: null })
+        .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: null, claimed_at: null })),
+    );
   }
 
   /** Sets the deadline only if there is none of this kind for this subject yet. */
@@ -37,7 +39,12 @@ export class Deadlines {
 
   /** Removes the deadlines of these kinds for `subjectId`. */
   async cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
-    await this.db.deleteFrom('deadlines').where('subject_id', '=', subjectId).where('kind', 'in', kinds).execute();
+    await runPrepared(this.db, `deadlines.cancel:${kinds.length}`, [subjectId, ...kinds], ([subject, ...ks]) =>
+      this.db
+        .deleteFrom('deadlines')
+        .where('subject_id', '=', subject as string)
+        .where('kind', 'in', ks as DeadlineKind[]),
+    );
   }
 
   /**

@@ -1,30 +1,48 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { METRIC_DEFINITIONS, queueSnapshotOf, type QueueReport, type QueueSnapshot } from '@switchboard/call-domain';
 import type { AppSocket } from '../realtime/app-socket';
 import { CallRecords } from './call-records';
 import { CoalescedTask } from './coalesced-task';
 import { SocketRooms } from './socket-rooms';
+import type { AppConfig } from '../config/config';
+import { InjectConfig } from '../config/config.module';
+
+/**
+ * The least time between two snapshots a node sends: a board four times a second is current
+ * enough, and under load each snapshot is one message to every agent and supervisor.
+ */
+export const QUEUE_FEED_SPACING_MS = 250;
 
 /**
  * Keeps supervisors' and agents' view of the queue current: after any change of the calls
  * waiting or in progress, {@link announce} sends `queueChanged` to every supervisor and agent
  * (agents see calls waiting and the longest wait on their desk), read from the database
- * (the truth, whichever node made the change). Changes made in the same tick are sent once;
- * a change made while a snapshot is being read is followed by another read, so the last
- * change is never lost.
+ * (the truth, whichever node made the change). Changes made in the same tick, or within
+ * {@link QUEUE_FEED_SPACING_MS} of the last snapshot, are sent once; a change made while a
+ * snapshot is being read is followed by another read, so the last change is never lost. A
+ * snapshot whose figures are those this node sent last is not sent again (with several nodes,
+ * where another may have sent others since, every snapshot is sent).
  */
 @Injectable()
-export class QueueFeed {
+export class QueueFeed implements BeforeApplicationShutdown {
   private readonly logger = new Logger('QueueFeed');
   private readonly sending = new CoalescedTask(
-    async () => void this.rooms.toQueueWatchers().emit('queueChanged', await this.snapshot()),
+    () => this.send(),
     (err) => this.logger.error({ msg: 'queue snapshot failed', error: String(err) }),
+    QUEUE_FEED_SPACING_MS,
   );
+  /** The figures of the snapshot this node sent last. */
+  private told: string | null = null;
+  /** With several nodes another node may have sent other figures since: then nothing is skipped. */
+  private readonly skipRepeats: boolean;
 
   constructor(
     private readonly records: CallRecords,
     private readonly rooms: SocketRooms,
-  ) {}
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.skipRepeats = !config.redisUrl;
+  }
 
   /** The queue right now. */
   async snapshot(): Promise<QueueSnapshot> {
@@ -47,6 +65,20 @@ export class QueueFeed {
   /** Sends the queue to one supervisor's or agent's socket (on connect). */
   async sendTo(socket: AppSocket): Promise<void> {
     socket.emit('queueChanged', await this.snapshot());
+  }
+
+  private async send(): Promise<void> {
+    const snapshot = await this.snapshot();
+    // The waiting time is reckoned by the boards from `oldestQueuedAt`: same figures, same board.
+    const figures = `${snapshot.callsWaiting}/${snapshot.oldestQueuedAt}/${snapshot.callsInProgress}`;
+    if (this.skipRepeats && figures === this.told) return;
+    this.told = figures;
+    this.rooms.toQueueWatchers().emit('queueChanged', snapshot);
+  }
+
+  /** Sends the last change (at most one spacing later) before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.settled();
   }
 
   /** Resolves once every announced change has been sent (tests, shutdown). */

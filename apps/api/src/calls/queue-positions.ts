@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { estimateWaitSeconds, type QueuePosition } from '@switchboard/call-domain';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
@@ -9,20 +9,27 @@ import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 
 /**
+ * The least time between two reads of every waiting caller's place: under load the queue
+ * changes with every call placed, offered or taken, and each read is of every waiting call.
+ */
+export const QUEUE_POSITIONS_SPACING_MS = 250;
+
+/**
  * Tells waiting callers where they stand (`queueUpdated`): after a change of the queue, each
  * caller whose place or estimate changed gets the new one — only those, so a queue change
  * costs messages for the callers it moved, not for every caller waiting. (With several nodes,
- * where another node may have told a caller something else since, every waiting caller is told.) Changes of one tick
- * are read once; a change during a read is followed by another read.
+ * where another node may have told a caller something else since, every waiting caller is told.) Changes of one tick,
+ * or within {@link QUEUE_POSITIONS_SPACING_MS} of the last read, are read once; a change during a read is followed by another read.
  */
 @Injectable()
-export class QueuePositions {
+export class QueuePositions implements BeforeApplicationShutdown {
   private readonly logger = new Logger('QueuePositions');
   /** What each waiting caller was last told, by call (from this node). */
   private readonly told = new Map<string, string>();
   private readonly sending = new CoalescedTask(
     () => this.send(),
     (err) => this.logger.error({ msg: 'queue positions failed', error: String(err) }),
+    QUEUE_POSITIONS_SPACING_MS,
   );
 
   /** With several nodes another node may have told a caller something since: then nothing is skipped. */
@@ -52,6 +59,11 @@ export class QueuePositions {
   /** The queue changed: callers whose place or estimate moved are told (in the background). */
   announce(): void {
     this.sending.announce();
+  }
+
+  /** Tells the last change (at most one spacing later) before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.settled();
   }
 
   /** Resolves once every announced change has been sent (tests, shutdown). */

@@ -163,6 +163,39 @@ describeEachDialect('CallLedger', (database) => {
     expect(delivered).toEqual([]);
   });
 
+  it('keeps units run at the same time apart: one that fails leaves nothing, one superseded runs again, the others are stored', async () => {
+    const [kept, failing, raced] = [await addCall(db, 'queued', callerId), await addCall(db, 'queued', await addUser(db, 'student')), await addCall(db, 'queued', await addUser(db, 'student'))];
+    const ring = (call: CallRow) => async (tx: Parameters<Parameters<CallLedger['run']>[0]>[0]) => {
+      const now = await tx.call(call.id);
+      if (!now) throw new Error('no call');
+      await tx.moveCall(now, 'ringing', {});
+      await tx.addEvent(call.id, 'offered');
+      tx.publish({ type: 'callConnected', callId: call.id });
+    };
+    let racedRuns = 0;
+    // Started in one tick: on SQLite they share a transaction, each in its own savepoint.
+    const results = await Promise.allSettled([
+      ledger.run(ring(kept)),
+      ledger.run(async (tx) => {
+        await ring(failing)(tx);
+        throw new Error('the work failed after its writes');
+      }),
+      ledger.run(async (tx) => {
+        racedRuns++;
+        await ring(raced)(tx);
+        if (racedRuns === 1) throw new Superseded('another node moved it');
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(racedRuns).toBe(2);
+    const states = await db.selectFrom('calls').select(['id', 'state']).execute();
+    expect(Object.fromEntries(states.map((c) => [c.id, c.state]))).toEqual({ [kept.id]: 'ringing', [failing.id]: 'queued', [raced.id]: 'ringing' });
+    const timeline = await db.selectFrom('call_events').select(['call_id', 'seq']).execute();
+    expect(timeline.map((e) => [e.call_id, e.seq]).sort()).toEqual([[kept.id, 1], [raced.id, 1]].sort());
+    await outbox.settled();
+    expect(delivered.flat().map((e) => (e.type === 'callConnected' ? e.callId : e.type)).sort()).toEqual([kept.id, raced.id].sort());
+  });
+
   it('delivers each commit\'s events once, in order, and forgets them', async () => {
     const call = await addCall(db, 'queued', callerId);
     await ledger.run(async (tx) => {

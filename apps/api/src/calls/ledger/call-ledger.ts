@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
+import { changedRows, runPrepared } from '../../database/prepared-queries';
 import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
@@ -70,13 +71,13 @@ export class LedgerTransaction {
   }
 
   /** The call, read in this transaction. */
-  call(callId: string): Promise<CallRow | undefined> {
-    return this.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+  async call(callId: string): Promise<CallRow | undefined> {
+    return (await runPrepared(this.db, 'ledger.call', [callId], ([id]) => this.db.selectFrom('calls').selectAll().where('id', '=', id as string))).rows[0];
   }
 
   /** The agent's presence, read in this transaction. */
-  agent(agentId: string): Promise<AgentPresenceRow | undefined> {
-    return this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
+  async agent(agentId: string): Promise<AgentPresenceRow | undefined> {
+    return (await runPrepared(this.db, 'ledger.agent', [agentId], ([id]) => this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', id as string))).rows[0];
   }
 
   /**
@@ -113,12 +114,19 @@ export class LedgerTransaction {
     // exactly the values read (pinned below, so a concurrent change supersedes this one).
     const rolledUp = call.state === 'ended' || after.state === 'ended';
     const pinned: Record<string, string | number | null> = { ...where, ...(rolledUp ? pick(call, ROLLED_UP_COLUMNS) : {}) };
-    let query = this.db.updateTable('calls').set(patch).where('id', '=', call.id).where('state', '=', call.state);
-    for (const [column, value] of Object.entries(pinned) as [keyof CallRow, string | number | null][]) {
-      query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value);
-    }
-    const result = await query.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
+    const set = definedEntries(patch);
+    const conditions = Object.entries(pinned) as [keyof CallRow, string | number | null][];
+    // One statement per shape: the columns set, and which pinned columns are null.
+    const key = `ledger.updateCall:${set.map(([c]) => c).join()}|${conditions.map(([c, v]) => (v === null ? `${c} null` : c)).join()}`;
+    const values = [...set.map(([, v]) => v), call.id, call.state, ...conditions.flatMap(([, v]) => (v === null ? [] : [v]))];
+    const result = await runPrepared(this.db, key, values, (params) => {
+      let i = 0;
+      const next = () => params[i++] as string;
+      let query = this.db.updateTable('calls').set(Object.fromEntries(set.map(([c]) => [c, next()]))).where('id', '=', next()).where('state', '=', next() as CallState);
+      for (const [column, value] of conditions) query = value === null ? query.where(column, 'is', null) : query.where(column, '=', next());
+      return query;
+    });
+    if (changedRows(result) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
     this.lockedCalls.add(call.id);
     if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
       await addCallRollups(this.db, call, -1);
@@ -140,12 +148,19 @@ export class LedgerTransaction {
     if (move.callId !== undefined && row.call_id !== move.callId) return null;
     if (move.requireConnected && row.connected !== 1) return null;
     const patch = { ...agentDefaultsFor(row.state, move.to, this.nowIso), ...move.set, state: move.to, since: this.nowIso };
-    const result = await this.db.updateTable('agent_presence').set(patch).where('agent_id', '=', agentId).where('state', '=', row.state).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return null;
-    await this.db
-      .insertInto('agent_state_changes')
-      .values({ id: randomUUID(), agent_id: agentId, at: this.nowIso, from_state: row.state, to_state: move.to, reason: move.reason, by_user_id: move.byUserId ?? null })
-      .execute();
+    const set = definedEntries(patch);
+    const result = await runPrepared(this.db, `ledger.moveAgent:${set.map(([c]) => c).join()}`, [...set.map(([, v]) => v), agentId, row.state], (params) =>
+      this.db
+        .updateTable('agent_presence')
+        .set(Object.fromEntries(set.map(([c], i) => [c, params[i]])))
+        .where('agent_id', '=', params[set.length] as string)
+        .where('state', '=', params[set.length + 1] as AgentState),
+    );
+    if (changedRows(result) === 0) return null;
+    const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
+    await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
+      this.db.insertInto('agent_state_changes').values({ id, agent_id, at, from_state, to_state, reason, by_user_id } as never),
+    );
     const moved = { ...row, ...patch } as AgentPresenceRow;
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
     return moved;
@@ -191,13 +206,21 @@ export class LedgerTransaction {
     // The call's row is locked by this transaction before its timeline grows (PostgreSQL; SQLite
     // runs one writer at a time), so two nodes never take the same number.
     if (!this.lockedCalls.has(callId)) {
-      await this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', callId).execute();
+      await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string));
       this.lockedCalls.add(callId);
     }
-    await sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
-      select cast(${randomUUID()} as text), cast(${callId} as text), coalesce(max(seq), 0) + 1, cast(${this.nowIso} as text),
-             cast(${type} as text), cast(${actor?.id ?? null} as text), cast(${actor?.name ?? null} as text), cast(${detail} as text)
-      from call_events where call_id = ${callId}`.execute(this.db);
+    const entry = [randomUUID(), callId, this.nowIso, type, actor?.id ?? null, actor?.name ?? null, detail, callId];
+    await runPrepared(
+      this.db,
+      'ledger.addEvent',
+      entry,
+      ([id, call, at, kind, actorId, actorName, text, ofCall]) => ({
+        compile: () => sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
+          select cast(${id} as text), cast(${call} as text), coalesce(max(seq), 0) + 1, cast(${at} as text),
+                 cast(${kind} as text), cast(${actorId} as text), cast(${actorName} as text), cast(${text} as text)
+          from call_events where call_id = ${ofCall}`.compile(this.db),
+      }),
+    );
   }
 
   /**
@@ -215,8 +238,8 @@ export class LedgerTransaction {
 
   /** Forgets the call's held signaling (media connected or the call ended). */
   async dropSignals(callId: string): Promise<void> {
-    await this.db.deleteFrom('call_signals').where('call_id', '=', callId).execute();
-    await this.db.deleteFrom('call_answer_signals').where('call_id', '=', callId).execute();
+    await runPrepared(this.db, 'ledger.dropSignals', [callId], ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string));
+    await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string));
   }
 
   /** Publishes `event` once the transaction commits (in order; never if it rolls back). */
@@ -228,12 +251,30 @@ export class LedgerTransaction {
 /** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
 const ROLLED_UP_COLUMNS = ['state', 'outcome', 'queued_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'] as const satisfies readonly (keyof CallRow)[];
 
+/** The columns of `patch` that are set (Kysely leaves out undefined ones), in its order. */
+function definedEntries(patch: object): [string, unknown][] {
+  return Object.entries(patch).filter(([, v]) => v !== undefined);
+}
+
 function pick<K extends keyof CallRow>(row: CallRow, columns: readonly K[]): Record<K, CallRow[K]> {
   return Object.fromEntries(columns.map((c) => [c, row[c]])) as Record<K, CallRow[K]>;
 }
 
 /** How many times a superseded ledger transaction is tried. */
 export const SUPERSEDED_TRIES = 3;
+
+/** How many units of work one SQLite transaction of the ledger takes at most. */
+export const MAX_UNITS_PER_COMMIT = 64;
+
+/** A unit of work waiting for the next grouped transaction (SQLite). */
+interface QueuedUnit {
+  work: (tx: LedgerTransaction) => Promise<unknown>;
+  done: (value: unknown) => void;
+  failed: (err: unknown) => void;
+}
+
+/** How a unit of work ended inside its transaction. */
+type UnitOutcome = { ok: true; value: unknown; outboxId: string; events: LedgerEvent[] } | { ok: false; error: unknown };
 
 /**
  * The one place that changes a call: runs a unit of work as one database transaction over the
@@ -242,13 +283,30 @@ export const SUPERSEDED_TRIES = 3;
  * {@link LedgerOutbox} after commit. The services decide *what* to do from what they read in
  * the transaction; everything that follows (routing, socket notifications, the queue feed)
  * reacts to the published events.
+ *
+ * On SQLite (one writer, one connection: units run one after another anyway) the units that
+ * arrive while a transaction is open are group-committed: the next transaction runs each of
+ * them in a savepoint of its own — rolled back alone when it fails or is superseded — and
+ * commits them together. A commit writes every page the transaction changed to the WAL, and
+ * the units of a burst change the same pages (the calls table and its indexes, the agents,
+ * the deadlines): under load most of a call setup's SQLite time was in its commits. Nothing
+ * of a unit is acknowledged or published before its transaction commits, as before. On
+ * PostgreSQL each unit keeps its own transaction: units run in parallel there, and units
+ * grouped behind one another's row locks could deadlock with other nodes'.
  */
 @Injectable()
 export class CallLedger {
+  /** Units waiting for the next grouped transaction (SQLite), and the loop that commits them. */
+  private readonly queued: QueuedUnit[] = [];
+  private committing: Promise<void> | null = null;
+  private readonly grouped: boolean;
+
   constructor(
     @InjectDatabase() private readonly db: Kysely<Database>,
     private readonly outbox: LedgerOutbox,
-  ) {}
+  ) {
+    this.grouped = db.getExecutor().adapter instanceof SqliteAdapter;
+  }
 
   /**
    * Runs `work` in one transaction and publishes its events after commit: its result. When it
@@ -258,6 +316,12 @@ export class CallLedger {
    * the app's own connection would wait for the transaction to end.
    */
   async run<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
+    if (this.grouped) {
+      return new Promise<T>((done, failed) => {
+        this.queued.push({ work, done: done as (value: unknown) => void, failed });
+        this.committing ??= this.commitQueued();
+      });
+    }
     for (let attempt = 1; ; attempt++) {
       const events: LedgerEvent[] = [];
       const outboxId = randomUUID();
@@ -265,10 +329,7 @@ export class CallLedger {
       try {
         result = await this.db.transaction().execute(async (trx) => {
           const value = await work(new LedgerTransaction(trx, events));
-          if (events.length > 0) {
-            const now = new Date().toISOString();
-            await trx.insertInto('ledger_outbox').values({ id: outboxId, created_at: now, events: JSON.stringify(events), claimed_by: this.outbox.nodeId, claimed_at: now }).execute();
-          }
+          await this.storeEvents(trx, outboxId, events);
           return value;
         });
       } catch (err) {
@@ -276,8 +337,7 @@ export class CallLedger {
         // anew: a cancel of a call that just started ringing still cancels it).
         if (err instanceof Superseded) {
           if (attempt < SUPERSEDED_TRIES) continue;
-          // Still racing after every try: say so (a deadline keeps its row and runs again later).
-          throw new ProblemException('conflict', 'The call changed while this was being done; please try again');
+          throw stillRacing();
         }
         throw err;
       }
@@ -285,6 +345,71 @@ export class CallLedger {
       return result;
     }
   }
+
+  /** Commits the queued units, up to {@link MAX_UNITS_PER_COMMIT} per transaction, while any are queued. */
+  private async commitQueued(): Promise<void> {
+    // Let this tick's units gather first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, MAX_UNITS_PER_COMMIT);
+      let outcomes: UnitOutcome[];
+      try {
+        outcomes = await this.db.transaction().execute(async (trx) => {
+          const ended: UnitOutcome[] = [];
+          for (const unit of batch) ended.push(await this.runInSavepoint(trx, unit.work));
+          return ended;
+        });
+      } catch (err) {
+        // The transaction itself failed (its commit, or a savepoint that could not be undone): nothing of it is stored.
+        for (const unit of batch) unit.failed(err);
+        continue;
+      }
+      // In commit order, each unit's events are delivered before its caller goes on (as with a transaction of its own).
+      for (const [i, outcome] of outcomes.entries()) {
+        if (!outcome.ok) {
+          batch[i].failed(outcome.error);
+          continue;
+        }
+        if (outcome.events.length > 0) this.outbox.deliver(outcome.outboxId, outcome.events);
+        batch[i].done(outcome.value);
+      }
+    }
+    this.committing = null;
+  }
+
+  /** Runs one unit in a savepoint of the open transaction: kept, or undone alone (and tried again when superseded). */
+  private async runInSavepoint(trx: Transaction<Database>, work: (tx: LedgerTransaction) => Promise<unknown>): Promise<UnitOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const events: LedgerEvent[] = [];
+      const outboxId = randomUUID();
+      await sql`savepoint ledger_unit`.execute(trx);
+      try {
+        const value = await work(new LedgerTransaction(trx, events));
+        await this.storeEvents(trx, outboxId, events);
+        await sql`release savepoint ledger_unit`.execute(trx);
+        return { ok: true, value, outboxId, events };
+      } catch (err) {
+        await sql`rollback to savepoint ledger_unit`.execute(trx);
+        await sql`release savepoint ledger_unit`.execute(trx);
+        if (err instanceof Superseded && attempt < SUPERSEDED_TRIES) continue;
+        return { ok: false, error: err instanceof Superseded ? stillRacing() : err };
+      }
+    }
+  }
+
+  /** Writes the unit's events to `ledger_outbox` (none: no row). */
+  private async storeEvents(trx: Transaction<Database>, outboxId: string, events: readonly LedgerEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const now = new Date().toISOString();
+    await runPrepared(trx, 'ledger.outbox', [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now], ([id, created_at, json, claimed_by, claimed_at]) =>
+      trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
+    );
+  }
+}
+
+/** A unit still superseded after every try: said so (a deadline keeps its row and runs again later). */
+function stillRacing(): ProblemException {
+  return new ProblemException('conflict', 'The call changed while this was being done; please try again');
 }
 
 /** Columns every move of an agent to `to` sets: the call link, the wrap-up end, and the idle clock. */

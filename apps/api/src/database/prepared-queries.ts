@@ -1,0 +1,36 @@
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import type { Database } from './schema';
+
+/** Each site's SQL text by its shape, per dialect (a Kysely instance and its transactions share their adapter). */
+const texts = new WeakMap<object, Map<string, string | null>>();
+
+/**
+ * Runs a statement whose SQL text depends only on `key` (its site and shape), with `values`
+ * as its parameters, building it with Kysely only the first time per dialect. Kysely otherwise
+ * builds, freezes and compiles a query tree for every statement, which for the ledger's short
+ * statements costs about as much CPU as SQLite running them.
+ *
+ * `build` must put each of `values` in the query as a parameter, in that order, and must not
+ * decide anything from them (`is null` or `=` depends on the value: put that in `key`). The
+ * first build is checked with placeholder values: a query that does not take them as its
+ * parameters one for one is built anew every time (correct, only not faster).
+ */
+export async function runPrepared<R>(db: Kysely<Database>, key: string, values: readonly unknown[], build: (values: readonly unknown[]) => Compilable<R>): Promise<QueryResult<R>> {
+  const adapter = db.getExecutor().adapter;
+  let byKey = texts.get(adapter);
+  if (!byKey) texts.set(adapter, (byKey = new Map()));
+  let text = byKey.get(key);
+  if (text === undefined) {
+    const placeholders = values.map((_, i) => `\u0000prepared:${i}\u0000`);
+    const compiled = build(placeholders).compile();
+    const parameters = compiled.parameters;
+    text = parameters.length === placeholders.length && parameters.every((p, i) => p === placeholders[i]) ? compiled.sql : null;
+    byKey.set(key, text);
+  }
+  return db.executeQuery<R>(text === null ? build(values).compile() : CompiledQuery.raw(text, [...values]));
+}
+
+/** Rows a prepared UPDATE, DELETE or INSERT changed. */
+export function changedRows(result: QueryResult<unknown>): number {
+  return Number(result.numAffectedRows ?? 0n);
+}
