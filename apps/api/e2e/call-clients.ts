@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, CreateUserRequest, LoginResponse, ServerToClientEvents } from '@switchboard/call-domain';
+import { PresenceKeeper } from '../src/calls/presence-keeper.service';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { call, DEMO_PASSWORD } from './support';
@@ -38,6 +39,8 @@ export interface CallAppPerSpec {
   connect(username: string): Promise<TestClient>;
   /** Opens another tab of the same user as `tab`; closed after the spec. */
   newTab(tab: TestClient): Promise<TestClient>;
+  /** Waits until the app has handled every connection and disconnection so far (rooms and presence are up to date). */
+  settled(): Promise<void>;
 }
 
 /**
@@ -75,6 +78,9 @@ export function callAppPerSpec(dialect: 'sqlite' | 'postgres', env: Record<strin
       const client = await tab.newTab(running().url);
       clients.push(client);
       return client;
+    },
+    settled() {
+      return running().app.get(PresenceKeeper).settled();
     },
   };
 }
@@ -177,13 +183,13 @@ export function pause(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `check` until it returns a truthy value (or fails after `timeoutMs`). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
+/** Polls `check` every `intervalMs` until it returns a truthy value (or fails after `timeoutMs`). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 5000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error('Condition not met in time');
-    await pause(50);
+    await pause(intervalMs);
   }
 }

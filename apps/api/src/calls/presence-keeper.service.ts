@@ -51,6 +51,11 @@ export class PresenceKeeper {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.settled();
+  }
+
+  /** Resolves once every connection and disconnection handled so far (and any they led to) is done. */
+  async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
