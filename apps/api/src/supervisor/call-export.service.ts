@@ -12,11 +12,18 @@ import { CALL_CSV_HEADER } from './csv';
 /** Rows read per query while exporting. */
 export const EXPORT_BATCH_SIZE = 1000;
 
+/** One batch of the export as the {@link ReadPool} formats it. */
+interface FormattedBatch {
+  text: string;
+  count: number;
+  last: CallRow | undefined;
+}
+
 /**
  * Streams the calls matching a filter as CSV, in the order the list shows them (same `sort`
  * and `dir`), one keyset batch at a time: memory stays flat whatever the row count, each
- * batch costs the same (no OFFSET), and the next batch is only read when the client has taken
- * the previous one (stream back-pressure). The export is not one snapshot: a call still in
+ * batch costs the same (no OFFSET), and reading runs one batch ahead of the client, no more
+ * (see {@link CallExportService.lines}). The export is not one snapshot: a call still in
  * progress whose sort value changes mid-export (its outcome, talk time, agent) may move past
  * or behind the cursor; finished calls never change, so a finished period exports exactly.
  * Each batch is read in the {@link ReadPool} (off the main thread on SQLite): an export of a
@@ -39,15 +46,26 @@ export class CallExportService {
     });
   }
 
-  /** The CSV text in chunks: the header, then one chunk per batch (formatted where it was read). */
-  async *lines(query: CallExportQuery): AsyncGenerator<string> {
+  /**
+   * The CSV text in chunks: the header, then one chunk per batch (formatted where it was read).
+   * Pipelined: the next batch is already being read while this one is written, and no further
+   * (one read ahead; the stream asks for a chunk only when the response has taken the last
+   * ones, so a slow client holds the export back). Destroying the stream (the client went
+   * away) ends the generator: the read ahead is dropped and nothing more is read.
+   */
+  async *lines(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<string> {
     yield CALL_CSV_HEADER;
-    let last: CallRow | undefined;
-    do {
-      const batch = await this.reads.formatted(this.batch(query, last, EXPORT_BATCH_SIZE), 'call-csv');
-      if (batch.count) yield batch.text;
-      last = batch.count === EXPORT_BATCH_SIZE ? batch.last : undefined;
-    } while (last);
+    let reading: Promise<FormattedBatch> | undefined = this.reads.formatted(this.batch(query, undefined, batchSize), 'call-csv');
+    try {
+      while (reading) {
+        const batch: FormattedBatch = await reading;
+        reading = batch.count === batchSize ? this.reads.formatted(this.batch(query, batch.last, batchSize), 'call-csv') : undefined;
+        if (batch.count) yield batch.text;
+      }
+    } finally {
+      // Abandoned mid-export: whatever the read ahead answers (or the pool closing under it) is dropped.
+      reading?.catch(() => undefined);
+    }
   }
 
   /**
