@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { CallExportQuery } from '@switchboard/call-domain';
 import type { DatabaseConnection } from '../database/database';
 import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
-import { ReadPool } from '../database/read-pool';
+import { ReadPool, type FormattedRead } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { afterCursor, callFilters, inCallOrder } from './call-queries';
 import { CALL_CSV_HEADER } from './csv';
@@ -12,12 +12,6 @@ import { CALL_CSV_HEADER } from './csv';
 /** Rows read per query while exporting. */
 export const EXPORT_BATCH_SIZE = 1000;
 
-/** One batch of the export as the {@link ReadPool} formats it. */
-interface FormattedBatch {
-  text: string;
-  count: number;
-  last: CallRow | undefined;
-}
 
 /**
  * Streams the calls matching a filter as CSV, in the order the list shows them (same `sort`
@@ -48,24 +42,30 @@ export class CallExportService {
 
   /**
    * The CSV text in chunks: the header, then one chunk per batch (formatted where it was read).
-   * Pipelined: the next batch is already being read while this one is written, and no further
-   * (one read ahead; the stream asks for a chunk only when the response has taken the last
-   * ones, so a slow client holds the export back). Destroying the stream (the client went
-   * away) ends the generator: the read ahead is dropped and nothing more is read.
+   * Pipelined: as soon as a batch's rows are read, the next batch's read starts (on SQLite on
+   * the other worker thread) while this one is formatted and then written; no further than
+   * that (the stream asks for a chunk only when the response has taken the last ones, so a
+   * slow client holds the export back). Destroying the stream (the client went away) ends
+   * the generator: what is read ahead is dropped and nothing more is read.
    */
   async *lines(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<string> {
     yield CALL_CSV_HEADER;
-    let reading: Promise<FormattedBatch> | undefined = this.reads.formatted(this.batch(query, undefined, batchSize), 'call-csv');
-    try {
-      while (reading) {
-        const batch: FormattedBatch = await reading;
-        reading = batch.count === batchSize ? this.reads.formatted(this.batch(query, batch.last, batchSize), 'call-csv') : undefined;
-        if (batch.count) yield batch.text;
-      }
-    } finally {
-      // Abandoned mid-export: whatever the read ahead answers (or the pool closing under it) is dropped.
-      reading?.catch(() => undefined);
+    let next: FormattedRead<CallRow> | undefined = this.read(query, undefined, batchSize);
+    while (next) {
+      const current: FormattedRead<CallRow> = next;
+      const { count, last } = await current.read;
+      next = count === batchSize ? this.read(query, last, batchSize) : undefined;
+      const text = await current.text;
+      if (count) yield text;
     }
+  }
+
+  /** One batch's formatted read; what nobody waits for any more (an abandoned export) fails quietly. */
+  private read(query: CallExportQuery, cursor: CallRow | undefined, batchSize: number): FormattedRead<CallRow> {
+    const reading = this.reads.formatted(this.batch(query, cursor, batchSize), 'call-csv');
+    reading.read.catch(() => undefined);
+    reading.text.catch(() => undefined);
+    return reading;
   }
 
   /**
