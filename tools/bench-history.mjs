@@ -76,6 +76,8 @@ async function prepare(dialect) {
     let url = values['database-url'];
     reuse = url !== undefined;
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-history-pg-'));
+    // The API's DATA_DIR goes whether the database was made here or reused.
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
     if (!url) {
       const name = `switchboard_bench_history_${process.pid}`;
       const admin = new pg.Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
