@@ -31,7 +31,7 @@ const CALLBACK_REQUESTS: SeedTable = {
   sqliteRows: 2000,
 };
 
-/** SQLite's page cache while {@link withIndexesDeferred} writes (KiB): the primary keys of a million calls and their six million timeline entries. */
+/** SQLite's page cache while {@link withIndexesDeferred} runs (KiB): the primary keys of a million calls and their six million timeline entries. */
 const SQLITE_BULK_CACHE_KIB = 1024 * 1024;
 
 /** Rows per PostgreSQL statement: one array per column, so the text (and its prepared plan) is the same whatever the count. */
@@ -114,39 +114,39 @@ async function insertRows(db: Kysely<Database>, postgres: boolean, table: SeedTa
  * is filled the same way: its insert trigger is dropped meanwhile and the index then filled
  * for every call with the statement migration 0011 filled it with, which is what the trigger
  * would have written (the caller's name and username under the call's rowid). Only for a
- * table of calls that was empty before (a seeded history); run it inside a transaction, so a
- * failure leaves the indexes as they were.
+ * table of calls that was empty before (a seeded history). The indexes and the trigger are
+ * back whether `work` succeeds or fails (what it committed is then indexed).
  */
 export async function withIndexesDeferred<T>(db: Kysely<Database>, work: () => Promise<T>): Promise<T> {
   const postgres = isPostgres(db);
-  const deferred = postgres
-    ? await sql<{ name: string; definition: string }>`select indexname as name, indexdef as definition from pg_indexes
-        where schemaname = current_schema() and tablename in ('calls', 'call_events')
-          and indexname not in (select conname from pg_constraint where contype in ('p', 'u', 'x'))`.execute(db)
-    : await sql<{ name: string; definition: string }>`select name, sql as definition from sqlite_master
-        where ((type = 'index' and tbl_name in ('calls', 'call_events')) or (type = 'trigger' and name = 'calls_search_insert')) and sql is not null`.execute(db);
-  for (const { name } of deferred.rows) {
-    const kind = !postgres && name === 'calls_search_insert' ? 'trigger' : 'index';
-    await sql`drop ${sql.raw(kind)} ${sql.id(name)}`.execute(db);
-  }
+  const deferred = await db.transaction().execute(async (trx) => {
+    const found = postgres
+      ? await sql<{ name: string; definition: string }>`select indexname as name, indexdef as definition from pg_indexes
+          where schemaname = current_schema() and tablename in ('calls', 'call_events')
+            and indexname not in (select conname from pg_constraint where contype in ('p', 'u', 'x'))`.execute(trx)
+      : await sql<{ name: string; definition: string }>`select name, sql as definition from sqlite_master
+          where ((type = 'index' and tbl_name in ('calls', 'call_events')) or (type = 'trigger' and name = 'calls_search_insert')) and sql is not null`.execute(trx);
+    for (const { name } of found.rows) await sql`drop ${sql.raw(!postgres && name === 'calls_search_insert' ? 'trigger' : 'index')} ${sql.id(name)}`.execute(trx);
+    return found.rows;
+  });
   // SQLite: the tables' primary keys (random ids) still take every row at a random place; a
   // page cache that holds them (instead of the default 2 MB) keeps those insertions in memory.
   const cacheSize = postgres ? undefined : (await sql<{ cache_size: number }>`pragma cache_size`.execute(db)).rows[0].cache_size;
   if (!postgres) await sql`pragma cache_size = ${sql.raw(String(-SQLITE_BULK_CACHE_KIB))}`.execute(db);
-  let result: T;
   try {
-    result = await work();
+    return await work();
   } finally {
     if (cacheSize !== undefined) await sql`pragma cache_size = ${sql.raw(String(cacheSize))}`.execute(db);
+    await db.transaction().execute(async (trx) => {
+      // PostgreSQL sorts each index in memory up to this much (its default, 64 MB, spills a million rows to disk).
+      if (postgres) await sql`set local maintenance_work_mem = '256MB'`.execute(trx);
+      for (const { definition } of deferred) await sql.raw(definition).execute(trx);
+      if (!postgres) {
+        await sql`insert into calls_search (rowid, caller_name, username)
+          select calls.rowid, calls.caller_name, users.username from calls join users on users.id = calls.caller_id`.execute(trx);
+      }
+    });
   }
-  // PostgreSQL sorts each index in memory up to this much (its default, 64 MB, spills a million rows to disk).
-  if (postgres) await sql`set local maintenance_work_mem = '256MB'`.execute(db);
-  for (const { definition } of deferred.rows) await sql.raw(definition).execute(db);
-  if (!postgres) {
-    await sql`insert into calls_search (rowid, caller_name, username)
-      select calls.rowid, calls.caller_name, users.username from calls join users on users.id = calls.caller_id`.execute(db);
-  }
-  return result;
 }
 
 function isPostgres(db: Kysely<Database>): boolean {
