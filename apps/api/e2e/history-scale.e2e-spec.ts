@@ -1,9 +1,12 @@
+import { once } from 'node:events';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { CallPage } from '@switchboard/call-domain';
 import type { SqlDialect } from '../src/config/config';
 import { DATABASE } from '../src/database/database.module';
 import type { CallRow, Database } from '../src/database/schema';
 import { callFilters } from '../src/supervisor/call-queries';
+import { ReadPool } from '../src/database/read-pool';
+import { CallExportService } from '../src/supervisor/call-export.service';
 import { seedHistory } from '../src/supervisor/seeding/history-seeder';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
@@ -190,6 +193,32 @@ describe('Call history does not stall calls (e2e) [sqlite]', () => {
   }, 120_000);
   afterAll(async () => {
     await app.close();
+  });
+
+  it('stops reading when the client goes away mid-export', async () => {
+    const exporter = app.app.get(CallExportService);
+    const csv = exporter.csv.bind(exporter);
+    let closed: Promise<unknown> | undefined;
+    spyOn(exporter, 'csv').and.callFake((query) => {
+      const file = csv(query);
+      closed = once(file.getStream(), 'close');
+      return file;
+    });
+    const reads = spyOn(app.app.get(ReadPool), 'formatted').and.callThrough();
+    const aborting = new AbortController();
+    const res = await fetch(`${app.url}/api/calls/export.csv`, { headers: { authorization: `Bearer ${token}` }, signal: aborting.signal });
+    expect(res.status).toBe(200);
+    const body = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect((await body.read()).done).toBeFalse();
+    aborting.abort();
+    await body.read().catch(() => undefined);
+    // The server destroys the export's stream when the response closes; from then on nothing is read.
+    await closed;
+    const readAtClose = reads.calls.count();
+    expect((await call(app.url, 'GET', '/api/health')).status).toBe(200);
+    expect(reads.calls.count()).toBe(readAtClose);
+    // 60 batches make the whole export; what was read is at most what the socket's buffers took, and one ahead.
+    expect(readAtClose).toBeLessThan(20);
   });
 
   it('keeps the event loop turning while an export, a student search and a year of metrics run', async () => {

@@ -15,12 +15,23 @@ export interface ReadRequest {
   format?: ReadFormat;
 }
 
-/** Rows read, or (formatted) their text, their count and the last row. */
+/**
+ * Rows read, or (formatted) their text, their count and the last row. A formatted read is
+ * answered twice: first as soon as its rows are read (`read`, with the last row), then with
+ * the text.
+ */
 export interface ReadResult {
   id: number;
   rows: Record<string, unknown>[];
   count: number;
   text?: string;
+  read?: true;
+}
+
+/** A formatted read ({@link ReadPool.formatted}): the rows' count and last row as soon as they are read, the text once it is made. */
+export interface FormattedRead<O> {
+  read: Promise<{ count: number; last: O | undefined }>;
+  text: Promise<string>;
 }
 
 /** A read worker's answer: the rows, or the error's message. */
@@ -31,7 +42,7 @@ const SQLITE_READERS = 2;
 
 interface Reader {
   worker: Worker;
-  pending: Map<number, { resolve: (result: ReadResult) => void; reject: (err: Error) => void }>;
+  pending: Map<number, { resolve: (result: ReadResult) => void; reject: (err: Error) => void; onRead?: (result: ReadResult) => void }>;
 }
 
 /**
@@ -70,16 +81,26 @@ export class ReadPool {
 
   /**
    * Runs a SELECT and turns its rows into text ({@link READ_FORMATS}) where they were read: on
-   * SQLite in the worker, so the main thread only receives the string.
+   * SQLite in the worker, so the main thread only receives the string. `read` settles when
+   * the rows are read, before they are formatted, so a caller paging by keyset can send the
+   * next batch's read (to the other worker) while this one is formatted.
    */
-  async formatted<O>(query: Compilable<O>, format: ReadFormat): Promise<{ text: string; count: number; last: O | undefined }> {
+  formatted<O>(query: Compilable<O>, format: ReadFormat): FormattedRead<O> {
     if (!this.offThread) {
-      const rows = await this.all(query);
-      return { text: READ_FORMATS[format](rows as Record<string, unknown>[]), count: rows.length, last: rows[rows.length - 1] };
+      const rows = this.all(query);
+      return {
+        read: rows.then((r) => ({ count: r.length, last: r[r.length - 1] })),
+        text: rows.then((r) => READ_FORMATS[format](r as Record<string, unknown>[])),
+      };
     }
     const compiled = query.compile();
-    const result = await this.send({ sql: compiled.sql, parameters: compiled.parameters, format });
-    return { text: result.text ?? '', count: result.count, last: result.rows[0] as O | undefined };
+    let onRead: (result: ReadResult) => void = () => undefined;
+    const read = new Promise<ReadResult>((resolve) => (onRead = resolve));
+    const done = this.send({ sql: compiled.sql, parameters: compiled.parameters, format }, onRead);
+    return {
+      read: Promise.race([read, done]).then((r) => ({ count: r.count, last: r.rows[0] as O | undefined })),
+      text: done.then((r) => r.text ?? ''),
+    };
   }
 
   /** The first row of a SELECT, or undefined. */
@@ -93,12 +114,12 @@ export class ReadPool {
     await Promise.all(this.readers.splice(0).map((r) => r.worker.terminate()));
   }
 
-  private send(request: Omit<ReadRequest, 'id'>): Promise<ReadResult> {
+  private send(request: Omit<ReadRequest, 'id'>, onRead?: (result: ReadResult) => void): Promise<ReadResult> {
     if (this.closed) return Promise.reject(new Error('The read pool is closed'));
     const reader = this.leastBusy();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      reader.pending.set(id, { resolve, reject });
+      reader.pending.set(id, { resolve, reject, onRead });
       reader.worker.postMessage({ ...request, id } satisfies ReadRequest);
     });
   }
@@ -116,6 +137,10 @@ export class ReadPool {
     worker.on('message', (reply: ReadReply) => {
       const waiting = reader.pending.get(reply.id);
       if (!waiting) return;
+      if ('read' in reply && reply.read) {
+        waiting.onRead?.(reply);
+        return;
+      }
       reader.pending.delete(reply.id);
       if ('error' in reply) waiting.reject(new Error(reply.error));
       else waiting.resolve(reply);

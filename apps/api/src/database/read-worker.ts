@@ -21,8 +21,14 @@ parentPort?.on('message', (request: ReadRequest) => {
       statements.set(request.sql, statement);
     }
     const rows = statement.all(...request.parameters) as Record<string, unknown>[];
-    // Formatted: the text, and the last row (the next batch's cursor).
-    reply = request.format ? { id: request.id, rows: rows.slice(-1), count: rows.length, text: READ_FORMATS[request.format](rows) } : { id: request.id, rows, count: rows.length };
+    if (request.format) {
+      // Formatted: first the count and the last row (the next batch's cursor, so its read can
+      // start on another worker now), then the text.
+      parentPort?.postMessage({ id: request.id, rows: rows.slice(-1), count: rows.length, read: true } satisfies ReadReply);
+      reply = { id: request.id, rows: [], count: rows.length, text: READ_FORMATS[request.format](rows) };
+    } else {
+      reply = { id: request.id, rows, count: rows.length };
+    }
   } catch (err) {
     reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
   }

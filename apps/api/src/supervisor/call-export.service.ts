@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { CallExportQuery } from '@switchboard/call-domain';
 import type { DatabaseConnection } from '../database/database';
 import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
-import { ReadPool } from '../database/read-pool';
+import { ReadPool, type FormattedRead } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { afterCursor, callFilters, inCallOrder } from './call-queries';
 import { CALL_CSV_HEADER } from './csv';
@@ -12,11 +12,12 @@ import { CALL_CSV_HEADER } from './csv';
 /** Rows read per query while exporting. */
 export const EXPORT_BATCH_SIZE = 1000;
 
+
 /**
  * Streams the calls matching a filter as CSV, in the order the list shows them (same `sort`
  * and `dir`), one keyset batch at a time: memory stays flat whatever the row count, each
- * batch costs the same (no OFFSET), and the next batch is only read when the client has taken
- * the previous one (stream back-pressure). The export is not one snapshot: a call still in
+ * batch costs the same (no OFFSET), and reading runs one batch ahead of the client, no more
+ * (see {@link CallExportService.lines}). The export is not one snapshot: a call still in
  * progress whose sort value changes mid-export (its outcome, talk time, agent) may move past
  * or behind the cursor; finished calls never change, so a finished period exports exactly.
  * Each batch is read in the {@link ReadPool} (off the main thread on SQLite): an export of a
@@ -39,15 +40,32 @@ export class CallExportService {
     });
   }
 
-  /** The CSV text in chunks: the header, then one chunk per batch (formatted where it was read). */
-  async *lines(query: CallExportQuery): AsyncGenerator<string> {
+  /**
+   * The CSV text in chunks: the header, then one chunk per batch (formatted where it was read).
+   * Pipelined: as soon as a batch's rows are read, the next batch's read starts (on SQLite on
+   * the other worker thread) while this one is formatted and then written; no further than
+   * that (the stream asks for a chunk only when the response has taken the last ones, so a
+   * slow client holds the export back). Destroying the stream (the client went away) ends
+   * the generator: what is read ahead is dropped and nothing more is read.
+   */
+  async *lines(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<string> {
     yield CALL_CSV_HEADER;
-    let last: CallRow | undefined;
-    do {
-      const batch = await this.reads.formatted(this.batch(query, last, EXPORT_BATCH_SIZE), 'call-csv');
-      if (batch.count) yield batch.text;
-      last = batch.count === EXPORT_BATCH_SIZE ? batch.last : undefined;
-    } while (last);
+    let next: FormattedRead<CallRow> | undefined = this.read(query, undefined, batchSize);
+    while (next) {
+      const current: FormattedRead<CallRow> = next;
+      const { count, last } = await current.read;
+      next = count === batchSize ? this.read(query, last, batchSize) : undefined;
+      const text = await current.text;
+      if (count) yield text;
+    }
+  }
+
+  /** One batch's formatted read; what nobody waits for any more (an abandoned export) fails quietly. */
+  private read(query: CallExportQuery, cursor: CallRow | undefined, batchSize: number): FormattedRead<CallRow> {
+    const reading = this.reads.formatted(this.batch(query, cursor, batchSize), 'call-csv');
+    reading.read.catch(() => undefined);
+    reading.text.catch(() => undefined);
+    return reading;
   }
 
   /**

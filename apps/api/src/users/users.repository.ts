@@ -13,6 +13,9 @@ export interface NewUser {
   passwordHash: string;
 }
 
+/** Accounts per statement in {@link UsersRepository.createMany} (and usernames per lookup): under both databases' bound-parameter limits. */
+const USERS_PER_INSERT = 500;
+
 /** Raised by {@link UsersRepository.create} when the username is already taken. */
 export class UsernameTakenError extends Error {
   override readonly name = 'UsernameTakenError';
@@ -51,6 +54,36 @@ export class UsersRepository {
       throw err;
     }
     return toSessionUser(row);
+  }
+
+  /**
+   * Stores many new accounts at once (the seeders' casts: thousands of students), in
+   * multi-row INSERTs; run it inside a transaction for all or none. The accounts come back in
+   * the order given. @throws the database's unique violation when a username is taken
+   */
+  async createMany(users: readonly NewUser[]): Promise<SessionUser[]> {
+    const createdAt = new Date().toISOString();
+    const rows: UserRow[] = users.map((user) => ({
+      id: randomUUID(),
+      username: user.username.trim().toLowerCase(),
+      display_name: user.displayName,
+      role: user.role,
+      password_hash: user.passwordHash,
+      created_at: createdAt,
+    }));
+    for (let i = 0; i < rows.length; i += USERS_PER_INSERT) await this.db.insertInto('users').values(rows.slice(i, i + USERS_PER_INSERT)).execute();
+    return rows.map(toSessionUser);
+  }
+
+  /** The accounts with these usernames (any case) that exist, by lower-case username. */
+  async findManyByUsername(usernames: readonly string[]): Promise<Map<string, UserRow>> {
+    const found = new Map<string, UserRow>();
+    const wanted = [...new Set(usernames.map((u) => u.trim().toLowerCase()))];
+    for (let i = 0; i < wanted.length; i += USERS_PER_INSERT) {
+      const rows = await this.db.selectFrom('users').selectAll().where('username', 'in', wanted.slice(i, i + USERS_PER_INSERT)).execute();
+      for (const row of rows) found.set(row.username, row);
+    }
+    return found;
   }
 
   /** The account with this username (any case), if any, with its password hash. */

@@ -5,8 +5,9 @@ import type { Database } from '../../database/schema';
 import { DEMO_PASSWORD } from '../../users/demo-users';
 import { UsersRepository } from '../../users/users.repository';
 import { generateMonth, type GeneratedCall } from './month-generator';
-import { SeedConflictError, ensureCast, insertDay } from './month-seeder';
+import { SeedConflictError, ensureCast } from './month-seeder';
 import { SeededRandom } from './random';
+import { insertGeneratedCalls, withIndexesDeferred } from './seed-writes';
 
 /** What {@link seedHistory} does. */
 export interface SeedHistoryOptions {
@@ -31,8 +32,13 @@ export interface SeedHistorySummary {
   students: number;
 }
 
-/** Calls per transaction: big transactions, multi-row inserts. */
-const CALLS_PER_TRANSACTION = 20_000;
+/**
+ * Calls per transaction. Big: SQLite writes every page a transaction changed to its journal
+ * at commit, and a batch's timeline entries land all over the primary key's pages. Not one
+ * transaction for everything: its changed pages would outgrow the page cache and be written
+ * out again and again before the commit. Also bounds the memory the generated calls take.
+ */
+const CALLS_PER_TRANSACTION = 50_000;
 
 const GIVEN = ['Aaliyah', 'Ahmed', 'Aiko', 'Alejandro', 'Amara', 'Anders', 'Ayesha', 'Bao', 'Beatriz', 'Bjorn', 'Camille', 'Chen', 'Chidi', 'Dalia', 'Diego', 'Ebru', 'Emeka', 'Emma', 'Fatima', 'Felix', 'Gabriel', 'Hana', 'Ivan', 'Jamal', 'Jana', 'Kai', 'Kamala', 'Lars', 'Leila', 'Lucas', 'Mei', 'Mateo', 'Nadia', 'Noah', 'Olga', 'Omar', 'Priya', 'Rafael', 'Rania', 'Sofia', 'Tariq', 'Uma', 'Viktor', 'Wen', 'Yara', 'Yusuf', 'Zainab', 'Zoe'];
 const FAMILY = ['Abbott', 'Adeyemi', 'Bauer', 'Bianchi', 'Castillo', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ivanova', 'Jensen', 'Kim', 'Kowalczyk', 'Larsen', 'Lindqvist', 'Moreau', 'Mwangi', 'Nakamura', 'Nilsen', 'Oliveira', 'Patel', 'Quinn', 'Rossi', 'Sato', 'Schmidt', 'Silva', 'Tanaka', 'Umar', 'Varga', 'Weber', 'Xu', 'Yilmaz', 'Zhang'];
@@ -49,40 +55,50 @@ function students(count: number): CreateUserRequest[] {
 /**
  * Stores `calls` calls generated like `seed:month` (same queue simulation, timelines included)
  * over as many days as they take, ending at `end`, for the demo cast plus `students` students:
- * a large history for the benchmarks. Big transactions of multi-row inserts. Refuses when
- * calls are already stored (a history is seeded into an empty database).
+ * a large history for the benchmarks. Refuses when calls are already stored (a history is
+ * seeded into an empty database). The accounts in multi-row inserts; the calls in big
+ * transactions of prepared multi-row statements, with the tables' secondary indexes and the
+ * search index built once at the end ({@link withIndexesDeferred}); then the roll-ups.
  */
 export async function seedHistory(db: Kysely<Database>, options: SeedHistoryOptions): Promise<SeedHistorySummary> {
   const { n } = await db.selectFrom('calls').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
   if (Number(n) > 0) throw new SeedConflictError(`${n} calls are already stored; seed a history into an empty database`);
-  const cast = await ensureCast(new UsersRepository(db), students(options.students));
+  const cast = await db.transaction().execute((trx) => ensureCast(new UsersRepository(trx), students(options.students)));
   const endDay = options.end ?? new Date();
   const end = new Date(Date.UTC(endDay.getUTCFullYear(), endDay.getUTCMonth(), endDay.getUTCDate()));
-  // A week holds about 5.3 weekday means (Monday's rush, weekends a fifth); 10 % to spare.
-  const days = Math.max(1, Math.ceil((options.calls / (options.callsPerDay * 5.3)) * 7 * 1.1));
   const summary: SeedHistorySummary = { from: '', to: end.toISOString(), calls: 0, events: 0, students: cast.student.length };
   const eventIds = new SeededRandom(options.seed ^ 0x5eed);
+  const generate = (days: number) => generateMonth({ ...options, days, end, agents: cast.agent, students: cast.student, supervisors: cast.supervisor });
+  // Generated oldest day first and deterministic: a first pass counts, the second keeps the
+  // newest `calls`. A week holds about 5.3 weekday means (Monday's rush, weekends a fifth),
+  // 10 % to spare; a few days may fall short of that (a weekend), then more are taken.
+  let days = Math.max(1, Math.ceil((options.calls / (options.callsPerDay * 5.3)) * 7 * 1.1));
+  let skip = -options.calls;
+  for (;;) {
+    for (const day of generate(days)) skip += day.length;
+    if (skip >= 0) break;
+    skip = -options.calls;
+    days = Math.ceil(days * 1.5) + 7;
+  }
   let pending: GeneratedCall[] = [];
   const flush = async () => {
     const batch = pending;
     pending = [];
-    if (batch.length) await db.transaction().execute((trx) => insertDay(trx, batch, eventIds));
+    if (batch.length) await db.transaction().execute((trx) => insertGeneratedCalls(trx, batch, eventIds));
   };
-  const generate = () => generateMonth({ ...options, days, end, agents: cast.agent, students: cast.student, supervisors: cast.supervisor });
-  // Generated oldest day first and deterministic: a first pass counts, the second keeps the newest `calls`.
-  let skip = -options.calls;
-  for (const day of generate()) skip += day.length;
-  for (const day of generate()) {
-    const kept = skip > 0 ? day.slice(Math.min(skip, day.length)) : day;
-    skip -= day.length - kept.length;
-    if (!kept.length) continue;
-    if (!summary.from) summary.from = kept[0].record.queuedAt;
-    pending.push(...kept);
-    summary.calls += kept.length;
-    summary.events += kept.reduce((total, c) => total + c.timeline.length, 0);
-    if (pending.length >= CALLS_PER_TRANSACTION) await flush();
-  }
-  await flush();
+  await withIndexesDeferred(db, async () => {
+    for (const day of generate(days)) {
+      const kept = skip > 0 ? day.slice(Math.min(skip, day.length)) : day;
+      skip -= day.length - kept.length;
+      if (!kept.length) continue;
+      if (!summary.from) summary.from = kept[0].record.queuedAt;
+      pending.push(...kept);
+      summary.calls += kept.length;
+      summary.events += kept.reduce((total, c) => total + c.timeline.length, 0);
+      if (pending.length >= CALLS_PER_TRANSACTION) await flush();
+    }
+    await flush();
+  });
   if (summary.from) {
     // The calls were written directly, not through the ledger: their roll-ups are computed
     // (the database held no calls before, so whole UTC days from the first to the day after the end).

@@ -83,7 +83,7 @@ interface AgentClock {
 export function* generateMonth(options: MonthOptions): Generator<GeneratedCall[]> {
   if (!options.agents.length || !options.students.length) throw new Error('Generating calls needs at least one agent and one student');
   const random = new SeededRandom(options.seed);
-  const callerWeights = options.students.map((_, i) => 1 / (i + 1) ** 0.7);
+  const nextCaller = random.weightedPicker(options.students.map((_, i) => 1 / (i + 1) ** 0.7));
   const end = Date.UTC(options.end.getUTCFullYear(), options.end.getUTCMonth(), options.end.getUTCDate());
   for (let d = options.days; d >= 1; d--) {
     const dayStart = end - d * DAY_MS;
@@ -99,7 +99,7 @@ export function* generateMonth(options: MonthOptions): Generator<GeneratedCall[]
     );
     const closesAt = dayStart + (hourList[hourList.length - 1] + 1) * HOUR_MS;
     const clocks = onShift(options.agents, weekday ? (monday ? 3 : 4) : 2, d).map((agent, i) => ({ agent, freeAt: dayStart + hourList[0] * HOUR_MS, idleSince: dayStart - i, closesAt }));
-    yield arrivals.map((queuedAt) => simulateCall(random, queuedAt, options.students[random.weighted(callerWeights)], clocks, options, end));
+    yield arrivals.map((queuedAt) => simulateCall(random, queuedAt, options.students[nextCaller()], clocks, options, end));
   }
 }
 

@@ -5,8 +5,9 @@ import { rebuildRollups } from '../../calls/ledger/call-rollups';
 import type { Database } from '../../database/schema';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../users/demo-users';
 import { UsersRepository } from '../../users/users.repository';
-import { generateMonth, type GeneratedCall, type SeedPerson } from './month-generator';
+import { generateMonth, type SeedPerson } from './month-generator';
 import { SeededRandom } from './random';
+import { insertGeneratedCalls } from './seed-writes';
 
 /** Agents added to the demo ones, so the month has a team. */
 const EXTRA_AGENTS: readonly CreateUserRequest[] = [
@@ -57,14 +58,10 @@ export class SeedConflictError extends Error {
   override readonly name = 'SeedConflictError';
 }
 
-/** Inserts per statement, under SQLite's and PostgreSQL's bound-parameter limits. */
-const CALL_ROWS_PER_INSERT = 500;
-const EVENT_ROWS_PER_INSERT = 2000;
-
 /**
  * Fills the database with a month of calls (see `generateMonth`) for the demo accounts plus
  * four agents and 39 students, created if missing with the demo password. One transaction
- * per day, multi-row inserts. Callers refuse in production: the accounts' password is public.
+ * per day, prepared multi-row inserts (`insertGeneratedCalls`). Callers refuse in production: the accounts' password is public.
  *
  * @throws SeedConflictError when the period already has calls and `replace` is not set.
  */
@@ -79,7 +76,7 @@ export async function seedMonth(db: Kysely<Database>, options: SeedMonthOptions)
   const days = generateMonth({ ...options, end: to, agents: cast.agent, students: cast.student, supervisors: cast.supervisor });
   const eventIds = new SeededRandom(options.seed ^ 0x5eed);
   for (const day of days) {
-    await db.transaction().execute((trx) => insertDay(trx, day, eventIds));
+    await db.transaction().execute((trx) => insertGeneratedCalls(trx, day, eventIds));
     summary.calls += day.length;
     summary.events += day.reduce((n, c) => n + c.timeline.length, 0);
     summary.callbacks += day.filter((c) => c.callback).length;
@@ -107,61 +104,26 @@ async function clearPeriod(db: Kysely<Database>, period: { from: string; to: str
   });
 }
 
-/** Creates the missing accounts (the demo cast and `more`; one password hash for all) and returns everyone by role. */
+/**
+ * Creates the missing accounts (the demo cast and `more`; one password hash for all, the
+ * missing ones in multi-row inserts) and returns everyone by role, in the order wanted.
+ */
 export async function ensureCast(users: UsersRepository, more: readonly CreateUserRequest[] = []): Promise<Record<Role, SeedPerson[]>> {
+  const wanted = [...DEMO_USERS, ...EXTRA_AGENTS, ...extraStudents(), ...more];
+  const existing = await users.findManyByUsername(wanted.map((w) => w.username));
+  const byUsername = new Map<string, { id: string; displayName: string; role: Role }>();
+  for (const row of existing.values()) byUsername.set(row.username, { id: row.id, displayName: row.display_name, role: row.role });
+  const missing = new Map<string, CreateUserRequest>();
+  for (const w of wanted) if (!byUsername.has(w.username.toLowerCase()) && !missing.has(w.username.toLowerCase())) missing.set(w.username.toLowerCase(), w);
+  if (missing.size) {
+    const passwordHash = await hashPassword(missing.values().next().value?.password ?? DEMO_PASSWORD);
+    const created = await users.createMany([...missing.values()].map((w) => ({ username: w.username, displayName: w.displayName, role: w.role, passwordHash })));
+    for (const user of created) byUsername.set(user.username, user);
+  }
   const cast: Record<Role, SeedPerson[]> = { student: [], agent: [], supervisor: [] };
-  let passwordHash: string | undefined;
-  for (const wanted of [...DEMO_USERS, ...EXTRA_AGENTS, ...extraStudents(), ...more]) {
-    let user = await users.findByUsername(wanted.username).then((row) => row && { id: row.id, displayName: row.display_name, role: row.role });
-    if (!user) {
-      passwordHash ??= await hashPassword(wanted.password);
-      user = await users.create({ username: wanted.username, displayName: wanted.displayName, role: wanted.role, passwordHash });
-    }
-    if (user.role === wanted.role) cast[wanted.role].push({ id: user.id, displayName: user.displayName });
+  for (const w of wanted) {
+    const user = byUsername.get(w.username.toLowerCase());
+    if (user && user.role === w.role) cast[w.role].push({ id: user.id, displayName: user.displayName });
   }
   return cast;
-}
-
-export async function insertDay(db: Kysely<Database>, calls: readonly GeneratedCall[], ids: SeededRandom): Promise<void> {
-  for (let i = 0; i < calls.length; i += CALL_ROWS_PER_INSERT) {
-    const rows = calls.slice(i, i + CALL_ROWS_PER_INSERT).map(({ record: r }) => ({
-      id: r.id,
-      state: r.state,
-      outcome: r.outcome,
-      caller_id: r.callerId,
-      caller_name: r.callerName,
-      agent_id: r.agentId,
-      agent_name: r.agentName,
-      ringing_agent_id: null,
-      rings_out_at: null,
-      queued_at: r.queuedAt,
-      answered_at: r.answeredAt,
-      connected_at: r.connectedAt,
-      ended_at: r.endedAt,
-      ended_by: r.endedBy,
-      end_reason: r.endReason,
-      queue_ms: r.queueSeconds === null ? null : Math.round(r.queueSeconds * 1000),
-      talk_ms: r.talkSeconds === null ? null : Math.round(r.talkSeconds * 1000),
-      wrap_up_ms: r.wrapUpSeconds === null ? null : Math.round(r.wrapUpSeconds * 1000),
-      disposition: r.disposition,
-      notes: r.notes,
-    }));
-    if (rows.length) await db.insertInto('calls').values(rows).execute();
-  }
-  const events = calls.flatMap((c) =>
-    c.timeline.map((e, i) => ({ id: ids.uuid(), call_id: c.record.id, seq: i + 1, at: e.at, type: e.type, actor_id: e.actorId, actor_name: e.actorName, detail: e.detail })),
-  );
-  for (let i = 0; i < events.length; i += EVENT_ROWS_PER_INSERT) await db.insertInto('call_events').values(events.slice(i, i + EVENT_ROWS_PER_INSERT)).execute();
-  const callbacks = calls.flatMap((c) => (c.callback ? [c.callback] : []));
-  // In batches too: a busy day has thousands, more than SQLite binds in one statement.
-  for (let i = 0; i < callbacks.length; i += CALL_ROWS_PER_INSERT) {
-    await db
-      .insertInto('callback_requests')
-      .values(
-        callbacks
-          .slice(i, i + CALL_ROWS_PER_INSERT)
-          .map((cb) => ({ id: cb.id, call_id: cb.callId, student_id: cb.studentId, name: cb.name, note: cb.note, created_at: cb.createdAt, done_at: cb.doneAt, done_by: cb.doneById })),
-      )
-      .execute();
-  }
 }

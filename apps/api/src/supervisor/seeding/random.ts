@@ -48,6 +48,30 @@ export class SeededRandom {
     return weights.length - 1;
   }
 
+  /**
+   * What {@link weighted} does, for many draws over the same long list: the running totals are
+   * summed once and each draw is a binary search (a university's thousands of callers would
+   * otherwise cost a pass over every weight per call). Same index as `weighted` for the same
+   * draw, bar a tie within rounding of a boundary.
+   */
+  weightedPicker(weights: readonly number[]): () => number {
+    const totals: number[] = [];
+    let sum = 0;
+    for (const w of weights) totals.push((sum += w));
+    return () => {
+      const r = this.next() * sum;
+      let low = 0;
+      let high = totals.length - 1;
+      // The first running total above the draw (a zero weight's index is never the answer).
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (r < totals[mid]) high = mid;
+        else low = mid + 1;
+      }
+      return low;
+    };
+  }
+
   /** An exponential draw with this mean. */
   exponential(mean: number): number {
     return -mean * Math.log(1 - this.next());
