@@ -110,12 +110,11 @@ async function insertRows(db: Kysely<Database>, postgres: boolean, table: SeedTa
  * Runs `work` (which fills `calls` and `call_events` in bulk) with the secondary indexes of
  * those two tables dropped, then builds each again from its stored definition: a sort per
  * index instead of millions of insertions at random places (a call's id, its caller, an
- * event's call are random keys). On SQLite the student-search index (`calls_search`, FTS5)
- * is filled the same way: its insert trigger is dropped meanwhile and the index then filled
- * for every call with the statement migration 0011 filled it with, which is what the trigger
- * would have written (the caller's name and username under the call's rowid). Only for a
- * table of calls that was empty before (a seeded history). The indexes and the trigger are
- * back whether `work` succeeds or fails (what it committed is then indexed).
+ * event's call are random keys). The student search's callers (`call_callers` and its trigram
+ * index, migration 0016) are kept by their triggers as the calls go in: a lookup in a table of
+ * a few thousand pairs per call. Only for a table of calls that was empty before (a seeded
+ * history). The indexes are back whether `work` succeeds or fails (what it committed is then
+ * indexed).
  */
 export async function withIndexesDeferred<T>(db: Kysely<Database>, work: () => Promise<T>): Promise<T> {
   const postgres = isPostgres(db);
@@ -125,8 +124,8 @@ export async function withIndexesDeferred<T>(db: Kysely<Database>, work: () => P
           where schemaname = current_schema() and tablename in ('calls', 'call_events')
             and indexname not in (select conname from pg_constraint where contype in ('p', 'u', 'x'))`.execute(trx)
       : await sql<{ name: string; definition: string }>`select name, sql as definition from sqlite_master
-          where ((type = 'index' and tbl_name in ('calls', 'call_events')) or (type = 'trigger' and name = 'calls_search_insert')) and sql is not null`.execute(trx);
-    for (const { name } of found.rows) await sql`drop ${sql.raw(!postgres && name === 'calls_search_insert' ? 'trigger' : 'index')} ${sql.id(name)}`.execute(trx);
+          where type = 'index' and tbl_name in ('calls', 'call_events') and sql is not null`.execute(trx);
+    for (const { name } of found.rows) await sql`drop index ${sql.id(name)}`.execute(trx);
     return found.rows;
   });
   // SQLite: the tables' primary keys (random ids) still take every row at a random place; a
@@ -141,10 +140,6 @@ export async function withIndexesDeferred<T>(db: Kysely<Database>, work: () => P
       // PostgreSQL sorts each index in memory up to this much (its default, 64 MB, spills a million rows to disk).
       if (postgres) await sql`set local maintenance_work_mem = '256MB'`.execute(trx);
       for (const { definition } of deferred) await sql.raw(definition).execute(trx);
-      if (!postgres) {
-        await sql`insert into calls_search (rowid, caller_name, username)
-          select calls.rowid, calls.caller_name, users.username from calls join users on users.id = calls.caller_id`.execute(trx);
-      }
     });
   }
 }
