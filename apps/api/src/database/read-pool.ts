@@ -90,7 +90,9 @@ export class ReadPool {
       const rows = this.all(query);
       return {
         read: rows.then((r) => ({ count: r.length, last: r[r.length - 1] })),
-        text: rows.then((r) => READ_FORMATS[format](r as Record<string, unknown>[])),
+        // Formatted on this thread (PostgreSQL): what came in meanwhile (a relayed ICE candidate,
+        // a health check) goes first, not after the batch's rows and its text.
+        text: rows.then((r) => new Promise<string>((resolve) => setImmediate(() => resolve(READ_FORMATS[format](r as Record<string, unknown>[]))))),
       };
     }
     const compiled = query.compile();
