@@ -126,7 +126,8 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     const callee = await accept(offer);
     expect(peerConnections.length).toBe(2); // the prepared connection, no other
     expect(microphones.length).toBe(2); // and the microphone opened while it rang, no other
-    expect(prepared.getSenders().map((sender) => sender.track)).toEqual(agentMicrophone.getAudioTracks());
+    // Put on the connection once accepted (replaceTrack settles a moment later).
+    await until(() => prepared.getSenders().some((sender) => sender.track === agentMicrophone.getAudioTracks()[0]), 'the microphone opened while it rang to be sent');
     expect(requestsFrom('agent', 'getIceServers').length).toBe(1);
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
     // The answer made ahead, with the candidates gathered while the call rang, went with the accept: no sendAnswer after it.
