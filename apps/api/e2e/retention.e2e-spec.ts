@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { CallbackRecord, CallMetrics, MetricsReport } from '@switchboard/call-domain';
 import { RETENTION_BATCH_SIZE, RetentionService, retentionCutoff } from '../src/calls/retention.service';
 import { DATABASE } from '../src/database/database.module';
@@ -52,6 +52,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       // And one nobody has called back yet: it stays.
       const waiting = await db.selectFrom('calls').select(['id', 'caller_id', 'queued_at']).where('queued_at', '<', cutoff).where('id', 'not in', db.selectFrom('callback_requests').select('call_id').where('call_id', 'is not', null)).executeTakeFirstOrThrow();
       await db.insertInto('callback_requests').values({ id: '00000000-0000-4000-8000-0000000c0002', call_id: waiting.id, student_id: waiting.caller_id, name: 'Waiting caller', note: null, created_at: waiting.queued_at, done_at: null, done_by: null }).execute();
+      // A name only old calls were made under: the student search must forget it with them.
+      await db.updateTable('calls').set({ caller_name: 'Forgotten Caller' }).where('id', '=', oldCall.id).execute();
       const old = { calls: await count('calls', true), events: await count('call_events', true), callbacks: await count('callback_requests', true) };
       const kept = { calls: await count('calls', false), events: await count('call_events', false) };
       // The old requests not done yet stay, with the calls they were left on and their timelines.
@@ -90,6 +92,17 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect([await count('calls', false), await count('call_events', false)]).toEqual([kept.calls, kept.events]);
       const next = await db.selectFrom('deadlines').select('due_at').where('kind', '=', 'retention').executeTakeFirstOrThrow();
       expect(Date.parse(next.due_at)).toBeGreaterThan(Date.now() + DAY_MS - 60_000);
+      // The student search's callers are the stored calls' (caller, name) pairs, no more.
+      const pairs = (rows: { caller_id: string; caller_name: string }[]) => rows.map((r) => `${r.caller_id} ${r.caller_name}`).sort();
+      const searched = pairs(await db.selectFrom('call_callers').select(['caller_id', 'caller_name']).execute());
+      expect(searched).toEqual(pairs(await db.selectFrom('calls').select(['caller_id', 'caller_name']).distinct().execute()));
+      expect(searched).not.toContain(`${oldCall.caller_id} Forgotten Caller`);
+      const found = await call<{ items: unknown[] }>(app.url, 'GET', `/api/calls?student=Forgotten`, { token });
+      expect(found.body.items).toEqual([]);
+      if (dialect === 'sqlite') {
+        const indexed = await sql<{ n: number }>`select count(*) as n from call_callers_search where call_callers_search match '"Forgotten"'`.execute(db);
+        expect(indexed.rows[0].n).toBe(0);
+      }
 
       // The roll-ups keep the deleted calls' figures; a raw recomputation no longer sees them.
       const after = await metrics(whole);

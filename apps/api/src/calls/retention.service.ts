@@ -225,7 +225,20 @@ async function deleteBatch(trx: Transaction<Database>, cutoff: string, after: Ca
   }
   const callbacks = doomed.length === 0 ? 0 : Number((await trx.deleteFrom('callback_requests').where('id', 'in', doomed).executeTakeFirst()).numDeletedRows);
   if (ids.size === 0) return { calls: 0, events: 0, callbacks, last };
+  const callers = await trx.selectFrom('calls').select('caller_id').distinct().where('id', 'in', [...ids]).execute();
   const events = await trx.deleteFrom('call_events').where('call_id', 'in', [...ids]).executeTakeFirst();
   const calls = await trx.deleteFrom('calls').where('id', 'in', [...ids]).where('state', '=', 'ended').executeTakeFirst();
+  // The student search forgets a name (and username) no stored call has any more.
+  await trx
+    .deleteFrom('call_callers')
+    .where(
+      'caller_id',
+      'in',
+      callers.map((c) => c.caller_id),
+    )
+    .where(({ exists, not, selectFrom }) =>
+      not(exists(selectFrom('calls').select('calls.id').whereRef('calls.caller_id', '=', 'call_callers.caller_id').whereRef('calls.caller_name', '=', 'call_callers.caller_name'))),
+    )
+    .execute();
   return { calls: Number(calls.numDeletedRows), events: Number(events.numDeletedRows), callbacks, last };
 }

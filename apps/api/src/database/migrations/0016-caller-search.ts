@@ -4,15 +4,15 @@ import { createCallsSearch } from './0011-call-history-search';
 /**
  * The student search of the call history reads the callers, not the calls: `call_callers`
  * holds each (caller id, name on the call) pair once — a few thousand rows however many
- * calls — kept by a trigger on `calls` (rows are only ever added: a pair no call has any more
- * finds no call). A search finds the matching pairs through a trigram index of their own,
+ * calls — kept by a trigger on `calls` (added with the first call of a pair; retention removes
+ * a pair once no stored call has it, so a name deleted with its calls is not kept here). A search finds the matching pairs through a trigram index of their own,
  * then those callers' calls on `calls_caller_search_idx` — by caller and name, holding what
  * the page's keys, counts and agent and outcome filters read, so only the page's rows are read
  * from the table — so its cost follows the matching students' calls, not the table (0011
  * searched a trigram index of every call, whose lists grow with the table: 32 ms p50 / 49 ms
  * p95 for a name at a million calls).
  * - SQLite: `call_callers_search`, FTS5 trigram of each pair's name and its caller's username
- *   (rowid = the pair's), kept by triggers on `call_callers` and on usernames. It replaces
+ *   (rowid = the pair's), kept by triggers on `call_callers` (insert, delete) and on usernames. It replaces
  *   0011's `calls_search` (dropped, with its triggers: one trigram index less per call written).
  * - PostgreSQL: a `pg_trgm` GIN index on the pairs' lower-cased names; usernames keep 0011's
  *   index. It replaces 0011's index on every call's name.
@@ -38,6 +38,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create trigger call_callers_search_insert after insert on call_callers begin
     insert into call_callers_search (rowid, caller_name, username) values (new.rowid, new.caller_name, (select username from users where id = new.caller_id));
   end`.execute(db);
+  await sql`create trigger call_callers_search_delete after delete on call_callers begin
+    delete from call_callers_search where rowid = old.rowid;
+  end`.execute(db);
   await sql`create trigger call_callers_username after update of username on users begin
     update call_callers_search set username = new.username where rowid in (select rowid from call_callers where caller_id = new.id);
   end`.execute(db);
@@ -61,7 +64,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql`drop table call_callers`.execute(db);
     return;
   }
-  for (const trigger of ['call_callers_on_call_insert', 'call_callers_on_call_update', 'call_callers_username', 'call_callers_search_insert']) await sql`drop trigger ${sql.raw(trigger)}`.execute(db);
+  for (const trigger of ['call_callers_on_call_insert', 'call_callers_on_call_update', 'call_callers_username', 'call_callers_search_insert', 'call_callers_search_delete']) await sql`drop trigger ${sql.raw(trigger)}`.execute(db);
   await sql`drop table call_callers_search`.execute(db);
   await sql`drop table call_callers`.execute(db);
   await createCallsSearch(db);

@@ -57,8 +57,9 @@ function students(count: number): CreateUserRequest[] {
  * over as many days as they take, ending at `end`, for the demo cast plus `students` students:
  * a large history for the benchmarks. Refuses when calls are already stored (a history is
  * seeded into an empty database). The accounts in multi-row inserts; the calls in big
- * transactions of prepared multi-row statements, with the tables' secondary indexes and the
- * search index built once at the end ({@link withIndexesDeferred}); then the roll-ups.
+ * transactions of prepared multi-row statements, with the tables' secondary indexes built
+ * once at the end ({@link withIndexesDeferred}; the student search's callers are kept by their
+ * triggers meanwhile); then the roll-ups.
  */
 export async function seedHistory(db: Kysely<Database>, options: SeedHistoryOptions): Promise<SeedHistorySummary> {
   const { n } = await db.selectFrom('calls').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
