@@ -18,9 +18,7 @@ describe('a call from the help page to the agent desk', () => {
   beforeAll(async () => {
     // A ring timeout longer than the 20 s accept below (the default 20 s would ring out first).
     // No short-abandon window, so a call cancelled while it rings is plainly abandoned.
-    // Sign-ins unthrottled: the checks sign the supervisor in through the API many times a
-    // minute (`latestCall`), more than the default 10, and a throttled sign-in hangs on /login.
-    app = await startAppServer({ RING_TIMEOUT_SECONDS: '40', SHORT_ABANDON_SECONDS: '0', LOG_LEVEL: 'warn', LOGIN_ATTEMPTS_PER_MINUTE: '1000', LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '1000' });
+    app = await startAppServer({ RING_TIMEOUT_SECONDS: '40', SHORT_ABANDON_SECONDS: '0', LOG_LEVEL: 'warn' });
     browser = await launchChromium();
     student = await signIn(browser, app.baseUrl, 'student', trackPeerConnections);
     agent = await signIn(browser, app.baseUrl, 'agent', trackPeerConnections);

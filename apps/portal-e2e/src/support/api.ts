@@ -13,13 +13,7 @@ export async function apiToken(baseUrl: string, username: string, password = 'sw
 
 /** The stored record of the most recent call, as a supervisor reads it. */
 export async function latestCall(baseUrl: string): Promise<CallRecord> {
-  const token = await apiToken(baseUrl, 'supervisor');
-  const res = await fetch(`${baseUrl}/api/calls?sort=queuedAt&dir=desc&page=1&pageSize=1`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  if (!res.ok) throw new Error(`GET /api/calls failed: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { items: CallRecord[] };
-  return body.items[0];
+  return (await apiGet<{ items: CallRecord[] }>(baseUrl, '/api/calls?sort=queuedAt&dir=desc&page=1&pageSize=1')).items[0];
 }
 
 // Sign-ins are limited per minute (LOGIN_ATTEMPTS_PER_MINUTE), so apiGet keeps one token per app and user.
