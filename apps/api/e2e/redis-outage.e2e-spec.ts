@@ -3,6 +3,7 @@ import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/te
 import { PrivateRedis } from '../src/testing/redis';
 import type { TestApp } from '../src/testing/test-app';
 import { pause, startCallApp, TestClient } from './call-clients';
+import { call } from './support';
 
 /** How long Redis is gone. */
 const OUTAGE_MS = 10_000;
@@ -60,4 +61,39 @@ describe('a 10 s Redis outage in the middle of a call across two nodes (PostgreS
     expect(await student.next('answerRelayed', (a) => a.callId === callId, 0)).toEqual(answer);
     expect(await student.next('candidateRelayed', (c) => c.callId === callId, 0)).toEqual(candidate);
   }, 40_000);
+});
+
+describe('Redis dying while the Streams adapter has a command in flight (SQLite + private Redis, e2e)', () => {
+  let redis: PrivateRedis;
+  let app: TestApp;
+  const clients: TestClient[] = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+
+  beforeEach(async () => {
+    redis = await PrivateRedis.start();
+    app = await startCallApp({ REDIS_URL: redis.url, REDIS_ROOMS_KEY: `sb-test-${randomUUID()}` });
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterEach(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await app.close();
+    await redis.stop();
+  });
+
+  it('keeps the node up when the session of a dropped socket cannot be kept (its SET is lost with Redis)', async () => {
+    const student = await TestClient.connect(app.url, 'student');
+    clients.push(student);
+    redis.freeze();
+    // The student's network drops: the server keeps the socket's session for recovery, a SET
+    // that Redis takes but never answers.
+    student.socket.io.engine.close();
+    await pause(300);
+    await redis.stop();
+    await pause(500);
+
+    expect(unhandled.map(String)).toEqual([]);
+    expect((await call(app.url, 'GET', '/api/health/live')).status).toBe(200);
+  }, 20_000);
 });

@@ -1,4 +1,4 @@
-import { Inject, Module } from '@nestjs/common';
+import { Inject, Logger, Module } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { AppConfig } from '../config/config';
@@ -21,14 +21,18 @@ export const InjectLoginThrottleStorage = (): ParameterDecorator => Inject(LOGIN
     {
       provide: LOGIN_THROTTLE_STORAGE,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): ThrottlerStorage =>
-        config.redisUrl
-          ? new ThrottlerStorageRedisService(config.redisUrl, {
-              keyPrefix: `${config.calls.redisRoomsKey}:login-throttle:`,
-              // A sign-in waits at most a few seconds for Redis, then fails instead of hanging.
-              maxRetriesPerRequest: 2,
-            })
-          : new ThrottlerStorageService(),
+      useFactory: (config: AppConfig): ThrottlerStorage => {
+        if (!config.redisUrl) return new ThrottlerStorageService();
+        const storage = new ThrottlerStorageRedisService(config.redisUrl, {
+          keyPrefix: `${config.calls.redisRoomsKey}:login-throttle:`,
+          // A sign-in waits at most a few seconds for Redis, then fails instead of hanging.
+          maxRetriesPerRequest: 2,
+        });
+        // Without a listener ioredis prints every failed reconnection to stderr; one line in the log is enough.
+        const logger = new Logger('LoginThrottle');
+        storage.redis.on('error', (err: unknown) => logger.warn({ msg: 'redis error', error: String(err) }));
+        return storage;
+      },
     },
   ],
   exports: [LOGIN_THROTTLE_STORAGE],

@@ -6,7 +6,34 @@ import type { ServerToClientEvents } from '@switchboard/call-domain';
 import type { SocketData } from '../auth/socket-auth';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
+import { PROBE_TIMEOUT_MS, withTimeout } from '../health/redis-ping';
 import type { AppServer } from '../realtime/app-socket';
+
+/** The commands of the Streams adapter that it sends without waiting for their answer. */
+const FIRE_AND_FORGET_COMMANDS = ['publish', 'sPublish', 'set'] as const;
+
+/**
+ * Makes the adapter's fire-and-forget commands safe to lose. The Streams adapter sends a few
+ * commands without awaiting them: PUBLISH for its ephemeral messages (fetchSockets, server-side
+ * emits) and SET when it keeps the session of a socket that dropped (connection state
+ * recovery). When Redis goes away while one of them is in flight, node-redis rejects it (e.g.
+ * `read ECONNRESET`) and nobody handles the rejection, which would end the process. Each call
+ * still returns the same promise (a caller that awaits it still sees the error); a rejection
+ * that nobody awaits is reported to `onLost` instead. What is lost is harmless: a recovery
+ * session is written again at the next disconnect, and an ephemeral request times out.
+ */
+export function guardFireAndForget(client: object, onLost: (command: string, err: unknown) => void): void {
+  const commands = client as Record<string, unknown>;
+  for (const command of FIRE_AND_FORGET_COMMANDS) {
+    const send = commands[command];
+    if (typeof send !== 'function') continue;
+    commands[command] = (...args: unknown[]): unknown => {
+      const reply = send.apply(client, args) as unknown;
+      if (reply instanceof Promise) reply.catch((err: unknown) => onLost(command, err));
+      return reply;
+    };
+  }
+}
 
 /** Where events for several sockets go. */
 export type Broadcast = BroadcastOperator<ServerToClientEvents & DefaultEventsMap, SocketData>;
@@ -47,7 +74,7 @@ export const SOCKET_STREAM_MAX_LEN = 200_000;
 export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SocketRooms');
   private server: AppServer | null = null;
-  private redisClients: { quit(): Promise<unknown> }[] = [];
+  private redisClients: { readonly isReady: boolean; readonly isOpen: boolean; close(): Promise<unknown>; destroy(): void }[] = [];
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -63,6 +90,7 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
     if (!this.config.redisUrl) return;
     const client = createClient({ url: this.config.redisUrl });
     client.on('error', (err: unknown) => this.logger.error({ msg: 'redis error', error: String(err) }));
+    guardFireAndForget(client, (command, err) => this.logger.warn({ msg: 'redis command lost', command, error: String(err) }));
     await client.connect();
     this.redisClients = [client];
     const key = this.config.calls.redisRoomsKey;
@@ -70,9 +98,18 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
     this.logger.log({ msg: 'rooms shared through Redis' });
   }
 
-  /** Closes the Redis connections, after the socket server has closed. */
+  /**
+   * Closes the Redis connections, after the socket server has closed: gracefully while Redis
+   * answers (what was sent is still written), at once while it is away (a graceful close would
+   * wait for a reconnection that may never come, and the node would never stop).
+   */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.redisClients.map((c) => c.quit().catch(() => undefined)));
+    await Promise.all(
+      this.redisClients.map(async (client) => {
+        if (client.isReady) await withTimeout(client.close(), PROBE_TIMEOUT_MS).catch(() => undefined);
+        if (client.isOpen) client.destroy();
+      }),
+    );
     this.redisClients = [];
   }
 

@@ -49,6 +49,14 @@ export class PrivateRedis {
     }
   }
 
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and take commands, nothing is answered.
+   * `stop()` then kills it with those commands in flight.
+   */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
   /** Kills the server (every client connection drops) and waits until it is gone. */
   async stop(): Promise<void> {
     const child = this.child;
