@@ -1,4 +1,7 @@
 import { judgeQuality, type AgentBoardEntry, type CallDetail, type CallRecord, type Page } from '@switchboard/call-domain';
+import { sql, type Kysely } from 'kysely';
+import { DATABASE } from '../src/database/database.module';
+import type { Database } from '../src/database/schema';
 import { callAppPerSpec, eventually, type TestClient } from './call-clients';
 import { call } from './support';
 
@@ -118,6 +121,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await student.ok('hangUp', { callId });
       const types = (await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body.timeline.map((e) => e.type);
       expect(types).toEqual(['queued', 'offered', 'accepted', 'quality_warning', 'quality_warning', 'quality_warning', 'quality_warning', 'ended']);
+    });
+
+    it('never counts a sample whose warning could not reach the timeline: the next sample raises it', async () => {
+      const { student, supervisor, callId } = await inProgress();
+      const db = harness.app.app.get<symbol, Kysely<Database>>(DATABASE);
+      // The database refuses the timeline's warning entry once (a disk full, a lost connection…).
+      if (dialect === 'sqlite') {
+        await sql`create trigger refuse_warning before insert on call_events when new.type = 'quality_warning' begin select raise(abort, 'disk full'); end`.execute(db);
+      } else {
+        await sql`create function refuse_warning() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`.execute(db);
+        await sql`create trigger refuse_warning before insert on call_events for each row when (new.type = 'quality_warning') execute function refuse_warning()`.execute(db);
+      }
+      expect((await student.send('reportQuality', { callId, ...LOSSY })).ok).toBeFalse();
+      if (dialect === 'sqlite') await sql`drop trigger refuse_warning`.execute(db);
+      else await sql`drop trigger refuse_warning on call_events; drop function refuse_warning()`.execute(db);
+
+      await student.ok('reportQuality', { callId, ...LOSSY });
+      const { timeline, quality } = (await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body;
+      expect(timeline.filter((e) => e.type === 'quality_warning').map((e) => e.detail)).toEqual(['packet loss', 'low MOS']);
+      expect(quality?.samples).toBe(1);
     });
 
     it('filters the history on poor quality (and the CSV export with it)', async () => {

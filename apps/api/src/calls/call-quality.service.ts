@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { judgeQuality, QUALITY_WARNING_TEXT, type CallQualitySummary, type QualityReport, type QualitySample, type QualityWarning, type SessionUser } from '@switchboard/call-domain';
-import { InjectDatabase } from '../database/database.module';
-import type { CallQualityTable, Database } from '../database/schema';
+import type { CallQualityTable } from '../database/schema';
 import { ProblemException } from '../errors/problem';
-import { CallRecords } from './call-records';
-import { CallLedger } from './ledger/call-ledger';
+import { CallLedger, type LedgerTransaction } from './ledger/call-ledger';
 import { SocketRooms } from './socket-rooms';
 
 /**
@@ -15,14 +13,12 @@ import { SocketRooms } from './socket-rooms';
  * samples on any node add up, the database keeps the truth) and sent to supervisors as
  * `callQualityChanged`. Samples are measurements, not moves of the call: they change no call,
  * presence or deadline. The first sample of a call to cross each warning threshold (the
- * upsert's count of that kind is 1) adds `quality_warning` to the call's timeline, through the
- * ledger: once per kind of warning per call, however many samples cross it afterwards.
+ * upsert's count of that kind is 1) adds `quality_warning` to the call's timeline in the same
+ * ledger transaction: once per kind of warning per call, however many samples cross it afterwards.
  */
 @Injectable()
 export class CallQualityRecorder {
   constructor(
-    @InjectDatabase() private readonly db: Kysely<Database>,
-    private readonly records: CallRecords,
     private readonly rooms: SocketRooms,
     private readonly ledger: CallLedger,
   ) {}
@@ -31,19 +27,40 @@ export class CallQualityRecorder {
    * Adds `report` to its call's summary. @throws ProblemException `forbidden` (not a party of
    * the call: its caller or the agent who took it), `invalid_state` (not in progress).
    */
-  async record(user: SessionUser, report: QualityReport, now = new Date()): Promise<void> {
-    const call = await this.records.get(report.callId);
-    if (!call || (call.caller_id !== user.id && call.agent_id !== user.id)) {
-      throw new ProblemException('forbidden', 'Only the parties of a call report its quality');
-    }
-    if (call.state !== 'accepted' && call.state !== 'connected') throw new ProblemException('invalid_state', 'The call is not in progress');
+  async record(user: SessionUser, report: QualityReport): Promise<void> {
     const sample = judgeQuality({ rttMs: report.rttMs, jitterMs: report.jitterMs, lossPercent: report.lossPercent });
-    const at = now.toISOString();
+    // One transaction for the sample and the warnings it is the first to raise: a sample is
+    // never counted without its warning reaching the timeline (a failure or a crash between
+    // the two would have left the count at 1 and the warning never recorded).
+    const at = await this.ledger.run(async (tx) => {
+      const call = await tx.call(report.callId);
+      if (!call || (call.caller_id !== user.id && call.agent_id !== user.id)) {
+        throw new ProblemException('forbidden', 'Only the parties of a call report its quality');
+      }
+      if (call.state !== 'accepted' && call.state !== 'connected') throw new ProblemException('invalid_state', 'The call is not in progress');
+      const totals = await this.addSample(tx, report.callId, sample);
+      const counted: Record<QualityWarning, unknown> = {
+        'high-rtt': totals.high_rtt_samples,
+        'high-jitter': totals.high_jitter_samples,
+        'high-packet-loss': totals.high_loss_samples,
+        'low-mos': totals.low_mos_samples,
+      };
+      // One upsert at a time per row: exactly one sample sees a kind's count reach 1.
+      for (const warning of sample.warnings.filter((w) => Number(counted[w]) === 1)) {
+        await tx.addEvent(report.callId, 'quality_warning', { id: user.id, name: user.displayName }, QUALITY_WARNING_TEXT[warning]);
+      }
+      return tx.nowIso;
+    });
+    this.rooms.toSupervisors().emit('callQualityChanged', { callId: report.callId, quality: { ...sample, at } });
+  }
+
+  /** Adds `sample` to the call's row in `call_quality` (one upsert); returns the counts of each warning so far. */
+  private addSample(tx: LedgerTransaction, callId: string, sample: QualitySample) {
     const count = (warning: QualityWarning) => (sample.warnings.includes(warning) ? 1 : 0);
-    const totals = await this.db
+    return tx.db
       .insertInto('call_quality')
       .values({
-        call_id: report.callId,
+        call_id: callId,
         samples: 1,
         mos_min: sample.mos,
         mos_sum: sample.mos,
@@ -55,7 +72,7 @@ export class CallQualityRecorder {
         high_jitter_samples: count('high-jitter'),
         high_loss_samples: count('high-packet-loss'),
         low_mos_samples: count('low-mos'),
-        latest_at: at,
+        latest_at: tx.nowIso,
         latest_sample: JSON.stringify(sample),
       })
       .onConflict((oc) =>
@@ -77,25 +94,6 @@ export class CallQualityRecorder {
       )
       .returning(['high_rtt_samples', 'high_jitter_samples', 'high_loss_samples', 'low_mos_samples'])
       .executeTakeFirstOrThrow();
-    this.rooms.toSupervisors().emit('callQualityChanged', { callId: report.callId, quality: { ...sample, at } });
-    const counted: Record<QualityWarning, unknown> = {
-      'high-rtt': totals.high_rtt_samples,
-      'high-jitter': totals.high_jitter_samples,
-      'high-packet-loss': totals.high_loss_samples,
-      'low-mos': totals.low_mos_samples,
-    };
-    // One upsert at a time per row: exactly one sample sees a kind's count reach 1.
-    const first = sample.warnings.filter((warning) => Number(counted[warning]) === 1);
-    if (first.length > 0) await this.addWarnings(user, report.callId, first);
-  }
-
-  /** Adds `warnings` to the call's timeline (`quality_warning`, detail: which), while the call is in progress. */
-  private async addWarnings(user: SessionUser, callId: string, warnings: QualityWarning[]): Promise<void> {
-    await this.ledger.run(async (tx) => {
-      const call = await tx.call(callId);
-      if (call?.state !== 'accepted' && call?.state !== 'connected') return;
-      for (const warning of warnings) await tx.addEvent(callId, 'quality_warning', { id: user.id, name: user.displayName }, QUALITY_WARNING_TEXT[warning]);
-    });
   }
 }
 
