@@ -137,7 +137,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const agentTab = await harness.newTab(alex);
       // Its connection is handled while Alex's first tab holds the call (it takes up nothing).
       await harness.settled();
-      expect(await agentTab.ok('getLiveCall', {})).toEqual({ callId, role: 'agent', peer: { id: student.userId, displayName: 'Sam Student' }, heldElsewhere: true, direction: 'outbound' });
+      expect(await agentTab.ok('getLiveCall', { callbacks: true })).toEqual({ callId, role: 'agent', peer: { id: student.userId, displayName: 'Sam Student' }, heldElsewhere: true, direction: 'outbound' });
+      // A page from before callbacks could be taken up asks without `callbacks` and is not given one
+      // (it would take it for an inbound call and wait for an offer that never comes).
+      expect(await agentTab.ok('getLiveCall', {})).toBeNull();
+      expect(await agentTab.send('getLiveCall', { callbacks: false })).toEqual(refused('bad_request'));
       expect(await agentTab.send('resumeCall', { callId })).toEqual(refused('conflict'));
       const negotiate = async (offerer: TestClient, answerer: TestClient, label: string, reason?: 'resume') => {
         const offer = { callId, messageId: randomUUID(), negotiationId: randomUUID(), ...(reason ? { reason } : {}), description: { type: 'offer' as const, sdp: sdp(label) } };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CallId, CallOffer, LiveCall, SessionUser } from '@switchboard/call-domain';
+import type { CallId, CallOffer, LiveCall, LiveCallQuery, SessionUser } from '@switchboard/call-domain';
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
@@ -66,14 +66,16 @@ export class CallResumption {
    * joined it on connection when it was free; for a student, the tab that placed the call or
    * took it up again is in it — their other tabs are not). A student's callback (outbound) is
    * not one: its page remembers it (see the help page's `StudentCallback`), and the student's
-   * call page must not take it up as a call it placed.
+   * call page must not take it up as a call it placed. An agent's callback is one only for a
+   * page that says it can take it up (`callbacks: true`).
    */
-  async liveCall(user: SessionUser, socket: AppSocket): Promise<LiveCall | null> {
+  async liveCall(user: SessionUser, socket: AppSocket, query: LiveCallQuery = {}): Promise<LiveCall | null> {
     const answered = (state: string) => state === 'accepted' || state === 'connected';
     if (user.role === 'agent') {
       const row = await this.presence.get(user.id);
       const call = row?.state === 'on_call' && row.call_id ? await this.records.get(row.call_id) : undefined;
       if (!call || call.agent_id !== user.id || !answered(call.state)) return null;
+      if (call.direction === 'outbound' && !query.callbacks) return null;
       const heldElsewhere = await this.othersIn(holdingRoom(call, user.id), socket);
       return { callId: call.id, role: 'agent', peer: { id: call.caller_id, displayName: call.caller_name }, heldElsewhere, direction: call.direction };
     }

@@ -15,6 +15,7 @@ import {
   callbackRequestSchema,
   callRefSchema,
   candidateMessageSchema,
+  liveCallQuerySchema,
   mediaReportSchema,
   offerMessageSchema,
   qualityReportSchema,
@@ -167,7 +168,7 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
   /** Student or agent: `getLiveCall` → the answered call they are in (and whether another tab holds it), or null. */
   @SubscribeMessage('getLiveCall')
   getLiveCall(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack<LiveCall | null>> {
-    return ackFor(socket, ['student', 'agent'], requestCallSchema, body, (user) => this.resumption.liveCall(user, socket));
+    return ackFor(socket, ['student', 'agent'], liveCallQuerySchema, body, (user, query) => this.resumption.liveCall(user, socket, query));
   }
 
   /** Either party of a call not over: `getIceServers` → STUN/TURN servers with fresh credentials. */

@@ -113,6 +113,15 @@ export interface QueueSnapshot {
 }
 
 /** A call offered to an agent: what the incoming-call dialog shows. */
+/**
+ * `getLiveCall`'s payload. `callbacks: true`: the page takes up an agent's callback too (it
+ * offers the media again itself). Without it an agent's callback in progress is not answered
+ * (null), as before callbacks could be resumed: an older page would take it for an inbound call.
+ */
+export interface LiveCallQuery {
+  callbacks?: true;
+}
+
 /** The answer to `getLiveCall`: a call in progress the asking user is a party to. */
 export interface LiveCall {
   callId: CallId;
@@ -288,7 +297,7 @@ export interface ClientToServerEvents {
    * the server knows it, or null. A page opened again after its tab was closed asks this to
    * take its call up again; `heldElsewhere` says another of the user's tabs holds it.
    */
-  getLiveCall: (payload: Record<string, never>, ack: (res: Ack<LiveCall | null>) => void) => void;
+  getLiveCall: (payload: LiveCallQuery, ack: (res: Ack<LiveCall | null>) => void) => void;
   /**
    * Either party of a call in progress (accepted or connected): its latest quality sample,
    * every 2 s. The API adds it to the call's stored quality summary and tells supervisors.

@@ -270,7 +270,7 @@ export class SignalingClient {
 
   /** Student or agent: the answered call this user is in, as the server knows it (null for none), and whether another tab holds it. */
   getLiveCall(): Promise<AckData<'getLiveCall'>> {
-    return this.request('getLiveCall', {});
+    return this.request('getLiveCall', { callbacks: true });
   }
 
   /** Either party of a call not over: its ICE servers, with TURN credentials made for this call. */

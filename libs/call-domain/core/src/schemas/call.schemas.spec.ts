@@ -1,4 +1,4 @@
-import { callRefSchema, candidateMessageSchema, MAX_SDP_LENGTH, offerMessageSchema, requestCallSchema, wrapUpSchema } from './call.schemas';
+import { callRefSchema, candidateMessageSchema, liveCallQuerySchema, MAX_SDP_LENGTH, offerMessageSchema, requestCallSchema, wrapUpSchema } from './call.schemas';
 
 const callId = '0b5e9a3c-2f6e-4a53-9d1e-5d3f0c7b9a11';
 const messageId = '6f1c2b7e-8d4a-4e0f-b2a1-3c9d8e7f6a50';
@@ -14,6 +14,11 @@ describe('call payload schemas', () => {
   it('treat a missing requestCall payload as empty', () => {
     expect(requestCallSchema.safeParse(undefined).success).toBeTrue();
     expect(requestCallSchema.safeParse({ queue: 'x' }).success).toBeFalse();
+  });
+
+  it('take getLiveCall with nothing, an empty object or callbacks: true, and nothing else', () => {
+    for (const query of [undefined, {}, { callbacks: true }]) expect(liveCallQuerySchema.safeParse(query).success).withContext(JSON.stringify(query)).toBeTrue();
+    for (const query of [{ callbacks: false }, { callbacks: 'yes' }, { other: 1 }]) expect(liveCallQuerySchema.safeParse(query).success).withContext(JSON.stringify(query)).toBeFalse();
   });
 
   it('accept an offer up to 64 KB of SDP and refuse more', () => {

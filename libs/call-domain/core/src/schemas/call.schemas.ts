@@ -19,6 +19,13 @@ export const negotiationIdSchema = z.uuid('negotiationId must be a UUID').option
 /** `requestCall`: nothing to say (a missing payload counts as `{}`). */
 export const requestCallSchema = z.preprocess((v) => v ?? {}, z.object({}).strict());
 
+/**
+ * `getLiveCall`: `callbacks: true` when the page can take up an agent's callback (it offers the
+ * media itself, see `LiveCall.direction`); pages from before callbacks could be resumed send
+ * nothing and are not given one, which they would take for an inbound call.
+ */
+export const liveCallQuerySchema = z.preprocess((v) => v ?? {}, z.object({ callbacks: z.literal(true).optional() }).strict());
+
 /** `cancelCall`, `acceptCall`, `declineCall`, `hangUp`: one call. */
 export const callRefSchema = z.object({ callId: callIdSchema }).strict();
 
