@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { dropRedisKeys } from '../src/testing/redis';
 import type { TestApp } from '../src/testing/test-app';
-import { startCallApp, TestClient } from './call-clients';
+import { eventually, startCallApp, TestClient } from './call-clients';
 
 describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
   let pg: TestPostgresDatabase;
@@ -66,4 +66,37 @@ describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
     const late = await agent.send('sendCandidate', { callId, messageId: randomUUID(), negotiationId: first, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
     expect(late).toEqual(jasmine.objectContaining({ ok: false, error: jasmine.objectContaining({ code: 'stale_negotiation' }) }));
   });
+
+  it('gives a call that two pages of one user take up at the same moment on two nodes to one of them, on either side', async () => {
+    const agent = await TestClient.connect(nodes[0].url, 'agent3');
+    const student = await TestClient.connect(nodes[1].url, 'student3');
+    clients.push(agent, student);
+    await agent.ok('setAvailability', { state: 'available' });
+    const { callId } = await student.ok('requestCall', {});
+    await agent.next('callOffered', (o) => o.callId === callId);
+    await agent.ok('acceptCall', { callId });
+    await student.next('callAccepted');
+    // Both first tabs go (a browser that crashed); it restores two tabs of each at once, one on each node.
+    agent.socket.disconnect();
+    student.socket.disconnect();
+    await eventually(async () => !(await (await TestClient.connect(nodes[0].url, 'student3').then(track)).ok('getLiveCall', {}))?.heldElsewhere);
+    const studentTabs = await Promise.all(nodes.map((node) => TestClient.connect(node.url, 'student3').then(track)));
+    const studentAnswers = await Promise.all(studentTabs.map((tab) => tab.send('resumeCall', { callId })));
+    expect(studentAnswers.filter((ack) => ack.ok).length).withContext(JSON.stringify(studentAnswers)).toBe(1);
+    const studentViews = await Promise.all(studentTabs.map((tab) => tab.ok('getLiveCall', {})));
+    expect(studentViews.map((view) => view?.heldElsewhere).sort()).toEqual([false, true]);
+
+    // An agent's tab takes its call up as it connects when no other tab holds it, or with resumeCall.
+    const agentTabs = await Promise.all(nodes.map((node) => TestClient.connect(node.url, 'agent3').then(track)));
+    const agentAnswers = await Promise.all(agentTabs.map((tab) => tab.send('resumeCall', { callId })));
+    expect(agentAnswers.filter((ack) => ack.ok).length).withContext(JSON.stringify(agentAnswers)).toBe(1);
+    const agentViews = await Promise.all(agentTabs.map((tab) => tab.ok('getLiveCall', {})));
+    expect(agentViews.map((view) => view?.heldElsewhere).sort()).toEqual([false, true]);
+    await studentTabs[0].ok('hangUp', { callId }).catch(() => studentTabs[1].ok('hangUp', { callId }));
+  });
+
+  function track(client: TestClient): TestClient {
+    clients.push(client);
+    return client;
+  }
 });

@@ -18,6 +18,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return rows.map((r) => (r.actor_name ? `${r.type}:${r.actor_name}` : r.type));
     }
 
+    /** A call the agent accepted, media not connected yet. */
+    async function acceptedCall() {
+      const agent = await harness.connect('agent');
+      await agent.ok('setAvailability', { state: 'available' });
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await agent.next('callOffered');
+      await agent.ok('acceptCall', { callId });
+      await student.next('callAccepted');
+      return { agent, student, callId };
+    }
+
     it('records an ICE restart or a resume in the timeline, by the reason of the new offer', async () => {
       const agent = await harness.connect('agent');
       await agent.ok('setAvailability', { state: 'available' });
@@ -43,13 +55,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     it("lets the agent's reloaded page resume the call, tells the caller, and refuses a second tab or another agent", async () => {
-      const agent = await harness.connect('agent');
-      await agent.ok('setAvailability', { state: 'available' });
-      const student = await harness.connect('student');
-      const { callId } = await student.ok('requestCall', {});
-      await agent.next('callOffered');
-      await agent.ok('acceptCall', { callId });
-      await student.next('callAccepted');
+      const { agent, student, callId } = await acceptedCall();
 
       // A second tab while the first holds the call: refused, and the caller hears nothing.
       const secondTab = await harness.newTab(agent);
@@ -106,6 +112,31 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await studentTab.ok('hangUp', { callId });
       expect(await studentTab.ok('getLiveCall', {})).toBeNull();
       expect(await agentTab.ok('getLiveCall', {})).toBeNull();
+    });
+
+    it('gives a call to only one of two pages that take it up at the same moment, on either side', async () => {
+      const { agent, student, callId } = await acceptedCall();
+      // Both first tabs go (a browser that crashed); the browser restores two tabs of each at once.
+      agent.socket.disconnect();
+      student.socket.disconnect();
+      await harness.settled();
+      const agentTabs = await Promise.all([harness.newTab(agent), harness.newTab(agent)]);
+      const studentTabs = await Promise.all([harness.newTab(student), harness.newTab(student)]);
+      await harness.settled();
+
+      // An agent's tab takes its call up as it connects when no other tab holds it: one of them did.
+      const agentViews = await Promise.all(agentTabs.map((tab) => tab.ok('getLiveCall', {})));
+      expect(agentViews.map((view) => view?.heldElsewhere).sort()).toEqual([false, true]);
+      const studentAnswers = await Promise.all(studentTabs.map((tab) => tab.send('resumeCall', { callId })));
+      expect(studentAnswers.filter((ack) => ack.ok).length).withContext(JSON.stringify(studentAnswers)).toBe(1);
+      expect(studentAnswers.find((ack) => !ack.ok)).toEqual(refused('conflict'));
+      const agentAnswers = await Promise.all(agentTabs.map((tab) => tab.send('resumeCall', { callId })));
+      expect(agentAnswers.filter((ack) => ack.ok).length).withContext(JSON.stringify(agentAnswers)).toBe(1);
+      // The same tab again is fine; the other one stays refused.
+      const agentHolder = agentTabs[agentAnswers.findIndex((ack) => ack.ok)];
+      const studentLoser = studentTabs[studentAnswers.findIndex((ack) => !ack.ok)];
+      expect((await agentHolder.send('resumeCall', { callId })).ok).toBeTrue();
+      expect(await studentLoser.send('resumeCall', { callId })).toEqual(refused('conflict'));
     });
 
     it("lets a student's page opened again take the call up while another idle tab of theirs stays open, and refuses the others", async () => {

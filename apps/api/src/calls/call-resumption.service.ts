@@ -4,11 +4,11 @@ import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
+import { CallMediaHolders } from './call-media-holders';
 import { callAgentRoom, callCallerRoom, callCallerTabRoom } from './call-parties';
 import { CallRecords } from './call-records';
 import { CallLedger } from './ledger/call-ledger';
 import { offererOf } from './signal-relay.service';
-import { SocketRooms } from './socket-rooms';
 
 /**
  * A party's page that reloaded during a call takes it up again (`resumeCall`): the socket must
@@ -28,8 +28,8 @@ export class CallResumption {
   constructor(
     private readonly ledger: CallLedger,
     private readonly records: CallRecords,
-    private readonly rooms: SocketRooms,
     private readonly presence: AgentPresence,
+    private readonly holders: CallMediaHolders,
   ) {}
 
   /**
@@ -43,10 +43,7 @@ export class CallResumption {
     if (!call || !party) throw new ProblemException('forbidden', 'Only a party of the call may resume it');
     if (call.state !== 'accepted' && call.state !== 'connected') throw new ProblemException('invalid_state', 'The call is not in progress');
     const room = holdingRoom(call, user.id);
-    if (!socket.rooms.has(room)) {
-      if (await this.rooms.isOccupied(room)) throw new ProblemException('conflict', 'This call is in another tab');
-      await socket.join(room);
-    }
+    if (!(await this.holders.take(socket, callId, room))) throw new ProblemException('conflict', 'This call is in another tab');
     if (offererOf(call) !== user.id) {
       const moved = await this.ledger.run(async (tx) => {
         const now = await tx.call(callId);
@@ -76,18 +73,13 @@ export class CallResumption {
       const call = row?.state === 'on_call' && row.call_id ? await this.records.get(row.call_id) : undefined;
       if (!call || call.agent_id !== user.id || !answered(call.state)) return null;
       if (call.direction === 'outbound' && !query.callbacks) return null;
-      const heldElsewhere = await this.othersIn(holdingRoom(call, user.id), socket);
+      const heldElsewhere = await this.holders.heldElsewhere(socket, call.id, holdingRoom(call, user.id));
       return { callId: call.id, role: 'agent', peer: { id: call.caller_id, displayName: call.caller_name }, heldElsewhere, direction: call.direction };
     }
     const call = (await this.records.activeOfCaller(user.id)).find((c) => answered(c.state) && c.agent_id && c.direction === 'inbound');
     if (!call?.agent_id) return null;
-    const heldElsewhere = await this.othersIn(callCallerTabRoom(call.id), socket);
+    const heldElsewhere = await this.holders.heldElsewhere(socket, call.id, callCallerTabRoom(call.id));
     return { callId: call.id, role: 'caller', peer: { id: call.agent_id, displayName: call.agent_name ?? '' }, heldElsewhere, direction: call.direction };
-  }
-
-  /** Whether a socket other than `socket` is in `room`, on any node. */
-  private async othersIn(room: string, socket: AppSocket): Promise<boolean> {
-    return (await this.rooms.io.in(room).fetchSockets()).some((s) => s.id !== socket.id);
   }
 }
 

@@ -5,6 +5,7 @@ import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
+import { CallMediaHolders } from './call-media-holders';
 import { callAgentRoom, callCallerRoom, callCallerTabRoom, callRingingRoom } from './call-parties';
 import { CallRecords, isUniqueViolation } from './call-records';
 import { secondsAfter } from './deadlines';
@@ -41,6 +42,7 @@ export class CallRouter {
     private readonly signals: SignalRelay,
     private readonly positions: QueuePositions,
     private readonly drain: NodeDrainState,
+    private readonly holders: CallMediaHolders,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -187,8 +189,7 @@ export class CallRouter {
     // The agent's side of the media: the one that answers, or on a callback the one that offers.
     const room = outbound ? callCallerRoom(callId) : callAgentRoom(callId);
     // Another tab that still holds the call's media keeps it; this one is just another tab.
-    if (await this.rooms.isOccupied(room)) return;
-    await socket.join(room);
+    if (!(await this.holders.take(socket, callId, room))) return;
     if (call.state === 'accepted') await (outbound ? this.signals.resendAnswerHeld(callId, this.rooms.to(socket.id)) : this.signals.resendHeld(callId, this.rooms.to(socket.id)));
   }
 

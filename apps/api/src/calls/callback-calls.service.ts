@@ -5,6 +5,7 @@ import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { CallCompletion } from './call-completion.service';
+import { CallMediaHolders } from './call-media-holders';
 import { callAgentRoom, callRingingRoom } from './call-parties';
 import { emptyCall } from './call-router.service';
 import { CallRecords, isUniqueViolation } from './call-records';
@@ -39,6 +40,7 @@ export class CallbackCalls {
     private readonly completion: CallCompletion,
     private readonly rooms: SocketRooms,
     private readonly signals: SignalRelay,
+    private readonly holders: CallMediaHolders,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -141,8 +143,7 @@ export class CallbackCalls {
       await socket.join(callRingingRoom(call.id));
       socket.emit('callbackRinging', callbackCallOf(call));
     } else {
-      if (await this.rooms.isOccupied(callAgentRoom(call.id))) return;
-      await socket.join(callAgentRoom(call.id));
+      if (!(await this.holders.take(socket, call.id, callAgentRoom(call.id)))) return;
       if (call.state !== 'accepted') return;
     }
     await this.signals.resendHeld(call.id, this.rooms.to(socket.id));

@@ -6,6 +6,7 @@ import { CallLog } from './call-log';
 import { CallRecords } from './call-records';
 import { CallRouter } from './call-router.service';
 import { CallSettingsController } from './call-settings.controller';
+import { CallMediaHolders } from './call-media-holders';
 import { CallQualityRecorder } from './call-quality.service';
 import { CallGateway } from './call.gateway';
 import { IceCredentials } from './ice-credentials';
@@ -58,6 +59,7 @@ import { CallbackRequestsService } from './callback-requests.service';
     CallbackCalls,
     IceCredentials,
     CallQualityRecorder,
+    CallMediaHolders,
     CallResumption,
     PresenceKeeper,
     DeadlineWorker,

@@ -31,6 +31,7 @@ export interface Database {
   call_missed_rollups: CallMissedRollupsTable;
   retention_runs: RetentionRunsTable;
   call_callers: CallCallersTable;
+  call_media_holders: CallMediaHoldersTable;
 }
 
 /** One account: a student, an agent or a supervisor. */
@@ -232,6 +233,14 @@ export interface ApiNodesTable {
   /** The live node handling this one's death; null while it beats. */
   claimed_by: string | null;
   claimed_at: string | null;
+}
+
+/** The socket that took one side of a call's media up again (migration 0017). */
+export interface CallMediaHoldersTable {
+  call_id: string;
+  /** The room of that side (`callAgentRoom`, `callCallerRoom`, `callCallerTabRoom`). */
+  room: string;
+  socket_id: string;
 }
 
 /** The quality summary of one call, from both parties' samples (migration 0009). */

@@ -14,6 +14,7 @@ import * as callRollups0013 from './0013-call-rollups';
 import * as callQualityWarnings0014 from './0014-call-quality-warnings';
 import * as retentionRunStatus0015 from './0015-retention-run-status';
 import * as callerSearch0016 from './0016-caller-search';
+import * as callMediaHolders0017 from './0017-call-media-holders';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -37,6 +38,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014-call-quality-warnings': callQualityWarnings0014,
   '0015-retention-run-status': retentionRunStatus0015,
   '0016-caller-search': callerSearch0016,
+  '0017-call-media-holders': callMediaHolders0017,
 };
 
 /**
