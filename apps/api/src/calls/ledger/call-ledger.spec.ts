@@ -3,7 +3,7 @@ import { AGENT_STATES, CALL_STATES, canAgentMove, canCallMove, type AgentState, 
 import type { CallRow, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { CallLedger, Superseded, SUPERSEDED_TRIES } from './call-ledger';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox, OUTBOX_STALE_MS } from './ledger-outbox';
@@ -194,6 +194,36 @@ describeEachDialect('CallLedger', (database) => {
     expect(timeline.map((e) => [e.call_id, e.seq]).sort()).toEqual([[kept.id, 1], [raced.id, 1]].sort());
     await outbox.settled();
     expect(delivered.flat().map((e) => (e.type === 'callConnected' ? e.callId : e.type)).sort()).toEqual([kept.id, raced.id].sort());
+  });
+
+  it('fails only the unit whose error ends the whole transaction: the units grouped with it are stored', async () => {
+    const [first, breaking, last] = [await addCall(db, 'queued', callerId), await addCall(db, 'queued', await addUser(db, 'student')), await addCall(db, 'queued', await addUser(db, 'student'))];
+    // An error that ends the transaction, not just its statement (on SQLite: a full disk, an I/O error).
+    if (database().dialect === 'sqlite') {
+      await sql`create trigger end_transaction before insert on call_events when new.type = 'accepted' begin select raise(rollback, 'disk I/O error'); end`.execute(db);
+    } else {
+      await sql`create function end_transaction() returns trigger language plpgsql as $$ begin raise exception 'disk I/O error'; end $$`.execute(db);
+      await sql`create trigger end_transaction before insert on call_events for each row when (new.type = 'accepted') execute function end_transaction()`.execute(db);
+    }
+    try {
+      const ring = (call: CallRow, event: 'offered' | 'accepted') => (tx: Parameters<Parameters<CallLedger['run']>[0]>[0]) =>
+        tx.call(call.id).then(async (now) => {
+          if (!now) throw new Error('no call');
+          await tx.moveCall(now, 'ringing', {});
+          await tx.addEvent(call.id, event);
+          tx.publish({ type: 'callConnected', callId: call.id });
+        });
+      // Started in one tick: on SQLite they share a transaction, which the second one ends.
+      const results = await Promise.allSettled([ledger.run(ring(first, 'offered')), ledger.run(ring(breaking, 'accepted')), ledger.run(ring(last, 'offered'))]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const states = await db.selectFrom('calls').select(['id', 'state']).execute();
+      expect(Object.fromEntries(states.map((c) => [c.id, c.state]))).toEqual({ [first.id]: 'ringing', [breaking.id]: 'queued', [last.id]: 'ringing' });
+      await outbox.settled();
+      expect(delivered.flat().map((e) => (e.type === 'callConnected' ? e.callId : e.type)).sort()).toEqual([first.id, last.id].sort());
+    } finally {
+      await sql`drop trigger end_transaction${sql.raw(database().dialect === 'sqlite' ? '' : ' on call_events')}`.execute(db);
+      if (database().dialect === 'postgres') await sql`drop function end_transaction()`.execute(db);
+    }
   });
 
   it('delivers each commit\'s events once, in order, and forgets them', async () => {

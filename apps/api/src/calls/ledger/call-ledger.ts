@@ -352,29 +352,48 @@ export class CallLedger {
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0, MAX_UNITS_PER_COMMIT);
-      let outcomes: UnitOutcome[];
       try {
-        outcomes = await this.db.transaction().execute(async (trx) => {
-          const ended: UnitOutcome[] = [];
-          for (const unit of batch) ended.push(await this.runInSavepoint(trx, unit.work));
-          return ended;
-        });
+        this.settle(batch, await this.commitTogether(batch));
       } catch (err) {
-        // The transaction itself failed (its commit, or a savepoint that could not be undone): nothing of it is stored.
-        for (const unit of batch) unit.failed(err);
-        continue;
-      }
-      // In commit order, each unit's events are delivered before its caller goes on (as with a transaction of its own).
-      for (const [i, outcome] of outcomes.entries()) {
-        if (!outcome.ok) {
-          batch[i].failed(outcome.error);
+        // The transaction itself failed (its commit, or a savepoint that could not be undone):
+        // nothing of it is stored. One unit's error may have ended it (on SQLite a full disk or
+        // an I/O error ends the transaction, not just the statement), so each unit runs again
+        // in a transaction of its own and only what fails alone fails.
+        if (batch.length === 1) {
+          batch[0].failed(err);
           continue;
         }
-        if (outcome.events.length > 0) this.outbox.deliver(outcome.outboxId, outcome.events);
-        batch[i].done(outcome.value);
+        for (const unit of batch) {
+          try {
+            this.settle([unit], await this.commitTogether([unit]));
+          } catch (alone) {
+            unit.failed(alone);
+          }
+        }
       }
     }
     this.committing = null;
+  }
+
+  /** Runs `batch`'s units in one transaction, each in its own savepoint; their outcomes once it committed. */
+  private commitTogether(batch: readonly QueuedUnit[]): Promise<UnitOutcome[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ended: UnitOutcome[] = [];
+      for (const unit of batch) ended.push(await this.runInSavepoint(trx, unit.work));
+      return ended;
+    });
+  }
+
+  /** In commit order, each unit's events are delivered before its caller goes on (as with a transaction of its own). */
+  private settle(batch: readonly QueuedUnit[], outcomes: readonly UnitOutcome[]): void {
+    for (const [i, outcome] of outcomes.entries()) {
+      if (!outcome.ok) {
+        batch[i].failed(outcome.error);
+        continue;
+      }
+      if (outcome.events.length > 0) this.outbox.deliver(outcome.outboxId, outcome.events);
+      batch[i].done(outcome.value);
+    }
   }
 
   /** Runs one unit in a savepoint of the open transaction: kept, or undone alone (and tried again when superseded). */
