@@ -28,7 +28,10 @@ export const TOO_MANY_CONNECTIONS_FROM_ADDRESS = 'too_many_connections_from_addr
 
 const log = new Logger('Connections');
 
-/** What a handshake is counted under: a WebSocket one's TCP connection (whose close frees it too), a polling one's request. */
+/** How often admitted WebSocket handshakes are checked for a TCP connection closed before they became engine connections. */
+export const UPGRADE_SWEEP_MS = 1_000;
+
+/** What a handshake is counted under: a WebSocket one's TCP connection, a polling one's request. */
 function countedKey(req: IncomingMessage): object {
   return req.headers.upgrade ? req.socket : req;
 }
@@ -52,15 +55,19 @@ export class HandshakeGate {
    * a WebSocket handshake by its TCP connection, a polling one by its request.
    */
   private readonly counted = new WeakMap<object, string>();
+  /**
+   * The TCP connections of WebSocket handshakes admitted but not yet engine connections. One
+   * that closes before it becomes one (the upgrade failed or was abandoned) is freed by a sweep
+   * every {@link UPGRADE_SWEEP_MS}, armed only while there are some: a `close` listener on every
+   * TCP connection would cost each open socket a listener and a grown listener array.
+   */
+  private readonly upgrading = new Set<Socket>();
+  private sweep: NodeJS.Timeout | undefined;
   // Shared by every connection (the emitter is `this`): no closure per connection.
-  private readonly tcpClosed: (this: Socket) => void;
   private readonly engineClosed: (this: EngineConnection) => void;
 
   constructor(private readonly options: HandshakeGateOptions) {
     const release = (key: object) => this.release(key);
-    this.tcpClosed = function (this: Socket) {
-      release(this);
-    };
     this.engineClosed = function (this: EngineConnection) {
       release(countedKey(this.request));
     };
@@ -85,13 +92,16 @@ export class HandshakeGate {
     this.counted.set(countedKey(req), address);
     // A WebSocket handshake's TCP connection lives as long as the engine connection: its end
     // also frees the place if the upgrade never became a connection.
-    if (req.headers.upgrade) req.socket.on('close', this.tcpClosed);
+    if (req.headers.upgrade) this.watchUpgrade(req.socket);
     answer(null, true);
   };
 
   /** Frees each counted place when its connection closes or its handshake fails. */
   watch(engine: EngineServer): void {
-    engine.on('connection', (socket: EngineConnection) => socket.on('close', this.engineClosed));
+    engine.on('connection', (socket: EngineConnection) => {
+      this.upgrading.delete(countedKey(socket.request) as Socket);
+      socket.on('close', this.engineClosed);
+    });
     engine.on('connection_error', (err: { req?: IncomingMessage }) => {
       if (err.req) this.release(countedKey(err.req));
     });
@@ -102,7 +112,21 @@ export class HandshakeGate {
     return this.open.get(address) ?? 0;
   }
 
+  /** Frees the place of an admitted WebSocket handshake whose TCP connection closes before it becomes an engine connection. */
+  private watchUpgrade(tcp: Socket): void {
+    this.upgrading.add(tcp);
+    if (this.sweep) return;
+    this.sweep = setInterval(() => {
+      for (const pending of this.upgrading) if (pending.destroyed) this.release(pending);
+      if (this.upgrading.size > 0) return;
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+    }, UPGRADE_SWEEP_MS);
+    this.sweep.unref();
+  }
+
   private release(key: object): void {
+    this.upgrading.delete(key as Socket);
     const address = this.counted.get(key);
     if (address === undefined) return;
     this.counted.delete(key);
