@@ -35,6 +35,22 @@ function pollingHandshake(url: string, origin?: string): Promise<{ status: numbe
   });
 }
 
+/** A WebSocket upgrade that the gate admits but the WebSocket server refuses (a malformed key): resolves with its HTTP status once the server closed it. */
+function brokenUpgrade(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/socket.io/?EIO=4&transport=websocket`, {
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'not-a-key' },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('close', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('upgrade', () => reject(new Error('upgraded')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /**
  * The Socket.IO handshake's gate and the HTTP security headers: pages of other origins are
  * refused (polling and WebSocket), a connection that does not authenticate is dropped within
@@ -115,5 +131,13 @@ describe('Handshake gate and security headers (e2e)', () => {
       outcome = await attempt({});
     }
     expect(outcome).toBe('connected');
+  });
+
+  it('frees the place of a WebSocket handshake that never became a connection', async () => {
+    const engine = app.app.get(SocketRooms).io.engine;
+    await eventually(() => Promise.resolve(engine.clientsCount === 0));
+    // More than the address may hold: each was counted when admitted, and must be let go once its TCP connection closed.
+    for (let i = 0; i < 7; i++) expect(await brokenUpgrade(app.url)).withContext(`upgrade ${i + 1}`).toBe(400);
+    expect(await eventually(async () => (await attempt({})) === 'connected', 5_000, 200)).toBeTrue();
   });
 });

@@ -129,10 +129,12 @@ export class AuthenticatedIoAdapter extends IoAdapter {
     super(app);
     this.gate = new HandshakeGate(options.gate ?? DEFAULT_HANDSHAKE_GATE);
     const { expiry, limits } = this;
+    const closed = (socket: Socket) => this.socketDisconnected(socket);
     this.socketClosed = function (this: Socket, reason: string) {
       expiry.untrack(this);
       limits.release(this);
       connectionsLog.log({ msg: 'socket disconnected', socketId: this.id, userId: (this.data as SocketData).user.id, reason });
+      closed(this);
     };
   }
 
@@ -187,6 +189,11 @@ export class AuthenticatedIoAdapter extends IoAdapter {
    */
   protected deliverEvent(_socket: Socket, _packet: Event, next: (err?: Error) => void): void {
     next();
+  }
+
+  /** Called once a socket disconnected, after the adapter's own cleanup; a subclass may tell more parties. */
+  protected socketDisconnected(_socket: Socket): void {
+    // Nothing more here.
   }
 
   private guardConnectedSocket(socket: Socket): void {

@@ -16,6 +16,12 @@ const SECRET = 'dispatch-spec-secret-dispatch-spec-secret';
 @WebSocketGateway()
 class ProbeGateway {
   @WebSocketServer() server!: Server;
+  /** The sockets `handleDisconnect` was called with, in order. */
+  readonly disconnected: string[] = [];
+
+  handleDisconnect(socket: Socket): void {
+    this.disconnected.push(socket.id);
+  }
 
   @SubscribeMessage('whoAmI')
   whoAmI(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<unknown> {
@@ -57,19 +63,26 @@ class ProbeModule {}
 
 describe('DispatchingIoAdapter', () => {
   let app: INestApplication;
+  let adapter: DispatchingIoAdapter;
   let url: string;
   let client: ClientSocket;
 
+  const connect = async (): Promise<ClientSocket> => {
+    const token = await app.get(AccessTokens).issue({ id: 'u-7', username: 'sam', role: 'agent', displayName: 'Sam' }, 's-7');
+    const socket = io(url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+    return socket;
+  };
+
   beforeAll(async () => {
     app = await NestFactory.create(ProbeModule, { logger: false });
-    app.useWebSocketAdapter(new DispatchingIoAdapter(app));
+    adapter = new DispatchingIoAdapter(app);
+    app.useWebSocketAdapter(adapter);
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   });
   beforeEach(async () => {
-    const token = await app.get(AccessTokens).issue({ id: 'u-7', username: 'sam', role: 'agent', displayName: 'Sam' }, 's-7');
-    client = io(url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
-    await new Promise<void>((resolve, reject) => client.once('connect', resolve).once('connect_error', reject));
+    client = await connect();
   });
   afterEach(() => client.disconnect());
   afterAll(() => app.close());
@@ -105,5 +118,33 @@ describe('DispatchingIoAdapter', () => {
   it('adds no listener per handler to the socket (Nest’s IoAdapter adds one each, with an RxJS pipeline)', () => {
     const socket = serverSocket();
     for (const event of ['whoAmI', 'pair', 'announce', 'silent', 'explode']) expect(socket.listenerCount(event)).withContext(event).toBe(0);
+  });
+
+  it('keeps one handler table per gateway and namespace, shared by every socket, and binds nothing to a socket', async () => {
+    // Nest would bind each handler to each new socket and hand them to bindMessageHandlers (which throws here).
+    const perSocket = spyOn(adapter, 'bindMessageHandlers').and.callThrough();
+    const others = await Promise.all([connect(), connect(), connect()]);
+    try {
+      const namespace = app.get(ProbeGateway).server.of('/');
+      const [table] = adapter.gatewaysOf(namespace);
+      expect(adapter.gatewaysOf(namespace).length).toBe(1);
+      expect(table.instance).toBe(app.get(ProbeGateway));
+      expect(perSocket).not.toHaveBeenCalled();
+      // Every socket is served from the same table.
+      for (const other of others) expect(await other.emitWithAck('pair', other.id)).toEqual({ ok: true, data: other.id });
+      expect(adapter.gatewaysOf(namespace)).toEqual([table]);
+    } finally {
+      for (const other of others) other.disconnect();
+    }
+  });
+
+  it('tells the gateway of each disconnection once, from the shared listener, with no disconnect listener per gateway', async () => {
+    const socket = serverSocket();
+    // The adapter's own listener only: Nest's IoAdapter adds one closure per gateway and socket.
+    expect(socket.listenerCount('disconnect')).toBe(1);
+    const closed = new Promise((resolve) => socket.once('disconnect', resolve));
+    client.disconnect();
+    await closed;
+    expect(app.get(ProbeGateway).disconnected.filter((id) => id === socket.id)).toEqual([socket.id]);
   });
 });

@@ -1,5 +1,8 @@
 import { Logger, type INestApplicationContext } from '@nestjs/common';
+import type { ApplicationConfig } from '@nestjs/core/application-config';
 import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { NestGateway } from '@nestjs/websockets/interfaces/nest-gateway.interface';
+import { WebSocketsController } from '@nestjs/websockets/web-sockets-controller';
 import type { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Histogram } from 'prom-client';
 import { isObservable, type Observable } from 'rxjs';
@@ -7,17 +10,16 @@ import type { Event, Namespace, Socket } from 'socket.io';
 import { AuthenticatedIoAdapter, type AuthenticatedIoAdapterOptions } from '../auth/socket-auth';
 import { withLogBindings } from '../logger';
 
-/** One gateway's `@SubscribeMessage` events on one namespace: built once, shared by its sockets. */
-interface HandlerTable {
-  messages: readonly unknown[];
+/**
+ * One gateway's `@SubscribeMessage` handlers on one namespace, as Nest builds them once per
+ * gateway (each already applies `@ConnectedSocket()`/`@MessageBody()`, pipes, guards and
+ * filters, and takes `(socket, data, ack)`): shared by every socket of the namespace.
+ */
+interface GatewayTable {
+  instance: NestGateway;
+  /** Nest's list for the gateway (the same array for every socket): identifies the table. */
+  subscribers: readonly MessageMappingProperties[];
   indexOf: ReadonlyMap<unknown, number>;
-  ackHandledManually: readonly boolean[];
-}
-
-/** One socket's handlers for one gateway: Nest's callbacks (already bound to the socket), in table order. */
-interface BoundHandlers {
-  table: HandlerTable;
-  callbacks: readonly MessageMappingProperties['callback'][];
 }
 
 // @nestjs/platform-socket.io declares its sockets with its own copy of socket.io's types.
@@ -26,23 +28,26 @@ type NestSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
 const logger = new Logger('SocketEvents');
 
 /**
- * The app's Socket.IO adapter ({@link AuthenticatedIoAdapter}) with a cheaper event path than
- * Nest's `IoAdapter`, which subscribes an RxJS pipeline per `@SubscribeMessage` handler on
- * every socket (a listener, a `mergeMap`, a `takeUntil(disconnect)` each). Here a socket costs
- * one entry holding the callbacks Nest hands over; the event name → handler table is built once
- * per namespace and gateway, and the event is dispatched from the socket's one packet
- * middleware, after the expiry check and the rate limit.
+ * The app's Socket.IO adapter ({@link AuthenticatedIoAdapter}) with an event path that costs a
+ * socket nothing. Nest's own path binds every `@SubscribeMessage` handler to every socket
+ * (`callback.bind(gateway, socket)`, ~70 bytes each) and hands those to `IoAdapter`, which
+ * subscribes an RxJS pipeline per handler on the socket; it also adds a `disconnect` listener
+ * closure per socket and gateway. Here Nest's per-socket step ({@link installSharedGatewayHandlers})
+ * registers the gateway's handler table once per namespace instead, events are dispatched from
+ * the socket's one packet middleware (after the expiry check and the rate limit) by looking the
+ * event up in its namespace's tables, and `handleDisconnect` is called from the adapter's
+ * shared `disconnect` listener.
  *
- * Nest's semantics are kept: the callbacks already apply `@ConnectedSocket()`/`@MessageBody()`
- * (and any pipes, guards, filters); the payload and ack are split as `IoAdapter.mapPayload`
- * does; a resolved value other than null/undefined answers the ack (unless the handler takes
- * the ack itself with `@Ack()`), or is emitted when it is a `{ event, data }` response; each
- * value of an Observable result is answered the same way. An event no gateway subscribed to is
- * passed on to plain `socket.on` listeners, if any; otherwise it is ignored.
+ * Nest's semantics are kept: the handlers apply `@ConnectedSocket()`/`@MessageBody()` (and any
+ * pipes, guards, filters); the payload and ack are split as `IoAdapter.mapPayload` does; a
+ * resolved value other than null/undefined answers the ack (unless the handler takes the ack
+ * itself with `@Ack()`), or is emitted when it is a `{ event, data }` response; each value of
+ * an Observable result is answered the same way; `handleConnection` still comes from Nest,
+ * `handleDisconnect(socket)` once per socket after the adapter's own cleanup. An event no
+ * gateway subscribed to is passed on to plain `socket.on` listeners, if any; otherwise it is ignored.
  */
 export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
-  private readonly tables = new WeakMap<Namespace, HandlerTable[]>();
-  private readonly handlersOf = new WeakMap<Socket, BoundHandlers | BoundHandlers[]>();
+  private readonly tables = new WeakMap<Namespace, GatewayTable[]>();
 
   /**
    * `options` are the {@link AuthenticatedIoAdapter}'s (the handshake gate, connection state recovery);
@@ -54,46 +59,84 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
     private readonly eventDurations?: Histogram<'event'>,
   ) {
     super(app, options);
+    installSharedGatewayHandlers();
   }
 
-  /** Keeps the socket's callbacks for {@link deliverEvent}; Nest's `transform` is not needed (results are awaited directly). */
-  override bindMessageHandlers(client: NestSocket, handlers: MessageMappingProperties[], _transform?: (data: unknown) => Observable<unknown>): void {
-    const socket = client as unknown as Socket;
-    const bound: BoundHandlers = { table: this.tableFor(socket.nsp, handlers), callbacks: handlers.map((h) => h.callback) };
-    const earlier = this.handlersOf.get(socket);
-    // Usually one gateway per namespace; a second one on the same socket is kept beside the first.
-    this.handlersOf.set(socket, earlier === undefined ? bound : [...(Array.isArray(earlier) ? earlier : [earlier]), bound]);
+  /**
+   * Called by Nest for each new socket and gateway (see {@link installSharedGatewayHandlers}):
+   * registers the gateway's table on the socket's namespace the first time; nothing is kept per socket.
+   */
+  bindGateway(socket: Socket, subscribers: readonly MessageMappingProperties[], instance: NestGateway): void {
+    let tables = this.tables.get(socket.nsp);
+    if (!tables) {
+      tables = [];
+      this.tables.set(socket.nsp, tables);
+    }
+    if (tables.some((t) => t.subscribers === subscribers)) return;
+    tables.push({ instance, subscribers, indexOf: new Map(subscribers.map((h, i) => [h.message, i])) });
+  }
+
+  /** The gateway tables serving `namespace`'s sockets (for tests: one per gateway, however many sockets). */
+  gatewaysOf(namespace: Namespace): readonly GatewayTable[] {
+    return this.tables.get(namespace) ?? [];
+  }
+
+  /** Not used: Nest's per-socket step is replaced by {@link bindGateway}, which binds nothing to the socket. */
+  override bindMessageHandlers(_client: NestSocket, _handlers: MessageMappingProperties[], _transform?: (data: unknown) => Observable<unknown>): void {
+    throw new Error('DispatchingIoAdapter: Nest bound handlers per socket; installSharedGatewayHandlers() did not take effect');
+  }
+
+  /** Nothing per socket: the gateways' `handleDisconnect` is called by {@link socketDisconnected}. */
+  override bindClientDisconnect(_client: NestSocket, _callback: () => void): void {
+    // The shared `disconnect` listener (AuthenticatedIoAdapter) covers every gateway.
+  }
+
+  /** After the adapter's own cleanup: each gateway of the namespace hears of the disconnection, as Nest would tell it. */
+  protected override socketDisconnected(socket: Socket): void {
+    for (const { instance } of this.gatewaysOf(socket.nsp)) {
+      try {
+        instance.handleDisconnect?.(socket);
+      } catch (err) {
+        logger.error({ msg: 'gateway disconnect handling failed', socketId: socket.id, error: String(err) });
+      }
+    }
   }
 
   /** Runs the gateway handler of the event, if there is one. */
   protected override deliverEvent(socket: Socket, packet: Event, next: (err?: Error) => void): void {
-    const entry = this.handlersOf.get(socket);
-    for (const bound of entry === undefined ? [] : Array.isArray(entry) ? entry : [entry]) {
-      const index = bound.table.indexOf.get(packet[0]);
+    for (const table of this.gatewaysOf(socket.nsp)) {
+      const index = table.indexOf.get(packet[0]);
       if (index === undefined) continue;
       // As Socket.IO does before emitting: a packet read after the disconnection is dropped.
-      if (socket.connected) runHandler(socket, bound.callbacks[index], bound.table.ackHandledManually[index], packet, this.eventDurations?.startTimer({ event: String(packet[0]) }));
+      if (socket.connected) runHandler(socket, table.instance, table.subscribers[index], packet, this.eventDurations?.startTimer({ event: String(packet[0]) }));
       return;
     }
     next();
   }
+}
 
-  private tableFor(namespace: Namespace, handlers: MessageMappingProperties[]): HandlerTable {
-    let tables = this.tables.get(namespace);
-    if (!tables) {
-      tables = [];
-      this.tables.set(namespace, tables);
-    }
-    const known = tables.find((t) => t.messages.length === handlers.length && handlers.every((h, i) => t.messages[i] === h.message));
-    if (known) return known;
-    const table: HandlerTable = {
-      messages: handlers.map((h) => h.message),
-      indexOf: new Map(handlers.map((h, i) => [h.message, i])),
-      ackHandledManually: handlers.map((h) => h.isAckHandledManually),
-    };
-    tables.push(table);
-    return table;
-  }
+/** Nest's step that binds a gateway's handlers to a new socket (public on `WebSocketsController`). */
+type SubscribeMessages = (this: WebSocketsController, subscribers: MessageMappingProperties[], client: unknown, instance: NestGateway) => void;
+
+let installed = false;
+
+/**
+ * Makes Nest hand a new socket's gateway to {@link DispatchingIoAdapter.bindGateway} (the
+ * gateway's handler list and instance, unbound) instead of binding each handler to the socket
+ * and calling `bindMessageHandlers`, when the app's adapter is a `DispatchingIoAdapter`; apps
+ * with another adapter keep Nest's behaviour. Nest offers no other hook before the per-socket
+ * `bind`; its unit test fails if a Nest upgrade moves this step (then `bindMessageHandlers` throws).
+ */
+function installSharedGatewayHandlers(): void {
+  if (installed) return;
+  installed = true;
+  const prototype = WebSocketsController.prototype as unknown as { subscribeMessages: SubscribeMessages };
+  const nestSubscribe = prototype.subscribeMessages;
+  prototype.subscribeMessages = function (this: WebSocketsController, subscribers, client, instance) {
+    const adapter = (this as unknown as { config: ApplicationConfig }).config.getIoAdapter();
+    if (adapter instanceof DispatchingIoAdapter) adapter.bindGateway(client as Socket, subscribers, instance);
+    else nestSubscribe.call(this, subscribers, client, instance);
+  };
 }
 
 /** `{ callId }` of a payload that names a call (as the protocol's call events do), before validation: only a plausible id. */
@@ -103,7 +146,7 @@ function callOf(data: unknown): { callId?: string } {
 }
 
 /** Calls a handler with the packet's payload and ack, and answers with what it resolves to. */
-function runHandler(socket: Socket, callback: MessageMappingProperties['callback'], ackHandledManually: boolean, packet: Event, done?: () => void): void {
+function runHandler(socket: Socket, gateway: NestGateway, handler: MessageMappingProperties, packet: Event, done?: () => void): void {
   const last: unknown = packet[packet.length - 1];
   const ack = typeof last === 'function' ? (last as (response: unknown) => void) : undefined;
   const end = ack ? packet.length - 1 : packet.length;
@@ -113,13 +156,13 @@ function runHandler(socket: Socket, callback: MessageMappingProperties['callback
     if (response === null || response === undefined) return;
     const { event, data: eventData } = response as { event?: unknown; data?: unknown };
     if (event) socket.emit(String(event), eventData);
-    else if (!ackHandledManually && ack) ack(response);
+    else if (!handler.isAckHandledManually && ack) ack(response);
   };
   const failed = (err: unknown) => logger.error({ msg: 'socket event handler failed', event: String(packet[0]), socketId: socket.id, error: String(err) });
   // Every line logged while handling it names the event, the socket and the call it is about.
   const bindings = { event: String(packet[0]), socketId: socket.id, ...callOf(data) };
   Promise.resolve()
-    .then(() => withLogBindings(bindings, () => callback(data, ack)))
+    .then(() => withLogBindings(bindings, () => handler.callback.call(gateway, socket, data, ack)))
     .then((result: unknown) => {
       if (!isObservable(result)) return answer(result);
       result.subscribe({ next: (value) => socket.connected && answer(value), error: failed });

@@ -85,6 +85,17 @@ describe('UserSocketLimits', () => {
     expect(admit(limits, fakeSocket(limits, 'u1'))).toBe('admitted');
   });
 
+  it('creates a user’s buckets on their first event, not when their sockets connect', () => {
+    const limits = new UserSocketLimits(10, { default: { burst: 1, perSecond: 0.001 } }, () => now);
+    const [a, b] = [fakeSocket(limits, 'u1'), fakeSocket(limits, 'u1')];
+    admit(limits, a);
+    admit(limits, b);
+    expect(limits.hasBuckets('u1')).withContext('two idle sockets').toBeFalse();
+    expect(a.send('hangUp')).toBeTrue();
+    expect(limits.hasBuckets('u1')).toBeTrue();
+    expect(b.send('hangUp')).withContext('the bucket the first event spent from').toBeFalse();
+  });
+
   it('shares one set of buckets between the sockets of a user, and keeps it across a reconnect', () => {
     const limits = new UserSocketLimits(10, { default: { burst: 2, perSecond: 0.001 } }, () => now);
     const [a, b] = [fakeSocket(limits, 'u1'), fakeSocket(limits, 'u1')];

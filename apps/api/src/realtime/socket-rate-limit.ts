@@ -97,7 +97,8 @@ const BUCKETS_KEPT_MS = 60_000;
 
 interface UserLimits {
   sockets: Set<Socket>;
-  buckets: Map<string, TokenBucket>;
+  /** Created on the user's first event: an idle user costs no map. */
+  buckets: Map<string, TokenBucket> | null;
   /** When the user's last socket closed (ms), while they have none. */
   idleSince: number | null;
 }
@@ -159,7 +160,14 @@ export class UserSocketLimits {
    * ack gets {@link RATE_LIMITED_ACK} and the event must be dropped.
    */
   allows(socket: Socket, packet: Event): boolean {
-    return withinRateLimit(packet, this.entry(userIdOf(socket) ?? '').buckets, this.limits, this.clock());
+    const entry = this.entry(userIdOf(socket) ?? '');
+    entry.buckets ??= new Map();
+    return withinRateLimit(packet, entry.buckets, this.limits, this.clock());
+  }
+
+  /** Whether `userId` has token buckets yet (for tests): not until their first event. */
+  hasBuckets(userId: string): boolean {
+    return (this.users.get(userId)?.buckets ?? null) !== null;
   }
 
   /** How many sockets `userId` holds (for tests). */
@@ -175,7 +183,7 @@ export class UserSocketLimits {
   private entry(userId: string): UserLimits {
     let entry = this.users.get(userId);
     if (!entry) {
-      entry = { sockets: new Set(), buckets: new Map(), idleSince: this.clock() };
+      entry = { sockets: new Set(), buckets: null, idleSince: this.clock() };
       this.users.set(userId, entry);
     }
     return entry;
