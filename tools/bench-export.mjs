@@ -106,10 +106,12 @@ async function exportOnce(build) {
     // Flat memory: what the server holds once the export runs (its read workers started, the
     // first batches in flight) against the most it holds later, whatever the row count.
     let rssAtTenth;
+    let rssAtHalf;
     const sampler = setInterval(() => {
       const { rssMb } = memory(server.pid);
       sampledRss = Math.max(sampledRss, rssMb);
       if (rssAtTenth === undefined && lines >= seeded.calls / 10) rssAtTenth = rssMb;
+      if (rssAtHalf === undefined && lines >= seeded.calls / 2) rssAtHalf = rssMb;
     }, 50);
     // Seeded cells hold no line breaks, so each LF ends a record (indexOf: the client must not be the bottleneck).
     for await (const chunk of res.body) {
@@ -122,7 +124,7 @@ async function exportOnce(build) {
     const after = memory(server.pid);
     const rows = lines - 1;
     if (rows !== seeded.calls) throw new Error(`expected ${seeded.calls} rows, got ${rows}`);
-    return { rows, bytes, seconds, cpu, rowsPerSecond: Math.round(rows / seconds), before, rssAtTenth: rssAtTenth ?? before.rssMb, sampledRss, after };
+    return { rows, bytes, seconds, cpu, rowsPerSecond: Math.round(rows / seconds), before, rssAtTenth: rssAtTenth ?? before.rssMb, rssAtHalf: rssAtHalf ?? before.rssMb, sampledRss, after };
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
@@ -139,7 +141,7 @@ try {
       console.log(
         `round ${round}, ${name}: exported ${r.rows} rows (${(r.bytes / 1e6).toFixed(1)} MB) in ${r.seconds.toFixed(2)} s: ${r.rowsPerSecond} rows/s, ` +
           `server CPU ${r.cpu.toFixed(1)} s (${Math.round(r.rows / r.cpu)} rows per CPU second); server RSS before ${r.before.rssMb.toFixed(0)} MB, ` +
-          `at 10 % of the rows ${r.rssAtTenth.toFixed(0)} MB, max sampled during ${r.sampledRss.toFixed(0)} MB, peak (VmHWM) ${r.after.peakMb.toFixed(0)} MB`,
+          `at 10 % / 50 % of the rows ${r.rssAtTenth.toFixed(0)} / ${r.rssAtHalf.toFixed(0)} MB, max sampled during ${r.sampledRss.toFixed(0)} MB, peak (VmHWM) ${r.after.peakMb.toFixed(0)} MB`,
       );
     }
   }
