@@ -9,7 +9,8 @@
 //
 //   npm run build:api && npm run build:specs && node tools/bench-history.mjs [--calls 1000000] [--db sqlite|postgres|both]
 //     [--runs 20] [--data-dir DIR (a seeded SQLite DATA_DIR, kept)] [--database-url URL (seeded, kept)]
-//     [--export-only (just the CSV export with its stall probe)]
+//     [--export-only (just the CSV export with its stall probe)] [--api DIR (the server of another
+//     build's dist/api, e.g. main's copied to dist/api-base here; the tool's own code stays this one's)]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     'database-url': { type: 'string' },
     'export-only': { type: 'boolean', default: false },
+    api: { type: 'string', default: 'dist/api' },
   },
 });
 const EXPORT_ONLY = values['export-only'];
@@ -120,7 +122,7 @@ async function bench(dialect) {
   const prepared = await prepare(dialect);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/api/apps/api/src/main.js'], { env: { ...prepared.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [join(values.api, 'apps/api/src/main.js')], { env: { ...prepared.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const rows = [];
   let relay;
   try {

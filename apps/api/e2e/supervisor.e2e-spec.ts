@@ -155,9 +155,9 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
         expect(records.map((r) => r[0])).withContext(`${sort} ${dir}`).toEqual(want);
         // Batches of 1 and 7 land on ties and inside the nulls; 8 divides nothing in particular.
         for (const size of [1, 7, 8]) {
-          const chunks: string[] = [];
+          const chunks: Buffer[] = [];
           for await (const chunk of exporter.lines(filter, size)) chunks.push(chunk);
-          expect(chunks.join('')).withContext(`${sort} ${dir} in batches of ${size}`).toEqual(whole);
+          expect(Buffer.concat(chunks).toString('utf8')).withContext(`${sort} ${dir} in batches of ${size}`).toEqual(whole);
           // The header, then one chunk per batch read.
           expect(chunks.length).toBe(1 + Math.ceil(want.length / size));
         }

@@ -11,33 +11,36 @@ export interface ReadRequest {
   id: number;
   sql: string;
   parameters: readonly unknown[];
-  /** Turn the rows into this text in the worker; only the last row comes back with it. */
+  /** Turn the rows into this text in the worker; only the last row comes back with it (and the text's UTF-8 bytes). */
   format?: ReadFormat;
 }
 
 /**
- * Rows read, or (formatted) their text, their count and the last row. A formatted read is
- * answered twice: first as soon as its rows are read (`read`, with the last row), then with
- * the text.
+ * Rows read, or (formatted) their text as UTF-8 bytes, their count and the last row. A
+ * formatted read is answered twice: first as soon as its rows are read (`read`, with the last
+ * row), then with the bytes (transferred, not copied).
  */
 export interface ReadResult {
   id: number;
   rows: Record<string, unknown>[];
   count: number;
-  text?: string;
+  bytes?: Uint8Array;
   read?: true;
 }
 
-/** A formatted read ({@link ReadPool.formatted}): the rows' count and last row as soon as they are read, the text once it is made. */
+/** A formatted read ({@link ReadPool.formatted}): the rows' count and last row as soon as they are read, the text (UTF-8) once it is made. */
 export interface FormattedRead<O> {
   read: Promise<{ count: number; last: O | undefined }>;
-  text: Promise<string>;
+  text: Promise<Buffer>;
 }
+
+/** What a read worker connects to: the SQLite file, or the PostgreSQL server. */
+export type ReadWorkerData = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
 
 /** A read worker's answer: the rows, or the error's message. */
 export type ReadReply = ReadResult | { id: number; error: string };
 
-/** Worker threads reading the SQLite file: two, so one long report does not queue the next page. */
+/** Worker threads: two, so one long report does not queue the next page, and an export reads one batch while the other formats. */
 const SQLITE_READERS = 2;
 
 interface Reader {
@@ -50,14 +53,18 @@ interface Reader {
  * never on the main thread's SQLite connection, which better-sqlite3 uses synchronously and
  * which the call path needs. On SQLite a small pool of worker threads, each with its own
  * read-only connection to the same WAL file, runs the compiled statements; each statement
- * sees the last commit. PostgreSQL is already asynchronous: its statements go to the pool.
- * An in-memory SQLite database (unit tests) cannot be shared, so it reads in-process.
+ * sees the last commit. PostgreSQL is already asynchronous: its statements go to the pool,
+ * except the formatted reads ({@link ReadPool.formatted}, the export's batches), whose rows
+ * would otherwise be parsed and formatted on the main thread: each worker runs those on a
+ * connection of its own. An in-memory SQLite database (unit tests) cannot be shared, so it
+ * reads in-process.
  */
 export class ReadPool {
   private readonly readers: Reader[] = [];
   private nextId = 1;
   private closed = false;
   private threads: boolean | undefined;
+  private formatThreads: boolean | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -71,6 +78,12 @@ export class ReadPool {
     return this.threads;
   }
 
+  /** Whether formatted reads run on worker threads (a SQLite file, or PostgreSQL) rather than on this one. */
+  get formatsOffThread(): boolean {
+    this.formatThreads ??= (this.settings.dialect === 'postgres' || this.settings.file !== ':memory:') && existsSync(workerScript());
+    return this.formatThreads;
+  }
+
   /** Runs a SELECT and returns its rows, typed as Kysely types them. */
   async all<O>(query: Compilable<O>): Promise<O[]> {
     const compiled = query.compile();
@@ -80,19 +93,19 @@ export class ReadPool {
   }
 
   /**
-   * Runs a SELECT and turns its rows into text ({@link READ_FORMATS}) where they were read: on
-   * SQLite in the worker, so the main thread only receives the string. `read` settles when
+   * Runs a SELECT and turns its rows into text ({@link READ_FORMATS}, given the rows as arrays
+   * in the SELECT's column order) where they were read: in a worker, so the main thread only
+   * receives the string. `read` settles when
    * the rows are read, before they are formatted, so a caller paging by keyset can send the
    * next batch's read (to the other worker) while this one is formatted.
    */
   formatted<O>(query: Compilable<O>, format: ReadFormat): FormattedRead<O> {
-    if (!this.offThread) {
+    if (!this.formatsOffThread) {
       const rows = this.all(query);
       return {
         read: rows.then((r) => ({ count: r.length, last: r[r.length - 1] })),
-        // Formatted on this thread (PostgreSQL): what came in meanwhile (a relayed ICE candidate,
-        // a health check) goes first, not after the batch's rows and its text.
-        text: rows.then((r) => new Promise<string>((resolve) => setImmediate(() => resolve(READ_FORMATS[format](r as Record<string, unknown>[]))))),
+        // Formatted on this thread (in-memory SQLite): what came in meanwhile goes first.
+        text: rows.then((r) => new Promise<Buffer>((resolve) => setImmediate(() => resolve(Buffer.from(READ_FORMATS[format](r.map((row) => Object.values(row as object)))))))),
       };
     }
     const compiled = query.compile();
@@ -101,7 +114,7 @@ export class ReadPool {
     const done = this.send({ sql: compiled.sql, parameters: compiled.parameters, format }, onRead);
     return {
       read: Promise.race([read, done]).then((r) => ({ count: r.count, last: r.rows[0] as O | undefined })),
-      text: done.then((r) => r.text ?? ''),
+      text: done.then((r) => (r.bytes ? Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength) : Buffer.alloc(0))),
     };
   }
 
@@ -132,8 +145,8 @@ export class ReadPool {
   }
 
   private spawn(): Reader {
-    const file = (this.settings as { file: string }).file;
-    const worker = new Worker(workerScript(), { workerData: { file } });
+    const data: ReadWorkerData = this.settings.dialect === 'sqlite' ? { dialect: 'sqlite', file: this.settings.file } : { dialect: 'postgres', url: this.settings.url };
+    const worker = new Worker(workerScript(), { workerData: data });
     worker.unref();
     const reader: Reader = { worker, pending: new Map() };
     worker.on('message', (reply: ReadReply) => {

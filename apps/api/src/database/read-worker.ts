@@ -1,36 +1,88 @@
-// A worker thread of the ReadPool: runs compiled SELECT statements on its own read-only
-// connection to the API's SQLite file (WAL: readers never block the writer, nor it them), so
-// a long supervisor read never holds the main thread's event loop.
+// A worker thread of the ReadPool. On SQLite it runs compiled SELECT statements on its own
+// read-only connection to the API's SQLite file (WAL: readers never block the writer, nor it
+// them), so a long supervisor read never holds the main thread's event loop. On PostgreSQL it
+// runs the formatted reads (the export's batches) on its own connection: the rows are parsed
+// and turned into text here, not on the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
+import { Client } from 'pg';
 import { READ_FORMATS } from '../supervisor/read-formats';
-import type { ReadReply, ReadRequest } from './read-pool';
+import type { ReadReply, ReadRequest, ReadWorkerData } from './read-pool';
 
-const { file } = workerData as { file: string };
-const db = new SQLite(file, { readonly: true, fileMustExist: true });
-db.pragma('busy_timeout = 5000');
-const statements = new Map<string, SQLite.Statement>();
+const settings = workerData as ReadWorkerData;
+
+/** A read's rows: objects, or arrays in the SELECT's column order with those columns' names. */
+type Rows = { objects: Record<string, unknown>[] } | { arrays: unknown[][]; columns: string[] };
+
+const read: (request: ReadRequest) => Rows | Promise<Rows> = settings.dialect === 'sqlite' ? sqliteReader(settings.file) : postgresReader(settings.url);
 
 parentPort?.on('message', (request: ReadRequest) => {
-  let reply: ReadReply;
+  // The text's bytes are moved to the main thread, not copied.
+  void answer(request).then((reply) => parentPort?.postMessage(reply, 'bytes' in reply && reply.bytes ? [reply.bytes.buffer as ArrayBuffer] : []));
+});
+
+async function answer(request: ReadRequest): Promise<ReadReply> {
   try {
+    const rows = await read(request);
+    if ('objects' in rows || !request.format) {
+      const objects = 'objects' in rows ? rows.objects : [];
+      return { id: request.id, rows: objects, count: objects.length };
+    }
+    const { arrays, columns } = rows;
+    const last = arrays.length ? [Object.fromEntries(columns.map((name, i) => [name, arrays[arrays.length - 1][i]]))] : [];
+    // Formatted: first the count and the last row (the next batch's cursor, so its read can
+    // start on another worker now), then the text.
+    parentPort?.postMessage({ id: request.id, rows: last, count: arrays.length, read: true } satisfies ReadReply);
+    return { id: request.id, rows: [], count: arrays.length, bytes: ownBytes(READ_FORMATS[request.format](arrays)) };
+  } catch (err) {
+    return { id: request.id, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** `text` in UTF-8, in an ArrayBuffer of its own (not a slice of Buffer's shared pool), so it can be transferred. */
+function ownBytes(text: string): Uint8Array {
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
+/** Reads on a read-only connection to `file`, statements prepared once; formatted reads as `raw()` arrays. */
+function sqliteReader(file: string): (request: ReadRequest) => Rows {
+  const db = new SQLite(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  const statements = new Map<string, SQLite.Statement>();
+  return (request) => {
     let statement = statements.get(request.sql);
     if (!statement) {
       statement = db.prepare(request.sql);
       if (statements.size >= 200) statements.clear();
       statements.set(request.sql, statement);
     }
-    const rows = statement.all(...request.parameters) as Record<string, unknown>[];
-    if (request.format) {
-      // Formatted: first the count and the last row (the next batch's cursor, so its read can
-      // start on another worker now), then the text.
-      parentPort?.postMessage({ id: request.id, rows: rows.slice(-1), count: rows.length, read: true } satisfies ReadReply);
-      reply = { id: request.id, rows: [], count: rows.length, text: READ_FORMATS[request.format](rows) };
-    } else {
-      reply = { id: request.id, rows, count: rows.length };
-    }
-  } catch (err) {
-    reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
-  }
-  parentPort?.postMessage(reply);
-});
+    // Arrays, not an object per row: SQLite hands them over in about half the time.
+    if (!request.format) return { objects: statement.raw(false).all(...request.parameters) as Record<string, unknown>[] };
+    const arrays = statement.raw(true).all(...request.parameters) as unknown[][];
+    return { arrays, columns: statement.columns().map((c) => c.name) };
+  };
+}
+
+/** Reads on one PostgreSQL connection of this thread's own (opened on the first read, again after it is lost); formatted reads as arrays. */
+function postgresReader(url: string): (request: ReadRequest) => Promise<Rows> {
+  let connection: Promise<Client> | undefined;
+  const connect = (): Promise<Client> => {
+    const client = new Client({ connectionString: url });
+    const lost = () => {
+      if (connection === opening) connection = undefined;
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    const opening = client.connect().then(() => client);
+    opening.catch(lost);
+    return opening;
+  };
+  return async (request) => {
+    connection ??= connect();
+    const client = await connection;
+    if (!request.format) return { objects: (await client.query({ text: request.sql, values: [...request.parameters] })).rows as Record<string, unknown>[] };
+    const result = await client.query({ text: request.sql, values: [...request.parameters], rowMode: 'array' });
+    return { arrays: result.rows as unknown[][], columns: result.fields.map((f) => f.name) };
+  };
+}

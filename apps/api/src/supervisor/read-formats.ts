@@ -1,14 +1,14 @@
-import type { CallRow } from '../database/schema';
-import { toCallRecord } from './call-queries';
-import { callCsvLine } from './csv';
+import { callCsvRecords } from './csv';
 
 /**
  * What a read worker can turn its rows into before handing them over, so that only one string
- * crosses to the main thread (`ReadPool.formatted`): `call-csv`, the export's CSV records.
+ * crosses to the main thread (`ReadPool.formatted`). The rows come as arrays of the selected
+ * columns, in the SELECT's order: `call-csv`, the export's CSV records of rows selected as
+ * `CALL_CSV_SOURCE`.
  */
 export const READ_FORMATS = {
-  'call-csv': (rows: readonly Record<string, unknown>[]): string => (rows as unknown as CallRow[]).map((row) => callCsvLine(toCallRecord(row))).join(''),
-} as const;
+  'call-csv': callCsvRecords,
+} as const satisfies Record<string, (rows: readonly (readonly unknown[])[]) => string>;
 
 /** See {@link READ_FORMATS}. */
 export type ReadFormat = keyof typeof READ_FORMATS;
