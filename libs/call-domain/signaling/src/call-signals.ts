@@ -22,6 +22,8 @@ export interface CallSignalsOptions {
   negotiationStarted$?: Observable<NegotiationId>;
   /** Told each description of the awaited kind that starts the current negotiation, as it arrives (held or not). */
   described?: (description: SignalMessage) => void;
+  /** Told each message of the current negotiation as it arrives, in the order it passes (held or not). */
+  arrived?: (message: SignalMessage) => void;
 }
 
 /**
@@ -33,13 +35,16 @@ export interface CallSignalsOptions {
  */
 export function callSignals(
   messages$: Observable<SignalMessage>,
-  { callId, awaits, accepted$, ended$, negotiationStarted$ = NEVER, described }: CallSignalsOptions,
+  { callId, awaits, accepted$, ended$, negotiationStarted$ = NEVER, described, arrived }: CallSignalsOptions,
 ): Observable<SignalMessage> {
   return messages$.pipe(
     filter((message) => message.callId === callId),
     distinct((message) => message.messageId),
     currentNegotiation(awaits, negotiationStarted$),
-    tap((message) => (message.kind === awaits ? described?.(message) : undefined)),
+    tap((message) => {
+      if (message.kind === awaits) described?.(message);
+      arrived?.(message);
+    }),
     bufferUntil(accepted$, (message) => message.kind === awaits),
     takeUntil(ended$),
   );
