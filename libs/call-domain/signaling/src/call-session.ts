@@ -81,6 +81,8 @@ export class CallSession {
   /** The offer whose answer (made ahead) went with the accept: not sent again. */
   private answerSentFor: string | null = null;
   private accepted = false;
+  /** Caller: the answer applied last on each connection, as it came (the browser's copy gains the candidates added since). */
+  private readonly appliedAnswers = new WeakMap<RTCPeerConnection, string>();
   /** Caller: a provisional answer (early media) is applied, and the call not accepted yet. */
   private earlyAnswered = false;
   private reported = false;
@@ -288,16 +290,22 @@ export class CallSession {
       return;
     }
     if (message.kind === 'answer') {
-      if (pc.signalingState === 'stable' && pc.remoteDescription !== null && pc.remoteDescription.sdp !== message.description.sdp) {
-        // Another answer than the provisional one applied (that agent's connection is gone, and
-        // the ring's end did not reach this page): start over on a new connection.
-        if (!message.provisional) this.markAccepted();
+      const applied = pc.signalingState === 'stable' ? this.appliedAnswers.get(pc) : undefined;
+      if (applied !== undefined && applied !== message.description.sdp) {
+        // Another provisional answer (another tab of the ringing agent): the first one stands; the accept says which counts.
+        if (message.provisional && !this.accepted) return;
+        // The accepted agent's answer is not the provisional one applied (another tab accepted,
+        // or the ring's end did not reach this page): start over on a new connection.
+        this.markAccepted();
         this.earlyAnswered = false;
         this.renegotiate({ freshConnection: true }).catch(() => undefined);
         return;
       }
       // The answer already applied (sent provisionally, then again by an older agent's page): nothing to do.
-      if (pc.signalingState !== 'stable') await pc.setRemoteDescription(message.description);
+      if (applied === undefined) {
+        await pc.setRemoteDescription(message.description);
+        this.appliedAnswers.set(pc, message.description.sdp);
+      }
       // A provisional answer connects the media path while it rings; only `callAccepted` makes the call answered.
       if (message.provisional && !this.accepted) this.earlyAnswered = true;
       else this.markAccepted();

@@ -21,8 +21,8 @@ interface PreparedAccept {
   answering: Promise<unknown> | null;
   /** The offer answered ahead, once it is. */
   answered: (SignalMessage & { kind: 'offer' }) | null;
-  /** The offer whose answer the server relayed to the caller as a provisional answer (early media), once it did. */
-  provisional: (SignalMessage & { kind: 'offer' }) | null;
+  /** The offer whose answer the server relayed to the caller as a provisional answer (early media), and that answer, once it did. */
+  provisional: { offer: SignalMessage & { kind: 'offer' }; sdp: string } | null;
   /** Ends it when the offer goes away; waits for the offer. */
   watch: Subscription;
   /** Whether it was taken or discarded: no offer is answered ahead any more. */
@@ -161,11 +161,13 @@ export class Softphone {
     }
     const session = this.createSession('agent', microphone, inbox, rtcConfiguration, peer, null, 'early', false, pc);
     const offer = prepared?.answered;
-    // Answered provisionally while it rang: the caller has the answer, the connection is up or on its way.
-    const early = offer !== undefined && offer !== null && prepared?.provisional === offer;
-    const answer = offer && pc && !early ? answerMadeAhead(callId, offer, pc) : undefined;
+    // Answered provisionally while it rang: the connection is up or on its way. The same answer
+    // goes with the accept, so that the caller knows which of the ringing agent's tabs (each may
+    // have answered provisionally) took the call — an answer it did not apply makes it start over.
+    const provisional = offer && prepared?.provisional?.offer === offer ? prepared.provisional : null;
+    const answer = provisional && offer ? answerMessage(callId, offer, provisional.sdp) : offer && pc ? answerMadeAhead(callId, offer, pc) : undefined;
     try {
-      if (((await accept(answer)) || early) && offer) session.answeredWithAccept(offer.description);
+      if (((await accept(answer)) || provisional) && offer) session.answeredWithAccept(offer.description);
     } catch (error) {
       session.close();
       throw error;
@@ -263,13 +265,13 @@ export class Softphone {
     const { callId, negotiationId } = offer;
     const ofNegotiation = negotiationId ? { negotiationId } : {};
     try {
-      await this.signaling.sendAnswer({ callId, messageId: crypto.randomUUID(), ...ofNegotiation, provisional: true, description: { type: 'answer', sdp: pc.localDescription?.sdp ?? '' } });
+      await this.signaling.sendAnswer({ ...answerMessage(callId, offer, pc.localDescription?.sdp ?? ''), provisional: true });
     } catch {
       // Not taken (an older server, the ring already over): the answer goes with the accept.
       pc.onicecandidate = null;
       return;
     }
-    prepared.provisional = offer;
+    prepared.provisional = { offer, sdp: pc.localDescription?.sdp ?? '' };
     if (prepared.done && prepared.discarded) return;
     send = (candidate) => void this.signaling.sendCandidate({ callId, messageId: crypto.randomUUID(), ...ofNegotiation, candidate }).catch(() => undefined);
     for (const candidate of gathered.splice(0)) send(candidate);
@@ -398,8 +400,13 @@ export class Softphone {
 function answerMadeAhead(callId: CallId, offer: SignalMessage & { kind: 'offer' }, pc: RTCPeerConnection): AnswerMessage | undefined {
   const local = pc.localDescription;
   if (pc.signalingState !== 'stable' || local?.type !== 'answer' || pc.remoteDescription?.sdp !== offer.description.sdp) return undefined;
+  return answerMessage(callId, offer, local.sdp);
+}
+
+/** An answer to `offer` (of its negotiation), as `sendAnswer` takes it. */
+function answerMessage(callId: CallId, offer: SignalMessage & { kind: 'offer' }, sdp: string): AnswerMessage {
   const negotiationId = offer.negotiationId;
-  return { callId, messageId: crypto.randomUUID(), ...(negotiationId ? { negotiationId } : {}), description: { type: 'answer', sdp: local.sdp } };
+  return { callId, messageId: crypto.randomUUID(), ...(negotiationId ? { negotiationId } : {}), description: { type: 'answer', sdp } };
 }
 
 function stopTracks(stream: MediaStream): void {
