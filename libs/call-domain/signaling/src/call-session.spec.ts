@@ -200,6 +200,8 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(requestsFrom('agent', 'sendAnswer').length).toBe(1);
     await until(async () => (await audioSent(callerPc)).packets > 0 && (await audioSent(prepared)).packets > 0, 'audio sent both ways after Accept', 2000);
     await expectAudioBothWays(caller, callee);
+    // The accept's answer is the provisional one, as sent: the caller kept its connection (no new offer).
+    expect(requestsFrom('student', 'sendOffer').length).toBe(1);
     expect(requestsFrom('student', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
     expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
   }, 20_000);

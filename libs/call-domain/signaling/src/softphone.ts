@@ -264,14 +264,16 @@ export class Softphone {
     if (!early || prepared.done) return;
     const { callId, negotiationId } = offer;
     const ofNegotiation = negotiationId ? { negotiationId } : {};
+    // As sent: the connection's own copy gains the candidates gathered meanwhile.
+    const sdp = pc.localDescription?.sdp ?? '';
     try {
-      await this.signaling.sendAnswer({ ...answerMessage(callId, offer, pc.localDescription?.sdp ?? ''), provisional: true });
+      await this.signaling.sendAnswer({ ...answerMessage(callId, offer, sdp), provisional: true });
     } catch {
       // Not taken (an older server, the ring already over): the answer goes with the accept.
       pc.onicecandidate = null;
       return;
     }
-    prepared.provisional = { offer, sdp: pc.localDescription?.sdp ?? '' };
+    prepared.provisional = { offer, sdp };
     if (prepared.done && prepared.discarded) return;
     send = (candidate) => void this.signaling.sendCandidate({ callId, messageId: crypto.randomUUID(), ...ofNegotiation, candidate }).catch(() => undefined);
     for (const candidate of gathered.splice(0)) send(candidate);
