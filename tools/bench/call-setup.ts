@@ -1,7 +1,9 @@
 // `npm run bench:call-setup [-- --net loopback|nat|both --calls N --ring-ms MS --delay-ms MS --max-minutes M]`:
 // places calls through the real app (built portal + API, Debian's Chromium, a fake microphone
-// playing a tone) and prints how long the agent waits after clicking Accept: until the peer
-// connection is connected, and until the first audio arrives (inbound audio energy > 0).
+// playing a tone) and prints how long the agent waits after clicking Accept: until the call
+// panel shows the call connected (its talk time: the session judged the media connected — with
+// early media the peer connection may have connected while it rang, which does not count), and
+// until the first audio arrives (inbound audio energy > 0).
 // It measures the product's early offer (the caller offers and gathers ICE while it rings)
 // and the late-offer baseline (`/help?offer=late`: the offer is created only after the
 // accept), interleaved call by call in the same run, so the ratio shows what the design buys.
@@ -53,8 +55,9 @@ interface Marks {
 }
 
 /**
- * Before any page script: remember the time of the click on Accept, watch the peer
- * connection for `connected`, and poll its stats every 5 ms for the first inbound audio.
+ * Before any page script: remember the time of the click on Accept, poll the page every 5 ms
+ * for the call panel's talk time (the call connected), and the peer connections' stats for
+ * the first inbound audio.
  */
 async function instrumentAgent(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
@@ -70,6 +73,13 @@ async function instrumentAgent(context: BrowserContext): Promise<void> {
           marks.firstAudioAt = null;
           // The connection made while this call rang stays in the trace; earlier calls' go.
           marks.events = marks.events.filter(([, at]) => performance.now() - at < 4_000);
+          const panel = setInterval(() => {
+            if (marks.connectedAt !== null) return clearInterval(panel);
+            if (!document.querySelector('sb-call-panel [role=timer]')) return;
+            marks.connectedAt = performance.now();
+            marks.events.push(['call panel connected', marks.connectedAt]);
+            clearInterval(panel);
+          }, 5);
         }
       },
       true,
@@ -79,7 +89,7 @@ async function instrumentAgent(context: BrowserContext): Promise<void> {
     window.WebSocket = class extends NativeSocket {
       constructor(url: string | URL, protocols?: string | string[]) {
         super(url, protocols);
-        const log = (what: string) => marks.acceptAt !== null && marks.connectedAt === null && marks.events.push([what, performance.now()]);
+        const log = (what: string) => marks.acceptAt !== null && marks.firstAudioAt === null && marks.events.push([what, performance.now()]);
         this.addEventListener('message', ({ data }) => {
           const frame = typeof data === 'string' ? data : '';
           const event = /^42\["(\w+)"/.exec(frame)?.[1];
@@ -103,10 +113,7 @@ async function instrumentAgent(context: BrowserContext): Promise<void> {
         this.addEventListener('icegatheringstatechange', () => log(`gathering ${this.iceGatheringState}`));
         this.addEventListener('iceconnectionstatechange', () => log(`ice ${this.iceConnectionState}`));
         this.addEventListener('icecandidate', (e) => log(`local candidate ${e.candidate?.type ?? 'end'}`));
-        this.addEventListener('connectionstatechange', () => {
-          log(`connection ${this.connectionState}`);
-          if (this.connectionState === 'connected' && marks.acceptAt !== null && marks.connectedAt === null) marks.connectedAt = performance.now();
-        });
+        this.addEventListener('connectionstatechange', () => log(`connection ${this.connectionState}`));
         const poll = setInterval(async () => {
           if (this.connectionState === 'closed') return clearInterval(poll);
           const stats = await this.getStats();

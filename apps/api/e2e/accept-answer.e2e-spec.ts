@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
-import { dropRedisKeys } from '../src/testing/redis';
-import type { TestApp } from '../src/testing/test-app';
-import { pause, startCallApp, TestClient } from './call-clients';
+import { type CallNodes, onOneAndTwoNodes, pause, TestClient } from './call-clients';
 
 /**
  * `acceptCall` with the agent's answer (made while the call rang): the accept commits as
  * before, then the answer is handled as the `sendAnswer` that would follow it — relayed to
  * the caller after `callAccepted`, and held for a caller who comes back on a new socket.
  */
-interface Nodes {
-  agentUrl: string;
-  callerUrl: string;
-}
+type Nodes = CallNodes;
 
 /** A ringing call whose caller offered negotiation `negotiationId`; the caller's events in arrival order. */
 async function ringingCall(nodes: Nodes, agentName: string, studentName: string) {
@@ -96,34 +90,7 @@ async function callerOnNewSocketGetsHeldAnswer(nodes: Nodes): Promise<void> {
 }
 
 describe('the agent\u2019s answer sent with the accept (e2e)', () => {
-  describe('one node (embedded SQLite)', () => {
-    let app: TestApp;
-    beforeAll(async () => (app = await startCallApp()));
-    afterAll(async () => app.close());
-    const nodes = (): Nodes => ({ agentUrl: app.url, callerUrl: app.url });
-
-    it('reaches the caller right after callAccepted', async () => acceptWithAnswer(nodes()), 20_000);
-    it('refuses a bad answer with an error ack and leaves the call ringing', async () => badAnswerChangesNothing(nodes()), 20_000);
-    it('is held for a caller who comes back on a new socket', async () => callerOnNewSocketGetsHeldAnswer(nodes()), 20_000);
-  });
-
-  describe('two nodes (PostgreSQL + Redis), caller and agent on different nodes', () => {
-    let pg: TestPostgresDatabase;
-    let apps: TestApp[] = [];
-    let key = '';
-    beforeAll(async () => {
-      pg = await createTestPostgresDatabase();
-      key = `sb-test-${randomUUID()}`;
-      const env = { DATABASE_URL: pg.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_ROOMS_KEY: key };
-      apps = [await startCallApp(env), await startCallApp(env, { seed: false })];
-    });
-    afterAll(async () => {
-      for (const app of apps) await app.close();
-      await pg.drop();
-      await dropRedisKeys('redis://127.0.0.1:6379', key);
-    });
-    const nodes = (): Nodes => ({ agentUrl: apps[0].url, callerUrl: apps[1].url });
-
+  onOneAndTwoNodes((nodes) => {
     it('reaches the caller right after callAccepted', async () => acceptWithAnswer(nodes()), 20_000);
     it('refuses a bad answer with an error ack and leaves the call ringing', async () => badAnswerChangesNothing(nodes()), 20_000);
     it('is held for a caller who comes back on a new socket', async () => callerOnNewSocketGetsHeldAnswer(nodes()), 20_000);

@@ -1,8 +1,10 @@
 import { io, type Socket } from 'socket.io-client';
+import { randomUUID } from 'node:crypto';
 import type { Ack, ClientToServerEvents, CreateUserRequest, LoginResponse, ServerToClientEvents } from '@switchboard/call-domain';
 import { PresenceKeeper } from '../src/calls/presence-keeper.service';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
+import { dropRedisKeys } from '../src/testing/redis';
 import { call, DEMO_PASSWORD } from './support';
 
 type EventName = keyof ServerToClientEvents;
@@ -192,4 +194,41 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error('Condition not met in time');
     await pause(intervalMs);
   }
+}
+
+/** Where a spec's agent and caller connect. */
+export interface CallNodes {
+  agentUrl: string;
+  callerUrl: string;
+}
+
+/**
+ * Declares `specs` twice: on one node (embedded SQLite), then on two nodes (PostgreSQL +
+ * Redis) with the agent on the first and the caller on the second.
+ */
+export function onOneAndTwoNodes(specs: (nodes: () => CallNodes) => void): void {
+  describe('one node (embedded SQLite)', () => {
+    let app: TestApp;
+    beforeAll(async () => (app = await startCallApp()));
+    afterAll(async () => app.close());
+    specs(() => ({ agentUrl: app.url, callerUrl: app.url }));
+  });
+
+  describe('two nodes (PostgreSQL + Redis), caller and agent on different nodes', () => {
+    let pg: TestPostgresDatabase;
+    let apps: TestApp[] = [];
+    let key = '';
+    beforeAll(async () => {
+      pg = await createTestPostgresDatabase();
+      key = `sb-test-${randomUUID()}`;
+      const env = { DATABASE_URL: pg.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_ROOMS_KEY: key };
+      apps = [await startCallApp(env), await startCallApp(env, { seed: false })];
+    });
+    afterAll(async () => {
+      for (const app of apps) await app.close();
+      await pg.drop();
+      await dropRedisKeys('redis://127.0.0.1:6379', key);
+    });
+    specs(() => ({ agentUrl: apps[0].url, callerUrl: apps[1].url }));
+  });
 }

@@ -111,6 +111,8 @@ export class CallReactions implements OnModuleInit {
         return;
       }
       case 'callRequeued':
+        // Whatever the agent answered provisionally while it rang is void: the caller offers anew.
+        this.rooms.toUser(event.callerId).emit('ringEnded', { callId: event.callId });
         if (event.declined) this.rooms.toUser(event.callerId).emit('callDeclined', { callId: event.callId });
         return;
       case 'callAccepted':

@@ -6,6 +6,10 @@ export interface CallSignaling {
   connected: boolean;
   /** Message ids of the caller's already relayed, to drop repeats. */
   seen: Set<string>;
+  /** The ringing agent whose provisional answer of the current negotiation this node relayed, if any. */
+  ringingAnswerer: string | null;
+  /** Whether this node relayed the current negotiation's offer and it takes a provisional answer (`earlyMedia`). */
+  earlyMedia: boolean;
 }
 
 /** How many calls' signaling one node remembers (the oldest is forgotten first, then read again). */
@@ -31,12 +35,16 @@ export class CallSignalingCache {
   set(callId: string, negotiationId: string | null, connected: boolean): CallSignaling {
     const known = this.calls.get(callId);
     if (known) {
+      if (known.negotiationId !== negotiationId) {
+        known.ringingAnswerer = null;
+        known.earlyMedia = false;
+      }
       known.negotiationId = negotiationId;
       known.connected = connected;
       return known;
     }
     if (this.calls.size >= MAX_CALLS) this.calls.delete(this.calls.keys().next().value as string);
-    const entry: CallSignaling = { negotiationId, connected, seen: new Set() };
+    const entry: CallSignaling = { negotiationId, connected, seen: new Set(), ringingAnswerer: null, earlyMedia: false };
     this.calls.set(callId, entry);
     return entry;
   }

@@ -16,6 +16,8 @@ const NOT_A_PARTY = 'Only the parties of a call may signal for it';
 /** The timeline entry of a later negotiation, by the reason its offer gives. */
 const REASON_EVENTS = { ice_restart: 'ice_restarted', resume: 'resumed' } as const;
 
+const NOT_RINGING_AGENT = 'Only the agent the call rings for may answer it provisionally';
+
 const STALE = 'This message belongs to an earlier negotiation of the call';
 
 /**
@@ -56,8 +58,10 @@ export class SignalRelay {
       if (negotiationId === current && call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
       if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
       if (negotiationId !== current) await this.forgetIfNotHeld(known, message.messageId, this.startNegotiation(call, negotiationId, socket, message.reason));
+      if (known.negotiationId !== negotiationId) known.ringingAnswerer = null;
       known.negotiationId = negotiationId;
       known.connected = false;
+      known.earlyMedia = message.earlyMedia === true;
       this.agentSide(call.id).emit('offerRelayed', message);
       // Relayed at once, acknowledged once held; the call's next messages need not wait for the write.
       return { stored: this.forgetIfNotHeld(known, message.messageId, this.holds.hold('offer', message, negotiationId)) };
@@ -69,6 +73,7 @@ export class SignalRelay {
    * a caller whose socket comes back as a new one); acknowledged once held.
    */
   async relayAnswer(socket: AppSocket, message: AnswerMessage): Promise<void> {
+    if (message.provisional) return this.inLane(message.callId, () => this.relayProvisionalAnswer(socket, message));
     const fast = socket.rooms.has(callAgentRoom(message.callId));
     const call = fast ? null : await this.callOf(socket, message.callId, 'agent');
     const known = await this.signalingOf(message.callId, call);
@@ -83,6 +88,7 @@ export class SignalRelay {
    */
   relayCandidate(socket: AppSocket, message: CandidateMessage): Promise<void> {
     if (socket.rooms.has(callAgentRoom(message.callId))) return this.relayAgentCandidate(message, null);
+    if (socket.rooms.has(callRingingRoom(message.callId))) return this.inLane(message.callId, () => this.relayRingingCandidate(socket, message));
     if (socket.rooms.has(callCallerRoom(message.callId))) {
       // Behind the caller's offer while it is being handled (it may start the negotiation this
       // candidate belongs to); otherwise at once. Acknowledged once held.
@@ -123,7 +129,63 @@ export class SignalRelay {
   /** The ledger says a negotiation started (on any node that delivers it). */
   negotiationStarted(callId: string, negotiationId: string): void {
     const known = this.cache.get(callId);
-    if (known) known.negotiationId = negotiationId;
+    if (known && known.negotiationId !== negotiationId) {
+      known.negotiationId = negotiationId;
+      known.ringingAnswerer = null;
+      known.earlyMedia = false;
+    }
+  }
+
+  /**
+   * The ringing agent's provisional answer (early media, see `AnswerMessage.provisional`):
+   * only from the agent the inbound call rings for, of the current negotiation, read from the
+   * stored call, and only to an offer that says `earlyMedia` (an older caller's does not). Relayed to the caller, not held: a caller on a new socket, or a ring that
+   * ends, starts a new negotiation. The agent's candidates of it are relayed from then on.
+   */
+  private async relayProvisionalAnswer(socket: AppSocket, message: AnswerMessage): Promise<void> {
+    const call = await this.ringingCallOf(socket, message.callId);
+    if (call.negotiation_id === null) throw new ProblemException('invalid_state', 'The caller has not offered yet');
+    requireCurrentNegotiation(message.negotiationId, call.negotiation_id);
+    const known = this.cache.set(call.id, call.negotiation_id, false);
+    if (!known.earlyMedia && !(await this.offerTakesEarlyMedia(call.id, call.negotiation_id))) {
+      throw new ProblemException('invalid_state', 'The caller\'s offer does not take a provisional answer: answer after Accept');
+    }
+    known.ringingAnswerer = socket.data.user.id;
+    this.rooms.to(callCallerRoom(call.id)).emit('answerRelayed', message);
+  }
+
+  /** Whether the held offer of `negotiationId` says `earlyMedia` (this node did not relay it). */
+  private async offerTakesEarlyMedia(callId: string, negotiationId: string): Promise<boolean> {
+    const offer = (await this.holds.held(callId)).find((signal) => signal.kind === 'offer');
+    return offer?.kind === 'offer' && offer.negotiationId === negotiationId && offer.earlyMedia === true;
+  }
+
+  /**
+   * A candidate of the ringing agent's provisional answer, relayed to the caller (not held).
+   * Once this node relayed that agent's provisional answer of the current negotiation it reads
+   * nothing; otherwise the stored call says whether the call rings for the sender.
+   */
+  private async relayRingingCandidate(socket: AppSocket, message: CandidateMessage): Promise<void> {
+    let known = this.cache.get(message.callId);
+    if (!known || known.ringingAnswerer !== socket.data.user.id) {
+      const call = await this.ringingCallOf(socket, message.callId);
+      known = this.cache.set(call.id, call.negotiation_id, false);
+    }
+    await this.checkNegotiation(message.callId, known, message.negotiationId);
+    this.rooms.to(callCallerRoom(message.callId)).emit('candidateRelayed', message);
+  }
+
+  /**
+   * The call, if it rings right now for the socket's user (an inbound call's agent): `forbidden`
+   * for anyone else, `invalid_state` for the agent of a call that no longer rings.
+   */
+  private async ringingCallOf(socket: AppSocket, callId: string): Promise<CallRow> {
+    const userId = socket.data.user.id;
+    const call = await this.records.get(callId);
+    if (call?.direction !== 'inbound') throw new ProblemException('forbidden', NOT_RINGING_AGENT);
+    if (call.state === 'ringing' && call.ringing_agent_id === userId) return call;
+    if (call.agent_id === userId) throw new ProblemException('invalid_state', 'The call no longer rings: its answer is not provisional');
+    throw new ProblemException('forbidden', NOT_RINGING_AGENT);
   }
 
   /** The ledger says the call ended: nothing of it is relayed any more. */

@@ -45,6 +45,13 @@ export interface OfferMessage {
   negotiationId?: NegotiationId;
   /** Why a later negotiation starts (see {@link OfferReason}); absent for the first offer. */
   reason?: OfferReason;
+  /**
+   * The caller takes a provisional answer of the ringing agent (early media, see
+   * `AnswerMessage.provisional`): it sends nothing on the media until `callAccepted`, and a
+   * provisional answer does not count as the call answered. Without it (an older portal) the
+   * agent answers only after Accept.
+   */
+  earlyMedia?: true;
   description: SessionDescription & { type: 'offer' };
 }
 
@@ -54,6 +61,14 @@ export interface AnswerMessage {
   messageId: MessageId;
   /** The negotiation it belongs to (see {@link NegotiationId}); the current one when left out. */
   negotiationId?: NegotiationId;
+  /**
+   * A provisional answer (early media): sent by the agent the call rings for, before Accept,
+   * so that ICE and DTLS complete while it rings. It names the current negotiation. Nothing is
+   * sent on the media before the call is accepted: the agent puts no track on its connection
+   * until Accept, the caller none until `callAccepted`. Not held for a caller's new socket; a
+   * ring that ends without accept voids it (the caller is told `ringEnded` and offers anew).
+   */
+  provisional?: true;
   description: SessionDescription & { type: 'answer' };
 }
 
@@ -266,7 +281,12 @@ export interface ClientToServerEvents {
   reportMedia: (payload: MediaReport, ack: (res: Ack) => void) => void;
   /** Caller: the SDP offer. */
   sendOffer: (payload: OfferMessage, ack: (res: Ack) => void) => void;
-  /** Agent: the SDP answer. */
+  /**
+   * Agent: the SDP answer. With `provisional: true`, the agent the call rings for (only that
+   * agent, of an inbound call, for its current negotiation, whose offer says `earlyMedia`) answers before Accept, and may
+   * then send its candidates while it rings; refused with `forbidden` for anyone else,
+   * `invalid_state` once the call no longer rings, `stale_negotiation` for another negotiation.
+   */
   sendAnswer: (payload: AnswerMessage, ack: (res: Ack) => void) => void;
   /** Either party: a trickled ICE candidate. */
   sendCandidate: (payload: CandidateMessage, ack: (res: Ack) => void) => void;
@@ -329,6 +349,12 @@ export interface ServerToClientEvents {
   offerWithdrawn: (payload: CallRef & { reason: OfferWithdrawnReason }) => void;
   /** To the caller: an agent declined; the call stays in line for the next agent. */
   callDeclined: (payload: CallRef) => void;
+  /**
+   * To the caller: the call stopped ringing at an agent without an accept (declined, rang out,
+   * the agent went away) and is back in line. A provisional answer of that agent is void: a
+   * caller that applied one offers a new negotiation, from a new peer connection.
+   */
+  ringEnded: (payload: CallRef) => void;
   /**
    * To the offering side (the caller; on a callback, the agent): the answering side's page
    * reloaded and took the call up again; offer again from a new peer connection.

@@ -15,12 +15,19 @@ export class CallInbox {
    * soon as it arrives, even while it is held: replays the latest; completes when the inbox closes.
    */
   readonly description$: Observable<SignalMessage>;
+  /**
+   * Every message of the current negotiation as it arrives, even while held (each description
+   * followed by its candidates), replayed from the first: for a connection set up while the
+   * call rings (early media). Completes when the inbox closes.
+   */
+  readonly arrivals$: Observable<SignalMessage>;
 
   private readonly input = new Subject<SignalMessage>();
   private readonly accepted = new Subject<void>();
   private readonly ended = new Subject<void>();
   private readonly started = new Subject<NegotiationId>();
   private readonly described = new ReplaySubject<SignalMessage>(1);
+  private readonly arrived = new ReplaySubject<SignalMessage>();
   private readonly connection: Subscription;
   private isClosed = false;
 
@@ -40,11 +47,13 @@ export class CallInbox {
         ended$: this.ended,
         negotiationStarted$: this.started,
         described: (description) => this.described.next(description),
+        arrived: (message) => this.arrived.next(message),
       }),
       { connector: () => new Subject<SignalMessage>(), resetOnDisconnect: false },
     );
     this.messages$ = messages;
     this.description$ = this.described.asObservable();
+    this.arrivals$ = this.arrived.asObservable();
     this.connection = messages.connect();
   }
 
@@ -78,6 +87,7 @@ export class CallInbox {
     this.ended.next();
     this.connection.unsubscribe();
     this.described.complete();
+    this.arrived.complete();
   }
 }
 

@@ -34,6 +34,7 @@ export type CallSignaling = Pick<
   | 'callEnded$'
   | 'callAccepted$'
   | 'callResumed$'
+  | 'ringEnded$'
   | 'queueUpdated$'
   | 'connectionState$'
 >;

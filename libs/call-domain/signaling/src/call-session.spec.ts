@@ -63,6 +63,17 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(toCaller).toBeGreaterThan(0.01);
   }
 
+  /** The audio a connection has sent so far (its outbound RTP). */
+  async function audioSent(pc: RTCPeerConnection): Promise<{ packets: number; bytes: number }> {
+    const sent = { packets: 0, bytes: 0 };
+    (await pc.getStats()).forEach((s: { type?: string; kind?: string; packetsSent?: number; bytesSent?: number }) => {
+      if (s.type !== 'outbound-rtp' || s.kind !== 'audio') return;
+      sent.packets += s.packetsSent ?? 0;
+      sent.bytes += s.bytesSent ?? 0;
+    });
+    return sent;
+  }
+
   beforeEach(async () => {
     relay = new FakeRelay('agent');
     microphones = [];
@@ -103,7 +114,8 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
   }, 20_000);
 
-  it('prepared while it rings, the agent opens the microphone, answers the held offer ahead and gathers, sends nothing before Accept, then sends that answer with the accept and connects', async () => {
+  it('prepared while it rings with a server that takes no provisional answer, the agent opens the microphone, answers the held offer ahead and gathers, sends nothing before Accept, then sends that answer with the accept and connects', async () => {
+    relay.acceptsProvisionalAnswers = false;
     const { caller, offer } = await place();
     agent.phone.prepareAccept(offer);
     await until(() => peerConnections[1]?.iceGatheringState === 'complete' && microphones.length === 2, 'the prepared connection to gather');
@@ -115,8 +127,8 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     const agentMicrophone = microphones[1];
     expect(agentMicrophone.getAudioTracks()[0].readyState).toBe('live');
     expect(prepared.getSenders().every((sender) => sender.track === null)).toBeTrue();
-    // Nothing reached the caller: no answer, no candidate, and the caller's candidates were not added.
-    expect(requestsFrom('agent', 'sendAnswer').length).toBe(0);
+    // Nothing reached the caller (the provisional answer was refused): no answer, no candidate, and the caller's candidates were not added.
+    expect(requestsFrom('agent', 'sendAnswer').filter((r) => !(r.payload as { provisional?: true }).provisional).length).toBe(0);
     expect(requestsFrom('agent', 'sendCandidate').length).toBe(0);
     expect(requestsFrom('agent', 'acceptCall').length).toBe(0);
     let remoteCandidates = 0;
@@ -137,22 +149,100 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(accepts[0].answer?.negotiationId).toBe(caller.negotiationId() ?? undefined);
     expect(accepts[0].answer?.description.type).toBe('answer');
     expect(accepts[0].answer?.description.sdp).toMatch(/^a=candidate:/m);
-    expect(requestsFrom('agent', 'sendAnswer').length).toBe(0);
+    expect(requestsFrom('agent', 'sendAnswer').filter((r) => !(r.payload as { provisional?: true }).provisional).length).toBe(0);
     await expectAudioBothWays(caller, callee);
   }, 20_000);
 
   it('prepared, sends the answer made ahead with sendAnswer when the server did not relay the one sent with the accept, and connects', async () => {
     relay.acceptsAnswers = false;
+    relay.acceptsProvisionalAnswers = false;
     const { caller, offer } = await place();
     agent.phone.prepareAccept(offer);
     await until(() => peerConnections[1]?.iceGatheringState === 'complete', 'the prepared connection to gather');
     const callee = await accept(offer);
     await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
     const accepted = requestsFrom('agent', 'acceptCall')[0].payload as { answer?: { description: { sdp: string } } };
-    const answers = requestsFrom('agent', 'sendAnswer').map((r) => r.payload as { description: { sdp: string } });
+    const answers = requestsFrom('agent', 'sendAnswer')
+      .map((r) => r.payload as { provisional?: true; description: { sdp: string } })
+      .filter((a) => !a.provisional);
     expect(answers.length).toBe(1);
     expect(answers[0].description.sdp).toBe(accepted.answer?.description.sdp ?? 'an answer sent with the accept');
   }, 20_000);
+
+  it('early media: answers provisionally while it rings, so ICE and DTLS complete before Accept, with no audio either way before Accept and both ways right after', async () => {
+    const { caller, offer } = await place();
+    agent.phone.prepareAccept(offer);
+    const [callerPc, prepared] = [peerConnections[0], await until(() => peerConnections.length === 2, 'the prepared connection').then(() => peerConnections[1])];
+    await until(() => callerPc.connectionState === 'connected' && prepared.connectionState === 'connected', 'ICE and DTLS to complete while it rings');
+    const provisional = requestsFrom('agent', 'sendAnswer').map((r) => r.payload as { provisional?: true; negotiationId?: string });
+    expect(provisional.length).toBe(1);
+    expect(provisional[0].provisional).toBeTrue();
+    expect(provisional[0].negotiationId).toBe(caller.negotiationId() ?? 'a negotiation');
+    expect(requestsFrom('student', 'sendOffer').map((r) => (r.payload as { earlyMedia?: true }).earlyMedia)).toEqual([true]);
+    // Still ringing: nothing sent on the media, the call not connected nor reported.
+    await sleep(1000);
+    expect(await audioSent(callerPc)).toEqual({ packets: 0, bytes: 0 });
+    expect(await audioSent(prepared)).toEqual({ packets: 0, bytes: 0 });
+    expect(callerPc.getSenders().every((sender) => sender.track === null)).toBeTrue();
+    expect(prepared.getSenders().every((sender) => sender.track === null)).toBeTrue();
+    expect(caller.state()).toBe('connecting');
+    expect(caller.remoteStream()?.getAudioTracks().every((t) => t.muted) ?? true).toBeTrue();
+    expect(relay.received.filter((r) => r.event === 'reportMedia' || r.event === 'acceptCall')).toEqual([]);
+
+    const callee = await accept(offer);
+    // The connection made while it rang carries the call: no other, and no answer after the accept
+    // (the provisional one goes with it again, saying which tab took the call).
+    const accepts = requestsFrom('agent', 'acceptCall').map((r) => r.payload as { callId: string; answer?: { description: { sdp: string } } });
+    expect(accepts.length).toBe(1);
+    expect(accepts[0].answer?.description.sdp).toBe((requestsFrom('agent', 'sendAnswer')[0].payload as { description: { sdp: string } }).description.sdp);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    expect(peerConnections.length).toBe(2);
+    expect(requestsFrom('agent', 'sendAnswer').length).toBe(1);
+    await until(async () => (await audioSent(callerPc)).packets > 0 && (await audioSent(prepared)).packets > 0, 'audio sent both ways after Accept', 2000);
+    await expectAudioBothWays(caller, callee);
+    // The accept's answer is the provisional one, as sent: the caller kept its connection (no new offer).
+    expect(requestsFrom('student', 'sendOffer').length).toBe(1);
+    expect(requestsFrom('student', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
+    expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
+  }, 20_000);
+
+  for (const end of ['declined', 'rang out'] as const) {
+    it(`early media: a ring that ends without accept (${end}) voids the provisional answer; the caller offers anew from a new connection and the next agent's answer connects`, async () => {
+      const next = createParty(relay, 'agent2', {}, [recordingMicrophone]);
+      next.client.connect();
+      await firstValueFrom(next.client.connectionState$.pipe(filter((s) => s === 'connected')));
+      try {
+        const { caller, offer } = await place();
+        agent.phone.prepareAccept(offer);
+        await until(() => peerConnections[0].connectionState === 'connected' && peerConnections[1]?.connectionState === 'connected', 'the provisional connection');
+        const first = caller.negotiationId();
+        if (end === 'declined') {
+          agent.phone.discardPrepared(offer.callId);
+          await agent.client.declineCall({ callId: offer.callId });
+        } else {
+          relay.ringOut(offer.callId);
+        }
+        await until(() => peerConnections[0].signalingState === 'closed' && peerConnections[1].signalingState === 'closed', 'both connections of the void negotiation closed');
+        await until(() => requestsFrom('student', 'sendOffer').length === 2, 'the caller to offer anew');
+        expect(caller.negotiationId()).not.toBe(first);
+        expect(caller.state()).toBe('connecting');
+
+        const offered = firstValueFrom(next.client.callOffered$);
+        relay.ringAt(offer.callId, 'agent2');
+        next.phone.prepareAccept(await offered);
+        await until(() => peerConnections.length === 4 && peerConnections[3].connectionState === 'connected', "the next agent's provisional connection");
+        expect(await audioSent(peerConnections[2])).toEqual({ packets: 0, bytes: 0 });
+        const callee = await next.phone.acceptCall(offer);
+        sessions.push(callee);
+        await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+        expect(peerConnections.length).toBe(4);
+        await expectAudioBothWays(caller, callee);
+        expect(requestsFrom('student', 'reportMedia').length).toBe(1);
+      } finally {
+        next.injector.destroy();
+      }
+    }, 25_000);
+  }
 
   it('closes the connection prepared while it rang when the offer is withdrawn or discarded, and Accept then makes its own', async () => {
     const first = await place();

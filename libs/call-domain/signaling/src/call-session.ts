@@ -81,6 +81,10 @@ export class CallSession {
   /** The offer whose answer (made ahead) went with the accept: not sent again. */
   private answerSentFor: string | null = null;
   private accepted = false;
+  /** Caller: the answer applied last on each connection, as it came (the browser's copy gains the candidates added since). */
+  private readonly appliedAnswers = new WeakMap<RTCPeerConnection, string>();
+  /** Caller: a provisional answer (early media) is applied, and the call not accepted yet. */
+  private earlyAnswered = false;
   private reported = false;
   private mediaTimer: Subscription | null = null;
   private restartTimer: Subscription | null = null;
@@ -117,6 +121,14 @@ export class CallSession {
     );
     this.subscriptions.add(mine(init.signaling.queueUpdated$).subscribe((position) => this.position.set(position)));
     if (init.role === 'caller') {
+      // The ring ended without accept: the connection made with that agent's provisional answer is void.
+      this.subscriptions.add(
+        mine(init.signaling.ringEnded$).subscribe(() => {
+          if (!this.earlyAnswered || this.accepted) return;
+          this.earlyAnswered = false;
+          this.renegotiate({ freshConnection: true }).catch(() => undefined);
+        }),
+      );
       // The agent's page reloaded and answers from a new peer connection: offer again from a new one.
       this.subscriptions.add(
         mine(init.signaling.callResumed$).subscribe(() => {
@@ -207,8 +219,9 @@ export class CallSession {
   }
 
   /**
-   * Agent: the server relayed the answer made ahead to `offer` with the accept: when the
-   * session applies that offer it sends no `sendAnswer` (call before {@link start}).
+   * Agent: the server relayed the answer made ahead to `offer` — with the accept, or as a
+   * provisional answer while the call rang: when the session applies that offer it sends no
+   * `sendAnswer` (call before {@link start}).
    */
   answeredWithAccept(offer: RTCSessionDescriptionInit): void {
     this.answerSentFor = offer.sdp ?? null;
@@ -256,6 +269,8 @@ export class CallSession {
         messageId: crypto.randomUUID(),
         negotiationId,
         ...(reason ? { reason } : {}),
+        // Not accepted yet: nothing is sent until it is, so the ringing agent may answer provisionally.
+        ...(this.accepted ? {} : { earlyMedia: true as const }),
         description: { type: 'offer', sdp },
       });
       return negotiationId;
@@ -275,8 +290,25 @@ export class CallSession {
       return;
     }
     if (message.kind === 'answer') {
-      await pc.setRemoteDescription(message.description);
-      this.markAccepted();
+      const applied = pc.signalingState === 'stable' ? this.appliedAnswers.get(pc) : undefined;
+      if (applied !== undefined && applied !== message.description.sdp) {
+        // Another provisional answer (another tab of the ringing agent): the first one stands; the accept says which counts.
+        if (message.provisional && !this.accepted) return;
+        // The accepted agent's answer is not the provisional one applied (another tab accepted,
+        // or the ring's end did not reach this page): start over on a new connection.
+        this.markAccepted();
+        this.earlyAnswered = false;
+        this.renegotiate({ freshConnection: true }).catch(() => undefined);
+        return;
+      }
+      // The answer already applied (sent provisionally, then again by an older agent's page): nothing to do.
+      if (applied === undefined) {
+        await pc.setRemoteDescription(message.description);
+        this.appliedAnswers.set(pc, message.description.sdp);
+      }
+      // A provisional answer connects the media path while it rings; only `callAccepted` makes the call answered.
+      if (message.provisional && !this.accepted) this.earlyAnswered = true;
+      else this.markAccepted();
       return;
     }
     await this.answer(message);
@@ -324,7 +356,8 @@ export class CallSession {
       remoteStream: (stream: MediaStream) => this.remote.set(stream),
       connectionState: (state: RTCPeerConnectionState) => this.observeConnection(state),
     };
-    return new PeerLink(this.init.rtcConfiguration, this.init.microphone, events, pc);
+    // A caller sends nothing before the call is accepted (see markAccepted); an agent's session starts on Accept.
+    return new PeerLink(this.init.rtcConfiguration, this.init.microphone, events, pc, this.role === 'agent' || this.accepted);
   }
 
   /** Closes the peer connection and carries on with a new one (the microphone stays). */
@@ -342,10 +375,18 @@ export class CallSession {
     return run;
   }
 
+  /**
+   * The call is accepted (or taken up again): the microphone goes on the connection, the media
+   * must connect in time, and a connection already up (made while it rang, with a provisional
+   * answer) counts from now.
+   */
   private markAccepted(): void {
     if (this.accepted) return;
     this.accepted = true;
+    this.earlyAnswered = false;
+    this.link.send(this.init.microphone);
     this.expectMedia();
+    this.observeConnection(this.link.pc.connectionState);
   }
 
   /** (Re)starts the media timeout: the current peer connection must connect (and carry audio) within `mediaTimeoutMs`. */
@@ -358,6 +399,8 @@ export class CallSession {
 
   /** The peer connection's state changed: the media path is judged again. */
   private observeConnection(state: RTCPeerConnectionState): void {
+    // Before Accept the path may connect (early media), but the call is not connected: nothing is judged or reported.
+    if (!this.accepted) return;
     if (state === 'connected') {
       this.watchMedia();
       this.watchQuality();

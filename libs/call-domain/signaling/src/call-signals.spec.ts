@@ -41,6 +41,17 @@ describe('callSignals', () => {
     });
   });
 
+  it('caller: after a provisional answer, passes the accepted agent\'s answer of the negotiation once, and drops other provisional ones', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const early = (messageId: string): SignalMessage => ({ ...answer('A', messageId, 'n1'), provisional: true }) as SignalMessage;
+      const values = { p: early('p'), q: early('q'), a: answer('A', 'a', 'n1'), b: answer('A', 'b', 'n1') };
+      const messages = hot('--p-q-a-b--', values);
+      const started = hot('-n---------', { n: 'n1' });
+      const result = callSignals(messages, { callId: 'A', awaits: 'answer', accepted$: hot('x'), ended$: hot('-'), negotiationStarted$: started });
+      expectObservable(result).toBe('--p---a----', values);
+    });
+  });
+
   it('keeps two interleaved calls apart, each released by its own accept', () => {
     scheduler.run(({ hot, expectObservable }) => {
       const values = { a: offer('A', 'a1'), b: offer('B', 'b1'), c: candidate('A', 'a2'), d: candidate('B', 'b2') };

@@ -22,6 +22,8 @@ export interface CallSignalsOptions {
   negotiationStarted$?: Observable<NegotiationId>;
   /** Told each description of the awaited kind that starts the current negotiation, as it arrives (held or not). */
   described?: (description: SignalMessage) => void;
+  /** Told each message of the current negotiation as it arrives, in the order it passes (held or not). */
+  arrived?: (message: SignalMessage) => void;
 }
 
 /**
@@ -33,13 +35,16 @@ export interface CallSignalsOptions {
  */
 export function callSignals(
   messages$: Observable<SignalMessage>,
-  { callId, awaits, accepted$, ended$, negotiationStarted$ = NEVER, described }: CallSignalsOptions,
+  { callId, awaits, accepted$, ended$, negotiationStarted$ = NEVER, described, arrived }: CallSignalsOptions,
 ): Observable<SignalMessage> {
   return messages$.pipe(
     filter((message) => message.callId === callId),
     distinct((message) => message.messageId),
     currentNegotiation(awaits, negotiationStarted$),
-    tap((message) => (message.kind === awaits ? described?.(message) : undefined)),
+    tap((message) => {
+      if (message.kind === awaits) described?.(message);
+      arrived?.(message);
+    }),
     bufferUntil(accepted$, (message) => message.kind === awaits),
     takeUntil(ended$),
   );
@@ -48,7 +53,8 @@ export function callSignals(
 /**
  * Passes the messages of the call's current negotiation, each ICE candidate after the
  * session description of its negotiation (candidates that arrive first wait for it and follow
- * it in arrival order). One description of the awaited kind passes per negotiation; a
+ * it in arrival order). One description of the awaited kind passes per negotiation (after a
+ * provisional answer, also the next answer that is not provisional: the accepted agent's); a
  * repeated one, or one of the other kind, is dropped.
  *
  * - Answering side (`awaits: 'offer'`): an offer with a new `negotiationId` starts a new
@@ -69,6 +75,8 @@ export function currentNegotiation(
     new Observable<SignalMessage>((subscriber) => {
       let current: NegotiationId | undefined;
       let described = false;
+      /** Offering side: the current negotiation's answer so far was provisional (the accepted agent's answer follows). */
+      let provisional = false;
       const replaced = new Set<NegotiationId>();
       let early: SignalMessage[] = [];
       const ofCurrent = (message: SignalMessage): boolean =>
@@ -80,6 +88,7 @@ export function currentNegotiation(
         if (current !== undefined && current !== negotiationId) replaced.add(current);
         current = negotiationId;
         described = false;
+        provisional = false;
         early = early.filter(
           (candidate) => candidate.negotiationId === negotiationId || (keepsUnlabelled && candidate.negotiationId === undefined),
         );
@@ -105,7 +114,14 @@ export function currentNegotiation(
             }
             if (message.kind !== awaits) return;
             if (ofCurrent(message)) {
-              if (!described) describe(message);
+              if (!described) {
+                provisional = message.kind === 'answer' && message.provisional === true;
+                describe(message);
+              } else if (provisional && message.kind === 'answer' && !message.provisional) {
+                // The answer of the agent who accepted, after a provisional one: it says which counts.
+                provisional = false;
+                subscriber.next(message);
+              }
               return;
             }
             // Only an offer starts a negotiation; an answer to one this side never made is stale.

@@ -23,19 +23,23 @@ export class PeerLink {
    * candidates are sent for it. Undefined when the other side's offer named none.
    */
   negotiationId: NegotiationId | undefined;
+  private readonly failed: () => void;
 
   /**
    * @param pc A connection made earlier with `configuration` and not used yet (one that gathered
    *   its ICE candidates while the call rang, see `Softphone.prepareAccept`), or none: a new one.
    */
-  constructor(configuration: RTCConfiguration, microphone: MediaStream, events: PeerLinkEvents, pc = new RTCPeerConnection(configuration)) {
+  /**
+   * @param sending Whether the microphone goes on the connection now. A caller whose call is
+   *   not accepted yet offers a send-and-receive transceiver with no track (nothing can be
+   *   sent, even once a provisional answer connected it) and puts the microphone on it with
+   *   {@link send} when the call is accepted — a local step, no new negotiation.
+   */
+  constructor(configuration: RTCConfiguration, microphone: MediaStream, events: PeerLinkEvents, pc = new RTCPeerConnection(configuration), sending = true) {
     this.pc = pc;
-    for (const track of microphone.getAudioTracks()) {
-      // A connection answered ahead (see answerAhead) sends on the transceiver its answer set up.
-      const idle = pc.getTransceivers().find((t) => t.receiver.track.kind === track.kind && t.sender.track === null && t.direction === 'sendrecv');
-      if (idle) void idle.sender.replaceTrack(track).catch(() => events.connectionState('failed'));
-      else pc.addTrack(track, microphone);
-    }
+    this.failed = () => events.connectionState('failed');
+    if (sending) this.send(microphone);
+    else for (const track of microphone.getAudioTracks()) pc.addTransceiver(track.kind, { direction: 'sendrecv', streams: [microphone] });
     pc.onicecandidate = ({ candidate }) => {
       if (!candidate?.candidate) return;
       const { sdpMid, sdpMLineIndex, usernameFragment } = candidate;
@@ -49,6 +53,19 @@ export class PeerLink {
     pc.oniceconnectionstatechange = () => {
       if (pc.iceConnectionState === 'failed') events.connectionState('failed');
     };
+  }
+
+  /**
+   * Sends `microphone`'s tracks: on the transceivers that have none (made without a track, or
+   * set up by an answer made ahead, see answerAhead), else on new ones.
+   */
+  send(microphone: MediaStream): void {
+    for (const track of microphone.getAudioTracks()) {
+      if (this.pc.getSenders().some((sender) => sender.track === track)) continue;
+      const idle = this.pc.getTransceivers().find((t) => t.receiver.track.kind === track.kind && t.sender.track === null && t.direction === 'sendrecv');
+      if (idle) void idle.sender.replaceTrack(track).catch(this.failed);
+      else this.pc.addTrack(track, microphone);
+    }
   }
 
   /** Whether this link's connection already answered `offer` locally (see {@link answerAhead}). */

@@ -67,6 +67,8 @@ export class SignalingClient {
   readonly offerWithdrawn$ = this.event$('offerWithdrawn');
   /** Caller: an agent declined; the call waits for the next one. */
   readonly callDeclined$ = this.event$('callDeclined');
+  /** Caller: the call stopped ringing at an agent without an accept; a provisional answer of theirs is void. */
+  readonly ringEnded$ = this.event$('ringEnded');
   /**
    * The party that offers: the other party accepted — for a student's call, an agent
    * (`callAccepted`); for an agent's callback, the student (`callbackAccepted`, in `agent`).

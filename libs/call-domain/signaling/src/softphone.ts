@@ -1,5 +1,5 @@
 import { Injectable, inject } from '@angular/core';
-import type { AnswerMessage, CallbackCall, CallId, CallOffer, CallRef, QueuePosition, SignalMessage } from '@switchboard/call-domain';
+import type { AnswerMessage, CallbackCall, CallId, CallOffer, CallRef, IceCandidate, QueuePosition, SignalMessage } from '@switchboard/call-domain';
 import { Subscription, filter, merge, take, timer } from 'rxjs';
 import type { CallInbox } from './call-inbox';
 import { CallSession } from './call-session';
@@ -21,6 +21,8 @@ interface PreparedAccept {
   answering: Promise<unknown> | null;
   /** The offer answered ahead, once it is. */
   answered: (SignalMessage & { kind: 'offer' }) | null;
+  /** The offer whose answer the server relayed to the caller as a provisional answer (early media), and that answer, once it did. */
+  provisional: { offer: SignalMessage & { kind: 'offer' }; sdp: string } | null;
   /** Ends it when the offer goes away; waits for the offer. */
   watch: Subscription;
   /** Whether it was taken or discarded: no offer is answered ahead any more. */
@@ -159,9 +161,13 @@ export class Softphone {
     }
     const session = this.createSession('agent', microphone, inbox, rtcConfiguration, peer, null, 'early', false, pc);
     const offer = prepared?.answered;
-    const answer = offer && pc ? answerMadeAhead(callId, offer, pc) : undefined;
+    // Answered provisionally while it rang: the connection is up or on its way. The same answer
+    // goes with the accept, so that the caller knows which of the ringing agent's tabs (each may
+    // have answered provisionally) took the call — an answer it did not apply makes it start over.
+    const provisional = offer && prepared?.provisional?.offer === offer ? prepared.provisional : null;
+    const answer = provisional && offer ? answerMessage(callId, offer, provisional.sdp) : offer && pc ? answerMadeAhead(callId, offer, pc) : undefined;
     try {
-      if ((await accept(answer)) && offer) session.answeredWithAccept(offer.description);
+      if (((await accept(answer)) || provisional) && offer) session.answeredWithAccept(offer.description);
     } catch (error) {
       session.close();
       throw error;
@@ -174,14 +180,23 @@ export class Softphone {
    * Agent: gets an offered call ready while it rings, so that Accept waits for nothing the
    * ringing time could do: opens the microphone (the browser shows it in use, but no track is
    * on the connection before Accept: nothing is heard or sent), fetches the call's ICE
-   * servers, makes its peer connection and, once the caller's offer is here, answers
-   * it locally (`answerAhead`): the connection gathers its candidates — the STUN address and
-   * the TURN relay take round trips to those servers — but nothing is sent to the caller and
-   * the caller's candidates are not added before Accept. {@link acceptCall} then uses it:
-   * the answer goes out with the accept (`acceptCall`'s `answer`: no round trip more). It is closed when the
-   * offer is withdrawn or the call ends, when another call is prepared, on
-   * {@link discardPrepared}, and after 2 minutes at the latest, and the microphone with it.
-   * Failing to fetch the ICE servers or to open the microphone changes nothing: Accept tries again.
+   * servers, makes its peer connection and, once the caller's offer is here, answers it
+   * (`answerAhead`): the connection gathers its candidates — the STUN address and the TURN
+   * relay take round trips to those servers.
+   *
+   * **Early media**: when the caller's offer says `earlyMedia`, that answer goes to the caller
+   * at once as a *provisional* answer, the agent's candidates follow it and the caller's are
+   * added as they arrive, so ICE and DTLS complete while it rings. Nothing is sent on the media
+   * in either direction before Accept (this connection has no track until then, the caller's
+   * none until `callAccepted`), and no session exists here to play the caller's side. An older
+   * caller or server (the provisional answer refused) gets the answer with the accept instead.
+   * A newer offer of the call (the caller offered anew after an earlier ring was void) gets a
+   * new connection.
+   *
+   * {@link acceptCall} then uses it. It is closed when the offer is withdrawn or the call ends,
+   * when another call is prepared, on {@link discardPrepared}, and after 2 minutes at the
+   * latest, and the microphone with it. Failing to fetch the ICE servers or to open the
+   * microphone changes nothing: Accept tries again.
    */
   prepareAccept(call: CallRef): void {
     const callId = call.callId;
@@ -190,7 +205,16 @@ export class Softphone {
     for (const other of [...this.prepared.keys()]) this.discardPrepared(other);
     const microphone = openMicrophone(this.microphone);
     microphone.catch(() => undefined); // Accept tries again and reports it
-    const prepared: PreparedAccept = { ready: Promise.resolve(null), answering: null, answered: null, watch: new Subscription(), done: false, discarded: false, microphone };
+    const prepared: PreparedAccept = {
+      ready: Promise.resolve(null),
+      answering: null,
+      answered: null,
+      provisional: null,
+      watch: new Subscription(),
+      done: false,
+      discarded: false,
+      microphone,
+    };
     prepared.ready = this.rtcConfiguration(callId).then(
       (rtcConfiguration) => (prepared.discarded ? null : { rtcConfiguration, pc: new RTCPeerConnection(rtcConfiguration) }),
       () => null,
@@ -202,16 +226,65 @@ export class Softphone {
         .subscribe(() => this.discardPrepared(callId)),
     );
     prepared.watch.add(
-      inbox.description$.pipe(take(1)).subscribe((offer) => {
+      inbox.description$.subscribe((offer) => {
         if (offer.kind !== 'offer') return;
-        prepared.answering = prepared.ready
-          .then(async (made) => {
-            if (made && !prepared.done && (await answerAhead(made.pc, offer.description))) prepared.answered = offer;
-          })
+        prepared.answering = Promise.resolve(prepared.answering)
+          .then(() => this.answerWhileRinging(inbox, prepared, offer))
           .catch(() => undefined);
       }),
     );
     this.prepared.set(callId, prepared);
+  }
+
+  /** Answers `offer` on the prepared connection (a new one if it answered an older offer) and, if the offer takes it, sends that answer provisionally. */
+  private async answerWhileRinging(inbox: CallInbox, prepared: PreparedAccept, offer: SignalMessage & { kind: 'offer' }): Promise<void> {
+    let made = await prepared.ready;
+    if (!made || prepared.done) return;
+    if (prepared.answered) {
+      made.pc.close();
+      made = { rtcConfiguration: made.rtcConfiguration, pc: new RTCPeerConnection(made.rtcConfiguration) };
+      prepared.ready = Promise.resolve(made);
+      prepared.answered = prepared.provisional = null;
+    }
+    const pc = made.pc;
+    const early = offer.earlyMedia === true;
+    const gathered: IceCandidate[] = [];
+    let send: ((candidate: IceCandidate) => void) | null = null;
+    if (early) {
+      pc.onicecandidate = ({ candidate }) => {
+        if (!candidate?.candidate) return;
+        const { sdpMid, sdpMLineIndex, usernameFragment } = candidate;
+        const found = { candidate: candidate.candidate, sdpMid, sdpMLineIndex, usernameFragment };
+        if (send) send(found);
+        else gathered.push(found);
+      };
+    }
+    if (!(await answerAhead(pc, offer.description))) return;
+    prepared.answered = offer;
+    if (!early || prepared.done) return;
+    const { callId, negotiationId } = offer;
+    const ofNegotiation = negotiationId ? { negotiationId } : {};
+    // As sent: the connection's own copy gains the candidates gathered meanwhile.
+    const sdp = pc.localDescription?.sdp ?? '';
+    try {
+      await this.signaling.sendAnswer({ ...answerMessage(callId, offer, sdp), provisional: true });
+    } catch {
+      // Not taken (an older server, the ring already over): the answer goes with the accept.
+      pc.onicecandidate = null;
+      return;
+    }
+    prepared.provisional = { offer, sdp };
+    if (prepared.done && prepared.discarded) return;
+    send = (candidate) => void this.signaling.sendCandidate({ callId, messageId: crypto.randomUUID(), ...ofNegotiation, candidate }).catch(() => undefined);
+    for (const candidate of gathered.splice(0)) send(candidate);
+    // The caller's candidates of this negotiation, those held and those to come: ICE checks them at once.
+    prepared.watch.add(
+      inbox.arrivals$
+        .pipe(filter((m) => m.kind === 'candidate' && (m.negotiationId === undefined || m.negotiationId === negotiationId)))
+        .subscribe((m) => {
+          if (m.kind === 'candidate') pc.addIceCandidate(m.candidate).catch(() => undefined);
+        }),
+    );
   }
 
   /** Agent: closes what {@link prepareAccept} made for a call that will not be accepted here (e.g. declined). */
@@ -266,7 +339,8 @@ export class Softphone {
     prepared?: PreparedAccept,
   ): Promise<{ microphone: MediaStream; rtcConfiguration: RTCConfiguration; pc?: RTCPeerConnection }> {
     // An answer being made ahead is finished (a few milliseconds); one not started never starts.
-    const taken = prepared ? Promise.all([prepared.ready, prepared.answering]).then(([ready]) => ready) : Promise.resolve(null);
+    // (An answer made for a newer offer replaces the connection: read it after.)
+    const taken = prepared ? Promise.resolve(prepared.answering).then(() => prepared.ready) : Promise.resolve(null);
     const connection = taken.then(
       async (made): Promise<{ rtcConfiguration: RTCConfiguration; pc?: RTCPeerConnection }> => made ?? { rtcConfiguration: await this.rtcConfiguration(callId) },
     );
@@ -328,8 +402,13 @@ export class Softphone {
 function answerMadeAhead(callId: CallId, offer: SignalMessage & { kind: 'offer' }, pc: RTCPeerConnection): AnswerMessage | undefined {
   const local = pc.localDescription;
   if (pc.signalingState !== 'stable' || local?.type !== 'answer' || pc.remoteDescription?.sdp !== offer.description.sdp) return undefined;
+  return answerMessage(callId, offer, local.sdp);
+}
+
+/** An answer to `offer` (of its negotiation), as `sendAnswer` takes it. */
+function answerMessage(callId: CallId, offer: SignalMessage & { kind: 'offer' }, sdp: string): AnswerMessage {
   const negotiationId = offer.negotiationId;
-  return { callId, messageId: crypto.randomUUID(), ...(negotiationId ? { negotiationId } : {}), description: { type: 'answer', sdp: local.sdp } };
+  return { callId, messageId: crypto.randomUUID(), ...(negotiationId ? { negotiationId } : {}), description: { type: 'answer', sdp } };
 }
 
 function stopTracks(stream: MediaStream): void {

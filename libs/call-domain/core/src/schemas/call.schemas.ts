@@ -38,6 +38,7 @@ export const offerMessageSchema = z
     messageId: messageIdSchema,
     negotiationId: negotiationIdSchema,
     reason: z.enum(['ice_restart', 'resume']).optional(),
+    earlyMedia: z.literal(true).optional(),
     description: z.object({ type: z.literal('offer'), sdp: sdpSchema }).strict(),
   })
   .strict();
@@ -48,6 +49,7 @@ export const answerMessageSchema = z
     callId: callIdSchema,
     messageId: messageIdSchema,
     negotiationId: negotiationIdSchema,
+    provisional: z.literal(true).optional(),
     description: z.object({ type: z.literal('answer'), sdp: sdpSchema }).strict(),
   })
   .strict();

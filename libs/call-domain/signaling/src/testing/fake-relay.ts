@@ -16,6 +16,8 @@ interface FakeCall {
   callId: CallId;
   caller: string;
   agent: string;
+  /** The caller's offer and candidates of its latest negotiation, sent again to an agent it rings for next. */
+  held: { event: 'offerRelayed' | 'candidateRelayed'; payload: unknown }[];
 }
 
 type Listener = (...args: unknown[]) => void;
@@ -41,6 +43,8 @@ export class FakeRelay {
   iceServers: IceServers | null = { iceServers: [], iceTransportPolicy: 'all', expiresAt: null };
   /** Whether `acceptCall` relays an answer sent with it (false: a server that does not, e.g. older). */
   acceptsAnswers = true;
+  /** Whether `sendAnswer` takes a provisional answer (false: an older server, which refuses the field). */
+  acceptsProvisionalAnswers = true;
   /** Requests the relay leaves unanswered (to test ack timeouts). */
   readonly unanswered = new Set<string>();
   /**
@@ -70,6 +74,23 @@ export class FakeRelay {
     this.send({ to, event, payload });
   }
 
+  /** The call rings out at its agent: the offer is withdrawn there and the caller told the ring ended. */
+  ringOut(callId: CallId): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    this.relay(call.agent, 'offerWithdrawn', { callId, reason: 'rang_out' });
+    this.relay(call.caller, 'ringEnded', { callId });
+  }
+
+  /** Offers the call to `agent` (the next agent after a ring ended), with the caller's held offer and candidates. */
+  ringAt(callId: CallId, agent: string): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    call.agent = agent;
+    this.relay(agent, 'callOffered', { callId, caller: { id: call.caller, displayName: call.caller }, ringsOutAt: new Date(Date.now() + 30_000).toISOString() });
+    for (const { event, payload } of call.held) this.relay(agent, event, payload);
+  }
+
   /** Delivers the held deliveries that match `filter` (all by default), in order. */
   release(filter: (delivery: Delivery) => boolean = () => true): void {
     for (const delivery of this.held.filter(filter)) {
@@ -93,15 +114,19 @@ export class FakeRelay {
     switch (event) {
       case 'requestCall': {
         const callId = crypto.randomUUID();
-        this.calls.set(callId, { callId, caller: from, agent: this.agent });
+        this.calls.set(callId, { callId, caller: from, agent: this.agent, held: [] });
         this.relay(this.agent, 'callOffered', { callId, caller: { id: from, displayName: from }, ringsOutAt: new Date(Date.now() + 30_000).toISOString() });
         return { ok: true, data: { callId, position: 1, estimatedWaitSeconds: null } };
       }
       case 'sendOffer':
-        return call ? this.relayed(other, 'offerRelayed', payload) : missing();
+        if (!call) return missing();
+        if (from === call.caller) call.held = [{ event: 'offerRelayed', payload }];
+        return this.relayed(other, 'offerRelayed', payload);
       case 'sendAnswer':
+        if (payload['provisional'] && !this.acceptsProvisionalAnswers) return { ok: false, error: { code: 'bad_request', message: 'Unknown field provisional.' } };
         return call ? this.relayed(other, 'answerRelayed', payload) : missing();
       case 'sendCandidate':
+        if (call && from === call.caller) call.held.push({ event: 'candidateRelayed', payload });
         return call ? this.relayed(other, 'candidateRelayed', payload) : missing();
       case 'acceptCall': {
         if (!call) return missing();
@@ -121,6 +146,7 @@ export class FakeRelay {
       case 'declineCall':
         if (!call) return missing();
         this.relay(call.caller, 'callDeclined', { callId: call.callId });
+        this.relay(call.caller, 'ringEnded', { callId: call.callId });
         return { ok: true, data: undefined };
       case 'cancelCall':
         if (!call) return missing();
