@@ -244,6 +244,42 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     }, 25_000);
   }
 
+  it("early media: when another agent's page accepts than the one the caller connected to while it rang, the caller's microphone never goes on that connection", async () => {
+    const next = createParty(relay, 'agent2', {}, [recordingMicrophone]);
+    next.client.connect();
+    await firstValueFrom(next.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    try {
+      const { caller, offer } = await place();
+      agent.phone.prepareAccept(offer);
+      await until(() => peerConnections[0].connectionState === 'connected' && peerConnections[1]?.connectionState === 'connected', 'the provisional connection');
+      const [callerPc, firstAgentPc] = peerConnections;
+      // The ring ends, but neither page hears of it (lost on the way, or a page that keeps its
+      // connection anyway); the accepting page's answer is held a moment after the accept.
+      relay.intercept = (d) => {
+        if ((d.event === 'ringEnded' && d.to === 'student') || (d.event === 'offerWithdrawn' && d.to === 'agent')) return 'drop';
+        if (d.event === 'answerRelayed' && d.to === 'student' && !(d.payload as { provisional?: true }).provisional) return 'hold';
+        return 'deliver';
+      };
+      relay.ringOut(offer.callId);
+      const offered = firstValueFrom(next.client.callOffered$);
+      relay.ringAt(offer.callId, 'agent2');
+      const callee = await next.phone.acceptCall(await offered);
+      sessions.push(callee);
+      await until(() => relay.held.some((d) => d.event === 'answerRelayed'), "the accepting page's answer on its way");
+      await sleep(1000);
+      expect(firstAgentPc.connectionState).toBe('connected');
+      expect(await audioSent(callerPc)).withContext('sent to the page that did not take the call').toEqual({ packets: 0, bytes: 0 });
+      relay.intercept = () => 'deliver';
+      relay.release();
+      // The caller starts over on a new connection, which the accepting page answers.
+      await until(() => requestsFrom('student', 'sendOffer').length === 2, 'the caller to offer anew');
+      await reaches(caller, 'connected');
+      expect(await audioSent(callerPc)).toEqual({ packets: 0, bytes: 0 });
+    } finally {
+      next.injector.destroy();
+    }
+  }, 25_000);
+
   it('closes the connection prepared while it rang when the offer is withdrawn or discarded, and Accept then makes its own', async () => {
     const first = await place();
     agent.phone.prepareAccept(first.offer);

@@ -85,6 +85,13 @@ export class CallSession {
   private readonly appliedAnswers = new WeakMap<RTCPeerConnection, string>();
   /** Caller: a provisional answer (early media) is applied, and the call not accepted yet. */
   private earlyAnswered = false;
+  /** The accepting page's answer (sent again with the accept) matched the provisional one this connection was made with. */
+  private earlyAnswerConfirmed = false;
+  /**
+   * Accepted on a connection made with a provisional answer that the accepting page has not
+   * confirmed yet: the microphone waits for its answer (see markAccepted).
+   */
+  private holdingMicrophone = false;
   private reported = false;
   private mediaTimer: Subscription | null = null;
   private restartTimer: Subscription | null = null;
@@ -295,11 +302,21 @@ export class CallSession {
         // Another provisional answer (another tab of the ringing agent): the first one stands; the accept says which counts.
         if (message.provisional && !this.accepted) return;
         // The accepted agent's answer is not the provisional one applied (another tab accepted,
-        // or the ring's end did not reach this page): start over on a new connection.
-        this.markAccepted();
-        this.earlyAnswered = false;
+        // or the ring's end did not reach this page): start over on a new connection. Nothing
+        // goes on the old one: it leads to a page that did not take the call.
+        this.holdingMicrophone = false;
+        this.markAccepted(false);
         this.renegotiate({ freshConnection: true }).catch(() => undefined);
         return;
+      }
+      if (applied !== undefined && !message.provisional) {
+        // The accepting page confirms the connection made while it rang.
+        if (this.holdingMicrophone) {
+          this.holdingMicrophone = false;
+          this.link.send(this.init.microphone);
+        } else if (!this.accepted) {
+          this.earlyAnswerConfirmed = true;
+        }
       }
       // The answer already applied (sent provisionally, then again by an older agent's page): nothing to do.
       if (applied === undefined) {
@@ -363,6 +380,8 @@ export class CallSession {
   /** Closes the peer connection and carries on with a new one (the microphone stays). */
   private replaceLink(): void {
     this.cancelRestart();
+    this.earlyAnswerConfirmed = false;
+    this.holdingMicrophone = false;
     this.link.close();
     this.remote.set(null);
     this.link = this.createLink();
@@ -380,11 +399,15 @@ export class CallSession {
    * must connect in time, and a connection already up (made while it rang, with a provisional
    * answer) counts from now.
    */
-  private markAccepted(): void {
+  private markAccepted(onThisConnection = true): void {
     if (this.accepted) return;
     this.accepted = true;
+    // Made while it rang with a provisional answer: the microphone goes on only once the
+    // accepting page's answer says it is the page this connection leads to (a ring that ended
+    // without this page hearing of it may have left it connected to another agent's page).
+    this.holdingMicrophone = onThisConnection && this.earlyAnswered && !this.earlyAnswerConfirmed;
     this.earlyAnswered = false;
-    this.link.send(this.init.microphone);
+    if (onThisConnection && !this.holdingMicrophone) this.link.send(this.init.microphone);
     this.expectMedia();
     this.observeConnection(this.link.pc.connectionState);
   }

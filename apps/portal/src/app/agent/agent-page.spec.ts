@@ -430,6 +430,8 @@ describe('AgentPage', () => {
       relay.push('agent', 'agentStatusChanged', status({ state: 'on_call', callId }));
       await eventually(fixture, () => requests('resumeCall').length === 1, 'resumeCall');
       expect(requests('resumeCall')).toEqual([{ callId }]);
+      // The panel shows once the new session is up (its microphone opened: slower on a cold browser).
+      await eventually(fixture, async () => (await loader.getHarnessOrNull(CallPanelHarness)) !== null, 'the call panel', 10_000);
       const panel = await loader.getHarness(CallPanelHarness);
       expect(await panel.getPeerName()).toBe('student');
       // The caller, told the call resumed, offered from a new peer connection; this page answered it.
