@@ -40,6 +40,18 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     await firstValueFrom(agent.client.connectionState$.pipe(filter((s) => s === 'connected')));
   }
 
+  /** A second agent (`agent2`), connected, for `work`; gone after it. */
+  async function withSecondAgent(work: (next: ReturnType<typeof createParty>) => Promise<void>): Promise<void> {
+    const next = createParty(relay, 'agent2', {}, [recordingMicrophone]);
+    next.client.connect();
+    await firstValueFrom(next.client.connectionState$.pipe(filter((s) => s === 'connected')));
+    try {
+      await work(next);
+    } finally {
+      next.injector.destroy();
+    }
+  }
+
   async function place(): Promise<{ caller: CallSession; offer: CallOffer }> {
     const offered = nextOffer();
     const caller = await student.phone.placeCall();
@@ -208,10 +220,7 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
 
   for (const end of ['declined', 'rang out'] as const) {
     it(`early media: a ring that ends without accept (${end}) voids the provisional answer; the caller offers anew from a new connection and the next agent's answer connects`, async () => {
-      const next = createParty(relay, 'agent2', {}, [recordingMicrophone]);
-      next.client.connect();
-      await firstValueFrom(next.client.connectionState$.pipe(filter((s) => s === 'connected')));
-      try {
+      await withSecondAgent(async (next) => {
         const { caller, offer } = await place();
         agent.phone.prepareAccept(offer);
         await until(() => peerConnections[0].connectionState === 'connected' && peerConnections[1]?.connectionState === 'connected', 'the provisional connection');
@@ -238,17 +247,12 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
         expect(peerConnections.length).toBe(4);
         await expectAudioBothWays(caller, callee);
         expect(requestsFrom('student', 'reportMedia').length).toBe(1);
-      } finally {
-        next.injector.destroy();
-      }
+      });
     }, 25_000);
   }
 
   it("early media: when another agent's page accepts than the one the caller connected to while it rang, the caller's microphone never goes on that connection", async () => {
-    const next = createParty(relay, 'agent2', {}, [recordingMicrophone]);
-    next.client.connect();
-    await firstValueFrom(next.client.connectionState$.pipe(filter((s) => s === 'connected')));
-    try {
+    await withSecondAgent(async (next) => {
       const { caller, offer } = await place();
       agent.phone.prepareAccept(offer);
       await until(() => peerConnections[0].connectionState === 'connected' && peerConnections[1]?.connectionState === 'connected', 'the provisional connection');
@@ -275,9 +279,7 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
       await until(() => requestsFrom('student', 'sendOffer').length === 2, 'the caller to offer anew');
       await reaches(caller, 'connected');
       expect(await audioSent(callerPc)).toEqual({ packets: 0, bytes: 0 });
-    } finally {
-      next.injector.destroy();
-    }
+    });
   }, 25_000);
 
   it('closes the connection prepared while it rang when the offer is withdrawn or discarded, and Accept then makes its own', async () => {
