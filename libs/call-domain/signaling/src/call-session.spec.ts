@@ -126,6 +126,19 @@ describe('CallSession (real WebRTC through a fake relay)', () => {
     expect(requestsFrom('agent', 'reportMedia').map((r) => r.payload)).toEqual([{ callId: offer.callId, state: 'connected' }]);
   }, 20_000);
 
+  it('with a server not upgraded yet (it refuses earlyMedia), the caller offers as before and the call connects on Accept', async () => {
+    relay.acceptsNewerFields = false;
+    relay.acceptsProvisionalAnswers = false;
+    const { caller, offer } = await place();
+    await until(() => requestsFrom('student', 'sendOffer').length === 2, 'the offer sent again');
+    expect(requestsFrom('student', 'sendOffer').map((r) => (r.payload as { earlyMedia?: true }).earlyMedia)).toEqual([true, undefined]);
+    agent.phone.prepareAccept(offer);
+    const callee = await accept(offer);
+    await Promise.all([reaches(caller, 'connected'), reaches(callee, 'connected')]);
+    expect(requestsFrom('agent', 'sendAnswer').filter((r) => (r.payload as { provisional?: true }).provisional)).toEqual([]);
+    await expectAudioBothWays(caller, callee);
+  }, 20_000);
+
   it('prepared while it rings with a server that takes no provisional answer, the agent opens the microphone, answers the held offer ahead and gathers, sends nothing before Accept, then sends that answer with the accept and connects', async () => {
     relay.acceptsProvisionalAnswers = false;
     const { caller, offer } = await place();

@@ -271,15 +271,16 @@ export class CallSession {
         throw error;
       }
       this.init.inbox.accept();
-      await this.init.signaling.sendOffer({
-        callId: this.callId,
-        messageId: crypto.randomUUID(),
-        negotiationId,
-        ...(reason ? { reason } : {}),
-        // Not accepted yet: nothing is sent until it is, so the ringing agent may answer provisionally.
-        ...(this.accepted ? {} : { earlyMedia: true as const }),
-        description: { type: 'offer', sdp },
-      });
+      const offer = { callId: this.callId, messageId: crypto.randomUUID(), negotiationId, ...(reason ? { reason } : {}), description: { type: 'offer' as const, sdp } };
+      // Not accepted yet: nothing is sent until it is, so the ringing agent may answer provisionally.
+      if (this.accepted) await this.init.signaling.sendOffer(offer);
+      else {
+        await this.init.signaling.sendOffer({ ...offer, earlyMedia: true }).catch((error: unknown) => {
+          // A server from before early media (a node not upgraded yet) refuses the field: the same offer without it.
+          if (!(error instanceof SignalingError && error.code === 'bad_request')) throw error;
+          return this.init.signaling.sendOffer({ ...offer, messageId: crypto.randomUUID() });
+        });
+      }
       return negotiationId;
     });
   }

@@ -53,6 +53,13 @@ describe('SignalingClient', () => {
     await expectAsync(refused).toBeRejectedWith(jasmine.objectContaining({ code: 'not_found', timedOut: false }));
   });
 
+  it('asks for the live call with callbacks, and as before when a server not upgraded yet refuses the field', async () => {
+    expect(await agent.client.getLiveCall()).toBeNull();
+    relay.acceptsNewerFields = false;
+    expect(await agent.client.getLiveCall()).toBeNull();
+    expect(relay.received.filter((r) => r.event === 'getLiveCall').map((r) => r.payload)).toEqual([{ callbacks: true }, { callbacks: true }, {}]);
+  });
+
   it('rejects when the server does not answer in time', async () => {
     relay.unanswered.add('requestCall');
     await expectAsync(student.client.requestCall()).toBeRejectedWith(jasmine.objectContaining({ code: 'internal', timedOut: true }));

@@ -271,8 +271,14 @@ export class SignalingClient {
   }
 
   /** Student or agent: the answered call this user is in, as the server knows it (null for none), and whether another tab holds it. */
-  getLiveCall(): Promise<AckData<'getLiveCall'>> {
-    return this.request('getLiveCall', { callbacks: true });
+  async getLiveCall(): Promise<AckData<'getLiveCall'>> {
+    try {
+      return await this.request('getLiveCall', { callbacks: true });
+    } catch (error) {
+      // A server from before callbacks could be taken up (a node not upgraded yet) refuses the field: ask as before.
+      if (error instanceof SignalingError && error.code === 'bad_request') return this.request('getLiveCall', {});
+      throw error;
+    }
   }
 
   /** Either party of a call not over: its ICE servers, with TURN credentials made for this call. */

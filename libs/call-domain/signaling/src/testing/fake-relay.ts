@@ -45,6 +45,8 @@ export class FakeRelay {
   acceptsAnswers = true;
   /** Whether `sendAnswer` takes a provisional answer (false: an older server, which refuses the field). */
   acceptsProvisionalAnswers = true;
+  /** Whether `sendOffer` takes `earlyMedia` and `getLiveCall` takes `callbacks` (false: an older server, which refuses the fields). */
+  acceptsNewerFields = true;
   /** Requests the relay leaves unanswered (to test ack timeouts). */
   readonly unanswered = new Set<string>();
   /**
@@ -119,6 +121,7 @@ export class FakeRelay {
         return { ok: true, data: { callId, position: 1, estimatedWaitSeconds: null } };
       }
       case 'sendOffer':
+        if (payload['earlyMedia'] && !this.acceptsNewerFields) return { ok: false, error: { code: 'bad_request', message: 'Unknown field earlyMedia.' } };
         if (!call) return missing();
         if (from === call.caller) call.held = [{ event: 'offerRelayed', payload }];
         return this.relayed(other, 'offerRelayed', payload);
@@ -140,6 +143,9 @@ export class FakeRelay {
         if (!call) return missing();
         this.relay(call.caller, 'callResumed', { callId: call.callId });
         return { ok: true, data: { callId: call.callId, caller: { id: call.caller, displayName: call.caller } } };
+      case 'getLiveCall':
+        if (payload['callbacks'] && !this.acceptsNewerFields) return { ok: false, error: { code: 'bad_request', message: 'Unknown field callbacks.' } };
+        return { ok: true, data: null };
       case 'getIceServers':
         if (!call) return missing();
         return this.iceServers ? { ok: true, data: this.iceServers } : { ok: false, error: { code: 'forbidden', message: 'No ICE servers for you.' } };
