@@ -93,6 +93,9 @@ async function othersAreRefused(nodes: Nodes): Promise<void> {
     const older = await offer(caller, callId, false);
     const notTaken = await agent.send('sendAnswer', provisional(callId, older));
     expect(notTaken.ok ? 'relayed' : notTaken.error.code).toBe('invalid_state');
+    // Nor its candidates before Accept.
+    const notTakenCandidate = await agent.send('sendCandidate', { callId, messageId: randomUUID(), negotiationId: older, candidate });
+    expect(notTakenCandidate.ok ? 'relayed' : notTakenCandidate.error.code).toBe('invalid_state');
     // A candidate of the ringing agent for another negotiation is refused too.
     const current = await offer(caller, callId);
     await agent.ok('sendAnswer', provisional(callId, current));
@@ -142,8 +145,11 @@ async function voidedByDecline(nodes: Nodes): Promise<void> {
     const answer = provisional(callId, renewed);
     await second.ok('sendAnswer', answer);
     expect(await caller.next('answerRelayed', (a) => a.messageId === answer.messageId)).toEqual(answer);
-    await second.ok('acceptCall', { callId });
+    // The accept carries the provisional answer again, as the portal sends it: relayed once, as the accepted answer.
+    const accepted = { callId, messageId: randomUUID(), negotiationId: renewed, description: answer.description };
+    expect((await second.ok('acceptCall', { callId, answer: accepted })).answerRelayed).toBeTrue();
     await caller.next('callAccepted', (a) => a.callId === callId);
+    expect(await caller.next('answerRelayed', (a) => a.messageId === accepted.messageId)).toEqual(accepted);
     await caller.ok('reportMedia', { callId, state: 'connected' });
     await second.ok('hangUp', { callId });
   } finally {

@@ -108,10 +108,12 @@ export class CallReactions implements OnModuleInit {
         const agent = this.rooms.toUser(event.agentId);
         (event.exceptSocketId ? agent.except(event.exceptSocketId) : agent).emit('offerWithdrawn', { callId: event.callId, reason: event.reason });
         this.rooms.empty(callRingingRoom(event.callId));
+        this.relay.ringEnded(event.callId);
         return;
       }
       case 'callRequeued':
         // Whatever the agent answered provisionally while it rang is void: the caller offers anew.
+        this.relay.ringEnded(event.callId);
         this.rooms.toUser(event.callerId).emit('ringEnded', { callId: event.callId });
         if (event.declined) this.rooms.toUser(event.callerId).emit('callDeclined', { callId: event.callId });
         return;

@@ -126,6 +126,12 @@ export class SignalRelay {
     if (known) known.connected = true;
   }
 
+  /** The ledger says the call no longer rings for its agent: that agent's provisional candidates are no longer relayed without a check. */
+  ringEnded(callId: string): void {
+    const known = this.cache.get(callId);
+    if (known) known.ringingAnswerer = null;
+  }
+
   /** The ledger says a negotiation started (on any node that delivers it). */
   negotiationStarted(callId: string, negotiationId: string): void {
     const known = this.cache.get(callId);
@@ -163,13 +169,17 @@ export class SignalRelay {
   /**
    * A candidate of the ringing agent's provisional answer, relayed to the caller (not held).
    * Once this node relayed that agent's provisional answer of the current negotiation it reads
-   * nothing; otherwise the stored call says whether the call rings for the sender.
+   * nothing (until the ledger says the ring ended); otherwise the stored call says whether the
+   * call rings for the sender, and its offer must take a provisional answer (`earlyMedia`).
    */
   private async relayRingingCandidate(socket: AppSocket, message: CandidateMessage): Promise<void> {
     let known = this.cache.get(message.callId);
     if (!known || known.ringingAnswerer !== socket.data.user.id) {
       const call = await this.ringingCallOf(socket, message.callId);
       known = this.cache.set(call.id, call.negotiation_id, false);
+      if (call.negotiation_id === null || !(known.earlyMedia || (await this.offerTakesEarlyMedia(call.id, call.negotiation_id)))) {
+        throw new ProblemException('invalid_state', 'The caller\'s offer does not take a provisional answer: send candidates after Accept');
+      }
     }
     await this.checkNegotiation(message.callId, known, message.negotiationId);
     this.rooms.to(callCallerRoom(message.callId)).emit('candidateRelayed', message);
