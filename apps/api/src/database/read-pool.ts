@@ -40,6 +40,13 @@ export type ReadWorkerData = { dialect: 'sqlite'; file: string } | { dialect: 'p
 /** A read worker's answer: the rows, or the error's message. */
 export type ReadReply = ReadResult | { id: number; error: string };
 
+/** Asks a read worker to end its connection; it answers {@link CLOSED} (then it is stopped). */
+export const CLOSE = { close: true } as const;
+/** A read worker's connection is ended. */
+export const CLOSED = { closed: true } as const;
+/** How long closing waits for a worker to end its connection before stopping it anyway. */
+const CLOSE_WAIT_MS = 2_000;
+
 /** Worker threads: two, so one long report does not queue the next page, and an export reads one batch while the other formats. */
 const SQLITE_READERS = 2;
 
@@ -126,7 +133,21 @@ export class ReadPool {
   /** Stops the worker threads; reads still pending fail. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.readers.splice(0).map((r) => r.worker.terminate()));
+    await Promise.all(this.readers.splice(0).map((r) => this.stop(r.worker)));
+  }
+
+  /** Lets the worker end its connection (within {@link CLOSE_WAIT_MS}), then stops it. */
+  private async stop(worker: Worker): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const ended = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      worker.on('message', (reply: object) => 'closed' in reply && resolve());
+      worker.once('exit', () => resolve());
+    });
+    worker.postMessage(CLOSE);
+    await ended;
+    clearTimeout(timer);
+    await worker.terminate();
   }
 
   private send(request: Omit<ReadRequest, 'id'>, onRead?: (result: ReadResult) => void): Promise<ReadResult> {
@@ -149,7 +170,8 @@ export class ReadPool {
     const worker = new Worker(workerScript(), { workerData: data });
     worker.unref();
     const reader: Reader = { worker, pending: new Map() };
-    worker.on('message', (reply: ReadReply) => {
+    worker.on('message', (reply: ReadReply | typeof CLOSED) => {
+      if ('closed' in reply) return;
       const waiting = reader.pending.get(reply.id);
       if (!waiting) return;
       if ('read' in reply && reply.read) {

@@ -7,16 +7,28 @@ import { parentPort, workerData } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { Client } from 'pg';
 import { READ_FORMATS } from '../supervisor/read-formats';
-import type { ReadReply, ReadRequest, ReadWorkerData } from './read-pool';
+import { CLOSE, CLOSED, type ReadReply, type ReadRequest, type ReadWorkerData } from './read-pool';
 
 const settings = workerData as ReadWorkerData;
 
 /** A read's rows: objects, or arrays in the SELECT's column order with those columns' names. */
 type Rows = { objects: Record<string, unknown>[] } | { arrays: unknown[][]; columns: string[] };
 
-const read: (request: ReadRequest) => Rows | Promise<Rows> = settings.dialect === 'sqlite' ? sqliteReader(settings.file) : postgresReader(settings.url);
+/** Reads with this thread's own connection; `close` ends that connection. */
+interface Reader {
+  read(request: ReadRequest): Rows | Promise<Rows>;
+  close(): Promise<void>;
+}
 
-parentPort?.on('message', (request: ReadRequest) => {
+const reader: Reader = settings.dialect === 'sqlite' ? sqliteReader(settings.file) : postgresReader(settings.url);
+const read = (request: ReadRequest) => reader.read(request);
+
+parentPort?.on('message', (request: ReadRequest | typeof CLOSE) => {
+  if ('close' in request) {
+    // The pool is closing: the connection ends properly (the server sees a goodbye, not a reset), then the thread is stopped.
+    void reader.close().finally(() => parentPort?.postMessage(CLOSED));
+    return;
+  }
   // The text's bytes are moved to the main thread, not copied.
   void answer(request).then((reply) => parentPort?.postMessage(reply, 'bytes' in reply && reply.bytes ? [reply.bytes.buffer as ArrayBuffer] : []));
 });
@@ -46,11 +58,15 @@ function ownBytes(text: string): Uint8Array {
 }
 
 /** Reads on a read-only connection to `file`, statements prepared once; formatted reads as `raw()` arrays. */
-function sqliteReader(file: string): (request: ReadRequest) => Rows {
+function sqliteReader(file: string): Reader {
   const db = new SQLite(file, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   const statements = new Map<string, SQLite.Statement>();
-  return (request) => {
+  const close = (): Promise<void> => {
+    db.close();
+    return Promise.resolve();
+  };
+  const read = (request: ReadRequest): Rows => {
     let statement = statements.get(request.sql);
     if (!statement) {
       statement = db.prepare(request.sql);
@@ -62,27 +78,37 @@ function sqliteReader(file: string): (request: ReadRequest) => Rows {
     const arrays = statement.raw(true).all(...request.parameters) as unknown[][];
     return { arrays, columns: statement.columns().map((c) => c.name) };
   };
+  return { read, close };
 }
 
 /** Reads on one PostgreSQL connection of this thread's own (opened on the first read, again after it is lost); formatted reads as arrays. */
-function postgresReader(url: string): (request: ReadRequest) => Promise<Rows> {
+function postgresReader(url: string): Reader {
   let connection: Promise<Client> | undefined;
   const connect = (): Promise<Client> => {
     const client = new Client({ connectionString: url });
     const lost = () => {
       if (connection === opening) connection = undefined;
     };
-    client.on('error', lost);
+    client.on('error', () => {
+      lost();
+      client.end().catch(() => undefined); // its socket goes too
+    });
     client.on('end', lost);
     const opening = client.connect().then(() => client);
     opening.catch(lost);
     return opening;
   };
-  return async (request) => {
+  const close = async (): Promise<void> => {
+    const open = connection;
+    connection = undefined;
+    await open?.then((client) => client.end()).catch(() => undefined);
+  };
+  const read = async (request: ReadRequest): Promise<Rows> => {
     connection ??= connect();
     const client = await connection;
     if (!request.format) return { objects: (await client.query({ text: request.sql, values: [...request.parameters] })).rows as Record<string, unknown>[] };
     const result = await client.query({ text: request.sql, values: [...request.parameters], rowMode: 'array' });
     return { arrays: result.rows as unknown[][], columns: result.fields.map((f) => f.name) };
   };
+  return { read, close };
 }
