@@ -175,7 +175,13 @@ export class SignalRelay {
   private async relayRingingCandidate(socket: AppSocket, message: CandidateMessage): Promise<void> {
     let known = this.cache.get(message.callId);
     if (!known || known.ringingAnswerer !== socket.data.user.id) {
-      const call = await this.ringingCallOf(socket, message.callId);
+      const stored = await this.records.get(message.callId);
+      // Accepted by this agent, whose socket is still in the ringing room: the rooms' change goes
+      // through Redis on several nodes and comes later while Redis is away. An accepted agent's candidate.
+      if (stored?.direction === 'inbound' && stored.agent_id === socket.data.user.id && (stored.state === 'accepted' || stored.state === 'connected')) {
+        return this.relayAgentCandidate(message, stored);
+      }
+      const call = this.ringingFor(socket, stored);
       known = this.cache.set(call.id, call.negotiation_id, false);
       if (call.negotiation_id === null || !(known.earlyMedia || (await this.offerTakesEarlyMedia(call.id, call.negotiation_id)))) {
         throw new ProblemException('invalid_state', 'The caller\'s offer does not take a provisional answer: send candidates after Accept');
@@ -190,8 +196,12 @@ export class SignalRelay {
    * for anyone else, `invalid_state` for the agent of a call that no longer rings.
    */
   private async ringingCallOf(socket: AppSocket, callId: string): Promise<CallRow> {
+    return this.ringingFor(socket, await this.records.get(callId));
+  }
+
+  /** `call`, if it rings right now for the socket's user; see {@link ringingCallOf}. */
+  private ringingFor(socket: AppSocket, call: CallRow | undefined): CallRow {
     const userId = socket.data.user.id;
-    const call = await this.records.get(callId);
     if (call?.direction !== 'inbound') throw new ProblemException('forbidden', NOT_RINGING_AGENT);
     if (call.state === 'ringing' && call.ringing_agent_id === userId) return call;
     if (call.agent_id === userId) throw new ProblemException('invalid_state', 'The call no longer rings: its answer is not provisional');
