@@ -42,12 +42,7 @@ describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
   });
 
   it('follows a new negotiation started on the caller\'s node at the agent\'s node, and refuses the old one there', async () => {
-    const agent = await TestClient.connect(nodes[0].url, 'agent2');
-    const student = await TestClient.connect(nodes[1].url, 'student2');
-    clients.push(agent, student);
-    await agent.ok('setAvailability', { state: 'available' });
-    const { callId } = await student.ok('requestCall', {});
-    await agent.next('callOffered', (o) => o.callId === callId);
+    const { agent, student, callId } = await ringingAcross('agent2', 'student2');
     const first = randomUUID();
     await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId: first, description: { type: 'offer', sdp: 'v=0\r\n' } });
     await agent.next('offerRelayed', (o) => o.negotiationId === first);
@@ -68,12 +63,7 @@ describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
   });
 
   it('gives a call that two pages of one user take up at the same moment on two nodes to one of them, on either side', async () => {
-    const agent = await TestClient.connect(nodes[0].url, 'agent3');
-    const student = await TestClient.connect(nodes[1].url, 'student3');
-    clients.push(agent, student);
-    await agent.ok('setAvailability', { state: 'available' });
-    const { callId } = await student.ok('requestCall', {});
-    await agent.next('callOffered', (o) => o.callId === callId);
+    const { agent, student, callId } = await ringingAcross('agent3', 'student3');
     await agent.ok('acceptCall', { callId });
     await student.next('callAccepted');
     // Both first tabs go (a browser that crashed); it restores two tabs of each at once, one on each node.
@@ -94,6 +84,16 @@ describe('Calls across two nodes (PostgreSQL + Redis, e2e)', () => {
     expect(agentViews.map((view) => view?.heldElsewhere).sort()).toEqual([false, true]);
     await studentTabs[0].ok('hangUp', { callId }).catch(() => studentTabs[1].ok('hangUp', { callId }));
   });
+
+  /** `username`'s call ringing at `agentName`, the agent on the first node and the student on the second. */
+  async function ringingAcross(agentName: string, username: string): Promise<{ agent: TestClient; student: TestClient; callId: string }> {
+    const agent = track(await TestClient.connect(nodes[0].url, agentName));
+    const student = track(await TestClient.connect(nodes[1].url, username));
+    await agent.ok('setAvailability', { state: 'available' });
+    const { callId } = await student.ok('requestCall', {});
+    await agent.next('callOffered', (o) => o.callId === callId);
+    return { agent, student, callId };
+  }
 
   function track(client: TestClient): TestClient {
     clients.push(client);

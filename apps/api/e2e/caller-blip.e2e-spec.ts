@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, LoginResponse, ServerToClientEvents } from '@switchboard/call-domain';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
-import { dropRedisKeys } from '../src/testing/redis';
-import type { TestApp } from '../src/testing/test-app';
-import { eventually, startCallApp, TestClient } from './call-clients';
+import { eventually, onOneAndTwoNodes, TestClient } from './call-clients';
 import { call, DEMO_PASSWORD } from './support';
 
 /** How long the caller's network is gone: shorter than the caller's grace period, longer than the agent takes. */
@@ -136,42 +133,13 @@ async function acceptWhileCallerOnNewSocket(agentUrl: string, callerUrl: string,
 }
 
 describe('a caller whose network drops for 5 s while the agent accepts and answers (e2e)', () => {
-  describe('one node (embedded SQLite)', () => {
-    let app: TestApp;
-    beforeAll(async () => (app = await startCallApp()));
-    afterAll(async () => app.close());
-
+  onOneAndTwoNodes((nodes) => {
     it('gets the accept, the answer and the agent\u2019s candidates, in order, once back', async () => {
-      await acceptDuringCallerBlip(app.url, app.url, 'agent', 'student');
+      await acceptDuringCallerBlip(nodes().agentUrl, nodes().callerUrl, 'agent', 'student');
     }, 30_000);
 
     it('gets the accept, the answer and the candidates on a new socket too', async () => {
-      await acceptWhileCallerOnNewSocket(app.url, app.url, 'agent2', 'student2');
-    }, 30_000);
-  });
-
-  describe('two nodes (PostgreSQL + Redis), caller and agent on different nodes', () => {
-    let pg: TestPostgresDatabase;
-    let nodes: TestApp[] = [];
-    let key = '';
-    beforeAll(async () => {
-      pg = await createTestPostgresDatabase();
-      key = `sb-test-${randomUUID()}`;
-      const env = { DATABASE_URL: pg.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_ROOMS_KEY: key };
-      nodes = [await startCallApp(env), await startCallApp(env, { seed: false })];
-    });
-    afterAll(async () => {
-      for (const node of nodes) await node.close();
-      await pg.drop();
-      await dropRedisKeys('redis://127.0.0.1:6379', key);
-    });
-
-    it('gets the accept, the answer and the agent\u2019s candidates, in order, once back', async () => {
-      await acceptDuringCallerBlip(nodes[0].url, nodes[1].url, 'agent', 'student');
-    }, 30_000);
-
-    it('gets the accept, the answer and the candidates on a new socket too', async () => {
-      await acceptWhileCallerOnNewSocket(nodes[0].url, nodes[1].url, 'agent2', 'student2');
+      await acceptWhileCallerOnNewSocket(nodes().agentUrl, nodes().callerUrl, 'agent2', 'student2');
     }, 30_000);
   });
 });
