@@ -252,7 +252,11 @@ async function seedHistory(sql: Sql, dialect: 'sqlite' | 'postgres', accounts: r
   if (pg) await sql.run('analyze');
 }
 
-/** Starts the built API on `database`, with the bench's secret and quiet logs, and waits for /api/health. */
+/**
+ * Starts the built API on `database`, with the bench's secret and quiet logs, and waits for
+ * /api/health. `BENCH_API_DIR` runs another build of the API instead of `dist/api` (e.g. a
+ * copy of main's, to compare it with a change in alternated runs).
+ */
 export async function startProduct(database: ProductDatabase, port: number): Promise<Target> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -271,7 +275,7 @@ export async function startProduct(database: ProductDatabase, port: number): Pro
   };
   delete env['DATABASE_URL'];
   if (database.url) env['DATABASE_URL'] = database.url;
-  const { child, log } = spawnServer(join(ROOT, 'dist/api/apps/api/src/main.js'), env);
+  const { child, log } = spawnServer(join(ROOT, process.env['BENCH_API_DIR'] ?? 'dist/api', 'apps/api/src/main.js'), env);
   let stopping = false;
   child.once('exit', (code, signal) => stopping || console.error(`the API exited (${code ?? signal}) during the run:\n${log()}`));
   const url = `http://127.0.0.1:${port}`;

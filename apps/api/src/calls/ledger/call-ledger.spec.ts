@@ -238,6 +238,32 @@ describeEachDialect('CallLedger', (database) => {
     expect(await db.selectFrom('ledger_outbox').selectAll().execute()).toEqual([]);
   });
 
+  it('replays the units of a grouped commit in the order they committed when their node died before delivering them', async () => {
+    const calls = [];
+    for (let i = 0; i < 5; i++) calls.push(await addCall(db, 'queued', await addUser(db, 'student')));
+    // A node that dies right after its commits: nothing of them is delivered by it.
+    class DyingOutbox extends LedgerOutbox {
+      override deliverInTurns(): { deliver(): void; end(): void } {
+        return { deliver: () => undefined, end: () => undefined };
+      }
+    }
+    const dying = new CallLedger(db, new DyingOutbox(db));
+    // Started in one tick: on SQLite they are committed together, in this order.
+    await Promise.all(calls.map((call) => dying.run(async (tx) => tx.publish({ type: 'callConnected', callId: call.id }))));
+    const rows = await db.selectFrom('ledger_outbox').select('id').execute();
+    if (database().dialect === 'sqlite') expect(rows.length).withContext('one row for the grouped commit').toBe(1);
+    else expect(rows.length).withContext('a row per transaction').toBe(calls.length);
+
+    const stale = new Date(Date.now() - OUTBOX_STALE_MS - 1000).toISOString();
+    await db.updateTable('ledger_outbox').set({ claimed_at: stale, created_at: stale }).execute();
+    expect(await outbox.redeliverStale()).toBe(rows.length);
+    const replayed = delivered.flat().map((e) => (e.type === 'callConnected' ? e.callId : e.type));
+    // PostgreSQL runs the units as transactions of their own, in parallel: no order among them.
+    if (database().dialect === 'sqlite') expect(replayed).toEqual(calls.map((c) => c.id));
+    else expect([...replayed].sort()).toEqual(calls.map((c) => c.id).sort());
+    expect(await db.selectFrom('ledger_outbox').selectAll().execute()).toEqual([]);
+  });
+
   it('delivers, from another node, the events of a node that died between commit and delivery', async () => {
     const call = await addCall(db, 'queued', callerId);
     const died = new Date(Date.now() - OUTBOX_STALE_MS - 1000).toISOString();

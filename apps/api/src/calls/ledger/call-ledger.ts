@@ -274,7 +274,13 @@ interface QueuedUnit {
 }
 
 /** How a unit of work ended inside its transaction. */
-type UnitOutcome = { ok: true; value: unknown; outboxId: string; events: LedgerEvent[] } | { ok: false; error: unknown };
+type UnitOutcome = { ok: true; value: unknown; events: LedgerEvent[] } | { ok: false; error: unknown };
+
+/** A grouped transaction's units' outcomes, and the outbox row holding all their events (null: none). */
+interface BatchOutcome {
+  outboxId: string | null;
+  units: UnitOutcome[];
+}
 
 /**
  * The one place that changes a call: runs a unit of work as one database transaction over the
@@ -375,38 +381,45 @@ export class CallLedger {
     this.committing = null;
   }
 
-  /** Runs `batch`'s units in one transaction, each in its own savepoint; their outcomes once it committed. */
-  private commitTogether(batch: readonly QueuedUnit[]): Promise<UnitOutcome[]> {
+  /**
+   * Runs `batch`'s units in one transaction, each in its own savepoint, and stores the events
+   * of those kept in one outbox row (in commit order: a redelivery replays them as they
+   * happened); their outcomes once it committed.
+   */
+  private commitTogether(batch: readonly QueuedUnit[]): Promise<BatchOutcome> {
     return this.db.transaction().execute(async (trx) => {
-      const ended: UnitOutcome[] = [];
-      for (const unit of batch) ended.push(await this.runInSavepoint(trx, unit.work));
-      return ended;
+      const units: UnitOutcome[] = [];
+      for (const unit of batch) units.push(await this.runInSavepoint(trx, unit.work));
+      const events = units.flatMap((unit) => (unit.ok ? unit.events : []));
+      const outboxId = events.length > 0 ? randomUUID() : null;
+      if (outboxId) await this.storeEvents(trx, outboxId, events);
+      return { outboxId, units };
     });
   }
 
   /** In commit order, each unit's events are delivered before its caller goes on (as with a transaction of its own). */
-  private settle(batch: readonly QueuedUnit[], outcomes: readonly UnitOutcome[]): void {
-    for (const [i, outcome] of outcomes.entries()) {
+  private settle(batch: readonly QueuedUnit[], { outboxId, units }: BatchOutcome): void {
+    const delivery = outboxId ? this.outbox.deliverInTurns(outboxId) : null;
+    for (const [i, outcome] of units.entries()) {
       if (!outcome.ok) {
         batch[i].failed(outcome.error);
         continue;
       }
-      if (outcome.events.length > 0) this.outbox.deliver(outcome.outboxId, outcome.events);
+      if (outcome.events.length > 0) delivery?.deliver(outcome.events);
       batch[i].done(outcome.value);
     }
+    delivery?.end();
   }
 
   /** Runs one unit in a savepoint of the open transaction: kept, or undone alone (and tried again when superseded). */
   private async runInSavepoint(trx: Transaction<Database>, work: (tx: LedgerTransaction) => Promise<unknown>): Promise<UnitOutcome> {
     for (let attempt = 1; ; attempt++) {
       const events: LedgerEvent[] = [];
-      const outboxId = randomUUID();
       await sql`savepoint ledger_unit`.execute(trx);
       try {
         const value = await work(new LedgerTransaction(trx, events));
-        await this.storeEvents(trx, outboxId, events);
         await sql`release savepoint ledger_unit`.execute(trx);
-        return { ok: true, value, outboxId, events };
+        return { ok: true, value, events };
       } catch (err) {
         await sql`rollback to savepoint ledger_unit`.execute(trx);
         await sql`release savepoint ledger_unit`.execute(trx);
@@ -416,7 +429,7 @@ export class CallLedger {
     }
   }
 
-  /** Writes the unit's events to `ledger_outbox` (none: no row). */
+  /** Writes the events of a transaction to `ledger_outbox` (none: no row). */
   private async storeEvents(trx: Transaction<Database>, outboxId: string, events: readonly LedgerEvent[]): Promise<void> {
     if (events.length === 0) return;
     const now = new Date().toISOString();

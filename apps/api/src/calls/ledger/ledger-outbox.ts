@@ -52,10 +52,29 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
 
   /** Delivers one committed transaction's events (in the order they happened), then forgets its row. */
   deliver(outboxId: string, events: readonly LedgerEvent[]): void {
+    const turns = this.deliverInTurns(outboxId);
+    turns.deliver(events);
+    turns.end();
+  }
+
+  /**
+   * Delivers the events of one row in turns — a grouped transaction's units, each as if it had
+   * committed alone (its own reactions' turn, its own log bindings) — and forgets the row once
+   * every turn's reactions have finished.
+   */
+  deliverInTurns(outboxId: string): { deliver(events: readonly LedgerEvent[]): void; end(): void } {
     this.inFlightIds.add(outboxId);
-    const running = this.runReactions(events).then(() => this.forget(outboxId));
-    this.inFlight.add(running);
-    void running.finally(() => this.inFlight.delete(running));
+    const turns: Promise<void>[] = [];
+    return {
+      deliver: (events) => {
+        turns.push(this.runReactions(events));
+      },
+      end: () => {
+        const running = Promise.all(turns).then(() => this.forget(outboxId));
+        this.inFlight.add(running);
+        void running.finally(() => this.inFlight.delete(running));
+      },
+    };
   }
 
   /**
