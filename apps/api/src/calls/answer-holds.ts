@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { Insertable, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AnswerMessage, CandidateMessage } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
-import type { CallAnswerSignalsTable, Database } from '../database/schema';
+import { runPrepared } from '../database/prepared-queries';
+import type { Database } from '../database/schema';
 import { byCallInLockOrder, GroupCommit } from './group-commit';
-import { MAX_HELD_CANDIDATES } from './signal-holds';
+import { CallLedger } from './ledger/call-ledger';
+import { insertRows, MAX_HELD_CANDIDATES } from './signal-holds';
 
 interface AnswerHold {
   kind: 'answer' | 'candidate';
@@ -22,7 +24,10 @@ interface AnswerHold {
 export class AnswerHolds {
   private readonly writes = new GroupCommit<AnswerHold>((batch) => this.write(batch));
 
-  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+  constructor(
+    @InjectDatabase() private readonly db: Kysely<Database>,
+    private readonly ledger: CallLedger,
+  ) {}
 
   /**
    * Holds the answer (dropping earlier negotiations' signals) or a candidate (up to
@@ -37,36 +42,55 @@ export class AnswerHolds {
   /** The held answer, then the held candidates, in the order they arrived. */
   async held(callId: string): Promise<({ kind: 'answer' } & AnswerMessage | { kind: 'candidate' } & CandidateMessage)[]> {
     await this.writes.flushed();
-    const rows = await this.db.selectFrom('call_answer_signals').selectAll().where('call_id', '=', callId).orderBy('created_at').execute();
+    const { rows } = await runPrepared(this.db, 'answerHolds.held', [callId], ([id]) => this.db.selectFrom('call_answer_signals').selectAll().where('call_id', '=', id as string).orderBy('created_at'));
     const ordered = [...rows.filter((r) => r.kind === 'answer'), ...rows.filter((r) => r.kind === 'candidate')];
     return ordered.map((r) => ({ kind: r.kind, ...JSON.parse(r.payload) }) as never);
   }
 
   private write(batch: readonly AnswerHold[]): Promise<void> {
-    return this.db.transaction().execute(async (trx) => {
+    // A unit of the ledger's transaction, like the caller's holds (SignalHolds).
+    return this.ledger.run(async ({ db: trx }) => {
       for (const [callId, holds] of byCallInLockOrder(batch, (hold) => hold.message.callId)) {
-        let rows: Insertable<CallAnswerSignalsTable>[] = [];
+        let rows: unknown[][] = [];
         /** How many rows the call has stored (read when a candidate first needs it). */
         let stored: number | null = null;
         for (const { kind, message } of holds) {
           const negotiationId = message.negotiationId ?? null;
           if (kind === 'answer') {
-            await trx
-              .deleteFrom('call_answer_signals')
-              .where('call_id', '=', callId)
-              .where((eb) => eb.or([eb('kind', '=', 'answer'), negotiationId === null ? eb('negotiation_id', 'is not', null) : eb.or([eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiationId)])]))
-              .execute();
+            // The held answer goes, and whatever is held of another negotiation.
+            if (negotiationId === null) {
+              await runPrepared(trx, 'answerHolds.replaceUnnegotiated', [callId, 'answer'], ([id, answer]) =>
+                trx
+                  .deleteFrom('call_answer_signals')
+                  .where('call_id', '=', id as string)
+                  .where((eb) => eb.or([eb('kind', '=', answer as 'answer'), eb('negotiation_id', 'is not', null)])),
+              );
+            } else {
+              await runPrepared(trx, 'answerHolds.replace', [callId, 'answer', negotiationId], ([id, answer, negotiation]) =>
+                trx
+                  .deleteFrom('call_answer_signals')
+                  .where('call_id', '=', id as string)
+                  .where((eb) => eb.or([eb('kind', '=', answer as 'answer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiation as string)])),
+              );
+            }
             // What this batch holds of other negotiations goes too.
-            rows = rows.filter((r) => r.kind === 'candidate' && r.negotiation_id === negotiationId);
+            rows = rows.filter((r) => r[2] === 'candidate' && r[4] === negotiationId);
             stored = null;
           } else {
-            stored ??= Number((await trx.selectFrom('call_answer_signals').select((eb) => eb.fn.countAll<number | string | bigint>().as('count')).where('call_id', '=', callId).executeTakeFirstOrThrow()).count);
+            stored ??= Number(
+              (await runPrepared(trx, 'answerHolds.count', [callId], ([id]) =>
+                trx.selectFrom('call_answer_signals').select((eb) => eb.fn.countAll<number | string | bigint>().as('count')).where('call_id', '=', id as string),
+              )).rows[0]?.count ?? 0,
+            );
             if (stored + rows.length > MAX_HELD_CANDIDATES) continue;
           }
-          rows.push({ call_id: callId, message_id: message.messageId, kind, payload: JSON.stringify(message), negotiation_id: negotiationId, created_at: new Date().toISOString() });
+          rows.push([callId, message.messageId, kind, JSON.stringify(message), negotiationId, new Date().toISOString()]);
         }
-        if (rows.length > 0) await trx.insertInto('call_answer_signals').values(rows).onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing()).execute();
+        if (rows.length > 0) await insertRows(trx, 'call_answer_signals', ANSWER_COLUMNS, rows);
       }
     });
   }
 }
+
+/** The columns of a held answer or candidate, in the order {@link insertRows} is given them. */
+const ANSWER_COLUMNS = ['call_id', 'message_id', 'kind', 'payload', 'negotiation_id', 'created_at'] as const;

@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { CandidateMessage, OfferMessage, SignalMessage } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
+import { changedRows, runPrepared } from '../database/prepared-queries';
 import type { Database } from '../database/schema';
 import { byCallInLockOrder, GroupCommit } from './group-commit';
+import { CallLedger } from './ledger/call-ledger';
 
 /** At most this many of a call's ICE candidates are held for re-sending (a browser gathers a handful). */
 export const MAX_HELD_CANDIDATES = 64;
@@ -25,7 +27,10 @@ interface PendingHold {
 export class SignalHolds {
   private readonly writes = new GroupCommit<PendingHold>((batch) => this.write(batch));
 
-  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+  constructor(
+    @InjectDatabase() private readonly db: Kysely<Database>,
+    private readonly ledger: CallLedger,
+  ) {}
 
   /**
    * Holds the offer (replacing the negotiation's earlier one) or a candidate (up to
@@ -38,42 +43,78 @@ export class SignalHolds {
   /** The held offer, then the held candidates, in the order they arrived. */
   async held(callId: string): Promise<SignalMessage[]> {
     await this.writes.flushed();
-    const rows = await this.db.selectFrom('call_signals').selectAll().where('call_id', '=', callId).orderBy('seq').execute();
+    const { rows } = await runPrepared(this.db, 'signalHolds.held', [callId], ([id]) => this.db.selectFrom('call_signals').selectAll().where('call_id', '=', id as string).orderBy('seq'));
     const ordered = [...rows.filter((r) => r.kind === 'offer'), ...rows.filter((r) => r.kind === 'candidate')];
     return ordered.map((r) => ({ kind: r.kind, ...JSON.parse(r.payload) }) as SignalMessage);
   }
 
   private write(batch: readonly PendingHold[]): Promise<void> {
-    return this.db.transaction().execute(async (trx) => {
+    // A unit of the ledger's transaction (on SQLite group-committed with the calls' moves,
+    // instead of a commit of its own), though it changes no call.
+    return this.ledger.run(async ({ db: trx }) => {
       for (const [callId, holds] of byCallInLockOrder(batch, (hold) => hold.message.callId)) {
         // A call's holds take turns across nodes (a row lock on the call on PostgreSQL; SQLite
         // has one writer), so the count and the next sequence number are not raced.
-        await trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', callId).execute();
-        const stats = await trx
-          .selectFrom('call_signals')
-          .select((eb) => [eb.fn.max('seq').as('last'), sql<number | string | bigint>`sum(case when kind = 'candidate' then 1 else 0 end)`.as('count')])
-          .where('call_id', '=', callId)
-          .executeTakeFirstOrThrow();
-        let seq = Number(stats.last ?? 0);
-        let candidates = Number(stats.count ?? 0);
-        const rows = [];
+        await lockCall(trx, callId);
+        const stats = (
+          await runPrepared(trx, 'signalHolds.stats', [callId], ([id]) =>
+            trx
+              .selectFrom('call_signals')
+              .select((eb) => [eb.fn.max('seq').as('last'), sql<number | string | bigint>`sum(case when kind = 'candidate' then 1 else 0 end)`.as('count')])
+              .where('call_id', '=', id as string),
+          )
+        ).rows[0];
+        let seq = Number(stats?.last ?? 0);
+        let candidates = Number(stats?.count ?? 0);
+        const rows: unknown[][] = [];
         for (const hold of holds) {
           if (hold.kind === 'offer') {
             // A new offer replaces the held one and whatever of another negotiation is held,
             // stored or earlier in this batch.
-            const removed = await trx.deleteFrom('call_signals').where('call_id', '=', callId).where((eb) => eb.or([eb('kind', '=', 'offer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', hold.negotiationId ?? '')])).executeTakeFirst();
-            const kept = rows.filter((r) => r.kind === 'candidate' && r.negotiation_id === hold.negotiationId);
-            candidates = Math.max(0, candidates - Number(removed.numDeletedRows) - (rows.length - kept.length));
+            const removed = await runPrepared(trx, 'signalHolds.replace', [callId, 'offer', hold.negotiationId ?? ''], ([id, offer, negotiationId]) =>
+              trx
+                .deleteFrom('call_signals')
+                .where('call_id', '=', id as string)
+                .where((eb) => eb.or([eb('kind', '=', offer as 'offer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiationId as string)])),
+            );
+            const kept = rows.filter((r) => r[2] === 'candidate' && r[6] === hold.negotiationId);
+            candidates = Math.max(0, candidates - changedRows(removed) - (rows.length - kept.length));
             rows.splice(0, rows.length, ...kept);
           } else if (candidates >= MAX_HELD_CANDIDATES) {
             continue;
           } else {
             candidates++;
           }
-          rows.push({ call_id: callId, message_id: hold.message.messageId, kind: hold.kind, payload: JSON.stringify(hold.message), created_at: new Date().toISOString(), seq: ++seq, negotiation_id: hold.negotiationId });
+          rows.push([callId, hold.message.messageId, hold.kind, JSON.stringify(hold.message), new Date().toISOString(), ++seq, hold.negotiationId]);
         }
-        if (rows.length > 0) await trx.insertInto('call_signals').values(rows).onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing()).execute();
+        if (rows.length > 0) await insertRows(trx, 'call_signals', SIGNAL_COLUMNS, rows);
       }
     });
   }
+}
+
+/** The columns of a held signal, in the order {@link insertRows} is given them. */
+const SIGNAL_COLUMNS = ['call_id', 'message_id', 'kind', 'payload', 'created_at', 'seq', 'negotiation_id'] as const;
+
+/**
+ * Takes the call's row lock for the rest of the transaction (PostgreSQL; on SQLite the one
+ * writer already has it), so the call's held signals are counted and numbered by one writer
+ * at a time across nodes.
+ */
+export async function lockCall(trx: Kysely<Database>, callId: string): Promise<void> {
+  await runPrepared(trx, 'holds.lockCall', [callId], ([id]) => trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string));
+}
+
+/**
+ * Inserts held signals (rows of values in `columns`' order), leaving out any whose
+ * `(call_id, message_id)` is already held: a message sent again is held once. One statement
+ * per table and row count, built once.
+ */
+export async function insertRows(trx: Kysely<Database>, table: 'call_signals' | 'call_answer_signals', columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+  await runPrepared(trx, `holds.insert:${table}:${columns.join()}:${rows.length}`, rows.flat(), (values) =>
+    trx
+      .insertInto(table)
+      .values(rows.map((_, r) => Object.fromEntries(columns.map((c, i) => [c, values[r * columns.length + i]]))) as never)
+      .onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing()),
+  );
 }

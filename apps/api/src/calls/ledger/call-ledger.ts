@@ -8,7 +8,7 @@ import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Databas
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
 import { Deadlines } from '../deadlines';
-import { addCallRollups, addMissedRollups } from './call-rollups';
+import { addMissedRollups, moveCallRollups } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox } from './ledger-outbox';
 
@@ -87,7 +87,10 @@ export class LedgerTransaction {
    */
   async insertCall(row: CallRow): Promise<void> {
     if (row.state !== CALL_START_STATES[row.direction]) throw new ProblemException('invalid_state', `An ${row.direction} call cannot start ${row.state}`);
-    await this.db.insertInto('calls').values(row).execute();
+    const columns = definedEntries(row);
+    await runPrepared(this.db, `ledger.insertCall:${columns.map(([c]) => c).join()}`, columns.map(([, v]) => v), (values) =>
+      this.db.insertInto('calls').values(Object.fromEntries(columns.map(([c], i) => [c, values[i]])) as never),
+    );
     this.lockedCalls.add(row.id);
   }
 
@@ -129,8 +132,7 @@ export class LedgerTransaction {
     if (changedRows(result) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
     this.lockedCalls.add(call.id);
     if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
-      await addCallRollups(this.db, call, -1);
-      await addCallRollups(this.db, after, 1);
+      await moveCallRollups(this.db, call, after);
       if (call.state !== 'ended') await addMissedRollups(this.db, after);
     }
     return after;
@@ -229,8 +231,10 @@ export class LedgerTransaction {
    * call); false if the call is over.
    */
   async startNegotiation(callId: string, negotiationId: string, timeline: { type: 'ice_restarted' | 'resumed'; actor: EventActor } | null = null): Promise<boolean> {
-    const result = await this.db.updateTable('calls').set({ negotiation_id: negotiationId }).where('id', '=', callId).where('state', '!=', 'ended').executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
+    const result = await runPrepared(this.db, 'ledger.startNegotiation', [negotiationId, callId, 'ended'], ([negotiation, id, ended]) =>
+      this.db.updateTable('calls').set({ negotiation_id: negotiation as string }).where('id', '=', id as string).where('state', '!=', ended as CallState),
+    );
+    if (changedRows(result) === 0) return false;
     if (timeline) await this.addEvent(callId, timeline.type, timeline.actor);
     this.publish({ type: 'negotiationStarted', callId, negotiationId });
     return true;

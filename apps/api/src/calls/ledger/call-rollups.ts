@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { runPrepared } from '../../database/prepared-queries';
 import type { CallRow, Database } from '../../database/schema';
 
 /** Width of a roll-up bucket: a quarter hour, so every local hour of every time zone (offsets are whole quarter hours) is a union of buckets. */
@@ -31,60 +32,114 @@ export function waitSecondsOf(queueMs: number | null): number {
   return ms > MAX_WAIT_SECONDS * 1000 ? MAX_WAIT_SECONDS + 1 : Math.ceil(ms / 1000);
 }
 
-/**
- * Adds (`sign` 1) or takes away (−1) an ended call's part of the roll-ups: the invariant is
- * that the roll-ups are the sum of {@link addCallRollups} over the stored ended calls (calls
- * not yet ended are read raw). The ledger calls it in the transaction that changes the call.
- */
-export async function addCallRollups(db: Kysely<Database>, call: CallRow, sign: 1 | -1): Promise<void> {
-  // Outbound calls (callbacks) never waited in the queue: no figure counts them.
-  if (call.state !== 'ended' || call.outcome === null || call.direction === 'outbound') return;
+/** A call's part of `call_rollups` (one row's deltas) and of `call_wait_rollups` (null: it has none there). */
+interface RollupPart {
+  bucket: string;
+  outcome: string;
+  calls: number;
+  queueMs: number;
+  handled: number;
+  handleMs: number;
+  /** Its queue-time histogram cell, for the outcomes compared with thresholds. */
+  wait: { day: string; waitS: number } | null;
+}
+
+/** What an ended inbound call adds to the roll-ups; null for a call that adds nothing (not ended, no outcome, or outbound: callbacks never waited in the queue). */
+function rollupPartOf(call: CallRow): RollupPart | null {
+  if (call.state !== 'ended' || call.outcome === null || call.direction === 'outbound') return null;
   const queuedMs = Date.parse(call.queued_at);
   const handled = call.talk_ms === null ? 0 : 1;
-  await db
-    .insertInto('call_rollups')
-    .values({
-      bucket_start: bucketOf(queuedMs),
-      outcome: call.outcome,
-      calls: sign,
-      queue_ms: sign * Number(call.queue_ms ?? 0),
-      handled: sign * handled,
-      handle_ms: sign * handled * (Number(call.talk_ms ?? 0) + Number(call.wrap_up_ms ?? 0)),
-    })
-    .onConflict((oc) =>
-      oc.columns(['bucket_start', 'outcome']).doUpdateSet((eb) => ({
-        calls: eb('call_rollups.calls', '+', eb.ref('excluded.calls')),
-        queue_ms: eb('call_rollups.queue_ms', '+', eb.ref('excluded.queue_ms')),
-        handled: eb('call_rollups.handled', '+', eb.ref('excluded.handled')),
-        handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
-      })),
-    )
-    .execute();
-  if (!(TIMED_OUTCOMES as readonly string[]).includes(call.outcome)) return;
-  await db
-    .insertInto('call_wait_rollups')
-    .values({ day: dayOf(queuedMs), outcome: call.outcome, wait_s: waitSecondsOf(call.queue_ms), calls: sign })
-    .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) })))
-    .execute();
+  return {
+    bucket: bucketOf(queuedMs),
+    outcome: call.outcome,
+    calls: 1,
+    queueMs: Number(call.queue_ms ?? 0),
+    handled,
+    handleMs: handled * (Number(call.talk_ms ?? 0) + Number(call.wrap_up_ms ?? 0)),
+    wait: (TIMED_OUTCOMES as readonly string[]).includes(call.outcome) ? { day: dayOf(queuedMs), waitS: waitSecondsOf(call.queue_ms) } : null,
+  };
+}
+
+/**
+ * Moves a call's part of the roll-ups from what `before` added to what `after` adds: the
+ * invariant is that the roll-ups are the sum of the stored ended calls' parts (calls not yet
+ * ended are read raw). The ledger calls it in the transaction that changes the call. Only the
+ * net change is written: a wrap-up saved on an ended call changes one row's handle time, and
+ * a row whose deltas are all zero is not touched.
+ */
+export async function moveCallRollups(db: Kysely<Database>, before: CallRow, after: CallRow): Promise<void> {
+  const from = rollupPartOf(before);
+  const to = rollupPartOf(after);
+  const deltas = new Map<string, [string, string, number, number, number, number]>();
+  const add = (part: RollupPart, sign: number) => {
+    const key = `${part.bucket}|${part.outcome}`;
+    const d = deltas.get(key) ?? [part.bucket, part.outcome, 0, 0, 0, 0];
+    d[2] += sign * part.calls;
+    d[3] += sign * part.queueMs;
+    d[4] += sign * part.handled;
+    d[5] += sign * part.handleMs;
+    deltas.set(key, d);
+  };
+  if (from) add(from, -1);
+  if (to) add(to, 1);
+  for (const d of deltas.values()) {
+    if (d[2] === 0 && d[3] === 0 && d[4] === 0 && d[5] === 0) continue;
+    await runPrepared(db, 'rollups.calls', d, ([bucket_start, outcome, calls, queue_ms, handled, handle_ms]) =>
+      db
+        .insertInto('call_rollups')
+        .values({ bucket_start, outcome, calls, queue_ms, handled, handle_ms } as never)
+        .onConflict((oc) =>
+          oc.columns(['bucket_start', 'outcome']).doUpdateSet((eb) => ({
+            calls: eb('call_rollups.calls', '+', eb.ref('excluded.calls')),
+            queue_ms: eb('call_rollups.queue_ms', '+', eb.ref('excluded.queue_ms')),
+            handled: eb('call_rollups.handled', '+', eb.ref('excluded.handled')),
+            handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
+          })),
+        ),
+    );
+  }
+  const cells = new Map<string, [string, string, number, number]>();
+  const addCell = (part: RollupPart | null, sign: number) => {
+    if (!part?.wait) return;
+    const key = `${part.wait.day}|${part.outcome}|${part.wait.waitS}`;
+    const c = cells.get(key) ?? [part.wait.day, part.outcome, part.wait.waitS, 0];
+    c[3] += sign;
+    cells.set(key, c);
+  };
+  addCell(from, -1);
+  addCell(to, 1);
+  for (const c of cells.values()) {
+    if (c[3] === 0) continue;
+    await runPrepared(db, 'rollups.wait', c, ([day, outcome, wait_s, calls]) =>
+      db
+        .insertInto('call_wait_rollups')
+        .values({ day, outcome, wait_s, calls } as never)
+        .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) }))),
+    );
+  }
 }
 
 /** Adds the offers of `call` that rang out, per agent, to the roll-ups (once, when the call ends: no offer rings after that). */
 export async function addMissedRollups(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'queued_at'>): Promise<void> {
-  const missed = await db
-    .selectFrom('call_events')
-    .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('call_id', '=', call.id)
-    .where('type', '=', 'missed')
-    .where('actor_id', 'is not', null)
-    .groupBy('actor_id')
-    .execute();
+  const missed = (
+    await runPrepared(db, 'rollups.missedOf', [call.id, 'missed'], ([callId, type]) =>
+      db
+        .selectFrom('call_events')
+        .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('call_id', '=', callId as string)
+        .where('type', '=', type as 'missed')
+        .where('actor_id', 'is not', null)
+        .groupBy('actor_id'),
+    )
+  ).rows;
   const bucket = bucketOf(Date.parse(call.queued_at));
   for (const m of missed) {
-    await db
-      .insertInto('call_missed_rollups')
-      .values({ bucket_start: bucket, agent_id: m.actor_id ?? '', agent_name: m.actor_name ?? m.actor_id ?? '', missed: Number(m.n) })
-      .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) })))
-      .execute();
+    await runPrepared(db, 'rollups.missed', [bucket, m.actor_id ?? '', m.actor_name ?? m.actor_id ?? '', Number(m.n)], ([bucket_start, agent_id, agent_name, n]) =>
+      db
+        .insertInto('call_missed_rollups')
+        .values({ bucket_start, agent_id, agent_name, missed: n } as never)
+        .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) }))),
+    );
   }
 }
 
