@@ -4,6 +4,7 @@ import { LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledg
 import type { LedgerEvent } from '../src/calls/ledger/ledger-events';
 import { OUTBOX_STALE_MS } from '../src/calls/ledger/ledger-outbox';
 import { DATABASE } from '../src/database/database.module';
+import { statementsBuiltEachTime } from '../src/database/prepared-queries';
 import type { Database } from '../src/database/schema';
 import { callAppPerSpec, eventually, pause, type TestClient } from './call-clients';
 
@@ -33,6 +34,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await agent.next('offerRelayed', (o) => o.callId === callId);
       return callId;
     }
+
+    it('runs a whole call\'s statements as built once: none is built anew for each call', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      for (let i = 0; i < 2; i++) {
+        const negotiationId = randomUUID();
+        const callId = await acceptedCall(alex, student, negotiationId);
+        await student.ok('sendCandidate', { callId, messageId: randomUUID(), negotiationId, candidate: candidate(1) });
+        await alex.ok('sendAnswer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'answer', sdp: sdp('answer') } });
+        await alex.ok('sendCandidate', { callId, messageId: randomUUID(), negotiationId, candidate: candidate(2) });
+        await alex.ok('reportMedia', { callId, state: 'connected' });
+        await student.ok('reportMedia', { callId, state: 'connected' });
+        await alex.ok('hangUp', { callId });
+        await alex.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
+        await alex.next('agentStatusChanged', (s) => s.state === 'available');
+      }
+      expect(statementsBuiltEachTime()).toEqual([]);
+    });
 
     it('saves a wrap-up sent while the move into wrap-up is in flight, and never leaves an acknowledged one stuck in Wrap-up', async () => {
       const alex = await available('agent');

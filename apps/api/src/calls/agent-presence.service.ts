@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import type { AgentStatus, RoutingAgent, SessionUser } from '@switchboard/call-domain';
+import type { AgentState, AgentStatus, RoutingAgent, SessionUser } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
+import { runPrepared } from '../database/prepared-queries';
 import type { AgentPresenceRow, Database } from '../database/schema';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -113,14 +114,16 @@ export class AgentPresence {
 
   /** Whether any agent is connected and working (Available, ringing, on a call or in wrap-up). */
   async anyStaffed(): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('agent_presence')
-      .select('agent_id')
-      .where('connected', '=', 1)
-      .where('state', 'in', ['available', 'ringing', 'on_call', 'wrap_up'])
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    const working: AgentState[] = ['available', 'ringing', 'on_call', 'wrap_up'];
+    const { rows } = await runPrepared(this.db, 'presence.anyStaffed', [1, ...working, 1], ([connected, ...rest]) =>
+      this.db
+        .selectFrom('agent_presence')
+        .select('agent_id')
+        .where('connected', '=', connected as number)
+        .where('state', 'in', rest.slice(0, working.length) as AgentState[])
+        .limit(rest[working.length] as number),
+    );
+    return rows.length > 0;
   }
 
   /** Agents marked connected, for the start-up check against live sockets. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import type { WaitingCall } from '@switchboard/call-domain';
+import type { CallState, WaitingCall } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import { runPrepared } from '../database/prepared-queries';
 import type { CallRow, Database } from '../database/schema';
@@ -24,7 +24,16 @@ export class CallRecords {
 
   /** Calls waiting for an agent (queued or ringing; not a callback ringing at a student), oldest first: who calls, since when. */
   async waiting(): Promise<Pick<CallRow, 'id' | 'caller_id' | 'queued_at'>[]> {
-    return this.db.selectFrom('calls').select(['id', 'caller_id', 'queued_at']).where('state', 'in', ['queued', 'ringing']).where('direction', '=', 'inbound').orderBy('queued_at').orderBy('id').execute();
+    const found = await runPrepared(this.db, 'records.waiting', ['queued', 'ringing', 'inbound'], ([queued, ringing, inbound]) =>
+      this.db
+        .selectFrom('calls')
+        .select(['id', 'caller_id', 'queued_at'])
+        .where('state', 'in', [queued, ringing] as CallState[])
+        .where('direction', '=', inbound as 'inbound')
+        .orderBy('queued_at')
+        .orderBy('id'),
+    );
+    return found.rows;
   }
 
   /** Queued calls (not ringing) with the agents who declined or missed each (and when), for routing. */
@@ -67,15 +76,16 @@ export class CallRecords {
 
   /** Queue times (ms) of the most recently answered calls. */
   async recentQueueMs(): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('calls')
-      .select('queue_ms')
-      .where('answered_at', 'is not', null)
-      .where('queue_ms', 'is not', null)
-      .where('direction', '=', 'inbound')
-      .orderBy('answered_at', 'desc')
-      .limit(RECENT_ANSWERS)
-      .execute();
+    const { rows } = await runPrepared(this.db, 'records.recentQueueMs', ['inbound', RECENT_ANSWERS], ([inbound, limit]) =>
+      this.db
+        .selectFrom('calls')
+        .select('queue_ms')
+        .where('answered_at', 'is not', null)
+        .where('queue_ms', 'is not', null)
+        .where('direction', '=', inbound as 'inbound')
+        .orderBy('answered_at', 'desc')
+        .limit(limit as number),
+    );
     return rows.map((r) => Number(r.queue_ms));
   }
 

@@ -20,11 +20,11 @@ export class Deadlines {
   /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
   async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
     const due = dueAt.toISOString();
-    await runPrepared(this.db, 'deadlines.schedule', [randomUUID(), kind, subjectId, due, due], ([id, k, subject, at, movedTo]) =>
+    await runPrepared(this.db, 'deadlines.schedule', [randomUUID(), kind, subjectId, due, null, null, due, null, null], ([id, k, subject, at, by, claimedAt, movedTo, byNow, claimedNow]) =>
       this.db
         .insertInto('deadlines')
-        .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: null, claimed_at: null })
-        .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: null, claimed_at: null })),
+        .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: by as null, claimed_at: claimedAt as null })
+        .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: byNow as null, claimed_at: claimedNow as null })),
     );
   }
 
