@@ -48,6 +48,7 @@ const logger = new Logger('SocketEvents');
  */
 export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   private readonly tables = new WeakMap<Namespace, GatewayTable[]>();
+  private readonly eventSeries = new Map<string, ReturnType<Histogram<'event'>['labels']>>();
 
   /**
    * `options` are the {@link AuthenticatedIoAdapter}'s (the handshake gate, connection state recovery);
@@ -102,13 +103,21 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
     }
   }
 
+  /** The event's series of the duration histogram, looked up once per handled event name (labelling each event hashes its labels). */
+  private timerOf(event: string): ReturnType<Histogram<'event'>['labels']> | undefined {
+    if (!this.eventDurations) return undefined;
+    let series = this.eventSeries.get(event);
+    if (!series) this.eventSeries.set(event, (series = this.eventDurations.labels({ event })));
+    return series;
+  }
+
   /** Runs the gateway handler of the event, if there is one. */
   protected override deliverEvent(socket: Socket, packet: Event, next: (err?: Error) => void): void {
     for (const table of this.gatewaysOf(socket.nsp)) {
       const index = table.indexOf.get(packet[0]);
       if (index === undefined) continue;
       // As Socket.IO does before emitting: a packet read after the disconnection is dropped.
-      if (socket.connected) runHandler(socket, table.instance, table.subscribers[index], packet, this.eventDurations?.startTimer({ event: String(packet[0]) }));
+      if (socket.connected) runHandler(socket, table.instance, table.subscribers[index], packet, this.timerOf(String(packet[0]))?.startTimer());
       return;
     }
     next();
