@@ -139,7 +139,11 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
     const at = Date.now();
     const tokens = await signIn(targets[0].url, accounts);
     console.log(`[${dialect}] ${accounts.length} sign-ins through POST /api/auth/login in ${((Date.now() - at) / 1000).toFixed(1)} s`);
-    const tokenOf = (role: string) => accounts.filter((a) => a.role === role).map((a) => tokens.get(a.id) ?? '');
+    // A token counts only while its sign-in session is open in the database it was made in: the
+    // product on the stored calls gets its own (the bare relay checks the signature alone).
+    const tokensOf = new Map<Target, Map<string, string>>();
+    for (const [i, target] of targets.entries()) tokensOf.set(target, i === 0 || target.name === 'bare' ? tokens : await signIn(target.url, accounts));
+    const tokenOf = (role: string, target: Target = targets[0]) => accounts.filter((a) => a.role === role).map((a) => tokensOf.get(target)?.get(a.id) ?? '');
     const figures: TargetFigures[] = targets.map((_, i) => ({ label: labels[i], saturation: [], cpuPerSetup: [], databaseCpuPerSetup: [], clientCpuPerSetup: [], light: [], heapPerSocket: null }));
     // Heap per socket does not depend on the storage: weighed in the run's first section only.
     for (const [i, target] of (measureHeap ? targets.slice(0, 2) : []).entries()) {
@@ -150,7 +154,7 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
       figures[i].heapPerSocket = heap.bytes;
       console.log(`[${dialect}] ${labels[i]}: ${(heap.bytes / 1024).toFixed(1)} KB heap per idle socket at ${SOCKETS} sockets (opened in ${heap.openSeconds.toFixed(1)} s)`);
     }
-    for (const target of targets) benches.push(await CallBench.open(target.url, tokenOf('agent'), tokenOf('student')));
+    for (const target of targets) benches.push(await CallBench.open(target.url, tokenOf('agent', target), tokenOf('student', target)));
     // A first few calls on each, unrecorded: connections warm, code paths compiled.
     for (const bench of benches) await bench.fixedRate(RATE, Math.min(LIGHT_SETUPS, 20));
     console.log(`[${dialect}] ${targets.length} × ${accounts.length} call sockets open, agents available, warmed up`);
