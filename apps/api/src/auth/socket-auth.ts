@@ -4,6 +4,7 @@ import type { Event, Namespace, Server, ServerOptions, Socket } from 'socket.io'
 import type { SessionUser } from '@switchboard/call-domain';
 import type { AppConfig } from '../config/config';
 import { HandshakeGate, type HandshakeGateOptions } from '../realtime/handshake-gate';
+import { coalesceFlushWrites } from '../realtime/coalesced-writes';
 import { UserSocketLimits } from '../realtime/socket-rate-limit';
 import { AccessTokens } from './access-tokens';
 import { SessionSockets } from './session-sockets';
@@ -159,6 +160,7 @@ export class AuthenticatedIoAdapter extends IoAdapter {
       ...(this.options.recoveryWindowMs ? { connectionStateRecovery: { maxDisconnectionDuration: this.options.recoveryWindowMs, skipMiddlewares: false } } : {}),
     });
     this.gate.watch(server.engine);
+    coalesceFlushWrites(server.engine);
     const sessions = this.app.get(SessionStore, { strict: false });
     this.sessions = sessions;
     const guard = socketAuthMiddleware(this.app.get(AccessTokens, { strict: false }), sessions);
