@@ -50,7 +50,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await alex.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
         await alex.next('agentStatusChanged', (s) => s.state === 'available');
       }
-      expect(statementsBuiltEachTime()).toEqual([]);
+      // A call declined, then cancelled while queued; one cancelled while ringing; an extended wrap-up; a quality sample.
+      const declined = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === declined.callId);
+      await alex.ok('declineCall', { callId: declined.callId });
+      await student.ok('cancelCall', { callId: declined.callId });
+      await alex.ok('setAvailability', { state: 'available' });
+      const cancelled = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === cancelled.callId);
+      await student.ok('cancelCall', { callId: cancelled.callId });
+      const negotiationId = randomUUID();
+      const callId = await acceptedCall(alex, student, negotiationId);
+      await alex.ok('reportMedia', { callId, state: 'connected' });
+      await student.ok('reportMedia', { callId, state: 'connected' });
+      await student.ok('reportQuality', { callId, rttMs: 40, jitterMs: 3, lossPercent: 0 });
+      await student.ok('hangUp', { callId });
+      await alex.ok('extendWrapUp', { callId });
+      await alex.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
+      expect(statementsBuiltEachTime(db)).toEqual([]);
     });
 
     it('saves a wrap-up sent while the move into wrap-up is in flight, and never leaves an acknowledged one stuck in Wrap-up', async () => {

@@ -13,20 +13,30 @@ interface Pending<T> {
 export class GroupCommit<T> {
   private pending: Pending<T>[] = [];
   private writing: Promise<void> | null = null;
+  /** Settles once the item added last is written (or failed): batches are written in order, so every earlier one is too. */
+  private lastAdded: Promise<void> = Promise.resolve();
 
   constructor(private readonly write: (batch: readonly T[]) => Promise<void>) {}
 
   /** Writes `item` with the next batch; resolves once it is stored. */
   add(item: T): Promise<void> {
-    return new Promise<void>((done, failed) => {
+    const added = new Promise<void>((done, failed) => {
       this.pending.push({ item, done, failed });
       this.writing ??= this.writeAll();
     });
+    this.lastAdded = added.then(
+      () => undefined,
+      () => undefined,
+    );
+    return added;
   }
 
-  /** Resolves once everything added so far is written (or failed). */
-  async flushed(): Promise<void> {
-    await this.writing;
+  /**
+   * Resolves once everything added so far is written (or failed) — not what is added after:
+   * under a steady stream of items the write loop never stops, and a reader must not wait for it.
+   */
+  flushed(): Promise<void> {
+    return this.lastAdded;
   }
 
   private async writeAll(): Promise<void> {

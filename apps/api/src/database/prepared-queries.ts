@@ -4,16 +4,17 @@ import type { Database } from './schema';
 /** Each site's SQL text by its shape, per dialect (a Kysely instance and its transactions share their adapter). */
 const texts = new WeakMap<object, Map<string, string | null>>();
 
-/** The keys whose query did not take its values as its parameters one for one (built every time). */
-const builtEachTime = new Set<string>();
+/** Per dialect, the keys whose query did not take its values as its parameters one for one (built every time). */
+const builtEachTime = new WeakMap<object, Set<string>>();
 
 /**
- * The sites of {@link runPrepared} whose query is built anew every time (a `build` that adds
- * parameters of its own, e.g. a literal null in `values()`): correct, but paying the cost it
- * was meant to save. The call path's sites must have none (an e2e checks a whole call).
+ * The sites of {@link runPrepared} on `db` (its app's database) whose query is built anew
+ * every time (a `build` that adds parameters of its own, e.g. a literal null in `values()`):
+ * correct, but paying the cost it was meant to save. The call path's sites must have none (an
+ * e2e checks whole calls).
  */
-export function statementsBuiltEachTime(): string[] {
-  return [...builtEachTime];
+export function statementsBuiltEachTime(db: Kysely<Database>): string[] {
+  return [...(builtEachTime.get(db.getExecutor().adapter) ?? [])];
 }
 
 /**
@@ -38,7 +39,11 @@ export async function runPrepared<R>(db: Kysely<Database>, key: string, values: 
     const parameters = compiled.parameters;
     text = parameters.length === placeholders.length && parameters.every((p, i) => p === placeholders[i]) ? compiled.sql : null;
     byKey.set(key, text);
-    if (text === null) builtEachTime.add(key);
+    if (text === null) {
+      let keys = builtEachTime.get(adapter);
+      if (!keys) builtEachTime.set(adapter, (keys = new Set()));
+      keys.add(key);
+    }
   }
   return db.executeQuery<R>(text === null ? build(values).compile() : CompiledQuery.raw(text, [...values]));
 }

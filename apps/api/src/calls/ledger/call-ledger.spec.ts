@@ -264,6 +264,20 @@ describeEachDialect('CallLedger', (database) => {
     expect(await db.selectFrom('ledger_outbox').selectAll().execute()).toEqual([]);
   });
 
+  it('replays rows of one millisecond left by a dead node in the order they were committed (SQLite)', async () => {
+    const calls = [await addCall(db, 'queued', callerId), await addCall(db, 'queued', await addUser(db, 'student'))];
+    const died = new Date(Date.now() - OUTBOX_STALE_MS - 1000).toISOString();
+    // Committed first, but with the greater id: an order by id would replay it second.
+    const ids = ['ffffffff-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000000'];
+    for (const [i, call] of calls.entries()) {
+      await db.insertInto('ledger_outbox').values({ id: ids[i], created_at: died, events: JSON.stringify([{ type: 'callConnected', callId: call.id }]), claimed_by: 'dead-node', claimed_at: died }).execute();
+    }
+    expect(await outbox.redeliverStale()).toBe(2);
+    const replayed = delivered.flat().map((e) => (e.type === 'callConnected' ? e.callId : e.type));
+    if (database().dialect === 'sqlite') expect(replayed).toEqual(calls.map((c) => c.id));
+    else expect([...replayed].sort()).toEqual(calls.map((c) => c.id).sort());
+  });
+
   it('delivers, from another node, the events of a node that died between commit and delivery', async () => {
     const call = await addCall(db, 'queued', callerId);
     const died = new Date(Date.now() - OUTBOX_STALE_MS - 1000).toISOString();

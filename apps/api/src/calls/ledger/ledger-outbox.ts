@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import { InjectDatabase } from '../../database/database.module';
 import type { Database } from '../../database/schema';
 import { withLogBindings } from '../../logger';
@@ -84,12 +84,14 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
   async redeliverStale(now = new Date(), limit = 100): Promise<number> {
     const nodeId = this.nodeId;
     const staleBefore = new Date(now.getTime() - OUTBOX_STALE_MS).toISOString();
+    // Oldest first; rows of one millisecond in commit order on SQLite (a row's rowid is past
+    // every stored one's). PostgreSQL's transactions commit side by side: no order among them.
     const rows = await this.db
       .selectFrom('ledger_outbox')
       .selectAll()
       .where('claimed_at', '<', staleBefore)
       .orderBy('created_at')
-      .orderBy('id')
+      .orderBy(this.db.getExecutor().adapter instanceof SqliteAdapter ? sql`rowid` : sql`id`)
       .limit(limit)
       .execute();
     let count = 0;
