@@ -110,7 +110,9 @@ function writeSeconds(row: Uint8Array, start: number, end: number, out: Uint8Arr
     i++;
   }
   const digits = end - i;
-  if (digits === 0 || (digits > 1 && row[i] === ZERO)) throw new Error('COPY row: a duration is not an integer');
+  let integer = digits > 0 && !(digits > 1 && row[i] === ZERO);
+  for (let k = i; k < end && integer; k++) integer = row[k] >= ZERO && row[k] <= ZERO + 9;
+  if (!integer) throw new Error('COPY row: a duration is not an integer');
   const whole = end - 3;
   if (whole > i) {
     for (let k = i; k < whole; k++) out[o++] = row[k];
