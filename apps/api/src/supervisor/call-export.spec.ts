@@ -79,7 +79,9 @@ describe('The CSV export on SQLite and PostgreSQL', () => {
 
   const download = async (dialect: SqlDialect, query: CallExportQuery, batchSize: number) => {
     const chunks: Buffer[] = [];
-    for await (const chunk of exporters.get(dialect)!.lines(query, batchSize)) chunks.push(chunk);
+    const exporter = exporters.get(dialect);
+    if (!exporter) throw new Error(`no ${dialect} exporter`);
+    for await (const chunk of exporter.lines(query, batchSize)) chunks.push(chunk);
     return Buffer.concat(chunks);
   };
 
