@@ -18,12 +18,13 @@ export const EXPORT_BATCH_SIZE = 1000;
  */
 export const EXPORT_BUFFERS = 3;
 
-
 /**
  * Streams the calls matching a filter as CSV, in the order the list shows them (same `sort`
  * and `dir`), one keyset batch at a time: memory stays flat whatever the row count, each
- * batch costs the same (no OFFSET), and reading runs one batch ahead of the client, no more
- * (see {@link CallExportService.lines}). The export is not one snapshot: a call still in
+ * batch costs the same (no OFFSET), and no more than {@link EXPORT_BUFFERS} batches are read
+ * ahead of what the client has taken (see {@link CallExportService.send}). On PostgreSQL each
+ * batch is a `COPY` whose CSV the worker turns into the export's (`csv-copy.ts`), on SQLite the
+ * worker writes the rows it read; the bytes are the same. The export is not one snapshot: a call still in
  * progress whose sort value changes mid-export (its outcome, talk time, agent) may move past
  * or behind the cursor; finished calls never change, so a finished period exports exactly.
  * Each batch is read and formatted in the {@link ReadPool}'s worker threads (SQLite and
