@@ -103,6 +103,10 @@ async function prepare(dialect) {
   const config = loadConfig(env);
   const { db } = await openMigratedDatabase(config.database);
   try {
+    // A reused database still holds the live state of the runs before (the probe agent's
+    // presence, marked connected, and the rows of API nodes that were stopped): a new node
+    // would take over those dead nodes while the probe connects and mark the agent gone.
+    if (reuse) await forgetNodes(db);
     if (!reuse) {
       const started = Date.now();
       const s = await seedHistory(db, { calls: CALLS, seed: 1, callsPerDay: 240, students: 5000, dispositions: config.calls.dispositions });
@@ -112,10 +116,23 @@ async function prepare(dialect) {
     const agent = await db.selectFrom('calls').select('agent_id').where('agent_id', 'is not', null).orderBy('queued_at', 'desc').limit(1).executeTakeFirstOrThrow();
     const student = await db.selectFrom('calls').innerJoin('users', 'users.id', 'calls.caller_id').select(['calls.caller_name', 'users.username']).orderBy('calls.queued_at', 'desc').limit(1).executeTakeFirstOrThrow();
     const newest = await db.selectFrom('calls').select('queued_at').orderBy('queued_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    const removeDatabase = cleanup;
+    // The run's own live state goes when it ends, so the next run starts as on a fresh database.
+    const forget = async () => {
+      const { db: again } = await openMigratedDatabase(config.database);
+      await forgetNodes(again).finally(() => again.destroy());
+    };
+    cleanup = reuse ? () => forget().then(removeDatabase) : removeDatabase;
     return { env, cleanup, calls: Number(count.n), agentId: agent.agent_id, student, newest: newest.queued_at };
   } finally {
     await db.destroy();
   }
+}
+
+/** Deletes what API nodes keep only while they run: agents' presence and the nodes' own rows (no node runs on the bench's database now). */
+async function forgetNodes(db) {
+  await db.deleteFrom('agent_presence').execute();
+  await db.deleteFrom('api_nodes').execute();
 }
 
 async function bench(dialect) {

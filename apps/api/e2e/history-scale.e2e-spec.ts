@@ -1,4 +1,5 @@
-import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { CallPage } from '@switchboard/call-domain';
 import type { SqlDialect } from '../src/config/config';
@@ -6,7 +7,7 @@ import { DATABASE } from '../src/database/database.module';
 import type { CallRow, Database } from '../src/database/schema';
 import { callFilters } from '../src/supervisor/call-queries';
 import { ReadPool } from '../src/database/read-pool';
-import { CallExportService } from '../src/supervisor/call-export.service';
+import { CallExportService, EXPORT_BUFFERS } from '../src/supervisor/call-export.service';
 import { seedHistory } from '../src/supervisor/seeding/history-seeder';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
@@ -197,13 +198,9 @@ describe('Call history does not stall calls (e2e) [sqlite]', () => {
 
   it('stops reading when the client goes away mid-export', async () => {
     const exporter = app.app.get(CallExportService);
-    const csv = exporter.csv.bind(exporter);
-    let closed: Promise<unknown> | undefined;
-    spyOn(exporter, 'csv').and.callFake((query) => {
-      const file = csv(query);
-      closed = once(file.getStream(), 'close');
-      return file;
-    });
+    const send = exporter.send.bind(exporter);
+    let sent: Promise<void> | undefined;
+    spyOn(exporter, 'send').and.callFake((query, res) => (sent = send(query, res)));
     const reads = spyOn(app.app.get(ReadPool), 'formatted').and.callThrough();
     const aborting = new AbortController();
     const res = await fetch(`${app.url}/api/calls/export.csv`, { headers: { authorization: `Bearer ${token}` }, signal: aborting.signal });
@@ -212,13 +209,53 @@ describe('Call history does not stall calls (e2e) [sqlite]', () => {
     expect((await body.read()).done).toBeFalse();
     aborting.abort();
     await body.read().catch(() => undefined);
-    // The server destroys the export's stream when the response closes; from then on nothing is read.
-    await closed;
+    // The export is over once the response has closed; from then on nothing is read.
+    await sent;
     const readAtClose = reads.calls.count();
     expect((await call(app.url, 'GET', '/api/health')).status).toBe(200);
     expect(reads.calls.count()).toBe(readAtClose);
     // 60 batches make the whole export; what was read is at most what the socket's buffers took, and one ahead.
     expect(readAtClose).toBeLessThan(20);
+  });
+
+  it('holds at most EXPORT_BUFFERS batches while the client takes none, and goes on as it takes them', async () => {
+    // A response whose socket takes nothing: the callbacks of its writes wait until we call them.
+    const exporter = app.app.get(CallExportService);
+    const reads = spyOn(app.app.get(ReadPool), 'formatted').and.callThrough();
+    const pending: (() => void)[] = [];
+    const written: Buffer[] = [];
+    const res = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(Buffer.from(chunk));
+        pending.push(() => callback());
+      },
+    }) as Writable & { writeHead(): void; headersSent: boolean };
+    res.writeHead = () => undefined;
+    res.headersSent = true;
+    const done = exporter.send({ sort: 'queuedAt', dir: 'asc' }, res as unknown as ServerResponse);
+    const settled = async () => {
+      for (let i = 0; i < 50; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    await settled();
+    // The header record took the socket, then EXPORT_BUFFERS batches were read and nothing more.
+    expect(reads.calls.count()).toBe(EXPORT_BUFFERS);
+    pending.shift()?.(); // the header
+    pending.shift()?.(); // the first batch: its buffer is lent again, one more batch is read
+    await settled();
+    expect(reads.calls.count()).toBe(EXPORT_BUFFERS + 1);
+    // Taken as fast as they come, the rest of the export follows, every call once, in order.
+    const drain = setInterval(() => pending.splice(0).forEach((next) => next()), 1);
+    await done;
+    clearInterval(drain);
+    const csv = Buffer.concat(written).toString('utf8');
+    const ids = parseCsv(csv).slice(1).map((r) => r[0]);
+    expect(ids.length).toBe(60_000);
+    expect(ids[0]).toBe('00000000-0000-4000-8000-000000000001');
+    expect(ids[59_999]).toBe('00000000-0000-4000-8000-000000060000');
+    // 60 full batches, then the empty one that ends the export.
+    expect(reads.calls.count()).toBe(61);
+    // Every batch has its own bytes although the buffers were filled again (the records are not mixed up).
+    expect(new Set(ids).size).toBe(60_000);
   });
 
   it('keeps the event loop turning while an export, a student search and a year of metrics run', async () => {

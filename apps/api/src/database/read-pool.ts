@@ -13,6 +13,8 @@ export interface ReadRequest {
   parameters: readonly unknown[];
   /** Turn the rows into this text in the worker; only the last row comes back with it (and the text's UTF-8 bytes). */
   format?: ReadFormat;
+  /** Where to write the formatted bytes (transferred to the worker, and back with them). */
+  buffer?: ArrayBuffer;
 }
 
 /**
@@ -31,6 +33,11 @@ export interface ReadResult {
 /** A formatted read ({@link ReadPool.formatted}): the rows' count and last row as soon as they are read, the text (UTF-8) once it is made. */
 export interface FormattedRead<O> {
   read: Promise<{ count: number; last: O | undefined }>;
+  /**
+   * The text's bytes. Made in a worker, they are the start of an ArrayBuffer of their own
+   * (`text.buffer`): once written, that buffer may be handed to the next `formatted` read to be
+   * filled again ({@link TransferBuffers}).
+   */
   text: Promise<Buffer>;
 }
 
@@ -106,19 +113,19 @@ export class ReadPool {
    * the rows are read, before they are formatted, so a caller paging by keyset can send the
    * next batch's read (to the other worker) while this one is formatted.
    */
-  formatted<O>(query: Compilable<O>, format: ReadFormat): FormattedRead<O> {
+  formatted<O>(query: Compilable<O>, format: ReadFormat, into?: ArrayBuffer): FormattedRead<O> {
     if (!this.formatsOffThread) {
       const rows = this.all(query);
       return {
         read: rows.then((r) => ({ count: r.length, last: r[r.length - 1] })),
         // Formatted on this thread (in-memory SQLite): what came in meanwhile goes first.
-        text: rows.then((r) => new Promise<Buffer>((resolve) => setImmediate(() => resolve(Buffer.from(READ_FORMATS[format](r.map((row) => Object.values(row as object)))))))),
+        text: rows.then((r) => new Promise<Buffer>((resolve) => setImmediate(() => resolve(Buffer.from(READ_FORMATS[format].rows(r.map((row) => Object.values(row as object)))))))),
       };
     }
     const compiled = query.compile();
     let onRead: (result: ReadResult) => void = () => undefined;
     const read = new Promise<ReadResult>((resolve) => (onRead = resolve));
-    const done = this.send({ sql: compiled.sql, parameters: compiled.parameters, format }, onRead);
+    const done = this.send({ sql: compiled.sql, parameters: compiled.parameters, format, buffer: into }, onRead);
     return {
       read: Promise.race([read, done]).then((r) => ({ count: r.count, last: r.rows[0] as O | undefined })),
       text: done.then((r) => (r.bytes ? Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength) : Buffer.alloc(0))),
@@ -156,7 +163,7 @@ export class ReadPool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       reader.pending.set(id, { resolve, reject, onRead });
-      reader.worker.postMessage({ ...request, id } satisfies ReadRequest);
+      reader.worker.postMessage({ ...request, id } satisfies ReadRequest, request.buffer ? [request.buffer] : []);
     });
   }
 
@@ -192,6 +199,57 @@ export class ReadPool {
     worker.on('exit', (code) => fail(new Error(`A database read worker stopped (exit code ${code})`)));
     this.readers.push(reader);
     return reader;
+  }
+}
+
+/**
+ * The transfer buffers of one reader of formatted reads (an export): at most `limit` of them,
+ * each either in a worker being filled or with the reader until what it holds is written, then
+ * given back and filled again. They bound what the reader holds (`limit` batches, whatever the
+ * row count and however slow its client), and no batch allocates memory that only a garbage
+ * collection would give back. In-process formatting (in-memory SQLite) takes none.
+ */
+export class TransferBuffers {
+  private readonly free: ArrayBuffer[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private out = 0;
+  private ended = false;
+
+  constructor(
+    private readonly reads: ReadPool,
+    private readonly limit: number,
+  ) {}
+
+  /** Whether {@link end} was called. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * A buffer for the next read (undefined: the worker starts one, or the pool formats
+   * in-process); waits while `limit` are out. After {@link end}, at once and undefined.
+   */
+  async take(): Promise<ArrayBuffer | undefined> {
+    if (!this.reads.formatsOffThread) return undefined;
+    while (!this.ended && this.out >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.ended) return undefined;
+    this.out++;
+    return this.free.pop();
+  }
+
+  /** Gives back the buffer of a read's bytes (`text`), once nothing reads them any more; any other buffer is ignored. */
+  give(bytes: Buffer | undefined): void {
+    if (!this.reads.formatsOffThread || this.out === 0) return;
+    this.out--;
+    if (bytes && bytes.byteOffset === 0 && !this.ended) this.free.push(bytes.buffer as ArrayBuffer);
+    this.waiting.shift()?.();
+  }
+
+  /** Stops lending: waiting takes get undefined, buffers given back are dropped. */
+  end(): void {
+    this.ended = true;
+    this.free.length = 0;
+    for (const wake of this.waiting.splice(0)) wake();
   }
 }
 

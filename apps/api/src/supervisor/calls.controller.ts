@@ -1,4 +1,5 @@
-import { Controller, Get, Param, Query, StreamableFile, UseGuards } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
 import type { CallDetail, CallExportQuery, CallListQuery, CallPage } from '@switchboard/call-domain';
 import { callExportQuerySchema, callListQuerySchema } from '@switchboard/call-domain/schemas';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
@@ -24,10 +25,14 @@ export class CallsController {
     return this.history.list(query);
   }
 
-  /** Every matching call as a streamed CSV download (declared before `:id`, which would match it). */
+  /**
+   * Every matching call as a streamed CSV download (declared before `:id`, which would match
+   * it), written to the response by the export itself: it gives each batch's buffer back once
+   * the socket has taken it.
+   */
   @Get('export.csv')
-  exportCsv(@Query(new ZodValidationPipe(callExportQuerySchema)) query: CallExportQuery): StreamableFile {
-    return this.exports.csv(query);
+  exportCsv(@Query(new ZodValidationPipe(callExportQuerySchema)) query: CallExportQuery, @Res() res: ServerResponse): Promise<void> {
+    return this.exports.send(query, res);
   }
 
   /** One call with its whole timeline. */
