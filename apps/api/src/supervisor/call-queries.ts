@@ -1,5 +1,5 @@
-import { sql, type Expression, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import type { CallFilters, CallRecord, CallSortKey, CallTimelineEvent, SortDirection } from '@switchboard/call-domain';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { CALL_OUTCOMES, type CallFilters, type CallOutcome, type CallRecord, type CallSortKey, type CallTimelineEvent, type SortDirection } from '@switchboard/call-domain';
 import type { SqlDialect } from '../config/config';
 import type { CallEventsTable, CallRow, Database } from '../database/schema';
 
@@ -54,6 +54,112 @@ export function afterCursor(eb: ExpressionBuilder<Database, 'calls'>, sort: Call
   return reverse ? eb.or([eb(ref, 'is not', null), eb.and([eb(ref, 'is', null), rest])]) : eb.and([eb(ref, 'is', null), rest]);
 }
 
+/** Where a page of {@link keysetRuns} starts, and which way it reads. */
+export interface KeysetStart {
+  /** The row the page comes after (before, with `reverse`); the start of the order without one. */
+  cursor?: CallCursor;
+  /** Whether the page reads the order backwards from the cursor (a previous page). */
+  reverse?: boolean;
+  /** The outcomes to read as separate index walks, merged ({@link outcomeStreams}); none: one walk. */
+  outcomes?: readonly (CallOutcome | null)[];
+}
+
+/** One query of {@link keysetRuns}: its first `limit` rows. */
+export type KeysetRun<O> = (limit: number) => SelectQueryBuilder<Database, 'calls', O>;
+
+/**
+ * The queries that read, one after the other, the rows after the cursor (before it with
+ * `reverse`; from the start without one) in the order of {@link inCallOrder}: each is `query`
+ * restricted to one stretch of that order and ordered as one walk along an index, so a page
+ * is the first rows of the first run, then of the next while it is short ({@link readRuns}),
+ * at the same cost however deep the cursor.
+ *
+ * A sort column that can be null has two stretches, its values then its nulls (nulls last
+ * either way), each ordered by the column, queue time and id as the ascending index of
+ * migration 0018 holds them, walked in either direction: one `nulls last` order would take a
+ * sort on SQLite and an index per direction on PostgreSQL. Positions are compared as row
+ * values, `(column, queued_at, id) > (…)`, which both databases read as an index range.
+ *
+ * With `outcomes`, each stretch is read per outcome on the indexes that lead with it (0018)
+ * and merged: how many values or nulls an outcome has is then no guess of the planner's. A
+ * single walk of a column's index to find, say, the failed calls' talk times (they have none)
+ * reads the whole index. `query` selects at least the id, the queue time and the sort column
+ * (the merge orders by them).
+ */
+export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, start: KeysetStart = {}): KeysetRun<O>[] {
+  const { cursor, reverse = false, outcomes } = start;
+  const { column, nullable } = SORT_COLUMNS[sort];
+  const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
+  const op = sql.raw(way === 'asc' ? '>' : '<');
+  const ordered = (q: SelectQueryBuilder<Database, 'calls', O>) => (column === 'queued_at' ? q : q.orderBy(`calls.${column}`, way)).orderBy('calls.queued_at', way).orderBy('calls.id', way);
+  const value = cursor === undefined ? undefined : ((cursor[column] ?? null) as string | number | null);
+
+  /** "After the cursor" for rows whose sort value is null (`nulls`) or not, on a walk of `outcome` if given. */
+  const afterCursor = (at: CallCursor, nulls: boolean, outcome?: CallOutcome | null): Expression<SqlBool> => {
+    const byTime = sql<SqlBool>`(calls.queued_at, calls.id) ${op} (${at.queued_at}, ${at.id})`;
+    if (column === 'queued_at' || nulls) return byTime;
+    // Sorted by outcome, one outcome's walk is after the cursor's outcome as a whole or not at
+    // all (the database's collation decides, once), or it is the cursor's and goes by time.
+    if (column === 'outcome' && outcome !== undefined && outcome !== null) return outcome === value ? byTime : sql<SqlBool>`${outcome} ${op} ${value}`;
+    return sql<SqlBool>`(${sql.ref(`calls.${column}`)}, calls.queued_at, calls.id) ${op} (${value}, ${at.queued_at}, ${at.id})`;
+  };
+
+  /** The rows whose sort value is null (`nulls`) or not, after the cursor if `after`; undefined if none can be. */
+  const stretch = (nulls: boolean, after: boolean): KeysetRun<O> | undefined => {
+    const q = nullable ? query.where(`calls.${column}`, nulls ? 'is' : 'is not', null) : query;
+    const from = (w: SelectQueryBuilder<Database, 'calls', O>, outcome?: CallOutcome | null) => (after && cursor ? w.where(afterCursor(cursor, nulls, outcome)) : w);
+    if (!outcomes) return (limit) => ordered(from(q)).limit(limit);
+    // Sorted by outcome, the nulls are the calls in progress and the values every other.
+    const walks = column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes;
+    if (!walks.length) return undefined;
+    return (limit) => {
+      // Each walk is ordered as its index holds it, outcome first: PostgreSQL takes the outcome
+      // as settled by `=` but not by `is null`, and would sort the calls in progress otherwise.
+      const walk = (outcome: CallOutcome | null) => ordered(from(q.where('calls.outcome', outcome === null ? 'is' : '=', outcome), outcome).orderBy('calls.outcome', way));
+      const [first, ...rest] = walks.map((outcome, i) => db.selectFrom(walk(outcome).limit(limit).as(`o${i}`)).selectAll());
+      const merged = rest.reduce((all, one) => all.unionAll(one), first);
+      // The union's rows in the list's order (nulls, all alike, by queue time and id).
+      return [column, 'queued_at', 'id'].reduce((m, c) => m.orderBy(sql.ref(`merged.${c}`), way), db.selectFrom(merged.as('merged')).selectAll()).limit(limit) as unknown as SelectQueryBuilder<Database, 'calls', O>;
+    };
+  };
+
+  let runs: (KeysetRun<O> | undefined)[];
+  if (!nullable) runs = [stretch(false, true)];
+  // Forwards the values come first and the nulls last; backwards the other way round.
+  else if (value === undefined) runs = reverse ? [stretch(true, false), stretch(false, false)] : [stretch(false, false), stretch(true, false)];
+  else if (value === null) runs = reverse ? [stretch(true, true), stretch(false, false)] : [stretch(true, true)];
+  else runs = reverse ? [stretch(false, true)] : [stretch(false, true), stretch(true, false)];
+  return runs.filter((run) => run !== undefined);
+}
+
+/**
+ * The outcomes a sorted page reads as separate walks ({@link keysetRuns}): for a sort by a
+ * column of 0018's indexes (which lead with the outcome), the filter's outcomes or every one
+ * (the outcome column only holds those, or null while a call is in progress); sorted by
+ * outcome, the filter's; none sorted by time, or when an indexed student search finds the few
+ * calls to sort itself.
+ */
+export function outcomeStreams(filters: CallFilters, sort: CallSortKey): (CallOutcome | null)[] | undefined {
+  const { column } = SORT_COLUMNS[sort];
+  if (column === 'queued_at') return undefined;
+  if (filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH) return undefined;
+  if (filters.outcome?.length) return [...filters.outcome];
+  return column === 'outcome' ? undefined : [...CALL_OUTCOMES, null];
+}
+
+/**
+ * Up to `limit` rows of the {@link keysetRuns}, in order: each run is read (by `read`, with
+ * what is still missing as its limit) only while the runs before it left the page short.
+ */
+export async function readRuns<O, R>(runs: KeysetRun<O>[], limit: number, read: (query: SelectQueryBuilder<Database, 'calls', O>) => Promise<R[]>): Promise<R[]> {
+  const rows: R[] = [];
+  for (const run of runs) {
+    if (rows.length >= limit) break;
+    rows.push(...(await read(run(limit - rows.length))));
+  }
+  return rows;
+}
+
 /** `text` as a LIKE pattern matching it anywhere, lower-cased, with `%`, `_` and `\` escaped. */
 export function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -71,12 +177,17 @@ const SEARCH_INDEX_MIN_LENGTH = 3;
  * migration 0016 (FTS5 trigram on SQLite, `pg_trgm` on PostgreSQL) and then the caller index,
  * otherwise it scans the rows the other filters leave.
  */
-export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters, dialect?: SqlDialect): Expression<SqlBool> {
+export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters, dialect?: SqlDialect, sort: CallSortKey = 'queuedAt'): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [];
   // With an indexed student search, SQLite must read the matching callers' calls (a handful)
   // rather than every call of an agent or an outcome: `+column` keeps it off those indexes.
+  // Sorted by another column, it walks that column's index (0018, holding agent and outcome)
+  // rather than sorting every call of an agent or an outcome (SQLite has no statistics to
+  // weigh one against the other; PostgreSQL's make it walk the sort index too).
   const byCaller = dialect === 'sqlite' && filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH;
-  const column = (name: 'calls.agent_id' | 'calls.outcome') => (byCaller ? sql`+${eb.ref(name)}` : eb.ref(name));
+  const sortColumn = SORT_COLUMNS[sort].column;
+  const bySort = (name: string) => dialect === 'sqlite' && sortColumn !== 'queued_at' && name !== `calls.${sortColumn}`;
+  const column = (name: 'calls.agent_id' | 'calls.outcome') => (byCaller || bySort(name) ? sql`+${eb.ref(name)}` : eb.ref(name));
   if (filters.from !== undefined) conditions.push(eb('calls.queued_at', '>=', filters.from));
   if (filters.to !== undefined) conditions.push(eb('calls.queued_at', '<', filters.to));
   if (filters.agentId !== undefined) conditions.push(eb(column('calls.agent_id'), '=', filters.agentId));
