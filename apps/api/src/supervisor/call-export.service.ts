@@ -6,7 +6,7 @@ import type { DatabaseConnection } from '../database/database';
 import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
 import { ReadPool, type FormattedRead } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
-import { afterCursor, callFilters, inCallOrder, type CallCursor } from './call-queries';
+import { callFilters, keysetRuns, outcomeStreams, type CallCursor } from './call-queries';
 import { CALL_CSV_HEADER, CALL_CSV_SOURCE } from './csv';
 
 /** Rows read per query while exporting. */
@@ -51,11 +51,14 @@ export class CallExportService {
    */
   async *lines(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<Buffer> {
     yield Buffer.from(CALL_CSV_HEADER);
-    let next: FormattedRead<CallCursor> | undefined = this.read(query, undefined, batchSize);
+    let at: ExportPosition = { stretch: 0 };
+    let next: FormattedRead<CallCursor> | undefined = this.read(query, at, batchSize);
     while (next) {
       const current: FormattedRead<CallCursor> = next;
       const { count, last } = await current.read;
-      next = count === batchSize ? this.read(query, last, batchSize) : undefined;
+      const following = this.after(query, at, count === batchSize ? last : undefined);
+      next = following && this.read(query, following, batchSize);
+      if (following) at = following;
       const text = await current.text;
       if (count) yield text;
     }
@@ -65,9 +68,9 @@ export class CallExportService {
    * One batch's formatted read (only the exported columns, in the CSV's order); what nobody
    * waits for any more (an abandoned export) fails quietly.
    */
-  private read(query: CallExportQuery, cursor: CallCursor | undefined, batchSize: number): FormattedRead<CallCursor> {
+  private read(query: CallExportQuery, at: ExportPosition, batchSize: number): FormattedRead<CallCursor> {
     const columns = this.db.selectFrom('calls').select(CALL_CSV_SOURCE.map((c) => `calls.${c}` as const));
-    const reading = this.reads.formatted(this.batch(columns, query, cursor, batchSize), 'call-csv');
+    const reading = this.reads.formatted(this.batch(columns, query, at, batchSize), 'call-csv');
     reading.read.catch(() => undefined);
     reading.text.catch(() => undefined);
     return reading;
@@ -75,25 +78,42 @@ export class CallExportService {
 
   /**
    * The matching rows in batches, in the list's order (`sort`, then queue time, then id, in
-   * `dir`), each batch resumed after the last row of the previous one ({@link afterCursor}).
+   * `dir`), each batch resumed after the last row of the previous one ({@link keysetRuns}).
    */
   async *batches(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<CallRow[]> {
-    let last: CallRow | undefined;
-    do {
-      const batch = await this.reads.all(this.batch(this.db.selectFrom('calls').selectAll('calls'), query, last, batchSize));
+    let at: ExportPosition | undefined = { stretch: 0 };
+    while (at) {
+      const batch: CallRow[] = await this.reads.all(this.batch(this.db.selectFrom('calls').selectAll('calls'), query, at, batchSize));
       if (batch.length) yield batch;
-      last = batch.length === batchSize ? batch[batch.length - 1] : undefined;
-    } while (last);
+      at = this.after(query, at, batch.length === batchSize ? batch[batch.length - 1] : undefined);
+    }
   }
 
-  /** The query of one batch: `select`'s matching rows after `cursor` (from the start without one). */
-  private batch<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery, cursor: CallCursor | undefined, batchSize: number) {
-    return inCallOrder(
-      select
-        .where((eb) => callFilters(eb, query, this.connection.dialect))
-        .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor) : eb.and([]))),
-      query.sort,
-      query.dir,
-    ).limit(batchSize);
+  /**
+   * Where the batch after one read at `at` starts: after its `last` row if it was full, else
+   * at the start of the next stretch of the order (a nullable sort's nulls), else nowhere.
+   */
+  private after(query: CallExportQuery, at: ExportPosition, last: CallCursor | undefined): ExportPosition | undefined {
+    if (last) return { stretch: at.stretch, cursor: last };
+    return at.stretch + 1 < this.runs(this.db.selectFrom('calls').select('calls.id'), query).length ? { stretch: at.stretch + 1 } : undefined;
   }
+
+  /** The query of one batch: `select`'s matching rows from `at`. */
+  private batch<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery, at: ExportPosition, batchSize: number) {
+    // After a cursor, the first run is the rest of the cursor's own stretch.
+    return this.runs(select, query, at.cursor)[at.cursor ? 0 : at.stretch](batchSize);
+  }
+
+  /** The {@link keysetRuns} of the export's order, from the start or after `cursor`. */
+  private runs<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery, cursor?: CallCursor) {
+    const dialect = this.connection.dialect;
+    const matching = select.where((eb) => callFilters(eb, query, dialect, query.sort));
+    return keysetRuns(this.db, matching, query.sort, query.dir, { cursor, outcomes: outcomeStreams(query, query.sort) });
+  }
+}
+
+/** Where an export's next batch starts: the stretch of the order ({@link keysetRuns}) and the row it follows. */
+interface ExportPosition {
+  stretch: number;
+  cursor?: CallCursor;
 }

@@ -15,44 +15,19 @@ export const SORT_COLUMNS: Readonly<Record<CallSortKey, { column: keyof CallRow;
 
 /**
  * `query` ordered by the sort column (nulls last either way), then queue time, then id, all
- * in `dir`: a total order, so pages never overlap and a keyset cursor ({@link afterCursor})
- * resumes exactly where it stopped. `reverse` reads that same order backwards (a previous
- * page: nulls first, every column the other way).
+ * in `dir`: a total order, so pages never overlap and a keyset cursor ({@link keysetRuns})
+ * resumes exactly where it stopped. As one query it sorts every match unless the sort is by
+ * time; pages and exports read it as {@link keysetRuns}, older clients' OFFSET pages this way.
  */
-export function inCallOrder<O>(query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, reverse = false): SelectQueryBuilder<Database, 'calls', O> {
+export function inCallOrder<O>(query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection): SelectQueryBuilder<Database, 'calls', O> {
   const { column, nullable } = SORT_COLUMNS[sort];
-  const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
-  let ordered = query.orderBy(`calls.${column}`, (ob) => (nullable ? (reverse ? ob[way]().nullsFirst() : ob[way]().nullsLast()) : ob[way]()));
-  if (column !== 'queued_at') ordered = ordered.orderBy('calls.queued_at', way);
-  return ordered.orderBy('calls.id', way);
+  let ordered = query.orderBy(`calls.${column}`, (ob) => (nullable ? ob[dir]().nullsLast() : ob[dir]()));
+  if (column !== 'queued_at') ordered = ordered.orderBy('calls.queued_at', dir);
+  return ordered.orderBy('calls.id', dir);
 }
 
 /** Where a keyset page starts: the sort column's value, queue time and id of the row before it. */
 export type CallCursor = Pick<CallRow, 'queued_at' | 'id'> & Partial<CallRow>;
-
-/**
- * The WHERE condition "comes after `cursor`" in the order of {@link SORT_COLUMNS}`[sort]` then
- * queue time then id, all in `dir`, nulls of a nullable sort column last either way: the
- * order of `GET /api/calls`. With it a reader resumes after the last row it read (keyset
- * pagination) instead of counting rows to skip, so each batch costs the same and no row is
- * read twice or skipped while the rows' sort values stay put. `reverse`: "comes before".
- */
-export function afterCursor(eb: ExpressionBuilder<Database, 'calls'>, sort: CallSortKey, dir: SortDirection, cursor: CallCursor, reverse = false): Expression<SqlBool> {
-  const op = (dir === 'asc') !== reverse ? '>' : '<';
-  const rest = eb(eb.refTuple('calls.queued_at', 'calls.id'), op, eb.tuple(cursor.queued_at, cursor.id));
-  const { column, nullable } = SORT_COLUMNS[sort];
-  if (column === 'queued_at') return rest;
-  const ref = eb.ref(`calls.${column}`);
-  const value = (cursor[column] ?? null) as string | number | null;
-  if (value !== null) {
-    // Past the cursor's value, or equal to it and past it on (queued_at, id).
-    const beyond = [eb(ref, op, value), eb.and([eb(ref, '=', value), rest])];
-    // Nulls come after every value (so, backwards, never before one).
-    return eb.or(nullable && !reverse ? [...beyond, eb(ref, 'is', null)] : beyond);
-  }
-  // The cursor is among the nulls (last): after it only nulls remain, before it every value too.
-  return reverse ? eb.or([eb(ref, 'is not', null), eb.and([eb(ref, 'is', null), rest])]) : eb.and([eb(ref, 'is', null), rest]);
-}
 
 /** Where a page of {@link keysetRuns} starts, and which way it reads. */
 export interface KeysetStart {
