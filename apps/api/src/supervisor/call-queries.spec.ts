@@ -42,6 +42,8 @@ describe('call queries', () => {
     expect(outcomeStreams({ outcome: ['failed'] }, 'queuedAt')).toBeUndefined();
     expect(outcomeStreams({}, 'outcome')).toBeUndefined();
     expect(outcomeStreams({ student: 'oka', outcome: ['failed'] }, 'callerName')).toBeUndefined();
+    expect(outcomeStreams({ agentId: 'a', outcome: ['failed'] }, 'agentName')).toBeUndefined();
+    expect(outcomeStreams({ agentId: 'a', outcome: ['failed'] }, 'callerName')).toEqual(['failed']);
     expect(outcomeStreams({ student: 'ok' }, 'callerName')).toHaveSize(6);
   });
 

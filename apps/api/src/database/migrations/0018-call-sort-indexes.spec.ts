@@ -4,7 +4,7 @@ import type { Database } from '../schema';
 import { describeEachDialect } from '../../testing/each-dialect';
 import { StaticMigrationProvider } from './index';
 
-const SORT_INDEXES = ['calls_agent_name_sort_idx', 'calls_caller_name_sort_idx', 'calls_outcome_sort_idx', 'calls_queue_ms_sort_idx', 'calls_talk_ms_sort_idx'];
+const SORT_INDEXES = ['calls_agent_name_by_agent_sort_idx', 'calls_agent_name_sort_idx', 'calls_caller_name_sort_idx', 'calls_outcome_sort_idx', 'calls_queue_ms_sort_idx', 'calls_talk_ms_sort_idx'];
 const OUTCOME_INDEXES = ['calls_outcome_queued_at_id_idx', 'calls_outcome_queued_at_idx'];
 
 /** The names of the indexes on `calls`, sorted. */
