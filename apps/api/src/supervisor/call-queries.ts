@@ -108,19 +108,15 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
 }
 
 /**
- * The outcomes a sorted page reads as separate walks ({@link keysetRuns}): for a sort by a
- * column of 0018's indexes (which lead with the outcome), the filter's outcomes or every one
- * (the outcome column only holds those, or null while a call is in progress); sorted by
- * outcome, the filter's; none sorted by time, by agent name for one agent (0018's index led by
- * the agent), or when an indexed student search finds the few calls to sort itself.
+ * The outcomes a page sorted by another column than time reads as separate walks
+ * ({@link keysetRuns}) on 0018's indexes, which lead with the outcome: the filter's, or every
+ * one and null (the column holds only those; null while a call is in progress). None (one
+ * walk) sorted by time, or when an indexed student search finds the few calls to sort itself.
  */
 export function outcomeStreams(filters: CallFilters, sort: CallSortKey): (CallOutcome | null)[] | undefined {
-  const { column } = SORT_COLUMNS[sort];
-  if (column === 'queued_at') return undefined;
+  if (SORT_COLUMNS[sort].column === 'queued_at') return undefined;
   if (filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH) return undefined;
-  if (column === 'agent_name' && filters.agentId !== undefined) return undefined;
-  if (filters.outcome?.length) return [...filters.outcome];
-  return column === 'outcome' ? undefined : [...CALL_OUTCOMES, null];
+  return filters.outcome?.length ? [...filters.outcome] : [...CALL_OUTCOMES, null];
 }
 
 /**
@@ -157,14 +153,11 @@ export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: C
   const conditions: Expression<SqlBool>[] = [];
   // With an indexed student search, SQLite must read the matching callers' calls (a handful)
   // rather than every call of an agent or an outcome: `+column` keeps it off those indexes.
-  // Sorted by another column, it walks that column's index (0018, holding agent and outcome)
-  // rather than sorting every call of an agent or an outcome (SQLite has no statistics to
-  // weigh one against the other; PostgreSQL's make it walk the sort index too); by agent name
-  // for one agent, the index led by the agent.
+  // Sorted by another column, a page walks each outcome on its own (`keysetRuns`): the walks'
+  // `outcome = ?` picks the indexes, not this list of outcomes.
   const byCaller = dialect === 'sqlite' && filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH;
-  const sortColumn = SORT_COLUMNS[sort].column;
-  const bySort = (name: string) => dialect === 'sqlite' && sortColumn !== 'queued_at' && name !== `calls.${sortColumn}` && !(name === 'calls.agent_id' && sortColumn === 'agent_name');
-  const column = (name: 'calls.agent_id' | 'calls.outcome') => (byCaller || bySort(name) ? sql`+${eb.ref(name)}` : eb.ref(name));
+  const byOutcome = dialect === 'sqlite' && SORT_COLUMNS[sort].column !== 'queued_at';
+  const column = (name: 'calls.agent_id' | 'calls.outcome') => (byCaller || (byOutcome && name === 'calls.outcome') ? sql`+${eb.ref(name)}` : eb.ref(name));
   if (filters.from !== undefined) conditions.push(eb('calls.queued_at', '>=', filters.from));
   if (filters.to !== undefined) conditions.push(eb('calls.queued_at', '<', filters.to));
   if (filters.agentId !== undefined) conditions.push(eb(column('calls.agent_id'), '=', filters.agentId));
