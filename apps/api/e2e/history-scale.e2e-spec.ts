@@ -4,7 +4,7 @@ import { CALL_SORT_KEYS, type CallFilters, type CallPage } from '@switchboard/ca
 import type { SqlDialect } from '../src/config/config';
 import { DATABASE } from '../src/database/database.module';
 import type { CallRow, Database } from '../src/database/schema';
-import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams } from '../src/supervisor/call-queries';
+import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readFilters } from '../src/supervisor/call-queries';
 import { encodeCursor } from '../src/supervisor/call-history.service';
 import { ReadPool } from '../src/database/read-pool';
 import { CallExportService } from '../src/supervisor/call-export.service';
@@ -148,6 +148,36 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
         }
       } finally {
         await db.deleteFrom('calls').where('id', 'in', inProgress.map((c) => c.id)).execute();
+      }
+    });
+
+    it('lists the few poor-quality calls by every sort, each once and in order, read from the quality index first on SQLite', async () => {
+      const sample = { samples: 3, mos_min: 2.1, mos_sum: 9, loss_max: 0.2, rtt_max: 400, jitter_max: 60, high_rtt_samples: 1, high_jitter_samples: 1, high_loss_samples: 1, low_mos_samples: 1, latest_at: '2026-11-20T10:00:00.000Z', latest_sample: '{}' };
+      const rated = rows.filter((_, i) => i % 20 === 0);
+      await db.insertInto('call_quality').values(rated.map((r, i) => ({ ...sample, call_id: r.id, warning_samples: i % 4 === 0 ? 0 : 2 }))).execute();
+      try {
+        const filters = await readFilters(db, dialect, { quality: 'poor' as const, to: '2026-12-01T00:00:00.000Z' }, (probe) => probe.executeTakeFirst());
+        expect(filters.fewPoor).toBe(dialect === 'sqlite' ? true : undefined);
+        for (const sort of CALL_SORT_KEYS) {
+          for (const dir of ['asc', 'desc'] as const) {
+            const want = (await inCallOrder(db.selectFrom('calls').selectAll().where((eb) => callFilters(eb, { quality: 'poor', to: filters.to }, dialect)), sort, dir).execute()).map((r) => r.id);
+            expect(want.length).toBe(rated.length - Math.ceil(rated.length / 4));
+            expect(await walk({ sort, dir, quality: 'poor', to: filters.to, pageSize: 7 }, 'after')).withContext(`${sort} ${dir}`).toEqual(want);
+            if (dialect !== 'sqlite') continue;
+            const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${SORT_COLUMNS[sort].column}`]).where((eb) => callFilters(eb, filters, dialect, sort));
+            for (const run of keysetRuns(db, keys, sort, dir, { outcomes: outcomeStreams(filters, sort) })) {
+              const compiled = run(8).compile();
+              const plan = ((await explainSqlite(db, compiled.sql, compiled.parameters)) as { detail: string }[]).map((p) => p.detail);
+              expect(plan).withContext(plan.join('\n')).toContain('SEARCH call_quality USING INDEX call_quality_warning_samples_idx (warning_samples>?)');
+              // The calls by id (or, sorted by outcome, the few in progress: no outcome yet).
+              for (const read of plan.filter((p) => / calls /.test(p))) {
+                expect(read).withContext(plan.join('\n')).toMatch(/^SEARCH calls USING (INDEX sqlite_autoindex_calls_1 \(id=\?\)|COVERING INDEX \w+ \(outcome=\?)/);
+              }
+            }
+          }
+        }
+      } finally {
+        await db.deleteFrom('call_quality').execute();
       }
     });
 

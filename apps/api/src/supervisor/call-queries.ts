@@ -111,11 +111,12 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
  * The outcomes a page sorted by another column than time reads as separate walks
  * ({@link keysetRuns}) on 0018's indexes, which lead with the outcome: the filter's, or every
  * one and null (the column holds only those; null while a call is in progress). None (one
- * walk) sorted by time, or when an indexed student search finds the few calls to sort itself.
+ * walk) sorted by time, or when an indexed student search or few poor-quality calls
+ * ({@link ReadFilters}) give the few calls to sort.
  */
-export function outcomeStreams(filters: CallFilters, sort: CallSortKey): (CallOutcome | null)[] | undefined {
+export function outcomeStreams(filters: ReadFilters, sort: CallSortKey): (CallOutcome | null)[] | undefined {
   if (SORT_COLUMNS[sort].column === 'queued_at') return undefined;
-  if (filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH) return undefined;
+  if (isIndexedSearch(filters) || (filters.quality === 'poor' && filters.fewPoor)) return undefined;
   return filters.outcome?.length ? [...filters.outcome] : [...CALL_OUTCOMES, null];
 }
 
@@ -140,6 +141,44 @@ export function containsPattern(text: string): string {
 /** Searches shorter than a trigram cannot use the search index (they scan). */
 const SEARCH_INDEX_MIN_LENGTH = 3;
 
+/** At most this many poor-quality calls, SQLite reads them first and sorts them ({@link ReadFilters}). */
+export const FEW_POOR_CALLS = 2000;
+
+/** {@link CallFilters} with what a reader found out before the page's queries. */
+export interface ReadFilters extends CallFilters {
+  /**
+   * Whether at most {@link FEW_POOR_CALLS} calls crossed a quality threshold ({@link fewPoorCallsProbe}).
+   * SQLite (no statistics) then reads those calls and sorts them, instead of walking the calls
+   * in order asking each whether it is one (through every call when there are none).
+   */
+  fewPoor?: boolean;
+}
+
+/**
+ * The query counting the calls that crossed a quality threshold, up to one more than
+ * {@link FEW_POOR_CALLS} (on the `warning_samples` index): `n` ≤ FEW_POOR_CALLS means few.
+ */
+export function fewPoorCallsProbe(db: Kysely<Database>) {
+  const poor = db.selectFrom('call_quality').select('call_quality.call_id').where('call_quality.warning_samples', '>', 0).limit(FEW_POOR_CALLS + 1);
+  return db.selectFrom(poor.as('poor')).select((eb) => eb.fn.countAll<string | number>().as('n'));
+}
+
+/**
+ * `filters` with what SQLite's plans need to know before the page's queries
+ * ({@link ReadFilters}): with `quality=poor`, whether few calls are poor (`first` runs the
+ * probe, e.g. in the read pool). PostgreSQL's planner knows it from its statistics.
+ */
+export async function readFilters<F extends CallFilters>(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  filters: F,
+  first: (probe: ReturnType<typeof fewPoorCallsProbe>) => Promise<{ n: string | number } | undefined>,
+): Promise<F & ReadFilters> {
+  if (dialect !== 'sqlite' || filters.quality !== 'poor') return filters;
+  const poor = await first(fewPoorCallsProbe(db));
+  return { ...filters, fewPoor: Number(poor?.n ?? 0) <= FEW_POOR_CALLS };
+}
+
 /**
  * The WHERE condition of {@link CallFilters} on `calls`: queue time in [from, to), the agent
  * who answered, any of the outcomes, and a case-insensitive substring of the caller's
@@ -149,32 +188,30 @@ const SEARCH_INDEX_MIN_LENGTH = 3;
  * migration 0016 (FTS5 trigram on SQLite, `pg_trgm` on PostgreSQL) and then the caller index,
  * otherwise it scans the rows the other filters leave.
  */
-export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters, dialect?: SqlDialect, sort: CallSortKey = 'queuedAt'): Expression<SqlBool> {
+export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: ReadFilters, dialect?: SqlDialect, sort: CallSortKey = 'queuedAt'): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [];
-  // With an indexed student search, SQLite must read the matching callers' calls (a handful)
-  // rather than every call of an agent or an outcome: `+column` keeps it off those indexes.
-  // Sorted by another column, a page walks each outcome on its own (`keysetRuns`): the walks'
-  // `outcome = ?` picks the indexes, not this list of outcomes.
-  const byCaller = dialect === 'sqlite' && filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH;
+  // With an indexed student search or few poor-quality calls, SQLite must read those calls (a
+  // handful) rather than every call of an agent or an outcome: `+column` keeps it off those
+  // indexes. Sorted by another column, a page walks each outcome on its own (`keysetRuns`):
+  // the walks' `outcome = ?` picks the indexes, not this list of outcomes.
+  const fromFew = dialect === 'sqlite' && (isIndexedSearch(filters) || (filters.quality === 'poor' && filters.fewPoor === true));
   const byOutcome = dialect === 'sqlite' && SORT_COLUMNS[sort].column !== 'queued_at';
-  const column = (name: 'calls.agent_id' | 'calls.outcome') => (byCaller || (byOutcome && name === 'calls.outcome') ? sql`+${eb.ref(name)}` : eb.ref(name));
+  const column = (name: 'calls.agent_id' | 'calls.outcome') => (fromFew || (byOutcome && name === 'calls.outcome') ? sql`+${eb.ref(name)}` : eb.ref(name));
   if (filters.from !== undefined) conditions.push(eb('calls.queued_at', '>=', filters.from));
   if (filters.to !== undefined) conditions.push(eb('calls.queued_at', '<', filters.to));
   if (filters.agentId !== undefined) conditions.push(eb(column('calls.agent_id'), '=', filters.agentId));
   if (filters.outcome?.length) conditions.push(eb(column('calls.outcome'), 'in', filters.outcome));
   if (filters.student !== undefined) conditions.push(studentSearch(eb, filters.student, dialect));
   if (filters.quality === 'poor') {
-    conditions.push(
-      eb.exists(
-        eb
-          .selectFrom('call_quality')
-          .select('call_quality.call_id')
-          .whereRef('call_quality.call_id', '=', 'calls.id')
-          .where('call_quality.warning_samples', '>', 0),
-      ),
-    );
+    const poor = eb.selectFrom('call_quality').select('call_quality.call_id').where('call_quality.warning_samples', '>', 0);
+    conditions.push(dialect === 'sqlite' && filters.fewPoor ? eb('calls.id', 'in', poor) : eb.exists(poor.whereRef('call_quality.call_id', '=', 'calls.id')));
   }
   return eb.and(conditions);
+}
+
+/** Whether the filters search students through the search index (3 characters or more). */
+function isIndexedSearch(filters: CallFilters): boolean {
+  return filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH;
 }
 
 function studentSearch(eb: ExpressionBuilder<Database, 'calls'>, text: string, dialect: SqlDialect | undefined): Expression<SqlBool> {
