@@ -168,6 +168,8 @@ async function bench(dialect) {
       ['sort by student + agent', q({ sort: 'callerName', dir: 'asc', agentId: prepared.agentId })],
       ['sort by wait + a month', q({ sort: 'queueSeconds', from: monthFrom, to: monthTo })],
       ['sort by outcome + agent', q({ sort: 'outcome', agentId: prepared.agentId })],
+      ['poor quality', q({ quality: 'poor' })],
+      ['poor quality, sort by talk time', q({ quality: 'poor', sort: 'talkSeconds' })],
       ['deep page by offset (old clients)', q({ page: String(deepPage), count: 'exact' })],
     ];
     const times = requests.map(() => []);
