@@ -165,6 +165,7 @@ async function bench(dialect) {
     const q = (params) => `/api/calls?${new URLSearchParams({ count: 'capped', pageSize: '25', ...params })}`;
     const deepPage = Math.floor((prepared.calls * 0.95) / 25);
     const deepCursor = JSON.parse(await get(q({ page: String(deepPage) }))).nextCursor;
+    const deepTalkCursor = JSON.parse(await get(q({ sort: 'talkSeconds', page: String(deepPage) }))).nextCursor;
     const requests = [
       ['first page by time', q({})],
       ['agent', q({ agentId: prepared.agentId })],
@@ -178,6 +179,14 @@ async function bench(dialect) {
       ['student username', q({ student: prepared.student.username })],
       ['student name + agent', q({ student: prepared.student.caller_name.split(' ')[1], agentId: prepared.agentId })],
       ['sort by talk time', q({ sort: 'talkSeconds' })],
+      ['sort by talk time, deep page by keyset (~95 %)', q({ sort: 'talkSeconds', after: deepTalkCursor })],
+      ['sort by talk time (asc) + outcome (abandoned)', q({ sort: 'talkSeconds', dir: 'asc', outcome: 'abandoned' })],
+      ['sort by agent name + outcome (failed, rare)', q({ sort: 'agentName', outcome: 'failed' })],
+      ['sort by student + agent', q({ sort: 'callerName', dir: 'asc', agentId: prepared.agentId })],
+      ['sort by wait + a month', q({ sort: 'queueSeconds', from: monthFrom, to: monthTo })],
+      ['sort by outcome + agent', q({ sort: 'outcome', agentId: prepared.agentId })],
+      ['poor quality', q({ quality: 'poor' })],
+      ['poor quality, sort by talk time', q({ quality: 'poor', sort: 'talkSeconds' })],
       ['deep page by offset (old clients)', q({ page: String(deepPage), count: 'exact' })],
     ];
     const times = requests.map(() => []);

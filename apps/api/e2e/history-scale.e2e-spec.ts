@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { CallPage } from '@switchboard/call-domain';
+import { CALL_SORT_KEYS, type CallFilters, type CallPage } from '@switchboard/call-domain';
 import type { SqlDialect } from '../src/config/config';
 import { DATABASE } from '../src/database/database.module';
 import type { CallRow, Database } from '../src/database/schema';
-import { callFilters } from '../src/supervisor/call-queries';
+import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readFilters } from '../src/supervisor/call-queries';
+import { encodeCursor } from '../src/supervisor/call-history.service';
 import { ReadPool } from '../src/database/read-pool';
 import { CallExportService, EXPORT_BUFFERS } from '../src/supervisor/call-export.service';
 import { seedHistory } from '../src/supervisor/seeding/history-seeder';
@@ -92,6 +93,95 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       expect((await get(`/api/calls?after=bm90LWEtY3Vyc29y`)).status).toBe(400);
     });
 
+    it('pages every sort by keyset, both ways, each call once and in order, along the sort\'s index', async () => {
+      // Two calls in progress: no outcome, queue time or talk time yet (the nulls of every nullable sort).
+      const [a, b] = [rows[3], rows.find((r) => r.caller_id !== rows[3].caller_id) as CallRow];
+      const inProgress = [
+        { ...a, id: '00000000-0000-4000-8000-0000000000a1', state: 'queued' as const, outcome: null, queue_ms: null, talk_ms: null, agent_id: null, agent_name: null, queued_at: '2026-11-20T10:00:00.000Z' },
+        { ...b, id: '00000000-0000-4000-8000-0000000000a2', state: 'ringing' as const, outcome: null, queue_ms: null, talk_ms: null, agent_id: null, agent_name: null, queued_at: '2026-11-21T10:00:00.000Z' },
+      ];
+      await db.insertInto('calls').values(inProgress).execute();
+      // PostgreSQL plans from statistics: let it know how few calls are in the period's bounds.
+      if (dialect === 'postgres') await sql`analyze calls`.execute(db);
+      try {
+        const agentId = rows.find((r) => r.agent_id)?.agent_id as string;
+        const filterSets: CallFilters[] = [{}, { outcome: ['abandoned', 'answered'] }, { agentId }, { agentId, outcome: ['answered', 'failed'] }];
+        for (const sort of CALL_SORT_KEYS) {
+          for (const dir of ['asc', 'desc'] as const) {
+            for (const filters of filterSets) {
+              const context = `${sort} ${dir} ${JSON.stringify(filters)}`;
+              const period = { ...filters, to: '2026-12-01T00:00:00.000Z' };
+              // The whole order as one sorted query (what OFFSET pages read): the reference.
+              const want = (await inCallOrder(db.selectFrom('calls').selectAll().where((eb) => callFilters(eb, period, dialect)), sort, dir).execute()) as CallRow[];
+              const query = { sort, dir, to: period.to, ...(filters.outcome ? { outcome: filters.outcome.join(',') } : {}), ...(filters.agentId ? { agentId } : {}), pageSize: 40 };
+              expect(await walk(query, 'after')).withContext(context).toEqual(want.map((r) => r.id));
+              const last = want[want.length - 1];
+              const backward = await walk(query, 'before', encodeCursor(last, sort));
+              expect(backward).withContext(context).toEqual(want.slice(0, -1).reverse().map((r) => r.id));
+              if (sort === 'queuedAt') continue;
+              // Each query of a page, from the start and after a cursor in the middle, walks an
+              // outcome's stretch of the sort's index (0018) rather than sorting the matching calls.
+              const middle = want[Math.floor(want.length / 2)];
+              for (const cursor of [undefined, { ...middle }]) {
+                const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${SORT_COLUMNS[sort].column}`]);
+                const runs = keysetRuns(db, keys.where((eb) => callFilters(eb, period, dialect, sort)), sort, dir, { cursor, outcomes: outcomeStreams(period, sort) });
+                for (const run of runs) {
+                  const compiled = run(41).compile();
+                  if (dialect === 'sqlite') {
+                    const plan = ((await explainSqlite(db, compiled.sql, compiled.parameters)) as { detail: string }[]).map((p) => p.detail);
+                    const reads = plan.filter((p) => / calls /.test(p));
+                    expect(reads.length).withContext(plan.join('\n')).toBeGreaterThan(0);
+                    for (const read of reads) expect(read).withContext(`${context}\n${plan.join('\n')}`).toMatch(/^SEARCH calls USING COVERING INDEX (calls_\w+_sort_idx|calls_outcome_queued_at_id_idx) \(outcome=\?/);
+                  } else {
+                    const plan = await explainPostgres(db, compiled.sql, compiled.parameters, true);
+                    const lines = plan.split('\n');
+                    const reads = lines.filter((line) => / on calls\b/.test(line));
+                    expect(reads.length).withContext(plan).toBeGreaterThan(0);
+                    for (const read of reads) expect(read).withContext(`${context}\n${plan}`).toMatch(/Index (Only )?Scan (Backward )?using \w+ on calls/);
+                    // No sort of the calls read (a sort of what each outcome's walk gave is fine).
+                    const sorted = lines.flatMap((line, i) => (/^\s*(->\s*)?Sort\s+\(/.test(line) ? [lines.slice(i + 1).find((l) => /^\s*->/.test(l)) ?? ''] : []));
+                    for (const input of sorted) expect(input).withContext(`${context}\n${plan}`).not.toMatch(/ on calls\b/);
+                  }
+                }
+              }
+            }
+          }
+        }
+      } finally {
+        await db.deleteFrom('calls').where('id', 'in', inProgress.map((c) => c.id)).execute();
+      }
+    });
+
+    it('lists the few poor-quality calls by every sort, each once and in order, read from the quality index first on SQLite', async () => {
+      const sample = { samples: 3, mos_min: 2.1, mos_sum: 9, loss_max: 0.2, rtt_max: 400, jitter_max: 60, high_rtt_samples: 1, high_jitter_samples: 1, high_loss_samples: 1, low_mos_samples: 1, latest_at: '2026-11-20T10:00:00.000Z', latest_sample: '{}' };
+      const rated = rows.filter((_, i) => i % 20 === 0);
+      await db.insertInto('call_quality').values(rated.map((r, i) => ({ ...sample, call_id: r.id, warning_samples: i % 4 === 0 ? 0 : 2 }))).execute();
+      try {
+        const filters = await readFilters(db, dialect, { quality: 'poor' as const, to: '2026-12-01T00:00:00.000Z' }, (probe) => probe.executeTakeFirst());
+        expect(filters.fewPoor).toBe(dialect === 'sqlite' ? true : undefined);
+        for (const sort of CALL_SORT_KEYS) {
+          for (const dir of ['asc', 'desc'] as const) {
+            const want = (await inCallOrder(db.selectFrom('calls').selectAll().where((eb) => callFilters(eb, { quality: 'poor', to: filters.to }, dialect)), sort, dir).execute()).map((r) => r.id);
+            expect(want.length).toBe(rated.length - Math.ceil(rated.length / 4));
+            expect(await walk({ sort, dir, quality: 'poor', to: filters.to, pageSize: 7 }, 'after')).withContext(`${sort} ${dir}`).toEqual(want);
+            if (dialect !== 'sqlite') continue;
+            const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${SORT_COLUMNS[sort].column}`]).where((eb) => callFilters(eb, filters, dialect, sort));
+            for (const run of keysetRuns(db, keys, sort, dir, { outcomes: outcomeStreams(filters, sort) })) {
+              const compiled = run(8).compile();
+              const plan = ((await explainSqlite(db, compiled.sql, compiled.parameters)) as { detail: string }[]).map((p) => p.detail);
+              expect(plan).withContext(plan.join('\n')).toContain('SEARCH call_quality USING INDEX call_quality_warning_samples_idx (warning_samples>?)');
+              // The calls by id (or, sorted by outcome, the few in progress: no outcome yet).
+              for (const read of plan.filter((p) => / calls /.test(p))) {
+                expect(read).withContext(plan.join('\n')).toMatch(/^SEARCH calls USING (INDEX sqlite_autoindex_calls_1 \(id=\?\)|COVERING INDEX \w+ \(outcome=\?)/);
+              }
+            }
+          }
+        }
+      } finally {
+        await db.deleteFrom('call_quality').execute();
+      }
+    });
+
     it('finds students by a part of their name or username through the search index', async () => {
       const someone = rows[17];
       const username = (await db.selectFrom('users').select('username').where('id', '=', someone.caller_id).executeTakeFirstOrThrow()).username;
@@ -164,10 +254,18 @@ async function explainSqlite(db: Kysely<Database>, text: string, parameters: rea
   return (await db.executeQuery(CompiledQuery.raw(`explain query plan ${text}`, [...parameters]))).rows;
 }
 
-async function explainPostgres(db: Kysely<Database>, text: string, parameters: readonly unknown[]): Promise<string> {
+/**
+ * PostgreSQL's plan for `text`. Tiny test tables would be scanned; ask the planner what it does
+ * when scanning costs (`seqscan`) and, with `orderedOnly`, when bitmap scans (unordered) and
+ * sorts cost too: a sort then left in the plan is one no index can spare.
+ */
+async function explainPostgres(db: Kysely<Database>, text: string, parameters: readonly unknown[], orderedOnly = false): Promise<string> {
   return db.transaction().execute(async (trx) => {
-    // Tiny test tables would be scanned; ask the planner what it does when scanning costs.
     await sql`set local enable_seqscan = off`.execute(trx);
+    if (orderedOnly) {
+      await sql`set local enable_bitmapscan = off`.execute(trx);
+      await sql`set local enable_sort = off`.execute(trx);
+    }
     const res = await trx.executeQuery<Record<string, string>>(CompiledQuery.raw(`explain ${text}`, [...parameters]));
     return res.rows.map((r) => Object.values(r).join(' ')).join('\n');
   });

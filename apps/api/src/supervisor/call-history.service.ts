@@ -7,7 +7,7 @@ import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { toCallQualitySummary } from '../calls/call-quality.service';
-import { SORT_COLUMNS, afterCursor, callFilters, inCallOrder, toCallRecord, toTimelineEvent, type CallCursor } from './call-queries';
+import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readFilters, readRuns, toCallRecord, toTimelineEvent, type CallCursor, type ReadFilters } from './call-queries';
 
 /**
  * A keyset cursor as the API hands it out: base64url of `[sort value, queued_at, id]` of the
@@ -57,24 +57,24 @@ export class CallHistoryService {
    * otherwise page `page` (OFFSET, kept for older clients). The page's ids are found first on
    * the indexes, then their rows are read.
    */
-  async list(query: CallListQuery): Promise<CallPage> {
+  async list(listQuery: CallListQuery): Promise<CallPage> {
     const dialect = this.connection.dialect;
+    const query = await readFilters(this.db, dialect, listQuery, (probe) => this.reads.first(probe));
     const cursorText = query.after ?? query.before;
     const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText, query.sort);
     const backwards = query.before !== undefined;
     const { column } = SORT_COLUMNS[query.sort];
-    let keys = inCallOrder(
-      this.db
-        .selectFrom('calls')
-        .select(['calls.id', 'calls.queued_at', `calls.${column}`])
-        .where((eb) => callFilters(eb, query, dialect))
-        .where((eb) => (cursor ? afterCursor(eb, query.sort, query.dir, cursor, backwards) : eb.and([]))),
-      query.sort,
-      query.dir,
-      backwards,
-    ).limit(query.pageSize + 1);
-    if (!cursor && query.page > 1) keys = keys.offset((query.page - 1) * query.pageSize);
-    const [found, total] = await Promise.all([this.reads.all(keys), this.count(query)]);
+    const keys = this.db
+      .selectFrom('calls')
+      .select(['calls.id', 'calls.queued_at', `calls.${column}`])
+      .where((eb) => callFilters(eb, query, dialect, query.sort));
+    const limit = query.pageSize + 1;
+    const page =
+      !cursor && query.page > 1
+        ? // An older client's page number: OFFSET in the one whole order (its cost grows with the depth).
+          this.reads.all(inCallOrder(keys, query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
+        : readRuns(keysetRuns(this.db, keys, query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort) }), limit, (run) => this.reads.all(run));
+    const [found, total] = await Promise.all([page, this.count(query)]);
     const more = found.length > query.pageSize;
     const ids = found.slice(0, query.pageSize).map((r) => r.id);
     if (backwards) ids.reverse();
@@ -98,7 +98,7 @@ export class CallHistoryService {
   }
 
   /** How many calls match: all of them, or (`count=capped`) up to {@link CAPPED_COUNT}. */
-  private async count(query: CallListQuery): Promise<{ n: number; exact: boolean }> {
+  private async count(query: CallListQuery & ReadFilters): Promise<{ n: number; exact: boolean }> {
     const matching = this.db.selectFrom('calls').where((eb) => callFilters(eb, query, this.connection.dialect));
     if (query.count !== 'capped') {
       const row = await this.reads.first(matching.select((eb) => eb.fn.countAll<string | number>().as('n')));

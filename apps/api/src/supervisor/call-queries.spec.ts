@@ -1,6 +1,6 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import type { Database } from '../database/schema';
-import { callFilters, containsPattern } from './call-queries';
+import { callFilters, containsPattern, keysetRuns, outcomeStreams } from './call-queries';
 
 const dialects = {
   sqlite: new Kysely<Database>({
@@ -33,5 +33,30 @@ describe('call queries', () => {
 
   it('adds no condition without filters', () => {
     expect(dialects.sqlite.selectFrom('calls').selectAll().where((eb) => callFilters(eb, {})).compile().parameters).toEqual([]);
+  });
+  it('reads a page sorted by another column than time per outcome: the filter\'s, or every one and the calls in progress', () => {
+    expect(outcomeStreams({}, 'talkSeconds')).toEqual(['answered', 'abandoned', 'short_abandon', 'unanswered', 'failed', null]);
+    expect(outcomeStreams({ outcome: ['failed', 'answered'] }, 'agentName')).toEqual(['failed', 'answered']);
+    expect(outcomeStreams({ outcome: ['failed'] }, 'outcome')).toEqual(['failed']);
+    expect(outcomeStreams({ agentId: 'a' }, 'outcome')).toHaveSize(6);
+    // One walk: by time, and for an indexed student search (few calls, sorted).
+    expect(outcomeStreams({ outcome: ['failed'] }, 'queuedAt')).toBeUndefined();
+    expect(outcomeStreams({ student: 'oka', outcome: ['failed'] }, 'callerName')).toBeUndefined();
+    expect(outcomeStreams({ student: 'ok' }, 'callerName')).toHaveSize(6);
+  });
+
+  it('reads a nullable sort\'s values and its nulls as separate runs, in the order of the page', () => {
+    const db = dialects.sqlite;
+    const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', 'calls.talk_ms']);
+    const runs = (cursor: { talk_ms: number | null } | undefined, reverse: boolean) =>
+      keysetRuns(db, keys, 'talkSeconds', 'desc', { cursor: cursor && { ...cursor, queued_at: 'Q', id: 'I' }, reverse }).map((run) => {
+        const { sql, parameters } = run(26).compile();
+        return `${/"talk_ms" is null/.test(sql) ? 'nulls' : 'values'}${parameters.includes('Q') ? ' after the cursor' : ''}`;
+      });
+    expect(runs(undefined, false)).toEqual(['values', 'nulls']);
+    expect(runs({ talk_ms: 5000 }, false)).toEqual(['values after the cursor', 'nulls']);
+    expect(runs({ talk_ms: 5000 }, true)).toEqual(['values after the cursor']);
+    expect(runs({ talk_ms: null }, false)).toEqual(['nulls after the cursor']);
+    expect(runs({ talk_ms: null }, true)).toEqual(['nulls after the cursor', 'values']);
   });
 });

@@ -1,5 +1,5 @@
-import { sql, type Expression, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import type { CallFilters, CallRecord, CallSortKey, CallTimelineEvent, SortDirection } from '@switchboard/call-domain';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { CALL_OUTCOMES, type CallFilters, type CallOutcome, type CallRecord, type CallSortKey, type CallTimelineEvent, type SortDirection } from '@switchboard/call-domain';
 import type { SqlDialect } from '../config/config';
 import type { CallEventsTable, CallRow, Database } from '../database/schema';
 
@@ -15,43 +15,122 @@ export const SORT_COLUMNS: Readonly<Record<CallSortKey, { column: keyof CallRow;
 
 /**
  * `query` ordered by the sort column (nulls last either way), then queue time, then id, all
- * in `dir`: a total order, so pages never overlap and a keyset cursor ({@link afterCursor})
- * resumes exactly where it stopped. `reverse` reads that same order backwards (a previous
- * page: nulls first, every column the other way).
+ * in `dir`: a total order, so pages never overlap and a keyset cursor ({@link keysetRuns})
+ * resumes exactly where it stopped. As one query it sorts every match unless the sort is by
+ * time; pages and exports read it as {@link keysetRuns}, older clients' OFFSET pages this way.
  */
-export function inCallOrder<O>(query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, reverse = false): SelectQueryBuilder<Database, 'calls', O> {
+export function inCallOrder<O>(query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection): SelectQueryBuilder<Database, 'calls', O> {
   const { column, nullable } = SORT_COLUMNS[sort];
-  const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
-  let ordered = query.orderBy(`calls.${column}`, (ob) => (nullable ? (reverse ? ob[way]().nullsFirst() : ob[way]().nullsLast()) : ob[way]()));
-  if (column !== 'queued_at') ordered = ordered.orderBy('calls.queued_at', way);
-  return ordered.orderBy('calls.id', way);
+  let ordered = query.orderBy(`calls.${column}`, (ob) => (nullable ? ob[dir]().nullsLast() : ob[dir]()));
+  if (column !== 'queued_at') ordered = ordered.orderBy('calls.queued_at', dir);
+  return ordered.orderBy('calls.id', dir);
 }
 
 /** Where a keyset page starts: the sort column's value, queue time and id of the row before it. */
 export type CallCursor = Pick<CallRow, 'queued_at' | 'id'> & Partial<CallRow>;
 
+/** Where a page of {@link keysetRuns} starts, and which way it reads. */
+export interface KeysetStart {
+  /** The row the page comes after (before, with `reverse`); the start of the order without one. */
+  cursor?: CallCursor;
+  /** Whether the page reads the order backwards from the cursor (a previous page). */
+  reverse?: boolean;
+  /** The outcomes to read as separate index walks, merged ({@link outcomeStreams}); none: one walk. */
+  outcomes?: readonly (CallOutcome | null)[];
+}
+
+/** One query of {@link keysetRuns}: its first `limit` rows. */
+export type KeysetRun<O> = (limit: number) => SelectQueryBuilder<Database, 'calls', O>;
+
 /**
- * The WHERE condition "comes after `cursor`" in the order of {@link SORT_COLUMNS}`[sort]` then
- * queue time then id, all in `dir`, nulls of a nullable sort column last either way: the
- * order of `GET /api/calls`. With it a reader resumes after the last row it read (keyset
- * pagination) instead of counting rows to skip, so each batch costs the same and no row is
- * read twice or skipped while the rows' sort values stay put. `reverse`: "comes before".
+ * The queries that read, one after the other, the rows after the cursor (before it with
+ * `reverse`; from the start without one) in the order of {@link inCallOrder}: each is `query`
+ * restricted to one stretch of that order and ordered as one walk along an index, so a page
+ * is the first rows of the first run, then of the next while it is short ({@link readRuns}),
+ * at the same cost however deep the cursor.
+ *
+ * A sort column that can be null has two stretches, its values then its nulls (nulls last
+ * either way), each ordered by the column, queue time and id as the ascending index of
+ * migration 0018 holds them, walked in either direction: one `nulls last` order would take a
+ * sort on SQLite and an index per direction on PostgreSQL. Positions are compared as row
+ * values, `(column, queued_at, id) > (…)`, which both databases read as an index range.
+ *
+ * With `outcomes`, each stretch is read per outcome on the indexes that lead with it (0018)
+ * and merged: how many values or nulls an outcome has is then no guess of the planner's. A
+ * single walk of a column's index to find, say, the failed calls' talk times (they have none)
+ * reads the whole index. `query` selects at least the id, the queue time and the sort column
+ * (the merge orders by them).
  */
-export function afterCursor(eb: ExpressionBuilder<Database, 'calls'>, sort: CallSortKey, dir: SortDirection, cursor: CallCursor, reverse = false): Expression<SqlBool> {
-  const op = (dir === 'asc') !== reverse ? '>' : '<';
-  const rest = eb(eb.refTuple('calls.queued_at', 'calls.id'), op, eb.tuple(cursor.queued_at, cursor.id));
+export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, start: KeysetStart = {}): KeysetRun<O>[] {
+  const { cursor, reverse = false, outcomes } = start;
   const { column, nullable } = SORT_COLUMNS[sort];
-  if (column === 'queued_at') return rest;
-  const ref = eb.ref(`calls.${column}`);
-  const value = (cursor[column] ?? null) as string | number | null;
-  if (value !== null) {
-    // Past the cursor's value, or equal to it and past it on (queued_at, id).
-    const beyond = [eb(ref, op, value), eb.and([eb(ref, '=', value), rest])];
-    // Nulls come after every value (so, backwards, never before one).
-    return eb.or(nullable && !reverse ? [...beyond, eb(ref, 'is', null)] : beyond);
+  const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
+  const op = sql.raw(way === 'asc' ? '>' : '<');
+  const ordered = (q: SelectQueryBuilder<Database, 'calls', O>) => (column === 'queued_at' ? q : q.orderBy(`calls.${column}`, way)).orderBy('calls.queued_at', way).orderBy('calls.id', way);
+  const value = cursor === undefined ? undefined : ((cursor[column] ?? null) as string | number | null);
+
+  /** "After the cursor" for rows whose sort value is null (`nulls`) or not, on a walk of `outcome` if given. */
+  const afterCursor = (at: CallCursor, nulls: boolean, outcome?: CallOutcome | null): Expression<SqlBool> => {
+    const byTime = sql<SqlBool>`(calls.queued_at, calls.id) ${op} (${at.queued_at}, ${at.id})`;
+    if (column === 'queued_at' || nulls) return byTime;
+    // Sorted by outcome, one outcome's walk is after the cursor's outcome as a whole or not at
+    // all (the database's collation decides, once), or it is the cursor's and goes by time.
+    if (column === 'outcome' && outcome !== undefined && outcome !== null) return outcome === value ? byTime : sql<SqlBool>`${outcome} ${op} ${value}`;
+    return sql<SqlBool>`(${sql.ref(`calls.${column}`)}, calls.queued_at, calls.id) ${op} (${value}, ${at.queued_at}, ${at.id})`;
+  };
+
+  /** The rows whose sort value is null (`nulls`) or not, after the cursor if `after`; undefined if none can be. */
+  const stretch = (nulls: boolean, after: boolean): KeysetRun<O> | undefined => {
+    const q = nullable ? query.where(`calls.${column}`, nulls ? 'is' : 'is not', null) : query;
+    const from = (w: SelectQueryBuilder<Database, 'calls', O>, outcome?: CallOutcome | null) => (after && cursor ? w.where(afterCursor(cursor, nulls, outcome)) : w);
+    if (!outcomes) return (limit) => ordered(from(q)).limit(limit);
+    // Sorted by outcome, the nulls are the calls in progress and the values every other.
+    const walks = column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes;
+    if (!walks.length) return undefined;
+    return (limit) => {
+      // Each walk is ordered as its index holds it, outcome first: PostgreSQL takes the outcome
+      // as settled by `=` but not by `is null`, and would sort the calls in progress otherwise.
+      const walk = (outcome: CallOutcome | null) => ordered(from(q.where('calls.outcome', outcome === null ? 'is' : '=', outcome), outcome).orderBy('calls.outcome', way));
+      const [first, ...rest] = walks.map((outcome, i) => db.selectFrom(walk(outcome).limit(limit).as(`o${i}`)).selectAll());
+      const merged = rest.reduce((all, one) => all.unionAll(one), first);
+      // The union's rows in the list's order (nulls, all alike, by queue time and id).
+      return [column, 'queued_at', 'id'].reduce((m, c) => m.orderBy(sql.ref(`merged.${c}`), way), db.selectFrom(merged.as('merged')).selectAll()).limit(limit) as unknown as SelectQueryBuilder<Database, 'calls', O>;
+    };
+  };
+
+  let runs: (KeysetRun<O> | undefined)[];
+  if (!nullable) runs = [stretch(false, true)];
+  // Forwards the values come first and the nulls last; backwards the other way round.
+  else if (value === undefined) runs = reverse ? [stretch(true, false), stretch(false, false)] : [stretch(false, false), stretch(true, false)];
+  else if (value === null) runs = reverse ? [stretch(true, true), stretch(false, false)] : [stretch(true, true)];
+  else runs = reverse ? [stretch(false, true)] : [stretch(false, true), stretch(true, false)];
+  return runs.filter((run) => run !== undefined);
+}
+
+/**
+ * The outcomes a page sorted by another column than time reads as separate walks
+ * ({@link keysetRuns}) on 0018's indexes, which lead with the outcome: the filter's, or every
+ * one and null (the column holds only those; null while a call is in progress). None (one
+ * walk) sorted by time, or when an indexed student search or few poor-quality calls
+ * ({@link ReadFilters}) give the few calls to sort.
+ */
+export function outcomeStreams(filters: ReadFilters, sort: CallSortKey): (CallOutcome | null)[] | undefined {
+  if (SORT_COLUMNS[sort].column === 'queued_at') return undefined;
+  if (isIndexedSearch(filters) || (filters.quality === 'poor' && filters.fewPoor)) return undefined;
+  return filters.outcome?.length ? [...filters.outcome] : [...CALL_OUTCOMES, null];
+}
+
+/**
+ * Up to `limit` rows of the {@link keysetRuns}, in order: each run is read (by `read`, with
+ * what is still missing as its limit) only while the runs before it left the page short.
+ */
+export async function readRuns<O, R>(runs: KeysetRun<O>[], limit: number, read: (query: SelectQueryBuilder<Database, 'calls', O>) => Promise<R[]>): Promise<R[]> {
+  const rows: R[] = [];
+  for (const run of runs) {
+    if (rows.length >= limit) break;
+    rows.push(...(await read(run(limit - rows.length))));
   }
-  // The cursor is among the nulls (last): after it only nulls remain, before it every value too.
-  return reverse ? eb.or([eb(ref, 'is not', null), eb.and([eb(ref, 'is', null), rest])]) : eb.and([eb(ref, 'is', null), rest]);
+  return rows;
 }
 
 /** `text` as a LIKE pattern matching it anywhere, lower-cased, with `%`, `_` and `\` escaped. */
@@ -62,6 +141,44 @@ export function containsPattern(text: string): string {
 /** Searches shorter than a trigram cannot use the search index (they scan). */
 const SEARCH_INDEX_MIN_LENGTH = 3;
 
+/** At most this many poor-quality calls, SQLite reads them first and sorts them ({@link ReadFilters}). */
+export const FEW_POOR_CALLS = 2000;
+
+/** {@link CallFilters} with what a reader found out before the page's queries. */
+export interface ReadFilters extends CallFilters {
+  /**
+   * Whether at most {@link FEW_POOR_CALLS} calls crossed a quality threshold ({@link fewPoorCallsProbe}).
+   * SQLite (no statistics) then reads those calls and sorts them, instead of walking the calls
+   * in order asking each whether it is one (through every call when there are none).
+   */
+  fewPoor?: boolean;
+}
+
+/**
+ * The query counting the calls that crossed a quality threshold, up to one more than
+ * {@link FEW_POOR_CALLS} (on the `warning_samples` index): `n` ≤ FEW_POOR_CALLS means few.
+ */
+export function fewPoorCallsProbe(db: Kysely<Database>) {
+  const poor = db.selectFrom('call_quality').select('call_quality.call_id').where('call_quality.warning_samples', '>', 0).limit(FEW_POOR_CALLS + 1);
+  return db.selectFrom(poor.as('poor')).select((eb) => eb.fn.countAll<string | number>().as('n'));
+}
+
+/**
+ * `filters` with what SQLite's plans need to know before the page's queries
+ * ({@link ReadFilters}): with `quality=poor`, whether few calls are poor (`first` runs the
+ * probe, e.g. in the read pool). PostgreSQL's planner knows it from its statistics.
+ */
+export async function readFilters<F extends CallFilters>(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  filters: F,
+  first: (probe: ReturnType<typeof fewPoorCallsProbe>) => Promise<{ n: string | number } | undefined>,
+): Promise<F & ReadFilters> {
+  if (dialect !== 'sqlite' || filters.quality !== 'poor') return filters;
+  const poor = await first(fewPoorCallsProbe(db));
+  return { ...filters, fewPoor: Number(poor?.n ?? 0) <= FEW_POOR_CALLS };
+}
+
 /**
  * The WHERE condition of {@link CallFilters} on `calls`: queue time in [from, to), the agent
  * who answered, any of the outcomes, and a case-insensitive substring of the caller's
@@ -71,29 +188,30 @@ const SEARCH_INDEX_MIN_LENGTH = 3;
  * migration 0016 (FTS5 trigram on SQLite, `pg_trgm` on PostgreSQL) and then the caller index,
  * otherwise it scans the rows the other filters leave.
  */
-export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters, dialect?: SqlDialect): Expression<SqlBool> {
+export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: ReadFilters, dialect?: SqlDialect, sort: CallSortKey = 'queuedAt'): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [];
-  // With an indexed student search, SQLite must read the matching callers' calls (a handful)
-  // rather than every call of an agent or an outcome: `+column` keeps it off those indexes.
-  const byCaller = dialect === 'sqlite' && filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH;
-  const column = (name: 'calls.agent_id' | 'calls.outcome') => (byCaller ? sql`+${eb.ref(name)}` : eb.ref(name));
+  // With an indexed student search or few poor-quality calls, SQLite must read those calls (a
+  // handful) rather than every call of an agent or an outcome: `+column` keeps it off those
+  // indexes. Sorted by another column, a page walks each outcome on its own (`keysetRuns`):
+  // the walks' `outcome = ?` picks the indexes, not this list of outcomes.
+  const fromFew = dialect === 'sqlite' && (isIndexedSearch(filters) || (filters.quality === 'poor' && filters.fewPoor === true));
+  const byOutcome = dialect === 'sqlite' && SORT_COLUMNS[sort].column !== 'queued_at';
+  const column = (name: 'calls.agent_id' | 'calls.outcome') => (fromFew || (byOutcome && name === 'calls.outcome') ? sql`+${eb.ref(name)}` : eb.ref(name));
   if (filters.from !== undefined) conditions.push(eb('calls.queued_at', '>=', filters.from));
   if (filters.to !== undefined) conditions.push(eb('calls.queued_at', '<', filters.to));
   if (filters.agentId !== undefined) conditions.push(eb(column('calls.agent_id'), '=', filters.agentId));
   if (filters.outcome?.length) conditions.push(eb(column('calls.outcome'), 'in', filters.outcome));
   if (filters.student !== undefined) conditions.push(studentSearch(eb, filters.student, dialect));
   if (filters.quality === 'poor') {
-    conditions.push(
-      eb.exists(
-        eb
-          .selectFrom('call_quality')
-          .select('call_quality.call_id')
-          .whereRef('call_quality.call_id', '=', 'calls.id')
-          .where('call_quality.warning_samples', '>', 0),
-      ),
-    );
+    const poor = eb.selectFrom('call_quality').select('call_quality.call_id').where('call_quality.warning_samples', '>', 0);
+    conditions.push(dialect === 'sqlite' && filters.fewPoor ? eb('calls.id', 'in', poor) : eb.exists(poor.whereRef('call_quality.call_id', '=', 'calls.id')));
   }
   return eb.and(conditions);
+}
+
+/** Whether the filters search students through the search index (3 characters or more). */
+function isIndexedSearch(filters: CallFilters): boolean {
+  return filters.student !== undefined && [...filters.student].length >= SEARCH_INDEX_MIN_LENGTH;
 }
 
 function studentSearch(eb: ExpressionBuilder<Database, 'calls'>, text: string, dialect: SqlDialect | undefined): Expression<SqlBool> {

@@ -15,6 +15,7 @@ import * as callQualityWarnings0014 from './0014-call-quality-warnings';
 import * as retentionRunStatus0015 from './0015-retention-run-status';
 import * as callerSearch0016 from './0016-caller-search';
 import * as callMediaHolders0017 from './0017-call-media-holders';
+import * as callSortIndexes0018 from './0018-call-sort-indexes';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -39,6 +40,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-retention-run-status': retentionRunStatus0015,
   '0016-caller-search': callerSearch0016,
   '0017-call-media-holders': callMediaHolders0017,
+  '0018-call-sort-indexes': callSortIndexes0018,
 };
 
 /**
