@@ -5,6 +5,7 @@ import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
 import { sql, type Kysely } from 'kysely';
 import { CallLedger, Superseded, SUPERSEDED_TRIES } from './call-ledger';
+import { bucketOf } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox, OUTBOX_STALE_MS } from './ledger-outbox';
 
@@ -261,6 +262,52 @@ describeEachDialect('CallLedger', (database) => {
     await Promise.all(Array.from({ length: 8 }, () => ledger.run((tx) => tx.addEvent(call.id, 'offered'))));
     const seqs = await db.selectFrom('call_events').select('seq').where('call_id', '=', call.id).orderBy('seq').execute();
     expect(seqs.map((s) => Number(s.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  describe('roll-ups', () => {
+    afterEach(async () => {
+      for (const table of ['call_rollups', 'call_wait_rollups', 'call_missed_rollups'] as const) await db.deleteFrom(table).execute();
+    });
+
+    /** A connected inbound call queued in the current quarter hour, and its roll-up row already there (another call ended in it). */
+    async function connectedCallWithItsRollupRow(): Promise<{ call: CallRow; bucket: string }> {
+      const call = { ...(await addCall(db, 'connected', callerId)), queue_ms: 4000 };
+      await db.updateTable('calls').set({ queue_ms: 4000 }).where('id', '=', call.id).execute();
+      const bucket = bucketOf(Date.parse(call.queued_at));
+      await db.insertInto('call_rollups').values({ bucket_start: bucket, outcome: 'answered', calls: 1, queue_ms: 1000, handled: 1, handle_ms: 5000 }).execute();
+      return { call, bucket };
+    }
+
+    it('leaves the shared roll-up row unlocked until the end of the transaction that ends a call (PostgreSQL)', async () => {
+      if (database().dialect !== 'postgres') return;
+      const { call, bucket } = await connectedCallWithItsRollupRow();
+      let probe: unknown = 'not run';
+      await ledger.run(async (tx) => {
+        await tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 });
+        // Another transaction (another node's ending of a call in the same quarter hour) needs
+        // the same row: it must not wait for the rest of this one.
+        probe = await sql`select calls from call_rollups where bucket_start = ${bucket} and outcome = 'answered' for update nowait`.execute(db).then(
+          () => 'free',
+          (err: { code?: string }) => err.code,
+        );
+        await tx.addEvent(call.id, 'ended');
+      });
+      expect(probe).withContext('55P03: the row was locked').toBe('free');
+      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
+      expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
+    });
+
+    it('writes a change that takes an ended call\'s part away and adds it back as its net change only', async () => {
+      const { call, bucket } = await connectedCallWithItsRollupRow();
+      const ended = await ledger.run((tx) => tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 }));
+      const waits = () => db.selectFrom('call_wait_rollups').select(['wait_s', 'calls']).execute();
+      expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
+      // The wrap-up saved on the ended call: its handle time grows, its wait stays.
+      await ledger.run((tx) => tx.updateCall(ended, { disposition: 'Resolved', wrap_up_ms: 30_000 }, { disposition: null }));
+      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
+      expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 95_000]);
+      expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
+    });
   });
 
   it('refuses a move the machine forbids with the product\'s error, not a crash', async () => {

@@ -8,7 +8,7 @@ import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Databas
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
 import { Deadlines } from '../deadlines';
-import { addCallRollups, addMissedRollups } from './call-rollups';
+import { RollupChanges } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox } from './ledger-outbox';
 
@@ -61,6 +61,8 @@ export class LedgerTransaction {
   private readonly lockedCalls = new Set<string>();
   /** The deadlines, set and cancelled in this transaction. */
   readonly deadlines: Deadlines;
+  /** The roll-up changes of the calls this transaction ends or edits, written at its end ({@link finish}). */
+  private readonly rollups = new RollupChanges();
 
   constructor(
     /** The open transaction, for reads and writes outside the ledger's own (held signals, callbacks). */
@@ -129,9 +131,9 @@ export class LedgerTransaction {
     if (changedRows(result) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
     this.lockedCalls.add(call.id);
     if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
-      await addCallRollups(this.db, call, -1);
-      await addCallRollups(this.db, after, 1);
-      if (call.state !== 'ended') await addMissedRollups(this.db, after);
+      this.rollups.addCall(call, -1);
+      this.rollups.addCall(after, 1);
+      if (call.state !== 'ended') await this.rollups.addMissedOf(this.db, after);
     }
     return after;
   }
@@ -242,6 +244,11 @@ export class LedgerTransaction {
     await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string));
   }
 
+  /** Writes what the transaction kept for its end (the roll-ups' changes); {@link CallLedger.run} calls it after the work. */
+  async finish(): Promise<void> {
+    await this.rollups.write(this.db);
+  }
+
   /** Publishes `event` once the transaction commits (in order; never if it rolls back). */
   publish(event: LedgerEvent): void {
     this.events.push(event);
@@ -315,7 +322,12 @@ export class CallLedger {
    * Any other error rolls back and is rethrown. Inside `work`, read and write only through the transaction: on SQLite a query on
    * the app's own connection would wait for the transaction to end.
    */
-  async run<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
+  async run<T>(unitOfWork: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
+    const work = async (tx: LedgerTransaction): Promise<T> => {
+      const value = await unitOfWork(tx);
+      await tx.finish();
+      return value;
+    };
     if (this.grouped) {
       return new Promise<T>((done, failed) => {
         this.queued.push({ work, done: done as (value: unknown) => void, failed });

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { runPrepared } from '../../database/prepared-queries';
 import type { CallRow, Database } from '../../database/schema';
 
 /** Width of a roll-up bucket: a quarter hour, so every local hour of every time zone (offsets are whole quarter hours) is a union of buckets. */
@@ -31,60 +32,115 @@ export function waitSecondsOf(queueMs: number | null): number {
   return ms > MAX_WAIT_SECONDS * 1000 ? MAX_WAIT_SECONDS + 1 : Math.ceil(ms / 1000);
 }
 
-/**
- * Adds (`sign` 1) or takes away (−1) an ended call's part of the roll-ups: the invariant is
- * that the roll-ups are the sum of {@link addCallRollups} over the stored ended calls (calls
- * not yet ended are read raw). The ledger calls it in the transaction that changes the call.
- */
-export async function addCallRollups(db: Kysely<Database>, call: CallRow, sign: 1 | -1): Promise<void> {
-  // Outbound calls (callbacks) never waited in the queue: no figure counts them.
-  if (call.state !== 'ended' || call.outcome === null || call.direction === 'outbound') return;
-  const queuedMs = Date.parse(call.queued_at);
-  const handled = call.talk_ms === null ? 0 : 1;
-  await db
-    .insertInto('call_rollups')
-    .values({
-      bucket_start: bucketOf(queuedMs),
-      outcome: call.outcome,
-      calls: sign,
-      queue_ms: sign * Number(call.queue_ms ?? 0),
-      handled: sign * handled,
-      handle_ms: sign * handled * (Number(call.talk_ms ?? 0) + Number(call.wrap_up_ms ?? 0)),
-    })
-    .onConflict((oc) =>
-      oc.columns(['bucket_start', 'outcome']).doUpdateSet((eb) => ({
-        calls: eb('call_rollups.calls', '+', eb.ref('excluded.calls')),
-        queue_ms: eb('call_rollups.queue_ms', '+', eb.ref('excluded.queue_ms')),
-        handled: eb('call_rollups.handled', '+', eb.ref('excluded.handled')),
-        handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
-      })),
-    )
-    .execute();
-  if (!(TIMED_OUTCOMES as readonly string[]).includes(call.outcome)) return;
-  await db
-    .insertInto('call_wait_rollups')
-    .values({ day: dayOf(queuedMs), outcome: call.outcome, wait_s: waitSecondsOf(call.queue_ms), calls: sign })
-    .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) })))
-    .execute();
+/** One `call_rollups` row's change. */
+interface CallRollupChange {
+  bucket_start: string;
+  outcome: string;
+  calls: number;
+  queue_ms: number;
+  handled: number;
+  handle_ms: number;
 }
 
-/** Adds the offers of `call` that rang out, per agent, to the roll-ups (once, when the call ends: no offer rings after that). */
-export async function addMissedRollups(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'queued_at'>): Promise<void> {
-  const missed = await db
-    .selectFrom('call_events')
-    .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('call_id', '=', call.id)
-    .where('type', '=', 'missed')
-    .where('actor_id', 'is not', null)
-    .groupBy('actor_id')
-    .execute();
-  const bucket = bucketOf(Date.parse(call.queued_at));
-  for (const m of missed) {
-    await db
-      .insertInto('call_missed_rollups')
-      .values({ bucket_start: bucket, agent_id: m.actor_id ?? '', agent_name: m.actor_name ?? m.actor_id ?? '', missed: Number(m.n) })
-      .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) })))
+/**
+ * The roll-up changes of one ledger transaction, summed per row and written by {@link write}
+ * at the transaction's end. The invariant is that the roll-ups are the sum of
+ * {@link addCall} over the stored ended calls (calls not yet ended are read raw).
+ *
+ * Why at the end and summed: every call ending in the same quarter hour adds to the same
+ * `call_rollups` row, which on PostgreSQL stays locked by the writing transaction until it
+ * commits. Written where the call ends, the row stayed locked through the rest of the
+ * transaction's round trips, and concurrent endings queued behind it one by one. Written last,
+ * in one order of rows (so two transactions never wait on each other crosswise), the lock is
+ * held for the last statements only; and a change that takes a call's part away and adds it
+ * back (a wrap-up saved on an ended call) is one statement, or none when nothing moved.
+ */
+export class RollupChanges {
+  private readonly calls = new Map<string, CallRollupChange>();
+  private readonly waits = new Map<string, { day: string; outcome: string; wait_s: number; calls: number }>();
+  private readonly missed = new Map<string, { bucket_start: string; agent_id: string; agent_name: string; missed: number }>();
+
+  /** Adds (`sign` 1) or takes away (−1) an ended call's part of the roll-ups. */
+  addCall(call: CallRow, sign: 1 | -1): void {
+    // Outbound calls (callbacks) never waited in the queue: no figure counts them.
+    if (call.state !== 'ended' || call.outcome === null || call.direction === 'outbound') return;
+    const queuedMs = Date.parse(call.queued_at);
+    const handled = call.talk_ms === null ? 0 : 1;
+    const bucket = bucketOf(queuedMs);
+    const row = this.calls.get(`${bucket}|${call.outcome}`) ?? { bucket_start: bucket, outcome: call.outcome, calls: 0, queue_ms: 0, handled: 0, handle_ms: 0 };
+    row.calls += sign;
+    row.queue_ms += sign * Number(call.queue_ms ?? 0);
+    row.handled += sign * handled;
+    row.handle_ms += sign * handled * (Number(call.talk_ms ?? 0) + Number(call.wrap_up_ms ?? 0));
+    this.calls.set(`${bucket}|${call.outcome}`, row);
+    if (!(TIMED_OUTCOMES as readonly string[]).includes(call.outcome)) return;
+    const day = dayOf(queuedMs);
+    const waitS = waitSecondsOf(call.queue_ms);
+    const key = `${day}|${call.outcome}|${String(waitS).padStart(5, '0')}`;
+    const wait = this.waits.get(key) ?? { day, outcome: call.outcome, wait_s: waitS, calls: 0 };
+    wait.calls += sign;
+    this.waits.set(key, wait);
+  }
+
+  /** Adds the offers of `call` that rang out, per agent (once, when the call ends: no offer rings after that). */
+  async addMissedOf(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'queued_at'>): Promise<void> {
+    const missed = await db
+      .selectFrom('call_events')
+      .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('call_id', '=', call.id)
+      .where('type', '=', 'missed')
+      .where('actor_id', 'is not', null)
+      .groupBy('actor_id')
       .execute();
+    const bucket = bucketOf(Date.parse(call.queued_at));
+    for (const m of missed) {
+      const agentId = m.actor_id ?? '';
+      const row = this.missed.get(`${bucket}|${agentId}`) ?? { bucket_start: bucket, agent_id: agentId, agent_name: m.actor_name ?? m.actor_id ?? '', missed: 0 };
+      row.missed += Number(m.n);
+      this.missed.set(`${bucket}|${agentId}`, row);
+    }
+  }
+
+  /** Writes the summed changes (rows in key order, changes of nothing left out) and forgets them. */
+  async write(db: Kysely<Database>): Promise<void> {
+    const inOrder = <V>(rows: Map<string, V>) => [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    const calls = inOrder(this.calls).filter((r) => r.calls !== 0 || r.queue_ms !== 0 || r.handled !== 0 || r.handle_ms !== 0);
+    const waits = inOrder(this.waits).filter((r) => r.calls !== 0);
+    const missed = inOrder(this.missed).filter((r) => r.missed !== 0);
+    this.calls.clear();
+    this.waits.clear();
+    this.missed.clear();
+    for (const r of calls) {
+      await runPrepared(db, 'rollups.call', [r.bucket_start, r.outcome, r.calls, r.queue_ms, r.handled, r.handle_ms], ([bucket_start, outcome, n, queue_ms, handled, handle_ms]) =>
+        db
+          .insertInto('call_rollups')
+          .values({ bucket_start, outcome, calls: n, queue_ms, handled, handle_ms } as never)
+          .onConflict((oc) =>
+            oc.columns(['bucket_start', 'outcome']).doUpdateSet((eb) => ({
+              calls: eb('call_rollups.calls', '+', eb.ref('excluded.calls')),
+              queue_ms: eb('call_rollups.queue_ms', '+', eb.ref('excluded.queue_ms')),
+              handled: eb('call_rollups.handled', '+', eb.ref('excluded.handled')),
+              handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
+            })),
+          ),
+      );
+    }
+    for (const r of waits) {
+      await runPrepared(db, 'rollups.wait', [r.day, r.outcome, r.wait_s, r.calls], ([day, outcome, wait_s, n]) =>
+        db
+          .insertInto('call_wait_rollups')
+          .values({ day, outcome, wait_s, calls: n } as never)
+          .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) }))),
+      );
+    }
+    for (const r of missed) {
+      await runPrepared(db, 'rollups.missed', [r.bucket_start, r.agent_id, r.agent_name, r.missed], ([bucket_start, agent_id, agent_name, n]) =>
+        db
+          .insertInto('call_missed_rollups')
+          .values({ bucket_start, agent_id, agent_name, missed: n } as never)
+          .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) }))),
+      );
+    }
   }
 }
 
