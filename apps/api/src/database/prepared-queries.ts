@@ -1,4 +1,5 @@
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { RESULT_UNREAD } from './postgres-statements';
 import type { Database } from './schema';
 
 /** Each site's SQL text by its shape, per dialect (a Kysely instance and its transactions share their adapter). */
@@ -15,7 +16,13 @@ const texts = new WeakMap<object, Map<string, string | null>>();
  * first build is checked with placeholder values: a query that does not take them as its
  * parameters one for one is built anew every time (correct, only not faster).
  */
-export async function runPrepared<R>(db: Kysely<Database>, key: string, values: readonly unknown[], build: (values: readonly unknown[]) => Compilable<R>): Promise<QueryResult<R>> {
+export async function runPrepared<R>(
+  db: Kysely<Database>,
+  key: string,
+  values: readonly unknown[],
+  build: (values: readonly unknown[]) => Compilable<R>,
+  options: PreparedOptions = {},
+): Promise<QueryResult<R>> {
   const adapter = db.getExecutor().adapter;
   let byKey = texts.get(adapter);
   if (!byKey) texts.set(adapter, (byKey = new Map()));
@@ -25,9 +32,21 @@ export async function runPrepared<R>(db: Kysely<Database>, key: string, values: 
     const compiled = build(placeholders).compile();
     const parameters = compiled.parameters;
     text = parameters.length === placeholders.length && parameters.every((p, i) => p === placeholders[i]) ? compiled.sql : null;
+    if (text !== null && options.resultUnread && adapter instanceof PostgresAdapter) text = RESULT_UNREAD + text;
     byKey.set(key, text);
   }
   return db.executeQuery<R>(text === null ? build(values).compile() : CompiledQuery.raw(text, [...values]));
+}
+
+/** How {@link runPrepared} runs a statement. */
+export interface PreparedOptions {
+  /**
+   * Nothing of the result is read but its success (an insert of a row no one reads back, a
+   * delete whose count does not matter): on PostgreSQL, inside a transaction, the statement
+   * goes out with the next one and its error is thrown by that one or by the commit (see
+   * `RESULT_UNREAD`). The key must always be run with the same value of this.
+   */
+  resultUnread?: boolean;
 }
 
 /** Rows a prepared UPDATE, DELETE or INSERT changed. */
