@@ -5,6 +5,9 @@ import { InjectDatabase } from '../database/database.module';
 import { runPrepared } from '../database/prepared-queries';
 import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
 
+/** Setting and cancelling read nothing of the result: on PostgreSQL, in a transaction, they go out with the next statement. */
+const UNREAD = { resultUnread: true } as const;
+
 /** A claim older than this is taken to belong to a node that died, and is taken over. */
 export const STALE_CLAIM_MS = 15_000;
 
@@ -25,6 +28,7 @@ export class Deadlines {
         .insertInto('deadlines')
         .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: null, claimed_at: null })
         .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: null, claimed_at: null })),
+      UNREAD,
     );
   }
 
@@ -44,6 +48,7 @@ export class Deadlines {
         .deleteFrom('deadlines')
         .where('subject_id', '=', subject as string)
         .where('kind', 'in', ks as DeadlineKind[]),
+      UNREAD,
     );
   }
 

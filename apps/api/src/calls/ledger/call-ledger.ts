@@ -162,6 +162,7 @@ export class LedgerTransaction {
     const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
     await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
       this.db.insertInto('agent_state_changes').values({ id, agent_id, at, from_state, to_state, reason, by_user_id } as never),
+      UNREAD,
     );
     const moved = { ...row, ...patch } as AgentPresenceRow;
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
@@ -208,7 +209,7 @@ export class LedgerTransaction {
     // The call's row is locked by this transaction before its timeline grows (PostgreSQL; SQLite
     // runs one writer at a time), so two nodes never take the same number.
     if (!this.lockedCalls.has(callId)) {
-      await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string));
+      await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
       this.lockedCalls.add(callId);
     }
     const entry = [randomUUID(), callId, this.nowIso, type, actor?.id ?? null, actor?.name ?? null, detail, callId];
@@ -222,6 +223,7 @@ export class LedgerTransaction {
                  cast(${kind} as text), cast(${actorId} as text), cast(${actorName} as text), cast(${text} as text)
           from call_events where call_id = ${ofCall}`.compile(this.db),
       }),
+      UNREAD,
     );
   }
 
@@ -240,8 +242,8 @@ export class LedgerTransaction {
 
   /** Forgets the call's held signaling (media connected or the call ended). */
   async dropSignals(callId: string): Promise<void> {
-    await runPrepared(this.db, 'ledger.dropSignals', [callId], ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string));
-    await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string));
+    await runPrepared(this.db, 'ledger.dropSignals', [callId], ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string), UNREAD);
+    await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string), UNREAD);
   }
 
   /** Writes what the transaction kept for its end (the roll-ups' changes); {@link CallLedger.run} calls it after the work. */
@@ -254,6 +256,12 @@ export class LedgerTransaction {
     this.events.push(event);
   }
 }
+
+/**
+ * For the ledger's writes whose results it does not read: on PostgreSQL they go out with the
+ * transaction's next statement (or its commit), a round trip each saved (see `RESULT_UNREAD`).
+ */
+const UNREAD = { resultUnread: true } as const;
 
 /** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
 const ROLLED_UP_COLUMNS = ['state', 'outcome', 'queued_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'] as const satisfies readonly (keyof CallRow)[];
@@ -434,6 +442,7 @@ export class CallLedger {
     const now = new Date().toISOString();
     await runPrepared(trx, 'ledger.outbox', [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now], ([id, created_at, json, claimed_by, claimed_at]) =>
       trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
+      UNREAD,
     );
   }
 }

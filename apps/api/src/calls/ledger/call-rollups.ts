@@ -32,6 +32,9 @@ export function waitSecondsOf(queueMs: number | null): number {
   return ms > MAX_WAIT_SECONDS * 1000 ? MAX_WAIT_SECONDS + 1 : Math.ceil(ms / 1000);
 }
 
+/** The roll-ups' upserts: nothing of their results is read (on PostgreSQL they go out with the next statement). */
+const UNREAD = { resultUnread: true } as const;
+
 /** One `call_rollups` row's change. */
 interface CallRollupChange {
   bucket_start: string;
@@ -123,6 +126,7 @@ export class RollupChanges {
               handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
             })),
           ),
+        UNREAD,
       );
     }
     for (const r of waits) {
@@ -131,6 +135,7 @@ export class RollupChanges {
           .insertInto('call_wait_rollups')
           .values({ day, outcome, wait_s, calls: n } as never)
           .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) }))),
+        UNREAD,
       );
     }
     for (const r of missed) {
@@ -139,6 +144,7 @@ export class RollupChanges {
           .insertInto('call_missed_rollups')
           .values({ bucket_start, agent_id, agent_name, missed: n } as never)
           .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) }))),
+        UNREAD,
       );
     }
   }
