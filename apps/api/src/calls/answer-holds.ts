@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Insertable, Kysely } from 'kysely';
 import type { AnswerMessage, CandidateMessage } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
+import { runUnread } from '../database/prepared-queries';
 import type { CallAnswerSignalsTable, Database } from '../database/schema';
 import { byCallInLockOrder, GroupCommit } from './group-commit';
 import { MAX_HELD_CANDIDATES } from './signal-holds';
@@ -51,11 +52,13 @@ export class AnswerHolds {
         for (const { kind, message } of holds) {
           const negotiationId = message.negotiationId ?? null;
           if (kind === 'answer') {
-            await trx
-              .deleteFrom('call_answer_signals')
-              .where('call_id', '=', callId)
-              .where((eb) => eb.or([eb('kind', '=', 'answer'), negotiationId === null ? eb('negotiation_id', 'is not', null) : eb.or([eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiationId)])]))
-              .execute();
+            await runUnread(
+              trx,
+              trx
+                .deleteFrom('call_answer_signals')
+                .where('call_id', '=', callId)
+                .where((eb) => eb.or([eb('kind', '=', 'answer'), negotiationId === null ? eb('negotiation_id', 'is not', null) : eb.or([eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiationId)])])),
+            );
             // What this batch holds of other negotiations goes too.
             rows = rows.filter((r) => r.kind === 'candidate' && r.negotiation_id === negotiationId);
             stored = null;
@@ -65,7 +68,7 @@ export class AnswerHolds {
           }
           rows.push({ call_id: callId, message_id: message.messageId, kind, payload: JSON.stringify(message), negotiation_id: negotiationId, created_at: new Date().toISOString() });
         }
-        if (rows.length > 0) await trx.insertInto('call_answer_signals').values(rows).onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing()).execute();
+        if (rows.length > 0) await runUnread(trx, trx.insertInto('call_answer_signals').values(rows).onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing()));
       }
     });
   }

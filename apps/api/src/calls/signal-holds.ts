@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { CandidateMessage, OfferMessage, SignalMessage } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
+import { runUnread } from '../database/prepared-queries';
 import type { Database } from '../database/schema';
 import { byCallInLockOrder, GroupCommit } from './group-commit';
 
@@ -48,7 +49,7 @@ export class SignalHolds {
       for (const [callId, holds] of byCallInLockOrder(batch, (hold) => hold.message.callId)) {
         // A call's holds take turns across nodes (a row lock on the call on PostgreSQL; SQLite
         // has one writer), so the count and the next sequence number are not raced.
-        await trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', callId).execute();
+        await runUnread(trx, trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', callId));
         const stats = await trx
           .selectFrom('call_signals')
           .select((eb) => [eb.fn.max('seq').as('last'), sql<number | string | bigint>`sum(case when kind = 'candidate' then 1 else 0 end)`.as('count')])
@@ -72,7 +73,7 @@ export class SignalHolds {
           }
           rows.push({ call_id: callId, message_id: hold.message.messageId, kind: hold.kind, payload: JSON.stringify(hold.message), created_at: new Date().toISOString(), seq: ++seq, negotiation_id: hold.negotiationId });
         }
-        if (rows.length > 0) await trx.insertInto('call_signals').values(rows).onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing()).execute();
+        if (rows.length > 0) await runUnread(trx, trx.insertInto('call_signals').values(rows).onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing()));
       }
     });
   }

@@ -38,6 +38,16 @@ export async function runPrepared<R>(
   return db.executeQuery<R>(text === null ? build(values).compile() : CompiledQuery.raw(text, [...values]));
 }
 
+/**
+ * Runs `query`, built by Kysely as usual, as a statement whose result nobody reads but its
+ * success (see {@link PreparedOptions.resultUnread}): on PostgreSQL, inside a transaction, it
+ * goes out with the next statement.
+ */
+export async function runUnread(db: Kysely<Database>, query: Compilable<unknown>): Promise<void> {
+  const compiled = query.compile();
+  await db.executeQuery(db.getExecutor().adapter instanceof PostgresAdapter ? CompiledQuery.raw(RESULT_UNREAD + compiled.sql, [...compiled.parameters]) : compiled);
+}
+
 /** How {@link runPrepared} runs a statement. */
 export interface PreparedOptions {
   /**

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, SqliteAdapter, type Kysely, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
-import { changedRows, runPrepared } from '../../database/prepared-queries';
+import { changedRows, runPrepared, runUnread } from '../../database/prepared-queries';
 import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
@@ -89,7 +89,7 @@ export class LedgerTransaction {
    */
   async insertCall(row: CallRow): Promise<void> {
     if (row.state !== CALL_START_STATES[row.direction]) throw new ProblemException('invalid_state', `An ${row.direction} call cannot start ${row.state}`);
-    await this.db.insertInto('calls').values(row).execute();
+    await runUnread(this.db, this.db.insertInto('calls').values(row));
     this.lockedCalls.add(row.id);
   }
 
