@@ -23,11 +23,13 @@ export class Deadlines {
   /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
   async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
     const due = dueAt.toISOString();
-    await runPrepared(this.db, 'deadlines.schedule', [randomUUID(), kind, subjectId, due, due], ([id, k, subject, at, movedTo]) =>
+    // Every value a parameter, the nulls too (Kysely makes them parameters), so the statement is built once.
+    const values = [randomUUID(), kind, subjectId, due, null, null, due, null, null];
+    await runPrepared(this.db, 'deadlines.schedule', values, ([id, k, subject, at, by, byAt, movedTo, unclaimed, unclaimedAt]) =>
       this.db
         .insertInto('deadlines')
-        .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: null, claimed_at: null })
-        .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: null, claimed_at: null })),
+        .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: by as null, claimed_at: byAt as null })
+        .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: unclaimed as null, claimed_at: unclaimedAt as null })),
       UNREAD,
     );
   }

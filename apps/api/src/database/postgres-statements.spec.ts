@@ -1,7 +1,7 @@
-import { Socket } from 'node:net';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../testing/postgres';
+import { writesDuring } from '../testing/socket-writes';
 import { RESULT_UNREAD, statementName, withNamedStatements } from './postgres-statements';
 
 interface Schema {
@@ -95,25 +95,6 @@ describe('withNamedStatements (PostgreSQL)', () => {
 
     const unread = (trx: Kysely<Schema>, id: number) => trx.executeQuery(CompiledQuery.raw(`${RESULT_UNREAD}insert into notes (id, body) values ($1, $2)`, [id, `note ${id}`]));
     const count = (trx: Kysely<Schema>) => sql<{ n: string }>`select count(*) as n from notes`.execute(trx).then((r) => Number(r.rows[0].n));
-
-    /** Writes to any TCP socket while `work` runs (the client's sends to the server). */
-    async function writesDuring(work: () => Promise<unknown>): Promise<number> {
-      const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
-      const originals = { _write: proto._write, _writev: proto._writev };
-      let writes = 0;
-      for (const method of ['_write', '_writev'] as const) {
-        proto[method] = function (this: unknown, ...args: unknown[]) {
-          writes++;
-          return originals[method].apply(this, args);
-        };
-      }
-      try {
-        await work();
-      } finally {
-        Object.assign(proto, originals);
-      }
-      return writes;
-    }
 
     it('sends a transaction\'s begin and the statements whose results are not read with its next statement, in one write', async () => {
       await count(db);

@@ -24,6 +24,7 @@ export async function runPrepared<R>(
   options: PreparedOptions = {},
 ): Promise<QueryResult<R>> {
   const adapter = db.getExecutor().adapter;
+  const unread = options.resultUnread === true && adapter instanceof PostgresAdapter;
   let byKey = texts.get(adapter);
   if (!byKey) texts.set(adapter, (byKey = new Map()));
   let text = byKey.get(key);
@@ -31,11 +32,16 @@ export async function runPrepared<R>(
     const placeholders = values.map((_, i) => `\u0000prepared:${i}\u0000`);
     const compiled = build(placeholders).compile();
     const parameters = compiled.parameters;
-    text = parameters.length === placeholders.length && parameters.every((p, i) => p === placeholders[i]) ? compiled.sql : null;
-    if (text !== null && options.resultUnread && adapter instanceof PostgresAdapter) text = RESULT_UNREAD + text;
+    text = parameters.length === placeholders.length && parameters.every((p, i) => p === placeholders[i]) ? (unread ? RESULT_UNREAD : '') + compiled.sql : null;
     byKey.set(key, text);
   }
-  return db.executeQuery<R>(text === null ? build(values).compile() : CompiledQuery.raw(text, [...values]));
+  if (text !== null) return db.executeQuery<R>(CompiledQuery.raw(text, [...values]));
+  const built = build(values).compile();
+  return db.executeQuery<R>(unread ? markedUnread(built) : built);
+}
+
+function markedUnread(query: CompiledQuery): CompiledQuery {
+  return CompiledQuery.raw(RESULT_UNREAD + query.sql, [...query.parameters]);
 }
 
 /**
@@ -45,7 +51,7 @@ export async function runPrepared<R>(
  */
 export async function runUnread(db: Kysely<Database>, query: Compilable<unknown>): Promise<void> {
   const compiled = query.compile();
-  await db.executeQuery(db.getExecutor().adapter instanceof PostgresAdapter ? CompiledQuery.raw(RESULT_UNREAD + compiled.sql, [...compiled.parameters]) : compiled);
+  await db.executeQuery(db.getExecutor().adapter instanceof PostgresAdapter ? markedUnread(compiled) : compiled);
 }
 
 /** How {@link runPrepared} runs a statement. */

@@ -3,6 +3,7 @@ import { AGENT_STATES, CALL_STATES, canAgentMove, canCallMove, type AgentState, 
 import type { CallRow, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
+import { writesDuring } from '../../testing/socket-writes';
 import { sql, type Kysely } from 'kysely';
 import { CallLedger, Superseded, SUPERSEDED_TRIES } from './call-ledger';
 import { bucketOf } from './call-rollups';
@@ -308,6 +309,25 @@ describeEachDialect('CallLedger', (database) => {
       expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 95_000]);
       expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
     });
+  });
+
+  it('sends a unit whose writes read no result to PostgreSQL in one write, with its commit', async () => {
+    if (database().dialect !== 'postgres') return;
+    const call = await addCall(db, 'queued', callerId);
+    const unit = () =>
+      ledger.run(async (tx) => {
+        await tx.addEvent(call.id, 'offered');
+        await tx.deadlines.schedule('ring_timeout', call.id, new Date(Date.now() + 60_000));
+        tx.publish({ type: 'callConnected', callId: call.id });
+      });
+    // The first time prepares its statements; the pool's connection is open after it.
+    await unit();
+    await outbox.settled();
+    expect(await writesDuring(unit)).withContext('begin, lock, entry, deadline, outbox row and commit together').toBe(1);
+    const deadline = await db.selectFrom('deadlines').select('kind').where('subject_id', '=', call.id).execute();
+    expect(deadline).toEqual([{ kind: 'ring_timeout' }]);
+    const entries = await db.selectFrom('call_events').select('seq').where('call_id', '=', call.id).execute();
+    expect(entries.length).toBe(2);
   });
 
   it('refuses a move the machine forbids with the product\'s error, not a crash', async () => {
