@@ -253,11 +253,10 @@ async function seedHistory(sql: Sql, dialect: 'sqlite' | 'postgres', accounts: r
 }
 
 /**
- * Starts the built API on `database`, with the bench's secret and quiet logs, and waits for
- * /api/health. `BENCH_API_DIR` runs another build of the API instead of `dist/api` (e.g. a
- * copy of main's, to compare it with a change in alternated runs).
+ * Starts the built API (`apiDir`, `dist/api` by default: another build of it, to compare two
+ * builds in one run) on `database`, with the bench's secret and quiet logs, and waits for /api/health.
  */
-export async function startProduct(database: ProductDatabase, port: number): Promise<Target> {
+export async function startProduct(database: ProductDatabase, port: number, apiDir = 'dist/api'): Promise<Target> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
@@ -275,7 +274,7 @@ export async function startProduct(database: ProductDatabase, port: number): Pro
   };
   delete env['DATABASE_URL'];
   if (database.url) env['DATABASE_URL'] = database.url;
-  const { child, log } = spawnServer(join(ROOT, process.env['BENCH_API_DIR'] ?? 'dist/api', 'apps/api/src/main.js'), env);
+  const { child, log } = spawnServer(join(ROOT, apiDir, 'apps/api/src/main.js'), env);
   let stopping = false;
   child.once('exit', (code, signal) => stopping || console.error(`the API exited (${code ?? signal}) during the run:\n${log()}`));
   const url = `http://127.0.0.1:${port}`;

@@ -9,7 +9,11 @@
 //
 //   npm run bench:gateway -- [--pairs 200] [--setups 1000] [--seconds 12] [--rate 20]
 //     [--light-setups 100] [--rounds 3] [--sockets 10000] [--db sqlite|postgres|both]
-//     [--history 1000000] [--agents 2×pairs] [--students 5×pairs] [--smoke]
+//     [--history 1000000] [--agents 2×pairs] [--students 5×pairs] [--smoke] [--baseline DIR]
+//
+// `--baseline dist/api-base` also drives a second build of the API (copy `dist/api` there
+// before changing the code) on a database of its own, interleaved with the others in every
+// round: before and after in one run, under the same load from neighbours.
 //
 // `--smoke` (SQLite, 5 pairs, 200 sockets, ~15 s) fails on any error ack, timed-out call or
 // lost socket. Any error ack is a failure of the target; rate_limited acks are listed apart.
@@ -34,12 +38,13 @@ const { values: flags } = parseArgs({
     agents: { type: 'string' },
     students: { type: 'string' },
     smoke: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
   strict: true,
 });
 // `--smoke` only changes the defaults: a run of seconds that proves every part works.
 const smoke = flags.smoke;
-const num = (name: Exclude<keyof typeof flags, 'smoke' | 'db'>, full: number, small: number) => (flags[name] !== undefined ? Number(flags[name]) : smoke ? small : full);
+const num = (name: Exclude<keyof typeof flags, 'smoke' | 'db' | 'baseline'>, full: number, small: number) => (flags[name] !== undefined ? Number(flags[name]) : smoke ? small : full);
 const PAIRS = num('pairs', 200, 5);
 const SETUPS = num('setups', 1000, 20);
 const PHASE_MS = num('seconds', 12, 10) * 1000;
@@ -136,14 +141,20 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
       targets.push(await startProduct(full, await freePort()));
       labels.push(`product+${HISTORY} calls`);
     }
+    if (flags.baseline) {
+      const base = await createProductDatabase(dialect);
+      databases.push(base);
+      await seedProductDatabase(base, accounts, 0);
+      targets.push(await startProduct(base, await freePort(), flags.baseline));
+      labels.push(`baseline ${flags.baseline}`);
+    }
     const at = Date.now();
     const tokens = await signIn(targets[0].url, accounts);
     console.log(`[${dialect}] ${accounts.length} sign-ins through POST /api/auth/login in ${((Date.now() - at) / 1000).toFixed(1)} s`);
-    // A token counts only while its sign-in session is open in the database it was made in: the
-    // product on the stored calls gets its own (the bare relay checks the signature alone).
-    const tokensOf = new Map<Target, Map<string, string>>();
-    for (const [i, target] of targets.entries()) tokensOf.set(target, i === 0 || target.name === 'bare' ? tokens : await signIn(target.url, accounts));
-    const tokenOf = (role: string, target: Target = targets[0]) => accounts.filter((a) => a.role === role).map((a) => tokensOf.get(target)?.get(a.id) ?? '');
+    // A product checks the sign-in session in its own database: each other product signs in there too.
+    const tokensOf = new Map<number, Map<string, string>>();
+    for (let i = 2; i < targets.length; i++) tokensOf.set(i, await signIn(targets[i].url, accounts));
+    const tokenOf = (role: string, target = 0) => accounts.filter((a) => a.role === role).map((a) => (tokensOf.get(target) ?? tokens).get(a.id) ?? '');
     const figures: TargetFigures[] = targets.map((_, i) => ({ label: labels[i], saturation: [], cpuPerSetup: [], databaseCpuPerSetup: [], clientCpuPerSetup: [], light: [], heapPerSocket: null }));
     // Heap per socket does not depend on the storage: weighed in the run's first section only.
     for (const [i, target] of (measureHeap ? targets.slice(0, 2) : []).entries()) {
@@ -154,7 +165,7 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
       figures[i].heapPerSocket = heap.bytes;
       console.log(`[${dialect}] ${labels[i]}: ${(heap.bytes / 1024).toFixed(1)} KB heap per idle socket at ${SOCKETS} sockets (opened in ${heap.openSeconds.toFixed(1)} s)`);
     }
-    for (const target of targets) benches.push(await CallBench.open(target.url, tokenOf('agent', target), tokenOf('student', target)));
+    for (const [i, target] of targets.entries()) benches.push(await CallBench.open(target.url, tokenOf('agent', i), tokenOf('student', i)));
     // A first few calls on each, unrecorded: connections warm, code paths compiled.
     for (const bench of benches) await bench.fixedRate(RATE, Math.min(LIGHT_SETUPS, 20));
     console.log(`[${dialect}] ${targets.length} × ${accounts.length} call sockets open, agents available, warmed up`);
@@ -204,7 +215,8 @@ const errorsOf = (results: PhaseResult[]) => {
 };
 
 function printSection(dialect: string, figures: TargetFigures[]): void {
-  const [product, bare, history] = figures;
+  const [product, bare, ...others] = figures;
+  const history = others.find((f) => f.label.startsWith('product+'));
   const rows: [string, (f: TargetFigures) => number, string][] = [
     ['setups/s at saturation (median)', (f) => median(f.saturation.map((r) => r.rate)), dialect === 'sqlite' ? '≥ 200' : '≥ 150'],
     ['server CPU ms per setup (median)', (f) => median(f.cpuPerSetup), '≤ 3× bare'],
@@ -229,12 +241,12 @@ function printSection(dialect: string, figures: TargetFigures[]): void {
   rows.push([`heap KB per idle socket (${SOCKETS}, 1st --db)`, (f) => (f.heapPerSocket === null ? NaN : f.heapPerSocket / 1024), '≤ 12']);
   const width = 40;
   const cell = (v: number) => ms(v).padStart(12);
-  const extra = history ? ` | ${history.label.padStart(20)}` : '';
+  const extra = others.map((f) => ` | ${f.label.padStart(20)}`).join('');
   console.log(`\nGateway — ${dialect} — ${PAIRS} pairs in flight, ${AGENTS} agents, ${STUDENTS} students, ${ROUNDS} round(s), ${RATE}/s light phase, loopback`);
   console.log(`${'metric'.padEnd(width)} | ${'product'.padStart(12)} | ${'bare'.padStart(12)} | ${'product/bare'.padStart(12)}${extra} | target`);
   for (const [name, read, target] of rows) {
     const [p, b] = [read(product), read(bare)];
-    const h = history ? ` | ${ms(read(history)).padStart(20)}` : '';
+    const h = others.map((f) => ` | ${ms(read(f)).padStart(20)}`).join('');
     console.log(`${name.padEnd(width)} | ${cell(p)} | ${cell(b)} | ${cell(p / b)}${h} | ${target}`);
   }
   for (const f of figures) {

@@ -64,6 +64,7 @@ export class AnswerHolds {
                   .deleteFrom('call_answer_signals')
                   .where('call_id', '=', id as string)
                   .where((eb) => eb.or([eb('kind', '=', answer as 'answer'), eb('negotiation_id', 'is not', null)])),
+                UNREAD,
               );
             } else {
               await runPrepared(trx, 'answerHolds.replace', [callId, 'answer', negotiationId], ([id, answer, negotiation]) =>
@@ -71,6 +72,7 @@ export class AnswerHolds {
                   .deleteFrom('call_answer_signals')
                   .where('call_id', '=', id as string)
                   .where((eb) => eb.or([eb('kind', '=', answer as 'answer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiation as string)])),
+                UNREAD,
               );
             }
             // What this batch holds of other negotiations goes too.
@@ -91,6 +93,9 @@ export class AnswerHolds {
     });
   }
 }
+
+/** The held answer's deletes are not read back: on PostgreSQL they go out with the next statement. */
+const UNREAD = { resultUnread: true } as const;
 
 /** The columns of a held answer or candidate, in the order {@link insertRows} is given them. */
 const ANSWER_COLUMNS = ['call_id', 'message_id', 'kind', 'payload', 'negotiation_id', 'created_at'] as const;

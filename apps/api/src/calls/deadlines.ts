@@ -5,6 +5,9 @@ import { InjectDatabase } from '../database/database.module';
 import { runPrepared } from '../database/prepared-queries';
 import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
 
+/** Setting and cancelling read nothing of the result: on PostgreSQL, in a transaction, they go out with the next statement. */
+const UNREAD = { resultUnread: true } as const;
+
 /** A claim older than this is taken to belong to a node that died, and is taken over. */
 export const STALE_CLAIM_MS = 15_000;
 
@@ -20,11 +23,14 @@ export class Deadlines {
   /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
   async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
     const due = dueAt.toISOString();
-    await runPrepared(this.db, 'deadlines.schedule', [randomUUID(), kind, subjectId, due, null, null, due, null, null], ([id, k, subject, at, by, claimedAt, movedTo, byNow, claimedNow]) =>
+    // Every value a parameter, the nulls too (Kysely makes them parameters), so the statement is built once.
+    const values = [randomUUID(), kind, subjectId, due, null, null, due, null, null];
+    await runPrepared(this.db, 'deadlines.schedule', values, ([id, k, subject, at, by, byAt, movedTo, unclaimed, unclaimedAt]) =>
       this.db
         .insertInto('deadlines')
-        .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: by as null, claimed_at: claimedAt as null })
-        .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: byNow as null, claimed_at: claimedNow as null })),
+        .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: by as null, claimed_at: byAt as null })
+        .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: unclaimed as null, claimed_at: unclaimedAt as null })),
+      UNREAD,
     );
   }
 
@@ -44,6 +50,7 @@ export class Deadlines {
         .deleteFrom('deadlines')
         .where('subject_id', '=', subject as string)
         .where('kind', 'in', ks as DeadlineKind[]),
+      UNREAD,
     );
   }
 

@@ -102,7 +102,7 @@ const SIGNAL_COLUMNS = ['call_id', 'message_id', 'kind', 'payload', 'created_at'
  * at a time across nodes.
  */
 export async function lockCall(trx: Kysely<Database>, callId: string): Promise<void> {
-  await runPrepared(trx, 'holds.lockCall', [callId], ([id]) => trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string));
+  await runPrepared(trx, 'holds.lockCall', [callId], ([id]) => trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
 }
 
 /**
@@ -116,5 +116,9 @@ export async function insertRows(trx: Kysely<Database>, table: 'call_signals' | 
       .insertInto(table)
       .values(rows.map((_, r) => Object.fromEntries(columns.map((c, i) => [c, values[r * columns.length + i]]))) as never)
       .onConflict((oc) => oc.columns(['call_id', 'message_id']).doNothing()),
+    UNREAD,
   );
 }
+
+/** For the holds' writes whose results are not read: on PostgreSQL they go out with the transaction's next statement or its commit. */
+const UNREAD = { resultUnread: true } as const;

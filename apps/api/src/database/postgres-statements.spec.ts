@@ -1,7 +1,8 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../testing/postgres';
-import { statementName, withNamedStatements } from './postgres-statements';
+import { writesDuring } from '../testing/socket-writes';
+import { RESULT_UNREAD, statementName, withNamedStatements } from './postgres-statements';
 
 interface Schema {
   notes: { id: number; body: string };
@@ -84,5 +85,59 @@ describe('withNamedStatements (PostgreSQL)', () => {
     const names = await prepared();
     expect(names.length).toBe(3);
     expect(names.map((p) => p.statement).sort()).toEqual([0, 1, 2].map((n) => `select ${n} + id as n from notes`));
+  });
+
+  describe('on a pipelining connection', () => {
+    beforeEach(async () => {
+      await db.destroy();
+      db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: withNamedStatements(new Pool({ connectionString: pg.url, max: 1, pipeline: true })) }) });
+    });
+
+    const unread = (trx: Kysely<Schema>, id: number) => trx.executeQuery(CompiledQuery.raw(`${RESULT_UNREAD}insert into notes (id, body) values ($1, $2)`, [id, `note ${id}`]));
+    const count = (trx: Kysely<Schema>) => sql<{ n: string }>`select count(*) as n from notes`.execute(trx).then((r) => Number(r.rows[0].n));
+
+    it('sends a transaction\'s begin and the statements whose results are not read with its next statement, in one write', async () => {
+      await count(db);
+      let seen = -1;
+      const writes = await writesDuring(() =>
+        db.transaction().execute(async (trx) => {
+          for (const id of [1, 2, 3]) await unread(trx, id);
+          seen = await count(trx);
+        }),
+      );
+      expect(seen).withContext('the held inserts ran before the next statement').toBe(3);
+      expect(writes).withContext('begin + 3 inserts + select, then commit').toBe(2);
+      expect(await count(db)).toBe(3);
+    });
+
+    it('throws a held statement\'s error from the commit, and stores nothing of the transaction', async () => {
+      const commit = db.transaction().execute(async (trx) => {
+        await unread(trx, 1);
+        await unread(trx, 1);
+      });
+      await expectAsync(commit).toBeRejectedWith(jasmine.objectContaining({ code: '23505' }));
+      expect(await count(db)).toBe(0);
+    });
+
+    it('throws a held statement\'s own error from the next statement, not "transaction aborted"', async () => {
+      const next = db.transaction().execute(async (trx) => {
+        await unread(trx, 1);
+        await unread(trx, 1);
+        await count(trx);
+      });
+      await expectAsync(next).toBeRejectedWith(jasmine.objectContaining({ code: '23505' }));
+      expect(await count(db)).toBe(0);
+    });
+
+    it('sends nothing it held for a transaction rolled back, and the connection goes on', async () => {
+      const failed = db.transaction().execute(async (trx) => {
+        await unread(trx, 1);
+        throw new Error('changed my mind');
+      });
+      await expectAsync(failed).toBeRejectedWithError('changed my mind');
+      expect(await count(db)).toBe(0);
+      await unread(db, 2);
+      expect(await count(db)).withContext('outside a transaction it runs at once').toBe(1);
+    });
   });
 });

@@ -15,6 +15,21 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 const TRANSACTION_START = /^\s*(begin|start transaction)\b/i;
 const TRANSACTION_END = /^\s*(commit|rollback|end)\b(?!\s+to\b)/i;
 
+/** What a SQL text does, as far as the connection cares. */
+type TextKind = 'start' | 'commit' | 'rollback' | 'preparable' | 'other';
+
+/** A SQL text's statement name and kind. */
+interface TextInfo {
+  name: string;
+  kind: TextKind;
+}
+
+function kindOf(sql: string): TextKind {
+  if (TRANSACTION_START.test(sql)) return 'start';
+  if (TRANSACTION_END.test(sql)) return /^\s*rollback\b/i.test(sql) ? 'rollback' : 'commit';
+  return PREPARABLE.test(sql) ? 'preparable' : 'other';
+}
+
 /** What one pool connection has prepared. */
 interface ConnectionStatements {
   /** SQL texts prepared on this connection under {@link statementName}. */
@@ -38,6 +53,17 @@ interface ConnectionStatements {
  */
 export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAMED_STATEMENTS_PER_CONNECTION): PostgresPool {
   const seen = new Set<string>();
+  // What a text is, worked out once per text: hashing it for its name on every query cost ~2 %
+  // of the API's CPU under load, and the patterns below a little more.
+  const texts = new Map<string, TextInfo>();
+  const infoOf = (sql: string): TextInfo => {
+    let info = texts.get(sql);
+    if (info === undefined) {
+      if (texts.size >= maxPerConnection * 4) texts.clear();
+      texts.set(sql, (info = { name: statementName(sql), kind: kindOf(sql) }));
+    }
+    return info;
+  };
   const wrappers = new WeakMap<PoolClient, PostgresPoolClient>();
   const seenOnce = (sql: string): boolean => {
     if (seen.has(sql)) return true;
@@ -51,7 +77,7 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
       const client = await pool.connect();
       let wrapper = wrappers.get(client);
       if (!wrapper) {
-        wrapper = namingClient(client, { named: new Set(), stale: new Set(), inTransaction: false }, seenOnce, maxPerConnection);
+        wrapper = namingClient(client, { named: new Set(), stale: new Set(), inTransaction: false }, seenOnce, infoOf, maxPerConnection);
         // Kysely keys its connections by client object: the same client gets the same wrapper.
         wrappers.set(client, wrapper);
       }
@@ -61,14 +87,31 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
   };
 }
 
-function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce: (sql: string) => boolean, max: number): PostgresPoolClient {
-  const run = async (sql: string, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
-    if (TRANSACTION_START.test(sql)) state.inTransaction = true;
-    else if (TRANSACTION_END.test(sql)) state.inTransaction = false;
-    const named = state.named.has(sql) || (PREPARABLE.test(sql) && !state.stale.has(sql) && state.named.size < max && seenOnce(sql));
+/**
+ * Put before a statement's SQL text (PostgreSQL; see `runPrepared`'s `resultUnread`): the
+ * caller reads nothing of its result but its success. Inside a transaction such a statement is
+ * held and sent with the next one, in the same write, and its error (if any) is what that next
+ * one (or the commit) throws; outside a transaction it runs as any other.
+ */
+export const RESULT_UNREAD = '/* result unread */ ';
+
+/** What a statement whose answer is still on its way ended in. */
+type Sent = Promise<{ error: unknown } | null>;
+
+/** The answer a statement that was not sent (yet) stands in with: no rows, no count (Kysely reads a count only for DML commands). */
+function notSent(command: string): PostgresQueryResult<unknown> {
+  return { command, rowCount: null, rows: [] } as unknown as PostgresQueryResult<unknown>;
+}
+
+function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce: (sql: string) => boolean, infoOf: (sql: string) => TextInfo, max: number): PostgresPoolClient {
+  const execute = async (sql: string, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
+    const info = infoOf(sql);
+    if (info.kind === 'start') state.inTransaction = true;
+    else if (info.kind === 'commit' || info.kind === 'rollback') state.inTransaction = false;
+    const named = state.named.has(sql) || (info.kind === 'preparable' && !state.stale.has(sql) && state.named.size < max && seenOnce(sql));
     if (!named) return (await client.query(sql, values)) as PostgresQueryResult<unknown>;
     state.named.add(sql);
-    const config: QueryConfig = { name: statementName(sql), text: sql, values };
+    const config: QueryConfig = { name: info.name, text: sql, values };
     try {
       return (await client.query(config)) as PostgresQueryResult<unknown>;
     } catch (err) {
@@ -77,6 +120,65 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
       state.stale.add(sql);
       return (await client.query(sql, values)) as PostgresQueryResult<unknown>;
     }
+  };
+  // On a pipelining connection (pg's `pipeline`: each query goes out at once with its own Sync,
+  // answers come back in order) a transaction's `begin` and the statements whose results nobody
+  // reads are held here and leave with the next statement, in one write (corked): each round
+  // trip saved is a send system call and a wake-up of the server, the largest CPU cost per
+  // statement.
+  const pipelining = (client as unknown as { pipeline?: boolean }).pipeline === true;
+  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  let begin: string | null = null;
+  const held: [string, unknown[]][] = [];
+  const settle = (answer: Promise<unknown>): Sent =>
+    answer.then(
+      () => null,
+      (error: unknown) => ({ error }),
+    );
+  const run = async (text: string, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
+    const unread = text.startsWith(RESULT_UNREAD);
+    const sql = unread ? text.slice(RESULT_UNREAD.length) : text;
+    if (!pipelining) return execute(sql, values);
+    const { kind } = infoOf(sql);
+    if (kind === 'start') {
+      state.inTransaction = true;
+      begin = sql;
+      return notSent('BEGIN');
+    }
+    if (unread && state.inTransaction) {
+      held.push([sql, values]);
+      return notSent('HELD');
+    }
+    const rollback = kind === 'rollback';
+    // Rolled back: what was held never needs to run.
+    if (rollback) held.length = 0;
+    if (begin !== null && held.length === 0 && (kind === 'commit' || rollback)) {
+      // A transaction that ran nothing: nothing to send.
+      begin = null;
+      state.inTransaction = false;
+      return notSent(sql.trim().toUpperCase());
+    }
+    const earlier: Sent[] = [];
+    let answer: Promise<PostgresQueryResult<unknown>>;
+    stream?.cork?.();
+    try {
+      if (begin !== null) earlier.push(settle(execute(begin, [])));
+      begin = null;
+      for (const [heldSql, heldValues] of held.splice(0)) earlier.push(settle(execute(heldSql, heldValues)));
+      answer = execute(sql, values);
+    } finally {
+      stream?.uncork?.();
+    }
+    // Its error may arrive while the earlier answers are awaited: handled (the caller gets it below).
+    answer.catch(() => undefined);
+    const failed = (await Promise.all(earlier)).find((outcome) => outcome !== null);
+    if (failed && !rollback) {
+      // The transaction failed at that earlier statement (a commit after it only reports
+      // ROLLBACK): its error, not "current transaction is aborted".
+      await answer.catch(() => undefined);
+      throw failed.error;
+    }
+    return answer;
   };
   return {
     query: ((sqlOrCursor: string | PostgresCursor<unknown>, parameters?: readonly unknown[]) =>

@@ -1,4 +1,5 @@
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { RESULT_UNREAD } from './postgres-statements';
 import type { Database } from './schema';
 
 /** Each site's SQL text by its shape, per dialect (a Kysely instance and its transactions share their adapter). */
@@ -28,8 +29,15 @@ export function statementsBuiltEachTime(db: Kysely<Database>): string[] {
  * first build is checked with placeholder values: a query that does not take them as its
  * parameters one for one is built anew every time (correct, only not faster).
  */
-export async function runPrepared<R>(db: Kysely<Database>, key: string, values: readonly unknown[], build: (values: readonly unknown[]) => Compilable<R>): Promise<QueryResult<R>> {
+export async function runPrepared<R>(
+  db: Kysely<Database>,
+  key: string,
+  values: readonly unknown[],
+  build: (values: readonly unknown[]) => Compilable<R>,
+  options: PreparedOptions = {},
+): Promise<QueryResult<R>> {
   const adapter = db.getExecutor().adapter;
+  const unread = options.resultUnread === true && adapter instanceof PostgresAdapter;
   let byKey = texts.get(adapter);
   if (!byKey) texts.set(adapter, (byKey = new Map()));
   let text = byKey.get(key);
@@ -37,7 +45,7 @@ export async function runPrepared<R>(db: Kysely<Database>, key: string, values: 
     const placeholders = values.map((_, i) => `\u0000prepared:${i}\u0000`);
     const compiled = build(placeholders).compile();
     const parameters = compiled.parameters;
-    text = parameters.length === placeholders.length && parameters.every((p, i) => p === placeholders[i]) ? compiled.sql : null;
+    text = parameters.length === placeholders.length && parameters.every((p, i) => p === placeholders[i]) ? (unread ? RESULT_UNREAD : '') + compiled.sql : null;
     byKey.set(key, text);
     if (text === null) {
       let keys = builtEachTime.get(adapter);
@@ -45,7 +53,34 @@ export async function runPrepared<R>(db: Kysely<Database>, key: string, values: 
       keys.add(key);
     }
   }
-  return db.executeQuery<R>(text === null ? build(values).compile() : CompiledQuery.raw(text, [...values]));
+  if (text !== null) return db.executeQuery<R>(CompiledQuery.raw(text, [...values]));
+  const built = build(values).compile();
+  return db.executeQuery<R>(unread ? markedUnread(built) : built);
+}
+
+function markedUnread(query: CompiledQuery): CompiledQuery {
+  return CompiledQuery.raw(RESULT_UNREAD + query.sql, [...query.parameters]);
+}
+
+/**
+ * Runs `query`, built by Kysely as usual, as a statement whose result nobody reads but its
+ * success (see {@link PreparedOptions.resultUnread}): on PostgreSQL, inside a transaction, it
+ * goes out with the next statement.
+ */
+export async function runUnread(db: Kysely<Database>, query: Compilable<unknown>): Promise<void> {
+  const compiled = query.compile();
+  await db.executeQuery(db.getExecutor().adapter instanceof PostgresAdapter ? markedUnread(compiled) : compiled);
+}
+
+/** How {@link runPrepared} runs a statement. */
+export interface PreparedOptions {
+  /**
+   * Nothing of the result is read but its success (an insert of a row no one reads back, a
+   * delete whose count does not matter): on PostgreSQL, inside a transaction, the statement
+   * goes out with the next one and its error is thrown by that one or by the commit (see
+   * `RESULT_UNREAD`). The key must always be run with the same value of this.
+   */
+  resultUnread?: boolean;
 }
 
 /** Rows a prepared UPDATE, DELETE or INSERT changed. */

@@ -3,8 +3,10 @@ import { AGENT_STATES, CALL_STATES, canAgentMove, canCallMove, type AgentState, 
 import type { CallRow, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
+import { writesDuring } from '../../testing/socket-writes';
 import { sql, type Kysely } from 'kysely';
 import { CallLedger, Superseded, SUPERSEDED_TRIES } from './call-ledger';
+import { bucketOf } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox, OUTBOX_STALE_MS } from './ledger-outbox';
 
@@ -301,6 +303,71 @@ describeEachDialect('CallLedger', (database) => {
     await Promise.all(Array.from({ length: 8 }, () => ledger.run((tx) => tx.addEvent(call.id, 'offered'))));
     const seqs = await db.selectFrom('call_events').select('seq').where('call_id', '=', call.id).orderBy('seq').execute();
     expect(seqs.map((s) => Number(s.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  describe('roll-ups', () => {
+    afterEach(async () => {
+      for (const table of ['call_rollups', 'call_wait_rollups', 'call_missed_rollups'] as const) await db.deleteFrom(table).execute();
+    });
+
+    /** A connected inbound call queued in the current quarter hour, and its roll-up row already there (another call ended in it). */
+    async function connectedCallWithItsRollupRow(): Promise<{ call: CallRow; bucket: string }> {
+      const call = { ...(await addCall(db, 'connected', callerId)), queue_ms: 4000 };
+      await db.updateTable('calls').set({ queue_ms: 4000 }).where('id', '=', call.id).execute();
+      const bucket = bucketOf(Date.parse(call.queued_at));
+      await db.insertInto('call_rollups').values({ bucket_start: bucket, outcome: 'answered', calls: 1, queue_ms: 1000, handled: 1, handle_ms: 5000 }).execute();
+      return { call, bucket };
+    }
+
+    it('leaves the shared roll-up row unlocked until the end of the transaction that ends a call (PostgreSQL)', async () => {
+      if (database().dialect !== 'postgres') return;
+      const { call, bucket } = await connectedCallWithItsRollupRow();
+      let probe: unknown = 'not run';
+      await ledger.run(async (tx) => {
+        await tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 });
+        // Another transaction (another node's ending of a call in the same quarter hour) needs
+        // the same row: it must not wait for the rest of this one.
+        probe = await sql`select calls from call_rollups where bucket_start = ${bucket} and outcome = 'answered' for update nowait`.execute(db).then(
+          () => 'free',
+          (err: { code?: string }) => err.code,
+        );
+        await tx.addEvent(call.id, 'ended');
+      });
+      expect(probe).withContext('55P03: the row was locked').toBe('free');
+      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
+      expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
+    });
+
+    it('writes a change that takes an ended call\'s part away and adds it back as its net change only', async () => {
+      const { call, bucket } = await connectedCallWithItsRollupRow();
+      const ended = await ledger.run((tx) => tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 }));
+      const waits = () => db.selectFrom('call_wait_rollups').select(['wait_s', 'calls']).execute();
+      expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
+      // The wrap-up saved on the ended call: its handle time grows, its wait stays.
+      await ledger.run((tx) => tx.updateCall(ended, { disposition: 'Resolved', wrap_up_ms: 30_000 }, { disposition: null }));
+      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
+      expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 95_000]);
+      expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
+    });
+  });
+
+  it('sends a unit whose writes read no result to PostgreSQL in one write, with its commit', async () => {
+    if (database().dialect !== 'postgres') return;
+    const call = await addCall(db, 'queued', callerId);
+    const unit = () =>
+      ledger.run(async (tx) => {
+        await tx.addEvent(call.id, 'offered');
+        await tx.deadlines.schedule('ring_timeout', call.id, new Date(Date.now() + 60_000));
+        tx.publish({ type: 'callConnected', callId: call.id });
+      });
+    // The first time prepares its statements; the pool's connection is open after it.
+    await unit();
+    await outbox.settled();
+    expect(await writesDuring(unit)).withContext('begin, lock, entry, deadline, outbox row and commit together').toBe(1);
+    const deadline = await db.selectFrom('deadlines').select('kind').where('subject_id', '=', call.id).execute();
+    expect(deadline).toEqual([{ kind: 'ring_timeout' }]);
+    const entries = await db.selectFrom('call_events').select('seq').where('call_id', '=', call.id).execute();
+    expect(entries.length).toBe(2);
   });
 
   it('refuses a move the machine forbids with the product\'s error, not a crash', async () => {

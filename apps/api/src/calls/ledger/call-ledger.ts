@@ -8,7 +8,7 @@ import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Databas
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
 import { Deadlines } from '../deadlines';
-import { addMissedRollups, moveCallRollups } from './call-rollups';
+import { RollupChanges } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox } from './ledger-outbox';
 
@@ -61,6 +61,8 @@ export class LedgerTransaction {
   private readonly lockedCalls = new Set<string>();
   /** The deadlines, set and cancelled in this transaction. */
   readonly deadlines: Deadlines;
+  /** The roll-up changes of the calls this transaction ends or edits, written at its end ({@link finish}). */
+  private readonly rollups = new RollupChanges();
 
   constructor(
     /** The open transaction, for reads and writes outside the ledger's own (held signals, callbacks). */
@@ -88,8 +90,12 @@ export class LedgerTransaction {
   async insertCall(row: CallRow): Promise<void> {
     if (row.state !== CALL_START_STATES[row.direction]) throw new ProblemException('invalid_state', `An ${row.direction} call cannot start ${row.state}`);
     const columns = definedEntries(row);
-    await runPrepared(this.db, `ledger.insertCall:${columns.map(([c]) => c).join()}`, columns.map(([, v]) => v), (values) =>
-      this.db.insertInto('calls').values(Object.fromEntries(columns.map(([c], i) => [c, values[i]])) as never),
+    await runPrepared(
+      this.db,
+      `ledger.insertCall:${columns.map(([c]) => c).join()}`,
+      columns.map(([, v]) => v),
+      (values) => this.db.insertInto('calls').values(Object.fromEntries(columns.map(([c], i) => [c, values[i]])) as never),
+      UNREAD,
     );
     this.lockedCalls.add(row.id);
   }
@@ -132,8 +138,9 @@ export class LedgerTransaction {
     if (changedRows(result) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
     this.lockedCalls.add(call.id);
     if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
-      await moveCallRollups(this.db, call, after);
-      if (call.state !== 'ended') await addMissedRollups(this.db, after);
+      this.rollups.addCall(call, -1);
+      this.rollups.addCall(after, 1);
+      if (call.state !== 'ended') await this.rollups.addMissedOf(this.db, after);
     }
     return after;
   }
@@ -162,6 +169,7 @@ export class LedgerTransaction {
     const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
     await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
       this.db.insertInto('agent_state_changes').values({ id, agent_id, at, from_state, to_state, reason, by_user_id } as never),
+      UNREAD,
     );
     const moved = { ...row, ...patch } as AgentPresenceRow;
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
@@ -208,7 +216,7 @@ export class LedgerTransaction {
     // The call's row is locked by this transaction before its timeline grows (PostgreSQL; SQLite
     // runs one writer at a time), so two nodes never take the same number.
     if (!this.lockedCalls.has(callId)) {
-      await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string));
+      await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
       this.lockedCalls.add(callId);
     }
     const entry = [randomUUID(), callId, this.nowIso, type, actor?.id ?? null, actor?.name ?? null, detail, callId];
@@ -222,6 +230,7 @@ export class LedgerTransaction {
                  cast(${kind} as text), cast(${actorId} as text), cast(${actorName} as text), cast(${text} as text)
           from call_events where call_id = ${ofCall}`.compile(this.db),
       }),
+      UNREAD,
     );
   }
 
@@ -242,8 +251,13 @@ export class LedgerTransaction {
 
   /** Forgets the call's held signaling (media connected or the call ended). */
   async dropSignals(callId: string): Promise<void> {
-    await runPrepared(this.db, 'ledger.dropSignals', [callId], ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string));
-    await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string));
+    await runPrepared(this.db, 'ledger.dropSignals', [callId], ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string), UNREAD);
+    await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string), UNREAD);
+  }
+
+  /** Writes what the transaction kept for its end (the roll-ups' changes); {@link CallLedger.run} calls it after the work. */
+  async finish(): Promise<void> {
+    await this.rollups.write(this.db);
   }
 
   /** Publishes `event` once the transaction commits (in order; never if it rolls back). */
@@ -251,6 +265,12 @@ export class LedgerTransaction {
     this.events.push(event);
   }
 }
+
+/**
+ * For the ledger's writes whose results it does not read: on PostgreSQL they go out with the
+ * transaction's next statement (or its commit), a round trip each saved (see `RESULT_UNREAD`).
+ */
+const UNREAD = { resultUnread: true } as const;
 
 /** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
 const ROLLED_UP_COLUMNS = ['state', 'outcome', 'queued_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'] as const satisfies readonly (keyof CallRow)[];
@@ -325,7 +345,12 @@ export class CallLedger {
    * Any other error rolls back and is rethrown. Inside `work`, read and write only through the transaction: on SQLite a query on
    * the app's own connection would wait for the transaction to end.
    */
-  async run<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
+  async run<T>(unitOfWork: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
+    const work = async (tx: LedgerTransaction): Promise<T> => {
+      const value = await unitOfWork(tx);
+      await tx.finish();
+      return value;
+    };
     if (this.grouped) {
       return new Promise<T>((done, failed) => {
         this.queued.push({ work, done: done as (value: unknown) => void, failed });
@@ -439,6 +464,7 @@ export class CallLedger {
     const now = new Date().toISOString();
     await runPrepared(trx, 'ledger.outbox', [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now], ([id, created_at, json, claimed_by, claimed_at]) =>
       trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
+      UNREAD,
     );
   }
 }

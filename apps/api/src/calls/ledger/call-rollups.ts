@@ -32,114 +32,121 @@ export function waitSecondsOf(queueMs: number | null): number {
   return ms > MAX_WAIT_SECONDS * 1000 ? MAX_WAIT_SECONDS + 1 : Math.ceil(ms / 1000);
 }
 
-/** A call's part of `call_rollups` (one row's deltas) and of `call_wait_rollups` (null: it has none there). */
-interface RollupPart {
-  bucket: string;
+/** The roll-ups' upserts: nothing of their results is read (on PostgreSQL they go out with the next statement). */
+const UNREAD = { resultUnread: true } as const;
+
+/** One `call_rollups` row's change. */
+interface CallRollupChange {
+  bucket_start: string;
   outcome: string;
   calls: number;
-  queueMs: number;
+  queue_ms: number;
   handled: number;
-  handleMs: number;
-  /** Its queue-time histogram cell, for the outcomes compared with thresholds. */
-  wait: { day: string; waitS: number } | null;
-}
-
-/** What an ended inbound call adds to the roll-ups; null for a call that adds nothing (not ended, no outcome, or outbound: callbacks never waited in the queue). */
-function rollupPartOf(call: CallRow): RollupPart | null {
-  if (call.state !== 'ended' || call.outcome === null || call.direction === 'outbound') return null;
-  const queuedMs = Date.parse(call.queued_at);
-  const handled = call.talk_ms === null ? 0 : 1;
-  return {
-    bucket: bucketOf(queuedMs),
-    outcome: call.outcome,
-    calls: 1,
-    queueMs: Number(call.queue_ms ?? 0),
-    handled,
-    handleMs: handled * (Number(call.talk_ms ?? 0) + Number(call.wrap_up_ms ?? 0)),
-    wait: (TIMED_OUTCOMES as readonly string[]).includes(call.outcome) ? { day: dayOf(queuedMs), waitS: waitSecondsOf(call.queue_ms) } : null,
-  };
+  handle_ms: number;
 }
 
 /**
- * Moves a call's part of the roll-ups from what `before` added to what `after` adds: the
- * invariant is that the roll-ups are the sum of the stored ended calls' parts (calls not yet
- * ended are read raw). The ledger calls it in the transaction that changes the call. Only the
- * net change is written: a wrap-up saved on an ended call changes one row's handle time, and
- * a row whose deltas are all zero is not touched.
+ * The roll-up changes of one ledger transaction, summed per row and written by {@link write}
+ * at the transaction's end. The invariant is that the roll-ups are the sum of
+ * {@link addCall} over the stored ended calls (calls not yet ended are read raw).
+ *
+ * Why at the end and summed: every call ending in the same quarter hour adds to the same
+ * `call_rollups` row, which on PostgreSQL stays locked by the writing transaction until it
+ * commits. Written where the call ends, the row stayed locked through the rest of the
+ * transaction's round trips, and concurrent endings queued behind it one by one. Written last,
+ * in one order of rows (so two transactions never wait on each other crosswise), the lock is
+ * held for the last statements only; and a change that takes a call's part away and adds it
+ * back (a wrap-up saved on an ended call) is one statement, or none when nothing moved.
  */
-export async function moveCallRollups(db: Kysely<Database>, before: CallRow, after: CallRow): Promise<void> {
-  const from = rollupPartOf(before);
-  const to = rollupPartOf(after);
-  const deltas = new Map<string, [string, string, number, number, number, number]>();
-  const add = (part: RollupPart, sign: number) => {
-    const key = `${part.bucket}|${part.outcome}`;
-    const d = deltas.get(key) ?? [part.bucket, part.outcome, 0, 0, 0, 0];
-    d[2] += sign * part.calls;
-    d[3] += sign * part.queueMs;
-    d[4] += sign * part.handled;
-    d[5] += sign * part.handleMs;
-    deltas.set(key, d);
-  };
-  if (from) add(from, -1);
-  if (to) add(to, 1);
-  for (const d of deltas.values()) {
-    if (d[2] === 0 && d[3] === 0 && d[4] === 0 && d[5] === 0) continue;
-    await runPrepared(db, 'rollups.calls', d, ([bucket_start, outcome, calls, queue_ms, handled, handle_ms]) =>
-      db
-        .insertInto('call_rollups')
-        .values({ bucket_start, outcome, calls, queue_ms, handled, handle_ms } as never)
-        .onConflict((oc) =>
-          oc.columns(['bucket_start', 'outcome']).doUpdateSet((eb) => ({
-            calls: eb('call_rollups.calls', '+', eb.ref('excluded.calls')),
-            queue_ms: eb('call_rollups.queue_ms', '+', eb.ref('excluded.queue_ms')),
-            handled: eb('call_rollups.handled', '+', eb.ref('excluded.handled')),
-            handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
-          })),
-        ),
-    );
-  }
-  const cells = new Map<string, [string, string, number, number]>();
-  const addCell = (part: RollupPart | null, sign: number) => {
-    if (!part?.wait) return;
-    const key = `${part.wait.day}|${part.outcome}|${part.wait.waitS}`;
-    const c = cells.get(key) ?? [part.wait.day, part.outcome, part.wait.waitS, 0];
-    c[3] += sign;
-    cells.set(key, c);
-  };
-  addCell(from, -1);
-  addCell(to, 1);
-  for (const c of cells.values()) {
-    if (c[3] === 0) continue;
-    await runPrepared(db, 'rollups.wait', c, ([day, outcome, wait_s, calls]) =>
-      db
-        .insertInto('call_wait_rollups')
-        .values({ day, outcome, wait_s, calls } as never)
-        .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) }))),
-    );
-  }
-}
+export class RollupChanges {
+  private readonly calls = new Map<string, CallRollupChange>();
+  private readonly waits = new Map<string, { day: string; outcome: string; wait_s: number; calls: number }>();
+  private readonly missed = new Map<string, { bucket_start: string; agent_id: string; agent_name: string; missed: number }>();
 
-/** Adds the offers of `call` that rang out, per agent, to the roll-ups (once, when the call ends: no offer rings after that). */
-export async function addMissedRollups(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'queued_at'>): Promise<void> {
-  const missed = (
-    await runPrepared(db, 'rollups.missedOf', [call.id, 'missed'], ([callId, type]) =>
-      db
-        .selectFrom('call_events')
-        .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
-        .where('call_id', '=', callId as string)
-        .where('type', '=', type as 'missed')
-        .where('actor_id', 'is not', null)
-        .groupBy('actor_id'),
-    )
-  ).rows;
-  const bucket = bucketOf(Date.parse(call.queued_at));
-  for (const m of missed) {
-    await runPrepared(db, 'rollups.missed', [bucket, m.actor_id ?? '', m.actor_name ?? m.actor_id ?? '', Number(m.n)], ([bucket_start, agent_id, agent_name, n]) =>
-      db
-        .insertInto('call_missed_rollups')
-        .values({ bucket_start, agent_id, agent_name, missed: n } as never)
-        .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) }))),
-    );
+  /** Adds (`sign` 1) or takes away (−1) an ended call's part of the roll-ups. */
+  addCall(call: CallRow, sign: 1 | -1): void {
+    // Outbound calls (callbacks) never waited in the queue: no figure counts them.
+    if (call.state !== 'ended' || call.outcome === null || call.direction === 'outbound') return;
+    const queuedMs = Date.parse(call.queued_at);
+    const handled = call.talk_ms === null ? 0 : 1;
+    const bucket = bucketOf(queuedMs);
+    const row = this.calls.get(`${bucket}|${call.outcome}`) ?? { bucket_start: bucket, outcome: call.outcome, calls: 0, queue_ms: 0, handled: 0, handle_ms: 0 };
+    row.calls += sign;
+    row.queue_ms += sign * Number(call.queue_ms ?? 0);
+    row.handled += sign * handled;
+    row.handle_ms += sign * handled * (Number(call.talk_ms ?? 0) + Number(call.wrap_up_ms ?? 0));
+    this.calls.set(`${bucket}|${call.outcome}`, row);
+    if (!(TIMED_OUTCOMES as readonly string[]).includes(call.outcome)) return;
+    const day = dayOf(queuedMs);
+    const waitS = waitSecondsOf(call.queue_ms);
+    const key = `${day}|${call.outcome}|${String(waitS).padStart(5, '0')}`;
+    const wait = this.waits.get(key) ?? { day, outcome: call.outcome, wait_s: waitS, calls: 0 };
+    wait.calls += sign;
+    this.waits.set(key, wait);
+  }
+
+  /** Adds the offers of `call` that rang out, per agent (once, when the call ends: no offer rings after that). */
+  async addMissedOf(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'queued_at'>): Promise<void> {
+    const missed = await db
+      .selectFrom('call_events')
+      .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('call_id', '=', call.id)
+      .where('type', '=', 'missed')
+      .where('actor_id', 'is not', null)
+      .groupBy('actor_id')
+      .execute();
+    const bucket = bucketOf(Date.parse(call.queued_at));
+    for (const m of missed) {
+      const agentId = m.actor_id ?? '';
+      const row = this.missed.get(`${bucket}|${agentId}`) ?? { bucket_start: bucket, agent_id: agentId, agent_name: m.actor_name ?? m.actor_id ?? '', missed: 0 };
+      row.missed += Number(m.n);
+      this.missed.set(`${bucket}|${agentId}`, row);
+    }
+  }
+
+  /** Writes the summed changes (rows in key order, changes of nothing left out) and forgets them. */
+  async write(db: Kysely<Database>): Promise<void> {
+    const inOrder = <V>(rows: Map<string, V>) => [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    const calls = inOrder(this.calls).filter((r) => r.calls !== 0 || r.queue_ms !== 0 || r.handled !== 0 || r.handle_ms !== 0);
+    const waits = inOrder(this.waits).filter((r) => r.calls !== 0);
+    const missed = inOrder(this.missed).filter((r) => r.missed !== 0);
+    this.calls.clear();
+    this.waits.clear();
+    this.missed.clear();
+    for (const r of calls) {
+      await runPrepared(db, 'rollups.call', [r.bucket_start, r.outcome, r.calls, r.queue_ms, r.handled, r.handle_ms], ([bucket_start, outcome, n, queue_ms, handled, handle_ms]) =>
+        db
+          .insertInto('call_rollups')
+          .values({ bucket_start, outcome, calls: n, queue_ms, handled, handle_ms } as never)
+          .onConflict((oc) =>
+            oc.columns(['bucket_start', 'outcome']).doUpdateSet((eb) => ({
+              calls: eb('call_rollups.calls', '+', eb.ref('excluded.calls')),
+              queue_ms: eb('call_rollups.queue_ms', '+', eb.ref('excluded.queue_ms')),
+              handled: eb('call_rollups.handled', '+', eb.ref('excluded.handled')),
+              handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
+            })),
+          ),
+        UNREAD,
+      );
+    }
+    for (const r of waits) {
+      await runPrepared(db, 'rollups.wait', [r.day, r.outcome, r.wait_s, r.calls], ([day, outcome, wait_s, n]) =>
+        db
+          .insertInto('call_wait_rollups')
+          .values({ day, outcome, wait_s, calls: n } as never)
+          .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) }))),
+        UNREAD,
+      );
+    }
+    for (const r of missed) {
+      await runPrepared(db, 'rollups.missed', [r.bucket_start, r.agent_id, r.agent_name, r.missed], ([bucket_start, agent_id, agent_name, n]) =>
+        db
+          .insertInto('call_missed_rollups')
+          .values({ bucket_start, agent_id, agent_name, missed: n } as never)
+          .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) }))),
+        UNREAD,
+      );
+    }
   }
 }
 
