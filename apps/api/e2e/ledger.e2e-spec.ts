@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { CallMediaHolders } from '../src/calls/call-media-holders';
+import { callCallerRoom } from '../src/calls/call-parties';
 import { LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
+import { SocketRooms } from '../src/calls/socket-rooms';
 import type { LedgerEvent } from '../src/calls/ledger/ledger-events';
 import { OUTBOX_STALE_MS } from '../src/calls/ledger/ledger-outbox';
 import { DATABASE } from '../src/database/database.module';
@@ -68,6 +71,23 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await alex.ok('extendWrapUp', { callId });
       await alex.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
       expect(statementsBuiltEachTime(db)).toEqual([]);
+    });
+
+    it('lets a page\'s two takings-up of its call at once (e.g. as it connects, and by resumeCall) both hold it', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const callId = await acceptedCall(alex, student, randomUUID());
+      const rooms = harness.app.app.get(SocketRooms);
+      // The student's page reloads: its new socket takes the caller's side of the call up twice at once.
+      student.socket.disconnect();
+      await eventually(async () => (await rooms.io.in(callCallerRoom(callId)).fetchSockets()).length === 0 || null);
+      const page = await harness.connect('student');
+      const socket = rooms.io.sockets.sockets.get(page.socket.id ?? '');
+      if (!socket) throw new Error('no server socket');
+      const holders = harness.app.app.get(CallMediaHolders);
+      const taken = await Promise.all([holders.take(socket, callId, callCallerRoom(callId)), holders.take(socket, callId, callCallerRoom(callId))]);
+      expect(taken).toEqual([true, true]);
+      expect(socket.rooms.has(callCallerRoom(callId))).toBeTrue();
     });
 
     it('saves a wrap-up sent while the move into wrap-up is in flight, and never leaves an acknowledged one stuck in Wrap-up', async () => {

@@ -28,7 +28,9 @@ export class CallMediaHolders {
     if (socket.rooms.has(room)) return true;
     const previous = await this.lastTaker(callId, room);
     if (await this.heldByOther(socket, room, previous)) return false;
-    if (!(await this.claim(callId, room, previous, socket.id))) return false;
+    // A claim that lost may have lost to this very socket: its taking-up as it connected and its
+    // `resumeCall` can run side by side (the other one has not joined the room yet).
+    if (!(await this.claim(callId, room, previous, socket.id)) && (await this.lastTaker(callId, room)) !== socket.id) return false;
     await socket.join(room);
     return true;
   }
