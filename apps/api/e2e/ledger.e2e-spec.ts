@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { AgentPresence } from '../src/calls/agent-presence.service';
 import { CallMediaHolders } from '../src/calls/call-media-holders';
 import { callCallerRoom } from '../src/calls/call-parties';
 import { LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
@@ -89,6 +90,36 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(taken).toEqual([true, true]);
       expect(socket.rooms.has(callCallerRoom(callId))).toBeTrue();
     });
+
+    // Only PostgreSQL runs transactions side by side (SQLite has one writer): the order of their row locks matters there.
+    if (dialect === 'postgres') {
+      it('takes an agent\'s row before their grace deadline when marking them connected again, as connecting does (no crosswise wait)', async () => {
+        const alex = await available('agent');
+        await db.updateTable('agent_presence').set({ connected: 0 }).where('agent_id', '=', alex.userId).execute();
+        await db.insertInto('deadlines').values({ id: randomUUID(), kind: 'presence_grace', subject_id: alex.userId, due_at: new Date(Date.now() + 60_000).toISOString(), claimed_by: null, claimed_at: null }).execute();
+        const presence = harness.app.app.get(AgentPresence);
+        let marking: Promise<unknown> | undefined;
+        let deadlineFree = false;
+        // Another transaction holds the agent's row (as a tab's connect does, before it cancels the deadline).
+        await db.transaction().execute(async (holding) => {
+          await sql`select agent_id from agent_presence where agent_id = ${alex.userId} for update`.execute(holding);
+          marking = presence.markConnected(alex.userId);
+          await pause(300);
+          // While it waits for the agent's row, the deadline must still be free (else: a deadlock with that connect).
+          deadlineFree = await db
+            .transaction()
+            .execute(async (probe) => {
+              await sql`select id from deadlines where subject_id = ${alex.userId} for update nowait`.execute(probe);
+              return true;
+            })
+            .catch((err: { code?: string }) => (err.code === '55P03' ? false : Promise.reject(err)));
+        });
+        await marking;
+        expect(deadlineFree).withContext('the grace deadline was locked while the agent\'s row was awaited').toBeTrue();
+        expect((await db.selectFrom('agent_presence').select('connected').where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).connected).toBe(1);
+        expect(await db.selectFrom('deadlines').select('id').where('subject_id', '=', alex.userId).where('kind', '=', 'presence_grace').execute()).toEqual([]);
+      });
+    }
 
     it('saves a wrap-up sent while the move into wrap-up is in flight, and never leaves an acknowledged one stuck in Wrap-up', async () => {
       const alex = await available('agent');

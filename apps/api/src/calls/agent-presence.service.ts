@@ -89,9 +89,13 @@ export class AgentPresence {
    */
   async markConnected(agentId: string): Promise<AgentPresenceRow | undefined> {
     const row = await this.ledger.run(async (tx) => {
-      await tx.deadlines.cancel(agentId, 'presence_grace');
+      // The agent's row before the deadline, the order of every transaction that changes both
+      // (connect, disconnect): taken the other way round, two of them waited for each other
+      // (PostgreSQL: "deadlock detected" as a tab connected while another's disconnect ran).
       const current = await tx.agent(agentId);
-      return current ? tx.setAgentConnected(current, true) : null;
+      const changed = current ? await tx.setAgentConnected(current, true) : null;
+      await tx.deadlines.cancel(agentId, 'presence_grace');
+      return changed;
     });
     return row ?? undefined;
   }
