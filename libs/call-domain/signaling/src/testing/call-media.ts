@@ -44,3 +44,15 @@ export async function energyGrowth(session: CallSession, overMs: number): Promis
   await sleep(overMs);
   return (await receivedEnergy(session)) - before;
 }
+
+/**
+ * The audio energy `session` receives in the first of up to `windows` windows of `windowMs`
+ * that holds more than `atLeast` (else the last window's): audio that flows, measured so that
+ * a moment's pause on a loaded machine (a path or a track being switched) does not fail a test
+ * whose point is that audio flows at all. Use {@link energyGrowth} to prove silence.
+ */
+export async function energyHeard(session: CallSession, { atLeast = 0.01, windowMs = 1200, windows = 4 } = {}): Promise<number> {
+  let heard = 0;
+  for (let window = 0; window < windows && heard <= atLeast; window++) heard = await energyGrowth(session, windowMs);
+  return heard;
+}
