@@ -1,4 +1,4 @@
-import { csvCell } from './csv';
+import { CALL_CSV_SOURCE, csvCell } from './csv';
 
 /**
  * The export's CSV made from PostgreSQL's own: `COPY (SELECT <CALL_CSV_SOURCE>) TO STDOUT WITH
@@ -17,10 +17,10 @@ import { csvCell } from './csv';
  * - The record ends with CRLF.
  */
 
-/** The columns of `CALL_CSV_SOURCE` that hold milliseconds (`queue_ms`, `talk_ms`, `wrap_up_ms`). */
-const DURATION_COLUMNS = new Set([13, 14, 15]);
-/** How many cells a row has (`CALL_CSV_SOURCE.length`). */
-const CELLS = 18;
+/** The cells of `CALL_CSV_SOURCE` that hold milliseconds (`queue_ms`, `talk_ms`, `wrap_up_ms`). */
+const DURATION_COLUMNS = new Set(['queue_ms', 'talk_ms', 'wrap_up_ms'].map((column) => CALL_CSV_SOURCE.indexOf(column as (typeof CALL_CSV_SOURCE)[number])));
+/** How many cells a row has. */
+const CELLS = CALL_CSV_SOURCE.length;
 
 /**
  * How many more bytes a record may take than its COPY row: one per text cell (the formula
