@@ -185,6 +185,58 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(alex.seen('candidateRelayed')).toEqual([]);
     });
 
+    it('relays the caller\'s offer to the ringing agent before its negotiation is stored, and the agent\'s early answer to it as soon as it is', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === callId);
+      // The transaction storing the new negotiation (with the held offer) takes 300 ms.
+      let storing = true;
+      const original = LedgerTransaction.prototype.startNegotiation;
+      spyOn(LedgerTransaction.prototype, 'startNegotiation').and.callFake(async function (this: LedgerTransaction, ...args: Parameters<LedgerTransaction['startNegotiation']>) {
+        await pause(300);
+        storing = false;
+        return original.apply(this, args);
+      });
+      const negotiationId = randomUUID();
+      const offer = { callId, messageId: randomUUID(), negotiationId, earlyMedia: true as const, description: { type: 'offer' as const, sdp: sdp('early') } };
+      const order: string[] = [];
+      const acknowledged = student.ok('sendOffer', offer).then(() => order.push('offer acknowledged'));
+      expect(await alex.next('offerRelayed', (o) => o.callId === callId)).toEqual(offer);
+      order.push('offer relayed');
+      expect(storing).withContext('the offer waited for its negotiation to be stored').toBeTrue();
+      // The ringing agent answers at once (early media), before that negotiation is stored: relayed once it is, not refused.
+      const answer = { callId, messageId: randomUUID(), negotiationId, provisional: true as const, description: { type: 'answer' as const, sdp: sdp('provisional') } };
+      await alex.ok('sendAnswer', answer);
+      expect(await student.next('answerRelayed', (a) => a.callId === callId)).toEqual(answer);
+      await acknowledged;
+      expect(order).toEqual(['offer relayed', 'offer acknowledged']);
+      expect((await db.selectFrom('calls').select('negotiation_id').where('id', '=', callId).executeTakeFirstOrThrow()).negotiation_id).toBe(negotiationId);
+      expect(await db.selectFrom('call_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute()).toEqual([{ kind: 'offer', negotiation_id: negotiationId }]);
+    });
+
+    it('waits for a negotiation another node is still storing before refusing a message of it as stale', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === callId);
+      // Another node relayed the caller's offer and commits its negotiation 60 ms after the ringing agent answers it.
+      const negotiationId = randomUUID();
+      const offer = { callId, messageId: randomUUID(), negotiationId, earlyMedia: true as const, description: { type: 'offer' as const, sdp: sdp('other node') } };
+      const answer = { callId, messageId: randomUUID(), negotiationId, provisional: true as const, description: { type: 'answer' as const, sdp: sdp('provisional') } };
+      const answered = alex.send('sendAnswer', answer);
+      await pause(60);
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('calls').set({ negotiation_id: negotiationId }).where('id', '=', callId).execute();
+        await trx
+          .insertInto('call_signals')
+          .values({ call_id: callId, message_id: offer.messageId, kind: 'offer', payload: JSON.stringify(offer), created_at: new Date().toISOString(), seq: 1, negotiation_id: negotiationId })
+          .execute();
+      });
+      expect(await answered).toEqual(jasmine.objectContaining({ ok: true }));
+      expect(await student.next('answerRelayed', (a) => a.callId === callId)).toEqual(answer);
+    });
+
     it('lets a connected call negotiate again with a new id (an ICE restart) but not repeat its current offer', async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');

@@ -33,6 +33,14 @@ describe('GroupCommit', () => {
     await expectAsync(kept).toBeResolved();
   });
 
+  it('fails an item the write refused on its own and stores the rest of its batch', async () => {
+    const writes = new GroupCommit<string>(async (batch) => batch.map((item) => (item === 'ended call' ? new Error('The call has ended') : undefined)));
+    const [kept, refused, alsoKept] = [writes.add('a'), writes.add('ended call'), writes.add('b')];
+    await expectAsync(refused).toBeRejectedWithError('The call has ended');
+    await expectAsync(kept).toBeResolved();
+    await expectAsync(alsoKept).toBeResolved();
+  });
+
   it('says what was added so far is written while a steady stream of items keeps it writing', async () => {
     const written: number[] = [];
     const writes = new GroupCommit<number>(async (batch) => {

@@ -5,10 +5,17 @@ interface Pending<T> {
 }
 
 /**
+ * What `write` says of a batch: nothing (every item is stored), or for each item by position
+ * the error that kept it out (undefined: stored) while the others were stored.
+ */
+export type BatchFailures = readonly unknown[] | void;
+
+/**
  * Group commit: every item added while a write is in flight (or in the same tick) goes into
  * the next call of `write` — one transaction for a burst of many calls' messages instead of
  * one per message. Each {@link add} resolves once the batch holding its item is written, or
- * rejects with that batch's error, so an acknowledged message is stored.
+ * rejects with that batch's error (or the error `write` gives for that item alone), so an
+ * acknowledged message is stored.
  */
 export class GroupCommit<T> {
   private pending: Pending<T>[] = [];
@@ -16,7 +23,7 @@ export class GroupCommit<T> {
   /** Settles once the item added last is written (or failed): batches are written in order, so every earlier one is too. */
   private lastAdded: Promise<void> = Promise.resolve();
 
-  constructor(private readonly write: (batch: readonly T[]) => Promise<void>) {}
+  constructor(private readonly write: (batch: readonly T[]) => Promise<BatchFailures>) {}
 
   /** Writes `item` with the next batch; resolves once it is stored. */
   add(item: T): Promise<void> {
@@ -46,8 +53,11 @@ export class GroupCommit<T> {
       const batch = this.pending;
       this.pending = [];
       try {
-        await this.write(batch.map((p) => p.item));
-        for (const p of batch) p.done();
+        const failures = await this.write(batch.map((p) => p.item));
+        for (const [i, p] of batch.entries()) {
+          if (failures?.[i] === undefined) p.done();
+          else p.failed(failures[i]);
+        }
       } catch (err) {
         for (const p of batch) p.failed(err);
       }

@@ -4,16 +4,27 @@ import type { CandidateMessage, OfferMessage, SignalMessage } from '@switchboard
 import { InjectDatabase } from '../database/database.module';
 import { changedRows, runPrepared } from '../database/prepared-queries';
 import type { Database } from '../database/schema';
+import { ProblemException } from '../errors/problem';
 import { byCallInLockOrder, GroupCommit } from './group-commit';
-import { CallLedger } from './ledger/call-ledger';
+import { CallLedger, type EventActor } from './ledger/call-ledger';
 
 /** At most this many of a call's ICE candidates are held for re-sending (a browser gathers a handful). */
 export const MAX_HELD_CANDIDATES = 64;
+
+/**
+ * The negotiation a held offer starts: made the call's current one in the transaction that
+ * holds the offer (see `LedgerTransaction.startNegotiation`), with a timeline entry when it says
+ * why (an ICE restart, a resumed call).
+ */
+export interface NegotiationStart {
+  timeline: { type: 'ice_restarted' | 'resumed'; actor: EventActor } | null;
+}
 
 interface PendingHold {
   kind: 'offer' | 'candidate';
   message: OfferMessage | CandidateMessage;
   negotiationId: string | null;
+  start: NegotiationStart | null;
 }
 
 /**
@@ -34,10 +45,12 @@ export class SignalHolds {
 
   /**
    * Holds the offer (replacing the negotiation's earlier one) or a candidate (up to
-   * {@link MAX_HELD_CANDIDATES} per call; beyond that it is only relayed live).
+   * {@link MAX_HELD_CANDIDATES} per call; beyond that it is only relayed live). An offer with
+   * `start` also makes `negotiationId` the call's current negotiation, in the same
+   * transaction; it fails with `invalid_state` (nothing held) once the call has ended.
    */
-  hold(kind: 'offer' | 'candidate', message: OfferMessage | CandidateMessage, negotiationId: string | null): Promise<void> {
-    return this.writes.add({ kind, message, negotiationId });
+  hold(kind: 'offer' | 'candidate', message: OfferMessage | CandidateMessage, negotiationId: string | null, start: NegotiationStart | null = null): Promise<void> {
+    return this.writes.add({ kind, message, negotiationId, start });
   }
 
   /** The held offer, then the held candidates, in the order they arrived. */
@@ -48,10 +61,13 @@ export class SignalHolds {
     return ordered.map((r) => ({ kind: r.kind, ...JSON.parse(r.payload) }) as SignalMessage);
   }
 
-  private write(batch: readonly PendingHold[]): Promise<void> {
+  private async write(batch: readonly PendingHold[]): Promise<unknown[]> {
+    const refused = new Map<PendingHold, ProblemException>();
     // A unit of the ledger's transaction (on SQLite group-committed with the calls' moves,
-    // instead of a commit of its own), though it changes no call.
-    return this.ledger.run(async ({ db: trx }) => {
+    // instead of a commit of its own); it changes a call only when an offer starts a negotiation.
+    await this.ledger.run(async (tx) => {
+      const trx = tx.db;
+      refused.clear();
       for (const [callId, holds] of byCallInLockOrder(batch, (hold) => hold.message.callId)) {
         // A call's holds take turns across nodes (a row lock on the call on PostgreSQL; SQLite
         // has one writer), so the count and the next sequence number are not raced.
@@ -69,6 +85,10 @@ export class SignalHolds {
         const rows: unknown[][] = [];
         for (const hold of holds) {
           if (hold.kind === 'offer') {
+            if (hold.start && hold.negotiationId && !(await tx.startNegotiation(callId, hold.negotiationId, hold.start.timeline))) {
+              refused.set(hold, new ProblemException('invalid_state', 'The call has ended'));
+              continue;
+            }
             // A new offer replaces the held one and whatever of another negotiation is held,
             // stored or earlier in this batch.
             const removed = await runPrepared(trx, 'signalHolds.replace', [callId, 'offer', hold.negotiationId ?? ''], ([id, offer, negotiationId]) =>
@@ -90,6 +110,7 @@ export class SignalHolds {
         if (rows.length > 0) await insertRows(trx, 'call_signals', SIGNAL_COLUMNS, rows);
       }
     });
+    return batch.map((hold) => refused.get(hold));
   }
 }
 

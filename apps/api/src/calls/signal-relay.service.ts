@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as pause } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import type { AnswerMessage, CandidateMessage, OfferMessage, OfferReason } from '@switchboard/call-domain';
 import type { CallRow } from '../database/schema';
@@ -8,8 +9,7 @@ import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
 import { CallSignalingCache, type CallSignaling } from './call-signaling-cache';
 import { CallRecords } from './call-records';
 import { AnswerHolds } from './answer-holds';
-import { CallLedger } from './ledger/call-ledger';
-import { SignalHolds } from './signal-holds';
+import { SignalHolds, type NegotiationStart } from './signal-holds';
 import { SocketRooms, type Broadcast } from './socket-rooms';
 
 const NOT_A_PARTY = 'Only the parties of a call may signal for it';
@@ -19,6 +19,13 @@ const REASON_EVENTS = { ice_restart: 'ice_restarted', resume: 'resumed' } as con
 const NOT_RINGING_AGENT = 'Only the agent the call rings for may answer it provisionally';
 
 const STALE = 'This message belongs to an earlier negotiation of the call';
+
+/**
+ * How long a message of a negotiation the stored call does not have yet waits, read again
+ * after each pause, before it counts as stale: the negotiation's offer may have been relayed by
+ * another node whose transaction has not committed yet (a few milliseconds; more under load).
+ */
+const NEGOTIATION_WAITS_MS = [5, 20, 50, 100, 200] as const;
 
 /**
  * Relays WebRTC signaling between a call's two parties: offers only from the caller, answers
@@ -39,16 +46,22 @@ const STALE = 'This message belongs to an earlier negotiation of the call';
 export class SignalRelay {
   private readonly cache = new CallSignalingCache();
   private readonly lanes = new Map<string, Promise<unknown>>();
+  /** Calls whose new negotiation this node is storing (with the offer that starts it), until stored or refused. */
+  private readonly starting = new Map<string, Promise<void>>();
 
   constructor(
     private readonly records: CallRecords,
     private readonly rooms: SocketRooms,
     private readonly holds: SignalHolds,
     private readonly answerHolds: AnswerHolds,
-    private readonly ledger: CallLedger,
   ) {}
 
-  /** The caller's SDP offer: starts a negotiation (or repeats the current one's), held and relayed. */
+  /**
+   * The caller's SDP offer: starts a negotiation (or repeats the current one's), relayed at
+   * once and acknowledged once held. A new negotiation is stored in the transaction that holds
+   * the offer, so the offer reaches the agent's side without waiting for a commit; a message of
+   * that negotiation checked before it is stored waits for it ({@link storedCall}).
+   */
   relayOffer(socket: AppSocket, message: OfferMessage): Promise<void> {
     return this.inLane(message.callId, async () => {
       const call = await this.callOf(socket, message.callId, 'caller');
@@ -57,14 +70,16 @@ export class SignalRelay {
       const known = this.cache.set(call.id, current, call.state === 'connected');
       if (negotiationId === current && call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
       if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
-      if (negotiationId !== current) await this.forgetIfNotHeld(known, message.messageId, this.startNegotiation(call, negotiationId, socket, message.reason));
+      const start = negotiationId === current ? null : { timeline: this.timelineOf(call, socket, message.reason) };
       if (known.negotiationId !== negotiationId) known.ringingAnswerer = null;
       known.negotiationId = negotiationId;
       known.connected = false;
       known.earlyMedia = message.earlyMedia === true;
       this.agentSide(call.id).emit('offerRelayed', message);
-      // Relayed at once, acknowledged once held; the call's next messages need not wait for the write.
-      return { stored: this.forgetIfNotHeld(known, message.messageId, this.holds.hold('offer', message, negotiationId)) };
+      const stored = this.holds.hold('offer', message, negotiationId, start);
+      if (start) this.startingUntil(call.id, stored);
+      // The call's next messages need not wait for the write.
+      return { stored: this.forgetIfNotHeld(known, message.messageId, stored) };
     }).then(held);
   }
 
@@ -149,7 +164,7 @@ export class SignalRelay {
    * ends, starts a new negotiation. The agent's candidates of it are relayed from then on.
    */
   private async relayProvisionalAnswer(socket: AppSocket, message: AnswerMessage): Promise<void> {
-    const call = await this.ringingCallOf(socket, message.callId);
+    const call = this.ringingFor(socket, await this.storedCall(message.callId, message.negotiationId, (stored) => stored.ringing_agent_id === socket.data.user.id));
     if (call.negotiation_id === null) throw new ProblemException('invalid_state', 'The caller has not offered yet');
     requireCurrentNegotiation(message.negotiationId, call.negotiation_id);
     const known = this.cache.set(call.id, call.negotiation_id, false);
@@ -175,7 +190,8 @@ export class SignalRelay {
   private async relayRingingCandidate(socket: AppSocket, message: CandidateMessage): Promise<void> {
     let known = this.cache.get(message.callId);
     if (!known || known.ringingAnswerer !== socket.data.user.id) {
-      const stored = await this.records.get(message.callId);
+      const userId = socket.data.user.id;
+      const stored = await this.storedCall(message.callId, message.negotiationId, (call) => call.ringing_agent_id === userId || call.agent_id === userId);
       // Accepted by this agent, whose socket is still in the ringing room: the rooms' change goes
       // through Redis on several nodes and comes later while Redis is away. An accepted agent's candidate.
       if (stored?.direction === 'inbound' && stored.agent_id === socket.data.user.id && (stored.state === 'accepted' || stored.state === 'connected')) {
@@ -192,14 +208,9 @@ export class SignalRelay {
   }
 
   /**
-   * The call, if it rings right now for the socket's user (an inbound call's agent): `forbidden`
+   * `call`, if it rings right now for the socket's user (an inbound call's agent): `forbidden`
    * for anyone else, `invalid_state` for the agent of a call that no longer rings.
    */
-  private async ringingCallOf(socket: AppSocket, callId: string): Promise<CallRow> {
-    return this.ringingFor(socket, await this.records.get(callId));
-  }
-
-  /** `call`, if it rings right now for the socket's user; see {@link ringingCallOf}. */
   private ringingFor(socket: AppSocket, call: CallRow | undefined): CallRow {
     const userId = socket.data.user.id;
     if (call?.direction !== 'inbound') throw new ProblemException('forbidden', NOT_RINGING_AGENT);
@@ -234,12 +245,38 @@ export class SignalRelay {
     return { stored: this.forgetIfNotHeld(known, message.messageId, this.holds.hold('candidate', message, message.negotiationId ?? known.negotiationId)) };
   }
 
-  /** Starts a negotiation; one that says why on an accepted call goes in its timeline. */
-  private async startNegotiation(call: CallRow, negotiationId: string, socket: AppSocket, reason: OfferReason | undefined): Promise<void> {
+  /** The timeline entry of a new negotiation: one that says why, on an accepted call. */
+  private timelineOf(call: CallRow, socket: AppSocket, reason: OfferReason | undefined): NegotiationStart['timeline'] {
     const user = socket.data.user;
     const answered = call.state === 'accepted' || call.state === 'connected';
-    const timeline = reason && answered ? { type: REASON_EVENTS[reason], actor: { id: user.id, name: user.displayName } } : null;
-    if (!(await this.ledger.run((tx) => tx.startNegotiation(call.id, negotiationId, timeline)))) throw new ProblemException('invalid_state', 'The call has ended');
+    return reason && answered ? { type: REASON_EVENTS[reason], actor: { id: user.id, name: user.displayName } } : null;
+  }
+
+  /** Remembers that the call's new negotiation is being stored on this node until `stored` settles. */
+  private startingUntil(callId: string, stored: Promise<void>): void {
+    const settled = stored.catch(() => undefined);
+    this.starting.set(callId, settled);
+    void settled.then(() => {
+      if (this.starting.get(callId) === settled) this.starting.delete(callId);
+    });
+  }
+
+  /**
+   * The stored call, for a message of `negotiationId` (undefined: any). An offer is relayed
+   * before its negotiation is stored, so the other party may answer it first: a start in hand
+   * on this node is waited for; one on another node (the stored call still says another
+   * negotiation) is read again a few times, up to {@link NEGOTIATION_WAITS_MS}, before the
+   * message counts as stale — only for a sender `mayWait` says is a party of the call.
+   */
+  private async storedCall(callId: string, negotiationId: string | undefined, mayWait: (call: CallRow) => boolean = () => true): Promise<CallRow | undefined> {
+    await this.starting.get(callId);
+    let call = await this.records.get(callId);
+    for (const wait of NEGOTIATION_WAITS_MS) {
+      if (negotiationId === undefined || !call || call.state === 'ended' || call.negotiation_id === negotiationId || !mayWait(call)) break;
+      await pause(wait);
+      call = await this.records.get(callId);
+    }
+    return call;
   }
 
   /** What this node knows of the call's signaling, read from `call` or the database when it knows nothing. */
@@ -258,7 +295,7 @@ export class SignalRelay {
    */
   private async checkNegotiation(callId: string, known: CallSignaling, negotiationId: string | undefined): Promise<void> {
     if (negotiationId === undefined || known.negotiationId === null || negotiationId === known.negotiationId) return;
-    const row = await this.records.get(callId);
+    const row = await this.storedCall(callId, negotiationId);
     if (!row || row.state === 'ended') throw new ProblemException('invalid_state', 'The call has ended');
     known.negotiationId = row.negotiation_id;
     if (negotiationId !== row.negotiation_id) throw new ProblemException('stale_negotiation', STALE);
