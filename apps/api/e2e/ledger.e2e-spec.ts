@@ -215,6 +215,25 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await db.selectFrom('call_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute()).toEqual([{ kind: 'offer', negotiation_id: negotiationId }]);
     });
 
+    it('sends the agent the caller\'s offer and candidates once, whether they came before the ring or while it rang (one node)', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      const negotiationId = randomUUID();
+      // Before the ring: the call may not have rung yet when the offer comes (sent at once, as the bench's callers do).
+      await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('first') } });
+      await alex.next('callOffered', (o) => o.callId === callId);
+      await alex.next('offerRelayed', (o) => o.callId === callId);
+      // While it rings, live.
+      await student.ok('sendCandidate', { callId, messageId: randomUUID(), negotiationId, candidate: candidate(1) });
+      await alex.next('candidateRelayed', (c) => c.callId === callId);
+      await alex.ok('acceptCall', { callId });
+      await student.next('callAccepted', (a) => a.callId === callId);
+      await pause(200);
+      expect(alex.seen('offerRelayed').filter((o) => o.callId === callId)).withContext('offers again after the first').toEqual([]);
+      expect(alex.seen('candidateRelayed').filter((c) => c.callId === callId)).withContext('candidates again after the first').toEqual([]);
+    });
+
     it('waits for a negotiation another node is still storing before refusing a message of it as stale', async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');

@@ -89,6 +89,10 @@ export class CallRouter {
 
   /** The agent takes the call ringing at them; the loser of a race gets `conflict`. */
   async acceptCall(agent: SessionUser, socket: AppSocket, callId: string, answer?: AnswerMessage): Promise<AcceptedCall> {
+    // A socket the call rang at got the held offer and candidates with the ring and every later
+    // one live; on one node nothing came between (across nodes a message relayed elsewhere just
+    // before the ring may have missed it): the held ones are sent again only where that may be.
+    const heardEverything = !this.rooms.spanNodes && socket.rooms.has(callRingingRoom(callId));
     const offer = await this.ledger.run(async (tx) => {
       const call = await tx.call(callId);
       if (!call) throw new ProblemException('not_found', 'There is no such call');
@@ -116,7 +120,7 @@ export class CallRouter {
       tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id });
       return { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt: call.rings_out_at ?? tx.nowIso } satisfies CallOffer;
     });
-    await this.signals.resendHeld(callId, this.rooms.to(socket.id));
+    if (!heardEverything) await this.signals.resendHeld(callId, this.rooms.to(socket.id));
     if (!answer) return offer;
     // The answer made while the call rang: handled as the `sendAnswer` that would follow.
     try {

@@ -80,6 +80,15 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Whether rooms span several nodes (REDIS_URL set). On one node a socket joins a room at
+   * once, before any later broadcast; across nodes a message another node relays may reach a
+   * room before a socket's joining it does.
+   */
+  get spanNodes(): boolean {
+    return this.config.redisUrl !== null;
+  }
+
   /** Called by the gateway once Nest has created the server. */
   attach(server: AppServer): void {
     this.server = server;
