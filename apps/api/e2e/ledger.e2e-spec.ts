@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { AgentPresence } from '../src/calls/agent-presence.service';
 import { CallMediaHolders } from '../src/calls/call-media-holders';
 import { callCallerRoom } from '../src/calls/call-parties';
-import { LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
+import { CallLedger, LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
 import { SocketRooms } from '../src/calls/socket-rooms';
 import type { LedgerEvent } from '../src/calls/ledger/ledger-events';
 import { OUTBOX_STALE_MS } from '../src/calls/ledger/ledger-outbox';
@@ -232,6 +232,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await pause(200);
       expect(alex.seen('offerRelayed').filter((o) => o.callId === callId)).withContext('offers again after the first').toEqual([]);
       expect(alex.seen('candidateRelayed').filter((c) => c.callId === callId)).withContext('candidates again after the first').toEqual([]);
+    });
+
+    it('answers the second party\'s "media connected" from the stored call, without a transaction', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const callId = await acceptedCall(alex, student, randomUUID());
+      await alex.ok('reportMedia', { callId, state: 'connected' });
+      const units = spyOn(harness.app.app.get(CallLedger), 'run').and.callThrough();
+      await student.ok('reportMedia', { callId, state: 'connected' });
+      await alex.ok('reportMedia', { callId, state: 'connected' });
+      expect(units).not.toHaveBeenCalled();
+      // A stranger's report is still refused, and a failure still ends the call.
+      const stranger = await harness.connect('student2');
+      expect(await stranger.send('reportMedia', { callId, state: 'connected' })).toEqual(refused('forbidden'));
+      await student.ok('reportMedia', { callId, state: 'failed' });
+      expect((await db.selectFrom('calls').select('state').where('id', '=', callId).executeTakeFirstOrThrow()).state).toBe('ended');
     });
 
     it('waits for a negotiation another node is still storing before refusing a message of it as stale', async () => {

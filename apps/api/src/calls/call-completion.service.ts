@@ -76,6 +76,12 @@ export class CallCompletion {
 
   /** A party's browser reports media connected (the call is answered) or failed (it ends). */
   async reportMedia(user: SessionUser, report: MediaReport): Promise<void> {
+    // The second party's "connected" (or a repeat) changes nothing: answered from the stored
+    // call, without a transaction. A call only leaves Connected by ending.
+    if (report.state === 'connected') {
+      const stored = await this.records.get(report.callId);
+      if (stored?.state === 'connected' && partyOf(stored, user.id)) return;
+    }
     await this.ledger.run(async (tx) => {
       const call = await tx.call(report.callId);
       const party = partyOf(call, user.id);
