@@ -71,7 +71,7 @@ export class SignalHolds {
       for (const [callId, holds] of byCallInLockOrder(batch, (hold) => hold.message.callId)) {
         // A call's holds take turns across nodes (a row lock on the call on PostgreSQL; SQLite
         // has one writer), so the count and the next sequence number are not raced.
-        await lockCall(trx, callId);
+        await tx.lockCall(callId);
         const stats = (
           await runPrepared(trx, 'signalHolds.stats', [callId], ([id]) =>
             trx
@@ -116,15 +116,6 @@ export class SignalHolds {
 
 /** The columns of a held signal, in the order {@link insertRows} is given them. */
 const SIGNAL_COLUMNS = ['call_id', 'message_id', 'kind', 'payload', 'created_at', 'seq', 'negotiation_id'] as const;
-
-/**
- * Takes the call's row lock for the rest of the transaction (PostgreSQL; on SQLite the one
- * writer already has it), so the call's held signals are counted and numbered by one writer
- * at a time across nodes.
- */
-export async function lockCall(trx: Kysely<Database>, callId: string): Promise<void> {
-  await runPrepared(trx, 'holds.lockCall', [callId], ([id]) => trx.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
-}
 
 /**
  * Inserts held signals (rows of values in `columns`' order), leaving out any whose

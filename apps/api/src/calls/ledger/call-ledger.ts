@@ -63,6 +63,8 @@ export class LedgerTransaction {
   readonly deadlines: Deadlines;
   /** The roll-up changes of the calls this transaction ends or edits, written at its end ({@link finish}). */
   private readonly rollups = new RollupChanges();
+  /** Whether other transactions run side by side and rows must be locked (PostgreSQL; SQLite has one writer). */
+  private readonly rowLocks: boolean;
 
   constructor(
     /** The open transaction, for reads and writes outside the ledger's own (held signals, callbacks). */
@@ -70,6 +72,7 @@ export class LedgerTransaction {
     private readonly events: LedgerEvent[],
   ) {
     this.deadlines = new Deadlines(db);
+    this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
   }
 
   /** The call, read in this transaction. */
@@ -211,14 +214,20 @@ export class LedgerTransaction {
     return changed;
   }
 
-  /** Appends an entry to the call's timeline, numbered after the last one. */
+  /**
+   * Takes the call's row lock for the rest of the transaction (PostgreSQL; SQLite's one writer
+   * needs none), so what it then reads of the call's other rows — its timeline's last number,
+   * its held signals — is not raced by another node's transaction.
+   */
+  async lockCall(callId: string): Promise<void> {
+    if (this.lockedCalls.has(callId)) return;
+    this.lockedCalls.add(callId);
+    if (this.rowLocks) await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
+  }
+
+  /** Appends an entry to the call's timeline, numbered after the last one (the call locked first, so two nodes never take the same number). */
   async addEvent(callId: string, type: CallEventType, actor: EventActor | null = null, detail: string | null = null): Promise<void> {
-    // The call's row is locked by this transaction before its timeline grows (PostgreSQL; SQLite
-    // runs one writer at a time), so two nodes never take the same number.
-    if (!this.lockedCalls.has(callId)) {
-      await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
-      this.lockedCalls.add(callId);
-    }
+    await this.lockCall(callId);
     const entry = [randomUUID(), callId, this.nowIso, type, actor?.id ?? null, actor?.name ?? null, detail, callId];
     await runPrepared(
       this.db,
