@@ -63,8 +63,15 @@ export class LedgerTransaction {
   readonly deadlines: Deadlines;
   /** The roll-up changes of the calls this transaction ends or edits, written at its end ({@link finish}). */
   private readonly rollups = new RollupChanges();
-  /** Conditional updates sent as {@link asserted} statements, whose outcome is known only once a later statement's answer is in. */
+  /** Conditional updates sent as asserted statements ({@link requireChange}), whose outcome is known only once a later statement's answer is in. */
   private asserted = 0;
+  /**
+   * Each agent's presence as this transaction read it, until it writes that agent's row. An
+   * agent move starts from it instead of reading the row again: its update is conditional on
+   * the state read, so a change another transaction committed since is caught there, as one
+   * committed right after a second read would be (a round trip saved in the offer).
+   */
+  private readonly agentsRead = new Map<string, AgentPresenceRow>();
 
   constructor(
     /** The open transaction, for reads and writes outside the ledger's own (held signals, callbacks). */
@@ -87,7 +94,9 @@ export class LedgerTransaction {
 
   /** The agent's presence, read in this transaction. */
   async agent(agentId: string): Promise<AgentPresenceRow | undefined> {
-    return (await runPrepared(this.db, 'ledger.agent', [agentId], ([id]) => this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', id as string))).rows[0];
+    const row = (await runPrepared(this.db, 'ledger.agent', [agentId], ([id]) => this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', id as string))).rows[0];
+    if (row) this.agentsRead.set(agentId, row);
+    return row;
   }
 
   /**
@@ -169,7 +178,7 @@ export class LedgerTransaction {
   }
 
   private async applyAgentMove(agentId: string, move: AgentMove, required: boolean): Promise<AgentPresenceRow | null> {
-    const row = await this.agent(agentId);
+    const row = this.agentsRead.get(agentId) ?? (await this.agent(agentId));
     if (!row || !canAgentMove(row.state, move.to, move.by)) return null;
     if (move.onlyFrom && !move.onlyFrom.includes(row.state)) return null;
     if (move.callId !== undefined && row.call_id !== move.callId) return null;
@@ -185,12 +194,16 @@ export class LedgerTransaction {
     const key = `ledger.moveAgent:${set.map(([c]) => c).join()}`;
     const values = [...set.map(([, v]) => v), agentId, row.state];
     if (required) await this.requireChange(key, values, `agent ${agentId} is no longer ${row.state}`, build);
-    else if (changedRows(await runPrepared(this.db, key, values, build)) === 0) return null;
+    else if (changedRows(await runPrepared(this.db, key, values, build)) === 0) {
+      this.agentsRead.delete(agentId);
+      return null;
+    }
     const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
     await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
       this.db.insertInto('agent_state_changes').values({ id, agent_id, at, from_state, to_state, reason, by_user_id } as never),
       UNREAD,
     );
+    this.agentsRead.delete(agentId);
     const moved = { ...row, ...patch } as AgentPresenceRow;
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
     return moved;
@@ -209,6 +222,7 @@ export class LedgerTransaction {
       .where('wrap_up_ends_at', '=', row.wrap_up_ends_at)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new Superseded(`agent ${row.agent_id}'s wrap-up changed`);
+    this.agentsRead.delete(row.agent_id);
     const changed = { ...row, wrap_up_ends_at: endsAt };
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
     return changed;
@@ -218,6 +232,7 @@ export class LedgerTransaction {
   async setAgentConnected(row: AgentPresenceRow, connected: boolean): Promise<AgentPresenceRow | null> {
     const value = connected ? 1 : 0;
     const result = await this.db.updateTable('agent_presence').set({ connected: value }).where('agent_id', '=', row.agent_id).where('connected', '=', 1 - value).executeTakeFirst();
+    this.agentsRead.delete(row.agent_id);
     if (Number(result.numUpdatedRows) === 0) return null;
     const changed = { ...row, connected: value };
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
