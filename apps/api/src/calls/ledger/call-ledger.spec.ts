@@ -412,6 +412,29 @@ describeEachDialect('CallLedger', (database) => {
     expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ended');
   });
 
+  it('deletes the outbox rows it delivered with the next unit\'s commit, and again later those of a unit that failed (PostgreSQL)', async () => {
+    if (database().dialect !== 'postgres') return;
+    // Delivered rows wait for a unit as long as it takes here.
+    outbox.deleteInTransactions(60_000);
+    const call = await addCall(db, 'queued', callerId);
+    const unit = (type: 'callConnected' | 'callRequeued') => ledger.run(async (tx) => tx.publish(type === 'callConnected' ? { type, callId: call.id } : { type, callId: call.id, callerId, declined: false }));
+    const rows = async () => (await db.selectFrom('ledger_outbox').select('events').execute()).map((r) => (JSON.parse(r.events) as LedgerEvent[])[0].type);
+    await unit('callConnected');
+    expect(await rows()).withContext('delivered, waiting for the next unit').toEqual(['callConnected']);
+    await unit('callRequeued');
+    expect(await rows()).withContext('the first went with the second unit\'s commit').toEqual(['callRequeued']);
+    // A unit that takes the delivered rows and then fails at its commit (a held insert's unique violation).
+    const failing = ledger.run(async (tx) => {
+      await tx.insertCall({ ...call, id: call.id, state: 'queued' });
+      tx.publish({ type: 'callConnected', callId: call.id });
+    });
+    await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: '23505' }));
+    expect(await rows()).withContext('nothing of the failed unit stored, nothing it took deleted').toEqual(['callRequeued']);
+    await unit('callConnected');
+    expect(await rows()).withContext('the row the failed unit took goes with the next one').toEqual(['callConnected']);
+    expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
+  });
+
   it('refuses a move the machine forbids with the product\'s error, not a crash', async () => {
     const call = await addCall(db, 'ended', callerId);
     const refused = await ledger.run((tx) => tx.moveCall(call, 'queued', {})).catch((err: unknown) => err);

@@ -418,6 +418,8 @@ export class CallLedger {
     private readonly outbox: LedgerOutbox,
   ) {
     this.grouped = db.getExecutor().adapter instanceof SqliteAdapter;
+    // PostgreSQL: the outbox rows delivered so far are deleted with the next commit of a unit.
+    if (!this.grouped) outbox.deleteInTransactions();
   }
 
   /**
@@ -443,7 +445,7 @@ export class CallLedger {
       const events: LedgerEvent[] = [];
       const outboxId = randomUUID();
       let result: T;
-      const opened: { tx?: LedgerTransaction } = {};
+      const opened: { tx?: LedgerTransaction; delivered?: string[] } = {};
       try {
         result = await this.db.transaction().execute(async (trx) => {
           const tx = (opened.tx = new LedgerTransaction(trx, events, true));
@@ -454,9 +456,12 @@ export class CallLedger {
             throw await tx.supersededBy(err, true);
           }
           await this.storeEvents(trx, outboxId, events);
+          // A unit that stores events waits for its commit anyway: the rows delivered before it go with it.
+          if (events.length > 0) await this.deleteDelivered(trx, (opened.delivered = this.outbox.takeDelivered()));
           return value;
         });
       } catch (thrown) {
+        if (opened.delivered) this.outbox.returnDelivered(opened.delivered);
         // An asserted update that changed no row fails the statement after it, or the commit.
         const err = opened.tx ? await opened.tx.supersededBy(thrown, false) : thrown;
         // What the work read changed under it: it runs again on what is there now (and decides
@@ -547,6 +552,12 @@ export class CallLedger {
         return { ok: false, error: err instanceof Superseded ? stillRacing() : err };
       }
     }
+  }
+
+  /** Deletes delivered outbox rows in the transaction (with its commit, PostgreSQL). */
+  private async deleteDelivered(trx: Transaction<Database>, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await runPrepared(trx, 'ledger.outboxDelivered', [ids], ([delivered]) => trx.deleteFrom('ledger_outbox').where('id', '=', sql<string>`any(${delivered})`), UNREAD);
   }
 
   /** Writes the events of a transaction to `ledger_outbox` (none: no row). */
