@@ -1,3 +1,4 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../testing/postgres';
@@ -127,6 +128,87 @@ describe('withNamedStatements (PostgreSQL)', () => {
       });
       await expectAsync(next).toBeRejectedWith(jasmine.objectContaining({ code: '23505' }));
       expect(await count(db)).toBe(0);
+    });
+
+    describe('with the server\'s answers delayed', () => {
+      /** How long each answer of the server takes to come back (the proxy below). */
+      const DELAY_MS = 150;
+      let proxy: Server;
+      const sockets = new Set<Socket>();
+
+      beforeEach(async () => {
+        await db.destroy();
+        const target = new URL(pg.url);
+        // Passes the client's bytes on at once and the server's after DELAY_MS: each round trip a transaction waits for takes DELAY_MS.
+        proxy = createServer((client) => {
+          const server = connect(Number(target.port || 5432), target.hostname);
+          for (const s of [client, server]) {
+            sockets.add(s);
+            s.on('error', () => undefined);
+            s.on('close', () => sockets.delete(s));
+          }
+          client.on('data', (d) => server.write(d));
+          server.on('data', (d) => setTimeout(() => client.writable && client.write(d), DELAY_MS));
+          client.on('close', () => server.destroy());
+          server.on('close', () => setTimeout(() => client.destroy(), DELAY_MS));
+        });
+        await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+        const port = (proxy.address() as { port: number }).port;
+        const url = new URL(pg.url);
+        url.hostname = '127.0.0.1';
+        url.port = String(port);
+        db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: withNamedStatements(new Pool({ connectionString: url.toString(), max: 1, pipeline: true })) }) });
+        // The connection is open (and the notes table known) before the timing starts.
+        await count(db);
+      });
+      afterEach(async () => {
+        await db.destroy();
+        for (const s of sockets) s.destroy();
+        await new Promise((resolve) => proxy.close(resolve));
+        // The outer afterEach drops the table through a connection of its own.
+        db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: withNamedStatements(new Pool({ connectionString: pg.url, max: 1 })) }) });
+      });
+
+      /** How many DELAY_MS round trips `work` waited for (rounded). */
+      async function roundTrips(work: () => Promise<unknown>): Promise<number> {
+        const started = performance.now();
+        await work();
+        return Math.round((performance.now() - started) / DELAY_MS);
+      }
+
+      it('does not wait for the commit of a transaction that only read, and the connection goes on after it', async () => {
+        await unread(db, 1);
+        expect(await roundTrips(() => db.transaction().execute((trx) => count(trx)))).withContext('begin + select; the commit not awaited').toBe(1);
+        expect(await roundTrips(() => db.transaction().execute((trx) => unread(trx, 2)))).withContext('a transaction that wrote waits for its commit').toBe(1);
+        expect(
+          await roundTrips(() =>
+            db.transaction().execute(async (trx) => {
+              await count(trx);
+              await unread(trx, 3);
+            }),
+          ),
+        ).withContext('begin + select, then insert + commit, awaited').toBe(2);
+        expect(await count(db)).toBe(3);
+      });
+
+      it('does not wait for a rollback, nor send one after a failed commit, and the connection goes on', async () => {
+        const failed = () =>
+          db.transaction().execute(async (trx) => {
+            await unread(trx, 1);
+            await count(trx);
+            throw new Error('changed my mind');
+          });
+        expect(await roundTrips(() => failed().catch(() => undefined))).withContext('begin + insert + select; the rollback not awaited').toBe(1);
+        const failedCommit = () =>
+          db.transaction().execute(async (trx) => {
+            await unread(trx, 5);
+            await unread(trx, 5);
+          });
+        expect(await roundTrips(() => failedCommit().catch(() => undefined))).withContext('begin + inserts + commit, failed: no rollback sent').toBe(1);
+        expect(await count(db)).withContext('nothing of either was stored').toBe(0);
+        await db.transaction().execute((trx) => unread(trx, 6));
+        expect(await count(db)).toBe(1);
+      });
     });
 
     it('sends nothing it held for a transaction rolled back, and the connection goes on', async () => {

@@ -22,7 +22,11 @@ type TextKind = 'start' | 'commit' | 'rollback' | 'preparable' | 'other';
 interface TextInfo {
   name: string;
   kind: TextKind;
+  /** A plain `select`: changes nothing (the app calls no writing functions from its selects). */
+  readOnly: boolean;
 }
+
+const SELECT = /^\s*select\b/i;
 
 function kindOf(sql: string): TextKind {
   if (TRANSACTION_START.test(sql)) return 'start';
@@ -60,7 +64,7 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
     let info = texts.get(sql);
     if (info === undefined) {
       if (texts.size >= maxPerConnection * 4) texts.clear();
-      texts.set(sql, (info = { name: statementName(sql), kind: kindOf(sql) }));
+      texts.set(sql, (info = { name: statementName(sql), kind: kindOf(sql), readOnly: SELECT.test(sql) }));
     }
     return info;
   };
@@ -130,6 +134,8 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
   const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
   let begin: string | null = null;
   const held: [string, unknown[]][] = [];
+  /** Whether the open transaction ran (or holds) anything but plain selects. */
+  let wrote = false;
   const settle = (answer: Promise<unknown>): Sent =>
     answer.then(
       () => null,
@@ -139,14 +145,16 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
     const unread = text.startsWith(RESULT_UNREAD);
     const sql = unread ? text.slice(RESULT_UNREAD.length) : text;
     if (!pipelining) return execute(sql, values);
-    const { kind } = infoOf(sql);
+    const { kind, readOnly } = infoOf(sql);
     if (kind === 'start') {
       state.inTransaction = true;
       begin = sql;
+      wrote = false;
       return notSent('BEGIN');
     }
     if (unread && state.inTransaction) {
       held.push([sql, values]);
+      wrote = true;
       return notSent('HELD');
     }
     const rollback = kind === 'rollback';
@@ -158,6 +166,16 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
       state.inTransaction = false;
       return notSent(sql.trim().toUpperCase());
     }
+    // A rollback after the commit failed (the server ended the transaction then): nothing to send.
+    if (rollback && !state.inTransaction) return notSent('ROLLBACK');
+    if (rollback || (kind === 'commit' && !wrote && held.length === 0)) {
+      // Ending a transaction whose outcome nothing waits for (undone, or it only read): sent,
+      // not awaited. The connection goes back to the pool at once; whatever runs on it next is
+      // pipelined behind this and runs after it. Its error, if any, would change nothing.
+      execute(sql, values).catch(() => undefined);
+      return notSent(sql.trim().toUpperCase());
+    }
+    if (state.inTransaction && !readOnly && kind !== 'commit') wrote = true;
     const earlier: Sent[] = [];
     let answer: Promise<PostgresQueryResult<unknown>>;
     stream?.cork?.();

@@ -370,6 +370,71 @@ describeEachDialect('CallLedger', (database) => {
     expect(entries.length).toBe(2);
   });
 
+  it('sends a call move and the agent move it requires with the statements after them, not awaited alone (PostgreSQL)', async () => {
+    if (database().dialect !== 'postgres') return;
+    const ring = async () => {
+      const call = await addCall(db, 'queued', await addUser(db, 'student'));
+      const agentId = await addAgent(db, 'available');
+      return () =>
+        ledger.run(async (tx) => {
+          const row = await tx.call(call.id);
+          if (!row) throw new Error('no call');
+          await tx.moveCall(row, 'ringing', { ringing_agent_id: agentId, rings_out_at: new Date().toISOString() });
+          await tx.requireAgentMove(agentId, { to: 'ringing', by: 'system', reason: 'offered', set: { call_id: call.id } });
+          await tx.addEvent(call.id, 'offered');
+        });
+    };
+    // The first time prepares the statements.
+    await (await ring())();
+    const unit = await ring();
+    // begin + the call read; the call move + the agent read; the agent move + its record + entry + outbox row + commit.
+    expect(await writesDuring(unit)).toBe(3);
+    expect((await db.selectFrom('agent_presence').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
+    expect((await db.selectFrom('calls').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
+  });
+
+  it('runs a unit again when a move it sent unawaited was superseded, even if the unit failed before a later statement carried it', async () => {
+    const call = await addCall(db, 'queued', callerId);
+    let runs = 0;
+    const result = await ledger
+      .run(async (tx) => {
+        runs++;
+        const seen = runs === 1 ? { ...call, state: 'ringing' as const } : await tx.call(call.id);
+        if (!seen) throw new Error('no call');
+        await tx.moveCall(seen, 'ended', {});
+        // Decided from the stale read: had the move been awaited, it would have been superseded before this.
+        if (runs === 1) throw new ProblemException('conflict', 'decided from a stale read');
+        return 'ended';
+      })
+      .catch((err: unknown) => err);
+    expect(result).toBe('ended');
+    expect(runs).toBe(2);
+    expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ended');
+  });
+
+  it('deletes the outbox rows it delivered with the next unit\'s commit, and again later those of a unit that failed (PostgreSQL)', async () => {
+    if (database().dialect !== 'postgres') return;
+    // Delivered rows wait for a unit as long as it takes here.
+    outbox.deleteInTransactions(60_000);
+    const call = await addCall(db, 'queued', callerId);
+    const unit = (type: 'callConnected' | 'callRequeued') => ledger.run(async (tx) => tx.publish(type === 'callConnected' ? { type, callId: call.id } : { type, callId: call.id, callerId, declined: false }));
+    const rows = async () => (await db.selectFrom('ledger_outbox').select('events').execute()).map((r) => (JSON.parse(r.events) as LedgerEvent[])[0].type);
+    await unit('callConnected');
+    expect(await rows()).withContext('delivered, waiting for the next unit').toEqual(['callConnected']);
+    await unit('callRequeued');
+    expect(await rows()).withContext('the first went with the second unit\'s commit').toEqual(['callRequeued']);
+    // A unit that takes the delivered rows and then fails at its commit (a held insert's unique violation).
+    const failing = ledger.run(async (tx) => {
+      await tx.insertCall({ ...call, id: call.id, state: 'queued' });
+      tx.publish({ type: 'callConnected', callId: call.id });
+    });
+    await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: '23505' }));
+    expect(await rows()).withContext('nothing of the failed unit stored, nothing it took deleted').toEqual(['callRequeued']);
+    await unit('callConnected');
+    expect(await rows()).withContext('the row the failed unit took goes with the next one').toEqual(['callConnected']);
+    expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
+  });
+
   it('refuses a move the machine forbids with the product\'s error, not a crash', async () => {
     const call = await addCall(db, 'ended', callerId);
     const refused = await ledger.run((tx) => tx.moveCall(call, 'queued', {})).catch((err: unknown) => err);

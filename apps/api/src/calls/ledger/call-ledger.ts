@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { sql, SqliteAdapter, type Kysely, type Transaction, type Updateable } from 'kysely';
+import { CompiledQuery, sql, SqliteAdapter, type Compilable, type Kysely, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
 import { changedRows, runPrepared } from '../../database/prepared-queries';
@@ -65,11 +65,26 @@ export class LedgerTransaction {
   private readonly rollups = new RollupChanges();
   /** Whether other transactions run side by side and rows must be locked (PostgreSQL; SQLite has one writer). */
   private readonly rowLocks: boolean;
+  /** Conditional updates sent as asserted statements ({@link requireChange}), whose outcome is known only once a later statement's answer is in. */
+  private asserted = 0;
+  /**
+   * Each agent's presence as this transaction read it, until it writes that agent's row. An
+   * agent move starts from it instead of reading the row again: its update is conditional on
+   * the state read, so a change another transaction committed since is caught there, as one
+   * committed right after a second read would be (a round trip saved in the offer).
+   */
+  private readonly agentsRead = new Map<string, AgentPresenceRow>();
 
   constructor(
     /** The open transaction, for reads and writes outside the ledger's own (held signals, callbacks). */
     readonly db: Transaction<Database>,
     private readonly events: LedgerEvent[],
+    /**
+     * PostgreSQL: a conditional update the transaction cannot go on without (the call as read,
+     * an agent move it requires) goes out with the next statement instead of being awaited,
+     * and fails the whole transaction when it changed no row ({@link supersededBy}).
+     */
+    private readonly assertLater = false,
   ) {
     this.deadlines = new Deadlines(db);
     this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
@@ -82,7 +97,9 @@ export class LedgerTransaction {
 
   /** The agent's presence, read in this transaction. */
   async agent(agentId: string): Promise<AgentPresenceRow | undefined> {
-    return (await runPrepared(this.db, 'ledger.agent', [agentId], ([id]) => this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', id as string))).rows[0];
+    const row = (await runPrepared(this.db, 'ledger.agent', [agentId], ([id]) => this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', id as string))).rows[0];
+    if (row) this.agentsRead.set(agentId, row);
+    return row;
   }
 
   /**
@@ -131,14 +148,13 @@ export class LedgerTransaction {
     // One statement per shape: the columns set, and which pinned columns are null.
     const key = `ledger.updateCall:${set.map(([c]) => c).join()}|${conditions.map(([c, v]) => (v === null ? `${c} null` : c)).join()}`;
     const values = [...set.map(([, v]) => v), call.id, call.state, ...conditions.flatMap(([, v]) => (v === null ? [] : [v]))];
-    const result = await runPrepared(this.db, key, values, (params) => {
+    await this.requireChange(key, values, `call ${call.id} is no longer ${call.state}`, (params) => {
       let i = 0;
       const next = () => params[i++] as string;
       let query = this.db.updateTable('calls').set(Object.fromEntries(set.map(([c]) => [c, next()]))).where('id', '=', next()).where('state', '=', next() as CallState);
       for (const [column, value] of conditions) query = value === null ? query.where(column, 'is', null) : query.where(column, '=', next());
       return query;
     });
-    if (changedRows(result) === 0) throw new Superseded(`call ${call.id} is no longer ${call.state}`);
     this.lockedCalls.add(call.id);
     if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
       this.rollups.addCall(call, -1);
@@ -154,35 +170,45 @@ export class LedgerTransaction {
    * `agent_state_changes` and published as `agentStatusChanged`.
    */
   async moveAgent(agentId: string, move: AgentMove): Promise<AgentPresenceRow | null> {
-    const row = await this.agent(agentId);
+    return this.applyAgentMove(agentId, move, false);
+  }
+
+  /** Like {@link moveAgent}, for a move the rest of the transaction depends on. @throws Superseded when it cannot be made */
+  async requireAgentMove(agentId: string, move: AgentMove): Promise<AgentPresenceRow> {
+    const moved = await this.applyAgentMove(agentId, move, true);
+    if (!moved) throw new Superseded(`agent ${agentId} cannot move to ${move.to} now`);
+    return moved;
+  }
+
+  private async applyAgentMove(agentId: string, move: AgentMove, required: boolean): Promise<AgentPresenceRow | null> {
+    const row = this.agentsRead.get(agentId) ?? (await this.agent(agentId));
     if (!row || !canAgentMove(row.state, move.to, move.by)) return null;
     if (move.onlyFrom && !move.onlyFrom.includes(row.state)) return null;
     if (move.callId !== undefined && row.call_id !== move.callId) return null;
     if (move.requireConnected && row.connected !== 1) return null;
     const patch = { ...agentDefaultsFor(row.state, move.to, this.nowIso), ...move.set, state: move.to, since: this.nowIso };
     const set = definedEntries(patch);
-    const result = await runPrepared(this.db, `ledger.moveAgent:${set.map(([c]) => c).join()}`, [...set.map(([, v]) => v), agentId, row.state], (params) =>
+    const build = (params: readonly unknown[]) =>
       this.db
         .updateTable('agent_presence')
         .set(Object.fromEntries(set.map(([c], i) => [c, params[i]])))
         .where('agent_id', '=', params[set.length] as string)
-        .where('state', '=', params[set.length + 1] as AgentState),
-    );
-    if (changedRows(result) === 0) return null;
+        .where('state', '=', params[set.length + 1] as AgentState);
+    const key = `ledger.moveAgent:${set.map(([c]) => c).join()}`;
+    const values = [...set.map(([, v]) => v), agentId, row.state];
+    if (required) await this.requireChange(key, values, `agent ${agentId} is no longer ${row.state}`, build);
+    else if (changedRows(await runPrepared(this.db, key, values, build)) === 0) {
+      this.agentsRead.delete(agentId);
+      return null;
+    }
     const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
     await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
       this.db.insertInto('agent_state_changes').values({ id, agent_id, at, from_state, to_state, reason, by_user_id } as never),
       UNREAD,
     );
+    this.agentsRead.delete(agentId);
     const moved = { ...row, ...patch } as AgentPresenceRow;
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
-    return moved;
-  }
-
-  /** Like {@link moveAgent}, for a move the rest of the transaction depends on. @throws Superseded when it cannot be made */
-  async requireAgentMove(agentId: string, move: AgentMove): Promise<AgentPresenceRow> {
-    const moved = await this.moveAgent(agentId, move);
-    if (!moved) throw new Superseded(`agent ${agentId} cannot move to ${move.to} now`);
     return moved;
   }
 
@@ -199,6 +225,7 @@ export class LedgerTransaction {
       .where('wrap_up_ends_at', '=', row.wrap_up_ends_at)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new Superseded(`agent ${row.agent_id}'s wrap-up changed`);
+    this.agentsRead.delete(row.agent_id);
     const changed = { ...row, wrap_up_ends_at: endsAt };
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
     return changed;
@@ -208,6 +235,7 @@ export class LedgerTransaction {
   async setAgentConnected(row: AgentPresenceRow, connected: boolean): Promise<AgentPresenceRow | null> {
     const value = connected ? 1 : 0;
     const result = await this.db.updateTable('agent_presence').set({ connected: value }).where('agent_id', '=', row.agent_id).where('connected', '=', 1 - value).executeTakeFirst();
+    this.agentsRead.delete(row.agent_id);
     if (Number(result.numUpdatedRows) === 0) return null;
     const changed = { ...row, connected: value };
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
@@ -264,6 +292,42 @@ export class LedgerTransaction {
     await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string), UNREAD);
   }
 
+  /**
+   * Runs a conditional UPDATE the transaction cannot go on without. On SQLite (and unless
+   * {@link assertLater}) it is awaited and throws {@link Superseded} when it changed no row. On
+   * PostgreSQL it is wrapped so that changing no row is an error of the statement (a division
+   * by the count of rows changed) and sent with the transaction's next statement or its
+   * commit, a round trip saved: the statements after it run after it, in the order written,
+   * and if it changed nothing the transaction fails there and {@link supersededBy} makes that
+   * {@link Superseded}. Nothing the work does between may depend on it but further statements.
+   */
+  private async requireChange(key: string, values: readonly unknown[], what: string, build: (params: readonly unknown[]) => Compilable<unknown>): Promise<void> {
+    if (!this.assertLater) {
+      if (changedRows(await runPrepared(this.db, key, values, build)) === 0) throw new Superseded(what);
+      return;
+    }
+    this.asserted++;
+    await runPrepared(this.db, `${key}|asserted`, values, (params) => assertingChange(build(params)), UNREAD);
+  }
+
+  /**
+   * What `err`, which ended the work or the commit, means: {@link Superseded} when an asserted
+   * update changed no row. When the work threw before a later statement carried its asserted
+   * updates to the server (they are dropped with the rollback), they are sent first, so the
+   * transaction fails as it would have with each update awaited.
+   */
+  async supersededBy(err: unknown, beforeCommit: boolean): Promise<unknown> {
+    if (this.asserted === 0 || err instanceof Superseded) return err;
+    if (isFailedAssertion(err)) return new Superseded('an asserted update changed no row');
+    if (!beforeCommit) return err;
+    try {
+      await sql`select 1`.execute(this.db);
+    } catch (flushed) {
+      if (isFailedAssertion(flushed)) return new Superseded('an asserted update changed no row');
+    }
+    return err;
+  }
+
   /** Writes what the transaction kept for its end (the roll-ups' changes); {@link CallLedger.run} calls it after the work. */
   async finish(): Promise<void> {
     await this.rollups.write(this.db);
@@ -280,6 +344,24 @@ export class LedgerTransaction {
  * transaction's next statement (or its commit), a round trip each saved (see `RESULT_UNREAD`).
  */
 const UNREAD = { resultUnread: true } as const;
+
+/**
+ * `update` as a statement that fails (division by zero) when it changes no row; PostgreSQL
+ * (a data-modifying `with`). Its parameters are the update's, in their order.
+ */
+function assertingChange(update: Compilable<unknown>): Compilable<unknown> {
+  return {
+    compile: () => {
+      const compiled = update.compile();
+      return CompiledQuery.raw(`with changed as (${compiled.sql} returning 1) select 1 / count(*) from changed`, [...compiled.parameters]);
+    },
+  };
+}
+
+/** PostgreSQL's division_by_zero: an asserted update changed no row (the ledger's statements divide nowhere else). */
+function isFailedAssertion(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '22012';
+}
 
 /** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
 const ROLLED_UP_COLUMNS = ['state', 'outcome', 'queued_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'] as const satisfies readonly (keyof CallRow)[];
@@ -345,6 +427,8 @@ export class CallLedger {
     private readonly outbox: LedgerOutbox,
   ) {
     this.grouped = db.getExecutor().adapter instanceof SqliteAdapter;
+    // PostgreSQL: the outbox rows delivered so far are deleted with the next commit of a unit.
+    if (!this.grouped) outbox.deleteInTransactions();
   }
 
   /**
@@ -370,13 +454,25 @@ export class CallLedger {
       const events: LedgerEvent[] = [];
       const outboxId = randomUUID();
       let result: T;
+      const opened: { tx?: LedgerTransaction; delivered?: string[] } = {};
       try {
         result = await this.db.transaction().execute(async (trx) => {
-          const value = await work(new LedgerTransaction(trx, events));
+          const tx = (opened.tx = new LedgerTransaction(trx, events, true));
+          let value: T;
+          try {
+            value = await work(tx);
+          } catch (err) {
+            throw await tx.supersededBy(err, true);
+          }
           await this.storeEvents(trx, outboxId, events);
+          // A unit that stores events waits for its commit anyway: the rows delivered before it go with it.
+          if (events.length > 0) await this.deleteDelivered(trx, (opened.delivered = this.outbox.takeDelivered()));
           return value;
         });
-      } catch (err) {
+      } catch (thrown) {
+        if (opened.delivered) this.outbox.returnDelivered(opened.delivered);
+        // An asserted update that changed no row fails the statement after it, or the commit.
+        const err = opened.tx ? await opened.tx.supersededBy(thrown, false) : thrown;
         // What the work read changed under it: it runs again on what is there now (and decides
         // anew: a cancel of a call that just started ringing still cancels it).
         if (err instanceof Superseded) {
@@ -465,6 +561,12 @@ export class CallLedger {
         return { ok: false, error: err instanceof Superseded ? stillRacing() : err };
       }
     }
+  }
+
+  /** Deletes delivered outbox rows in the transaction (with its commit, PostgreSQL). */
+  private async deleteDelivered(trx: Transaction<Database>, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await runPrepared(trx, 'ledger.outboxDelivered', [ids], ([delivered]) => trx.deleteFrom('ledger_outbox').where('id', '=', sql<string>`any(${delivered})`), UNREAD);
   }
 
   /** Writes the events of a transaction to `ledger_outbox` (none: no row). */

@@ -16,6 +16,12 @@ export type LedgerReaction = (events: readonly LedgerEvent[]) => void | Promise<
 export const OUTBOX_STALE_MS = 10_000;
 
 /**
+ * PostgreSQL: how long a delivered row waits to be deleted by the next ledger transaction that
+ * commits on this node ({@link LedgerOutbox.takeDelivered}) before it is deleted on its own.
+ */
+export const OUTBOX_RIDE_MS = 50;
+
+/**
  * Delivers the ledger's committed events to the reactions (socket notifications, routing, the
  * queue feed), at least once. The committing node delivers at once, in commit order, and then
  * deletes the transaction's `ledger_outbox` row; a row left behind (the node died between
@@ -29,6 +35,10 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
   private readonly reactions: LedgerReaction[] = [];
   private readonly delivered: string[] = [];
   private deleting: Promise<void> | null = null;
+  /** How long delivered rows wait for a ledger transaction to delete them in passing; null: deleted at once, on their own. */
+  private rideMs: number | null = null;
+  /** Ends that wait now (shutdown, tests: {@link settled}). */
+  private stopWaiting: (() => void) | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly inFlightIds = new Set<string>();
   private refresh: (events: readonly LedgerEvent[]) => Promise<LedgerEvent[]> = async (events) => [...events];
@@ -112,6 +122,28 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
     return count;
   }
 
+  /**
+   * From now on delivered rows are deleted by the ledger's next transaction that commits
+   * anyway ({@link takeDelivered}), with its commit, instead of by a statement and a commit of
+   * their own; those left after `waitMs` are deleted on their own, as before.
+   */
+  deleteInTransactions(waitMs = OUTBOX_RIDE_MS): void {
+    this.rideMs = waitMs;
+  }
+
+  /**
+   * Delivered rows, for a transaction about to commit to delete: they are its to delete, and
+   * come back ({@link returnDelivered}) if it does not commit.
+   */
+  takeDelivered(): string[] {
+    return this.delivered.splice(0, MAX_DELETED_PER_STATEMENT);
+  }
+
+  /** Rows a transaction took ({@link takeDelivered}) but did not delete: deleted later. */
+  returnDelivered(ids: readonly string[]): void {
+    for (const id of ids) this.forget(id);
+  }
+
   /** Lets the deliveries in hand finish before the database closes. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.settled();
@@ -119,7 +151,10 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
 
   /** Resolves once every delivery started so far has finished (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.inFlight.size > 0 || this.deleting) await Promise.all([...this.inFlight, this.deleting]);
+    while (this.inFlight.size > 0 || this.deleting) {
+      if (this.inFlight.size === 0) this.stopWaiting?.();
+      await Promise.all([...this.inFlight, this.deleting]);
+    }
   }
 
   private runReactions(events: readonly LedgerEvent[]): Promise<void> {
@@ -151,10 +186,21 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
   }
 
   private async deleteDelivered(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    const wait = this.rideMs;
+    if (wait === null) await new Promise<void>((resolve) => setImmediate(resolve));
+    else {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.stopWaiting = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.stopWaiting = null;
+    }
     try {
       while (this.delivered.length > 0) {
-        const ids = this.delivered.splice(0, 500);
+        const ids = this.delivered.splice(0, MAX_DELETED_PER_STATEMENT);
         await this.db.deleteFrom('ledger_outbox').where('id', 'in', ids).execute();
       }
     } catch (err) {
@@ -164,3 +210,6 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
     }
   }
 }
+
+/** Most delivered rows one statement deletes. */
+const MAX_DELETED_PER_STATEMENT = 500;
