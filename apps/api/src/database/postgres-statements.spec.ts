@@ -131,8 +131,8 @@ describe('withNamedStatements (PostgreSQL)', () => {
     });
 
     describe('with the server\'s answers delayed', () => {
-      /** How long each answer of the server takes to come back (the proxy below). */
-      const DELAY_MS = 150;
+      /** How long each answer of the server takes to come back (the proxy below): long enough that a loaded machine's late timers (tens of ms) do not count as a round trip. */
+      const DELAY_MS = 300;
       let proxy: Server;
       const sockets = new Set<Socket>();
 
