@@ -4,6 +4,7 @@ import { AgentPresence } from '../src/calls/agent-presence.service';
 import { CallMediaHolders } from '../src/calls/call-media-holders';
 import { callCallerRoom } from '../src/calls/call-parties';
 import { CallLedger, LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
+import { SignalHolds } from '../src/calls/signal-holds';
 import { SocketRooms } from '../src/calls/socket-rooms';
 import type { LedgerEvent } from '../src/calls/ledger/ledger-events';
 import { OUTBOX_STALE_MS } from '../src/calls/ledger/ledger-outbox';
@@ -248,6 +249,39 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await stranger.send('reportMedia', { callId, state: 'connected' })).toEqual(refused('forbidden'));
       await student.ok('reportMedia', { callId, state: 'failed' });
       expect((await db.selectFrom('calls').select('state').where('id', '=', callId).executeTakeFirstOrThrow()).state).toBe('ended');
+    });
+
+    it('gives an agent the call starts ringing at the caller\'s offer and candidates still being stored, without waiting for their commit', async () => {
+      const student = await harness.connect('student');
+      const alex = await harness.connect('agent');
+      // The call waits in line: the only agent on duty declined it (and is not rung again within a ring timeout).
+      const kim = await available('agent2');
+      const { callId } = await student.ok('requestCall', {});
+      await kim.next('callOffered', (o) => o.callId === callId);
+      await kim.ok('declineCall', { callId });
+      // The caller's holds take 400 ms to begin their transaction (a slow write ahead of them).
+      const holds = harness.app.app.get(SignalHolds);
+      type Write = (batch: unknown[]) => Promise<unknown>;
+      const write = (holds as unknown as { write: Write }).write.bind(holds);
+      let storing = true;
+      spyOn(holds as unknown as { write: Write }, 'write').and.callFake(async (batch: unknown[]) => {
+        await pause(400);
+        storing = false;
+        return write(batch);
+      });
+      const negotiationId = randomUUID();
+      const offer = { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer' as const, sdp: sdp('queued') } };
+      const caller = { callId, messageId: randomUUID(), negotiationId, candidate: candidate(1) };
+      const sent = Promise.all([student.ok('sendOffer', offer), student.ok('sendCandidate', caller)]);
+      await pause(50);
+      // An agent becomes available: the waiting call rings at them.
+      await alex.ok('setAvailability', { state: 'available' });
+      await alex.next('callOffered', (o) => o.callId === callId);
+      expect(await alex.next('offerRelayed', (o) => o.callId === callId)).toEqual(offer);
+      expect(await alex.next('candidateRelayed', (c) => c.callId === callId)).toEqual(caller);
+      expect(storing).withContext('the ring\'s offer waited for the holds\' commit').toBeTrue();
+      await sent;
+      expect(await db.selectFrom('call_signals').select('kind').where('call_id', '=', callId).orderBy('seq').execute()).toEqual([{ kind: 'offer' }, { kind: 'candidate' }]);
     });
 
     it('waits for a negotiation another node is still storing before refusing a message of it as stale', async () => {

@@ -33,6 +33,18 @@ describe('GroupCommit', () => {
     await expectAsync(kept).toBeResolved();
   });
 
+  it('lists the items not written yet: the batch being written, then the next one', async () => {
+    const writes = new GroupCommit<number>(() => pause(20));
+    const first = writes.add(1);
+    await pause(5);
+    const second = writes.add(2);
+    expect(writes.unwritten()).toEqual([1, 2]);
+    await first;
+    expect(writes.unwritten()).toEqual([2]);
+    await second;
+    expect(writes.unwritten()).toEqual([]);
+  });
+
   it('fails an item the write refused on its own and stores the rest of its batch', async () => {
     const writes = new GroupCommit<string>(async (batch) => batch.map((item) => (item === 'ended call' ? new Error('The call has ended') : undefined)));
     const [kept, refused, alsoKept] = [writes.add('a'), writes.add('ended call'), writes.add('b')];

@@ -19,6 +19,8 @@ export type BatchFailures = readonly unknown[] | void;
  */
 export class GroupCommit<T> {
   private pending: Pending<T>[] = [];
+  /** The batch being written now. */
+  private batch: readonly Pending<T>[] = [];
   private writing: Promise<void> | null = null;
   /** Settles once the item added last is written (or failed): batches are written in order, so every earlier one is too. */
   private lastAdded: Promise<void> = Promise.resolve();
@@ -46,11 +48,16 @@ export class GroupCommit<T> {
     return this.lastAdded;
   }
 
+  /** The items added and not written yet, in the order they were added: the batch being written, then the next one's. */
+  unwritten(): T[] {
+    return [...this.batch, ...this.pending].map((p) => p.item);
+  }
+
   private async writeAll(): Promise<void> {
     // Let this tick's items gather, then write them at once; repeat while more came.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.pending.length > 0) {
-      const batch = this.pending;
+      const batch = (this.batch = this.pending);
       this.pending = [];
       try {
         const failures = await this.write(batch.map((p) => p.item));
@@ -60,6 +67,8 @@ export class GroupCommit<T> {
         }
       } catch (err) {
         for (const p of batch) p.failed(err);
+      } finally {
+        this.batch = [];
       }
     }
     this.writing = null;

@@ -53,12 +53,24 @@ export class SignalHolds {
     return this.writes.add({ kind, message, negotiationId, start });
   }
 
-  /** The held offer, then the held candidates, in the order they arrived. */
+  /**
+   * The held offer, then the held candidates, in the order they arrived: the current
+   * negotiation's (the last offer's). With the ones this node is still storing: they were
+   * relayed live before they were stored, and a tab the call now rings at need not wait for
+   * the commit to get them either.
+   */
   async held(callId: string): Promise<SignalMessage[]> {
-    await this.writes.flushed();
+    const unwritten = this.writes.unwritten().filter((hold) => hold.message.callId === callId);
     const { rows } = await runPrepared(this.db, 'signalHolds.held', [callId], ([id]) => this.db.selectFrom('call_signals').selectAll().where('call_id', '=', id as string).orderBy('seq'));
-    const ordered = [...rows.filter((r) => r.kind === 'offer'), ...rows.filter((r) => r.kind === 'candidate')];
-    return ordered.map((r) => ({ kind: r.kind, ...JSON.parse(r.payload) }) as SignalMessage);
+    const signals = [
+      ...rows.map((r) => ({ kind: r.kind, negotiationId: r.negotiation_id, message: JSON.parse(r.payload) as OfferMessage | CandidateMessage })),
+      ...unwritten.map(({ kind, negotiationId, message }) => ({ kind, negotiationId, message })),
+    ];
+    const current = signals.filter((signal) => signal.kind === 'offer').pop()?.negotiationId;
+    const ids = new Set<string>();
+    const kept = signals.filter((signal) => (current === undefined || signal.negotiationId === current) && !ids.has(signal.message.messageId) && ids.add(signal.message.messageId));
+    const ordered = [...kept.filter((signal) => signal.kind === 'offer').slice(-1), ...kept.filter((signal) => signal.kind === 'candidate')];
+    return ordered.map(({ kind, message }) => ({ kind, ...message }) as SignalMessage);
   }
 
   private async write(batch: readonly PendingHold[]): Promise<unknown[]> {
