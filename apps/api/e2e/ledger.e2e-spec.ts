@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { AgentPresence } from '../src/calls/agent-presence.service';
 import { CallMediaHolders } from '../src/calls/call-media-holders';
+import { CallRecords } from '../src/calls/call-records';
 import { callCallerRoom } from '../src/calls/call-parties';
 import { CallLedger, LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
 import { SignalHolds } from '../src/calls/signal-holds';
@@ -282,6 +283,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(storing).withContext('the ring\'s offer waited for the holds\' commit').toBeTrue();
       await sent;
       expect(await db.selectFrom('call_signals').select('kind').where('call_id', '=', callId).orderBy('seq').execute()).toEqual([{ kind: 'offer' }, { kind: 'candidate' }]);
+    });
+
+    it('relays a call\'s first offer from the tab that placed it without reading the call, and reads it for any later one', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === callId);
+      const reads = spyOn(harness.app.app.get(CallRecords), 'get').and.callThrough();
+      const first = { callId, messageId: randomUUID(), negotiationId: randomUUID(), description: { type: 'offer' as const, sdp: sdp('first') } };
+      await student.ok('sendOffer', first);
+      expect(await alex.next('offerRelayed', (o) => o.callId === callId)).toEqual(first);
+      expect(reads).withContext('the call was read for its first offer').not.toHaveBeenCalled();
+      expect((await db.selectFrom('calls').select('negotiation_id').where('id', '=', callId).executeTakeFirstOrThrow()).negotiation_id).toBe(first.negotiationId);
+      // A stranger may not offer; a second offer is checked against the stored call.
+      const stranger = await harness.connect('student2');
+      expect(await stranger.send('sendOffer', { ...first, messageId: randomUUID(), negotiationId: randomUUID() })).toEqual(refused('forbidden'));
+      const second = { ...first, messageId: randomUUID(), negotiationId: randomUUID() };
+      await student.ok('sendOffer', second);
+      expect(reads).toHaveBeenCalled();
+      expect((await db.selectFrom('calls').select('negotiation_id').where('id', '=', callId).executeTakeFirstOrThrow()).negotiation_id).toBe(second.negotiationId);
     });
 
     it('waits for a negotiation another node is still storing before refusing a message of it as stale', async () => {

@@ -70,6 +70,7 @@ export class CallRouter {
     // The asking socket signals next: it is in the call's caller room before the ack, and
     // holds the call's media (another tab of the student cannot take it up while it does).
     await socket.join([callCallerRoom(callId), callCallerTabRoom(callId)]);
+    this.signals.callPlaced(callId);
     return (await this.positions.of(callId)) ?? { callId, position: 1, estimatedWaitSeconds: null };
   }
 

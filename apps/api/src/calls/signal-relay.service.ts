@@ -5,7 +5,7 @@ import type { AnswerMessage, CandidateMessage, OfferMessage, OfferReason } from 
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
-import { callAgentRoom, callCallerRoom, callRingingRoom } from './call-parties';
+import { callAgentRoom, callCallerRoom, callCallerTabRoom, callRingingRoom } from './call-parties';
 import { CallSignalingCache, type CallSignaling } from './call-signaling-cache';
 import { CallRecords } from './call-records';
 import { AnswerHolds } from './answer-holds';
@@ -64,23 +64,40 @@ export class SignalRelay {
    */
   relayOffer(socket: AppSocket, message: OfferMessage): Promise<void> {
     return this.inLane(message.callId, async () => {
-      const call = await this.callOf(socket, message.callId, 'caller');
-      const current = call.negotiation_id;
+      const first = this.firstOffer(socket, message);
+      const call = first ? null : await this.callOf(socket, message.callId, 'caller');
+      const current = call ? call.negotiation_id : null;
       const negotiationId = message.negotiationId ?? current ?? randomUUID();
-      const known = this.cache.set(call.id, current, call.state === 'connected');
-      if (negotiationId === current && call.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
+      const known = call ? this.cache.set(call.id, current, call.state === 'connected') : (first as CallSignaling);
+      if (negotiationId === current && call?.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
       if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
-      const start = negotiationId === current ? null : { timeline: this.timelineOf(call, socket, message.reason) };
+      const start = negotiationId === current ? null : { timeline: call ? this.timelineOf(call, socket, message.reason) : null };
       if (known.negotiationId !== negotiationId) known.ringingAnswerer = null;
       known.negotiationId = negotiationId;
       known.connected = false;
       known.earlyMedia = message.earlyMedia === true;
-      this.agentSide(call.id).emit('offerRelayed', message);
+      this.agentSide(message.callId).emit('offerRelayed', message);
       const stored = this.holds.hold('offer', message, negotiationId, start);
-      if (start) this.startingUntil(call.id, stored);
+      if (start) this.startingUntil(message.callId, stored);
       // The call's next messages need not wait for the write.
       return { stored: this.forgetIfNotHeld(known, message.messageId, stored) };
     }).then(held);
+  }
+
+  /** A call placed through this node (its caller's tab is here): nothing is negotiated yet. */
+  callPlaced(callId: string): void {
+    this.cache.set(callId, null, false);
+  }
+
+  /**
+   * What this node knows of the call, when `message` is its first offer from the tab that placed
+   * it (or took it up) and this node saw nothing negotiated yet: that tab is the only one that
+   * offers, so the stored call cannot say otherwise and is not read. Null for any other offer.
+   */
+  private firstOffer(socket: AppSocket, message: OfferMessage): CallSignaling | null {
+    const known = this.cache.get(message.callId);
+    if (!known || known.negotiationId !== null || message.reason !== undefined) return null;
+    return socket.rooms.has(callCallerTabRoom(message.callId)) ? known : null;
   }
 
   /**
