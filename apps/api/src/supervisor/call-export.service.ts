@@ -6,7 +6,7 @@ import type { DatabaseConnection } from '../database/database';
 import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
 import { ReadPool, TransferBuffers, type FormattedRead } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
-import { callFilters, keysetRuns, outcomeStreams, readFilters, sortsMatches, type CallCursor, type ReadFilters } from './call-queries';
+import { callFilters, keysetRuns, outcomeStreams, readFilters, type CallCursor, type ReadFilters } from './call-queries';
 import { CALL_CSV_HEADER, CALL_CSV_SOURCE } from './csv';
 
 /** Rows read per query while exporting. */
@@ -187,7 +187,7 @@ export class CallExportService {
   private runs<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery & ReadFilters, cursor?: CallCursor) {
     const dialect = this.connection.dialect;
     const matching = select.where((eb) => callFilters(eb, query, dialect, query.sort));
-    return keysetRuns(this.db, matching, query.sort, query.dir, { cursor, outcomes: outcomeStreams(query, query.sort), sortMatches: sortsMatches(query, dialect, query.sort) });
+    return keysetRuns(this.db, matching, query.sort, query.dir, { cursor, outcomes: outcomeStreams(query, query.sort) });
   }
 }
 

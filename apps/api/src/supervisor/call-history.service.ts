@@ -7,7 +7,7 @@ import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { toCallQualitySummary } from '../calls/call-quality.service';
-import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readFilters, readRuns, sortsMatches, toCallRecord, toTimelineEvent, type CallCursor, type ReadFilters } from './call-queries';
+import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readFilters, readRuns, toCallRecord, toTimelineEvent, type CallCursor, type ReadFilters } from './call-queries';
 
 /**
  * A keyset cursor as the API hands it out: base64url of `[sort value, queued_at, id]` of the
@@ -73,7 +73,7 @@ export class CallHistoryService {
       !cursor && query.page > 1
         ? // An older client's page number: OFFSET in the one whole order (its cost grows with the depth).
           this.reads.all(inCallOrder(keys, query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
-        : readRuns(keysetRuns(this.db, keys, query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort), sortMatches: sortsMatches(query, dialect, query.sort) }), limit, (run) => this.reads.all(run));
+        : readRuns(keysetRuns(this.db, keys, query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort) }), limit, (run) => this.reads.all(run));
     const [found, total] = await Promise.all([page, this.count(query)]);
     const more = found.length > query.pageSize;
     const ids = found.slice(0, query.pageSize).map((r) => r.id);

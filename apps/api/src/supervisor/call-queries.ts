@@ -37,11 +37,6 @@ export interface KeysetStart {
   reverse?: boolean;
   /** The outcomes to read as separate index walks, merged ({@link outcomeStreams}); none: one walk. */
   outcomes?: readonly (CallOutcome | null)[];
-  /**
-   * Read the matching rows as the filters find them, then sort them ({@link sortsMatches}):
-   * a few calls found on another index than the page's order. No walk of an index in order.
-   */
-  sortMatches?: boolean;
 }
 
 /** One query of {@link keysetRuns}: its first `limit` rows. */
@@ -67,7 +62,7 @@ export type KeysetRun<O> = (limit: number) => SelectQueryBuilder<Database, 'call
  * (the merge orders by them).
  */
 export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, start: KeysetStart = {}): KeysetRun<O>[] {
-  const { cursor, reverse = false, outcomes, sortMatches = false } = start;
+  const { cursor, reverse = false, outcomes } = start;
   const { column, nullable } = SORT_COLUMNS[sort];
   const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
   const op = sql.raw(way === 'asc' ? '>' : '<');
@@ -86,17 +81,8 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
 
   /** The rows whose sort value is null (`nulls`) or not, after the cursor if `after`; undefined if none can be. */
   const stretch = (nulls: boolean, after: boolean): KeysetRun<O> | undefined => {
-    const inStretch = (w: SelectQueryBuilder<Database, 'calls', O>) => (nullable ? w.where(`calls.${column}`, nulls ? 'is' : 'is not', null) : w);
+    const q = nullable ? query.where(`calls.${column}`, nulls ? 'is' : 'is not', null) : query;
     const from = (w: SelectQueryBuilder<Database, 'calls', O>, outcome?: CallOutcome | null) => (after && cursor ? w.where(afterCursor(cursor, nulls, outcome)) : w);
-    if (sortMatches) {
-      // `offset 0` keeps PostgreSQL from planning the matches in the page's order, and from
-      // reading them on a sort index for the stretch and the cursor (which it would guess from
-      // each column alone: a failed call's talk time is always null): the subquery is planned
-      // on its own, for every match, then the stretch after the cursor is sorted.
-      const matches = db.selectFrom(query.offset(0).as('calls')).selectAll() as unknown as SelectQueryBuilder<Database, 'calls', O>;
-      return (limit) => ordered(from(inStretch(matches))).limit(limit);
-    }
-    const q = inStretch(query);
     if (!outcomes) return (limit) => ordered(from(q)).limit(limit);
     // Sorted by outcome, the nulls are the calls in progress and the values every other.
     const walks = column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes;
@@ -132,18 +118,6 @@ export function outcomeStreams(filters: ReadFilters, sort: CallSortKey): (CallOu
   if (SORT_COLUMNS[sort].column === 'queued_at') return undefined;
   if (isIndexedSearch(filters) || (filters.quality === 'poor' && filters.fewPoor)) return undefined;
   return filters.outcome?.length ? [...filters.outcome] : [...CALL_OUTCOMES, null];
-}
-
-/**
- * Whether a page reads its matches first and sorts them ({@link KeysetStart.sortMatches}): an
- * indexed student search on PostgreSQL sorted by another column than time. Its planner takes
- * the callers' array for a handful of calls per caller but plans a walk of the sort's index in
- * order, asking each call whether it is one of theirs, when a short page is expected early:
- * through most of the table for a page at the end of the order (53 ms at a million calls
- * sorted by outcome). SQLite reads such searches callers first already ({@link callFilters}).
- */
-export function sortsMatches(filters: ReadFilters, dialect: SqlDialect, sort: CallSortKey): boolean {
-  return dialect === 'postgres' && SORT_COLUMNS[sort].column !== 'queued_at' && isIndexedSearch(filters);
 }
 
 /**
