@@ -305,6 +305,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await db.selectFrom('calls').select('negotiation_id').where('id', '=', callId).executeTakeFirstOrThrow()).negotiation_id).toBe(second.negotiationId);
     });
 
+    for (const spanNodes of [false, true]) {
+      it(`refuses a late message of a negotiation it saw replaced at once, reading the call at most once (${spanNodes ? 'rooms across nodes' : 'one node'})`, async () => {
+        spyOnProperty(harness.app.app.get(SocketRooms), 'spanNodes').and.returnValue(spanNodes);
+        const alex = await available('agent');
+        const student = await harness.connect('student');
+        const first = randomUUID();
+        const callId = await acceptedCall(alex, student, first);
+        await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId: randomUUID(), reason: 'ice_restart', description: { type: 'offer', sdp: sdp('restart') } });
+        const reads = spyOn(harness.app.app.get(CallRecords), 'get').and.callThrough();
+        for (const [client, n] of [[student, 1], [alex, 2], [student, 3], [alex, 4]] as const) {
+          expect(await client.send('sendCandidate', { callId, messageId: randomUUID(), negotiationId: first, candidate: candidate(n) })).toEqual(refused('stale_negotiation'));
+        }
+        expect(reads.calls.count()).withContext('reads of the call for 4 late candidates').toBeLessThanOrEqual(4);
+      });
+    }
+
     it('waits for a negotiation another node is still storing before refusing a message of it as stale', async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');
@@ -314,6 +330,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const negotiationId = randomUUID();
       const offer = { callId, messageId: randomUUID(), negotiationId, earlyMedia: true as const, description: { type: 'offer' as const, sdp: sdp('other node') } };
       const answer = { callId, messageId: randomUUID(), negotiationId, provisional: true as const, description: { type: 'answer' as const, sdp: sdp('provisional') } };
+      // Rooms span nodes (REDIS_URL): another node may be storing a negotiation this one never saw.
+      spyOnProperty(harness.app.app.get(SocketRooms), 'spanNodes').and.returnValue(true);
       const answered = alex.send('sendAnswer', answer);
       await pause(60);
       await db.transaction().execute(async (trx) => {

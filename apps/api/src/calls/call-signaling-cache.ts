@@ -10,12 +10,16 @@ export interface CallSignaling {
   ringingAnswerer: string | null;
   /** Whether this node relayed the current negotiation's offer and it takes a provisional answer (`earlyMedia`). */
   earlyMedia: boolean;
+  /** The call's negotiations this node saw replaced, latest last (a few): their messages are stale at once. */
+  replaced: string[];
 }
 
 /** How many calls' signaling one node remembers (the oldest is forgotten first, then read again). */
 const MAX_CALLS = 20_000;
 /** How many message ids per call are remembered for dropping repeats. */
 const MAX_SEEN = 256;
+/** How many replaced negotiations per call are remembered. */
+const MAX_REPLACED = 8;
 
 /**
  * Per-node memory of the calls whose signaling passes through it: which negotiation is current
@@ -39,14 +43,25 @@ export class CallSignalingCache {
         known.ringingAnswerer = null;
         known.earlyMedia = false;
       }
-      known.negotiationId = negotiationId;
+      this.replace(known, negotiationId);
       known.connected = connected;
       return known;
     }
     if (this.calls.size >= MAX_CALLS) this.calls.delete(this.calls.keys().next().value as string);
-    const entry: CallSignaling = { negotiationId, connected, seen: new Set(), ringingAnswerer: null, earlyMedia: false };
+    const entry: CallSignaling = { negotiationId, connected, seen: new Set(), ringingAnswerer: null, earlyMedia: false, replaced: [] };
     this.calls.set(callId, entry);
     return entry;
+  }
+
+  /** Makes `negotiationId` the call's current negotiation, remembering the one it replaces. */
+  replace(entry: CallSignaling, negotiationId: string | null): void {
+    if (entry.negotiationId === negotiationId) return;
+    if (entry.negotiationId !== null) {
+      entry.replaced.push(entry.negotiationId);
+      if (entry.replaced.length > MAX_REPLACED) entry.replaced.shift();
+    }
+    entry.replaced = entry.replaced.filter((id) => id !== negotiationId);
+    entry.negotiationId = negotiationId;
   }
 
   /** Whether `messageId` was seen for the call before (and remembers it). */

@@ -34,13 +34,18 @@ describe('GroupCommit', () => {
   });
 
   it('lists the items not written yet: the batch being written, then the next one', async () => {
-    const writes = new GroupCommit<number>(() => pause(20));
+    // Each write waits until the test lets it finish.
+    const writing: (() => void)[] = [];
+    const writes = new GroupCommit<number>(() => new Promise<void>((finish) => writing.push(finish)));
     const first = writes.add(1);
-    await pause(5);
+    while (writing.length === 0) await pause(1);
     const second = writes.add(2);
     expect(writes.unwritten()).toEqual([1, 2]);
+    writing[0]();
     await first;
     expect(writes.unwritten()).toEqual([2]);
+    while (writing.length === 1) await pause(1);
+    writing[1]();
     await second;
     expect(writes.unwritten()).toEqual([]);
   });

@@ -21,11 +21,12 @@ const NOT_RINGING_AGENT = 'Only the agent the call rings for may answer it provi
 const STALE = 'This message belongs to an earlier negotiation of the call';
 
 /**
- * How long a message of a negotiation the stored call does not have yet waits, read again
- * after each pause, before it counts as stale: the negotiation's offer may have been relayed by
- * another node whose transaction has not committed yet (a few milliseconds; more under load).
+ * Across nodes, how long a message of a negotiation neither the stored call nor this node knows
+ * waits, read again after each pause, before it counts as stale: its offer may have been relayed
+ * by another node whose transaction has not committed yet (milliseconds; more under load). A
+ * negotiation this node saw replaced is stale at once; on one node nothing waits.
  */
-const NEGOTIATION_WAITS_MS = [5, 20, 50, 100, 200] as const;
+const NEGOTIATION_WAITS_MS = [5, 20, 50, 100, 200, 400] as const;
 
 /**
  * Relays WebRTC signaling between a call's two parties: offers only from the caller, answers
@@ -73,12 +74,18 @@ export class SignalRelay {
       if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
       const start = negotiationId === current ? null : { timeline: call ? this.timelineOf(call, socket, message.reason) : null };
       if (known.negotiationId !== negotiationId) known.ringingAnswerer = null;
-      known.negotiationId = negotiationId;
+      this.cache.replace(known, negotiationId);
       known.connected = false;
       known.earlyMedia = message.earlyMedia === true;
       this.agentSide(message.callId).emit('offerRelayed', message);
       const stored = this.holds.hold('offer', message, negotiationId, start);
-      if (start) this.startingUntil(message.callId, stored);
+      if (start) {
+        this.startingUntil(message.callId, stored);
+        // Not stored (the call ended, or the write failed): the call's negotiation is still the one before.
+        void stored.catch(() => {
+          if (known.negotiationId === negotiationId) this.cache.replace(known, current);
+        });
+      }
       // The call's next messages need not wait for the write.
       return { stored: this.forgetIfNotHeld(known, message.messageId, stored) };
     }).then(held);
@@ -168,7 +175,7 @@ export class SignalRelay {
   negotiationStarted(callId: string, negotiationId: string): void {
     const known = this.cache.get(callId);
     if (known && known.negotiationId !== negotiationId) {
-      known.negotiationId = negotiationId;
+      this.cache.replace(known, negotiationId);
       known.ringingAnswerer = null;
       known.earlyMedia = false;
     }
@@ -255,7 +262,7 @@ export class SignalRelay {
    */
   private async relayCallerCandidate(message: CandidateMessage, call: CallRow | null): Promise<{ stored: Promise<void> }> {
     const known = await this.signalingOf(message.callId, call);
-    await this.checkNegotiation(message.callId, known, message.negotiationId);
+    await this.checkNegotiation(message.callId, known, message.negotiationId, 'caller');
     if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
     this.agentSide(message.callId).emit('candidateRelayed', message);
     if (known.connected) return { stored: Promise.resolve() };
@@ -281,13 +288,16 @@ export class SignalRelay {
   /**
    * The stored call, for a message of `negotiationId` (undefined: any). An offer is relayed
    * before its negotiation is stored, so the other party may answer it first: a start in hand
-   * on this node is waited for; one on another node (the stored call still says another
-   * negotiation) is read again a few times, up to {@link NEGOTIATION_WAITS_MS}, before the
-   * message counts as stale — only for a sender `mayWait` says is a party of the call.
+   * on this node is waited for; across nodes, one this node does not know (the stored call
+   * still says another negotiation) is read again a few times, up to
+   * {@link NEGOTIATION_WAITS_MS}, before the message counts as stale — only for a sender
+   * `mayWait` says is a party of the call (the callers that pass none checked that before).
    */
   private async storedCall(callId: string, negotiationId: string | undefined, mayWait: (call: CallRow) => boolean = () => true): Promise<CallRow | undefined> {
     await this.starting.get(callId);
     let call = await this.records.get(callId);
+    // On one node the stored call is final once this node's start is; a negotiation this node saw replaced is stale.
+    if (!this.rooms.spanNodes || (negotiationId !== undefined && this.cache.get(callId)?.replaced.includes(negotiationId))) return call;
     for (const wait of NEGOTIATION_WAITS_MS) {
       if (negotiationId === undefined || !call || call.state === 'ended' || call.negotiation_id === negotiationId || !mayWait(call)) break;
       await pause(wait);
@@ -310,11 +320,16 @@ export class SignalRelay {
    * behind (the caller re-offered through another node): before refusing, the stored
    * negotiation is read again.
    */
-  private async checkNegotiation(callId: string, known: CallSignaling, negotiationId: string | undefined): Promise<void> {
-    if (negotiationId === undefined || known.negotiationId === null || negotiationId === known.negotiationId) return;
+  private async checkNegotiation(callId: string, known: CallSignaling, negotiationId: string | undefined, side: 'caller' | 'answerer' = 'answerer'): Promise<void> {
+    if (negotiationId === undefined) return;
+    // A negotiation this node is storing (its offer relayed already): the answering side's
+    // messages wait for it, so none is relayed or held for a negotiation that is then not
+    // stored. The caller's own candidates go on (held after the offer, in order).
+    if (side === 'answerer') await this.starting.get(callId);
+    if (known.negotiationId === null || negotiationId === known.negotiationId) return;
     const row = await this.storedCall(callId, negotiationId);
     if (!row || row.state === 'ended') throw new ProblemException('invalid_state', 'The call has ended');
-    known.negotiationId = row.negotiation_id;
+    this.cache.replace(known, row.negotiation_id);
     if (negotiationId !== row.negotiation_id) throw new ProblemException('stale_negotiation', STALE);
   }
 

@@ -188,14 +188,21 @@ export class LedgerTransaction {
     if (move.requireConnected && row.connected !== 1) return null;
     const patch = { ...agentDefaultsFor(row.state, move.to, this.nowIso), ...move.set, state: move.to, since: this.nowIso };
     const set = definedEntries(patch);
-    const build = (params: readonly unknown[]) =>
-      this.db
+    // The move's conditions are the update's too (the row may have been read earlier in the transaction).
+    const onCall = move.callId !== undefined;
+    const build = (params: readonly unknown[]) => {
+      let query = this.db
         .updateTable('agent_presence')
         .set(Object.fromEntries(set.map(([c], i) => [c, params[i]])))
         .where('agent_id', '=', params[set.length] as string)
         .where('state', '=', params[set.length + 1] as AgentState);
-    const key = `ledger.moveAgent:${set.map(([c]) => c).join()}`;
-    const values = [...set.map(([, v]) => v), agentId, row.state];
+      let i = set.length + 2;
+      if (onCall) query = query.where('call_id', '=', params[i++] as string);
+      if (move.requireConnected) query = query.where('connected', '=', params[i] as number);
+      return query;
+    };
+    const key = `ledger.moveAgent:${set.map(([c]) => c).join()}|${onCall ? 'call' : ''}|${move.requireConnected ? 'connected' : ''}`;
+    const values = [...set.map(([, v]) => v), agentId, row.state, ...(onCall ? [move.callId] : []), ...(move.requireConnected ? [1] : [])];
     if (required) await this.requireChange(key, values, `agent ${agentId} is no longer ${row.state}`, build);
     else if (changedRows(await runPrepared(this.db, key, values, build)) === 0) {
       this.agentsRead.delete(agentId);
