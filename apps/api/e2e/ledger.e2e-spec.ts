@@ -6,6 +6,7 @@ import { CallRecords } from '../src/calls/call-records';
 import { callCallerRoom } from '../src/calls/call-parties';
 import { CallLedger, LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
 import { SignalHolds } from '../src/calls/signal-holds';
+import { SignalRelay } from '../src/calls/signal-relay.service';
 import { SocketRooms } from '../src/calls/socket-rooms';
 import type { LedgerEvent } from '../src/calls/ledger/ledger-events';
 import { OUTBOX_STALE_MS } from '../src/calls/ledger/ledger-outbox';
@@ -38,6 +39,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('first') } });
       await agent.ok('acceptCall', { callId });
       await agent.next('offerRelayed', (o) => o.callId === callId);
+      return callId;
+    }
+
+    /** A call from `student` waiting in line: the only agent on duty declined it (and is not rung again within a ring timeout). */
+    async function waitingCall(student: TestClient): Promise<string> {
+      const kim = await available('agent2');
+      const { callId } = await student.ok('requestCall', {});
+      await kim.next('callOffered', (o) => o.callId === callId);
+      await kim.ok('declineCall', { callId });
       return callId;
     }
 
@@ -252,14 +262,28 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await db.selectFrom('calls').select('state').where('id', '=', callId).executeTakeFirstOrThrow()).state).toBe('ended');
     });
 
+    it('sends the accepting agent the held offer again when giving it to them with the ring failed', async () => {
+      const student = await harness.connect('student');
+      const alex = await harness.connect('agent');
+      // The caller offers while the call waits in line.
+      const callId = await waitingCall(student);
+      const offer = { callId, messageId: randomUUID(), negotiationId: randomUUID(), description: { type: 'offer' as const, sdp: sdp('before the ring') } };
+      await student.ok('sendOffer', offer);
+      // Giving the held offer to the next agent's tabs with the ring fails (a database error, say).
+      const relay = harness.app.app.get(SignalRelay);
+      const resend = relay.resendHeld.bind(relay);
+      let resends = 0;
+      spyOn(relay, 'resendHeld').and.callFake((...args: Parameters<SignalRelay['resendHeld']>) => (++resends === 1 ? Promise.reject(new Error('read failed')) : resend(...args)));
+      await alex.ok('setAvailability', { state: 'available' });
+      await alex.next('callOffered', (o) => o.callId === callId);
+      await alex.ok('acceptCall', { callId });
+      expect(await alex.next('offerRelayed', (o) => o.callId === callId)).toEqual(offer);
+    });
+
     it('gives an agent the call starts ringing at the caller\'s offer and candidates still being stored, without waiting for their commit', async () => {
       const student = await harness.connect('student');
       const alex = await harness.connect('agent');
-      // The call waits in line: the only agent on duty declined it (and is not rung again within a ring timeout).
-      const kim = await available('agent2');
-      const { callId } = await student.ok('requestCall', {});
-      await kim.next('callOffered', (o) => o.callId === callId);
-      await kim.ok('declineCall', { callId });
+      const callId = await waitingCall(student);
       // The caller's holds take 400 ms to begin their transaction (a slow write ahead of them).
       const holds = harness.app.app.get(SignalHolds);
       type Write = (batch: unknown[]) => Promise<unknown>;

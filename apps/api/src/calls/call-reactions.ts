@@ -54,7 +54,7 @@ export class CallReactions implements OnModuleInit {
     this.outbox.refreshStaleWith((events) => this.current(events));
     this.outbox.react(async (events) => {
       for (const event of events) {
-        if (event.type === 'callOffered') await this.relay.resendHeld(event.offer.callId, this.rooms.toUser(event.agentId));
+        if (event.type === 'callOffered') await this.relay.resendHeldOnRing(event.offer.callId, this.rooms.toUser(event.agentId));
       }
     });
     // Agents and supervisors see a callback request as it is now (each changed one once per delivery).

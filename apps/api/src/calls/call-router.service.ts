@@ -90,10 +90,11 @@ export class CallRouter {
 
   /** The agent takes the call ringing at them; the loser of a race gets `conflict`. */
   async acceptCall(agent: SessionUser, socket: AppSocket, callId: string, answer?: AnswerMessage): Promise<AcceptedCall> {
-    // A socket the call rang at got the held offer and candidates with the ring and every later
-    // one live; on one node nothing came between (across nodes a message relayed elsewhere just
-    // before the ring may have missed it): the held ones are sent again only where that may be.
-    const heardEverything = !this.rooms.spanNodes && socket.rooms.has(callRingingRoom(callId));
+    // A socket the call rang at got the held offer and candidates with the ring (if that re-send
+    // did not fail) and every later one live; on one node nothing came between (across nodes a
+    // message relayed elsewhere just before the ring may have missed it): the held ones are sent
+    // again only where that may be.
+    const heardEverything = !this.rooms.spanNodes && socket.rooms.has(callRingingRoom(callId)) && (await this.signals.takeRingGotHeld(callId));
     const offer = await this.ledger.run(async (tx) => {
       const call = await tx.call(callId);
       if (!call) throw new ProblemException('not_found', 'There is no such call');

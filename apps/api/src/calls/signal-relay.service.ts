@@ -28,6 +28,9 @@ const STALE = 'This message belongs to an earlier negotiation of the call';
  */
 const NEGOTIATION_WAITS_MS = [5, 20, 50, 100, 200, 400] as const;
 
+/** How many ringing calls a node remembers giving their held signals (see `SignalRelay.resendHeldOnRing`). */
+const MAX_RINGS_REMEMBERED = 20_000;
+
 /**
  * Relays WebRTC signaling between a call's two parties: offers only from the caller, answers
  * only from the accepted agent, candidates from either (on an outbound call — a callback — the
@@ -47,6 +50,8 @@ const NEGOTIATION_WAITS_MS = [5, 20, 50, 100, 200, 400] as const;
 export class SignalRelay {
   private readonly cache = new CallSignalingCache();
   private readonly lanes = new Map<string, Promise<unknown>>();
+  /** Calls this node gave their ringing tabs the held signals when they rang (until accepted, withdrawn or ended): whether that worked. */
+  private readonly ringGotHeld = new Map<string, Promise<boolean>>();
   /** Calls whose new negotiation this node is storing (with the offer that starts it), until stored or refused. */
   private readonly starting = new Map<string, Promise<void>>();
 
@@ -150,6 +155,28 @@ export class SignalRelay {
     }
   }
 
+  /** Sends the held offer and candidates to the tabs of the agent the call now rings at, and remembers whether they got them. */
+  async resendHeldOnRing(callId: string, agentTabs: Broadcast): Promise<void> {
+    const sent = this.resendHeld(callId, agentTabs);
+    // A bound, not a limit: forgetting only means an accept gets them again.
+    if (this.ringGotHeld.size >= MAX_RINGS_REMEMBERED) this.ringGotHeld.clear();
+    this.ringGotHeld.set(
+      callId,
+      sent.then(
+        () => true,
+        () => false,
+      ),
+    );
+    await sent;
+  }
+
+  /** Whether this node gave the call's ringing tabs its held signals (waits for that re-send in flight); asked once, as the call is accepted. */
+  async takeRingGotHeld(callId: string): Promise<boolean> {
+    const sent = this.ringGotHeld.get(callId);
+    this.ringGotHeld.delete(callId);
+    return (await sent) ?? false;
+  }
+
   /** Sends the accepted agent's held answer and candidates, in order, to `target` (a caller's new socket). */
   async resendAnswerHeld(callId: string, target: Broadcast): Promise<void> {
     for (const signal of await this.answerHolds.held(callId)) {
@@ -167,6 +194,7 @@ export class SignalRelay {
 
   /** The ledger says the call no longer rings for its agent: that agent's provisional candidates are no longer relayed without a check. */
   ringEnded(callId: string): void {
+    this.ringGotHeld.delete(callId);
     const known = this.cache.get(callId);
     if (known) known.ringingAnswerer = null;
   }
@@ -245,6 +273,7 @@ export class SignalRelay {
 
   /** The ledger says the call ended: nothing of it is relayed any more. */
   callEnded(callId: string): void {
+    this.ringGotHeld.delete(callId);
     this.cache.forget(callId);
   }
 
