@@ -39,10 +39,6 @@ export class CallSignalingCache {
   set(callId: string, negotiationId: string | null, connected: boolean): CallSignaling {
     const known = this.calls.get(callId);
     if (known) {
-      if (known.negotiationId !== negotiationId) {
-        known.ringingAnswerer = null;
-        known.earlyMedia = false;
-      }
       this.replace(known, negotiationId);
       known.connected = connected;
       return known;
@@ -53,9 +49,14 @@ export class CallSignalingCache {
     return entry;
   }
 
-  /** Makes `negotiationId` the call's current negotiation, remembering the one it replaces. */
+  /**
+   * Makes `negotiationId` the call's current negotiation, remembering the one it replaces; what
+   * this node knew of that one's provisional answer and early media goes with it.
+   */
   replace(entry: CallSignaling, negotiationId: string | null): void {
     if (entry.negotiationId === negotiationId) return;
+    entry.ringingAnswerer = null;
+    entry.earlyMedia = false;
     if (entry.negotiationId !== null) {
       entry.replaced.push(entry.negotiationId);
       if (entry.replaced.length > MAX_REPLACED) entry.replaced.shift();

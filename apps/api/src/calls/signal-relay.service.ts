@@ -74,11 +74,10 @@ export class SignalRelay {
       const call = first ? null : await this.callOf(socket, message.callId, 'caller');
       const current = call ? call.negotiation_id : null;
       const negotiationId = message.negotiationId ?? current ?? randomUUID();
-      const known = call ? this.cache.set(call.id, current, call.state === 'connected') : (first as CallSignaling);
+      const known = first ?? this.cache.set(message.callId, current, call?.state === 'connected');
       if (negotiationId === current && call?.state === 'connected') throw new ProblemException('invalid_state', 'Media is already connected: the call takes no new offer');
       if (this.cache.seenBefore(known, message.messageId)) return { stored: Promise.resolve() };
       const start = negotiationId === current ? null : { timeline: call ? this.timelineOf(call, socket, message.reason) : null };
-      if (known.negotiationId !== negotiationId) known.ringingAnswerer = null;
       this.cache.replace(known, negotiationId);
       known.connected = false;
       known.earlyMedia = message.earlyMedia === true;
@@ -202,11 +201,7 @@ export class SignalRelay {
   /** The ledger says a negotiation started (on any node that delivers it). */
   negotiationStarted(callId: string, negotiationId: string): void {
     const known = this.cache.get(callId);
-    if (known && known.negotiationId !== negotiationId) {
-      this.cache.replace(known, negotiationId);
-      known.ringingAnswerer = null;
-      known.earlyMedia = false;
-    }
+    if (known) this.cache.replace(known, negotiationId);
   }
 
   /**
