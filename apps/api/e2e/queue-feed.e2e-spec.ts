@@ -40,6 +40,31 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       for (const caller of [first, second]) expect(caller.seen('queueChanged')).toEqual([]);
     });
 
+    it("does not send agents a snapshot in which only the calls in progress changed (their desk shows the calls waiting)", async () => {
+      const supervisor = await connect('supervisor');
+      const alex = await connect('agent');
+      await alex.ok('setAvailability', { state: 'available' });
+      await alex.next('queueChanged', counts(0, 0));
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      await alex.ok('acceptCall', { callId });
+      // Answered: the caller no longer waits, which an agent's desk shows.
+      await supervisor.next('queueChanged', counts(0, 1));
+      await alex.next('queueChanged', counts(0, 1));
+      const idle = () => alex.seen('queueChanged').filter(counts(0, 0)).length;
+      const before = idle();
+      await alex.ok('hangUp', { callId });
+      await supervisor.next('queueChanged', counts(0, 0));
+      // The same broadcast would have reached the agent by now.
+      await pause(300);
+      expect(idle()).withContext('snapshots with nothing in progress the agent got').toBe(before);
+      // A caller waiting (Alex is in wrap-up) reaches the agents again.
+      const again = await connect('student2');
+      await again.ok('requestCall', {});
+      await alex.next('queueChanged', counts(1, 0));
+    });
+
     it('shows a declined call back in line, still waiting after the agent went Away', async () => {
       const supervisor = await connect('supervisor');
       await supervisor.next('queueChanged');

@@ -11,6 +11,8 @@ describe('QueueFeed', () => {
   let open: () => void;
   let gate: Promise<void>;
   let sent: QueueSnapshot[];
+  /** Who each snapshot went to: every queue watcher, or supervisors only. */
+  let to: ('watchers' | 'supervisors')[];
   let feed: QueueFeed;
 
   beforeEach(() => {
@@ -18,6 +20,7 @@ describe('QueueFeed', () => {
     reads = 0;
     gate = new Promise<void>((resolve) => (open = resolve));
     sent = [];
+    to = [];
     const records = {
       active: async () => {
         reads++;
@@ -26,7 +29,13 @@ describe('QueueFeed', () => {
         return rows;
       },
     } as unknown as CallRecords;
-    const rooms = { toQueueWatchers: () => ({ emit: (_event: string, snapshot: QueueSnapshot) => sent.push(snapshot) }) } as unknown as SocketRooms;
+    const room = (who: 'watchers' | 'supervisors') => () => ({
+      emit: (_event: string, snapshot: QueueSnapshot) => {
+        sent.push(snapshot);
+        to.push(who);
+      },
+    });
+    const rooms = { toQueueWatchers: room('watchers'), toSupervisors: room('supervisors') } as unknown as SocketRooms;
     feed = new QueueFeed(records, rooms, { redisUrl: null } as AppConfig);
   });
 
@@ -86,5 +95,33 @@ describe('QueueFeed', () => {
     await feed.settled();
     expect(reads).toBe(2);
     expect(sent.length).toBe(1);
+  });
+
+  it("sends a change of the calls in progress alone to supervisors only: agents' desks show the calls waiting", async () => {
+    const inProgress = { state: 'connected' as const, queued_at: '2026-11-02T09:59:00.000Z' };
+    live = [queued('2026-11-02T10:00:00.000Z'), inProgress];
+    feed.announce();
+    await finishReads();
+    live = [queued('2026-11-02T10:00:00.000Z')];
+    feed.announce();
+    await feed.settled();
+    live = [];
+    feed.announce();
+    await feed.settled();
+    expect(sent.map((s) => [s.callsWaiting, s.callsInProgress])).toEqual([[1, 1], [1, 0], [0, 0]]);
+    expect(to).toEqual(['watchers', 'supervisors', 'watchers']);
+  });
+
+  it('sends every snapshot to every watcher with several nodes (another may have sent other figures since)', async () => {
+    const records = { active: async () => [...live] } as unknown as CallRecords;
+    const rooms = { toQueueWatchers: () => ({ emit: () => to.push('watchers') }), toSupervisors: () => ({ emit: () => to.push('supervisors') }) } as unknown as SocketRooms;
+    const shared = new QueueFeed(records, rooms, { redisUrl: 'redis://127.0.0.1:6379' } as AppConfig);
+    live = [{ state: 'connected' as const, queued_at: '2026-11-02T09:59:00.000Z' }];
+    shared.announce();
+    await shared.settled();
+    live = [];
+    shared.announce();
+    await shared.settled();
+    expect(to).toEqual(['watchers', 'watchers']);
   });
 });

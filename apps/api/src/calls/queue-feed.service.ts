@@ -9,19 +9,23 @@ import { InjectConfig } from '../config/config.module';
 
 /**
  * The least time between two snapshots a node sends: a board four times a second is current
- * enough, and under load each snapshot is one message to every agent and supervisor.
+ * enough, and under load each snapshot is one message to every supervisor (and, when the
+ * calls waiting changed, to every agent).
  */
 export const QUEUE_FEED_SPACING_MS = 250;
 
 /**
  * Keeps supervisors' and agents' view of the queue current: after any change of the calls
- * waiting or in progress, {@link announce} sends `queueChanged` to every supervisor and agent
- * (agents see calls waiting and the longest wait on their desk), read from the database
- * (the truth, whichever node made the change). Changes made in the same tick, or within
- * {@link QUEUE_FEED_SPACING_MS} of the last snapshot, are sent once; a change made while a
- * snapshot is being read is followed by another read, so the last change is never lost. A
- * snapshot whose figures are those this node sent last is not sent again (with several nodes,
- * where another may have sent others since, every snapshot is sent).
+ * waiting or in progress, {@link announce} sends `queueChanged`, read from the database (the
+ * truth, whichever node made the change), to every supervisor, and to every agent when what
+ * an agent's desk shows changed: the calls waiting and the longest wait (`oldestQueuedAt`),
+ * not the calls in progress. With hundreds of agents a snapshot is hundreds of socket writes
+ * on the event loop, and most changes (a call answered, ended) only move the calls in
+ * progress. Changes made in the same tick, or within {@link QUEUE_FEED_SPACING_MS} of the last
+ * snapshot, are sent once; a change made while a snapshot is being read is followed by
+ * another read, so the last change is never lost. A snapshot whose figures are those this node
+ * sent last is not sent again (with several nodes, where another may have sent others since,
+ * every snapshot is sent to everyone).
  */
 @Injectable()
 export class QueueFeed implements BeforeApplicationShutdown {
@@ -31,8 +35,10 @@ export class QueueFeed implements BeforeApplicationShutdown {
     (err) => this.logger.error({ msg: 'queue snapshot failed', error: String(err) }),
     QUEUE_FEED_SPACING_MS,
   );
-  /** The figures of the snapshot this node sent last. */
+  /** The figures of the snapshot this node sent supervisors last. */
   private told: string | null = null;
+  /** The figures an agent's desk shows (calls waiting, oldest wait) of the snapshot this node sent agents last. */
+  private toldAgents: string | null = null;
   /** With several nodes another node may have sent other figures since: then nothing is skipped. */
   private readonly skipRepeats: boolean;
 
@@ -70,10 +76,17 @@ export class QueueFeed implements BeforeApplicationShutdown {
   private async send(): Promise<void> {
     const snapshot = await this.snapshot();
     // The waiting time is reckoned by the boards from `oldestQueuedAt`: same figures, same board.
-    const figures = `${snapshot.callsWaiting}/${snapshot.oldestQueuedAt}/${snapshot.callsInProgress}`;
-    if (this.skipRepeats && figures === this.told) return;
+    const waiting = `${snapshot.callsWaiting}/${snapshot.oldestQueuedAt}`;
+    const figures = `${waiting}/${snapshot.callsInProgress}`;
+    if (!this.skipRepeats) {
+      this.rooms.toQueueWatchers().emit('queueChanged', snapshot);
+      return;
+    }
+    if (figures === this.told) return;
+    const agentsToo = waiting !== this.toldAgents;
     this.told = figures;
-    this.rooms.toQueueWatchers().emit('queueChanged', snapshot);
+    this.toldAgents = waiting;
+    (agentsToo ? this.rooms.toQueueWatchers() : this.rooms.toSupervisors()).emit('queueChanged', snapshot);
   }
 
   /** Sends the last change (at most one spacing later) before the database closes. */
