@@ -63,11 +63,39 @@ export function createLogger(level: AppConfig['logLevel'] = 'log'): Logger {
   return new Logger(new PinoLogger(params), params);
 }
 
+type PinoInstance = PinoLogger['logger'];
+
+/**
+ * The async context of {@link withLogBindings}: its child logger is made the first time a line
+ * is logged in it (or a context inside it needs it). Every socket event and ledger reaction
+ * runs in one, and most log nothing, while making a pino child serialises its bindings.
+ */
+class BindingsStore implements Store {
+  responseLogger = undefined;
+  private made: PinoInstance | undefined;
+
+  constructor(
+    private readonly parent: () => PinoInstance,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+
+  get logger(): PinoInstance {
+    return (this.made ??= this.parent().child(this.bindings));
+  }
+
+  /** `PinoLogger.assign` replaces the context's logger with a child of it. */
+  set logger(logger: PinoInstance) {
+    this.made = logger;
+  }
+}
+
 /**
  * Runs `work` with `bindings` (e.g. `{ callId }`) added to every line logged during it,
  * through the same async context `nestjs-pino` uses for a request's `reqId`.
  */
 export function withLogBindings<T>(bindings: Record<string, unknown>, work: () => T): T {
-  const base = storage.getStore()?.logger ?? (PinoLogger.root as PinoLogger['logger'] | undefined);
-  return base ? storage.run(new Store(base.child(bindings)), work) : work();
+  const outer = storage.getStore();
+  const root = PinoLogger.root as PinoInstance | undefined;
+  if (!outer && !root) return work();
+  return storage.run(new BindingsStore(() => outer?.logger ?? (root as PinoInstance), bindings), work);
 }
