@@ -262,6 +262,19 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await db.selectFrom('calls').select('state').where('id', '=', callId).executeTakeFirstOrThrow()).state).toBe('ended');
     });
 
+    it('rings a free agent in the transaction that places the call: ringing by the ack, no second unit', async () => {
+      const alex = await available('agent');
+      const { agentId } = await alex.next('agentStatusChanged', (s) => s.state === 'available');
+      const student = await harness.connect('student');
+      const units = spyOn(harness.app.app.get(CallLedger), 'run').and.callThrough();
+      const { callId } = await student.ok('requestCall', {});
+      // By the ack the call rings (the caller's offer, sent next, is relayed live).
+      expect(await db.selectFrom('calls').select(['state', 'ringing_agent_id']).where('id', '=', callId).executeTakeFirstOrThrow()).toEqual({ state: 'ringing', ringing_agent_id: agentId });
+      await alex.next('callOffered', (o) => o.callId === callId);
+      await pause(200);
+      expect(units).withContext('ledger units for placing and ringing').toHaveBeenCalledTimes(1);
+    });
+
     it('sends the accepting agent the held offer again when giving it to them with the ring failed', async () => {
       const student = await harness.connect('student');
       const alex = await harness.connect('agent');

@@ -107,10 +107,10 @@ export class AgentPresence {
 
   /**
    * Connected Available agents, for routing: all of them, or the `limit` idle longest (ties by
-   * id, the order routing picks them in).
+   * id, the order routing picks them in). `db`: a ledger transaction's, inside one.
    */
-  async offerable(limit?: number): Promise<RoutingAgent[]> {
-    let query = this.db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
+  async offerable(limit?: number, db: Kysely<Database> = this.db): Promise<RoutingAgent[]> {
+    let query = db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
     if (limit !== undefined) query = query.orderBy('idle_since').orderBy('agent_id').limit(limit);
     const rows = await query.execute();
     return rows.map((r) => ({ agentId: r.agent_id, state: 'available', connected: true, idleSince: r.idle_since }));

@@ -49,7 +49,7 @@ export class CallReactions implements OnModuleInit {
     // Routing does not hold the delivery: a node that dies meanwhile routes again when it
     // starts (the deadline worker's first pass), and any later event routes too.
     this.outbox.react((events) => {
-      if (events.some(needsRouting)) void this.router.dispatch();
+      if (events.some((event) => needsRouting(event, events))) void this.router.dispatch();
     });
     this.outbox.refreshStaleWith((events) => this.current(events));
     this.outbox.react(async (events) => {
@@ -168,8 +168,10 @@ function changesStaffing(event: LedgerEvent): boolean {
   return event.from === event.status.state || !(isStaffed(event.from) && isStaffed(event.status.state) && event.status.connected);
 }
 
-/** Whether routing may have something to do after this event. */
-function needsRouting(event: LedgerEvent): boolean {
-  if (event.type === 'callQueued' || event.type === 'callRequeued') return true;
+/** Whether routing may have something to do after this event (one of `events`, delivered together). */
+function needsRouting(event: LedgerEvent, events: readonly LedgerEvent[]): boolean {
+  // A call placed and rung in one transaction (`CallRouter.requestCall`) needs no routing.
+  if (event.type === 'callQueued') return !events.some((e) => e.type === 'callOffered' && e.offer.callId === event.callId);
+  if (event.type === 'callRequeued') return true;
   return event.type === 'agentStatusChanged' && event.status.state === 'available' && event.status.connected;
 }

@@ -36,6 +36,19 @@ export class CallRecords {
     return found.rows;
   }
 
+  /** Whether a call other than `callId` is queued (not ringing) — `db`: a ledger transaction's, inside one. */
+  async anyQueuedBesides(callId: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    const found = await runPrepared(db, 'records.anyQueuedBesides', ['queued', callId, 1], ([queued, id, one]) =>
+      db
+        .selectFrom('calls')
+        .select('id')
+        .where('state', '=', queued as CallState)
+        .where('id', '<>', id as string)
+        .limit(one as number),
+    );
+    return found.rows.length > 0;
+  }
+
   /** Queued calls (not ringing) with the agents who declined or missed each (and when), for routing. */
   async queuedForRouting(): Promise<WaitingCall[]> {
     // Every queued call (no page limit: a head of calls every free agent passed on must not hide
