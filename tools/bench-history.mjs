@@ -204,6 +204,8 @@ async function bench(dialect) {
       ['poor quality, sort by talk time', q({ quality: 'poor', sort: 'talkSeconds' })],
       ['poor quality + agent, sort by student', q({ quality: 'poor', agentId: prepared.agentId, sort: 'callerName', dir: 'asc' })],
       ['poor quality + outcome (answered), sort by wait', q({ quality: 'poor', outcome: 'answered', sort: 'queueSeconds' })],
+      ['poor quality + student name', q({ quality: 'poor', student: prepared.student.caller_name })],
+      ['poor quality + student surname + agent, sort by talk time', q({ quality: 'poor', student: prepared.student.caller_name.split(' ')[1], agentId: prepared.agentId, sort: 'talkSeconds' })],
       [`CSV export of the poor-quality calls (${poorCalls})`, `/api/calls/export.csv?quality=poor`],
       ['deep page by offset (old clients)', q({ page: String(deepPage), count: 'exact' })],
     ]).filter(([name]) => !ONLY || ONLY.test(name));

@@ -170,18 +170,30 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       if (dialect === 'postgres') await sql`analyze calls`.execute(db);
       try {
         const agentId = rows.find((r) => r.agent_id && poorIds.includes(r.id))?.agent_id as string;
+        // The student with the most poor calls, by username (the search index).
+        const poorOf = (callerId: string) => rows.filter((r) => r.caller_id === callerId && poorIds.includes(r.id)).length;
+        const caller = rows.map((r) => r.caller_id).reduce((best, id) => (poorOf(id) > poorOf(best) ? id : best));
+        const username = (await db.selectFrom('users').select('username').where('id', '=', caller).executeTakeFirstOrThrow()).username;
         const to = '2026-12-01T00:00:00.000Z';
-        const filterSets: CallFilters[] = [{}, { agentId }, { outcome: ['answered', 'failed'] }, { agentId, outcome: ['answered'] }, { from: rows[Math.floor(rows.length / 2)].queued_at }];
+        const filterSets: CallFilters[] = [{}, { agentId }, { outcome: ['answered', 'failed'] }, { agentId, outcome: ['answered'] }, { from: rows[Math.floor(rows.length / 2)].queued_at }, { student: username }];
         for (const sort of CALL_SORT_KEYS) {
           for (const dir of ['asc', 'desc'] as const) {
             for (const others of filterSets) {
               const filters: CallFilters = { ...others, quality: 'poor', to };
               const context = `${sort} ${dir} ${JSON.stringify(others)}`;
               const want = (await inCallOrder(db.selectFrom('calls').selectAll().where((eb) => callFilters(eb, filters, dialect)), sort, dir).execute()).map((r) => r.id);
-              const expected = rows.filter((r) => poorIds.includes(r.id) && (!others.agentId || r.agent_id === others.agentId) && (!others.outcome || others.outcome.includes(r.outcome as 'answered')) && (!others.from || r.queued_at >= others.from));
+              const expected = rows.filter(
+                (r) =>
+                  poorIds.includes(r.id) &&
+                  (!others.agentId || r.agent_id === others.agentId) &&
+                  (!others.outcome || others.outcome.includes(r.outcome as 'answered')) &&
+                  (!others.from || r.queued_at >= others.from) &&
+                  (!others.student || r.caller_id === caller),
+              );
               expect(want.length).withContext(context).toBe(expected.length);
               expect(want.length).withContext(context).toBeGreaterThan(2);
-              const query = { sort, dir, quality: 'poor', to, ...(others.outcome ? { outcome: others.outcome.join(',') } : {}), ...(others.agentId ? { agentId } : {}), ...(others.from ? { from: others.from } : {}), pageSize: 7 };
+              const params = { sort, dir, quality: 'poor', to, ...(others.outcome ? { outcome: others.outcome.join(',') } : {}), ...(others.agentId ? { agentId } : {}), ...(others.from ? { from: others.from } : {}), ...(others.student ? { student: others.student } : {}) };
+              const query = { ...params, pageSize: 7 };
               expect(await walk(query, 'after')).withContext(context).toEqual(want);
               const last = rows.find((r) => r.id === want[want.length - 1]) as CallRow;
               expect(await walk(query, 'before', encodeCursor(last, sort))).withContext(context).toEqual(want.slice(0, -1).reverse());
@@ -189,7 +201,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
                 const page = await get<CallPage>(`/api/calls?${qs({ ...query, count })}`);
                 expect(page.body.total).withContext(`${context} ${count}`).toBe(want.length);
               }
-              const csv = parseCsv((await get<string>(`/api/calls/export.csv?${qs({ sort, dir, quality: 'poor', to, ...(others.outcome ? { outcome: others.outcome.join(',') } : {}), ...(others.agentId ? { agentId } : {}), ...(others.from ? { from: others.from } : {}) })}`)).text);
+              const csv = parseCsv((await get<string>(`/api/calls/export.csv?${qs(params)}`)).text);
               expect(csv.slice(1).map((r) => r[csv[0].indexOf('id')])).withContext(context).toEqual(want);
               // Each query of a page (from the start and after a cursor in the middle) reads only the poor calls' partial indexes.
               const middle = rows.find((r) => r.id === want[Math.floor(want.length / 2)]) as CallRow;

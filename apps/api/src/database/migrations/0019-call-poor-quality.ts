@@ -8,8 +8,8 @@ import { sql, type Kysely } from 'kysely';
  * migration sets it for the calls whose summary already counts one.
  *
  * The indexes are partial (`where poor_quality = 1`): the same orders as the history's
- * indexes (0003's time, 0011's agent and outcome, 0018's sorts led by the outcome, with and
- * without the agent), holding only the poor calls, so they are as small as those are few, cost
+ * indexes (0003's time, 0011's agent and outcome, 0016's callers for the student search, 0018's
+ * sorts led by the outcome, with and without the agent), holding only the poor calls, so they are as small as those are few, cost
  * nothing when a call that is not poor is written, and a poor-quality page, its count and any
  * keyset page after it read a handful of their entries, with every filter and sort the page
  * offers. 0009's index on `warning_samples` goes: nothing reads by it any more.
@@ -43,6 +43,7 @@ export const POOR_INDEXES: readonly (readonly [string, string[]])[] = [
   ['calls_poor_agent_queued_at_id_idx', ['agent_id', 'queued_at', 'id', 'outcome']],
   ['calls_poor_outcome_queued_at_id_idx', ['outcome', 'queued_at', 'id']],
   ['calls_poor_outcome_by_agent_sort_idx', ['outcome', 'agent_id', 'queued_at', 'id']],
+  ['calls_poor_caller_search_idx', ['caller_id', 'caller_name', 'queued_at', 'id', 'agent_id', 'outcome']],
   ...['queue_ms', 'talk_ms', 'agent_name', 'caller_name'].flatMap((column): [string, string[]][] => [
     [`calls_poor_${column}_sort_idx`, ['outcome', column, 'queued_at', 'id']],
     [`calls_poor_${column}_by_agent_sort_idx`, ['outcome', 'agent_id', column, 'queued_at', 'id']],
