@@ -9,8 +9,10 @@
 //
 //   npm run build:api && npm run build:specs && node tools/bench-history.mjs [--calls 1000000] [--db sqlite|postgres|both]
 //     [--runs 20] [--data-dir DIR (a seeded SQLite DATA_DIR, kept)] [--database-url URL (seeded, kept)]
-//     [--export-only (just the CSV export with its stall probe)] [--api DIR (the server of another
-//     build's dist/api, e.g. main's copied to dist/api-base here; the tool's own code stays this one's)]
+//     [--export-only (just the CSV export with its stall probe)] [--requests REGEX (only the page
+//     requests whose name matches, e.g. 'poor', and no metrics, search scan or export)] [--api DIR
+//     (the server of another build's dist/api, e.g. main's copied to dist/api-base here; the tool's
+//     own code stays this one's)]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,10 +37,12 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     'database-url': { type: 'string' },
     'export-only': { type: 'boolean', default: false },
+    requests: { type: 'string' },
     api: { type: 'string', default: 'dist/api' },
   },
 });
 const EXPORT_ONLY = values['export-only'];
+const ONLY = values.requests === undefined ? undefined : new RegExp(values.requests, 'i');
 const CALLS = Number(values.calls);
 const RUNS = Number(values.runs);
 const JWT = 'bench-secret-long-enough-for-anything-0123456789';
@@ -166,7 +170,11 @@ async function bench(dialect) {
     const deepPage = Math.floor((prepared.calls * 0.95) / 25);
     const deepCursor = JSON.parse(await get(q({ page: String(deepPage) }))).nextCursor;
     const deepTalkCursor = JSON.parse(await get(q({ sort: 'talkSeconds', page: String(deepPage) }))).nextCursor;
-    const requests = [
+    // The poor-quality calls (a few thousand of a million in seed:history): a page at ~95 % of them, and the one before it.
+    const poorCalls = JSON.parse(await get(q({ quality: 'poor', count: 'exact' }))).total;
+    const deepPoorCursor = JSON.parse(await get(q({ quality: 'poor', page: String(Math.max(1, Math.floor((poorCalls * 0.95) / 25))) }))).nextCursor;
+    const deepPoorBefore = JSON.parse(await get(q({ quality: 'poor', after: deepPoorCursor }))).prevCursor;
+    const requests = ([
       ['first page by time', q({})],
       ['agent', q({ agentId: prepared.agentId })],
       ['outcome (answered)', q({ outcome: 'answered' })],
@@ -186,9 +194,21 @@ async function bench(dialect) {
       ['sort by wait + a month', q({ sort: 'queueSeconds', from: monthFrom, to: monthTo })],
       ['sort by outcome + agent', q({ sort: 'outcome', agentId: prepared.agentId })],
       ['poor quality', q({ quality: 'poor' })],
+      ['poor quality, exact count', q({ quality: 'poor', count: 'exact' })],
+      ['poor quality + agent', q({ quality: 'poor', agentId: prepared.agentId })],
+      ['poor quality + outcome (answered)', q({ quality: 'poor', outcome: 'answered' })],
+      ['poor quality + agent + outcome (answered, failed)', q({ quality: 'poor', agentId: prepared.agentId, outcome: 'answered,failed' })],
+      ['poor quality + a month', q({ quality: 'poor', from: monthFrom, to: monthTo })],
+      ['poor quality, deep page by keyset (~95 %)', q({ quality: 'poor', after: deepPoorCursor })],
+      ['poor quality, the page before that (before=)', q({ quality: 'poor', before: deepPoorBefore })],
       ['poor quality, sort by talk time', q({ quality: 'poor', sort: 'talkSeconds' })],
+      ['poor quality + agent, sort by student', q({ quality: 'poor', agentId: prepared.agentId, sort: 'callerName', dir: 'asc' })],
+      ['poor quality + outcome (answered), sort by wait', q({ quality: 'poor', outcome: 'answered', sort: 'queueSeconds' })],
+      ['poor quality + student name', q({ quality: 'poor', student: prepared.student.caller_name })],
+      ['poor quality + student surname + agent, sort by talk time', q({ quality: 'poor', student: prepared.student.caller_name.split(' ')[1], agentId: prepared.agentId, sort: 'talkSeconds' })],
+      [`CSV export of the poor-quality calls (${poorCalls})`, `/api/calls/export.csv?quality=poor`],
       ['deep page by offset (old clients)', q({ page: String(deepPage), count: 'exact' })],
-    ];
+    ]).filter(([name]) => !ONLY || ONLY.test(name));
     const times = requests.map(() => []);
     for (let run = 0; run < (EXPORT_ONLY ? 0 : RUNS + 2); run++) {
       for (const [i, [, path]] of requests.entries()) {
@@ -226,31 +246,34 @@ async function bench(dialect) {
       const stall = `${ms(pct(latencies, 99))} / ${ms(Math.max(...latencies))} · candidate ${ms(pct(relayed.latencies, 99))} / ${ms(Math.max(...relayed.latencies))}${relayed.lost ? `, ${relayed.lost} lost` : ''}`;
       return { result: relayed.result, took, stall };
     };
-    if (!EXPORT_ONLY) {
-      const metrics = await probed(() => get(`/api/metrics?from=${monthFrom}&to=${monthTo}`));
-      rows.push(['metrics for a month', ms(metrics.took), '', metrics.stall, '']);
-      const search = await probed(() => get(`/api/calls?student=ar&count=exact&pageSize=25`));
-      rows.push(['student search "ar", exact count (scan)', ms(search.took), '', search.stall, '']);
+    // With --requests, only those pages.
+    if (!ONLY) {
+      if (!EXPORT_ONLY) {
+        const metrics = await probed(() => get(`/api/metrics?from=${monthFrom}&to=${monthTo}`));
+        rows.push(['metrics for a month', ms(metrics.took), '', metrics.stall, '']);
+        const search = await probed(() => get(`/api/calls?student=ar&count=exact&pageSize=25`));
+        rows.push(['student search "ar", exact count (scan)', ms(search.took), '', search.stall, '']);
+      }
+      const before = memory(server.pid);
+      let during = before.rssMb;
+      const sampler = setInterval(() => (during = Math.max(during, memory(server.pid).rssMb)), 50);
+      const exported = await probed(async () => {
+        const res = await fetch(`${url}/api/calls/export.csv`, { headers });
+        let lines = 0;
+        // indexOf, not a loop over every byte: the client must not be what limits the rate.
+        for await (const chunk of res.body) for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+        return lines - 1;
+      });
+      clearInterval(sampler);
+      const rate = Math.round(exported.result / (exported.took / 1000));
+      rows.push([
+        `CSV export (${exported.result} rows)`,
+        `${(exported.took / 1000).toFixed(1)} s`,
+        '',
+        exported.stall,
+        `${rate} rows/s; server RSS ${before.rssMb.toFixed(0)} MB before, at most ${during.toFixed(0)} MB during (sampled every 50 ms), peak since start ${memory(server.pid).peakMb.toFixed(0)} MB`,
+      ]);
     }
-    const before = memory(server.pid);
-    let during = before.rssMb;
-    const sampler = setInterval(() => (during = Math.max(during, memory(server.pid).rssMb)), 50);
-    const exported = await probed(async () => {
-      const res = await fetch(`${url}/api/calls/export.csv`, { headers });
-      let lines = 0;
-      // indexOf, not a loop over every byte: the client must not be what limits the rate.
-      for await (const chunk of res.body) for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
-      return lines - 1;
-    });
-    clearInterval(sampler);
-    const rate = Math.round(exported.result / (exported.took / 1000));
-    rows.push([
-      `CSV export (${exported.result} rows)`,
-      `${(exported.took / 1000).toFixed(1)} s`,
-      '',
-      exported.stall,
-      `${rate} rows/s; server RSS ${before.rssMb.toFixed(0)} MB before, at most ${during.toFixed(0)} MB during (sampled every 50 ms), peak since start ${memory(server.pid).peakMb.toFixed(0)} MB`,
-    ]);
   } finally {
     await relay?.close();
     server.kill('SIGTERM');

@@ -137,14 +137,25 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       if (dialect === 'sqlite') await sql`drop trigger refuse_warning`.execute(db);
       else await sql`drop trigger refuse_warning on call_events; drop function refuse_warning()`.execute(db);
 
+      // Nor is the call marked poor without it (the history's filter reads the mark).
+      const poorCalls = async () => (await get<Page<CallRecord>>(supervisor, '/api/calls?quality=poor')).body.items.map((c) => c.id);
+      expect(await poorCalls()).toEqual([]);
+
       await student.ok('reportQuality', { callId, ...LOSSY });
       const { timeline, quality } = (await get<CallDetail>(supervisor, `/api/calls/${callId}`)).body;
       expect(timeline.filter((e) => e.type === 'quality_warning').map((e) => e.detail)).toEqual(['packet loss', 'low MOS']);
       expect(quality?.samples).toBe(1);
+      expect(await poorCalls()).toEqual([callId]);
     });
 
-    it('filters the history on poor quality (and the CSV export with it)', async () => {
+    it('marks a call poor in the sample that first crosses a threshold, and filters the history on it (pages, counts, sorts, the CSV export)', async () => {
+      const db = harness.app.app.get<symbol, Kysely<Database>>(DATABASE);
+      const marked = async () => (await db.selectFrom('calls').select(['id', 'poor_quality']).orderBy('queued_at').execute()).map((r) => [r.id, r.poor_quality]);
       const first = await inProgress();
+      await first.student.ok('reportQuality', { callId: first.callId, ...CLEAN });
+      expect(await marked()).toEqual([[first.callId, 0]]);
+      await first.agent.ok('reportQuality', { callId: first.callId, ...LOSSY });
+      expect(await marked()).toEqual([[first.callId, 1]]);
       await first.student.ok('reportQuality', { callId: first.callId, ...LOSSY });
       await first.student.ok('hangUp', { callId: first.callId });
       await first.agent.ok('completeWrapUp', { callId: first.callId, disposition: 'Resolved', notes: '' });
@@ -154,15 +165,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await first.agent.ok('acceptCall', { callId: clean });
       await first.student.ok('reportQuality', { callId: clean, ...CLEAN });
       await first.student.ok('hangUp', { callId: clean });
+      expect(await marked()).toEqual([[first.callId, 1], [clean, 0]]);
+      // The mark says what the summaries say.
+      const summaries = await db.selectFrom('call_quality').select(['call_id', 'warning_samples']).orderBy('call_id').execute();
+      expect(summaries.map((q) => [q.call_id, Number(q.warning_samples) > 0 ? 1 : 0])).toEqual([[first.callId, 1], [clean, 0]].sort());
 
       const all = (await get<Page<CallRecord>>(first.supervisor, '/api/calls')).body;
       expect(all.total).toBe(2);
-      const poor = (await get<Page<CallRecord>>(first.supervisor, '/api/calls?quality=poor')).body;
-      expect(poor.items.map((c) => c.id)).toEqual([first.callId]);
-      expect(poor.total).toBe(1);
-      const csv = await get<string>(first.supervisor, '/api/calls/export.csv?quality=poor');
-      expect(csv.text).toContain(first.callId);
-      expect(csv.text).not.toContain(clean);
+      const { agentId, outcome } = all.items.find((c) => c.id === first.callId) as CallRecord;
+      for (const query of ['', '&count=capped', '&sort=talkSeconds', '&sort=outcome&dir=asc', `&agentId=${agentId}`, `&outcome=${outcome},abandoned`, `&agentId=${agentId}&outcome=${outcome}&sort=agentName`]) {
+        const poor = (await get<Page<CallRecord>>(first.supervisor, `/api/calls?quality=poor${query}`)).body;
+        expect(poor.items.map((c) => c.id)).withContext(query).toEqual([first.callId]);
+        expect(poor.total).withContext(query).toBe(1);
+        const csv = await get<string>(first.supervisor, `/api/calls/export.csv?quality=poor${query.replace('&count=capped', '')}`);
+        expect(csv.text).withContext(query).toContain(first.callId);
+        expect(csv.text).withContext(query).not.toContain(clean);
+      }
+      expect((await get<Page<CallRecord>>(first.supervisor, '/api/calls?quality=poor&outcome=abandoned')).body.total).toBe(0);
+      expect((await get<Page<CallRecord>>(first.supervisor, '/api/calls?quality=poor&agentId=00000000-0000-4000-8000-000000000000')).body.total).toBe(0);
       expect((await get(first.supervisor, '/api/calls?quality=awful')).status).toBe(400);
     });
   });

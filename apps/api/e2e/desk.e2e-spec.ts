@@ -33,6 +33,7 @@ function pastCall(callerId: string, agent: { id: string; name: string } | null, 
     negotiation_id: null,
     direction: 'inbound',
     callback_id: null,
+    poor_quality: 0,
     ...patch,
   };
 }

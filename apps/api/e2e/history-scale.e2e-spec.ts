@@ -5,7 +5,7 @@ import { CALL_SORT_KEYS, type CallFilters, type CallPage } from '@switchboard/ca
 import type { SqlDialect } from '../src/config/config';
 import { DATABASE } from '../src/database/database.module';
 import type { CallRow, Database } from '../src/database/schema';
-import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readFilters } from '../src/supervisor/call-queries';
+import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams } from '../src/supervisor/call-queries';
 import { encodeCursor } from '../src/supervisor/call-history.service';
 import { ReadPool } from '../src/database/read-pool';
 import { CallExportService, EXPORT_BUFFERS } from '../src/supervisor/call-export.service';
@@ -152,33 +152,82 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       }
     });
 
-    it('lists the few poor-quality calls by every sort, each once and in order, read from the quality index first on SQLite', async () => {
+    it('pages the poor-quality calls by every sort and with the other filters, both ways, each once in order, on the poor calls\' own indexes', async () => {
       const sample = { samples: 3, mos_min: 2.1, mos_sum: 9, loss_max: 0.2, rtt_max: 400, jitter_max: 60, high_rtt_samples: 1, high_jitter_samples: 1, high_loss_samples: 1, low_mos_samples: 1, latest_at: '2026-11-20T10:00:00.000Z', latest_sample: '{}' };
-      const rated = rows.filter((_, i) => i % 20 === 0);
-      await db.insertInto('call_quality').values(rated.map((r, i) => ({ ...sample, call_id: r.id, warning_samples: i % 4 === 0 ? 0 : 2 }))).execute();
+      // The seeder marked the poor calls among the summaries it wrote.
+      const seeded = await db.selectFrom('call_quality').select(['call_id', 'warning_samples']).execute();
+      const marked = async () => (await db.selectFrom('calls').select('id').where('poor_quality', '=', 1).orderBy('id').execute()).map((r) => r.id);
+      expect(seeded.length).toBeGreaterThan(20);
+      expect(await marked()).toEqual(seeded.filter((q) => Number(q.warning_samples) > 0).map((q) => q.call_id).sort());
+      // More: summaries for every 7th call without one, a quarter of them without a warning; the
+      // others marked poor as the quality recorder marks them.
+      const rated = rows.filter((r, i) => i % 7 === 0 && !seeded.some((q) => q.call_id === r.id));
+      const summaries = rated.map((r, i) => ({ ...sample, call_id: r.id, warning_samples: i % 4 === 0 ? 0 : 2 }));
+      const added = summaries.filter((q) => q.warning_samples > 0).map((q) => q.call_id);
+      await db.insertInto('call_quality').values(summaries).execute();
+      await db.updateTable('calls').set({ poor_quality: 1 }).where('id', 'in', added).execute();
+      const poorIds = await marked();
+      if (dialect === 'postgres') await sql`analyze calls`.execute(db);
       try {
-        const filters = await readFilters(db, dialect, { quality: 'poor' as const, to: '2026-12-01T00:00:00.000Z' }, (probe) => probe.executeTakeFirst());
-        expect(filters.fewPoor).toBe(dialect === 'sqlite' ? true : undefined);
+        const agentId = rows.find((r) => r.agent_id && poorIds.includes(r.id))?.agent_id as string;
+        // The student with the most poor calls, by username (the search index).
+        const poorOf = (callerId: string) => rows.filter((r) => r.caller_id === callerId && poorIds.includes(r.id)).length;
+        const caller = rows.map((r) => r.caller_id).reduce((best, id) => (poorOf(id) > poorOf(best) ? id : best));
+        const username = (await db.selectFrom('users').select('username').where('id', '=', caller).executeTakeFirstOrThrow()).username;
+        const to = '2026-12-01T00:00:00.000Z';
+        const filterSets: CallFilters[] = [{}, { agentId }, { outcome: ['answered', 'failed'] }, { agentId, outcome: ['answered'] }, { from: rows[Math.floor(rows.length / 2)].queued_at }, { student: username }];
         for (const sort of CALL_SORT_KEYS) {
           for (const dir of ['asc', 'desc'] as const) {
-            const want = (await inCallOrder(db.selectFrom('calls').selectAll().where((eb) => callFilters(eb, { quality: 'poor', to: filters.to }, dialect)), sort, dir).execute()).map((r) => r.id);
-            expect(want.length).toBe(rated.length - Math.ceil(rated.length / 4));
-            expect(await walk({ sort, dir, quality: 'poor', to: filters.to, pageSize: 7 }, 'after')).withContext(`${sort} ${dir}`).toEqual(want);
-            if (dialect !== 'sqlite') continue;
-            const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${SORT_COLUMNS[sort].column}`]).where((eb) => callFilters(eb, filters, dialect, sort));
-            for (const run of keysetRuns(db, keys, sort, dir, { outcomes: outcomeStreams(filters, sort) })) {
-              const compiled = run(8).compile();
-              const plan = ((await explainSqlite(db, compiled.sql, compiled.parameters)) as { detail: string }[]).map((p) => p.detail);
-              expect(plan).withContext(plan.join('\n')).toContain('SEARCH call_quality USING INDEX call_quality_warning_samples_idx (warning_samples>?)');
-              // The calls by id (or, sorted by outcome, the few in progress: no outcome yet).
-              for (const read of plan.filter((p) => / calls /.test(p))) {
-                expect(read).withContext(plan.join('\n')).toMatch(/^SEARCH calls USING (INDEX sqlite_autoindex_calls_1 \(id=\?\)|COVERING INDEX \w+ \(outcome=\?)/);
+            for (const others of filterSets) {
+              const filters: CallFilters = { ...others, quality: 'poor', to };
+              const context = `${sort} ${dir} ${JSON.stringify(others)}`;
+              const want = (await inCallOrder(db.selectFrom('calls').selectAll().where((eb) => callFilters(eb, filters, dialect)), sort, dir).execute()).map((r) => r.id);
+              const expected = rows.filter(
+                (r) =>
+                  poorIds.includes(r.id) &&
+                  (!others.agentId || r.agent_id === others.agentId) &&
+                  (!others.outcome || others.outcome.includes(r.outcome as 'answered')) &&
+                  (!others.from || r.queued_at >= others.from) &&
+                  (!others.student || r.caller_id === caller),
+              );
+              expect(want.length).withContext(context).toBe(expected.length);
+              expect(want.length).withContext(context).toBeGreaterThan(2);
+              const params = { sort, dir, quality: 'poor', to, ...(others.outcome ? { outcome: others.outcome.join(',') } : {}), ...(others.agentId ? { agentId } : {}), ...(others.from ? { from: others.from } : {}), ...(others.student ? { student: others.student } : {}) };
+              const query = { ...params, pageSize: 7 };
+              expect(await walk(query, 'after')).withContext(context).toEqual(want);
+              const last = rows.find((r) => r.id === want[want.length - 1]) as CallRow;
+              expect(await walk(query, 'before', encodeCursor(last, sort))).withContext(context).toEqual(want.slice(0, -1).reverse());
+              for (const count of ['exact', 'capped']) {
+                const page = await get<CallPage>(`/api/calls?${qs({ ...query, count })}`);
+                expect(page.body.total).withContext(`${context} ${count}`).toBe(want.length);
+              }
+              const csv = parseCsv((await get<string>(`/api/calls/export.csv?${qs(params)}`)).text);
+              expect(csv.slice(1).map((r) => r[csv[0].indexOf('id')])).withContext(context).toEqual(want);
+              // Each query of a page (from the start and after a cursor in the middle) reads only the poor calls' partial indexes.
+              const middle = rows.find((r) => r.id === want[Math.floor(want.length / 2)]) as CallRow;
+              for (const cursor of [undefined, { ...middle }]) {
+                const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${SORT_COLUMNS[sort].column}`]).where((eb) => callFilters(eb, filters, dialect, sort));
+                const counted = db.selectFrom('calls').where((eb) => callFilters(eb, filters, dialect)).select((eb) => eb.fn.countAll().as('n'));
+                for (const compiled of [...keysetRuns(db, keys, sort, dir, { cursor, outcomes: outcomeStreams(filters, sort) }).map((run) => run(8).compile()), counted.compile()]) {
+                  if (dialect === 'sqlite') {
+                    const plan = ((await explainSqlite(db, compiled.sql, compiled.parameters)) as { detail: string }[]).map((p) => p.detail);
+                    const reads = plan.filter((p) => / calls /.test(p));
+                    expect(reads.length).withContext(plan.join('\n')).toBeGreaterThan(0);
+                    for (const read of reads) expect(read).withContext(`${context}\n${plan.join('\n')}`).toMatch(/^(SEARCH|SCAN) calls USING (COVERING )?INDEX calls_poor_\w+/);
+                  } else {
+                    const plan = await explainPostgres(db, compiled.sql, compiled.parameters, true);
+                    const reads = plan.split('\n').filter((line) => / on calls\b/.test(line));
+                    expect(reads.length).withContext(plan).toBeGreaterThan(0);
+                    for (const read of reads) expect(read).withContext(`${context}\n${plan}`).toMatch(/Index (Only )?Scan (Backward )?using calls_poor_\w+ on calls/);
+                  }
+                }
               }
             }
           }
         }
       } finally {
-        await db.deleteFrom('call_quality').execute();
+        await db.updateTable('calls').set({ poor_quality: 0 }).where('id', 'in', added).execute();
+        await db.deleteFrom('call_quality').where('call_id', 'in', rated.map((r) => r.id)).execute();
       }
     });
 

@@ -11,10 +11,12 @@ import { SocketRooms } from './socket-rooms';
  * call is in progress. A sample is judged again here from its figures (the browser's MOS is
  * not trusted), added to the call's row in `call_quality` with one upsert (so concurrent
  * samples on any node add up, the database keeps the truth) and sent to supervisors as
- * `callQualityChanged`. Samples are measurements, not moves of the call: they change no call,
- * presence or deadline. The first sample of a call to cross each warning threshold (the
+ * `callQualityChanged`. Samples are measurements, not moves of the call: they change no call
+ * state, presence or deadline. The first sample of a call to cross each warning threshold (the
  * upsert's count of that kind is 1) adds `quality_warning` to the call's timeline in the same
  * ledger transaction: once per kind of warning per call, however many samples cross it afterwards.
+ * The first to cross any (its count of warning samples is 1) marks the call `poor_quality` in
+ * that transaction too, what the history's `quality=poor` reads (migration 0019).
  */
 @Injectable()
 export class CallQualityRecorder {
@@ -45,7 +47,9 @@ export class CallQualityRecorder {
         'high-packet-loss': totals.high_loss_samples,
         'low-mos': totals.low_mos_samples,
       };
-      // One upsert at a time per row: exactly one sample sees a kind's count reach 1.
+      // One upsert at a time per row: exactly one sample sees the count of warning samples, and
+      // each kind's count, reach 1.
+      if (Number(totals.warning_samples) === 1) await tx.db.updateTable('calls').set({ poor_quality: 1 }).where('id', '=', report.callId).execute();
       for (const warning of sample.warnings.filter((w) => Number(counted[w]) === 1)) {
         await tx.addEvent(report.callId, 'quality_warning', { id: user.id, name: user.displayName }, QUALITY_WARNING_TEXT[warning]);
       }
@@ -54,7 +58,7 @@ export class CallQualityRecorder {
     this.rooms.toSupervisors().emit('callQualityChanged', { callId: report.callId, quality: { ...sample, at } });
   }
 
-  /** Adds `sample` to the call's row in `call_quality` (one upsert); returns the counts of each warning so far. */
+  /** Adds `sample` to the call's row in `call_quality` (one upsert); returns the counts of warning samples and of each warning so far. */
   private addSample(tx: LedgerTransaction, callId: string, sample: QualitySample) {
     const count = (warning: QualityWarning) => (sample.warnings.includes(warning) ? 1 : 0);
     return tx.db
@@ -92,7 +96,7 @@ export class CallQualityRecorder {
           latest_sample: sql`excluded.latest_sample`,
         }),
       )
-      .returning(['high_rtt_samples', 'high_jitter_samples', 'high_loss_samples', 'low_mos_samples'])
+      .returning(['warning_samples', 'high_rtt_samples', 'high_jitter_samples', 'high_loss_samples', 'low_mos_samples'])
       .executeTakeFirstOrThrow();
   }
 }

@@ -278,6 +278,7 @@ export function emptyCall(): Omit<CallRow, 'id' | 'state' | 'caller_id' | 'calle
   return {
     direction: 'inbound',
     callback_id: null,
+    poor_quality: 0,
     outcome: null,
     agent_id: null,
     agent_name: null,

@@ -91,6 +91,12 @@ export interface CallsTable {
   direction: ColumnType<CallDirection, CallDirection | undefined, CallDirection>;
   /** The callback request an outbound call was placed for (migration 0012). */
   callback_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * 1 once a quality sample of the call crossed a warning threshold (its `call_quality` row's
+   * `warning_samples` > 0), else 0: the history's `quality=poor`, read on partial indexes
+   * (migration 0019). Set in the transaction that records that sample.
+   */
+  poor_quality: ColumnType<number, number | undefined, number>;
 }
 
 /** One entry of a call's timeline; `seq` orders the entries of one call from 1. */

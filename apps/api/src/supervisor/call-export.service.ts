@@ -6,7 +6,7 @@ import type { DatabaseConnection } from '../database/database';
 import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
 import { ReadPool, TransferBuffers, type FormattedRead } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
-import { callFilters, keysetRuns, outcomeStreams, readFilters, type CallCursor, type ReadFilters } from './call-queries';
+import { callFilters, keysetRuns, outcomeStreams, type CallCursor } from './call-queries';
 import { CALL_CSV_HEADER, CALL_CSV_SOURCE } from './csv';
 
 /** Rows read per query while exporting. */
@@ -108,8 +108,7 @@ export class CallExportService {
    * no more than `buffers` allows is ever read ahead. Ends early once `buffers` is ended (the
    * client went away): what is read ahead is dropped and nothing more is read.
    */
-  private async *chunks(exportQuery: CallExportQuery, batchSize: number, buffers: TransferBuffers): AsyncGenerator<Buffer> {
-    const query = await this.readFilters(exportQuery);
+  private async *chunks(query: CallExportQuery, batchSize: number, buffers: TransferBuffers): AsyncGenerator<Buffer> {
     let at: ExportPosition = { stretch: 0 };
     let next: FormattedRead<CallCursor> | undefined = this.read(query, at, batchSize, await buffers.take());
     while (next) {
@@ -141,7 +140,7 @@ export class CallExportService {
    * written `into` that transfer buffer; what nobody waits for any more (an abandoned export)
    * fails quietly.
    */
-  private read(query: CallExportQuery & ReadFilters, at: ExportPosition, batchSize: number, into: ArrayBuffer | undefined): FormattedRead<CallCursor> {
+  private read(query: CallExportQuery, at: ExportPosition, batchSize: number, into: ArrayBuffer | undefined): FormattedRead<CallCursor> {
     const columns = this.db.selectFrom('calls').select(CALL_CSV_SOURCE.map((c) => `calls.${c}` as const));
     const reading = this.reads.formatted(this.batch(columns, query, at, batchSize), 'call-csv', into);
     reading.read.catch(() => undefined);
@@ -153,8 +152,7 @@ export class CallExportService {
    * The matching rows in batches, in the list's order (`sort`, then queue time, then id, in
    * `dir`), each batch resumed after the last row of the previous one ({@link keysetRuns}).
    */
-  async *batches(exportQuery: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<CallRow[]> {
-    const query = await this.readFilters(exportQuery);
+  async *batches(query: CallExportQuery, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<CallRow[]> {
     let at: ExportPosition | undefined = { stretch: 0 };
     while (at) {
       const batch: CallRow[] = await this.reads.all(this.batch(this.db.selectFrom('calls').selectAll('calls'), query, at, batchSize));
@@ -167,24 +165,19 @@ export class CallExportService {
    * Where the batch after one read at `at` starts: after its `last` row if it was full, else
    * at the start of the next stretch of the order (a nullable sort's nulls), else nowhere.
    */
-  private after(query: CallExportQuery & ReadFilters, at: ExportPosition, last: CallCursor | undefined): ExportPosition | undefined {
+  private after(query: CallExportQuery, at: ExportPosition, last: CallCursor | undefined): ExportPosition | undefined {
     if (last) return { stretch: at.stretch, cursor: last };
     return at.stretch + 1 < this.runs(this.db.selectFrom('calls').select('calls.id'), query).length ? { stretch: at.stretch + 1 } : undefined;
   }
 
   /** The query of one batch: `select`'s matching rows from `at`. */
-  private batch<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery & ReadFilters, at: ExportPosition, batchSize: number) {
+  private batch<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery, at: ExportPosition, batchSize: number) {
     // After a cursor, the first run is the rest of the cursor's own stretch.
     return this.runs(select, query, at.cursor)[at.cursor ? 0 : at.stretch](batchSize);
   }
 
-  /** The query's filters with what their plans need to know first ({@link readFilters}). */
-  private readFilters(query: CallExportQuery): Promise<CallExportQuery & ReadFilters> {
-    return readFilters(this.db, this.connection.dialect, query, (probe) => this.reads.first(probe));
-  }
-
   /** The {@link keysetRuns} of the export's order, from the start or after `cursor`. */
-  private runs<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery & ReadFilters, cursor?: CallCursor) {
+  private runs<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery, cursor?: CallCursor) {
     const dialect = this.connection.dialect;
     const matching = select.where((eb) => callFilters(eb, query, dialect, query.sort));
     return keysetRuns(this.db, matching, query.sort, query.dir, { cursor, outcomes: outcomeStreams(query, query.sort) });

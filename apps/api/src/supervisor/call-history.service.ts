@@ -7,7 +7,7 @@ import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { toCallQualitySummary } from '../calls/call-quality.service';
-import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readFilters, readRuns, toCallRecord, toTimelineEvent, type CallCursor, type ReadFilters } from './call-queries';
+import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readRuns, toCallRecord, toTimelineEvent, type CallCursor } from './call-queries';
 
 /**
  * A keyset cursor as the API hands it out: base64url of `[sort value, queued_at, id]` of the
@@ -57,9 +57,8 @@ export class CallHistoryService {
    * otherwise page `page` (OFFSET, kept for older clients). The page's ids are found first on
    * the indexes, then their rows are read.
    */
-  async list(listQuery: CallListQuery): Promise<CallPage> {
+  async list(query: CallListQuery): Promise<CallPage> {
     const dialect = this.connection.dialect;
-    const query = await readFilters(this.db, dialect, listQuery, (probe) => this.reads.first(probe));
     const cursorText = query.after ?? query.before;
     const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText, query.sort);
     const backwards = query.before !== undefined;
@@ -98,7 +97,7 @@ export class CallHistoryService {
   }
 
   /** How many calls match: all of them, or (`count=capped`) up to {@link CAPPED_COUNT}. */
-  private async count(query: CallListQuery & ReadFilters): Promise<{ n: number; exact: boolean }> {
+  private async count(query: CallListQuery): Promise<{ n: number; exact: boolean }> {
     const matching = this.db.selectFrom('calls').where((eb) => callFilters(eb, query, this.connection.dialect));
     if (query.count !== 'capped') {
       const row = await this.reads.first(matching.select((eb) => eb.fn.countAll<string | number>().as('n')));

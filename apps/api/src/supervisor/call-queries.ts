@@ -111,12 +111,11 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
  * The outcomes a page sorted by another column than time reads as separate walks
  * ({@link keysetRuns}) on 0018's indexes, which lead with the outcome: the filter's, or every
  * one and null (the column holds only those; null while a call is in progress). None (one
- * walk) sorted by time, or when an indexed student search or few poor-quality calls
- * ({@link ReadFilters}) give the few calls to sort.
+ * walk) sorted by time, or when an indexed student search gives the few calls to sort.
  */
-export function outcomeStreams(filters: ReadFilters, sort: CallSortKey): (CallOutcome | null)[] | undefined {
+export function outcomeStreams(filters: CallFilters, sort: CallSortKey): (CallOutcome | null)[] | undefined {
   if (SORT_COLUMNS[sort].column === 'queued_at') return undefined;
-  if (isIndexedSearch(filters) || (filters.quality === 'poor' && filters.fewPoor)) return undefined;
+  if (isIndexedSearch(filters)) return undefined;
   return filters.outcome?.length ? [...filters.outcome] : [...CALL_OUTCOMES, null];
 }
 
@@ -142,65 +141,24 @@ export function containsPattern(text: string): string {
 const SEARCH_INDEX_MIN_LENGTH = 3;
 
 /**
- * At most this many poor-quality calls, SQLite reads them first and sorts them ({@link ReadFilters}):
- * about 15 µs a call, for the page and again for its count. Walking the calls in order instead
- * asks every call of an outcome that has none (abandoned calls never report quality) and, for a
- * capped count, every call until enough were found: with 3 209 poor among a million calls, 0.8
- * to 3.6 s a page, against 90 to 330 ms read by id (2 000 was the limit before).
- */
-export const FEW_POOR_CALLS = 20_000;
-
-/** {@link CallFilters} with what a reader found out before the page's queries. */
-export interface ReadFilters extends CallFilters {
-  /**
-   * Whether at most {@link FEW_POOR_CALLS} calls crossed a quality threshold ({@link fewPoorCallsProbe}).
-   * SQLite (no statistics) then reads those calls and sorts them, instead of walking the calls
-   * in order asking each whether it is one (through every call when there are none).
-   */
-  fewPoor?: boolean;
-}
-
-/**
- * The query counting the calls that crossed a quality threshold, up to one more than
- * {@link FEW_POOR_CALLS} (on the `warning_samples` index): `n` ≤ FEW_POOR_CALLS means few.
- */
-export function fewPoorCallsProbe(db: Kysely<Database>) {
-  const poor = db.selectFrom('call_quality').select('call_quality.call_id').where('call_quality.warning_samples', '>', 0).limit(FEW_POOR_CALLS + 1);
-  return db.selectFrom(poor.as('poor')).select((eb) => eb.fn.countAll<string | number>().as('n'));
-}
-
-/**
- * `filters` with what SQLite's plans need to know before the page's queries
- * ({@link ReadFilters}): with `quality=poor`, whether few calls are poor (`first` runs the
- * probe, e.g. in the read pool). PostgreSQL's planner knows it from its statistics.
- */
-export async function readFilters<F extends CallFilters>(
-  db: Kysely<Database>,
-  dialect: SqlDialect,
-  filters: F,
-  first: (probe: ReturnType<typeof fewPoorCallsProbe>) => Promise<{ n: string | number } | undefined>,
-): Promise<F & ReadFilters> {
-  if (dialect !== 'sqlite' || filters.quality !== 'poor') return filters;
-  const poor = await first(fewPoorCallsProbe(db));
-  return { ...filters, fewPoor: Number(poor?.n ?? 0) <= FEW_POOR_CALLS };
-}
-
-/**
  * The WHERE condition of {@link CallFilters} on `calls`: queue time in [from, to), the agent
  * who answered, any of the outcomes, and a case-insensitive substring of the caller's
  * display name or username, and `quality=poor` (a warning threshold crossed in at least one quality
- * sample, `call_quality`). Period, agent and outcome are served by the calls indexes; given
- * the `dialect`, a student search of 3 characters or more uses the callers' search index of
- * migration 0016 (FTS5 trigram on SQLite, `pg_trgm` on PostgreSQL) and then the caller index,
- * otherwise it scans the rows the other filters leave.
+ * sample: the call's `poor_quality` flag). Period, agent and outcome are served by the calls
+ * indexes, and with `quality=poor` by their partial copies that hold only the poor calls
+ * (migration 0019: the condition is written `poor_quality = 1`, as their predicate, so both
+ * databases see that those indexes apply); given the `dialect`, a student search of 3
+ * characters or more uses the callers' search index of migration 0016 (FTS5 trigram on
+ * SQLite, `pg_trgm` on PostgreSQL) and then the caller index, otherwise it scans the rows the
+ * other filters leave.
  */
-export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: ReadFilters, dialect?: SqlDialect, sort: CallSortKey = 'queuedAt'): Expression<SqlBool> {
+export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: CallFilters, dialect?: SqlDialect, sort: CallSortKey = 'queuedAt'): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [];
-  // With an indexed student search or few poor-quality calls, SQLite must read those calls (a
-  // handful) rather than every call of an agent or an outcome: `+column` keeps it off those
-  // indexes. Sorted by another column, a page walks each outcome on its own (`keysetRuns`):
-  // the walks' `outcome = ?` picks the indexes, not this list of outcomes.
-  const fromFew = dialect === 'sqlite' && (isIndexedSearch(filters) || (filters.quality === 'poor' && filters.fewPoor === true));
+  // With an indexed student search, SQLite must read those calls (a handful) rather than every
+  // call of an agent or an outcome: `+column` keeps it off those indexes. Sorted by another
+  // column, a page walks each outcome on its own (`keysetRuns`): the walks' `outcome = ?`
+  // picks the indexes, not this list of outcomes.
+  const fromFew = dialect === 'sqlite' && isIndexedSearch(filters);
   const byOutcome = dialect === 'sqlite' && SORT_COLUMNS[sort].column !== 'queued_at';
   const column = (name: 'calls.agent_id' | 'calls.outcome') => (fromFew || (byOutcome && name === 'calls.outcome') ? sql`+${eb.ref(name)}` : eb.ref(name));
   if (filters.from !== undefined) conditions.push(eb('calls.queued_at', '>=', filters.from));
@@ -208,10 +166,7 @@ export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: R
   if (filters.agentId !== undefined) conditions.push(eb(column('calls.agent_id'), '=', filters.agentId));
   if (filters.outcome?.length) conditions.push(eb(column('calls.outcome'), 'in', filters.outcome));
   if (filters.student !== undefined) conditions.push(studentSearch(eb, filters.student, dialect));
-  if (filters.quality === 'poor') {
-    const poor = eb.selectFrom('call_quality').select('call_quality.call_id').where('call_quality.warning_samples', '>', 0);
-    conditions.push(dialect === 'sqlite' && filters.fewPoor ? eb('calls.id', 'in', poor) : eb.exists(poor.whereRef('call_quality.call_id', '=', 'calls.id')));
-  }
+  if (filters.quality === 'poor') conditions.push(sql<SqlBool>`calls.poor_quality = 1`);
   return eb.and(conditions);
 }
 

@@ -25,7 +25,7 @@ async function addCall(db: Kysely<Database>, state: CallState, callerId: string)
     id: randomUUID(), state, outcome: state === 'ended' ? 'abandoned' : null, caller_id: callerId, caller_name: 'Sam', agent_id: null, agent_name: null,
     ringing_agent_id: null, rings_out_at: null, queued_at: new Date().toISOString(), answered_at: null, connected_at: null,
     ended_at: state === 'ended' ? new Date().toISOString() : null, ended_by: null, end_reason: null, queue_ms: null, talk_ms: null, wrap_up_ms: null,
-    disposition: null, notes: null, negotiation_id: null, direction: 'inbound', callback_id: null,
+    disposition: null, notes: null, negotiation_id: null, direction: 'inbound', callback_id: null, poor_quality: 0,
   };
   await db.insertInto('calls').values(row).execute();
   return row;

@@ -16,6 +16,7 @@ import * as retentionRunStatus0015 from './0015-retention-run-status';
 import * as callerSearch0016 from './0016-caller-search';
 import * as callMediaHolders0017 from './0017-call-media-holders';
 import * as callSortIndexes0018 from './0018-call-sort-indexes';
+import * as callPoorQuality0019 from './0019-call-poor-quality';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -41,6 +42,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0016-caller-search': callerSearch0016,
   '0017-call-media-holders': callMediaHolders0017,
   '0018-call-sort-indexes': callSortIndexes0018,
+  '0019-call-poor-quality': callPoorQuality0019,
 };
 
 /**

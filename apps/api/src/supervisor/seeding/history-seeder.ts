@@ -6,6 +6,7 @@ import { DEMO_PASSWORD } from '../../users/demo-users';
 import { UsersRepository } from '../../users/users.repository';
 import { generateMonth, type GeneratedCall } from './month-generator';
 import { SeedConflictError, ensureCast } from './month-seeder';
+import { withGeneratedQuality } from './quality-generator';
 import { SeededRandom } from './random';
 import { insertGeneratedCalls, withIndexesDeferred } from './seed-writes';
 
@@ -54,7 +55,8 @@ function students(count: number): CreateUserRequest[] {
 
 /**
  * Stores `calls` calls generated like `seed:month` (same queue simulation, timelines included)
- * over as many days as they take, ending at `end`, for the demo cast plus `students` students:
+ * over as many days as they take, ending at `end`, for the demo cast plus `students` students,
+ * with quality summaries for some that talked, a few of them poor ({@link withGeneratedQuality}):
  * a large history for the benchmarks. Refuses when calls are already stored (a history is
  * seeded into an empty database). The accounts in multi-row inserts; the calls in big
  * transactions of prepared multi-row statements, with the tables' secondary indexes built
@@ -69,6 +71,8 @@ export async function seedHistory(db: Kysely<Database>, options: SeedHistoryOpti
   const end = new Date(Date.UTC(endDay.getUTCFullYear(), endDay.getUTCMonth(), endDay.getUTCDate()));
   const summary: SeedHistorySummary = { from: '', to: end.toISOString(), calls: 0, events: 0, students: cast.student.length };
   const eventIds = new SeededRandom(options.seed ^ 0x5eed);
+  // Its own stream: the calls and their timelines are drawn as seed:month draws them.
+  const qualities = new SeededRandom(options.seed ^ 0x9a11);
   const generate = (days: number) => generateMonth({ ...options, days, end, agents: cast.agent, students: cast.student, supervisors: cast.supervisor });
   // Generated oldest day first and deterministic: a first pass counts, the second keeps the
   // newest `calls`. A week holds about 5.3 weekday means (Monday's rush, weekends a fifth),
@@ -89,7 +93,7 @@ export async function seedHistory(db: Kysely<Database>, options: SeedHistoryOpti
   };
   await withIndexesDeferred(db, async () => {
     for (const day of generate(days)) {
-      const kept = skip > 0 ? day.slice(Math.min(skip, day.length)) : day;
+      const kept = (skip > 0 ? day.slice(Math.min(skip, day.length)) : day).map((c) => withGeneratedQuality(c, qualities));
       skip -= day.length - kept.length;
       if (!kept.length) continue;
       if (!summary.from) summary.from = kept[0].record.queuedAt;

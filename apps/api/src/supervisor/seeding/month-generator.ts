@@ -1,4 +1,6 @@
 import type { CallEventType, CallParty, CallRecord, CallTimelineEvent, EndReason } from '@switchboard/call-domain';
+import type { Insertable } from 'kysely';
+import type { CallQualityTable } from '../../database/schema';
 import { SeededRandom } from './random';
 
 /** Someone the generated calls refer to. */
@@ -35,11 +37,13 @@ export interface GeneratedCallback {
   doneById: string | null;
 }
 
-/** One generated call: the record, its timeline in order, and its callback request if any. */
+/** One generated call: the record, its timeline in order, its callback request if any, and its quality summary if drawn. */
 export interface GeneratedCall {
   record: CallRecord;
   timeline: CallTimelineEvent[];
   callback: GeneratedCallback | null;
+  /** Its `call_quality` row (`seed:history` draws some: `withGeneratedQuality`); the call is poor when it counts warning samples. */
+  quality?: Insertable<CallQualityTable>;
 }
 
 /** Ring timeout before an offer counts as missed (shared/CONTACT-CENTER.md default). */

@@ -3,20 +3,28 @@ import type { Database } from '../../database/schema';
 import type { GeneratedCall } from './month-generator';
 import type { SeededRandom } from './random';
 
-/** A table the seeders fill: its columns in insert order, and which hold integers (PostgreSQL arrays are typed). */
+/** A table the seeders fill: its columns in insert order, and which hold integers or fractions (PostgreSQL arrays are typed). */
 interface SeedTable {
-  name: 'calls' | 'call_events' | 'callback_requests';
+  name: 'calls' | 'call_events' | 'callback_requests' | 'call_quality';
   columns: readonly string[];
   integers: ReadonlySet<string>;
+  doubles?: ReadonlySet<string>;
   /** Rows per SQLite statement: under its 32 766 bound parameters. */
   sqliteRows: number;
 }
 
 const CALLS: SeedTable = {
   name: 'calls',
-  columns: ['id', 'state', 'outcome', 'caller_id', 'caller_name', 'agent_id', 'agent_name', 'ringing_agent_id', 'rings_out_at', 'queued_at', 'answered_at', 'connected_at', 'ended_at', 'ended_by', 'end_reason', 'queue_ms', 'talk_ms', 'wrap_up_ms', 'disposition', 'notes'],
-  integers: new Set(['queue_ms', 'talk_ms', 'wrap_up_ms']),
+  columns: ['id', 'state', 'outcome', 'caller_id', 'caller_name', 'agent_id', 'agent_name', 'ringing_agent_id', 'rings_out_at', 'queued_at', 'answered_at', 'connected_at', 'ended_at', 'ended_by', 'end_reason', 'queue_ms', 'talk_ms', 'wrap_up_ms', 'disposition', 'notes', 'poor_quality'],
+  integers: new Set(['queue_ms', 'talk_ms', 'wrap_up_ms', 'poor_quality']),
   sqliteRows: 500,
+};
+const CALL_QUALITY: SeedTable = {
+  name: 'call_quality',
+  columns: ['call_id', 'samples', 'mos_min', 'mos_sum', 'loss_max', 'rtt_max', 'jitter_max', 'warning_samples', 'high_rtt_samples', 'high_jitter_samples', 'high_loss_samples', 'low_mos_samples', 'latest_at', 'latest_sample'],
+  integers: new Set(['samples', 'warning_samples', 'high_rtt_samples', 'high_jitter_samples', 'high_loss_samples', 'low_mos_samples']),
+  doubles: new Set(['mos_min', 'mos_sum', 'loss_max', 'rtt_max', 'jitter_max']),
+  sqliteRows: 2000,
 };
 const CALL_EVENTS: SeedTable = {
   name: 'call_events',
@@ -40,8 +48,9 @@ const POSTGRES_ROWS = 10_000;
 const seconds = (s: number | null) => (s === null ? null : Math.round(s * 1000));
 
 /**
- * Writes generated calls, their timelines (numbered from 1, ids drawn from `ids`) and their
- * callback requests. Every statement has a fixed text, so it is prepared once and reused
+ * Writes generated calls, their timelines (numbered from 1, ids drawn from `ids`), their
+ * callback requests and their quality summaries (a call with warning samples is marked
+ * `poor_quality`, as the quality recorder marks it). Every statement has a fixed text, so it is prepared once and reused
  * (the SQLite statement cache, PostgreSQL's named statements): on SQLite multi-row `VALUES`
  * of {@link SeedTable.sqliteRows} rows (the few rows left over one by one), on PostgreSQL an
  * `unnest` of one array per column, 10 000 rows a statement. Run it inside a transaction.
@@ -52,7 +61,7 @@ export async function insertGeneratedCalls(db: Kysely<Database>, calls: readonly
     db,
     postgres,
     CALLS,
-    calls.map(({ record: r }) => [
+    calls.map(({ record: r, quality }) => [
       r.id,
       r.state,
       r.outcome,
@@ -73,6 +82,7 @@ export async function insertGeneratedCalls(db: Kysely<Database>, calls: readonly
       seconds(r.wrapUpSeconds),
       r.disposition,
       r.notes,
+      Number(quality?.warning_samples ?? 0) > 0 ? 1 : 0,
     ]),
   );
   const events: unknown[][] = [];
@@ -85,12 +95,14 @@ export async function insertGeneratedCalls(db: Kysely<Database>, calls: readonly
     CALLBACK_REQUESTS,
     callbacks.map((cb) => [cb.id, cb.callId, cb.studentId, cb.name, cb.note, cb.createdAt, cb.doneAt, cb.doneById]),
   );
+  const summaries = calls.flatMap((c) => (c.quality ? [c.quality] : []));
+  await insertRows(db, postgres, CALL_QUALITY, summaries.map((q) => CALL_QUALITY.columns.map((column) => q[column as keyof typeof q] ?? null)));
 }
 
 async function insertRows(db: Kysely<Database>, postgres: boolean, table: SeedTable, rows: readonly unknown[][]): Promise<void> {
   const columns = table.columns.join(', ');
   if (postgres) {
-    const arrays = table.columns.map((c, i) => `$${i + 1}::${table.integers.has(c) ? 'integer' : 'text'}[]`).join(', ');
+    const arrays = table.columns.map((c, i) => `$${i + 1}::${table.integers.has(c) ? 'integer' : table.doubles?.has(c) ? 'double precision' : 'text'}[]`).join(', ');
     const text = `insert into ${table.name} (${columns}) select * from unnest(${arrays})`;
     for (let i = 0; i < rows.length; i += POSTGRES_ROWS) {
       const chunk = rows.slice(i, i + POSTGRES_ROWS);
