@@ -227,6 +227,35 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await db.selectFrom('call_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute()).toEqual([{ kind: 'offer', negotiation_id: negotiationId }]);
     });
 
+    it("relays the accepted agent's answer and candidates to an offer whose negotiation is still being stored at once, and holds them once it is", async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === callId);
+      await alex.ok('acceptCall', { callId });
+      // The transaction storing the new negotiation (with the held offer) takes 300 ms.
+      let storing = true;
+      const original = LedgerTransaction.prototype.startNegotiation;
+      spyOn(LedgerTransaction.prototype, 'startNegotiation').and.callFake(async function (this: LedgerTransaction, ...args: Parameters<LedgerTransaction['startNegotiation']>) {
+        await pause(300);
+        storing = false;
+        return original.apply(this, args);
+      });
+      const negotiationId = randomUUID();
+      const offered = student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('offer') } });
+      await alex.next('offerRelayed', (o) => o.callId === callId);
+      const answer = { callId, messageId: randomUUID(), negotiationId, description: { type: 'answer' as const, sdp: sdp('answer') } };
+      const ice = { callId, messageId: randomUUID(), negotiationId, candidate: candidate(3) };
+      const acknowledged = Promise.all([alex.ok('sendAnswer', answer), alex.ok('sendCandidate', ice)]);
+      expect(await student.next('answerRelayed', (a) => a.callId === callId)).toEqual(answer);
+      expect(await student.next('candidateRelayed', (c) => c.callId === callId)).toEqual(ice);
+      expect(storing).withContext('relayed before the negotiation was stored').toBeTrue();
+      await Promise.all([offered, acknowledged]);
+      expect(storing).withContext('acknowledged once it was stored').toBeFalse();
+      const held = await db.selectFrom('call_answer_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute();
+      expect(held).toEqual(jasmine.arrayWithExactContents([{ kind: 'answer', negotiation_id: negotiationId }, { kind: 'candidate', negotiation_id: negotiationId }]));
+    });
+
     it('sends the agent the caller\'s offer and candidates once, whether they came before the ring or while it rang (one node)', async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');

@@ -122,6 +122,7 @@ export class SignalRelay {
     const known = await this.signalingOf(message.callId, call);
     await this.checkNegotiation(message.callId, known, message.negotiationId);
     (call ? this.rooms.toUser(offererOf(call)) : this.rooms.to(callCallerRoom(message.callId))).emit('answerRelayed', message);
+    await this.negotiationStored(message.callId, known, message.negotiationId);
     if (!known.connected) await this.answerHolds.hold('answer', message);
   }
 
@@ -276,6 +277,7 @@ export class SignalRelay {
     const known = await this.signalingOf(message.callId, call);
     await this.checkNegotiation(message.callId, known, message.negotiationId);
     (call ? this.rooms.toUser(offererOf(call)) : this.rooms.to(callCallerRoom(message.callId))).emit('candidateRelayed', message);
+    await this.negotiationStored(message.callId, known, message.negotiationId);
     if (!known.connected) await this.answerHolds.hold('candidate', message);
   }
 
@@ -346,15 +348,31 @@ export class SignalRelay {
    */
   private async checkNegotiation(callId: string, known: CallSignaling, negotiationId: string | undefined, side: 'caller' | 'answerer' = 'answerer'): Promise<void> {
     if (negotiationId === undefined) return;
-    // A negotiation this node is storing (its offer relayed already): the answering side's
-    // messages wait for it, so none is relayed or held for a negotiation that is then not
-    // stored. The caller's own candidates go on (held after the offer, in order).
-    if (side === 'answerer') await this.starting.get(callId);
+    // The negotiation this node is storing (its offer relayed already) is the current one for
+    // the answering side's messages too: they are relayed at once and held once it is stored
+    // ({@link negotiationStored}). One this node does not know may be behind the start in
+    // hand: waited for before it is judged. The caller's own candidates go on (held after the
+    // offer, in order).
+    if (side === 'answerer' && negotiationId !== known.negotiationId) await this.starting.get(callId);
     if (known.negotiationId === null || negotiationId === known.negotiationId) return;
     const row = await this.storedCall(callId, negotiationId);
     if (!row || row.state === 'ended') throw new ProblemException('invalid_state', 'The call has ended');
     this.cache.replace(known, row.negotiation_id);
     if (negotiationId !== row.negotiation_id) throw new ProblemException('stale_negotiation', STALE);
+  }
+
+  /**
+   * Before the answering side's message of `negotiationId` is held: waits until the negotiation
+   * this node is storing is stored, so nothing is held for one that is then not stored.
+   *
+   * @throws ProblemException stale_negotiation when it was not stored (the call ended, or the
+   *   write failed): the message went out, but is refused
+   */
+  private async negotiationStored(callId: string, known: CallSignaling, negotiationId: string | undefined): Promise<void> {
+    const storing = this.starting.get(callId);
+    if (!storing) return;
+    await storing;
+    if (negotiationId !== undefined && known.negotiationId !== negotiationId) throw new ProblemException('stale_negotiation', STALE);
   }
 
   /** Where the caller's messages go: the ringing agent's tabs, and the socket that accepted. */
