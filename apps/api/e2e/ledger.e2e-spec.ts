@@ -51,6 +51,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return callId;
     }
 
+    /** Makes storing a new negotiation take `ms` longer; `storing` stays true until it goes on. */
+    function slowNegotiationStart(ms: number): { storing: boolean } {
+      const start = { storing: true };
+      const original = LedgerTransaction.prototype.startNegotiation;
+      spyOn(LedgerTransaction.prototype, 'startNegotiation').and.callFake(async function (this: LedgerTransaction, ...args: Parameters<LedgerTransaction['startNegotiation']>) {
+        await pause(ms);
+        start.storing = false;
+        return original.apply(this, args);
+      });
+      return start;
+    }
+
     it('runs a whole call\'s statements as built once: none is built anew for each call', async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');
@@ -203,20 +215,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const { callId } = await student.ok('requestCall', {});
       await alex.next('callOffered', (o) => o.callId === callId);
       // The transaction storing the new negotiation (with the held offer) takes 300 ms.
-      let storing = true;
-      const original = LedgerTransaction.prototype.startNegotiation;
-      spyOn(LedgerTransaction.prototype, 'startNegotiation').and.callFake(async function (this: LedgerTransaction, ...args: Parameters<LedgerTransaction['startNegotiation']>) {
-        await pause(300);
-        storing = false;
-        return original.apply(this, args);
-      });
+      const start = slowNegotiationStart(300);
       const negotiationId = randomUUID();
       const offer = { callId, messageId: randomUUID(), negotiationId, earlyMedia: true as const, description: { type: 'offer' as const, sdp: sdp('early') } };
       const order: string[] = [];
       const acknowledged = student.ok('sendOffer', offer).then(() => order.push('offer acknowledged'));
       expect(await alex.next('offerRelayed', (o) => o.callId === callId)).toEqual(offer);
       order.push('offer relayed');
-      expect(storing).withContext('the offer waited for its negotiation to be stored').toBeTrue();
+      expect(start.storing).withContext('the offer waited for its negotiation to be stored').toBeTrue();
       // The ringing agent answers at once (early media), before that negotiation is stored: relayed once it is, not refused.
       const answer = { callId, messageId: randomUUID(), negotiationId, provisional: true as const, description: { type: 'answer' as const, sdp: sdp('provisional') } };
       await alex.ok('sendAnswer', answer);
@@ -234,13 +240,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await alex.next('callOffered', (o) => o.callId === callId);
       await alex.ok('acceptCall', { callId });
       // The transaction storing the new negotiation (with the held offer) takes 300 ms.
-      let storing = true;
-      const original = LedgerTransaction.prototype.startNegotiation;
-      spyOn(LedgerTransaction.prototype, 'startNegotiation').and.callFake(async function (this: LedgerTransaction, ...args: Parameters<LedgerTransaction['startNegotiation']>) {
-        await pause(300);
-        storing = false;
-        return original.apply(this, args);
-      });
+      const start = slowNegotiationStart(300);
       const negotiationId = randomUUID();
       const offered = student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('offer') } });
       await alex.next('offerRelayed', (o) => o.callId === callId);
@@ -249,9 +249,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const acknowledged = Promise.all([alex.ok('sendAnswer', answer), alex.ok('sendCandidate', ice)]);
       expect(await student.next('answerRelayed', (a) => a.callId === callId)).toEqual(answer);
       expect(await student.next('candidateRelayed', (c) => c.callId === callId)).toEqual(ice);
-      expect(storing).withContext('relayed before the negotiation was stored').toBeTrue();
+      expect(start.storing).withContext('relayed before the negotiation was stored').toBeTrue();
       await Promise.all([offered, acknowledged]);
-      expect(storing).withContext('acknowledged once it was stored').toBeFalse();
+      expect(start.storing).withContext('acknowledged once it was stored').toBeFalse();
       const held = await db.selectFrom('call_answer_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute();
       expect(held).toEqual(jasmine.arrayWithExactContents([{ kind: 'answer', negotiation_id: negotiationId }, { kind: 'candidate', negotiation_id: negotiationId }]));
     });
