@@ -233,6 +233,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await db.selectFrom('call_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute()).toEqual([{ kind: 'offer', negotiation_id: negotiationId }]);
     });
 
+    // Only PostgreSQL runs transactions side by side (SQLite has one writer).
+    if (dialect === 'postgres') {
+      it('places a call whose free agent another transaction took meanwhile: queued for routing, not run again', async () => {
+        const alex = await available('agent');
+        const { agentId } = await alex.next('agentStatusChanged', (s) => s.state === 'available');
+        const student = await harness.connect('student');
+        // Right after the placing transaction read Alex as free, another one takes Alex (committed).
+        const read = LedgerTransaction.prototype.agent;
+        spyOn(LedgerTransaction.prototype, 'agent').and.callFake(async function (this: LedgerTransaction, id: string) {
+          const row = await read.call(this, id);
+          if (id === agentId) await db.updateTable('agent_presence').set({ state: 'away' }).where('agent_id', '=', id).execute();
+          return row;
+        });
+        const attempts = spyOn(harness.app.app.get(CallRecords), 'anyQueuedBesides').and.callThrough();
+        const { callId } = await student.ok('requestCall', {});
+        expect(attempts).withContext('placing transactions').toHaveBeenCalledTimes(1);
+        expect(await db.selectFrom('calls').select(['state', 'ringing_agent_id']).where('id', '=', callId).executeTakeFirstOrThrow()).toEqual({ state: 'queued', ringing_agent_id: null });
+      });
+    }
+
     it("relays the accepted agent's answer and candidates to an offer whose negotiation is still being stored at once, and holds them once it is", async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { durationsOf, planOffers, type AcceptedCall, type AnswerMessage, type CallOffer, type OfferWithdrawnReason, type QueuePosition, type SessionUser, NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
-import type { CallRow } from '../database/schema';
+import type { AgentPresenceRow, CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
@@ -9,7 +9,7 @@ import { CallMediaHolders } from './call-media-holders';
 import { callAgentRoom, callCallerRoom, callCallerTabRoom, callRingingRoom } from './call-parties';
 import { CallRecords, isUniqueViolation } from './call-records';
 import { secondsAfter } from './deadlines';
-import { CallLedger, type EventActor, type LedgerTransaction } from './ledger/call-ledger';
+import { CallLedger, type AgentMove, type EventActor, type LedgerTransaction } from './ledger/call-ledger';
 import { QueuePositions } from './queue-positions';
 import { requireCurrentNegotiation, SignalRelay } from './signal-relay.service';
 import { SocketRooms } from './socket-rooms';
@@ -49,8 +49,9 @@ export class CallRouter {
   ) {}
 
   /**
-   * Puts the student's call in the queue (routing follows as a reaction). With no agent signed
-   * in and working, no call is created: the student is told at once.
+   * Puts the student's call in the queue and, when nobody else waits and an agent is free, rings
+   * that agent in the same transaction ({@link ringAtOnce}); otherwise routing follows as a
+   * reaction. With no agent signed in and working, no call is created: the student is told at once.
    */
   async requestCall(caller: SessionUser, socket: AppSocket): Promise<QueuePosition> {
     if (this.drain.draining) throw new ProblemException('unavailable', NODE_DRAINING_MESSAGE);
@@ -236,17 +237,32 @@ export class CallRouter {
     const agents = await this.presence.offerable(1, tx.db);
     const clock = { now: tx.nowIso, declineCooldownMs: this.config.calls.ringTimeoutSeconds * 1000 };
     const [planned] = planOffers([{ callId: call.id, queuedAt: call.queued_at, passes: [] }], agents, clock);
-    if (planned) await this.ring(tx, call, planned.agentId);
+    if (planned) await this.ring(tx, call, planned.agentId, 'if still free');
   }
 
-  /** In a ledger transaction: rings `agentId` with the queued `call`, if the agent is free (both moves, or neither). */
-  private async ring(tx: LedgerTransaction, call: CallRow, agentId: string): Promise<void> {
+  /**
+   * In a ledger transaction: rings `agentId` with the queued `call`, if the agent is free (both
+   * moves, or neither). `'if still free'`: the agent's move comes first and is not required — a
+   * concurrent transaction that rang them since leaves the call queued (for routing) instead of
+   * running the whole transaction again (placing a call must not fail on another's ring).
+   */
+  private async ring(tx: LedgerTransaction, call: CallRow, agentId: string, mode: 'required' | 'if still free' = 'required'): Promise<void> {
     // An agent who is no longer free is simply not rung (not a race to retry).
     const agentNow = await tx.agent(agentId);
     if (agentNow?.state !== 'available' || agentNow.connected !== 1) return;
     const ringsOutAt = secondsAfter(tx.now, this.config.calls.ringTimeoutSeconds).toISOString();
-    await tx.moveCall(call, 'ringing', { ringing_agent_id: agentId, rings_out_at: ringsOutAt });
-    const agent = await tx.requireAgentMove(agentId, { to: 'ringing', by: 'system', reason: 'offered', requireConnected: true, set: { call_id: call.id } });
+    const move: AgentMove = { to: 'ringing', by: 'system', reason: 'offered', requireConnected: true, set: { call_id: call.id } };
+    const ringing = { ringing_agent_id: agentId, rings_out_at: ringsOutAt };
+    let agent: AgentPresenceRow;
+    if (mode === 'if still free') {
+      const moved = await tx.moveAgent(agentId, move);
+      if (!moved) return;
+      agent = moved;
+      await tx.moveCall(call, 'ringing', ringing);
+    } else {
+      await tx.moveCall(call, 'ringing', ringing);
+      agent = await tx.requireAgentMove(agentId, move);
+    }
     await tx.deadlines.schedule('ring_timeout', call.id, new Date(ringsOutAt));
     await tx.addEvent(call.id, 'offered', { id: agentId, name: agent.display_name });
     tx.publish({ type: 'callOffered', agentId, offer: { callId: call.id, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt } });
