@@ -51,13 +51,19 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return callId;
     }
 
-    /** Makes storing a new negotiation take `ms` longer; `storing` stays true until it goes on. */
-    function slowNegotiationStart(ms: number): { storing: boolean } {
-      const start = { storing: true };
+    /**
+     * Holds the storing of the next new negotiations until `release()` (then stores them, or
+     * with `fail` refuses them as a failed write would): no race against a timer.
+     */
+    function heldNegotiationStart(options: { fail?: boolean } = {}): { storing: boolean; release(): void } {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const start = { storing: true, release };
       const original = LedgerTransaction.prototype.startNegotiation;
       spyOn(LedgerTransaction.prototype, 'startNegotiation').and.callFake(async function (this: LedgerTransaction, ...args: Parameters<LedgerTransaction['startNegotiation']>) {
-        await pause(ms);
+        await released;
         start.storing = false;
+        if (options.fail) throw new Error('disk full');
         return original.apply(this, args);
       });
       return start;
@@ -214,8 +220,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const student = await harness.connect('student');
       const { callId } = await student.ok('requestCall', {});
       await alex.next('callOffered', (o) => o.callId === callId);
-      // The transaction storing the new negotiation (with the held offer) takes 300 ms.
-      const start = slowNegotiationStart(300);
+      // The transaction storing the new negotiation (with the held offer) waits.
+      const start = heldNegotiationStart();
       const negotiationId = randomUUID();
       const offer = { callId, messageId: randomUUID(), negotiationId, earlyMedia: true as const, description: { type: 'offer' as const, sdp: sdp('early') } };
       const order: string[] = [];
@@ -225,12 +231,37 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(start.storing).withContext('the offer waited for its negotiation to be stored').toBeTrue();
       // The ringing agent answers at once (early media), before that negotiation is stored: relayed once it is, not refused.
       const answer = { callId, messageId: randomUUID(), negotiationId, provisional: true as const, description: { type: 'answer' as const, sdp: sdp('provisional') } };
-      await alex.ok('sendAnswer', answer);
+      const answered = alex.ok('sendAnswer', answer);
+      await pause(50);
+      expect(student.seen('answerRelayed')).withContext('a provisional answer before its negotiation is stored').toEqual([]);
+      start.release();
+      await answered;
       expect(await student.next('answerRelayed', (a) => a.callId === callId)).toEqual(answer);
       await acknowledged;
       expect(order).toEqual(['offer relayed', 'offer acknowledged']);
       expect((await db.selectFrom('calls').select('negotiation_id').where('id', '=', callId).executeTakeFirstOrThrow()).negotiation_id).toBe(negotiationId);
       expect(await db.selectFrom('call_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute()).toEqual([{ kind: 'offer', negotiation_id: negotiationId }]);
+    });
+
+    it("refuses the accepted agent's answer and candidates, already relayed, when their negotiation is then not stored, and holds nothing", async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === callId);
+      await alex.ok('acceptCall', { callId });
+      const start = heldNegotiationStart({ fail: true });
+      const negotiationId = randomUUID();
+      const offered = student.send('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('offer') } });
+      await alex.next('offerRelayed', (o) => o.callId === callId);
+      const answered = Promise.all([
+        alex.send('sendAnswer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'answer', sdp: sdp('answer') } }),
+        alex.send('sendCandidate', { callId, messageId: randomUUID(), negotiationId, candidate: candidate(3) }),
+      ]);
+      await student.next('answerRelayed', (a) => a.callId === callId);
+      start.release();
+      expect(await offered).toEqual(jasmine.objectContaining({ ok: false }));
+      expect(await answered).toEqual([refused('stale_negotiation'), refused('stale_negotiation')]);
+      expect(await db.selectFrom('call_answer_signals').select('kind').where('call_id', '=', callId).execute()).toEqual([]);
     });
 
     // Only PostgreSQL runs transactions side by side (SQLite has one writer).
@@ -259,8 +290,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const { callId } = await student.ok('requestCall', {});
       await alex.next('callOffered', (o) => o.callId === callId);
       await alex.ok('acceptCall', { callId });
-      // The transaction storing the new negotiation (with the held offer) takes 300 ms.
-      const start = slowNegotiationStart(300);
+      // The transaction storing the new negotiation (with the held offer) waits.
+      const start = heldNegotiationStart();
       const negotiationId = randomUUID();
       const offered = student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('offer') } });
       await alex.next('offerRelayed', (o) => o.callId === callId);
@@ -270,6 +301,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await student.next('answerRelayed', (a) => a.callId === callId)).toEqual(answer);
       expect(await student.next('candidateRelayed', (c) => c.callId === callId)).toEqual(ice);
       expect(start.storing).withContext('relayed before the negotiation was stored').toBeTrue();
+      start.release();
       await Promise.all([offered, acknowledged]);
       expect(start.storing).withContext('acknowledged once it was stored').toBeFalse();
       const held = await db.selectFrom('call_answer_signals').select(['kind', 'negotiation_id']).where('call_id', '=', callId).execute();

@@ -52,8 +52,8 @@ export class SignalRelay {
   private readonly lanes = new Map<string, Promise<unknown>>();
   /** Calls this node gave their ringing tabs the held signals when they rang (until accepted, withdrawn or ended): whether that worked. */
   private readonly ringGotHeld = new Map<string, Promise<boolean>>();
-  /** Calls whose new negotiation this node is storing (with the offer that starts it), until stored or refused. */
-  private readonly starting = new Map<string, Promise<void>>();
+  /** Calls whose new negotiation this node is storing (with the offer that starts it), until stored or refused: whether it was stored. */
+  private readonly starting = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly records: CallRecords,
@@ -84,9 +84,8 @@ export class SignalRelay {
       this.agentSide(message.callId).emit('offerRelayed', message);
       const stored = this.holds.hold('offer', message, negotiationId, start);
       if (start) {
-        this.startingUntil(message.callId, stored);
-        // Not stored (the call ended, or the write failed): the call's negotiation is still the one before.
-        void stored.catch(() => {
+        this.startingUntil(message.callId, stored, () => {
+          // Not stored (the call ended, or the write failed): the call's negotiation is still the one before.
           if (known.negotiationId === negotiationId) this.cache.replace(known, current);
         });
       }
@@ -302,9 +301,18 @@ export class SignalRelay {
     return reason && answered ? { type: REASON_EVENTS[reason], actor: { id: user.id, name: user.displayName } } : null;
   }
 
-  /** Remembers that the call's new negotiation is being stored on this node until `stored` settles. */
-  private startingUntil(callId: string, stored: Promise<void>): void {
-    const settled = stored.catch(() => undefined);
+  /**
+   * Remembers that the call's new negotiation is being stored on this node until `stored`
+   * settles, then whether it was; `notStored` runs first when it was not.
+   */
+  private startingUntil(callId: string, stored: Promise<void>, notStored: () => void): void {
+    const settled = stored.then(
+      () => true,
+      () => {
+        notStored();
+        return false;
+      },
+    );
     this.starting.set(callId, settled);
     void settled.then(() => {
       if (this.starting.get(callId) === settled) this.starting.delete(callId);
@@ -371,8 +379,8 @@ export class SignalRelay {
   private async negotiationStored(callId: string, known: CallSignaling, negotiationId: string | undefined): Promise<void> {
     const storing = this.starting.get(callId);
     if (!storing) return;
-    await storing;
-    if (negotiationId !== undefined && known.negotiationId !== negotiationId) throw new ProblemException('stale_negotiation', STALE);
+    const stored = await storing;
+    if (!stored || (negotiationId !== undefined && known.negotiationId !== negotiationId)) throw new ProblemException('stale_negotiation', STALE);
   }
 
   /** Where the caller's messages go: the ringing agent's tabs, and the socket that accepted. */
