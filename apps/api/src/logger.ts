@@ -68,7 +68,9 @@ type PinoInstance = PinoLogger['logger'];
 /**
  * The async context of {@link withLogBindings}: its child logger is made the first time a line
  * is logged in it (or a context inside it needs it). Every socket event and ledger reaction
- * runs in one, and most log nothing, while making a pino child serialises its bindings.
+ * runs in one, and most log nothing, while making a pino child serialises its bindings. So the
+ * child is made from the outer context's logger as it is then (with what `PinoLogger.assign`
+ * added to it meanwhile, and the level at that moment).
  */
 class BindingsStore implements Store {
   responseLogger = undefined;

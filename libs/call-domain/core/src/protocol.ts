@@ -121,7 +121,7 @@ export interface QueueSnapshot {
   oldestQueuedAt: string | null;
   /** How long that caller had waited at `generatedAt`, in seconds; null when nobody waits. */
   longestWaitSeconds: number | null;
-  /** Calls an agent accepted that have not ended (media being set up or connected). */
+  /** Calls an agent accepted that have not ended (media being set up or connected); agents are not sent a change of it alone. */
   callsInProgress: number;
   /** When the figures were read (ISO 8601, the server's clock): the newer snapshot wins. */
   generatedAt: string;
@@ -373,9 +373,10 @@ export interface ServerToClientEvents {
   /** To the agent (all tabs) and supervisors: an agent's state changed. */
   agentStatusChanged: (payload: AgentStatus) => void;
   /**
-   * To supervisors and agents: the calls waiting or in progress changed (several changes in
-   * one tick are sent once, the last one always); also sent once to each of their sockets on
-   * connect.
+   * To supervisors: the calls waiting or in progress changed; to agents: the calls waiting or
+   * the longest wait changed (an agent's copy of `callsInProgress` may be older). Several
+   * changes in one tick are sent once, the last one always; also sent once to each of their
+   * sockets on connect.
    */
   queueChanged: (payload: QueueSnapshot) => void;
   /** To supervisors: a call in progress reported a new quality sample (the live board). */
