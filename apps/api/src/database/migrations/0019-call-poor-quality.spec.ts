@@ -78,4 +78,26 @@ describeEachDialect('migration 0019 (calls.poor_quality)', (database) => {
     await db.deleteFrom('calls').execute();
     await db.deleteFrom('users').execute();
   });
+
+  it('finds what an operator did beforehand without locking the table on PostgreSQL (the column, indexes built concurrently); on SQLite the check is the column\'s own', async () => {
+    const { db, dialect } = database();
+    if (dialect === 'sqlite') {
+      await migrateToLatest(db);
+      const table = (await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'calls'`.execute(db)).rows[0].sql;
+      return expect(table).toContain('check (poor_quality in (0, 1))');
+    }
+    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+    expect((await migrator.migrateTo('0018-call-sort-indexes')).error).toBeUndefined();
+    await sql`alter table calls add column if not exists poor_quality integer not null default 0`.execute(db);
+    await sql`create index concurrently if not exists calls_poor_talk_ms_sort_idx on calls (outcome, talk_ms, queued_at, id) where poor_quality = 1`.execute(db);
+    await migrateToLatest(db);
+    expect(await indexes(db, dialect, 'calls')).toEqual(jasmine.arrayContaining(POOR_INDEXES.map(([name]) => name)));
+    // The check (0 or 1) holds for rows written from now on.
+    const at = '2026-12-04T12:00:00.000Z';
+    await sql`insert into users (id, username, display_name, role, password_hash, created_at) values ('user-1', 'sam.okafor', 'Sam Okafor', 'student', 'x', ${at})`.execute(db);
+    await sql`insert into calls (id, state, outcome, caller_id, caller_name, queued_at) values ('call-new', 'ended', 'abandoned', 'user-1', 'Sam Okafor', ${at})`.execute(db);
+    await expectAsync(db.updateTable('calls').set({ poor_quality: 2 }).where('id', '=', 'call-new').execute()).toBeRejected();
+    await db.deleteFrom('calls').execute();
+    await db.deleteFrom('users').execute();
+  });
 });

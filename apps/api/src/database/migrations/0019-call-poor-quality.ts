@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 /**
  * `calls.poor_quality` (issue #11): 1 once a quality sample of the call crossed a warning
@@ -14,20 +14,33 @@ import { sql, type Kysely } from 'kysely';
  * keyset page after it read a handful of their entries, with every filter and sort the page
  * offers. 0009's index on `warning_samples` goes: nothing reads by it any more.
  *
- * On PostgreSQL the column is added without rewriting the table (a constant default); its
- * CHECK is validated by one scan. The indexes are built inside the migration transaction: at
- * a million calls with a few thousand poor ones they take seconds (a scan of `calls` each).
+ * On PostgreSQL Kysely's migrator runs every pending migration in one transaction, so from
+ * the column's addition to the commit `calls` is locked against reads and writes — about 10 s
+ * at a million calls, for the index builds. Every step is written to find what is already
+ * there, so with a big table an operator can do it all beforehand without stopping the desk
+ * (then the migration finds it and takes a moment):
+ * `alter table calls add column if not exists poor_quality integer not null default 0` (no
+ * table rewrite: a constant default), the backfill below, then each index of
+ * {@link POOR_INDEXES} `create index concurrently if not exists … where poor_quality = 1`.
+ * The column's check (0 or 1) is added `not valid` there: new and changed rows are checked,
+ * the existing ones (all 0 or set by the backfill) are not scanned under the lock.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .alterTable('calls')
-    .addColumn('poor_quality', 'integer', (c) => c.notNull().defaultTo(0).check(sql`poor_quality in (0, 1)`))
-    .execute();
-  await sql`update calls set poor_quality = 1 where id in (select call_id from call_quality where warning_samples > 0)`.execute(db);
-  for (const [name, columns] of POOR_INDEXES) {
-    await db.schema.createIndex(name).on('calls').columns(columns).where(sql.ref('poor_quality'), '=', 1).execute();
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`alter table calls add column if not exists poor_quality integer not null default 0`.execute(db);
+    await sql`alter table calls drop constraint if exists calls_poor_quality_check`.execute(db);
+    await sql`alter table calls add constraint calls_poor_quality_check check (poor_quality in (0, 1)) not valid`.execute(db);
+  } else {
+    await db.schema
+      .alterTable('calls')
+      .addColumn('poor_quality', 'integer', (c) => c.notNull().defaultTo(0).check(sql`poor_quality in (0, 1)`))
+      .execute();
   }
-  await db.schema.dropIndex('call_quality_warning_samples_idx').execute();
+  await sql`update calls set poor_quality = 1 where poor_quality = 0 and id in (select call_id from call_quality where warning_samples > 0)`.execute(db);
+  for (const [name, columns] of POOR_INDEXES) {
+    await db.schema.createIndex(name).ifNotExists().on('calls').columns(columns).where(sql.ref('poor_quality'), '=', 1).execute();
+  }
+  await db.schema.dropIndex('call_quality_warning_samples_idx').ifExists().execute();
 }
 
 /** Drops the indexes and the column, and puts 0009's index back. */
