@@ -1,11 +1,11 @@
-import { LocalHours, planPeriod } from './metrics-plan';
+import { LocalHours, localHourOf, planPeriod } from './metrics-plan';
 
 const ms = (iso: string) => Date.parse(iso);
 
 describe('metrics plan', () => {
   it('reads whole quarter hours from the roll-ups and the shorter edges raw', () => {
     const plan = planPeriod({ from: '2026-11-10T09:07:13.250Z', to: '2026-11-12T16:52:00.001Z' }, new LocalHours('UTC'));
-    expect(plan.rolled).toEqual([{ from: ms('2026-11-10T09:15:00.000Z'), to: ms('2026-11-12T16:45:00.000Z') }]);
+    expect(plan.rolled).toEqual([{ from: ms('2026-11-10T09:15:00.000Z'), to: ms('2026-11-12T16:45:00.000Z'), offset: 0 }]);
     expect(plan.raw).toEqual([
       { from: ms('2026-11-10T09:07:13.250Z'), to: ms('2026-11-10T09:15:00.000Z') },
       { from: ms('2026-11-12T16:45:00.000Z'), to: ms('2026-11-12T16:52:00.001Z') },
@@ -32,5 +32,24 @@ describe('metrics plan', () => {
     const plan = planPeriod({ from: '1970-01-06T00:00:00.000Z', to: '1970-01-06T02:00:00.000Z' }, new LocalHours('Africa/Monrovia'));
     expect(plan.rolled).toEqual([]);
     expect(plan.raw).toEqual([{ from: ms('1970-01-06T00:00:00.000Z'), to: ms('1970-01-06T02:00:00.000Z') }]);
+  });
+
+  it('plans years as one range per offset, each quarter in the local hour it would have on its own', () => {
+    for (const zone of ['Europe/Berlin', 'America/St_Johns', 'Asia/Kathmandu', 'America/New_York']) {
+      const period = { from: '2024-01-01T00:00:00.000Z', to: '2026-01-01T00:00:00.000Z' };
+      const plan = planPeriod(period, new LocalHours(zone));
+      // Two years: at most a range per change of summer time and a few quarters around each.
+      expect(plan.rolled.length).withContext(zone).toBeLessThanOrEqual(3 * 4 + 1);
+      expect(plan.raw).withContext(zone).toEqual([]);
+      expect(plan.rolled[0].from).toBe(ms(period.from));
+      expect(plan.rolled[plan.rolled.length - 1].to).toBe(ms(period.to));
+      // Every quarter, against a fresh lookup of its own.
+      const reference = new LocalHours(zone);
+      for (const range of plan.rolled) {
+        for (let bucket = range.from; bucket < range.to; bucket += 15 * 60_000) {
+          if (localHourOf(bucket, range.offset) !== reference.hourOfBucket(bucket)) fail(`${zone} ${new Date(bucket).toISOString()}`);
+        }
+      }
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { Period } from '@switchboard/call-domain';
 import { ROLLUP_BUCKET_MS } from '../calls/ledger/call-rollups';
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** A half-open range of instants [from, to) in epoch milliseconds. */
 export interface MsRange {
@@ -9,10 +10,20 @@ export interface MsRange {
   to: number;
 }
 
+/** Whole quarter hours read from the roll-ups, throughout which the zone's offset from UTC is `offset` ms (a whole number of quarter hours). */
+export interface RolledRange extends MsRange {
+  offset: number;
+}
+
 /** How a period is read: ranges summed from the roll-ups (whole quarter hours) and ranges read from the raw records. */
 export interface MetricsPlan {
-  rolled: MsRange[];
+  rolled: RolledRange[];
   raw: MsRange[];
+}
+
+/** The local hour of day (0–23) of an instant at `utcMs` in a zone `offset` ms ahead of UTC. */
+export function localHourOf(utcMs: number, offset: number): number {
+  return Math.floor(((((utcMs + offset) % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
 }
 
 /**
@@ -40,6 +51,12 @@ export class LocalHours {
    * change of offset inside the quarter).
    */
   hourOfBucket(bucket: number): number | null {
+    const offset = this.offsetOfBucket(bucket);
+    return offset === null ? null : localHourOf(bucket, offset);
+  }
+
+  /** The zone's offset throughout the quarter hour starting at `bucket`, or null as for {@link hourOfBucket}. */
+  offsetOfBucket(bucket: number): number | null {
     const hour = Math.floor(bucket / HOUR_MS) * HOUR_MS;
     let offset = this.offsets.get(hour);
     if (offset === undefined) {
@@ -47,20 +64,38 @@ export class LocalHours {
       offset = start === this.offsetAt(hour + HOUR_MS - 1) && start % ROLLUP_BUCKET_MS === 0 ? start : null;
       this.offsets.set(hour, offset);
     }
-    if (offset === null) {
-      // An hour in which the offset changes: each quarter on its own.
-      const start = this.offsetAt(bucket);
-      if (start !== this.offsetAt(bucket + ROLLUP_BUCKET_MS - 1) || start % ROLLUP_BUCKET_MS !== 0) return null;
-      offset = start;
-    }
-    return new Date(bucket + offset).getUTCHours();
+    if (offset !== null) return offset;
+    // An hour in which the offset changes: each quarter on its own.
+    const start = this.offsetAt(bucket);
+    return start === this.offsetAt(bucket + ROLLUP_BUCKET_MS - 1) && start % ROLLUP_BUCKET_MS === 0 ? start : null;
+  }
+
+  /**
+   * The zone's offset throughout the UTC day that starts at `day`, when it is the same at its
+   * start and at the next day's (and a whole number of quarter hours); null otherwise. No zone
+   * changes its offset and back within a day; a change exactly at the next midnight only sends
+   * this day through quarter by quarter.
+   */
+  offsetOfDay(day: number): number | null {
+    const start = this.offsetAtCached(day);
+    return start === this.offsetAtCached(day + DAY_MS) && start % ROLLUP_BUCKET_MS === 0 ? start : null;
+  }
+
+  private readonly dayOffsets = new Map<number, number>();
+
+  private offsetAtCached(ms: number): number {
+    let offset = this.dayOffsets.get(ms);
+    if (offset === undefined) this.dayOffsets.set(ms, (offset = this.offsetAt(ms)));
+    return offset;
   }
 }
 
 /**
  * Splits `period` into the whole quarter hours the roll-ups serve (each inside one local hour
- * of `hours`' zone, so `callsByHour` stays exact) and the rest, read raw: the edges shorter
- * than a quarter hour, and any quarter that straddles two local hours.
+ * of `hours`' zone, so `callsByHour` stays exact), in ranges of one offset from UTC, and the
+ * rest, read raw: the edges shorter than a quarter hour, and any quarter that straddles two
+ * local hours. A day whose offset does not change is one step (years of them take
+ * milliseconds); a day with a change goes quarter by quarter.
  */
 export function planPeriod(period: Period, hours: LocalHours): MetricsPlan {
   const from = Date.parse(period.from);
@@ -68,19 +103,32 @@ export function planPeriod(period: Period, hours: LocalHours): MetricsPlan {
   const first = Math.ceil(from / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS;
   const last = Math.floor(to / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS;
   const plan: MetricsPlan = { rolled: [], raw: [] };
-  const add = (list: MsRange[], range: MsRange) => {
+  const add = <R extends MsRange>(list: R[], range: R, same: (a: R, b: R) => boolean = () => true) => {
     if (range.from >= range.to) return;
     const tail = list[list.length - 1];
-    if (tail && tail.to === range.from) tail.to = range.to;
+    if (tail && tail.to === range.from && same(tail, range)) tail.to = range.to;
     else list.push(range);
   };
+  const roll = (range: RolledRange) => add(plan.rolled, range, (a, b) => a.offset === b.offset);
   if (first >= last) {
     add(plan.raw, { from, to });
     return plan;
   }
   add(plan.raw, { from, to: first });
-  for (let bucket = first; bucket < last; bucket += ROLLUP_BUCKET_MS) {
-    add(hours.hourOfBucket(bucket) === null ? plan.raw : plan.rolled, { from: bucket, to: bucket + ROLLUP_BUCKET_MS });
+  for (let start = first; start < last; ) {
+    const day = Math.floor(start / DAY_MS) * DAY_MS;
+    const end = Math.min(last, day + DAY_MS);
+    const offset = hours.offsetOfDay(day);
+    if (offset !== null) roll({ from: start, to: end, offset });
+    else {
+      for (let bucket = start; bucket < end; bucket += ROLLUP_BUCKET_MS) {
+        const quarter = { from: bucket, to: bucket + ROLLUP_BUCKET_MS };
+        const inQuarter = hours.offsetOfBucket(bucket);
+        if (inQuarter === null) add(plan.raw, quarter);
+        else roll({ ...quarter, offset: inQuarter });
+      }
+    }
+    start = end;
   }
   add(plan.raw, { from: last, to });
   return plan;

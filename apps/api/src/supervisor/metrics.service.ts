@@ -6,7 +6,7 @@ import { InjectDatabase } from '../database/database.module';
 import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { callFilters, seconds } from './call-queries';
-import { LocalHours, planPeriod, type MsRange } from './metrics-plan';
+import { LocalHours, localHourOf, planPeriod, type MsRange, type RolledRange } from './metrics-plan';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 
@@ -152,18 +152,36 @@ export class MetricsService {
     missed.forEach((e) => acc.addEvent({ type: e.type, actorId: e.actor_id, actorName: e.actor_name }));
   }
 
-  /** Adds the ended calls queued in `range` (whole quarter hours, each in one local hour) from the roll-ups. */
-  private async addRolled(acc: MetricsAccumulator, range: MsRange, thresholds: MetricThresholds): Promise<void> {
+  /**
+   * Adds the ended calls queued in `range` (whole quarter hours, one offset from UTC) from the
+   * roll-ups, summed in the database by quarter hour of the UTC day (at most 96 × 5 rows however
+   * long the range: a year is not 35 000 rows to add up on the event loop), read in the pool.
+   */
+  private async addRolled(acc: MetricsAccumulator, range: RolledRange, thresholds: MetricThresholds): Promise<void> {
     const { from, to } = isoRange(range);
-    const hours = new LocalHours(thresholds.timeZone);
-    const rows = await this.db.selectFrom('call_rollups').selectAll().where('bucket_start', '>=', from).where('bucket_start', '<', to).execute();
+    // `bucket_start` is an ISO instant in UTC: characters 12–16 are its time of day ("HH:MM").
+    const quarter = sql<string>`substr(bucket_start, 12, 5)`;
+    const rows = await this.reads.all(
+      this.db
+        .selectFrom('call_rollups')
+        .select([
+          quarter.as('quarter'),
+          'outcome',
+          (eb) => eb.fn.sum<number | string>('calls').as('calls'),
+          (eb) => eb.fn.sum<number | string>('queue_ms').as('queue_ms'),
+          (eb) => eb.fn.sum<number | string>('handled').as('handled'),
+          (eb) => eb.fn.sum<number | string>('handle_ms').as('handle_ms'),
+        ])
+        .where('bucket_start', '>=', from)
+        .where('bucket_start', '<', to)
+        .groupBy([quarter, 'outcome']),
+    );
     let queueMs = 0;
     let handled = 0;
     let handleMs = 0;
     for (const r of rows) {
       const calls = Number(r.calls);
-      const hour = hours.hourOfBucket(Date.parse(r.bucket_start));
-      if (hour === null) throw new Error(`quarter ${r.bucket_start} is not within one local hour`);
+      const hour = localHourOf(Date.parse(`1970-01-01T${r.quarter}:00.000Z`), range.offset);
       const answered = r.outcome === 'answered' ? calls : 0;
       const abandoned = r.outcome === 'abandoned' || r.outcome === 'short_abandon' ? calls : 0;
       acc.addHour(hour, { offered: calls, answered, abandoned });
@@ -175,13 +193,14 @@ export class MetricsService {
     }
     const { within, short } = await this.countWithinThresholds(range, thresholds);
     acc.addTotals({ shortAbandoned: short, answeredWithinThreshold: within, queueSecondsOfAnswered: queueMs / 1000, handled, handleSeconds: handleMs / 1000 });
-    const missed = await this.db
-      .selectFrom('call_missed_rollups')
-      .select(['agent_id', (eb) => eb.fn.min('agent_name').as('agent_name'), (eb) => eb.fn.sum<number | string>('missed').as('missed')])
-      .where('bucket_start', '>=', from)
-      .where('bucket_start', '<', to)
-      .groupBy('agent_id')
-      .execute();
+    const missed = await this.reads.all(
+      this.db
+        .selectFrom('call_missed_rollups')
+        .select(['agent_id', (eb) => eb.fn.min('agent_name').as('agent_name'), (eb) => eb.fn.sum<number | string>('missed').as('missed')])
+        .where('bucket_start', '>=', from)
+        .where('bucket_start', '<', to)
+        .groupBy('agent_id'),
+    );
     for (const m of missed) acc.addMissed(m.agent_id, m.agent_name, Number(m.missed));
   }
 
@@ -197,32 +216,34 @@ export class MetricsService {
     let within = 0;
     let short = 0;
     if (firstDay < lastDay) {
-      const rows = await this.db
-        .selectFrom('call_wait_rollups')
-        .select([
-          sql<number | string>`sum(case when outcome = 'answered' and wait_s <= ${thresholds.serviceLevelSeconds} then calls else 0 end)`.as('within'),
-          sql<number | string>`sum(case when outcome <> 'answered' and wait_s <= ${thresholds.shortAbandonSeconds} then calls else 0 end)`.as('short'),
-        ])
-        .where('day', '>=', dayOf(firstDay))
-        .where('day', '<', dayOf(lastDay))
-        .executeTakeFirst();
+      const [rows] = await this.reads.all(
+        this.db
+          .selectFrom('call_wait_rollups')
+          .select([
+            sql<number | string>`sum(case when outcome = 'answered' and wait_s <= ${thresholds.serviceLevelSeconds} then calls else 0 end)`.as('within'),
+            sql<number | string>`sum(case when outcome <> 'answered' and wait_s <= ${thresholds.shortAbandonSeconds} then calls else 0 end)`.as('short'),
+          ])
+          .where('day', '>=', dayOf(firstDay))
+          .where('day', '<', dayOf(lastDay)),
+      );
       within += Number(rows?.within ?? 0);
       short += Number(rows?.short ?? 0);
     }
     for (const part of partial.filter((p) => p.from < p.to)) {
       const { from, to } = isoRange(part);
-      const row = await this.db
-        .selectFrom('calls')
-        .select([
-          sql<number | string>`sum(case when outcome = 'answered' and coalesce(queue_ms, 0) <= ${thresholds.serviceLevelSeconds * 1000} then 1 else 0 end)`.as('within'),
-          sql<number | string>`sum(case when outcome in ('abandoned', 'short_abandon') and coalesce(queue_ms, 0) <= ${thresholds.shortAbandonSeconds * 1000} then 1 else 0 end)`.as('short'),
-        ])
-        // Only ended calls have these outcomes. No condition on `state`: SQLite would pick its
-        // index (an equality) over the covering range on queue time and read every ended call.
-        .where('queued_at', '>=', from)
-        .where('queued_at', '<', to)
-        .where('direction', '=', 'inbound')
-        .executeTakeFirst();
+      const [row] = await this.reads.all(
+        this.db
+          .selectFrom('calls')
+          .select([
+            sql<number | string>`sum(case when outcome = 'answered' and coalesce(queue_ms, 0) <= ${thresholds.serviceLevelSeconds * 1000} then 1 else 0 end)`.as('within'),
+            sql<number | string>`sum(case when outcome in ('abandoned', 'short_abandon') and coalesce(queue_ms, 0) <= ${thresholds.shortAbandonSeconds * 1000} then 1 else 0 end)`.as('short'),
+          ])
+          // Only ended calls have these outcomes. No condition on `state`: SQLite would pick its
+          // index (an equality) over the covering range on queue time and read every ended call.
+          .where('queued_at', '>=', from)
+          .where('queued_at', '<', to)
+          .where('direction', '=', 'inbound'),
+      );
       within += Number(row?.within ?? 0);
       short += Number(row?.short ?? 0);
     }
