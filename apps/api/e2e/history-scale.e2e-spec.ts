@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
 import { CALL_SORT_KEYS, type CallFilters, type CallPage } from '@switchboard/call-domain';
 import type { SqlDialect } from '../src/config/config';
 import { DATABASE } from '../src/database/database.module';
@@ -261,6 +261,55 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
           expect(plan).toContain('users_username_trgm_idx');
           expect(plan).withContext(plan).toMatch(/on calls[^\n]*\n(.*\n)*?\s*Index Cond: \(\(?caller_id = ANY \(\$0\)\)/);
         }
+      }
+    });
+
+    it('pages a search of a few students by time along each one\'s calls on the caller index, both ways, as the one sorted query', async () => {
+      // The student with the most calls, under a second name on a few of them (two pairs).
+      const callsOf = (id: string) => rows.filter((r) => r.caller_id === id).length;
+      const caller = rows.map((r) => r.caller_id).reduce((best, id) => (callsOf(id) > callsOf(best) ? id : best));
+      const renamed = rows.filter((r) => r.caller_id === caller).filter((_, i) => i % 3 === 0);
+      await db.updateTable('calls').set({ caller_name: 'Quinta Renamed' }).where('id', 'in', renamed.map((r) => r.id)).execute();
+      if (dialect === 'postgres') await sql`analyze calls, call_callers, users`.execute(db);
+      const reads = spyOn(app.app.get(ReadPool), 'all').and.callThrough();
+      try {
+        const username = (await db.selectFrom('users').select('username').where('id', '=', caller).executeTakeFirstOrThrow()).username;
+        const pairs = await db.selectFrom('call_callers').select('caller_name').execute();
+        // A 3-letter part of many names (more pairs than are walked one by one).
+        const trigrams = pairs.flatMap((p) => [...new Set([...p.caller_name.toLowerCase()].map((_, i, cs) => cs.slice(i, i + 3).join('')).filter((t) => t.length === 3))]);
+        const common = trigrams.reduce((best, t, _, all) => (all.filter((x) => x === t).length > all.filter((x) => x === best).length ? t : best));
+        const agentId = rows.find((r) => r.caller_id === caller && r.agent_id)?.agent_id as string;
+        for (const filters of [{ student: username }, { student: 'quinta renamed' }, { student: username, agentId }, { student: common }, { student: common, outcome: ['answered' as const] }]) {
+          for (const dir of ['desc', 'asc'] as const) {
+            const context = `${dir} ${JSON.stringify(filters)}`;
+            const to = '2026-12-01T00:00:00.000Z';
+            const period: CallFilters = { ...filters, to };
+            const want = (await inCallOrder(db.selectFrom('calls').selectAll().where((eb) => callFilters(eb, period, dialect)), 'queuedAt', dir).execute()) as CallRow[];
+            expect(want.length).withContext(context).toBeGreaterThan(3);
+            const query = { dir, to, student: filters.student, ...(filters.agentId ? { agentId } : {}), ...(filters.outcome ? { outcome: filters.outcome.join(',') } : {}), pageSize: 3 };
+            reads.calls.reset();
+            expect(await walk(query, 'after')).withContext(context).toEqual(want.map((r) => r.id));
+            expect(await walk(query, 'before', encodeCursor(want[want.length - 1], 'queuedAt'))).withContext(context).toEqual(want.slice(0, -1).reverse().map((r) => r.id));
+            if (dialect !== 'postgres' || filters.student === common) continue;
+            // On PostgreSQL each page's query of the calls walks the caller index, one walk per
+            // (caller, name) pair, and sorts no calls: about a page of index entries read
+            // however many calls the student has.
+            const pages = reads.calls.allArgs().map(([q]) => (q as Compilable<unknown>).compile()).filter((c) => / from "calls"/.test(c.sql) && / order by /.test(c.sql));
+            expect(pages.length).withContext(context).toBeGreaterThan(1);
+            for (const compiled of pages) {
+              const plan = await explainPostgres(db, compiled.sql, compiled.parameters, true);
+              const lines = plan.split('\n');
+              const calls = lines.filter((line) => / on calls\b/.test(line));
+              expect(calls.length).withContext(plan).toBeGreaterThan(0);
+              for (const read of calls) expect(read).withContext(`${context}\n${plan}`).toMatch(/Index Only Scan (Backward )?using calls_caller_search_idx on calls/);
+              const sorted = lines.flatMap((line, i) => (/^\s*(->\s*)?Sort\s+\(/.test(line) ? [lines.slice(i + 1).find((l) => /^\s*->/.test(l)) ?? ''] : []));
+              for (const input of sorted) expect(input).withContext(`${context}\n${plan}`).not.toMatch(/ on calls\b/);
+            }
+          }
+        }
+      } finally {
+        for (const r of renamed) await db.updateTable('calls').set({ caller_name: r.caller_name }).where('id', '=', r.id).execute();
+        await db.deleteFrom('call_callers').where('caller_name', '=', 'Quinta Renamed').execute();
       }
     });
 

@@ -7,7 +7,7 @@ import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { toCallQualitySummary } from '../calls/call-quality.service';
-import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readRuns, toCallRecord, toTimelineEvent, type CallCursor } from './call-queries';
+import { SORT_COLUMNS, callFilters, inCallOrder, keysetRuns, outcomeStreams, readRuns, searchedCallers, toCallRecord, toTimelineEvent, type CallCursor, type CallerPair } from './call-queries';
 
 /**
  * A keyset cursor as the API hands it out: base64url of `[sort value, queued_at, id]` of the
@@ -63,16 +63,21 @@ export class CallHistoryService {
     const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText, query.sort);
     const backwards = query.before !== undefined;
     const { column } = SORT_COLUMNS[query.sort];
-    const keys = this.db
-      .selectFrom('calls')
-      .select(['calls.id', 'calls.queued_at', `calls.${column}`])
-      .where((eb) => callFilters(eb, query, dialect, query.sort));
+    // With `callers`, the student search is their walks' (keysetRuns), not a condition.
+    const keys = (callers?: CallerPair[]) =>
+      this.db
+        .selectFrom('calls')
+        .select(column === 'queued_at' ? ['calls.id', 'calls.queued_at'] : ['calls.id', 'calls.queued_at', `calls.${column}`])
+        .where((eb) => callFilters(eb, callers ? { ...query, student: undefined } : query, dialect, query.sort));
     const limit = query.pageSize + 1;
     const page =
       !cursor && query.page > 1
         ? // An older client's page number: OFFSET in the one whole order (its cost grows with the depth).
-          this.reads.all(inCallOrder(keys, query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
-        : readRuns(keysetRuns(this.db, keys, query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort) }), limit, (run) => this.reads.all(run));
+          this.reads.all(inCallOrder(keys(), query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
+        : // A search of a few students with many calls reads each one's calls on its own.
+          searchedCallers(this.db, query, dialect, query.sort, (pairs) => this.reads.all(pairs)).then((callers) =>
+            readRuns(keysetRuns(this.db, keys(callers), query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort), callers }), limit, (run) => this.reads.all(run)),
+          );
     const [found, total] = await Promise.all([page, this.count(query)]);
     const more = found.length > query.pageSize;
     const ids = found.slice(0, query.pageSize).map((r) => r.id);

@@ -1,4 +1,4 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type Compilable, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { CALL_OUTCOMES, type CallFilters, type CallOutcome, type CallRecord, type CallSortKey, type CallTimelineEvent, type SortDirection } from '@switchboard/call-domain';
 import type { SqlDialect } from '../config/config';
 import type { CallEventsTable, CallRow, Database } from '../database/schema';
@@ -37,7 +37,15 @@ export interface KeysetStart {
   reverse?: boolean;
   /** The outcomes to read as separate index walks, merged ({@link outcomeStreams}); none: one walk. */
   outcomes?: readonly (CallOutcome | null)[];
+  /**
+   * The (caller, name) pairs to read as separate walks of the caller index, merged, instead of
+   * `outcomes` ({@link searchedCallers}): `query` then leaves the student search out.
+   */
+  callers?: readonly CallerPair[];
 }
+
+/** One (caller, name on the call) pair of `call_callers`. */
+export type CallerPair = Pick<CallRow, 'caller_id' | 'caller_name'>;
 
 /** One query of {@link keysetRuns}: its first `limit` rows. */
 export type KeysetRun<O> = (limit: number) => SelectQueryBuilder<Database, 'calls', O>;
@@ -62,7 +70,7 @@ export type KeysetRun<O> = (limit: number) => SelectQueryBuilder<Database, 'call
  * (the merge orders by them).
  */
 export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, start: KeysetStart = {}): KeysetRun<O>[] {
-  const { cursor, reverse = false, outcomes } = start;
+  const { cursor, reverse = false, outcomes, callers } = start;
   const { column, nullable } = SORT_COLUMNS[sort];
   const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
   const op = sql.raw(way === 'asc' ? '>' : '<');
@@ -83,15 +91,21 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
   const stretch = (nulls: boolean, after: boolean): KeysetRun<O> | undefined => {
     const q = nullable ? query.where(`calls.${column}`, nulls ? 'is' : 'is not', null) : query;
     const from = (w: SelectQueryBuilder<Database, 'calls', O>, outcome?: CallOutcome | null) => (after && cursor ? w.where(afterCursor(cursor, nulls, outcome)) : w);
-    if (!outcomes) return (limit) => ordered(from(q)).limit(limit);
-    // Sorted by outcome, the nulls are the calls in progress and the values every other.
-    const walks = column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes;
-    if (!walks.length) return undefined;
-    return (limit) => {
+    let walks: SelectQueryBuilder<Database, 'calls', O>[];
+    if (callers) {
+      // Each pair's calls on the caller index, which holds them by queue time and id.
+      walks = callers.map(({ caller_id, caller_name }) => ordered(from(q.where('calls.caller_id', '=', caller_id).where('calls.caller_name', '=', caller_name))));
+    } else if (outcomes) {
+      // Sorted by outcome, the nulls are the calls in progress and the values every other.
       // Each walk is ordered as its index holds it, outcome first: PostgreSQL takes the outcome
       // as settled by `=` but not by `is null`, and would sort the calls in progress otherwise.
-      const walk = (outcome: CallOutcome | null) => ordered(from(q.where('calls.outcome', outcome === null ? 'is' : '=', outcome), outcome).orderBy('calls.outcome', way));
-      const [first, ...rest] = walks.map((outcome, i) => db.selectFrom(walk(outcome).limit(limit).as(`o${i}`)).selectAll());
+      walks = (column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes).map((outcome) =>
+        ordered(from(q.where('calls.outcome', outcome === null ? 'is' : '=', outcome), outcome).orderBy('calls.outcome', way)),
+      );
+    } else return (limit) => ordered(from(q)).limit(limit);
+    if (!walks.length) return undefined;
+    return (limit) => {
+      const [first, ...rest] = walks.map((walk, i) => db.selectFrom(walk.limit(limit).as(`o${i}`)).selectAll());
       const merged = rest.reduce((all, one) => all.unionAll(one), first);
       // The union's rows in the list's order (nulls, all alike, by queue time and id).
       return [column, 'queued_at', 'id'].reduce((m, c) => m.orderBy(sql.ref(`merged.${c}`), way), db.selectFrom(merged.as('merged')).selectAll()).limit(limit) as unknown as SelectQueryBuilder<Database, 'calls', O>;
@@ -168,6 +182,36 @@ export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: C
   if (filters.student !== undefined) conditions.push(studentSearch(eb, filters.student, dialect));
   if (filters.quality === 'poor') conditions.push(sql<SqlBool>`calls.poor_quality = 1`);
   return eb.and(conditions);
+}
+
+/** A student search matching at most this many (caller, name) pairs reads each one's calls as a walk of its own. */
+const CALLER_WALKS_MAX = 16;
+
+/**
+ * The (caller, name) pairs whose calls a PostgreSQL student search (3 characters or more,
+ * sorted by time, not of the poor calls) matches, to read as {@link KeysetStart.callers} if
+ * there are at most {@link CALLER_WALKS_MAX}; undefined otherwise. One walk of the caller
+ * index per pair finds a page of a student with many calls in about a page of index entries,
+ * where `caller_id = any(…)` reads them all and sorts them. SQLite's FTS search reads its few
+ * calls as one query.
+ */
+export async function searchedCallers(
+  db: Kysely<Database>,
+  filters: CallFilters,
+  dialect: SqlDialect,
+  sort: CallSortKey,
+  read: (query: Compilable<CallerPair>) => Promise<CallerPair[]>,
+): Promise<CallerPair[] | undefined> {
+  // The poor calls are read on their own indexes (0019): the caller index does not know them.
+  if (dialect !== 'postgres' || !isIndexedSearch(filters) || SORT_COLUMNS[sort].column !== 'queued_at' || filters.quality === 'poor') return undefined;
+  // The pairs whose name matches and every pair of a caller whose username does: the calls of
+  // the student search's condition (studentSearch), each in exactly one pair.
+  const pattern = containsPattern(filters.student ?? '');
+  const pairs = db.selectFrom('call_callers').select(['call_callers.caller_id', 'call_callers.caller_name']);
+  const byName = pairs.where(sql<SqlBool>`lower(call_callers.caller_name) like ${pattern} escape '\\'`);
+  const byUsername = pairs.where('call_callers.caller_id', 'in', db.selectFrom('users').select('users.id').where(sql<SqlBool>`users.username like ${pattern} escape '\\'`));
+  const found = await read(byName.union(byUsername).limit(CALLER_WALKS_MAX + 1));
+  return found.length > CALLER_WALKS_MAX ? undefined : found;
 }
 
 /** Whether the filters search students through the search index (3 characters or more). */
