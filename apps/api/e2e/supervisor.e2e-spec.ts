@@ -219,6 +219,8 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
           { from: '2026-10-28T09:07:13.250Z', to: '2026-11-12T16:52:00.001Z' },
           { from: '2026-11-10T10:15:00.000Z', to: '2026-11-10T14:45:00.000Z' },
           { from: '2026-11-05T11:50:00.000Z', to: '2026-11-05T12:05:00.000Z' },
+          // Over a year: read in pieces of at most a year (two at a time), cut at a UTC midnight inside the seeded month.
+          { from: new Date(END.getTime() - 376 * 86_400_000 + 13 * 3_600_000).toISOString(), to: END.toISOString() },
         ];
         // Whole-hour, half-hour and quarter-hour offsets, and summer time ending on 1 November.
         const zones = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns'];

@@ -79,7 +79,15 @@ export class MetricsService {
     } else {
       const plan = planPeriod(period, new LocalHours(thresholds.timeZone));
       for (const range of plan.raw) await this.addRaw(acc, isoRange(range));
-      for (const range of plan.rolled) await this.addRolled(acc, range, thresholds);
+      // Two pieces read at a time: one per read worker on SQLite; on PostgreSQL two of the
+      // pool's connections, the rest left to the calls.
+      const pieces = plan.rolled.flatMap(inPieces);
+      const sums: RolledSums[] = [];
+      const lane = async (first: number) => {
+        for (let i = first; i < pieces.length; i += READ_LANES) sums[i] = await this.readRolled(pieces[i], thresholds);
+      };
+      await Promise.all(Array.from({ length: READ_LANES }, (_, i) => lane(i)));
+      pieces.forEach((piece, i) => addRolled(acc, piece, sums[i]));
       // Calls of the rolled ranges not yet ended (the roll-ups hold ended calls only).
       const unended = live.filter((c) => plan.rolled.some((r) => Date.parse(c.queued_at) >= r.from && Date.parse(c.queued_at) < r.to));
       for (const r of unended) {
@@ -153,15 +161,16 @@ export class MetricsService {
   }
 
   /**
-   * Adds the ended calls queued in `range` (whole quarter hours, one offset from UTC) from the
-   * roll-ups, summed in the database by quarter hour of the UTC day (at most 96 × 5 rows however
-   * long the range: a year is not 35 000 rows to add up on the event loop), read in the pool.
+   * The roll-ups of the ended calls queued in `range` (whole quarter hours, one offset from
+   * UTC), summed in the database by quarter hour of the UTC day (at most 96 × 5 rows however
+   * long the range: a year is not 35 000 rows to add up on the event loop), with its service
+   * level and short abandons and its missed offers; read in the pool.
    */
-  private async addRolled(acc: MetricsAccumulator, range: RolledRange, thresholds: MetricThresholds): Promise<void> {
+  private async readRolled(range: RolledRange, thresholds: MetricThresholds): Promise<RolledSums> {
     const { from, to } = isoRange(range);
     // `bucket_start` is an ISO instant in UTC: characters 12–16 are its time of day ("HH:MM").
     const quarter = sql<string>`substr(bucket_start, 12, 5)`;
-    const rows = await this.reads.all(
+    const quarters = await this.reads.all(
       this.db
         .selectFrom('call_rollups')
         .select([
@@ -176,23 +185,7 @@ export class MetricsService {
         .where('bucket_start', '<', to)
         .groupBy([quarter, 'outcome']),
     );
-    let queueMs = 0;
-    let handled = 0;
-    let handleMs = 0;
-    for (const r of rows) {
-      const calls = Number(r.calls);
-      const hour = localHourOf(Date.parse(`1970-01-01T${r.quarter}:00.000Z`), range.offset);
-      const answered = r.outcome === 'answered' ? calls : 0;
-      const abandoned = r.outcome === 'abandoned' || r.outcome === 'short_abandon' ? calls : 0;
-      acc.addHour(hour, { offered: calls, answered, abandoned });
-      if (answered) {
-        queueMs += Number(r.queue_ms);
-        handled += Number(r.handled);
-        handleMs += Number(r.handle_ms);
-      }
-    }
-    const { within, short } = await this.countWithinThresholds(range, thresholds);
-    acc.addTotals({ shortAbandoned: short, answeredWithinThreshold: within, queueSecondsOfAnswered: queueMs / 1000, handled, handleSeconds: handleMs / 1000 });
+    const withinThresholds = await this.countWithinThresholds(range, thresholds);
     const missed = await this.reads.all(
       this.db
         .selectFrom('call_missed_rollups')
@@ -201,7 +194,7 @@ export class MetricsService {
         .where('bucket_start', '<', to)
         .groupBy('agent_id'),
     );
-    for (const m of missed) acc.addMissed(m.agent_id, m.agent_name, Number(m.missed));
+    return { quarters, ...withinThresholds, missed };
   }
 
   /**
@@ -249,4 +242,52 @@ export class MetricsService {
     }
     return { within, short };
   }
+}
+
+/** What {@link MetricsService} reads of one rolled range. */
+interface RolledSums {
+  /** Sums by quarter hour of the UTC day ("HH:MM") and outcome. */
+  quarters: { quarter: string; outcome: string; calls: number | string; queue_ms: number | string; handled: number | string; handle_ms: number | string }[];
+  within: number;
+  short: number;
+  missed: { agent_id: string; agent_name: string; missed: number | string }[];
+}
+
+/** How many rolled pieces a metrics request reads at a time. */
+const READ_LANES = 2;
+
+/** Rolled ranges longer than this are read in pieces (at UTC midnights), {@link READ_LANES} at a time. */
+const ROLLED_PIECE_MS = 366 * ROLLUP_DAY_MS;
+
+/** `range` in pieces of at most {@link ROLLED_PIECE_MS}, cut at UTC midnights. */
+function inPieces(range: RolledRange): RolledRange[] {
+  const pieces: RolledRange[] = [];
+  for (let from = range.from; from < range.to; ) {
+    const cut = Math.floor((from + ROLLED_PIECE_MS) / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+    const to = cut > from && cut < range.to ? cut : range.to;
+    pieces.push({ ...range, from, to });
+    from = to;
+  }
+  return pieces;
+}
+
+/** Adds one rolled range's sums: each quarter's calls in its local hour, the totals, the missed offers. */
+function addRolled(acc: MetricsAccumulator, range: RolledRange, sums: RolledSums): void {
+  let queueMs = 0;
+  let handled = 0;
+  let handleMs = 0;
+  for (const r of sums.quarters) {
+    const calls = Number(r.calls);
+    const hour = localHourOf(Date.parse(`1970-01-01T${r.quarter}:00.000Z`), range.offset);
+    const answered = r.outcome === 'answered' ? calls : 0;
+    const abandoned = r.outcome === 'abandoned' || r.outcome === 'short_abandon' ? calls : 0;
+    acc.addHour(hour, { offered: calls, answered, abandoned });
+    if (answered) {
+      queueMs += Number(r.queue_ms);
+      handled += Number(r.handled);
+      handleMs += Number(r.handle_ms);
+    }
+  }
+  acc.addTotals({ shortAbandoned: sums.short, answeredWithinThreshold: sums.within, queueSecondsOfAnswered: queueMs / 1000, handled, handleSeconds: handleMs / 1000 });
+  for (const m of sums.missed) acc.addMissed(m.agent_id, m.agent_name, Number(m.missed));
 }
