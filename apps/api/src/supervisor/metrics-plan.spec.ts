@@ -43,6 +43,8 @@ describe('metrics plan', () => {
       expect(plan.raw).withContext(zone).toEqual([]);
       expect(plan.rolled[0].from).toBe(ms(period.from));
       expect(plan.rolled[plan.rolled.length - 1].to).toBe(ms(period.to));
+      // One after the other: no day dropped or read twice.
+      plan.rolled.slice(1).forEach((range, i) => expect(range.from).withContext(zone).toBe(plan.rolled[i].to));
       // Every quarter, against a fresh lookup of its own.
       const reference = new LocalHours(zone);
       for (const range of plan.rolled) {
@@ -51,5 +53,13 @@ describe('metrics plan', () => {
         }
       }
     }
+  });
+
+  it('reads days of local mean time raw in one step each, as their quarters would be', () => {
+    // Berlin kept +0:53:28 until April 1893: 13 years of it planned at once.
+    const plan = planPeriod({ from: '1880-01-01T00:00:00.000Z', to: '1893-01-01T00:00:00.000Z' }, new LocalHours('Europe/Berlin'));
+    expect(plan).toEqual({ rolled: [], raw: [{ from: ms('1880-01-01T00:00:00.000Z'), to: ms('1893-01-01T00:00:00.000Z') }] });
+    const reference = new LocalHours('Europe/Berlin');
+    for (let bucket = ms('1880-01-01T00:00:00.000Z'); bucket < ms('1880-01-03T00:00:00.000Z'); bucket += 15 * 60_000) expect(reference.hourOfBucket(bucket)).toBeNull();
   });
 });

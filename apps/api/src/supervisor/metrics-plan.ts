@@ -72,13 +72,13 @@ export class LocalHours {
 
   /**
    * The zone's offset throughout the UTC day that starts at `day`, when it is the same at its
-   * start and at the next day's (and a whole number of quarter hours); null otherwise. No zone
-   * changes its offset and back within a day; a change exactly at the next midnight only sends
-   * this day through quarter by quarter.
+   * start and at the next day's; null otherwise. No zone changes its offset and back within a
+   * day (none does from 1800 to 2100); a change exactly at the next midnight only sends this
+   * day through quarter by quarter.
    */
   offsetOfDay(day: number): number | null {
     const start = this.offsetAtCached(day);
-    return start === this.offsetAtCached(day + DAY_MS) && start % ROLLUP_BUCKET_MS === 0 ? start : null;
+    return start === this.offsetAtCached(day + DAY_MS) ? start : null;
   }
 
   private readonly dayOffsets = new Map<number, number>();
@@ -119,7 +119,10 @@ export function planPeriod(period: Period, hours: LocalHours): MetricsPlan {
     const day = Math.floor(start / DAY_MS) * DAY_MS;
     const end = Math.min(last, day + DAY_MS);
     const offset = hours.offsetOfDay(day);
-    if (offset !== null) roll({ from: start, to: end, offset });
+    if (offset !== null && offset % ROLLUP_BUCKET_MS === 0) roll({ from: start, to: end, offset });
+    // A steady offset of minutes and seconds (local mean time, before about 1900; Monrovia until
+    // 1972): read raw, as each of its quarters would be — in one step, not 96.
+    else if (offset !== null) add(plan.raw, { from: start, to: end });
     else {
       for (let bucket = start; bucket < end; bucket += ROLLUP_BUCKET_MS) {
         const quarter = { from: bucket, to: bucket + ROLLUP_BUCKET_MS };

@@ -77,7 +77,7 @@ export class MetricsService {
     if (source === 'raw') {
       await this.addRaw(acc, period);
     } else {
-      const plan = planPeriod(period, new LocalHours(thresholds.timeZone));
+      const plan = planPeriod(await this.fromFirstStored(period), new LocalHours(thresholds.timeZone));
       for (const range of plan.raw) await this.addRaw(acc, isoRange(range));
       // Two pieces read at a time: one per read worker on SQLite; on PostgreSQL two of the
       // pool's connections, the rest left to the calls.
@@ -158,6 +158,22 @@ export class MetricsService {
         .where((eb) => callFilters(eb, period)),
     );
     missed.forEach((e) => acc.addEvent({ type: e.type, actorId: e.actor_id, actorName: e.actor_name }));
+  }
+
+  /**
+   * `period` from the UTC midnight before the first call stored or rolled up (nothing is
+   * earlier, so the figures are the same), if that is later: planning a period goes day by day
+   * on the event loop, and a period from year 1 is 740 000 days.
+   */
+  private async fromFirstStored(period: Period): Promise<Period> {
+    const [[call], [rolled]] = await Promise.all([
+      this.reads.all(this.db.selectFrom('calls').select((eb) => eb.fn.min('queued_at').as('first'))),
+      this.reads.all(this.db.selectFrom('call_rollups').select((eb) => eb.fn.min('bucket_start').as('first'))),
+    ]);
+    const firsts = [call?.first, rolled?.first].filter((first): first is string => typeof first === 'string').map((first) => Date.parse(first));
+    if (firsts.length === 0) return { ...period, from: period.to };
+    const day = Math.floor(Math.min(...firsts) / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+    return day > Date.parse(period.from) ? { ...period, from: new Date(Math.min(day, Date.parse(period.to))).toISOString() } : period;
   }
 
   /**
