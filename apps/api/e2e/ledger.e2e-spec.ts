@@ -42,6 +42,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return callId;
     }
 
+    /** A call from Sam accepted by Alex (Available) before Sam has offered anything. */
+    async function acceptedBeforeOffer(): Promise<{ alex: TestClient; student: TestClient; callId: string }> {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === callId);
+      await alex.ok('acceptCall', { callId });
+      return { alex, student, callId };
+    }
+
     /** A call from `student` waiting in line: the only agent on duty declined it (and is not rung again within a ring timeout). */
     async function waitingCall(student: TestClient): Promise<string> {
       const kim = await available('agent2');
@@ -244,11 +254,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     it("refuses the accepted agent's answer and candidates, already relayed, when their negotiation is then not stored, and holds nothing", async () => {
-      const alex = await available('agent');
-      const student = await harness.connect('student');
-      const { callId } = await student.ok('requestCall', {});
-      await alex.next('callOffered', (o) => o.callId === callId);
-      await alex.ok('acceptCall', { callId });
+      const { alex, student, callId } = await acceptedBeforeOffer();
       const start = heldNegotiationStart({ fail: true });
       const negotiationId = randomUUID();
       const offered = student.send('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('offer') } });
@@ -285,11 +291,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     }
 
     it("relays the accepted agent's answer and candidates to an offer whose negotiation is still being stored at once, and holds them once it is", async () => {
-      const alex = await available('agent');
-      const student = await harness.connect('student');
-      const { callId } = await student.ok('requestCall', {});
-      await alex.next('callOffered', (o) => o.callId === callId);
-      await alex.ok('acceptCall', { callId });
+      const { alex, student, callId } = await acceptedBeforeOffer();
       // The transaction storing the new negotiation (with the held offer) waits.
       const start = heldNegotiationStart();
       const negotiationId = randomUUID();

@@ -32,7 +32,10 @@ export function localHourOf(utcMs: number, offset: number): number {
  */
 export class LocalHours {
   private readonly format: Intl.DateTimeFormat;
+  /** Per UTC hour: the offset throughout it when whole quarter hours, else null. */
   private readonly offsets = new Map<number, number | null>();
+  /** Per UTC midnight: the offset then. */
+  private readonly dayOffsets = new Map<number, number>();
 
   constructor(timeZone: string) {
     this.format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
@@ -81,8 +84,7 @@ export class LocalHours {
     return start === this.offsetAtCached(day + DAY_MS) ? start : null;
   }
 
-  private readonly dayOffsets = new Map<number, number>();
-
+  /** The zone's offset at `ms` (a UTC midnight), looked up once. */
   private offsetAtCached(ms: number): number {
     let offset = this.dayOffsets.get(ms);
     if (offset === undefined) this.dayOffsets.set(ms, (offset = this.offsetAt(ms)));
