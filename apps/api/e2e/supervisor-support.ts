@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { MetricsReport } from '@switchboard/call-domain';
 import type { CallRow, Database } from '../src/database/schema';
+import { call } from './support';
 
 /** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF) into records of fields. */
 export function parseCsv(text: string): string[][] {
@@ -41,6 +43,25 @@ export function expectedCell(value: string | number | null): string {
 /** Every stored call, straight from the table. */
 export function allCalls(db: Kysely<Database>): Promise<CallRow[]> {
   return db.selectFrom('calls').selectAll().execute();
+}
+
+/**
+ * Asks `GET /api/metrics` with `params` from the roll-ups and from the raw records (`source=raw`),
+ * expects every figure equal (the averages, sums of floats in another order, to 1e-9) and
+ * returns the raw report.
+ */
+export async function expectRollupsEqualRaw(url: string, token: string, params: Record<string, string | number>): Promise<MetricsReport> {
+  const query = (more: Record<string, string>) => new URLSearchParams(Object.fromEntries([...Object.entries(params).map(([k, v]) => [k, String(v)]), ...Object.entries(more)])).toString();
+  const fast = await call<MetricsReport>(url, 'GET', `/api/metrics?${query({})}`, { token });
+  const raw = await call<MetricsReport>(url, 'GET', `/api/metrics?${query({ source: 'raw' })}`, { token });
+  expect([fast.status, raw.status]).toEqual([200, 200]);
+  const context = JSON.stringify(params);
+  const { averageSpeedOfAnswerSeconds: asa, averageHandleTimeSeconds: aht, longestCurrentWaitSeconds: _, ...exact } = fast.body.metrics;
+  const { averageSpeedOfAnswerSeconds: rawAsa, averageHandleTimeSeconds: rawAht, longestCurrentWaitSeconds: __, ...rawExact } = raw.body.metrics;
+  expect(exact).withContext(context).toEqual(rawExact);
+  expect(asa).withContext(context).toBeCloseTo(rawAsa ?? NaN, 9);
+  expect(aht).withContext(context).toBeCloseTo(rawAht ?? NaN, 9);
+  return raw.body;
 }
 
 /** The figures recomputed with plain loops over stored rows, independently of the API's code. */

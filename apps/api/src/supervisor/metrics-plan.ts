@@ -38,14 +38,18 @@ export class LocalHours {
   private readonly dayOffsets = new Map<number, number>();
 
   constructor(timeZone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    this.format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
   }
 
-  /** The zone's offset from UTC (ms) at `ms`. */
+  /** The zone's offset from UTC (ms) at `ms`, in whole seconds. */
   offsetAt(ms: number): number {
-    const parts = Object.fromEntries(this.format.formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]));
-    const local = Date.UTC(parts['year'], parts['month'] - 1, parts['day'], parts['hour'] % 24, parts['minute'], parts['second']);
-    return local - Math.floor(ms / 1000) * 1000;
+    // The offset as the formatter writes it ("1/1/2026, GMT+05:45"; "GMT-00:44:30" for local
+    // mean time; "GMT" alone for none): a third of the time of reading a local date's parts,
+    // and a period of years looks up an offset per day on the event loop.
+    const offset = /GMT(?:([+-])(\d\d):(\d\d)(?::(\d\d))?)?$/.exec(this.format.format(ms));
+    if (!offset) throw new Error(`No offset from UTC in "${this.format.format(ms)}"`);
+    const [, sign, hours = '0', minutes = '0', secs = '0'] = offset;
+    return (sign === '-' ? -1 : 1) * ((Number(hours) * 60 + Number(minutes)) * 60 + Number(secs)) * 1000;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { METRIC_DEFINITIONS, MetricsAccumulator, type CallState, type MetricThresholds, type MetricsCall, type MetricsQuery, type MetricsReport, type Period } from '@switchboard/call-domain';
 import { ROLLUP_DAY_MS, dayOf } from '../calls/ledger/call-rollups';
 import { InjectDatabase } from '../database/database.module';
@@ -81,7 +81,7 @@ export class MetricsService {
       for (const range of plan.raw) await this.addRaw(acc, isoRange(range));
       // Two pieces read at a time: one per read worker on SQLite; on PostgreSQL two of the
       // pool's connections, the rest left to the calls.
-      const pieces = plan.rolled.flatMap(inPieces);
+      const pieces = inPieces(plan.rolled);
       const sums: RolledSums[] = [];
       const lane = async (first: number) => {
         for (let i = first; i < pieces.length; i += READ_LANES) sums[i] = await this.readRolled(pieces[i], thresholds);
@@ -177,19 +177,26 @@ export class MetricsService {
   }
 
   /**
-   * The roll-ups of the ended calls queued in `range` (whole quarter hours, one offset from
-   * UTC), summed in the database by quarter hour of the UTC day (at most 96 × 5 rows however
-   * long the range: a year is not 35 000 rows to add up on the event loop), with its service
-   * level and short abandons and its missed offers; read in the pool.
+   * The roll-ups of the ended calls queued in `piece`'s ranges, summed in the database by
+   * offset from UTC and quarter hour of the UTC day (at most 96 × 5 rows per offset however
+   * long the piece: a year is not 35 000 rows to add up on the event loop), with their
+   * service level and short abandons and their missed offers; read in the pool. One query per
+   * kind of roll-up whatever the number of changes of summer time in the piece: a range's
+   * offset only decides the local hour its quarters count in, so the quarters are grouped by
+   * offset (a CASE on the ranges' bounds) and the other figures are read over the piece's
+   * stretches of time at once.
    */
-  private async readRolled(range: RolledRange, thresholds: MetricThresholds): Promise<RolledSums> {
-    const { from, to } = isoRange(range);
+  private async readRolled(piece: RolledPiece, thresholds: MetricThresholds): Promise<RolledSums> {
+    const stretches = stretchesOf(piece);
     // `bucket_start` is an ISO instant in UTC: characters 12–16 are its time of day ("HH:MM").
     const quarter = sql<string>`substr(bucket_start, 12, 5)`;
+    const part = offsetPartOf(piece);
+    const { from, to } = isoRange(piece);
     const quarters = await this.reads.all(
       this.db
         .selectFrom('call_rollups')
         .select([
+          (part ?? sql.lit(0)).as('part'),
           quarter.as('quarter'),
           'outcome',
           (eb) => eb.fn.sum<number | string>('calls').as('calls'),
@@ -199,32 +206,38 @@ export class MetricsService {
         ])
         .where('bucket_start', '>=', from)
         .where('bucket_start', '<', to)
-        .groupBy([quarter, 'outcome']),
+        .groupBy(part ? [part, quarter, 'outcome'] : [quarter, 'outcome']),
     );
-    const withinThresholds = await this.countWithinThresholds(range, thresholds);
+    const withinThresholds = await this.countWithinThresholds(stretches, thresholds);
     const missed = await this.reads.all(
       this.db
         .selectFrom('call_missed_rollups')
         .select(['agent_id', (eb) => eb.fn.min('agent_name').as('agent_name'), (eb) => eb.fn.sum<number | string>('missed').as('missed')])
-        .where('bucket_start', '>=', from)
-        .where('bucket_start', '<', to)
+        .where((eb) => eb.or(stretches.map(isoRange).map(({ from, to }) => eb.and([eb('bucket_start', '>=', from), eb('bucket_start', '<', to)]))))
         .groupBy('agent_id'),
     );
     return { quarters, ...withinThresholds, missed };
   }
 
   /**
-   * Ended calls queued in `range` answered within the service-level threshold, and abandoned
-   * within the short-abandon window: whole UTC days from the queue-seconds histogram, the rest
-   * counted on the covering index.
+   * Ended calls queued in `stretches` answered within the service-level threshold, and
+   * abandoned within the short-abandon window: whole UTC days from the queue-seconds histogram
+   * (one query), the parts of days at the stretches' ends counted on the covering index.
    */
-  private async countWithinThresholds(range: MsRange, thresholds: MetricThresholds): Promise<{ within: number; short: number }> {
-    const firstDay = Math.ceil(range.from / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
-    const lastDay = Math.floor(range.to / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
-    const partial: MsRange[] = firstDay < lastDay ? [{ from: range.from, to: firstDay }, { from: lastDay, to: range.to }] : [range];
+  private async countWithinThresholds(stretches: readonly MsRange[], thresholds: MetricThresholds): Promise<{ within: number; short: number }> {
+    const days: MsRange[] = [];
+    const partial: MsRange[] = [];
+    for (const stretch of stretches) {
+      const firstDay = Math.ceil(stretch.from / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+      const lastDay = Math.floor(stretch.to / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+      if (firstDay < lastDay) {
+        days.push({ from: firstDay, to: lastDay });
+        partial.push({ from: stretch.from, to: firstDay }, { from: lastDay, to: stretch.to });
+      } else partial.push(stretch);
+    }
     let within = 0;
     let short = 0;
-    if (firstDay < lastDay) {
+    if (days.length) {
       const [rows] = await this.reads.all(
         this.db
           .selectFrom('call_wait_rollups')
@@ -232,8 +245,14 @@ export class MetricsService {
             sql<number | string>`sum(case when outcome = 'answered' and wait_s <= ${thresholds.serviceLevelSeconds} then calls else 0 end)`.as('within'),
             sql<number | string>`sum(case when outcome <> 'answered' and wait_s <= ${thresholds.shortAbandonSeconds} then calls else 0 end)`.as('short'),
           ])
-          .where('day', '>=', dayOf(firstDay))
-          .where('day', '<', dayOf(lastDay)),
+          .where((eb) => eb.or(days.map((d) => eb.and([eb('day', '>=', dayOf(d.from)), eb('day', '<', dayOf(d.to))]))))
+          // The rows counted, also as a filter: PostgreSQL then adds up a quarter of the rows.
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('outcome', '=', 'answered'), eb('wait_s', '<=', thresholds.serviceLevelSeconds)]),
+              eb.and([eb('outcome', '<>', 'answered'), eb('wait_s', '<=', thresholds.shortAbandonSeconds)]),
+            ]),
+          ),
       );
       within += Number(rows?.within ?? 0);
       short += Number(rows?.short ?? 0);
@@ -260,10 +279,19 @@ export class MetricsService {
   }
 }
 
-/** What {@link MetricsService} reads of one rolled range. */
+/** Rolled ranges read together: at most {@link ROLLED_PIECE_MS} long, cut at UTC midnights. */
+interface RolledPiece extends MsRange {
+  /** Its ranges in time order, each of one offset; raw parts may lie between two. */
+  ranges: RolledRange[];
+}
+
+/** What {@link MetricsService} reads of one rolled piece. */
 interface RolledSums {
-  /** Sums by quarter hour of the UTC day ("HH:MM") and outcome. */
-  quarters: { quarter: string; outcome: string; calls: number | string; queue_ms: number | string; handled: number | string; handle_ms: number | string }[];
+  /**
+   * Sums by offset (`part`: an index into {@link offsetsOf} the piece; null for quarters
+   * between its ranges, read raw), quarter hour of the UTC day ("HH:MM") and outcome.
+   */
+  quarters: { part: number | null; quarter: string; outcome: string; calls: number | string; queue_ms: number | string; handled: number | string; handle_ms: number | string }[];
   within: number;
   short: number;
   missed: { agent_id: string; agent_name: string; missed: number | string }[];
@@ -272,29 +300,75 @@ interface RolledSums {
 /** How many rolled pieces a metrics request reads at a time. */
 const READ_LANES = 2;
 
-/** Rolled ranges longer than this are read in pieces (at UTC midnights), {@link READ_LANES} at a time. */
+/** Rolled ranges are read in pieces of at most this (cut at UTC midnights), {@link READ_LANES} at a time. */
 const ROLLED_PIECE_MS = 366 * ROLLUP_DAY_MS;
 
-/** `range` in pieces of at most {@link ROLLED_PIECE_MS}, cut at UTC midnights. */
-function inPieces(range: RolledRange): RolledRange[] {
-  const pieces: RolledRange[] = [];
-  for (let from = range.from; from < range.to; ) {
-    const cut = Math.floor((from + ROLLED_PIECE_MS) / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
-    const to = cut > from && cut < range.to ? cut : range.to;
-    pieces.push({ ...range, from, to });
-    from = to;
+/**
+ * `ranges` (in time order) in pieces of at most {@link ROLLED_PIECE_MS}, cut at UTC midnights:
+ * a year of a zone with summer time is one piece of three ranges, not three reads.
+ */
+function inPieces(ranges: readonly RolledRange[]): RolledPiece[] {
+  const pieces: RolledPiece[] = [];
+  let piece: RolledPiece | undefined;
+  let cut = 0;
+  for (const range of ranges) {
+    for (let from = range.from; from < range.to; ) {
+      if (!piece || from >= cut) {
+        piece = { from, to: from, ranges: [] };
+        pieces.push(piece);
+        cut = Math.floor((from + ROLLED_PIECE_MS) / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+      }
+      const to = Math.min(range.to, cut);
+      piece.ranges.push({ ...range, from, to });
+      piece.to = to;
+      from = to;
+    }
   }
   return pieces;
 }
 
-/** Adds one rolled range's sums: each quarter's calls in its local hour, the totals, the missed offers. */
-function addRolled(acc: MetricsAccumulator, range: RolledRange, sums: RolledSums): void {
+/** The piece's time read from the roll-ups, its ranges that touch merged: usually the whole piece. */
+function stretchesOf(piece: RolledPiece): MsRange[] {
+  const stretches: MsRange[] = [];
+  for (const { from, to } of piece.ranges) {
+    const tail = stretches[stretches.length - 1];
+    if (tail?.to === from) tail.to = to;
+    else stretches.push({ from, to });
+  }
+  return stretches;
+}
+
+/** The piece's offsets from UTC, each once, in order of first appearance. */
+function offsetsOf(piece: RolledPiece): number[] {
+  return [...new Set(piece.ranges.map((r) => r.offset))];
+}
+
+/**
+ * Which of {@link offsetsOf} a roll-up row of the piece is in, as SQL: a CASE on the ranges'
+ * bounds (literals: the same text in the SELECT and the GROUP BY), null between two ranges;
+ * undefined when the piece is one offset without gaps (every row is part 0).
+ */
+function offsetPartOf(piece: RolledPiece): RawBuilder<number | null> | undefined {
+  const offsets = offsetsOf(piece);
+  if (offsets.length === 1 && stretchesOf(piece).length === 1) return undefined;
+  const bound = (ms: number) => sql.lit(new Date(ms).toISOString());
+  const whens = piece.ranges.flatMap((range, i) => [
+    ...(i > 0 && piece.ranges[i - 1].to < range.from ? [sql`when bucket_start < ${bound(range.from)} then null`] : []),
+    sql`when bucket_start < ${bound(range.to)} then ${sql.lit(offsets.indexOf(range.offset))}`,
+  ]);
+  return sql<number | null>`case ${sql.join(whens, sql` `)} end`;
+}
+
+/** Adds one rolled piece's sums: each quarter's calls in its local hour, the totals, the missed offers. */
+function addRolled(acc: MetricsAccumulator, piece: RolledPiece, sums: RolledSums): void {
+  const offsets = offsetsOf(piece);
   let queueMs = 0;
   let handled = 0;
   let handleMs = 0;
   for (const r of sums.quarters) {
+    if (r.part === null) continue;
     const calls = Number(r.calls);
-    const hour = localHourOf(Date.parse(`1970-01-01T${r.quarter}:00.000Z`), range.offset);
+    const hour = localHourOf(Date.parse(`1970-01-01T${r.quarter}:00.000Z`), offsets[Number(r.part)]);
     const answered = r.outcome === 'answered' ? calls : 0;
     const abandoned = r.outcome === 'abandoned' || r.outcome === 'short_abandon' ? calls : 0;
     acc.addHour(hour, { offered: calls, answered, abandoned });
