@@ -272,21 +272,50 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     // Only PostgreSQL runs transactions side by side (SQLite has one writer).
     if (dialect === 'postgres') {
-      it('places a call whose free agent another transaction took meanwhile: queued for routing, not run again', async () => {
+      it('rings a different free agent for each of calls placed at the same moment, none left queued', async () => {
+        await Promise.all(['agent', 'agent2', 'agent3'].map(available));
+        const students = await Promise.all(['student', 'student2', 'student3'].map((name) => harness.connect(name)));
+        // The three placing transactions all look for a free agent at the same moment: without
+        // claiming one, each would pick the longest idle, one would ring them and two would wait.
+        const presence = harness.app.app.get(AgentPresence);
+        const look = presence.offerable.bind(presence);
+        let looking = 0;
+        spyOn(presence, 'offerable').and.callFake(async (...args: Parameters<AgentPresence['offerable']>) => {
+          looking++;
+          await eventually(async () => looking >= 3, 5000, 5);
+          return look(...args);
+        });
+        const placed = await Promise.all(students.map((student) => student.ok('requestCall', {})));
+        const calls = await db
+          .selectFrom('calls')
+          .select(['state', 'ringing_agent_id'])
+          .where('id', 'in', placed.map((p) => p.callId))
+          .execute();
+        expect(calls.map((c) => c.state)).withContext('by the acks').toEqual(['ringing', 'ringing', 'ringing']);
+        expect(new Set(calls.map((c) => c.ringing_agent_id)).size).withContext('agents rung').toBe(3);
+      });
+
+      it('claims the free agent a placed call rings: another transaction taking that agent meanwhile waits, then finds them ringing; placed once', async () => {
         const alex = await available('agent');
         const { agentId } = await alex.next('agentStatusChanged', (s) => s.state === 'available');
         const student = await harness.connect('student');
-        // Right after the placing transaction read Alex as free, another one takes Alex (committed).
+        // Right after the placing transaction read Alex as free, another one tries to take Alex.
+        let taking: Promise<{ numUpdatedRows: bigint }> | undefined;
         const read = LedgerTransaction.prototype.agent;
         spyOn(LedgerTransaction.prototype, 'agent').and.callFake(async function (this: LedgerTransaction, id: string) {
           const row = await read.call(this, id);
-          if (id === agentId) await db.updateTable('agent_presence').set({ state: 'away' }).where('agent_id', '=', id).execute();
+          if (id === agentId && !taking) {
+            taking = db.updateTable('agent_presence').set({ state: 'away' }).where('agent_id', '=', id).where('state', '=', 'available').executeTakeFirst();
+            // Unclaimed, Alex would be away within this wait; claimed, the update waits for the placement.
+            await Promise.race([taking, pause(300)]);
+          }
           return row;
         });
         const attempts = spyOn(harness.app.app.get(CallRecords), 'anyQueuedBesides').and.callThrough();
         const { callId } = await student.ok('requestCall', {});
         expect(attempts).withContext('placing transactions').toHaveBeenCalledTimes(1);
-        expect(await db.selectFrom('calls').select(['state', 'ringing_agent_id']).where('id', '=', callId).executeTakeFirstOrThrow()).toEqual({ state: 'queued', ringing_agent_id: null });
+        expect(await db.selectFrom('calls').select(['state', 'ringing_agent_id']).where('id', '=', callId).executeTakeFirstOrThrow()).toEqual({ state: 'ringing', ringing_agent_id: agentId });
+        expect(Number((await taking)?.numUpdatedRows)).withContext('the other transaction, once the placement committed').toBe(0);
       });
     }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
 import type { AgentState, AgentStatus, RoutingAgent, SessionUser } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import { runPrepared } from '../database/prepared-queries';
@@ -108,10 +108,17 @@ export class AgentPresence {
   /**
    * Connected Available agents, for routing: all of them, or the `limit` idle longest (ties by
    * id, the order routing picks them in). `db`: a ledger transaction's, inside one.
+   *
+   * `claim` (inside a ledger transaction, with a `limit`): on PostgreSQL the agents returned are
+   * locked for the rest of the transaction and agents another transaction has locked are
+   * skipped (`for update skip locked`), so calls placed at the same moment take the longest-idle
+   * agents one each instead of all picking the first, one winning and the rest left queued.
+   * SQLite runs one transaction at a time: nothing to skip.
    */
-  async offerable(limit?: number, db: Kysely<Database> = this.db): Promise<RoutingAgent[]> {
+  async offerable(limit?: number, db: Kysely<Database> = this.db, claim = false): Promise<RoutingAgent[]> {
     let query = db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
     if (limit !== undefined) query = query.orderBy('idle_since').orderBy('agent_id').limit(limit);
+    if (claim && db.getExecutor().adapter instanceof PostgresAdapter) query = query.forUpdate().skipLocked();
     const rows = await query.execute();
     return rows.map((r) => ({ agentId: r.agent_id, state: 'available', connected: true, idleSince: r.idle_since }));
   }

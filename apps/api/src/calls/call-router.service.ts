@@ -234,7 +234,7 @@ export class CallRouter {
    */
   private async ringAtOnce(tx: LedgerTransaction, call: CallRow): Promise<void> {
     if (await this.records.anyQueuedBesides(call.id, tx.db)) return;
-    const agents = await this.presence.offerable(1, tx.db);
+    const agents = await this.presence.offerable(1, tx.db, true);
     const clock = { now: tx.nowIso, declineCooldownMs: this.config.calls.ringTimeoutSeconds * 1000 };
     const [planned] = planOffers([{ callId: call.id, queuedAt: call.queued_at, passes: [] }], agents, clock);
     if (planned) await this.ring(tx, call, planned.agentId, 'if still free');
