@@ -260,7 +260,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
         if (dialect === 'sqlite') {
           const plan = ((await explainSqlite(db, query.sql, query.parameters)) as { detail: string }[]).map((p) => p.detail);
           expect(plan).toContain('SCAN call_callers_search VIRTUAL TABLE INDEX 0:M2');
-          expect(plan.filter((p) => / calls /.test(p))).withContext(plan.join('\n')).toEqual(['SEARCH calls USING COVERING INDEX calls_caller_search_idx (caller_id=? AND caller_name=?)']);
+          expect(plan.filter((p) => / calls /.test(p))).withContext(plan.join('\n')).toEqual(['SEARCH calls USING COVERING INDEX calls_caller_sort_idx (caller_id=? AND caller_name=?)']);
         } else if (!filters.agentId) {
           // PostgreSQL plans from statistics: on tables this small it reads call_callers whole,
           // and an agent's calls rather than the callers' (at scale it reads the callers', see
@@ -269,6 +269,22 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
           const plan = await explainPostgres(db, query.sql, query.parameters);
           expect(plan).toContain('users_username_trgm_idx');
           expect(plan).withContext(plan).toMatch(/on calls[^\n]*\n(.*\n)*?\s*Index Cond: \(\(?caller_id = ANY \(\$0\)\)/);
+        }
+      }
+      // Sorted by another column, a page's keys come from the caller index alone too (migration
+      // 0020): the student's calls are sorted on their index entries, none is read from the
+      // table (98 ms -> 4 ms at a million calls for a student with 25 000). PostgreSQL's plan at
+      // this size says nothing of the one at scale (tools/bench-history.mjs measures it).
+      if (dialect === 'sqlite') {
+        for (const sort of ['queueSeconds', 'talkSeconds', 'agentName'] as const) {
+          const filters = { student: 'garcia' };
+          const { column } = SORT_COLUMNS[sort];
+          const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${column}`]).where((eb) => callFilters(eb, filters, dialect, sort));
+          for (const run of keysetRuns(db, keys, sort, 'desc', { outcomes: outcomeStreams(filters, sort) })) {
+            const query = run(26).compile();
+            const plan = ((await explainSqlite(db, query.sql, query.parameters)) as { detail: string }[]).map((p) => p.detail);
+            expect(plan.filter((p) => / calls /.test(p))).withContext(`${sort}\n${plan.join('\n')}`).toEqual(['SEARCH calls USING COVERING INDEX calls_caller_sort_idx (caller_id=? AND caller_name=?)']);
+          }
         }
       }
     });
@@ -310,7 +326,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
               const lines = plan.split('\n');
               const calls = lines.filter((line) => / on calls\b/.test(line));
               expect(calls.length).withContext(plan).toBeGreaterThan(0);
-              for (const read of calls) expect(read).withContext(`${context}\n${plan}`).toMatch(/Index Only Scan (Backward )?using calls_caller_search_idx on calls/);
+              for (const read of calls) expect(read).withContext(`${context}\n${plan}`).toMatch(/Index Only Scan (Backward )?using calls_caller_sort_idx on calls/);
               const sorted = lines.flatMap((line, i) => (/^\s*(->\s*)?Sort\s+\(/.test(line) ? [lines.slice(i + 1).find((l) => /^\s*->/.test(l)) ?? ''] : []));
               for (const input of sorted) expect(input).withContext(`${context}\n${plan}`).not.toMatch(/ on calls\b/);
             }
