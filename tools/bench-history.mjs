@@ -5,21 +5,29 @@
 // username), the CSV export's rows/s and server memory, the month's metrics, and the stall
 // probe: /api/health latency (p99, max) and, for a call in progress, an ICE candidate's relay
 // from the caller to the agent (p99, max; `tools/bench/relay-probe.ts`) while each long
-// request runs.
+// request runs. Beside each probe, what tells a blocked API from a busy machine: the API's own
+// event-loop delay over the run (p99 / max of prom-client's monitorEventLoopDelay gauges, read
+// from /metrics, which resets them; it times a 10 ms timer, so a value counts those 10 ms),
+// this client's own, and for the slowest health answer how long the API's main thread ran on
+// a CPU and waited for one meanwhile (/proc/PID/schedstat).
 //
 //   npm run build:api && npm run build:specs && node tools/bench-history.mjs [--calls 1000000] [--db sqlite|postgres|both]
 //     [--runs 20] [--data-dir DIR (a seeded SQLite DATA_DIR, kept)] [--database-url URL (seeded, kept)]
 //     [--export-only (just the CSV export with its stall probe)] [--requests REGEX (only the page
 //     requests whose name matches, e.g. 'poor', and no metrics, search scan or export)] [--api DIR
 //     (the server of another build's dist/api, e.g. main's copied to dist/api-base here; the tool's
-//     own code stays this one's)]
+//     own code stays this one's)] [--download-on-probe-thread (the export downloaded on the
+//     probes' own thread, as before: its garbage collections then delay the probes too)]
+//   BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the API's threads.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 const dist = (path) => require(join(process.cwd(), 'dist/api', path));
@@ -39,6 +47,7 @@ const { values } = parseArgs({
     'export-only': { type: 'boolean', default: false },
     requests: { type: 'string' },
     api: { type: 'string', default: 'dist/api' },
+    'download-on-probe-thread': { type: 'boolean', default: false },
   },
 });
 const EXPORT_ONLY = values['export-only'];
@@ -61,6 +70,64 @@ function memory(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/**
+ * The CPU time of a thread of a process (the main thread: `tid` = `pid`) and the time it waited
+ * runnable for a CPU, in ms, from the kernel's schedstat (nanoseconds); undefined once it is gone.
+ */
+function schedstat(pid, tid = pid) {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { run: run / 1e6, wait: wait / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same summed over every thread of `pid` but `tid` (the read workers, V8's and libuv's). */
+function otherThreads(pid, tid = pid) {
+  let run = 0;
+  let wait = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    if (Number(task) === tid) continue;
+    const s = schedstat(pid, Number(task));
+    if (!s) continue;
+    run += s.run;
+    wait += s.wait;
+  }
+  return { run, wait };
+}
+
+/** A Prometheus gauge's value from an exposition text (NaN if absent). */
+const gauge = (text, name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+
+/** Downloads `url` and resolves with its count of lines after the first (the CSV's records). */
+async function countRecords(url, headers) {
+  const res = await fetch(url, { headers });
+  let lines = 0;
+  // indexOf, not a loop over every byte: the client must not be what limits the rate.
+  for await (const chunk of res.body) for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+  return lines - 1;
+}
+
+/**
+ * {@link countRecords} on a worker thread (unless `here`, as the tool did before): the 200 MB
+ * that go through it, and their garbage, then do not hold up the probes' event loop.
+ */
+function download(url, headers, here = false) {
+  if (here) return countRecords(url, headers);
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    ${countRecords.toString()}
+    countRecords(workerData.url, workerData.headers).then((n) => parentPort.postMessage(n));
+  `;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: { url, headers } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (exit) => reject(new Error(`the download stopped (exit code ${exit})`)));
+  });
 }
 
 const pct = (xs, p) => {
@@ -143,7 +210,9 @@ async function bench(dialect) {
   const prepared = await prepare(dialect);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [join(values.api, 'apps/api/src/main.js')], { env: { ...prepared.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the API's node, as in the gateway bench.
+  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...flags, join(values.api, 'apps/api/src/main.js')], { env: { ...prepared.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const rows = [];
   let relay;
   try {
@@ -186,6 +255,9 @@ async function bench(dialect) {
       ['student name', q({ student: prepared.student.caller_name })],
       ['student username', q({ student: prepared.student.username })],
       ['student name + agent', q({ student: prepared.student.caller_name.split(' ')[1], agentId: prepared.agentId })],
+      ['student name, sort by talk time', q({ student: prepared.student.caller_name, sort: 'talkSeconds' })],
+      ['student name, sort by agent name (asc)', q({ student: prepared.student.caller_name, sort: 'agentName', dir: 'asc' })],
+      ['student name + outcome (answered), sort by wait', q({ student: prepared.student.caller_name, outcome: 'answered', sort: 'queueSeconds' })],
       ['sort by talk time', q({ sort: 'talkSeconds' })],
       ['sort by talk time, deep page by keyset (~95 %)', q({ sort: 'talkSeconds', after: deepTalkCursor })],
       ['sort by talk time (asc) + outcome (abandoned)', q({ sort: 'talkSeconds', dir: 'asc', outcome: 'abandoned' })],
@@ -225,12 +297,26 @@ async function bench(dialect) {
      */
     const probed = async (work) => {
       const latencies = [];
+      // [start, end] of each health request, and the API main thread's schedstat every 5 ms.
+      const windows = [];
+      const sched = [];
+      const sampler = setInterval(() => {
+        const s = schedstat(server.pid);
+        if (s) sched.push({ at: performance.now(), ...s });
+      }, 5);
+      const client = monitorEventLoopDelay({ resolution: 5 });
+      await get('/metrics'); // resets the API's event-loop delay histogram
+      const threadsBefore = otherThreads(server.pid);
+      const mainBefore = schedstat(server.pid);
+      client.enable();
       let running = true;
       const probe = (async () => {
         while (running) {
           const started = performance.now();
           await fetch(`${url}/api/health`).then((r) => r.text());
-          latencies.push(performance.now() - started);
+          const ended = performance.now();
+          latencies.push(ended - started);
+          windows.push([started, ended]);
           await new Promise((r) => setTimeout(r, 20));
         }
       })();
@@ -243,27 +329,37 @@ async function bench(dialect) {
       });
       running = false;
       await probe;
+      client.disable();
+      clearInterval(sampler);
+      const apiLoop = await get('/metrics');
+      const mainAfter = schedstat(server.pid);
+      const threadsAfter = otherThreads(server.pid);
+      // The slowest health answer: the API main thread's CPU and runqueue wait between the samples around it.
+      const slowest = windows[latencies.indexOf(Math.max(...latencies))];
+      const before = sched.findLast((x) => x.at <= slowest[0]) ?? sched[0];
+      const after = sched.find((x) => x.at >= slowest[1]) ?? sched[sched.length - 1];
       const stall = `${ms(pct(latencies, 99))} / ${ms(Math.max(...latencies))} · candidate ${ms(pct(relayed.latencies, 99))} / ${ms(Math.max(...relayed.latencies))}${relayed.lost ? `, ${relayed.lost} lost` : ''}`;
-      return { result: relayed.result, took, stall };
+      const cause = [
+        `API loop delay p99 / max ${ms(gauge(apiLoop, 'nodejs_eventloop_lag_p99_seconds') * 1000)} / ${ms(gauge(apiLoop, 'nodejs_eventloop_lag_max_seconds') * 1000)}`,
+        `client loop max ${ms(client.max / 1e6)}`,
+        `slowest health: API main thread on CPU ${ms(after.run - before.run)}, waiting for one ${ms(after.wait - before.wait)} over ${ms(after.at - before.at)}`,
+        `whole run: API main thread CPU ${ms(mainAfter.run - mainBefore.run)} (waited ${ms(mainAfter.wait - mainBefore.wait)}), its other threads ${ms(threadsAfter.run - threadsBefore.run)} (waited ${ms(threadsAfter.wait - threadsBefore.wait)})`,
+      ].join('; ');
+      return { result: relayed.result, took, stall, cause };
     };
     // With --requests, only those pages.
     if (!ONLY) {
       if (!EXPORT_ONLY) {
         const metrics = await probed(() => get(`/api/metrics?from=${monthFrom}&to=${monthTo}`));
-        rows.push(['metrics for a month', ms(metrics.took), '', metrics.stall, '']);
+        rows.push(['metrics for a month', ms(metrics.took), '', metrics.stall, metrics.cause]);
         const search = await probed(() => get(`/api/calls?student=ar&count=exact&pageSize=25`));
-        rows.push(['student search "ar", exact count (scan)', ms(search.took), '', search.stall, '']);
+        rows.push(['student search "ar", exact count (scan)', ms(search.took), '', search.stall, search.cause]);
       }
       const before = memory(server.pid);
       let during = before.rssMb;
       const sampler = setInterval(() => (during = Math.max(during, memory(server.pid).rssMb)), 50);
-      const exported = await probed(async () => {
-        const res = await fetch(`${url}/api/calls/export.csv`, { headers });
-        let lines = 0;
-        // indexOf, not a loop over every byte: the client must not be what limits the rate.
-        for await (const chunk of res.body) for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
-        return lines - 1;
-      });
+      // Downloaded on a thread of its own: the 200 MB that go through it (and their garbage) do not hold up the probes' event loop.
+      const exported = await probed(() => download(`${url}/api/calls/export.csv`, headers, values['download-on-probe-thread']));
       clearInterval(sampler);
       const rate = Math.round(exported.result / (exported.took / 1000));
       rows.push([
@@ -271,7 +367,7 @@ async function bench(dialect) {
         `${(exported.took / 1000).toFixed(1)} s`,
         '',
         exported.stall,
-        `${rate} rows/s; server RSS ${before.rssMb.toFixed(0)} MB before, at most ${during.toFixed(0)} MB during (sampled every 50 ms), peak since start ${memory(server.pid).peakMb.toFixed(0)} MB`,
+        `${rate} rows/s; server RSS ${before.rssMb.toFixed(0)} MB before, at most ${during.toFixed(0)} MB during (sampled every 50 ms), peak since start ${memory(server.pid).peakMb.toFixed(0)} MB; ${exported.cause}`,
       ]);
     }
   } finally {

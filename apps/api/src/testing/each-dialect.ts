@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { SqlDialect } from '../config/config';
 import { openMigratedDatabase } from '../database/database';
 import type { Database } from '../database/schema';
@@ -63,4 +63,13 @@ export function describeEachDialect(title: string, body: (database: () => TestDa
       });
     });
   }
+}
+
+/** The names of the indexes on `table`, sorted (for the migrations' specs). */
+export async function tableIndexes(db: Kysely<Database>, dialect: SqlDialect, table: string): Promise<string[]> {
+  const rows =
+    dialect === 'sqlite'
+      ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table}`.execute(db)).rows
+      : (await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = ${table}`.execute(db)).rows;
+  return rows.map((r) => r.name).sort();
 }

@@ -1,32 +1,21 @@
-import { Migrator, sql, type Kysely } from 'kysely';
-import type { SqlDialect } from '../../config/config';
-import type { Database } from '../schema';
-import { describeEachDialect } from '../../testing/each-dialect';
+import { Migrator, sql } from 'kysely';
+import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
 import { StaticMigrationProvider } from './index';
 
 const SORT_INDEXES = ['queue_ms', 'talk_ms', 'agent_name', 'caller_name'].flatMap((c) => [`calls_${c}_sort_idx`, `calls_${c}_by_agent_sort_idx`]).concat('calls_outcome_by_agent_sort_idx');
 const REPLACED = ['calls_outcome_queued_at_idx'];
 
-/** The names of the indexes on `calls`, sorted. */
-async function callIndexes(db: Kysely<Database>, dialect: SqlDialect): Promise<string[]> {
-  const rows =
-    dialect === 'sqlite'
-      ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'calls'`.execute(db)).rows
-      : (await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'calls'`.execute(db)).rows;
-  return rows.map((r) => r.name).sort();
-}
-
 describeEachDialect('migration 0018 (call sort indexes)', (database) => {
   it('indexes every history sort (led by the outcome, and by the agent after it), drops 0002’s outcome index, and goes back down', async () => {
     const { db, dialect } = database();
-    const latest = await callIndexes(db, dialect);
+    const latest = await tableIndexes(db, dialect, 'calls');
     expect(latest).toEqual(jasmine.arrayContaining(SORT_INDEXES));
     for (const name of REPLACED) expect(latest).not.toContain(name);
     expect(latest).toContain('calls_outcome_queued_at_id_idx');
 
     const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
     expect((await migrator.migrateTo('0017-call-media-holders')).error).toBeUndefined();
-    const before = await callIndexes(db, dialect);
+    const before = await tableIndexes(db, dialect, 'calls');
     expect(before).toEqual(jasmine.arrayContaining(REPLACED));
     for (const name of SORT_INDEXES) expect(before).not.toContain(name);
 
@@ -34,6 +23,6 @@ describeEachDialect('migration 0018 (call sort indexes)', (database) => {
     const ahead = dialect === 'postgres' ? sql`create index concurrently calls_talk_ms_sort_idx on calls (outcome, talk_ms, queued_at, id)` : sql`create index calls_talk_ms_sort_idx on calls (outcome, talk_ms, queued_at, id)`;
     await ahead.execute(db);
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
-    expect(await callIndexes(db, dialect)).toEqual(latest);
+    expect(await tableIndexes(db, dialect, 'calls')).toEqual(latest);
   });
 });

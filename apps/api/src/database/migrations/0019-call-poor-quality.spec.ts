@@ -1,19 +1,8 @@
-import { Migrator, sql, type Kysely } from 'kysely';
-import type { SqlDialect } from '../../config/config';
-import type { Database } from '../schema';
-import { describeEachDialect } from '../../testing/each-dialect';
+import { Migrator, sql } from 'kysely';
+import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
 import { migrateToLatest } from '../database';
 import { StaticMigrationProvider } from './index';
 import { POOR_INDEXES } from './0019-call-poor-quality';
-
-/** The names of the indexes on `table`, sorted. */
-async function indexes(db: Kysely<Database>, dialect: SqlDialect, table: string): Promise<string[]> {
-  const rows =
-    dialect === 'sqlite'
-      ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table}`.execute(db)).rows
-      : (await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = ${table}`.execute(db)).rows;
-  return rows.map((r) => r.name).sort();
-}
 
 describeEachDialect('migration 0019 (calls.poor_quality)', (database) => {
   it('marks the calls whose quality summary counts a warning sample, indexes only those, and goes back down', async () => {
@@ -37,7 +26,7 @@ describeEachDialect('migration 0019 (calls.poor_quality)', (database) => {
         { ...summary, call_id: 'call-live', warning_samples: 3 },
       ])
       .execute();
-    expect(await indexes(db, dialect, 'call_quality')).toContain('call_quality_warning_samples_idx');
+    expect(await tableIndexes(db, dialect, 'call_quality')).toContain('call_quality_warning_samples_idx');
 
     await migrateToLatest(db);
     const marked = async () => (await db.selectFrom('calls').select(['id', 'poor_quality']).orderBy('id').execute()).map((r) => [r.id, Number(r.poor_quality)]);
@@ -47,8 +36,8 @@ describeEachDialect('migration 0019 (calls.poor_quality)', (database) => {
       ['call-none', 0],
       ['call-poor', 1],
     ]);
-    expect(await indexes(db, dialect, 'calls')).toEqual(jasmine.arrayContaining(POOR_INDEXES.map(([name]) => name)));
-    expect(await indexes(db, dialect, 'call_quality')).not.toContain('call_quality_warning_samples_idx');
+    expect(await tableIndexes(db, dialect, 'calls')).toEqual(jasmine.arrayContaining(POOR_INDEXES.map(([name]) => name)));
+    expect(await tableIndexes(db, dialect, 'call_quality')).not.toContain('call_quality_warning_samples_idx');
     // New calls are not poor until a sample says so; the mark is 0 or 1.
     await sql`insert into calls (id, state, outcome, caller_id, caller_name, queued_at) values ('call-new', 'ended', 'abandoned', 'user-1', 'Sam Okafor', ${at})`.execute(db);
     expect((await db.selectFrom('calls').select('poor_quality').where('id', '=', 'call-new').executeTakeFirstOrThrow()).poor_quality).toBe(0);
@@ -62,9 +51,9 @@ describeEachDialect('migration 0019 (calls.poor_quality)', (database) => {
     }
 
     expect((await migrator.migrateTo('0018-call-sort-indexes')).error).toBeUndefined();
-    const after = await indexes(db, dialect, 'calls');
+    const after = await tableIndexes(db, dialect, 'calls');
     for (const [name] of POOR_INDEXES) expect(after).not.toContain(name);
-    expect(await indexes(db, dialect, 'call_quality')).toContain('call_quality_warning_samples_idx');
+    expect(await tableIndexes(db, dialect, 'call_quality')).toContain('call_quality_warning_samples_idx');
     await expectAsync(sql`select poor_quality from calls`.execute(db)).toBeRejected();
     await migrateToLatest(db);
     expect(await marked()).toEqual([
@@ -91,7 +80,7 @@ describeEachDialect('migration 0019 (calls.poor_quality)', (database) => {
     await sql`alter table calls add column if not exists poor_quality integer not null default 0`.execute(db);
     await sql`create index concurrently if not exists calls_poor_talk_ms_sort_idx on calls (outcome, talk_ms, queued_at, id) where poor_quality = 1`.execute(db);
     await migrateToLatest(db);
-    expect(await indexes(db, dialect, 'calls')).toEqual(jasmine.arrayContaining(POOR_INDEXES.map(([name]) => name)));
+    expect(await tableIndexes(db, dialect, 'calls')).toEqual(jasmine.arrayContaining(POOR_INDEXES.map(([name]) => name)));
     // The check (0 or 1) holds for rows written from now on.
     const at = '2026-12-04T12:00:00.000Z';
     await sql`insert into users (id, username, display_name, role, password_hash, created_at) values ('user-1', 'sam.okafor', 'Sam Okafor', 'student', 'x', ${at})`.execute(db);
