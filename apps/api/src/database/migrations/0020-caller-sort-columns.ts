@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 /** The columns of 0016's caller index, then the columns the history sorts by besides time, outcome and the student's name. */
 const CALLER_SORT_COLUMNS = ['caller_id', 'caller_name', 'queued_at', 'id', 'agent_id', 'outcome', 'queue_ms', 'talk_ms', 'agent_name'];
@@ -21,6 +21,19 @@ const CALLER_SORT_COLUMNS = ['caller_id', 'caller_name', 'queued_at', 'id', 'age
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('calls_caller_sort_idx').ifNotExists().on('calls').columns(CALLER_SORT_COLUMNS).execute();
+  // One built ahead is taken only if it is the index above and usable: a `create index
+  // concurrently` that failed leaves an invalid index of that name, and dropping 0016's then
+  // would leave the student search with none (the migration fails instead, changing nothing).
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const { rows } = await sql<{ valid: boolean; definition: string }>`
+      select i.indisvalid as valid, pg_get_indexdef(i.indexrelid) as definition
+      from pg_index i join pg_class c on c.oid = i.indexrelid
+      where c.relname = 'calls_caller_sort_idx' and pg_table_is_visible(c.oid)`.execute(db);
+    const expected = `(${CALLER_SORT_COLUMNS.join(', ')})`;
+    if (!rows[0]?.valid || !rows[0].definition.endsWith(`USING btree ${expected}`)) {
+      throw new Error(`calls_caller_sort_idx is not the valid index on calls ${expected} (${rows[0]?.definition ?? 'missing'}${rows[0] && !rows[0].valid ? ', invalid' : ''}): drop it and migrate again`);
+    }
+  }
   await db.schema.dropIndex('calls_caller_search_idx').ifExists().execute();
 }
 
