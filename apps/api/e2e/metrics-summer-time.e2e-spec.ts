@@ -14,6 +14,11 @@ const HOUR_MS = 3_600_000;
 const HISTORY = { from: '2025-01-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' };
 /** Zones whose offset changes twice a year, at different instants (01:00 UTC in Berlin, 06:00/07:00 in New York, 04:30/05:30 in St John's). */
 const ZONES = ['Europe/Berlin', 'America/New_York', 'America/St_Johns'];
+/**
+ * St John's changed its clocks at 00:01 local time until 2011: a quarter hour holding a change
+ * is read raw between two rolled ranges of one piece (the CASE's gap between ranges).
+ */
+const ODD_CHANGES = { zone: 'America/St_Johns', from: '2009-01-01T00:00:00.000Z', to: '2010-01-01T00:00:00.000Z' };
 /** Where the calls placed around each change fall, in minutes from it. */
 const AROUND_MINUTES = [-95, -61, -46, -31, -14, -1, 0, 1, 13, 29, 44, 59, 61, 89];
 /** Queue times that sit on either side of the thresholds asked for (20 s and 7 s; 5 s and 0 s). */
@@ -52,7 +57,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       app = await startTestApp(pg ? { DATABASE_URL: pg.url } : {});
       await app.seed(DEMO_USERS);
       db = app.app.get<Kysely<Database>>(DATABASE);
-      changes = ZONES.flatMap((zone) => changesOf(zone, HISTORY)).sort((a, b) => a - b);
+      changes = [...ZONES.flatMap((zone) => changesOf(zone, HISTORY)), ...changesOf(ODD_CHANGES.zone, ODD_CHANGES)].sort((a, b) => a - b);
       // A few days of calls (office hours) around each change, then calls in the night hours around each change itself.
       const days = [...new Set(changes.map((at) => Math.floor(at / ROLLUP_DAY_MS) * ROLLUP_DAY_MS + 2 * ROLLUP_DAY_MS))];
       for (const [i, end] of days.entries()) await seedMonth(db, { seed: 20 + i, days: 2, callsPerDay: 30, end: new Date(end), dispositions: ['Resolved'] });
@@ -94,8 +99,9 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       await pg?.drop();
     });
 
-    it('placed calls in the hours around four changes a zone, two years running', () => {
-      expect(changes.length).toBe(ZONES.length * 4);
+    it('placed calls in the hours around four changes a zone, two years running, and St John\'s two at 00:01 in 2009', () => {
+      expect(changes.length).toBe(ZONES.length * 4 + 2);
+      expect(changesOf(ODD_CHANGES.zone, ODD_CHANGES).every((at) => (at / 60_000) % 15 !== 0)).withContext('changes inside a quarter hour').toBeTrue();
     });
 
     it('answers the same figures from the roll-ups as recomputed from the raw records, over periods holding several changes', async () => {
@@ -108,6 +114,8 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
         { from: '2025-02-01T09:00:00.000Z', to: '2026-04-15T00:00:00.000Z' },
         // Across one change only, a few hours.
         { from: new Date(firstBerlin - 90 * 60_000).toISOString(), to: new Date(firstBerlin + 2 * HOUR_MS).toISOString() },
+        // A year whose changes fall inside quarter hours (in St John's: raw quarters between its ranges).
+        { from: ODD_CHANGES.from, to: ODD_CHANGES.to },
       ];
       let compared = 0;
       for (const [i, period] of periods.entries()) {

@@ -206,7 +206,8 @@ export class MetricsService {
         ])
         .where('bucket_start', '>=', from)
         .where('bucket_start', '<', to)
-        .groupBy(part ? [part, quarter, 'outcome'] : [quarter, 'outcome']),
+        // By the columns' places: the CASE's bounds are parameters, other ones in the SELECT.
+        .groupBy(part ? [sql`1`, sql`2`, sql`3`] : [quarter, 'outcome']),
     );
     const withinThresholds = await this.countWithinThresholds(stretches, thresholds);
     const missed = await this.reads.all(
@@ -345,13 +346,16 @@ function offsetsOf(piece: RolledPiece): number[] {
 
 /**
  * Which of {@link offsetsOf} a roll-up row of the piece is in, as SQL: a CASE on the ranges'
- * bounds (literals: the same text in the SELECT and the GROUP BY), null between two ranges;
+ * bounds (parameters; the query groups by its columns' places), null between two ranges;
  * undefined when the piece is one offset without gaps (every row is part 0).
  */
 function offsetPartOf(piece: RolledPiece): RawBuilder<number | null> | undefined {
   const offsets = offsetsOf(piece);
   if (offsets.length === 1 && stretchesOf(piece).length === 1) return undefined;
-  const bound = (ms: number) => sql.lit(new Date(ms).toISOString());
+  // Parameters, not literals: the text depends only on the piece's shape (how many ranges and
+  // gaps), so PostgreSQL's named statements and SQLite's statement caches are not filled with
+  // one text per period asked for.
+  const bound = (ms: number) => sql`${new Date(ms).toISOString()}`;
   const whens = piece.ranges.flatMap((range, i) => [
     ...(i > 0 && piece.ranges[i - 1].to < range.from ? [sql`when bucket_start < ${bound(range.from)} then null`] : []),
     sql`when bucket_start < ${bound(range.to)} then ${sql.lit(offsets.indexOf(range.offset))}`,
