@@ -111,14 +111,15 @@ export class AgentPresence {
    *
    * `claim` (inside a ledger transaction, with a `limit`): on PostgreSQL the agents returned are
    * locked for the rest of the transaction and agents another transaction has locked are
-   * skipped (`for update skip locked`), so calls placed at the same moment take the longest-idle
-   * agents one each instead of all picking the first, one winning and the rest left queued.
-   * SQLite runs one transaction at a time: nothing to skip.
+   * skipped (`for no key update skip locked`: the lock the update of the row takes anyway), so
+   * calls placed at the same moment take the longest-idle agents one each instead of all
+   * picking the first, one winning and the rest left queued. SQLite runs one transaction at a
+   * time: nothing to skip.
    */
   async offerable(limit?: number, db: Kysely<Database> = this.db, claim = false): Promise<RoutingAgent[]> {
     let query = db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
     if (limit !== undefined) query = query.orderBy('idle_since').orderBy('agent_id').limit(limit);
-    if (claim && db.getExecutor().adapter instanceof PostgresAdapter) query = query.forUpdate().skipLocked();
+    if (claim && db.getExecutor().adapter instanceof PostgresAdapter) query = query.forNoKeyUpdate().skipLocked();
     const rows = await query.execute();
     return rows.map((r) => ({ agentId: r.agent_id, state: 'available', connected: true, idleSince: r.idle_since }));
   }
