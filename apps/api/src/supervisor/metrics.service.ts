@@ -190,7 +190,7 @@ export class MetricsService {
     const stretches = stretchesOf(piece);
     // `bucket_start` is an ISO instant in UTC: characters 12–16 are its time of day ("HH:MM").
     const quarter = sql<string>`substr(bucket_start, 12, 5)`;
-    const part = offsetPartOf(piece);
+    const part = offsetPartOf(piece, stretches);
     const { from, to } = isoRange(piece);
     const quarters = await this.reads.all(
       this.db
@@ -347,11 +347,11 @@ function offsetsOf(piece: RolledPiece): number[] {
 /**
  * Which of {@link offsetsOf} a roll-up row of the piece is in, as SQL: a CASE on the ranges'
  * bounds (parameters; the query groups by its columns' places), null between two ranges;
- * undefined when the piece is one offset without gaps (every row is part 0).
+ * undefined when the piece is one offset without gaps (its {@link stretchesOf} one: every row is part 0).
  */
-function offsetPartOf(piece: RolledPiece): RawBuilder<number | null> | undefined {
+function offsetPartOf(piece: RolledPiece, stretches: readonly MsRange[]): RawBuilder<number | null> | undefined {
   const offsets = offsetsOf(piece);
-  if (offsets.length === 1 && stretchesOf(piece).length === 1) return undefined;
+  if (offsets.length === 1 && stretches.length === 1) return undefined;
   // Parameters, not literals: the text depends only on the piece's shape (how many ranges and
   // gaps), so PostgreSQL's named statements and SQLite's statement caches are not filled with
   // one text per period asked for.
