@@ -76,7 +76,7 @@ export class CallHistoryService {
           this.reads.all(inCallOrder(keys(), query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
         : // A search of a few students with many calls reads each one's calls on its own.
           searchedCallers(this.db, query, dialect, query.sort, (pairs) => this.reads.all(pairs)).then((callers) =>
-            readRuns(keysetRuns(this.db, keys(callers), query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort), callers }), limit, (run) => this.reads.all(run)),
+            readRuns(keysetRuns(this.db, keys(callers), query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort, callers), callers }), limit, (run) => this.reads.all(run)),
           );
     const [found, total] = await Promise.all([page, this.count(query)]);
     const more = found.length > query.pageSize;
