@@ -372,7 +372,19 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
               reads.calls.reset();
               expect(await walk(query, 'after')).withContext(context).toEqual(want.map((r) => r.id));
               expect(await walk(query, 'before', encodeCursor(want[want.length - 1], sort))).withContext(context).toEqual(want.slice(0, -1).reverse().map((r) => r.id));
+              for (const count of ['exact', 'capped']) {
+                const page = await get<CallPage>(`/api/calls?${qs({ ...query, count })}`);
+                expect(page.body.total).withContext(`${context} ${count}`).toBe(want.length);
+              }
               if (dialect !== 'postgres') continue;
+              // Counted per pair on its range of the caller index, not by matching the search's text call by call.
+              const counts = reads.calls.allArgs().map(([q]) => (q as Compilable<unknown>).compile()).filter((c) => /count\(\*\)/.test(c.sql));
+              expect(counts.length).withContext(context).toBeGreaterThan(0);
+              for (const compiled of counts) {
+                const plan = await explainPostgres(db, compiled.sql, compiled.parameters);
+                expect(plan).withContext(`${context}\n${plan}`).toMatch(/Index Cond: \(\(caller_id = '[^']+'::text\) AND \(caller_name = '[^']+'::text\)/);
+                expect(plan).withContext(`${context}\n${plan}`).not.toContain('~~');
+              }
               // Each page's query of the calls walks, per (caller, name) pair and outcome, the
               // ended calls' caller index of the sort (sorted by student: the caller index, which
               // holds a pair's calls by time) and the calls in progress on an index led by the
