@@ -207,9 +207,9 @@ const CALLER_WALKS_MAX = 16;
  * of the poor calls) matches, to read as {@link KeysetStart.callers} if their walks are at most
  * {@link CALLER_WALKS_MAX}: sorted by time or student one per pair (the caller index), by
  * another column one per pair and outcome (0021's indexes of the ended calls; the calls in
- * progress are one walk more); undefined otherwise. The walks find a page of a student with many calls in about
- * a page of index entries, where `caller_id = any(…)` reads them all and sorts them. SQLite's
- * FTS search reads its few calls as one query.
+ * progress are one walk more); undefined otherwise. The walks find a page of a student with
+ * many calls in about a page of index entries, where `caller_id = any(…)` reads them all and
+ * sorts them. SQLite's FTS search reads its few calls as one query.
  */
 export async function searchedCallers(
   db: Kysely<Database>,
