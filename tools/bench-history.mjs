@@ -244,6 +244,11 @@ async function bench(dialect) {
     const deepPoorCursor = JSON.parse(await get(q({ quality: 'poor', page: String(Math.max(1, Math.floor((poorCalls * 0.95) / 25))) }))).nextCursor;
     // None when the poor-quality calls fit in one page (a small data set): those two rows are left out.
     const deepPoorBefore = deepPoorCursor ? JSON.parse(await get(q({ quality: 'poor', after: deepPoorCursor }))).prevCursor : null;
+    // The demo student's calls sorted by outcome and by talk time: a page at ~95 % of them (the last outcome's stretch).
+    const studentCalls = JSON.parse(await get(q({ student: prepared.student.caller_name, count: 'exact' }))).total;
+    const studentDeep = String(Math.max(1, Math.floor((studentCalls * 0.95) / 25)));
+    const studentOutcomeCursor = JSON.parse(await get(q({ student: prepared.student.caller_name, sort: 'outcome', page: studentDeep }))).nextCursor;
+    const studentTalkCursor = JSON.parse(await get(q({ student: prepared.student.caller_name, sort: 'talkSeconds', dir: 'asc', page: studentDeep }))).nextCursor;
     const requests = ([
       ['first page by time', q({})],
       ['agent', q({ agentId: prepared.agentId })],
@@ -259,6 +264,10 @@ async function bench(dialect) {
       ['student name, sort by talk time', q({ student: prepared.student.caller_name, sort: 'talkSeconds' })],
       ['student name, sort by agent name (asc)', q({ student: prepared.student.caller_name, sort: 'agentName', dir: 'asc' })],
       ['student name + outcome (answered), sort by wait', q({ student: prepared.student.caller_name, outcome: 'answered', sort: 'queueSeconds' })],
+      ['student name + agent, sort by talk time', q({ student: prepared.student.caller_name, agentId: prepared.agentId, sort: 'talkSeconds' })],
+      ['student name, sort by outcome', q({ student: prepared.student.caller_name, sort: 'outcome' })],
+      ...(studentOutcomeCursor ? [['student name, sort by outcome, deep page by keyset (~95 %)', q({ student: prepared.student.caller_name, sort: 'outcome', after: studentOutcomeCursor })]] : []),
+      ...(studentTalkCursor ? [['student name, sort by talk time (asc), deep page by keyset (~95 %)', q({ student: prepared.student.caller_name, sort: 'talkSeconds', dir: 'asc', after: studentTalkCursor })]] : []),
       ['sort by talk time', q({ sort: 'talkSeconds' })],
       ['sort by talk time, deep page by keyset (~95 %)', q({ sort: 'talkSeconds', after: deepTalkCursor })],
       ['sort by talk time (asc) + outcome (abandoned)', q({ sort: 'talkSeconds', dir: 'asc', outcome: 'abandoned' })],

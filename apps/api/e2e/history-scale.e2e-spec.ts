@@ -338,6 +338,88 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       }
     });
 
+    it('pages a search of a few students by every other sort, both ways, as the one sorted query; on PostgreSQL along the ended calls\' caller indexes per outcome (0021)', async () => {
+      // The student with the most calls, under a second name on a third of them (two pairs), with
+      // a call in progress (no outcome yet, a wait and an agent), and another student's call in
+      // progress under that second name (a third pair; one call in progress per student).
+      const callsOf = (id: string) => rows.filter((r) => r.caller_id === id).length;
+      const caller = rows.map((r) => r.caller_id).reduce((best, id) => (callsOf(id) > callsOf(best) ? id : best));
+      const theirs = rows.filter((r) => r.caller_id === caller);
+      const renamed = theirs.filter((_, i) => i % 3 === 0);
+      await db.updateTable('calls').set({ caller_name: 'Quinta Renamed' }).where('id', 'in', renamed.map((r) => r.id)).execute();
+      const agent = rows.find((r) => r.caller_id === caller && r.agent_id) as CallRow;
+      const live = { state: 'queued' as const, outcome: null, queue_ms: null, talk_ms: null, agent_id: null, agent_name: null, ended_at: null, ended_by: null, end_reason: null };
+      const other = rows.find((r) => r.caller_id !== caller) as CallRow;
+      const inProgress = [
+        { ...theirs[1], ...live, id: '00000000-0000-4000-8000-0000000000b1', state: 'connected' as const, queue_ms: 5000, agent_id: agent.agent_id, agent_name: agent.agent_name, queued_at: '2026-11-22T12:00:00.000Z' },
+        { ...other, ...live, id: '00000000-0000-4000-8000-0000000000b2', caller_name: 'Quinta Renamed', queued_at: '2026-11-22T11:00:00.000Z' },
+      ];
+      await db.insertInto('calls').values(inProgress).execute();
+      if (dialect === 'postgres') await sql`analyze calls, call_callers, users`.execute(db);
+      const reads = spyOn(app.app.get(ReadPool), 'all').and.callThrough();
+      try {
+        const username = (await db.selectFrom('users').select('username').where('id', '=', caller).executeTakeFirstOrThrow()).username;
+        const agentId = agent.agent_id as string;
+        const filterSets: CallFilters[] = [{ student: username }, { student: 'quinta renamed' }, { student: username, agentId }, { student: username, outcome: ['answered', 'failed'] }, { student: 'quinta renamed', outcome: ['abandoned'] }];
+        for (const sort of CALL_SORT_KEYS.filter((s) => s !== 'queuedAt')) {
+          for (const dir of ['desc', 'asc'] as const) {
+            for (const filters of filterSets) {
+              const context = `${sort} ${dir} ${JSON.stringify(filters)}`;
+              const to = '2026-12-01T00:00:00.000Z';
+              const want = (await inCallOrder(db.selectFrom('calls').selectAll().where((eb) => callFilters(eb, { ...filters, to }, dialect)), sort, dir).execute()) as CallRow[];
+              expect(want.length).withContext(context).toBeGreaterThan(filters.outcome ? 0 : 3);
+              const query = { sort, dir, to, student: filters.student as string, ...(filters.agentId ? { agentId } : {}), ...(filters.outcome ? { outcome: filters.outcome.join(',') } : {}), pageSize: 3 };
+              reads.calls.reset();
+              expect(await walk(query, 'after')).withContext(context).toEqual(want.map((r) => r.id));
+              expect(await walk(query, 'before', encodeCursor(want[want.length - 1], sort))).withContext(context).toEqual(want.slice(0, -1).reverse().map((r) => r.id));
+              for (const count of ['exact', 'capped']) {
+                const page = await get<CallPage>(`/api/calls?${qs({ ...query, count })}`);
+                expect(page.body.total).withContext(`${context} ${count}`).toBe(want.length);
+              }
+              if (dialect !== 'postgres') continue;
+              // Counted per pair on its range of the caller index, not by matching the search's text call by call.
+              const counts = reads.calls.allArgs().map(([q]) => (q as Compilable<unknown>).compile()).filter((c) => /count\(\*\)/.test(c.sql));
+              expect(counts.length).withContext(context).toBeGreaterThan(0);
+              for (const compiled of counts) {
+                const plan = await explainPostgres(db, compiled.sql, compiled.parameters);
+                expect(plan).withContext(`${context}\n${plan}`).toMatch(/Index Cond: \(\(caller_id = '[^']+'::text\) AND \(caller_name = '[^']+'::text\)/);
+                expect(plan).withContext(`${context}\n${plan}`).not.toContain('~~');
+              }
+              // Each page's query of the calls walks, per (caller, name) pair and outcome, the
+              // ended calls' caller index of the sort (sorted by student: the caller index, which
+              // holds a pair's calls by time) and the calls in progress on an index led by the
+              // outcome, and sorts no calls: about a page of index entries read however many
+              // calls the student has.
+              const pages = reads.calls.allArgs().map(([q]) => (q as Compilable<unknown>).compile()).filter((c) => / from "calls"/.test(c.sql) && / order by /.test(c.sql));
+              expect(pages.length).withContext(context).toBeGreaterThan(1);
+              // Sorted by student a pair's calls are in time order: the caller index, or 0021's by
+              // outcome and time with an outcome filter. (On tables this small the planner may
+              // also walk an outcome of a pair by time on the caller index: no sort either.)
+              const index = sort === 'callerName' ? 'calls_caller_sort_idx|calls_caller_outcome_sort_idx' : `calls_caller_${SORT_COLUMNS[sort].column}_sort_idx`;
+              const walked = sort === 'outcome' ? `${index}|calls_caller_sort_idx` : index;
+              // The calls in progress: on 0011's outcome index or 0018's, which lead with the outcome.
+              const ledByOutcome = 'calls_outcome_queued_at_id_idx|calls_outcome_by_agent_sort_idx|calls_(queue_ms|talk_ms|agent_name|caller_name)(_by_agent)?_sort_idx';
+              let onIndex = 0;
+              for (const compiled of pages) {
+                const plan = await explainPostgres(db, compiled.sql, compiled.parameters, true);
+                const lines = plan.split('\n');
+                const calls = lines.filter((line) => / on calls\b/.test(line));
+                onIndex += calls.filter((line) => new RegExp(` using (${index}) `).test(line)).length;
+                for (const read of calls) expect(read).withContext(`${context}\n${plan}`).toMatch(new RegExp(`Index (Only )?Scan (Backward )?using (${walked}|${ledByOutcome}) on calls`));
+                const sorted = lines.flatMap((line, i) => (/^\s*(->\s*)?Sort\s+\(/.test(line) ? [lines.slice(i + 1).find((l) => /^\s*->/.test(l)) ?? ''] : []));
+                for (const input of sorted) expect(input).withContext(`${context}\n${plan}`).not.toMatch(/ on calls\b/);
+              }
+              expect(onIndex).withContext(context).toBeGreaterThan(0);
+            }
+          }
+        }
+      } finally {
+        await db.deleteFrom('calls').where('id', 'in', inProgress.map((c) => c.id)).execute();
+        for (const r of renamed) await db.updateTable('calls').set({ caller_name: r.caller_name }).where('id', '=', r.id).execute();
+        await db.deleteFrom('call_callers').where('caller_name', '=', 'Quinta Renamed').execute();
+      }
+    });
+
     it('finds a student by the username they have now and by the name each call was made under', async () => {
       const someone = rows[23];
       const before = (await db.selectFrom('users').select('username').where('id', '=', someone.caller_id).executeTakeFirstOrThrow()).username;

@@ -70,15 +70,14 @@ export class CallHistoryService {
         .select(column === 'queued_at' ? ['calls.id', 'calls.queued_at'] : ['calls.id', 'calls.queued_at', `calls.${column}`])
         .where((eb) => callFilters(eb, callers ? { ...query, student: undefined } : query, dialect, query.sort));
     const limit = query.pageSize + 1;
+    // A search of a few students with many calls reads (and counts) each one's calls on its own.
+    const callers = await searchedCallers(this.db, query, dialect, query.sort, (pairs) => this.reads.all(pairs));
     const page =
       !cursor && query.page > 1
         ? // An older client's page number: OFFSET in the one whole order (its cost grows with the depth).
           this.reads.all(inCallOrder(keys(), query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
-        : // A search of a few students with many calls reads each one's calls on its own.
-          searchedCallers(this.db, query, dialect, query.sort, (pairs) => this.reads.all(pairs)).then((callers) =>
-            readRuns(keysetRuns(this.db, keys(callers), query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort), callers }), limit, (run) => this.reads.all(run)),
-          );
-    const [found, total] = await Promise.all([page, this.count(query)]);
+        : readRuns(keysetRuns(this.db, keys(callers), query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort, callers), callers }), limit, (run) => this.reads.all(run));
+    const [found, total] = await Promise.all([page, this.count(query, callers)]);
     const more = found.length > query.pageSize;
     const ids = found.slice(0, query.pageSize).map((r) => r.id);
     if (backwards) ids.reverse();
@@ -101,14 +100,27 @@ export class CallHistoryService {
     };
   }
 
-  /** How many calls match: all of them, or (`count=capped`) up to {@link CAPPED_COUNT}. */
-  private async count(query: CallListQuery): Promise<{ n: number; exact: boolean }> {
-    const matching = this.db.selectFrom('calls').where((eb) => callFilters(eb, query, this.connection.dialect));
+  /**
+   * How many calls match: all of them, or (`count=capped`) up to {@link CAPPED_COUNT}. With the
+   * student search's (caller, name) pairs ({@link searchedCallers}), each pair's calls are
+   * counted on its range of the caller index, not matched against the search's text one by one
+   * (a student with 25 000 calls: 1.5 ms instead of 6.4 capped at a million calls).
+   */
+  private async count(query: CallListQuery, callers?: CallerPair[]): Promise<{ n: number; exact: boolean }> {
+    const dialect = this.connection.dialect;
+    const ofPair = ({ caller_id, caller_name }: CallerPair) =>
+      this.db.selectFrom('calls').where((eb) => callFilters(eb, { ...query, student: undefined }, dialect)).where('calls.caller_id', '=', caller_id).where('calls.caller_name', '=', caller_name);
+    if (callers && !callers.length) return { n: 0, exact: true };
     if (query.count !== 'capped') {
-      const row = await this.reads.first(matching.select((eb) => eb.fn.countAll<string | number>().as('n')));
+      const counted = callers
+        ? this.db.selectFrom(callers.map((pair) => ofPair(pair).select((eb) => eb.fn.countAll<string | number>().as('n'))).reduce((all, one) => all.unionAll(one)).as('pairs')).select((eb) => eb.fn.sum<string | number>('pairs.n').as('n'))
+        : this.db.selectFrom('calls').where((eb) => callFilters(eb, query, dialect)).select((eb) => eb.fn.countAll<string | number>().as('n'));
+      const row = await this.reads.first(counted);
       return { n: Number(row?.n ?? 0), exact: true };
     }
-    const limited = matching.select('calls.id').limit(CAPPED_COUNT + 1);
+    const limited = callers
+      ? this.db.selectFrom(callers.map((pair) => ofPair(pair).select('calls.id')).reduce((all, one) => all.unionAll(one)).as('pairs')).select('pairs.id').limit(CAPPED_COUNT + 1)
+      : this.db.selectFrom('calls').where((eb) => callFilters(eb, query, dialect)).select('calls.id').limit(CAPPED_COUNT + 1);
     const row = await this.reads.first(this.db.selectFrom(limited.as('m')).select((eb) => eb.fn.countAll<string | number>().as('n')));
     const n = Number(row?.n ?? 0);
     return n > CAPPED_COUNT ? { n: CAPPED_COUNT, exact: false } : { n, exact: true };

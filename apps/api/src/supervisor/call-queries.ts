@@ -38,8 +38,9 @@ export interface KeysetStart {
   /** The outcomes to read as separate index walks, merged ({@link outcomeStreams}); none: one walk. */
   outcomes?: readonly (CallOutcome | null)[];
   /**
-   * The (caller, name) pairs to read as separate walks of the caller index, merged, instead of
-   * `outcomes` ({@link searchedCallers}): `query` then leaves the student search out.
+   * The (caller, name) pairs to read as separate walks of the caller index, merged
+   * ({@link searchedCallers}): `query` then leaves the student search out. With `outcomes`
+   * too (a sort by another column than time), one walk per pair and outcome.
    */
   callers?: readonly CallerPair[];
 }
@@ -92,7 +93,18 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
     const q = nullable ? query.where(`calls.${column}`, nulls ? 'is' : 'is not', null) : query;
     const from = (w: SelectQueryBuilder<Database, 'calls', O>, outcome?: CallOutcome | null) => (after && cursor ? w.where(afterCursor(cursor, nulls, outcome)) : w);
     let walks: SelectQueryBuilder<Database, 'calls', O>[];
-    if (callers) {
+    if (callers && outcomes) {
+      // Sorted by another column than time (PostgreSQL): each pair's ended calls of each
+      // outcome on the caller's partial index of that sort (0021), which holds them in this
+      // order; the calls in progress (outcome null, few) of every pair at once on an index led
+      // by the outcome (0011, 0018), ordered as it holds them.
+      const inProgress = from(q.where('calls.outcome', 'is', null).where((eb) => eb.or(callers.map((c) => eb.and([eb('calls.caller_id', '=', c.caller_id), eb('calls.caller_name', '=', c.caller_name)])))), null);
+      walks = (column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes).flatMap((outcome) =>
+        outcome === null
+          ? [ordered(column === 'outcome' ? inProgress : inProgress.orderBy('calls.outcome', way))]
+          : callers.map(({ caller_id, caller_name }) => ordered(from(q.where('calls.caller_id', '=', caller_id).where('calls.caller_name', '=', caller_name).where('calls.outcome', '=', outcome), outcome))),
+      );
+    } else if (callers) {
       // Each pair's calls on the caller index, which holds them by queue time and id.
       walks = callers.map(({ caller_id, caller_name }) => ordered(from(q.where('calls.caller_id', '=', caller_id).where('calls.caller_name', '=', caller_name))));
     } else if (outcomes) {
@@ -125,11 +137,14 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
  * The outcomes a page sorted by another column than time reads as separate walks
  * ({@link keysetRuns}) on 0018's indexes, which lead with the outcome: the filter's, or every
  * one and null (the column holds only those; null while a call is in progress). None (one
- * walk) sorted by time, or when an indexed student search gives the few calls to sort.
+ * walk) sorted by time, or when an indexed student search gives the few calls to sort, unless
+ * its `callers` are read as walks of their own (then per pair and outcome, on 0021's indexes).
  */
-export function outcomeStreams(filters: CallFilters, sort: CallSortKey): (CallOutcome | null)[] | undefined {
-  if (SORT_COLUMNS[sort].column === 'queued_at') return undefined;
-  if (isIndexedSearch(filters)) return undefined;
+export function outcomeStreams(filters: CallFilters, sort: CallSortKey, callers?: readonly CallerPair[]): (CallOutcome | null)[] | undefined {
+  const { column } = SORT_COLUMNS[sort];
+  if (column === 'queued_at') return undefined;
+  // A pair's walk of the caller index holds its calls by time, which is by the student's name too.
+  if (isIndexedSearch(filters) && (!callers || column === 'caller_name')) return undefined;
   return filters.outcome?.length ? [...filters.outcome] : [...CALL_OUTCOMES, null];
 }
 
@@ -184,16 +199,17 @@ export function callFilters(eb: ExpressionBuilder<Database, 'calls'>, filters: C
   return eb.and(conditions);
 }
 
-/** A student search matching at most this many (caller, name) pairs reads each one's calls as a walk of its own. */
+/** A student search reads its (caller, name) pairs' calls as walks of their own if it takes at most this many. */
 const CALLER_WALKS_MAX = 16;
 
 /**
- * The (caller, name) pairs whose calls a PostgreSQL student search (3 characters or more,
- * sorted by time, not of the poor calls) matches, to read as {@link KeysetStart.callers} if
- * there are at most {@link CALLER_WALKS_MAX}; undefined otherwise. One walk of the caller
- * index per pair finds a page of a student with many calls in about a page of index entries,
- * where `caller_id = any(…)` reads them all and sorts them. SQLite's FTS search reads its few
- * calls as one query.
+ * The (caller, name) pairs whose calls a PostgreSQL student search (3 characters or more, not
+ * of the poor calls) matches, to read as {@link KeysetStart.callers} if their walks are at most
+ * {@link CALLER_WALKS_MAX}: sorted by time or student one per pair (the caller index), by
+ * another column one per pair and outcome (0021's indexes of the ended calls; the calls in
+ * progress are one walk more); undefined otherwise. The walks find a page of a student with
+ * many calls in about a page of index entries, where `caller_id = any(…)` reads them all and
+ * sorts them. SQLite's FTS search reads its few calls as one query.
  */
 export async function searchedCallers(
   db: Kysely<Database>,
@@ -203,15 +219,17 @@ export async function searchedCallers(
   read: (query: Compilable<CallerPair>) => Promise<CallerPair[]>,
 ): Promise<CallerPair[] | undefined> {
   // The poor calls are read on their own indexes (0019): the caller index does not know them.
-  if (dialect !== 'postgres' || !isIndexedSearch(filters) || SORT_COLUMNS[sort].column !== 'queued_at' || filters.quality === 'poor') return undefined;
+  if (dialect !== 'postgres' || !isIndexedSearch(filters) || filters.quality === 'poor') return undefined;
+  const walksPerPair = outcomeStreams(filters, sort, [])?.filter((outcome) => outcome !== null).length ?? 1;
+  const most = Math.floor(CALLER_WALKS_MAX / walksPerPair);
   // The pairs whose name matches and every pair of a caller whose username does: the calls of
   // the student search's condition (studentSearch), each in exactly one pair.
   const pattern = containsPattern(filters.student ?? '');
   const pairs = db.selectFrom('call_callers').select(['call_callers.caller_id', 'call_callers.caller_name']);
   const byName = pairs.where(sql<SqlBool>`lower(call_callers.caller_name) like ${pattern} escape '\\'`);
   const byUsername = pairs.where('call_callers.caller_id', 'in', db.selectFrom('users').select('users.id').where(sql<SqlBool>`users.username like ${pattern} escape '\\'`));
-  const found = await read(byName.union(byUsername).limit(CALLER_WALKS_MAX + 1));
-  return found.length > CALLER_WALKS_MAX ? undefined : found;
+  const found = await read(byName.union(byUsername).limit(most + 1));
+  return found.length > most ? undefined : found;
 }
 
 /** Whether the filters search students through the search index (3 characters or more). */

@@ -1,6 +1,52 @@
 import { LocalHours, localHourOf, planPeriod } from './metrics-plan';
 
 const ms = (iso: string) => Date.parse(iso);
+const DAY_MS = 86_400_000;
+
+/**
+ * The instants at which `offsetAt` changes in [from, to), to `resolution` ms (the tz database's
+ * changes fall on whole seconds): a scan at `step`, and a bisection of every step whose ends
+ * differ into each half whose ends differ. A change and back inside one step shows only when
+ * another change falls in that step too.
+ */
+function changesOf(offsetAt: (ms: number) => number, from: number, to: number, step: number, resolution = 1000): number[] {
+  const changes: number[] = [];
+  const split = (a: number, before: number, b: number, after: number): void => {
+    if (b - a <= resolution) {
+      changes.push(b);
+      return;
+    }
+    const middle = a + Math.floor((b - a) / 2 / resolution) * resolution;
+    const then = offsetAt(middle);
+    if (then !== before) split(a, before, middle, then);
+    if (then !== after) split(middle, then, b, after);
+  };
+  let offset = offsetAt(from);
+  for (let at = from; at < to; ) {
+    const next = Math.min(to, at + step);
+    const then = offsetAt(next);
+    if (then !== offset) split(at, offset, next, then);
+    [at, offset] = [next, then];
+  }
+  return changes;
+}
+
+/**
+ * The days (UTC midnights) that `hours.offsetOfDay` gives one offset for although the offset
+ * changes inside them, between `from` and `to`: the changes a scan every 6 days finds (a
+ * change and back lasting that long or more, or any change that stays), then every hour of
+ * each one's UTC day and the days before and after it scanned again, to the second (a change
+ * and back next to another change, as a new rule next to one of summer time would be).
+ */
+function daysMisread(hours: LocalHours, offsetAt: (ms: number) => number, from: number, to: number): string[] {
+  const coarse = changesOf(offsetAt, from, to, 6 * DAY_MS, 3_600_000);
+  const days = new Set(coarse.map((change) => Math.floor(change / DAY_MS) * DAY_MS));
+  const changes = new Set([...days].flatMap((day) => changesOf(offsetAt, day - DAY_MS, day + 2 * DAY_MS, 3_600_000)));
+  return [...changes].flatMap((change) => {
+    const day = Math.floor(change / DAY_MS) * DAY_MS;
+    return change !== day && hours.offsetOfDay(day) !== null ? [`${new Date(day).toISOString().slice(0, 10)} (a change at ${new Date(change).toISOString()})`] : [];
+  });
+}
 
 describe('metrics plan', () => {
   it('reads whole quarter hours from the roll-ups and the shorter edges raw', () => {
@@ -52,6 +98,27 @@ describe('metrics plan', () => {
           if (localHourOf(bucket, range.offset) !== reference.hourOfBucket(bucket)) fail(`${zone} ${new Date(bucket).toISOString()}`);
         }
       }
+    }
+  });
+
+  it('finds no zone Node knows changing its offset and back within a UTC day (what offsetOfDay assumes), 2000 to 2050', () => {
+    // offsetOfDay takes a day whose two midnights have one offset as having it throughout.
+    // Every change and back in the tz database since 1970 lasts a week or more (Brazil's
+    // north-east in October 2000, Gaza's projected Ramadan breaks): a scan every 6 days finds
+    // them all, and each change's neighbourhood is then read hour by hour (daysMisread).
+    const from = ms('2000-01-01T00:00:00.000Z');
+    const to = ms('2050-01-01T00:00:00.000Z');
+    // A Berlin that would also go to +3 for three hours on the day after its change in March 2030 is caught.
+    const berlin = new LocalHours('Europe/Berlin');
+    const [excursionFrom, excursionTo] = [ms('2030-04-01T10:00:00.000Z'), ms('2030-04-01T13:00:00.000Z')];
+    const broken = (t: number) => (t >= excursionFrom && t < excursionTo ? 3 * 3_600_000 : berlin.offsetAt(t));
+    const brokenHours = Object.assign(new LocalHours('Europe/Berlin'), { offsetAt: broken });
+    expect(daysMisread(brokenHours, broken, from, to)).toEqual(['2030-04-01 (a change at 2030-04-01T10:00:00.000Z)', '2030-04-01 (a change at 2030-04-01T13:00:00.000Z)']);
+    const zones = Intl.supportedValuesOf('timeZone');
+    expect(zones.length).toBeGreaterThan(300);
+    for (const zone of zones) {
+      const hours = new LocalHours(zone);
+      expect(daysMisread(hours, (t) => hours.offsetAt(t), from, to)).withContext(zone).toEqual([]);
     }
   });
 

@@ -18,6 +18,7 @@ import * as callMediaHolders0017 from './0017-call-media-holders';
 import * as callSortIndexes0018 from './0018-call-sort-indexes';
 import * as callPoorQuality0019 from './0019-call-poor-quality';
 import * as callerSortColumns0020 from './0020-caller-sort-columns';
+import * as callerEndedSortIndexes0021 from './0021-caller-ended-sort-indexes';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -45,6 +46,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0018-call-sort-indexes': callSortIndexes0018,
   '0019-call-poor-quality': callPoorQuality0019,
   '0020-caller-sort-columns': callerSortColumns0020,
+  '0021-caller-ended-sort-indexes': callerEndedSortIndexes0021,
 };
 
 /**
