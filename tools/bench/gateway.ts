@@ -144,7 +144,7 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
     if (flags.baseline) {
       const base = await createProductDatabase(dialect);
       databases.push(base);
-      await seedProductDatabase(base, accounts, 0);
+      await seedProductDatabase(base, accounts, 0, flags.baseline);
       targets.push(await startProduct(base, await freePort(), flags.baseline));
       labels.push(`baseline ${flags.baseline}`);
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PostgresAdapter, type Kysely } from 'kysely';
-import type { AgentState, AgentStatus, RoutingAgent, SessionUser } from '@switchboard/call-domain';
+import type { AgentState, AgentStatus, CallState, RoutingAgent, SessionUser } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
 import { runPrepared } from '../database/prepared-queries';
 import type { AgentPresenceRow, Database } from '../database/schema';
@@ -46,6 +46,7 @@ export class AgentPresence {
         .values({ agent_id: agent.id, display_name: agent.displayName, state: 'offline', since: tx.nowIso, connected: 0, call_id: null, idle_since: tx.nowIso, wrap_up_ends_at: null })
         .onConflict((oc) => oc.column('agent_id').doUpdateSet({ display_name: agent.displayName }))
         .execute();
+      tx.changedAgent(agent.id);
       await tx.deadlines.cancel(agent.id, 'presence_grace');
       const current = await tx.agent(agent.id);
       if (!current) throw new Error(`agent ${agent.id} vanished`);
@@ -107,21 +108,49 @@ export class AgentPresence {
 
   /**
    * Connected Available agents, for routing: all of them, or the `limit` idle longest (ties by
-   * id, the order routing picks them in). `db`: a ledger transaction's, inside one.
-   *
-   * `claim` (inside a ledger transaction, with a `limit`): on PostgreSQL the agents returned are
-   * locked for the rest of the transaction and agents another transaction has locked are
-   * skipped (`for no key update skip locked`: the lock the update of the row takes anyway), so
-   * calls placed at the same moment take the longest-idle agents one each instead of all
-   * picking the first, one winning and the rest left queued. SQLite runs one transaction at a
-   * time: nothing to skip.
+   * id, the order routing picks them in).
    */
-  async offerable(limit?: number, db: Kysely<Database> = this.db, claim = false): Promise<RoutingAgent[]> {
-    let query = db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
+  async offerable(limit?: number): Promise<RoutingAgent[]> {
+    let query = this.db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
     if (limit !== undefined) query = query.orderBy('idle_since').orderBy('agent_id').limit(limit);
-    if (claim && db.getExecutor().adapter instanceof PostgresAdapter) query = query.forNoKeyUpdate().skipLocked();
     const rows = await query.execute();
     return rows.map((r) => ({ agentId: r.agent_id, state: 'available', connected: true, idleSince: r.idle_since }));
+  }
+
+  /**
+   * In the transaction placing call `callId`: the longest-idle free agent (connected, Available;
+   * ties by id), unless another call is queued (it comes first: routing will place this one
+   * after it) — one statement, where it took three (is anyone queued, who is free, the agent's
+   * row). On PostgreSQL the agent's row is claimed for the rest of the transaction and agents
+   * another transaction has claimed are skipped (`for no key update skip locked`, the lock the
+   * row's update takes anyway; of `agent_presence` only): calls placed at the same moment take
+   * the longest-idle agents one each, instead of all picking the first, one winning and the
+   * rest left queued. SQLite runs one transaction at a time: nothing to skip.
+   */
+  async freeForPlacement(callId: string, db: Kysely<Database>): Promise<AgentPresenceRow | undefined> {
+    const claim = db.getExecutor().adapter instanceof PostgresAdapter;
+    const { rows } = await runPrepared(db, 'presence.freeForPlacement', ['available', 1, 'queued', callId, 1], ([available, connected, queued, id, one]) => {
+      const query = db
+        .selectFrom('agent_presence')
+        .selectAll('agent_presence')
+        .where('state', '=', available as AgentState)
+        .where('connected', '=', connected as number)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('calls')
+                .select('calls.id')
+                .where('calls.state', '=', queued as CallState)
+                .where('calls.id', '<>', id as string),
+            ),
+          ),
+        )
+        .orderBy('idle_since')
+        .orderBy('agent_id')
+        .limit(one as number);
+      return claim ? query.forNoKeyUpdate('agent_presence').skipLocked() : query;
+    });
+    return rows[0];
   }
 
   /** Whether any agent is connected and working (Available, ringing, on a call or in wrap-up). */

@@ -36,19 +36,6 @@ export class CallRecords {
     return found.rows;
   }
 
-  /** Whether a call other than `callId` is queued (not ringing) — `db`: a ledger transaction's, inside one. */
-  async anyQueuedBesides(callId: string, db: Kysely<Database> = this.db): Promise<boolean> {
-    const found = await runPrepared(db, 'records.anyQueuedBesides', ['queued', callId, 1], ([queued, id, one]) =>
-      db
-        .selectFrom('calls')
-        .select('id')
-        .where('state', '=', queued as CallState)
-        .where('id', '<>', id as string)
-        .limit(one as number),
-    );
-    return found.rows.length > 0;
-  }
-
   /** Queued calls (not ringing) with the agents who declined or missed each (and when), for routing. */
   async queuedForRouting(): Promise<WaitingCall[]> {
     // Every queued call (no page limit: a head of calls every free agent passed on must not hide
@@ -85,6 +72,24 @@ export class CallRecords {
   async active(): Promise<CallRow[]> {
     // By the states that are not over, so the index on state finds them among millions of ended calls.
     return this.db.selectFrom('calls').selectAll().where('state', 'in', ['queued', 'ringing', 'accepted', 'connected']).execute();
+  }
+
+  /**
+   * The place in line of call `callId`, queued at `queuedAt` (the waiting calls' order: queue
+   * time, then id), or null if it is not waiting — one count on the waiting calls' index.
+   */
+  async placeInLine(callId: string, queuedAt: string): Promise<number | null> {
+    // The values in the order the statement takes them: the select list's first.
+    const values = [callId, 'queued', 'ringing', 'inbound', queuedAt, queuedAt, callId];
+    const { rows } = await runPrepared(this.db, 'records.placeInLine', values, ([self, queued, ringing, inbound, at, sameAt, id]) =>
+      this.db
+        .selectFrom('calls')
+        .select((eb) => [eb.fn.countAll<number | string>().as('place'), sql<number | string | null>`sum(case when id = ${self} then 1 else 0 end)`.as('waiting')])
+        .where('state', 'in', [queued, ringing] as CallState[])
+        .where('direction', '=', inbound as 'inbound')
+        .where((eb) => eb.or([eb('queued_at', '<', at as string), eb.and([eb('queued_at', '=', sameAt as string), eb('id', '<=', id as string)])])),
+    );
+    return Number(rows[0]?.waiting ?? 0) > 0 ? Number(rows[0].place) : null;
   }
 
   /** Queue times (ms) of the most recently answered calls. */

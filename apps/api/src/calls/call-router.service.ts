@@ -55,11 +55,13 @@ export class CallRouter {
    */
   async requestCall(caller: SessionUser, socket: AppSocket): Promise<QueuePosition> {
     if (this.drain.draining) throw new ProblemException('unavailable', NODE_DRAINING_MESSAGE);
-    if ((await this.records.activeOfCaller(caller.id)).length > 0) throw new ProblemException('conflict', IN_PROGRESS);
+    // One call in progress per caller: the unique index on `calls` refuses a second (below).
     if (!(await this.presence.anyStaffed())) throw new ProblemException('no_agents_available', NO_AGENTS_MESSAGE);
     const callId = randomUUID();
+    let queuedAt = '';
     try {
       await this.ledger.run(async (tx) => {
+        queuedAt = tx.nowIso;
         const call: CallRow = { ...emptyCall(), id: callId, state: 'queued', caller_id: caller.id, caller_name: caller.displayName, queued_at: tx.nowIso };
         await tx.insertCall(call);
         await tx.addEvent(callId, 'queued', { id: caller.id, name: caller.displayName });
@@ -76,7 +78,7 @@ export class CallRouter {
     // holds the call's media (another tab of the student cannot take it up while it does).
     await socket.join([callCallerRoom(callId), callCallerTabRoom(callId)]);
     this.signals.callPlaced(callId);
-    return (await this.positions.of(callId)) ?? { callId, position: 1, estimatedWaitSeconds: null };
+    return (await this.positions.ofPlaced(callId, queuedAt)) ?? { callId, position: 1, estimatedWaitSeconds: null };
   }
 
   /** Offers waiting calls to free agents; safe to call any time, from anywhere. */
@@ -233,8 +235,10 @@ export class CallRouter {
    * transaction and routing's reads fewer. Otherwise the call waits for routing.
    */
   private async ringAtOnce(tx: LedgerTransaction, call: CallRow): Promise<void> {
-    if (await this.records.anyQueuedBesides(call.id, tx.db)) return;
-    const agents = await this.presence.offerable(1, tx.db, true);
+    const free = await this.presence.freeForPlacement(call.id, tx.db);
+    if (!free) return;
+    tx.readAgent(free);
+    const agents = [{ agentId: free.agent_id, state: free.state, connected: free.connected === 1, idleSince: free.idle_since }];
     const clock = { now: tx.nowIso, declineCooldownMs: this.config.calls.ringTimeoutSeconds * 1000 };
     const [planned] = planOffers([{ callId: call.id, queuedAt: call.queued_at, passes: [] }], agents, clock);
     if (planned) await this.ring(tx, call, planned.agentId, 'if still free');
@@ -248,7 +252,7 @@ export class CallRouter {
    */
   private async ring(tx: LedgerTransaction, call: CallRow, agentId: string, mode: 'required' | 'if still free' = 'required'): Promise<void> {
     // An agent who is no longer free is simply not rung (not a race to retry).
-    const agentNow = await tx.agent(agentId);
+    const agentNow = await tx.agentAsRead(agentId);
     if (agentNow?.state !== 'available' || agentNow.connected !== 1) return;
     const ringsOutAt = secondsAfter(tx.now, this.config.calls.ringTimeoutSeconds).toISOString();
     const move: AgentMove = { to: 'ringing', by: 'system', reason: 'offered', requireConnected: true, set: { call_id: call.id } };

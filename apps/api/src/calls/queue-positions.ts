@@ -44,10 +44,15 @@ export class QueuePositions implements BeforeApplicationShutdown {
     this.skipRepeats = !config.redisUrl;
   }
 
-  /** Where a waiting call stands, or null if it is not waiting. */
-  async of(callId: string): Promise<QueuePosition | null> {
-    const all = await this.all();
-    return all.find((p) => p.position.callId === callId)?.position ?? null;
+  /**
+   * Where a call just placed (at `queuedAt`) stands while agents are staffed, or null if it is
+   * not waiting: its place counted on the index of waiting calls and the recent queue times read
+   * side by side, not every waiting call read to find it.
+   */
+  async ofPlaced(callId: string, queuedAt: string): Promise<QueuePosition | null> {
+    const [place, recent] = await Promise.all([this.records.placeInLine(callId, queuedAt), this.records.recentQueueMs()]);
+    if (place === null) return null;
+    return { callId, position: place, estimatedWaitSeconds: estimateWaitSeconds(recent, place), staffed: true };
   }
 
   /** Sends a student's socket where each of their waiting calls stands (on connect). */
