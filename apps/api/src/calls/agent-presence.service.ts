@@ -46,7 +46,6 @@ export class AgentPresence {
         .values({ agent_id: agent.id, display_name: agent.displayName, state: 'offline', since: tx.nowIso, connected: 0, call_id: null, idle_since: tx.nowIso, wrap_up_ends_at: null })
         .onConflict((oc) => oc.column('agent_id').doUpdateSet({ display_name: agent.displayName }))
         .execute();
-      tx.changedAgent(agent.id);
       await tx.deadlines.cancel(agent.id, 'presence_grace');
       const current = await tx.agent(agent.id);
       if (!current) throw new Error(`agent ${agent.id} vanished`);

@@ -49,10 +49,7 @@ export class CallQualityRecorder {
       };
       // One upsert at a time per row: exactly one sample sees the count of warning samples, and
       // each kind's count, reach 1.
-      if (Number(totals.warning_samples) === 1) {
-        await tx.db.updateTable('calls').set({ poor_quality: 1 }).where('id', '=', report.callId).execute();
-        tx.changedCall(report.callId);
-      }
+      if (Number(totals.warning_samples) === 1) await tx.db.updateTable('calls').set({ poor_quality: 1 }).where('id', '=', report.callId).execute();
       for (const warning of sample.warnings.filter((w) => Number(counted[w]) === 1)) {
         await tx.addEvent(report.callId, 'quality_warning', { id: user.id, name: user.displayName }, QUALITY_WARNING_TEXT[warning]);
       }

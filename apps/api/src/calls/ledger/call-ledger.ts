@@ -11,7 +11,6 @@ import { Deadlines } from '../deadlines';
 import { RollupChanges } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox } from './ledger-outbox';
-import { LedgerRows, type KeptRows } from './ledger-rows';
 
 /** Who an entry of a call's timeline is about or by. */
 export interface EventActor {
@@ -75,13 +74,6 @@ export class LedgerTransaction {
    * committed right after a second read would be (a round trip saved in the offer).
    */
   private readonly agentsRead = new Map<string, AgentPresenceRow>();
-  /**
-   * PostgreSQL: the calls and agents this transaction read or wrote, each with the version it
-   * leaves the row at (null: unknown — changed by a statement the ledger does not count) and
-   * the row as it leaves it, kept for the next transactions once it commits ({@link keepRows}).
-   */
-  private readonly callUses = new Map<string, RowUse<CallRow>>();
-  private readonly agentUses = new Map<string, RowUse<AgentPresenceRow>>();
 
   constructor(
     /** The open transaction, for reads and writes outside the ledger's own (held signals, callbacks). */
@@ -93,116 +85,21 @@ export class LedgerTransaction {
      * and fails the whole transaction when it changed no row ({@link supersededBy}).
      */
     private readonly assertLater = false,
-    /** PostgreSQL: the rows earlier transactions left, to start from instead of reading them (see {@link LedgerRows}). */
-    private readonly kept: LedgerRows | null = null,
   ) {
     this.deadlines = new Deadlines(db);
     this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
   }
 
-  /**
-   * The call, read in this transaction — on PostgreSQL, the first time, from the row an earlier
-   * transaction of this node left if it is kept: then its version is checked with the next
-   * statement sent, and the transaction runs again on a fresh read if it changed meanwhile.
-   */
+  /** The call, read in this transaction. */
   async call(callId: string): Promise<CallRow | undefined> {
-    const kept = this.fromKept(this.kept?.calls, this.callUses, callId, 'calls');
-    if (kept) return kept;
-    const row = (await runPrepared(this.db, 'ledger.call', [callId], ([id]) => this.db.selectFrom('calls').selectAll().where('id', '=', id as string))).rows[0];
-    return this.used(this.callUses, callId, row);
+    return (await runPrepared(this.db, 'ledger.call', [callId], ([id]) => this.db.selectFrom('calls').selectAll().where('id', '=', id as string))).rows[0];
   }
 
-  /** The agent's presence, read in this transaction (kept, on PostgreSQL, as {@link call}). */
+  /** The agent's presence, read in this transaction. */
   async agent(agentId: string): Promise<AgentPresenceRow | undefined> {
-    const row =
-      this.fromKept(this.kept?.agents, this.agentUses, agentId, 'agent_presence') ??
-      this.used(this.agentUses, agentId, (await runPrepared(this.db, 'ledger.agent', [agentId], ([id]) => this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', id as string))).rows[0]);
+    const row = (await runPrepared(this.db, 'ledger.agent', [agentId], ([id]) => this.db.selectFrom('agent_presence').selectAll().where('agent_id', '=', id as string))).rows[0];
     if (row) this.agentsRead.set(agentId, row);
     return row;
-  }
-
-  /**
-   * The row kept for `key`, if this transaction has not used that row yet: its version is
-   * checked (an asserted statement, sent with the next one), and it counts as read.
-   */
-  private fromKept<R extends object>(kept: KeptRows<R> | undefined, uses: Map<string, RowUse<R>>, key: string, table: 'calls' | 'agent_presence'): R | undefined {
-    if (!kept || uses.has(key)) return undefined;
-    const found = kept.get(key);
-    if (!found) return undefined;
-    uses.set(key, { version: found.version, row: found.row, fromKept: true });
-    this.asserted++;
-    // Not awaited: it only goes into the connection's held statements (see `RESULT_UNREAD`).
-    void runPrepared(this.db, `ledger.keptVersion:${table}`, [key, found.version], ([id, version]) => ({
-      compile: () => sql`select 1 / count(*) from ${sql.table(table)} where ${sql.ref(table === 'calls' ? 'id' : 'agent_id')} = ${id} and version = ${version}`.compile(this.db),
-    }), UNREAD).catch(() => undefined);
-    return { ...found.row };
-  }
-
-  /** Notes a row read from the database (with its version, PostgreSQL) and returns it without the version. */
-  private used<R extends object>(uses: Map<string, RowUse<R>>, key: string, read: R | undefined): R | undefined {
-    if (!read) return read;
-    if (!this.kept) return read;
-    const { version, ...row } = read as R & { version?: number };
-    uses.set(key, { version: typeof version === 'number' ? version : null, row: row as R, fromKept: uses.get(key)?.fromKept ?? false });
-    return row as R;
-  }
-
-  /**
-   * Counts an update of a call's or an agent's row this transaction made, which set `patch`
-   * (nothing: a lock). A row this transaction did not read is not known whole: not kept.
-   */
-  private wrote<R>(uses: Map<string, RowUse<R>>, key: string, patch: Partial<R>): void {
-    if (!this.kept) return;
-    const use = uses.get(key);
-    if (!use || use.version === null || !use.row) {
-      uses.set(key, { version: null, row: undefined, fromKept: use?.fromKept ?? false });
-      return;
-    }
-    use.version++;
-    use.row = { ...use.row, ...patch };
-  }
-
-  /**
-   * Before an update of a call this transaction has not read (e.g. holding its signals): the
-   * kept row, if any, is taken as read (its version checked with the next statement), so the
-   * update leaves it known and kept instead of forgotten — the next transaction on the call
-   * need not read it.
-   */
-  private keepKnowing(callId: string): void {
-    this.fromKept(this.kept?.calls, this.callUses, callId, 'calls');
-  }
-
-  /**
-   * Says the transaction changed the call's row by a statement of its own (not a ledger
-   * method): it is read afresh if read again, and not kept.
-   */
-  changedCall(callId: string): void {
-    if (this.kept) this.callUses.set(callId, { version: null, row: undefined, fromKept: this.callUses.get(callId)?.fromKept ?? false });
-  }
-
-  /** {@link changedCall} for an agent's presence row. */
-  changedAgent(agentId: string): void {
-    this.agentsRead.delete(agentId);
-    if (this.kept) this.agentUses.set(agentId, { version: null, row: undefined, fromKept: this.agentUses.get(agentId)?.fromKept ?? false });
-  }
-
-  /** Whether this transaction started from a kept row (a stale one is why it was superseded, then). */
-  get usedKeptRows(): boolean {
-    return [...this.callUses.values(), ...this.agentUses.values()].some((use) => use.fromKept);
-  }
-
-  /** After commit: keeps the rows this transaction read or left, at their versions. */
-  keepRows(): void {
-    if (!this.kept) return;
-    keep(this.kept.calls, this.callUses);
-    keep(this.kept.agents, this.agentUses);
-  }
-
-  /** After a rollback or a failed commit: forgets every row this transaction used. */
-  forgetRows(): void {
-    if (!this.kept) return;
-    for (const key of this.callUses.keys()) this.kept.calls.delete(key);
-    for (const key of this.agentUses.keys()) this.kept.agents.delete(key);
   }
 
   /**
@@ -216,7 +113,7 @@ export class LedgerTransaction {
 
   /** Keeps `row`, read in this transaction by another statement (e.g. routing's claim), as the agent's presence read. */
   readAgent(row: AgentPresenceRow): void {
-    this.agentsRead.set(row.agent_id, this.used(this.agentUses, row.agent_id, row) ?? row);
+    this.agentsRead.set(row.agent_id, row);
   }
 
   /**
@@ -235,7 +132,6 @@ export class LedgerTransaction {
       UNREAD,
     );
     this.lockedCalls.add(row.id);
-    if (this.kept) this.callUses.set(row.id, { version: 0, row, fromKept: false });
   }
 
   /**
@@ -274,7 +170,6 @@ export class LedgerTransaction {
       return query;
     });
     this.lockedCalls.add(call.id);
-    this.wrote(this.callUses, call.id, { ...patch } as Partial<CallRow>);
     if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
       this.rollups.addCall(call, -1);
       this.rollups.addCall(after, 1);
@@ -334,7 +229,6 @@ export class LedgerTransaction {
     );
     this.agentsRead.delete(agentId);
     const moved = { ...row, ...patch } as AgentPresenceRow;
-    this.wrote(this.agentUses, agentId, patch as Partial<AgentPresenceRow>);
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
     return moved;
   }
@@ -354,7 +248,6 @@ export class LedgerTransaction {
     if (Number(result.numUpdatedRows) === 0) throw new Superseded(`agent ${row.agent_id}'s wrap-up changed`);
     this.agentsRead.delete(row.agent_id);
     const changed = { ...row, wrap_up_ends_at: endsAt };
-    this.wrote(this.agentUses, row.agent_id, { wrap_up_ends_at: endsAt });
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
     return changed;
   }
@@ -366,7 +259,6 @@ export class LedgerTransaction {
     this.agentsRead.delete(row.agent_id);
     if (Number(result.numUpdatedRows) === 0) return null;
     const changed = { ...row, connected: value };
-    this.wrote(this.agentUses, row.agent_id, { connected: value });
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
     return changed;
   }
@@ -379,11 +271,7 @@ export class LedgerTransaction {
   async lockCall(callId: string): Promise<void> {
     if (this.lockedCalls.has(callId)) return;
     this.lockedCalls.add(callId);
-    if (!this.rowLocks) return;
-    this.keepKnowing(callId);
-    await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
-    // An update all the same: it raises the row's version.
-    this.wrote(this.callUses, callId, {});
+    if (this.rowLocks) await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
   }
 
   /** Appends an entry to the call's timeline, numbered after the last one (the call locked first, so two nodes never take the same number). */
@@ -410,12 +298,10 @@ export class LedgerTransaction {
    * call); false if the call is over.
    */
   async startNegotiation(callId: string, negotiationId: string, timeline: { type: 'ice_restarted' | 'resumed'; actor: EventActor } | null = null): Promise<boolean> {
-    this.keepKnowing(callId);
     const result = await runPrepared(this.db, 'ledger.startNegotiation', [negotiationId, callId, 'ended'], ([negotiation, id, ended]) =>
       this.db.updateTable('calls').set({ negotiation_id: negotiation as string }).where('id', '=', id as string).where('state', '!=', ended as CallState),
     );
     if (changedRows(result) === 0) return false;
-    this.wrote(this.callUses, callId, { negotiation_id: negotiationId });
     if (timeline) await this.addEvent(callId, timeline.type, timeline.actor);
     this.publish({ type: 'negotiationStarted', callId, negotiationId });
     return true;
@@ -459,10 +345,6 @@ export class LedgerTransaction {
       await sql`select 1`.execute(this.db);
     } catch (flushed) {
       if (isFailedAssertion(flushed)) return new Superseded('an asserted update changed no row');
-      // A held statement failed first (e.g. the insert of a second call of a student in a call):
-      // its error, as when a read had carried it before the work decided anything. "Current
-      // transaction is aborted": the work's own error ended it.
-      if ((flushed as { code?: unknown } | null)?.code !== '25P02') return flushed;
     }
     return err;
   }
@@ -475,24 +357,6 @@ export class LedgerTransaction {
   /** Publishes `event` once the transaction commits (in order; never if it rolls back). */
   publish(event: LedgerEvent): void {
     this.events.push(event);
-  }
-}
-
-/** A call's or an agent's row as a transaction uses it (see `LedgerTransaction.callUses`). */
-interface RowUse<R> {
-  /** The version the transaction leaves the row at; null when unknown. */
-  version: number | null;
-  /** The row as the transaction leaves it; undefined when unknown (or there is none). */
-  row: R | undefined;
-  /** Whether the transaction started from a kept copy of it. */
-  fromKept: boolean;
-}
-
-/** Keeps the rows a committed transaction used whose version and content it knows; forgets the others. */
-function keep<R>(kept: KeptRows<R>, uses: Map<string, RowUse<R>>): void {
-  for (const [key, { version, row }] of uses) {
-    if (version === null || row === undefined) kept.delete(key);
-    else kept.set(key, { row, version });
   }
 }
 
@@ -578,15 +442,12 @@ export class CallLedger {
   private readonly queued: QueuedUnit[] = [];
   private committing: Promise<void> | null = null;
   private readonly grouped: boolean;
-  /** PostgreSQL: the rows committed transactions left, for the next ones to start from (see {@link LedgerRows}); null on SQLite. */
-  readonly rows: LedgerRows | null;
 
   constructor(
     @InjectDatabase() private readonly db: Kysely<Database>,
     private readonly outbox: LedgerOutbox,
   ) {
     this.grouped = db.getExecutor().adapter instanceof SqliteAdapter;
-    this.rows = this.grouped ? null : new LedgerRows();
     // PostgreSQL: the outbox rows delivered so far are deleted with the next commit of a unit.
     if (!this.grouped) outbox.deleteInTransactions();
   }
@@ -610,8 +471,6 @@ export class CallLedger {
         this.committing ??= this.commitQueued();
       });
     }
-    // A transaction that started from a kept row which had changed runs once more than others.
-    let tries = SUPERSEDED_TRIES;
     for (let attempt = 1; ; attempt++) {
       const events: LedgerEvent[] = [];
       const outboxId = randomUUID();
@@ -619,7 +478,7 @@ export class CallLedger {
       const opened: { tx?: LedgerTransaction; delivered?: string[] } = {};
       try {
         result = await this.db.transaction().execute(async (trx) => {
-          const tx = (opened.tx = new LedgerTransaction(trx, events, true, this.rows));
+          const tx = (opened.tx = new LedgerTransaction(trx, events, true));
           let value: T;
           try {
             value = await work(tx);
@@ -635,20 +494,14 @@ export class CallLedger {
         if (opened.delivered) this.outbox.returnDelivered(opened.delivered);
         // An asserted update that changed no row fails the statement after it, or the commit.
         const err = opened.tx ? await opened.tx.supersededBy(thrown, false) : thrown;
-        opened.tx?.forgetRows();
         // What the work read changed under it: it runs again on what is there now (and decides
         // anew: a cancel of a call that just started ringing still cancels it).
         if (err instanceof Superseded) {
-          if (opened.tx?.usedKeptRows && this.rows && tries === SUPERSEDED_TRIES) {
-            this.rows.stale++;
-            tries++;
-          }
-          if (attempt < tries) continue;
+          if (attempt < SUPERSEDED_TRIES) continue;
           throw stillRacing();
         }
         throw err;
       }
-      opened.tx?.keepRows();
       if (events.length > 0) this.outbox.deliver(outboxId, events);
       return result;
     }
