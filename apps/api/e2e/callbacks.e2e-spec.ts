@@ -184,6 +184,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await studentReloaded.next('callEnded')).outcome).toBe('answered');
     });
 
+    it('refuses a callback to a student in another call with conflict, whatever state the agent is in', async () => {
+      const blake = await harness.connect('agent2');
+      await blake.ok('setAvailability', { state: 'available' });
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await blake.next('callOffered', (o) => o.callId === callId);
+      const alex = await harness.connect('agent');
+      const id = await requestOf(student);
+      await http(alex, 'POST', `/api/agent/callbacks/${id}/take`);
+      const inAnotherCall = { ok: false, error: { code: 'conflict', message: 'The student is in another call; try again later' } } as const;
+      // Offline (the agent's row as the last transaction left it): the student's call is what is said.
+      expect(await alex.send('placeCallback', { callbackId: id })).withContext('offline').toEqual(inAnotherCall);
+      await alex.ok('setAvailability', { state: 'available' });
+      expect(await alex.send('placeCallback', { callbackId: id })).withContext('available').toEqual(inAnotherCall);
+      expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).state).toBe('available');
+      expect(await db.selectFrom('calls').select('id').where('caller_id', '=', student.userId).execute()).toEqual([{ id: callId }]);
+    });
+
     it('refuses whoever may not: another agent, another student, a student signed out, bad input', async () => {
       const alex = await harness.connect('agent');
       const blake = await harness.connect('agent2');

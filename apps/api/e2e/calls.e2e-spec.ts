@@ -253,6 +253,23 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await timeline(callId)).toEqual(['queued:Sam Student', 'offered:Alex Agent', 'declined:Alex Agent', 'offered:Blake Agent', 'declined:Blake Agent']);
     });
 
+    it('tells a student whose call waits while no agent is working that a call is in progress, not that no agents are available', async () => {
+      const alex = await available('agent');
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      await alex.ok('declineCall', { callId });
+      await alex.next('agentStatusChanged', (s) => s.state === 'available');
+      // Nobody works now; the call still waits (until its maximum wait).
+      await alex.ok('setAvailability', { state: 'away' });
+      expect((await db.selectFrom('calls').select('state').where('id', '=', callId).executeTakeFirstOrThrow()).state).toBe('queued');
+      const otherTab = await harness.newTab(student);
+      expect(await otherTab.send('requestCall', {})).toEqual({ ok: false, error: { code: 'conflict', message: 'You already have a call in progress' } });
+      // With no call in progress, nobody working is what the student is told.
+      await student.ok('cancelCall', { callId });
+      expect(await otherTab.send('requestCall', {})).toEqual({ ok: false, error: { code: 'no_agents_available', message: NO_AGENTS_MESSAGE } });
+    });
+
     it('lets a student with two tabs place only one call when both ask at once', async () => {
       await available('agent');
       const tab1 = await connect('student');

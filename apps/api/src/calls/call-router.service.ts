@@ -56,7 +56,12 @@ export class CallRouter {
   async requestCall(caller: SessionUser, socket: AppSocket): Promise<QueuePosition> {
     if (this.drain.draining) throw new ProblemException('unavailable', NODE_DRAINING_MESSAGE);
     // One call in progress per caller: the unique index on `calls` refuses a second (below).
-    if (!(await this.presence.anyStaffed())) throw new ProblemException('no_agents_available', NO_AGENTS_MESSAGE);
+    if (!(await this.presence.anyStaffed())) {
+      // A caller whose call waits while nobody works is told it is in progress, as ever: read
+      // only on this rare path, not before every placing.
+      if ((await this.records.activeOfCaller(caller.id)).length > 0) throw new ProblemException('conflict', IN_PROGRESS);
+      throw new ProblemException('no_agents_available', NO_AGENTS_MESSAGE);
+    }
     const callId = randomUUID();
     let queuedAt = '';
     try {

@@ -80,9 +80,10 @@ export class LocalHours {
   /**
    * The zone's offset throughout the UTC day that starts at `day`, when it is the same at its
    * start and at the next day's; null otherwise. No zone changes its offset and back within a
-   * day (none does from 1800 to 2100; the spec checks every zone Node knows from 2000 to 2050,
-   * so a tz update that breaks this fails it); a change exactly at the next midnight only
-   * sends this day through quarter by quarter.
+   * day (none does from 1800 to 2100; the spec checks every zone Node knows from 2000 to 2050
+   * for a change and back lasting 6 days or more, or next to another change: an isolated one
+   * shorter than that, between two of its scans, would pass it); a change exactly at the next
+   * midnight only sends this day through quarter by quarter.
    */
   offsetOfDay(day: number): number | null {
     const start = this.offsetAtCached(day);
