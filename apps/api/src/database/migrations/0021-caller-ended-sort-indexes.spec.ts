@@ -26,7 +26,7 @@ describeEachDialect('migration 0021 (the ended calls’ caller sort indexes)', (
     expect(await tableIndexes(db, dialect, 'calls')).toEqual(latest);
   });
 
-  it('refuses an index of one of its names built ahead that is not that one or not usable (PostgreSQL)', async () => {
+  it('refuses an index of one of its names built ahead that is not that one, not on calls or not usable (PostgreSQL)', async () => {
     const { db, dialect } = database();
     if (dialect !== 'postgres') return;
     const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
@@ -51,6 +51,13 @@ describeEachDialect('migration 0021 (the ended calls’ caller sort indexes)', (
       expect(left.filter((index) => names.includes(index))).withContext(what).toEqual([name]);
       await sql`drop index ${sql.id(name)}`.execute(db);
     }
+    // The very index, but on another table (a copy of calls): `calls` would be left without it.
+    expect((await migrator.migrateTo('0020-caller-sort-columns')).error).toBeUndefined();
+    await sql`create table calls_copy (like calls)`.execute(db);
+    await sql`create index ${sql.id(name)} on calls_copy ${definition(columns)}`.execute(db);
+    const { error } = await migrator.migrateToLatest();
+    expect(error).withContext('on another table').toEqual(jasmine.objectContaining({ message: jasmine.stringMatching(new RegExp(`${name} is not the valid index`)) }));
+    await sql`drop table calls_copy`.execute(db);
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
   });
 });

@@ -35,7 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     const { rows } = await sql<{ valid: boolean; definition: string }>`
       select i.indisvalid as valid, pg_get_indexdef(i.indexrelid) as definition
       from pg_index i join pg_class c on c.oid = i.indexrelid
-      where c.relname = ${name} and pg_table_is_visible(c.oid)`.execute(db);
+      where c.relname = ${name} and pg_table_is_visible(c.oid) and i.indrelid = 'calls'::regclass`.execute(db);
     const expected = `USING btree (${columns.join(', ')}) INCLUDE (agent_id) WHERE (outcome IS NOT NULL)`;
     if (!rows[0]?.valid || !rows[0].definition.endsWith(expected)) {
       throw new Error(`${name} is not the valid index on calls ${expected} (${rows[0]?.definition ?? 'missing'}${rows[0] && !rows[0].valid ? ', invalid' : ''}): drop it and migrate again`);
