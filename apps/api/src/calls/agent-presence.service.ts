@@ -112,8 +112,7 @@ export class AgentPresence {
   async offerable(limit?: number): Promise<RoutingAgent[]> {
     let query = this.db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
     if (limit !== undefined) query = query.orderBy('idle_since').orderBy('agent_id').limit(limit);
-    const rows = await query.execute();
-    return rows.map((r) => ({ agentId: r.agent_id, state: 'available', connected: true, idleSince: r.idle_since }));
+    return (await query.execute()).map(routingAgentOf);
   }
 
   /**
@@ -171,4 +170,9 @@ export class AgentPresence {
     const rows = await this.db.selectFrom('agent_presence').select('agent_id').where('connected', '=', 1).execute();
     return rows.map((r) => r.agent_id);
   }
+}
+
+/** A connected Available agent as routing sees them (`offerable`, `freeForPlacement`). */
+export function routingAgentOf(row: Pick<AgentPresenceRow, 'agent_id' | 'idle_since'>): RoutingAgent {
+  return { agentId: row.agent_id, state: 'available', connected: true, idleSince: row.idle_since };
 }

@@ -4,7 +4,7 @@ import { durationsOf, planOffers, type AcceptedCall, type AnswerMessage, type Ca
 import type { AgentPresenceRow, CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
-import { AgentPresence } from './agent-presence.service';
+import { AgentPresence, routingAgentOf } from './agent-presence.service';
 import { CallMediaHolders } from './call-media-holders';
 import { callAgentRoom, callCallerRoom, callCallerTabRoom, callRingingRoom } from './call-parties';
 import { CallRecords, isUniqueViolation } from './call-records';
@@ -63,16 +63,16 @@ export class CallRouter {
       throw new ProblemException('no_agents_available', NO_AGENTS_MESSAGE);
     }
     const callId = randomUUID();
-    let queuedAt = '';
+    let queuedAt: string;
     try {
-      await this.ledger.run(async (tx) => {
-        queuedAt = tx.nowIso;
+      queuedAt = await this.ledger.run(async (tx) => {
         const call: CallRow = { ...emptyCall(), id: callId, state: 'queued', caller_id: caller.id, caller_name: caller.displayName, queued_at: tx.nowIso };
         await tx.insertCall(call);
         await tx.addEvent(callId, 'queued', { id: caller.id, name: caller.displayName });
         await tx.deadlines.schedule('max_wait', callId, secondsAfter(tx.now, this.config.calls.maxWaitSeconds));
         tx.publish({ type: 'callQueued', callId, callerId: caller.id });
         await this.ringAtOnce(tx, call);
+        return call.queued_at;
       });
     } catch (err) {
       // Another tab or node placed this caller's call meanwhile: one active call per caller (unique index).
@@ -243,7 +243,7 @@ export class CallRouter {
     const free = await this.presence.freeForPlacement(call.id, tx.db);
     if (!free) return;
     tx.readAgent(free);
-    const agents = [{ agentId: free.agent_id, state: free.state, connected: free.connected === 1, idleSince: free.idle_since }];
+    const agents = [routingAgentOf(free)];
     const clock = { now: tx.nowIso, declineCooldownMs: this.config.calls.ringTimeoutSeconds * 1000 };
     const [planned] = planOffers([{ callId: call.id, queuedAt: call.queued_at, passes: [] }], agents, clock);
     if (planned) await this.ring(tx, call, planned.agentId, 'if still free');

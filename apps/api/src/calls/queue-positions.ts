@@ -51,8 +51,7 @@ export class QueuePositions implements BeforeApplicationShutdown {
    */
   async ofPlaced(callId: string, queuedAt: string): Promise<QueuePosition | null> {
     const [place, recent] = await Promise.all([this.records.placeInLine(callId, queuedAt), this.records.recentQueueMs()]);
-    if (place === null) return null;
-    return { callId, position: place, estimatedWaitSeconds: estimateWaitSeconds(recent, place), staffed: true };
+    return place === null ? null : positionOf(callId, place, recent, true);
   }
 
   /** Sends a student's socket where each of their waiting calls stands (on connect). */
@@ -99,12 +98,15 @@ export class QueuePositions implements BeforeApplicationShutdown {
     const [recent, staffed] = await Promise.all([this.records.recentQueueMs(), this.presence.anyStaffed()]);
     return waiting.map((call, index) => ({
       callerId: call.caller_id,
-      position: {
-        callId: call.id,
-        position: index + 1,
-        estimatedWaitSeconds: staffed ? estimateWaitSeconds(recent, index + 1) : null,
-        staffed,
-      },
+      position: positionOf(call.id, index + 1, recent, staffed),
     }));
   }
+}
+
+/**
+ * A waiting call's place as its caller is told it. With no agent staffed nobody will answer
+ * until one comes back: no estimate from history then.
+ */
+function positionOf(callId: string, position: number, recentQueueMs: readonly number[], staffed: boolean): QueuePosition {
+  return { callId, position, estimatedWaitSeconds: staffed ? estimateWaitSeconds(recentQueueMs, position) : null, staffed };
 }
