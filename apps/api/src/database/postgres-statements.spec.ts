@@ -189,6 +189,11 @@ describe('withNamedStatements (PostgreSQL)', () => {
           ),
         ).withContext('begin + select, then insert + commit, awaited').toBe(2);
         expect(await count(db)).toBe(3);
+        // A select that locks rows holds them until its commit: that commit is waited for, so
+        // whoever goes on after the transaction finds the locks released.
+        expect(await roundTrips(() => db.transaction().execute((trx) => trx.selectFrom('notes').select('id').where('id', '=', 1).forNoKeyUpdate().execute())))
+          .withContext('begin + select for no key update, then the commit, awaited')
+          .toBe(2);
       });
 
       it('does not wait for a rollback, nor send one after a failed commit, and the connection goes on', async () => {

@@ -22,11 +22,13 @@ type TextKind = 'start' | 'commit' | 'rollback' | 'preparable' | 'other';
 interface TextInfo {
   name: string;
   kind: TextKind;
-  /** A plain `select`: changes nothing (the app calls no writing functions from its selects). */
+  /** A plain `select` that locks no rows: changes nothing (the app calls no writing functions from its selects). */
   readOnly: boolean;
 }
 
 const SELECT = /^\s*select\b/i;
+/** A select that takes row locks (`for update`, `for no key update`, `for share`, …): it changes what other transactions wait for. */
+const LOCKING = /\bfor\s+(no\s+key\s+update|update|key\s+share|share)\b/i;
 
 function kindOf(sql: string): TextKind {
   if (TRANSACTION_START.test(sql)) return 'start';
@@ -64,7 +66,7 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
     let info = texts.get(sql);
     if (info === undefined) {
       if (texts.size >= maxPerConnection * 4) texts.clear();
-      texts.set(sql, (info = { name: statementName(sql), kind: kindOf(sql), readOnly: SELECT.test(sql) }));
+      texts.set(sql, (info = { name: statementName(sql), kind: kindOf(sql), readOnly: SELECT.test(sql) && !LOCKING.test(sql) }));
     }
     return info;
   };

@@ -266,12 +266,14 @@ export class LedgerTransaction {
   /**
    * Takes the call's row lock for the rest of the transaction (PostgreSQL; SQLite's one writer
    * needs none), so what it then reads of the call's other rows — its timeline's last number,
-   * its held signals — is not raced by another node's transaction.
+   * its held signals — is not raced by another node's transaction. The lock an update of the
+   * row would take (`for no key update`), without writing a new version of the row: on
+   * PostgreSQL every new version of a call adds an entry to each of its indexes.
    */
   async lockCall(callId: string): Promise<void> {
     if (this.lockedCalls.has(callId)) return;
     this.lockedCalls.add(callId);
-    if (this.rowLocks) await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.updateTable('calls').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id as string), UNREAD);
+    if (this.rowLocks) await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.selectFrom('calls').select('id').where('id', '=', id as string).forNoKeyUpdate(), UNREAD);
   }
 
   /** Appends an entry to the call's timeline, numbered after the last one (the call locked first, so two nodes never take the same number). */
@@ -302,6 +304,8 @@ export class LedgerTransaction {
       this.db.updateTable('calls').set({ negotiation_id: negotiation as string }).where('id', '=', id as string).where('state', '!=', ended as CallState),
     );
     if (changedRows(result) === 0) return false;
+    // Updated: the row is locked for the rest of the transaction.
+    this.lockedCalls.add(callId);
     if (timeline) await this.addEvent(callId, timeline.type, timeline.actor);
     this.publish({ type: 'negotiationStarted', callId, negotiationId });
     return true;
