@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
-import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { Query, type Pool, type PoolClient } from 'pg';
 
 /** Most named statements one connection prepares (the app runs a few dozen distinct ones). */
 export const POSTGRES_NAMED_STATEMENTS_PER_CONNECTION = 200;
@@ -20,10 +20,16 @@ type TextKind = 'start' | 'commit' | 'rollback' | 'preparable' | 'other';
 
 /** A SQL text's statement name and kind. */
 interface TextInfo {
+  /** The SQL text sent, without {@link RESULT_UNREAD}. */
+  sql: string;
+  /** Whether the text came marked {@link RESULT_UNREAD}. */
+  unread: boolean;
   name: string;
   kind: TextKind;
   /** A plain `select` that locks no rows: changes nothing (the app calls no writing functions from its selects). */
   readOnly: boolean;
+  /** For transaction control, the command a statement not sent answers with (`BEGIN`, `COMMIT`, …). */
+  command: string;
 }
 
 const SELECT = /^\s*select\b/i;
@@ -60,13 +66,18 @@ interface ConnectionStatements {
 export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAMED_STATEMENTS_PER_CONNECTION): PostgresPool {
   const seen = new Set<string>();
   // What a text is, worked out once per text: hashing it for its name on every query cost ~2 %
-  // of the API's CPU under load, and the patterns below a little more.
+  // of the API's CPU under load, and the patterns below a little more. Keyed by the text as
+  // Kysely passes it (with RESULT_UNREAD if marked), so a repeated text is one map lookup.
   const texts = new Map<string, TextInfo>();
-  const infoOf = (sql: string): TextInfo => {
-    let info = texts.get(sql);
+  const infoOf = (text: string): TextInfo => {
+    let info = texts.get(text);
     if (info === undefined) {
       if (texts.size >= maxPerConnection * 4) texts.clear();
-      texts.set(sql, (info = { name: statementName(sql), kind: kindOf(sql), readOnly: SELECT.test(sql) && !LOCKING.test(sql) }));
+      const unread = text.startsWith(RESULT_UNREAD);
+      const sql = unread ? text.slice(RESULT_UNREAD.length) : text;
+      const kind = kindOf(sql);
+      const command = kind === 'start' ? 'BEGIN' : kind === 'commit' || kind === 'rollback' ? sql.trim().toUpperCase() : '';
+      texts.set(text, (info = { sql, unread, name: statementName(sql), kind, readOnly: SELECT.test(sql) && !LOCKING.test(sql), command }));
     }
     return info;
   };
@@ -78,17 +89,19 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
     seen.add(sql);
     return false;
   };
+  const wrapperOf = (client: PoolClient): PostgresPoolClient => {
+    let wrapper = wrappers.get(client);
+    if (!wrapper) {
+      wrapper = namingClient(client, { named: new Set(), stale: new Set(), inTransaction: false }, seenOnce, infoOf, maxPerConnection);
+      // Kysely keys its connections by client object: the same client gets the same wrapper.
+      wrappers.set(client, wrapper);
+    }
+    return wrapper;
+  };
   return {
-    connect: async () => {
-      const client = await pool.connect();
-      let wrapper = wrappers.get(client);
-      if (!wrapper) {
-        wrapper = namingClient(client, { named: new Set(), stale: new Set(), inTransaction: false }, seenOnce, infoOf, maxPerConnection);
-        // Kysely keys its connections by client object: the same client gets the same wrapper.
-        wrappers.set(client, wrapper);
-      }
-      return wrapper;
-    },
+    // pg-pool's callback form: its promise form adds a promise and a `.catch` per checkout (one per
+    // statement outside a transaction).
+    connect: () => new Promise((resolve, reject) => pool.connect((err, client) => (err || !client ? reject(err) : resolve(wrapperOf(client))))),
     end: () => pool.end(),
   };
 }
@@ -109,23 +122,33 @@ function notSent(command: string): PostgresQueryResult<unknown> {
   return { command, rowCount: null, rows: [] } as unknown as PostgresQueryResult<unknown>;
 }
 
-function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce: (sql: string) => boolean, infoOf: (sql: string) => TextInfo, max: number): PostgresPoolClient {
-  const execute = async (sql: string, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
-    const info = infoOf(sql);
-    if (info.kind === 'start') state.inTransaction = true;
-    else if (info.kind === 'commit' || info.kind === 'rollback') state.inTransaction = false;
-    const named = state.named.has(sql) || (info.kind === 'preparable' && !state.stale.has(sql) && state.named.size < max && seenOnce(sql));
-    if (!named) return (await client.query(sql, values)) as PostgresQueryResult<unknown>;
-    state.named.add(sql);
-    const config: QueryConfig = { name: info.name, text: sql, values };
-    try {
-      return (await client.query(config)) as PostgresQueryResult<unknown>;
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== '0A000' || state.inTransaction) throw err;
-      state.named.delete(sql);
-      state.stale.add(sql);
-      return (await client.query(sql, values)) as PostgresQueryResult<unknown>;
-    }
+function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce: (sql: string) => boolean, infoOf: (text: string) => TextInfo, max: number): PostgresPoolClient {
+  /**
+   * Sends one statement, named if its text is prepared here (or is now), and answers with pg's
+   * result. pg's `Query` is built from the text (not from a config object, which pg copies
+   * property by property) and given a callback: the one promise is this one, where
+   * `client.query(config)` would add its own and a `.catch`.
+   */
+  const execute = (info: TextInfo, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
+    const { sql, kind } = info;
+    if (kind === 'start') state.inTransaction = true;
+    else if (kind === 'commit' || kind === 'rollback') state.inTransaction = false;
+    const named = state.named.has(sql) || (kind === 'preparable' && !state.stale.has(sql) && state.named.size < max && seenOnce(sql));
+    if (named) state.named.add(sql);
+    return new Promise((resolve, reject) => {
+      const send = (name: string | undefined): void => {
+        const query = new Query(sql, values, (err: Error | undefined, result: unknown) => {
+          if (!err) return resolve(result as PostgresQueryResult<unknown>);
+          if (name === undefined || (err as { code?: unknown }).code !== '0A000' || state.inTransaction) return reject(err);
+          state.named.delete(sql);
+          state.stale.add(sql);
+          send(undefined);
+        });
+        if (name !== undefined) (query as unknown as { name: string }).name = name;
+        client.query(query);
+      };
+      send(named ? info.name : undefined);
+    });
   };
   // On a pipelining connection (pg's `pipeline`: each query goes out at once with its own Sync,
   // answers come back in order) a transaction's `begin` and the statements whose results nobody
@@ -134,8 +157,8 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
   // statement.
   const pipelining = (client as unknown as { pipeline?: boolean }).pipeline === true;
   const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
-  let begin: string | null = null;
-  const held: [string, unknown[]][] = [];
+  let begin: TextInfo | null = null;
+  const held: [TextInfo, unknown[]][] = [];
   /** Whether the open transaction ran (or holds) anything but plain selects. */
   let wrote = false;
   const settle = (answer: Promise<unknown>): Sent =>
@@ -143,21 +166,44 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
       () => null,
       (error: unknown) => ({ error }),
     );
-  const run = async (text: string, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
-    const unread = text.startsWith(RESULT_UNREAD);
-    const sql = unread ? text.slice(RESULT_UNREAD.length) : text;
-    if (!pipelining) return execute(sql, values);
-    const { kind, readOnly } = infoOf(sql);
+  /** Sends what is held (a `begin`, unread statements) and then `info`, in one write; answers with `info`'s result or the first held error. */
+  const sendWithHeld = async (info: TextInfo, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
+    const earlier: Sent[] = [];
+    let answer: Promise<PostgresQueryResult<unknown>>;
+    stream?.cork?.();
+    try {
+      if (begin !== null) earlier.push(settle(execute(begin, [])));
+      begin = null;
+      for (const [heldInfo, heldValues] of held.splice(0)) earlier.push(settle(execute(heldInfo, heldValues)));
+      answer = execute(info, values);
+    } finally {
+      stream?.uncork?.();
+    }
+    // Its error may arrive while the earlier answers are awaited: handled (the caller gets it below).
+    answer.catch(() => undefined);
+    const failed = (await Promise.all(earlier)).find((outcome) => outcome !== null);
+    if (failed) {
+      // The transaction failed at that earlier statement (a commit after it only reports
+      // ROLLBACK): its error, not "current transaction is aborted".
+      await answer.catch(() => undefined);
+      throw failed.error;
+    }
+    return answer;
+  };
+  const run = (text: string, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
+    const info = infoOf(text);
+    if (!pipelining) return execute(info, values);
+    const { kind } = info;
     if (kind === 'start') {
       state.inTransaction = true;
-      begin = sql;
+      begin = info;
       wrote = false;
-      return notSent('BEGIN');
+      return Promise.resolve(notSent(info.command));
     }
-    if (unread && state.inTransaction) {
-      held.push([sql, values]);
+    if (info.unread && state.inTransaction) {
+      held.push([info, values]);
       wrote = true;
-      return notSent('HELD');
+      return Promise.resolve(notSent('HELD'));
     }
     const rollback = kind === 'rollback';
     // Rolled back: what was held never needs to run.
@@ -166,43 +212,26 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
       // A transaction that ran nothing: nothing to send.
       begin = null;
       state.inTransaction = false;
-      return notSent(sql.trim().toUpperCase());
+      return Promise.resolve(notSent(info.command));
     }
     // A rollback after the commit failed (the server ended the transaction then): nothing to send.
-    if (rollback && !state.inTransaction) return notSent('ROLLBACK');
+    if (rollback && !state.inTransaction) return Promise.resolve(notSent('ROLLBACK'));
     if (rollback || (kind === 'commit' && !wrote && held.length === 0)) {
       // Ending a transaction whose outcome nothing waits for (undone, or it only read): sent,
       // not awaited. The connection goes back to the pool at once; whatever runs on it next is
       // pipelined behind this and runs after it. Its error, if any, would change nothing.
-      execute(sql, values).catch(() => undefined);
-      return notSent(sql.trim().toUpperCase());
+      execute(info, values).catch(() => undefined);
+      return Promise.resolve(notSent(info.command));
     }
-    if (state.inTransaction && !readOnly && kind !== 'commit') wrote = true;
-    const earlier: Sent[] = [];
-    let answer: Promise<PostgresQueryResult<unknown>>;
-    stream?.cork?.();
-    try {
-      if (begin !== null) earlier.push(settle(execute(begin, [])));
-      begin = null;
-      for (const [heldSql, heldValues] of held.splice(0)) earlier.push(settle(execute(heldSql, heldValues)));
-      answer = execute(sql, values);
-    } finally {
-      stream?.uncork?.();
-    }
-    // Its error may arrive while the earlier answers are awaited: handled (the caller gets it below).
-    answer.catch(() => undefined);
-    const failed = (await Promise.all(earlier)).find((outcome) => outcome !== null);
-    if (failed && !rollback) {
-      // The transaction failed at that earlier statement (a commit after it only reports
-      // ROLLBACK): its error, not "current transaction is aborted".
-      await answer.catch(() => undefined);
-      throw failed.error;
-    }
-    return answer;
+    if (state.inTransaction && !info.readOnly && kind !== 'commit') wrote = true;
+    // Nothing held: the statement alone (pg corks its own messages into one write).
+    if (begin === null && held.length === 0) return execute(info, values);
+    return sendWithHeld(info, values);
   };
   return {
+    // Kysely passes a copy of its parameters made for this call: pg reads them, nothing keeps them beyond the statement.
     query: ((sqlOrCursor: string | PostgresCursor<unknown>, parameters?: readonly unknown[]) =>
-      typeof sqlOrCursor === 'string' ? run(sqlOrCursor, [...(parameters ?? [])]) : client.query(sqlOrCursor as never)) as PostgresPoolClient['query'],
+      typeof sqlOrCursor === 'string' ? run(sqlOrCursor, (parameters ?? []) as unknown[]) : client.query(sqlOrCursor as never)) as PostgresPoolClient['query'],
     release: () => client.release(),
   };
 }
