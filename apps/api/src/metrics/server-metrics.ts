@@ -6,6 +6,9 @@ import { CALL_OUTCOMES } from '@switchboard/call-domain';
 /** Latency buckets (seconds) for socket events and database statements: 0.5 ms to 5 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/** A statement's first word, after leading whitespace and block comments. */
+const LEADING_WORD = /^(?:\s*\/\*[\s\S]*?\*\/)*\s*(\w+)/;
+
 /** The statement kinds `switchboard_database_query_duration_seconds` is labelled with. */
 const STATEMENT_KINDS = new Set(['select', 'insert', 'update', 'delete']);
 
@@ -52,7 +55,8 @@ export class ServerMetrics {
 
   /** Kysely's `log` hook: times every statement (tens per call setup). */
   readonly logQuery = (event: LogEvent): void => {
-    const word = /^\s*(\w+)/.exec(event.query.sql)?.[1]?.toLowerCase() ?? 'other';
+    // The first word after any leading comments (the ledger marks statements it does not read the result of with one).
+    const word = LEADING_WORD.exec(event.query.sql)?.[1]?.toLowerCase() ?? 'other';
     const statement = STATEMENT_KINDS.has(word) ? word : 'other';
     const outcome = event.level === 'error' ? 'error' : 'ok';
     const key = `${statement} ${outcome}`;
