@@ -5,9 +5,9 @@
 // a select by key outside a transaction, then begin, two inserts whose results are unread
 // (held and sent with the next statement), a select, an update, commit; 8 units in flight on
 // a pipelining pool of 4. Run from the repository root after `npm run -s build:api && npm run
-// -s build:specs`, under the bench lock:
+// -s build:specs` (alone on the machine, or under a lock shared with other benchmarks):
 //
-//   flock /work/bench.lock node tools/bench/pg-statements-cpu.cjs dist/api-base dist/api
+//   node tools/bench/pg-statements-cpu.cjs dist/api-base dist/api
 //
 // ROUNDS (default 10) pairs, UNITS (default 4000) units each; prints CPU (user, system) µs per
 // statement and statements/s per run, then medians and the paired differences.
