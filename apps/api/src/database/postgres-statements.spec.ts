@@ -130,6 +130,16 @@ describe('withNamedStatements (PostgreSQL)', () => {
       expect(await count(db)).toBe(0);
     });
 
+    it('answers a prepared `select *` after the table changed, retried unnamed behind the refused one', async () => {
+      await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+      const all = () => sql<Record<string, unknown>>`select * from notes`.execute(db).then((r) => r.rows);
+      await all();
+      await all();
+      await sql`alter table notes add column pinned integer not null default 0`.execute(db);
+      expect(await all()).toEqual([{ id: 1, body: 'first', pinned: 0 }]);
+      expect(await count(db)).withContext('the connection goes on').toBe(1);
+    });
+
     it('does not retry a held statement whose prepared plan was refused after the commit went out behind it', async () => {
       const unreadReturning = (trx: Kysely<Schema>, id: number) => trx.executeQuery(CompiledQuery.raw(`${RESULT_UNREAD}insert into notes (id, body) values ($1, $2) returning *`, [id, `note ${id}`]));
       // Prepared on the connection (named from the second run), then its result type changed.
