@@ -130,6 +130,33 @@ describe('withNamedStatements (PostgreSQL)', () => {
       expect(await count(db)).toBe(0);
     });
 
+    it('answers a prepared `select *` after the table changed, retried unnamed behind the refused one', async () => {
+      await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+      const all = () => sql<Record<string, unknown>>`select * from notes`.execute(db).then((r) => r.rows);
+      await all();
+      await all();
+      await sql`alter table notes add column pinned integer not null default 0`.execute(db);
+      expect(await all()).toEqual([{ id: 1, body: 'first', pinned: 0 }]);
+      expect(await count(db)).withContext('the connection goes on').toBe(1);
+    });
+
+    it('does not retry a held statement whose prepared plan was refused after the commit went out behind it', async () => {
+      const unreadReturning = (trx: Kysely<Schema>, id: number) => trx.executeQuery(CompiledQuery.raw(`${RESULT_UNREAD}insert into notes (id, body) values ($1, $2) returning *`, [id, `note ${id}`]));
+      // Prepared on the connection (named from the second run), then its result type changed.
+      await unreadReturning(db, 1);
+      await unreadReturning(db, 2);
+      await sql`alter table notes add column pinned integer not null default 0`.execute(db);
+      // begin, the two inserts and the commit leave in one write: the second insert's plan is
+      // refused (0A000), which aborts the transaction; the commit then only reports ROLLBACK.
+      const commit = db.transaction().execute(async (trx) => {
+        await unread(trx, 3);
+        await unreadReturning(trx, 4);
+      });
+      await expectAsync(commit).toBeRejectedWith(jasmine.objectContaining({ code: '0A000' }));
+      const ids = await db.selectFrom('notes').select('id').orderBy('id').execute();
+      expect(ids.map((row) => row.id)).withContext('nothing of the transaction stored').toEqual([1, 2]);
+    });
+
     describe('with the server\'s answers delayed', () => {
       /** How long each answer of the server takes to come back (the proxy below): long enough that a loaded machine's late timers (tens of ms) do not count as a round trip. */
       const DELAY_MS = 300;

@@ -135,11 +135,15 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
     else if (kind === 'commit' || kind === 'rollback') state.inTransaction = false;
     const named = state.named.has(sql) || (kind === 'preparable' && !state.stale.has(sql) && state.named.size < max && seenOnce(sql));
     if (named) state.named.add(sql);
+    // Whether it runs inside a transaction, as it is sent: by the time its error arrives the
+    // commit may already have gone out behind it (held statements), and a retry would then run
+    // it on its own, outside the transaction the server has just rolled back.
+    const inTransaction = state.inTransaction;
     return new Promise((resolve, reject) => {
       const send = (name: string | undefined): void => {
         const query = new Query(sql, values, (err: Error | undefined, result: unknown) => {
           if (!err) return resolve(result as PostgresQueryResult<unknown>);
-          if (name === undefined || (err as { code?: unknown }).code !== '0A000' || state.inTransaction) return reject(err);
+          if (name === undefined || (err as { code?: unknown }).code !== '0A000' || inTransaction) return reject(err);
           state.named.delete(sql);
           state.stale.add(sql);
           send(undefined);

@@ -267,8 +267,9 @@ export class LedgerTransaction {
    * Takes the call's row lock for the rest of the transaction (PostgreSQL; SQLite's one writer
    * needs none), so what it then reads of the call's other rows — its timeline's last number,
    * its held signals — is not raced by another node's transaction. The lock an update of the
-   * row would take (`for no key update`), without writing a new version of the row: on
-   * PostgreSQL every new version of a call adds an entry to each of its indexes.
+   * row would take (`for no key update`: the inserts of its child rows, whose foreign-key checks
+   * take `for key share`, are not held up), without writing a new version of the row (a dead
+   * tuple, WAL, and unless the update is HOT an entry in each of the call's indexes).
    */
   async lockCall(callId: string): Promise<void> {
     if (this.lockedCalls.has(callId)) return;
