@@ -53,7 +53,7 @@ interface ConnectionStatements {
 
 /**
  * The pool Kysely's `PostgresDialect` is given, whose connections run repeated DML as named
- * prepared statements (pg's `{ name, text, values }`): the server parses and plans each SQL
+ * prepared statements (a pg `Query` with a `name`): the server parses and plans each SQL
  * text once per connection instead of on every query. A text is named the second time the pool
  * sees it (one-off SQL stays unnamed), and each connection names at most `maxPerConnection`
  * texts; beyond that, new texts run unnamed there.
@@ -219,7 +219,7 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
       return Promise.resolve(notSent(info.command));
     }
     // A rollback after the commit failed (the server ended the transaction then): nothing to send.
-    if (rollback && !state.inTransaction) return Promise.resolve(notSent('ROLLBACK'));
+    if (rollback && !state.inTransaction) return Promise.resolve(notSent(info.command));
     if (rollback || (kind === 'commit' && !wrote && held.length === 0)) {
       // Ending a transaction whose outcome nothing waits for (undone, or it only read): sent,
       // not awaited. The connection goes back to the pool at once; whatever runs on it next is
