@@ -9,10 +9,12 @@ describeEachDialect('migration 0021 (the ended calls’ caller sort indexes)', (
 
   it('adds the partial caller indexes on PostgreSQL only, takes ones built ahead, and goes back down', async () => {
     const { db, dialect } = database();
+    // As 0021 left them (0022 changes other indexes of calls).
+    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+    expect((await migrator.migrateTo('0021-caller-ended-sort-indexes')).error).toBeUndefined();
     const latest = await tableIndexes(db, dialect, 'calls');
     for (const name of names) expect(latest.includes(name)).withContext(name).toBe(dialect === 'postgres');
 
-    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
     expect((await migrator.migrateTo('0020-caller-sort-columns')).error).toBeUndefined();
     const before = await tableIndexes(db, dialect, 'calls');
     for (const name of names) expect(before).not.toContain(name);
@@ -22,8 +24,9 @@ describeEachDialect('migration 0021 (the ended calls’ caller sort indexes)', (
     if (dialect === 'postgres') {
       for (const [name, columns] of ENDED_CALLER_INDEXES) await sql`create index concurrently ${sql.id(name)} on calls ${definition(columns)}`.execute(db);
     }
-    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect((await migrator.migrateTo('0021-caller-ended-sort-indexes')).error).toBeUndefined();
     expect(await tableIndexes(db, dialect, 'calls')).toEqual(latest);
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
   });
 
   it('refuses an index of one of its names built ahead that is not that one, not on calls or not usable (PostgreSQL)', async () => {

@@ -1,4 +1,5 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
+import { buildEndedCallsIndex } from './ended-call-indexes';
 
 /**
  * A student search sorted by wait, talk time, agent or outcome on PostgreSQL (issue #11): with
@@ -30,17 +31,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-  for (const [name, columns] of ENDED_CALLER_INDEXES) {
-    await sql`create index if not exists ${sql.id(name)} on calls (${sql.raw(columns.join(', '))}) include (agent_id) where outcome is not null`.execute(db);
-    const { rows } = await sql<{ valid: boolean; definition: string }>`
-      select i.indisvalid as valid, pg_get_indexdef(i.indexrelid) as definition
-      from pg_index i join pg_class c on c.oid = i.indexrelid
-      where c.relname = ${name} and pg_table_is_visible(c.oid) and i.indrelid = 'calls'::regclass`.execute(db);
-    const expected = `USING btree (${columns.join(', ')}) INCLUDE (agent_id) WHERE (outcome IS NOT NULL)`;
-    if (!rows[0]?.valid || !rows[0].definition.endsWith(expected)) {
-      throw new Error(`${name} is not the valid index on calls ${expected} (${rows[0]?.definition ?? 'missing'}${rows[0] && !rows[0].valid ? ', invalid' : ''}): drop it and migrate again`);
-    }
-  }
+  for (const [name, columns] of ENDED_CALLER_INDEXES) await buildEndedCallsIndex(db, name, columns, ['agent_id']);
 }
 
 /** Drops the indexes. */

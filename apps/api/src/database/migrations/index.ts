@@ -19,6 +19,7 @@ import * as callSortIndexes0018 from './0018-call-sort-indexes';
 import * as callPoorQuality0019 from './0019-call-poor-quality';
 import * as callerSortColumns0020 from './0020-caller-sort-columns';
 import * as callerEndedSortIndexes0021 from './0021-caller-ended-sort-indexes';
+import * as fewerCallIndexWrites0022 from './0022-fewer-call-index-writes';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -47,6 +48,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0019-call-poor-quality': callPoorQuality0019,
   '0020-caller-sort-columns': callerSortColumns0020,
   '0021-caller-ended-sort-indexes': callerEndedSortIndexes0021,
+  '0022-fewer-call-index-writes': fewerCallIndexWrites0022,
 };
 
 /**
