@@ -127,8 +127,7 @@ export class CallRouter {
         { ringing_agent_id: agent.id },
       );
       await tx.requireAgentMove(agent.id, { to: 'on_call', by: 'agent', reason: 'accepted', byUserId: agent.id, callId, set: { call_id: callId } });
-      await tx.deadlines.cancel(callId, 'ring_timeout', 'max_wait');
-      await tx.deadlines.schedule('media_timeout', callId, secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds));
+      await tx.deadlines.replace(callId, ['ring_timeout', 'max_wait'], 'media_timeout', secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds));
       await tx.addEvent(callId, 'accepted', actor);
       tx.publish({ type: 'offerWithdrawn', callId, agentId: agent.id, reason: 'taken_elsewhere', exceptSocketId: socket.id });
       tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id });

@@ -45,6 +45,22 @@ describeEachDialect('Deadlines', (database) => {
     expect((await deadlines.claimDue('node-b', at(STALE_CLAIM_MS + 1))).map((r) => r.claimed_by)).toEqual(['node-b']);
   });
 
+  it('replaces a subject\'s deadlines of some kinds by one of another kind, as cancelling and then setting would', async () => {
+    await deadlines.schedule('ring_timeout', 'call-5', at(0));
+    await deadlines.schedule('max_wait', 'call-5', at(0));
+    await deadlines.schedule('ring_timeout', 'call-6', at(0));
+    // One already set and claimed by a node: moved, and unclaimed again, as `schedule` does.
+    await deadlines.schedule('media_timeout', 'call-5', at(1000));
+    await database().db.updateTable('deadlines').set({ claimed_by: 'node-a', claimed_at: at(0).toISOString() }).where('kind', '=', 'media_timeout').execute();
+    await deadlines.replace('call-5', ['ring_timeout', 'max_wait'], 'media_timeout', at(30_000));
+    const rows = await database().db.selectFrom('deadlines').select(['kind', 'subject_id', 'due_at', 'claimed_by']).orderBy('subject_id').execute();
+    expect(rows).toEqual([
+      { kind: 'media_timeout', subject_id: 'call-5', due_at: at(30_000).toISOString(), claimed_by: null },
+      { kind: 'ring_timeout', subject_id: 'call-6', due_at: at(0).toISOString(), claimed_by: null },
+    ]);
+    await expectAsync(deadlines.replace('call-6', ['ring_timeout'], 'ring_timeout', at(0))).toBeRejected();
+  });
+
   it('cancels by subject and kind', async () => {
     await deadlines.schedule('ring_timeout', 'call-4', at(0));
     await deadlines.schedule('max_wait', 'call-4', at(0));
