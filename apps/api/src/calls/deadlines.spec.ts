@@ -1,3 +1,4 @@
+import { runUnreadTogether } from '../database/prepared-queries';
 import { describeEachDialect } from '../testing/each-dialect';
 import { Deadlines, STALE_CLAIM_MS } from './deadlines';
 
@@ -52,13 +53,13 @@ describeEachDialect('Deadlines', (database) => {
     // One already set and claimed by a node: moved, and unclaimed again, as `schedule` does.
     await deadlines.schedule('media_timeout', 'call-5', at(1000));
     await database().db.updateTable('deadlines').set({ claimed_by: 'node-a', claimed_at: at(0).toISOString() }).where('kind', '=', 'media_timeout').execute();
-    await deadlines.replace('call-5', ['ring_timeout', 'max_wait'], 'media_timeout', at(30_000));
+    await runUnreadTogether(database().db, deadlines.replacing('call-5', ['ring_timeout', 'max_wait'], 'media_timeout', at(30_000)));
     const rows = await database().db.selectFrom('deadlines').select(['kind', 'subject_id', 'due_at', 'claimed_by']).orderBy('subject_id').execute();
     expect(rows).toEqual([
       { kind: 'media_timeout', subject_id: 'call-5', due_at: at(30_000).toISOString(), claimed_by: null },
       { kind: 'ring_timeout', subject_id: 'call-6', due_at: at(0).toISOString(), claimed_by: null },
     ]);
-    await expectAsync(deadlines.replace('call-6', ['ring_timeout'], 'ring_timeout', at(0))).toBeRejected();
+    expect(() => deadlines.replacing('call-6', ['ring_timeout'], 'ring_timeout', at(0))).toThrowError(/both cancelled and set/);
   });
 
   it('cancels by subject and kind', async () => {

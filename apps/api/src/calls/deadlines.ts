@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { InjectDatabase } from '../database/database.module';
-import { runPrepared, runUnreadTogether, type UnreadWrite } from '../database/prepared-queries';
+import { runPrepared, type UnreadWrite } from '../database/prepared-queries';
 import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
 
 /** Setting and cancelling read nothing of the result: on PostgreSQL, in a transaction, they go out with the next statement. */
@@ -43,15 +43,17 @@ export class Deadlines {
   }
 
   /**
-   * Removes `subjectId`'s deadlines of the kinds `cancelled` and sets the one of `kind` (another
-   * kind), as {@link cancel} then {@link schedule} would; on PostgreSQL in one statement.
+   * Writes that remove `subjectId`'s deadlines of the kinds `cancelled` and set the one of
+   * `kind` (another kind), as {@link cancel} then {@link schedule} would: to make with others
+   * (`runUnreadTogether`; on PostgreSQL one statement).
    */
-  async replace(subjectId: string, cancelled: readonly DeadlineKind[], kind: DeadlineKind, dueAt: Date): Promise<void> {
+  replacing(subjectId: string, cancelled: readonly DeadlineKind[], kind: DeadlineKind, dueAt: Date): UnreadWrite[] {
     // One statement sees the rows as they were before it: a kind both removed and set would be
     // set on a row the same statement removes.
-    if (cancelled.includes(kind)) throw new Error(`deadlines.replace: ${kind} is both cancelled and set`);
-    await runUnreadTogether(this.db, [this.cancelling(subjectId, ...cancelled), this.scheduling(kind, subjectId, dueAt)]);
+    if (cancelled.includes(kind)) throw new Error(`deadlines.replacing: ${kind} is both cancelled and set`);
+    return [this.cancelling(subjectId, ...cancelled), this.scheduling(kind, subjectId, dueAt)];
   }
+
   /** Sets the deadline only if there is none of this kind for this subject yet. */
   async scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
     await this.db

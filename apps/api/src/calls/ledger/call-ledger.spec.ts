@@ -493,7 +493,7 @@ describeEachDialect('CallLedger', (database) => {
       expect(await entriesOf(call.id)).toEqual(['queued']);
     });
 
-    it('drops the call\'s held signals of both parties, with the writes alongside, and nothing of another call', async () => {
+    it('adds a timeline entry with the writes alongside: the call\'s held signals of both parties dropped, a deadline cancelled, nothing of another call', async () => {
       const [call, other] = [await addCall(db, 'connected', callerId), await addCall(db, 'connected', await addUser(db, 'student'))];
       const now = new Date().toISOString();
       for (const { id } of [call, other]) {
@@ -505,8 +505,7 @@ describeEachDialect('CallLedger', (database) => {
         ]).execute();
       }
       await ledger.run(async (tx) => {
-        await tx.dropSignals(call.id, tx.deadlines.cancelling(call.id, 'media_timeout'));
-        await tx.addEvent(call.id, 'connected');
+        await tx.addEvent(call.id, 'connected', null, null, tx.deadlines.cancelling(call.id, 'media_timeout'), ...tx.droppingSignals(call.id));
       });
       expect((await db.selectFrom('call_signals').select('call_id').execute()).map((r) => r.call_id)).toEqual([other.id]);
       expect((await db.selectFrom('call_answer_signals').select('call_id').execute()).map((r) => r.call_id)).toEqual([other.id]);
@@ -518,10 +517,12 @@ describeEachDialect('CallLedger', (database) => {
           { subject_id: other.id, kind: 'ring_timeout' as const },
         ].sort((a, b) => a.subject_id.localeCompare(b.subject_id) || a.kind.localeCompare(b.kind)),
       );
+      expect(await entriesOf(call.id)).toEqual(['connected']);
+      expect(await entriesOf(other.id)).toEqual([]);
       await db.deleteFrom('call_answer_signals').execute();
     });
 
-    it('sends an accept\'s writes to PostgreSQL as one statement per group, not one per write', async () => {
+    it('sends an accept\'s writes that go together to PostgreSQL as one statement, not one per write', async () => {
       if (database().dialect !== 'postgres') return;
       const accept = async () => {
         const call = await addCall(db, 'ringing', await addUser(db, 'student'));
@@ -533,9 +534,8 @@ describeEachDialect('CallLedger', (database) => {
             if (!row) throw new Error('no call');
             await tx.moveCall(row, 'accepted', { agent_id: agentId });
             await tx.requireAgentMove(agentId, { to: 'on_call', by: 'agent', reason: 'accepted', callId: call.id });
-            await tx.deadlines.replace(call.id, ['ring_timeout', 'max_wait'], 'media_timeout', new Date(Date.now() + 60_000));
-            await tx.dropSignals(call.id, tx.deadlines.cancelling(call.id, 'wrap_up_end'));
-            await tx.addEvent(call.id, 'accepted');
+            const mediaTimeout = new Date(Date.now() + 60_000);
+            await tx.addEvent(call.id, 'accepted', null, null, ...tx.deadlines.replacing(call.id, ['ring_timeout', 'max_wait'], 'media_timeout', mediaTimeout), ...tx.droppingSignals(call.id));
             tx.publish({ type: 'callConnected', callId: call.id });
           });
       };
@@ -543,10 +543,10 @@ describeEachDialect('CallLedger', (database) => {
       await (await accept())();
       const unit = await accept();
       // begin, the call read, the call move, the agent read, the agent move with its record,
-      // the deadlines' cancel with the new one, both signal tables with the deadline, the
-      // entry, the outbox row, the first unit's delivered outbox row, commit: 11 (15 with one
+      // the entry with the deadlines' cancel, the new deadline and both signal tables, the
+      // outbox row with the delete of the first unit's delivered one, commit: 8 (14 with one
       // statement per write).
-      expect(await statementsDuring(unit)).toBe(11);
+      expect(await statementsDuring(unit)).toBe(8);
       expect((await db.selectFrom('agent_state_changes').select('to_state').execute()).map((r) => r.to_state)).toEqual(['on_call', 'on_call']);
       expect((await db.selectFrom('deadlines').select('kind').execute()).map((r) => r.kind)).toEqual(['media_timeout', 'media_timeout']);
     });

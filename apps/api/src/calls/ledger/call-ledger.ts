@@ -291,22 +291,30 @@ export class LedgerTransaction {
     if (this.rowLocks) await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.selectFrom('calls').select('id').where('id', '=', id as string).forNoKeyUpdate(), UNREAD);
   }
 
-  /** Appends an entry to the call's timeline, numbered after the last one (the call locked first, so two nodes never take the same number). */
-  async addEvent(callId: string, type: CallEventType, actor: EventActor | null = null, detail: string | null = null): Promise<void> {
+  /**
+   * Appends an entry to the call's timeline, numbered after the last one (the call locked
+   * first, so two nodes never take the same number), and makes the writes `alongside` (e.g. the
+   * call's deadlines set or cancelled with it): on PostgreSQL all in one statement
+   * (`runUnreadTogether`), so they must not write the timeline.
+   */
+  async addEvent(callId: string, type: CallEventType, actor: EventActor | null = null, detail: string | null = null, ...alongside: UnreadWrite[]): Promise<void> {
     await this.lockCall(callId);
     const entry = [randomUUID(), callId, this.nowIso, type, actor?.id ?? null, actor?.name ?? null, detail, callId];
-    await runPrepared(
-      this.db,
-      'ledger.addEvent',
-      entry,
-      ([id, call, at, kind, actorId, actorName, text, ofCall]) => ({
-        compile: () => sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
-          select cast(${id} as text), cast(${call} as text), coalesce(max(seq), 0) + 1, cast(${at} as text),
-                 cast(${kind} as text), cast(${actorId} as text), cast(${actorName} as text), cast(${text} as text)
-          from call_events where call_id = ${ofCall}`.compile(this.db),
-      }),
-      UNREAD,
-    );
+    await runUnreadTogether(this.db, [
+      ...alongside,
+      {
+        key: 'ledger.addEvent',
+        values: entry,
+        build: ([id, call, at, kind, actorId, actorName, text, ofCall]) =>
+          rawStatement(
+            this.db,
+            sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
+              select cast(${id} as text), cast(${call} as text), coalesce(max(seq), 0) + 1, cast(${at} as text),
+                     cast(${kind} as text), cast(${actorId} as text), cast(${actorName} as text), cast(${text} as text)
+              from call_events where call_id = ${ofCall}`,
+          ),
+      },
+    ]);
   }
 
   /**
@@ -327,16 +335,14 @@ export class LedgerTransaction {
   }
 
   /**
-   * Forgets the call's held signaling (media connected or the call ended), and makes the
-   * writes `alongside` (e.g. cancelling the call's deadlines): on PostgreSQL all in one
-   * statement (`runUnreadTogether`), so they must not touch the held signals.
+   * Writes that forget the call's held signaling of both parties (media connected or the call
+   * ended): to make `alongside` a timeline entry ({@link addEvent}).
    */
-  async dropSignals(callId: string, ...alongside: UnreadWrite[]): Promise<void> {
-    await runUnreadTogether(this.db, [
-      ...alongside,
+  droppingSignals(callId: string): UnreadWrite[] {
+    return [
       { key: 'ledger.dropSignals', values: [callId], build: ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string) },
       { key: 'ledger.dropAnswerSignals', values: [callId], build: ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string) },
-    ]);
+    ];
   }
 
   /**
@@ -398,6 +404,11 @@ export class LedgerTransaction {
  * transaction's next statement (or its commit), a round trip each saved (see `RESULT_UNREAD`).
  */
 const UNREAD = { resultUnread: true } as const;
+
+/** `statement` as a write for `runUnreadTogether`: a Kysely raw query, compiled for `db`. */
+function rawStatement(db: Kysely<Database>, statement: RawBuilder<unknown>): Compilable<unknown> & OperationNodeSource {
+  return { compile: () => statement.compile(db), toOperationNode: () => statement.toOperationNode() };
+}
 
 /** A conditional update of the ledger's, as built (a Kysely query, so that it can be put inside another statement). */
 type ChangeStatement = Compilable<unknown> & OperationNodeSource;
@@ -537,9 +548,12 @@ export class CallLedger {
           } catch (err) {
             throw await tx.supersededBy(err, true);
           }
-          await this.storeEvents(trx, outboxId, events);
-          // A unit that stores events waits for its commit anyway: the rows delivered before it go with it.
-          if (events.length > 0) await this.deleteDelivered(trx, (opened.delivered = this.outbox.takeDelivered()));
+          if (events.length > 0) {
+            // A unit that stores events waits for its commit anyway: the rows delivered before
+            // it go with it, deleted in the statement that stores its own (a new id: not one of them).
+            const delivered = (opened.delivered = this.outbox.takeDelivered());
+            await runUnreadTogether(trx, [this.storingEvents(trx, outboxId, events), ...(delivered.length > 0 ? [deletingDelivered(trx, delivered)] : [])]);
+          }
           return value;
         });
       } catch (thrown) {
@@ -636,21 +650,27 @@ export class CallLedger {
     }
   }
 
-  /** Deletes delivered outbox rows in the transaction (with its commit, PostgreSQL). */
-  private async deleteDelivered(trx: Transaction<Database>, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await runPrepared(trx, 'ledger.outboxDelivered', [ids], ([delivered]) => trx.deleteFrom('ledger_outbox').where('id', '=', sql<string>`any(${delivered})`), UNREAD);
-  }
-
   /** Writes the events of a transaction to `ledger_outbox` (none: no row). */
   private async storeEvents(trx: Transaction<Database>, outboxId: string, events: readonly LedgerEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const now = new Date().toISOString();
-    await runPrepared(trx, 'ledger.outbox', [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now], ([id, created_at, json, claimed_by, claimed_at]) =>
-      trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
-      UNREAD,
-    );
+    const { key, values, build } = this.storingEvents(trx, outboxId, events);
+    await runPrepared(trx, key, values, build, UNREAD);
   }
+
+  /** {@link storeEvents}' write, for one or more events. */
+  private storingEvents(trx: Transaction<Database>, outboxId: string, events: readonly LedgerEvent[]): UnreadWrite {
+    const now = new Date().toISOString();
+    return {
+      key: 'ledger.outbox',
+      values: [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now],
+      build: ([id, created_at, json, claimed_by, claimed_at]) => trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
+    };
+  }
+}
+
+/** Deletes delivered outbox rows in the transaction (with its commit, PostgreSQL). */
+function deletingDelivered(trx: Transaction<Database>, ids: readonly string[]): UnreadWrite {
+  return { key: 'ledger.outboxDelivered', values: [ids], build: ([delivered]) => trx.deleteFrom('ledger_outbox').where('id', '=', sql<string>`any(${delivered})`) };
 }
 
 /** A unit still superseded after every try: said so (a deadline keeps its row and runs again later). */
