@@ -92,9 +92,7 @@ export class CallCompletion {
       if (report.state === 'failed') return this.endCall(tx, call, 'media_failed', party, user);
       if (call.state !== 'accepted') return;
       await tx.moveCall(call, 'connected', { connected_at: tx.nowIso });
-      await tx.deadlines.cancel(call.id, 'media_timeout');
-      await tx.dropSignals(call.id);
-      await tx.addEvent(call.id, 'connected', { id: user.id, name: user.displayName });
+      await tx.addEvent(call.id, 'connected', { id: user.id, name: user.displayName }, null, tx.deadlines.cancelling(call.id, 'media_timeout'), ...tx.droppingSignals(call.id));
       tx.publish({ type: 'callConnected', callId: call.id });
     });
   }
@@ -216,9 +214,7 @@ export class CallCompletion {
     // A student who declines a callback has its own entry (`declined`).
     if (reason === 'cancelled' && !(call.direction === 'outbound' && endedBy === 'caller')) await tx.addEvent(call.id, 'cancelled', who);
     if (reason === 'media_failed') await tx.addEvent(call.id, 'media_failed', who);
-    await tx.addEvent(call.id, 'ended', who, describeEnd(outcome, reason, endedBy));
-    await tx.deadlines.cancel(call.id, 'ring_timeout', 'max_wait', 'media_timeout');
-    await tx.dropSignals(call.id);
+    await tx.addEvent(call.id, 'ended', who, describeEnd(outcome, reason, endedBy), tx.deadlines.cancelling(call.id, 'ring_timeout', 'max_wait', 'media_timeout'), ...tx.droppingSignals(call.id));
     const notice: CallEnded = { callId: call.id, outcome, endedBy, reason };
     tx.publish({ type: 'callEnded', notice, callerId: call.caller_id, agentId: call.agent_id });
     if (call.callback_id) {

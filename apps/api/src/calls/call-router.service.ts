@@ -68,8 +68,7 @@ export class CallRouter {
       queuedAt = await this.ledger.run(async (tx) => {
         const call: CallRow = { ...emptyCall(), id: callId, state: 'queued', caller_id: caller.id, caller_name: caller.displayName, queued_at: tx.nowIso };
         await tx.insertCall(call);
-        await tx.addEvent(callId, 'queued', { id: caller.id, name: caller.displayName });
-        await tx.deadlines.schedule('max_wait', callId, secondsAfter(tx.now, this.config.calls.maxWaitSeconds));
+        await tx.addEvent(callId, 'queued', { id: caller.id, name: caller.displayName }, null, tx.deadlines.scheduling('max_wait', callId, secondsAfter(tx.now, this.config.calls.maxWaitSeconds)));
         tx.publish({ type: 'callQueued', callId, callerId: caller.id });
         await this.ringAtOnce(tx, call);
         return call.queued_at;
@@ -127,9 +126,7 @@ export class CallRouter {
         { ringing_agent_id: agent.id },
       );
       await tx.requireAgentMove(agent.id, { to: 'on_call', by: 'agent', reason: 'accepted', byUserId: agent.id, callId, set: { call_id: callId } });
-      await tx.deadlines.cancel(callId, 'ring_timeout', 'max_wait');
-      await tx.deadlines.schedule('media_timeout', callId, secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds));
-      await tx.addEvent(callId, 'accepted', actor);
+      await tx.addEvent(callId, 'accepted', actor, null, ...tx.deadlines.replacing(callId, ['ring_timeout', 'max_wait'], 'media_timeout', secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds)));
       tx.publish({ type: 'offerWithdrawn', callId, agentId: agent.id, reason: 'taken_elsewhere', exceptSocketId: socket.id });
       tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id });
       return { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt: call.rings_out_at ?? tx.nowIso } satisfies CallOffer;
@@ -272,8 +269,7 @@ export class CallRouter {
       await tx.moveCall(call, 'ringing', ringing);
       agent = await tx.requireAgentMove(agentId, move);
     }
-    await tx.deadlines.schedule('ring_timeout', call.id, new Date(ringsOutAt));
-    await tx.addEvent(call.id, 'offered', { id: agentId, name: agent.display_name });
+    await tx.addEvent(call.id, 'offered', { id: agentId, name: agent.display_name }, null, tx.deadlines.scheduling('ring_timeout', call.id, new Date(ringsOutAt)));
     tx.publish({ type: 'callOffered', agentId, offer: { callId: call.id, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt } });
   }
 

@@ -101,9 +101,7 @@ export class CallbackCalls {
         answered_at: tx.nowIso,
         queue_ms: durationsOf({ queuedAt: row.queued_at, answeredAt: tx.nowIso, connectedAt: null }, tx.nowIso).queueMs,
       });
-      await tx.deadlines.cancel(callId, 'ring_timeout');
-      await tx.deadlines.schedule('media_timeout', callId, secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds));
-      await tx.addEvent(callId, 'accepted', { id: student.id, name: student.displayName });
+      await tx.addEvent(callId, 'accepted', { id: student.id, name: student.displayName }, null, ...tx.deadlines.replacing(callId, ['ring_timeout'], 'media_timeout', secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds)));
       const info = callbackCallOf(accepted);
       tx.publish({ type: 'callbackAccepted', callId, call: info, socketId: socket.id });
       return info;

@@ -1,3 +1,4 @@
+import { runUnreadTogether } from '../database/prepared-queries';
 import { describeEachDialect } from '../testing/each-dialect';
 import { Deadlines, STALE_CLAIM_MS } from './deadlines';
 
@@ -43,6 +44,22 @@ describeEachDialect('Deadlines', (database) => {
     expect((await deadlines.claimDue('node-a', at(0))).length).toBe(1);
     expect(await deadlines.claimDue('node-b', at(1000))).toEqual([]);
     expect((await deadlines.claimDue('node-b', at(STALE_CLAIM_MS + 1))).map((r) => r.claimed_by)).toEqual(['node-b']);
+  });
+
+  it('replaces a subject\'s deadlines of some kinds by one of another kind, as cancelling and then setting would', async () => {
+    await deadlines.schedule('ring_timeout', 'call-5', at(0));
+    await deadlines.schedule('max_wait', 'call-5', at(0));
+    await deadlines.schedule('ring_timeout', 'call-6', at(0));
+    // One already set and claimed by a node: moved, and unclaimed again, as `schedule` does.
+    await deadlines.schedule('media_timeout', 'call-5', at(1000));
+    await database().db.updateTable('deadlines').set({ claimed_by: 'node-a', claimed_at: at(0).toISOString() }).where('kind', '=', 'media_timeout').execute();
+    await runUnreadTogether(database().db, deadlines.replacing('call-5', ['ring_timeout', 'max_wait'], 'media_timeout', at(30_000)));
+    const rows = await database().db.selectFrom('deadlines').select(['kind', 'subject_id', 'due_at', 'claimed_by']).orderBy('subject_id').execute();
+    expect(rows).toEqual([
+      { kind: 'media_timeout', subject_id: 'call-5', due_at: at(30_000).toISOString(), claimed_by: null },
+      { kind: 'ring_timeout', subject_id: 'call-6', due_at: at(0).toISOString(), claimed_by: null },
+    ]);
+    expect(() => deadlines.replacing('call-6', ['ring_timeout'], 'ring_timeout', at(0))).toThrowError(/both cancelled and set/);
   });
 
   it('cancels by subject and kind', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { InjectDatabase } from '../database/database.module';
-import { runPrepared } from '../database/prepared-queries';
+import { runPrepared, type UnreadWrite } from '../database/prepared-queries';
 import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
 
 /** Setting and cancelling read nothing of the result: on PostgreSQL, in a transaction, they go out with the next statement. */
@@ -22,16 +22,36 @@ export class Deadlines {
 
   /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
   async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    const { key, values, build } = this.scheduling(kind, subjectId, dueAt);
+    await runPrepared(this.db, key, values, build, UNREAD);
+  }
+
+  /** {@link schedule} as a write to run with others (`runUnreadTogether`). */
+  scheduling(kind: DeadlineKind, subjectId: string, dueAt: Date): UnreadWrite {
     const due = dueAt.toISOString();
     // Every value a parameter, the nulls too (Kysely makes them parameters), so the statement is built once.
     const values = [randomUUID(), kind, subjectId, due, null, null, due, null, null];
-    await runPrepared(this.db, 'deadlines.schedule', values, ([id, k, subject, at, by, byAt, movedTo, unclaimed, unclaimedAt]) =>
-      this.db
-        .insertInto('deadlines')
-        .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: by as null, claimed_at: byAt as null })
-        .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: unclaimed as null, claimed_at: unclaimedAt as null })),
-      UNREAD,
-    );
+    return {
+      key: 'deadlines.schedule',
+      values,
+      build: ([id, k, subject, at, by, byAt, movedTo, unclaimed, unclaimedAt]) =>
+        this.db
+          .insertInto('deadlines')
+          .values({ id: id as string, kind: k as DeadlineKind, subject_id: subject as string, due_at: at as string, claimed_by: by as null, claimed_at: byAt as null })
+          .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: movedTo as string, claimed_by: unclaimed as null, claimed_at: unclaimedAt as null })),
+    };
+  }
+
+  /**
+   * Writes that remove `subjectId`'s deadlines of the kinds `cancelled` and set the one of
+   * `kind` (another kind), as {@link cancel} then {@link schedule} would: to make with others
+   * (`runUnreadTogether`; on PostgreSQL one statement).
+   */
+  replacing(subjectId: string, cancelled: readonly DeadlineKind[], kind: DeadlineKind, dueAt: Date): UnreadWrite[] {
+    // One statement sees the rows as they were before it: a kind both removed and set would be
+    // set on a row the same statement removes.
+    if (cancelled.includes(kind)) throw new Error(`deadlines.replacing: ${kind} is both cancelled and set`);
+    return [this.cancelling(subjectId, ...cancelled), this.scheduling(kind, subjectId, dueAt)];
   }
 
   /** Sets the deadline only if there is none of this kind for this subject yet. */
@@ -45,13 +65,21 @@ export class Deadlines {
 
   /** Removes the deadlines of these kinds for `subjectId`. */
   async cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
-    await runPrepared(this.db, `deadlines.cancel:${kinds.length}`, [subjectId, ...kinds], ([subject, ...ks]) =>
-      this.db
-        .deleteFrom('deadlines')
-        .where('subject_id', '=', subject as string)
-        .where('kind', 'in', ks as DeadlineKind[]),
-      UNREAD,
-    );
+    const { key, values, build } = this.cancelling(subjectId, ...kinds);
+    await runPrepared(this.db, key, values, build, UNREAD);
+  }
+
+  /** {@link cancel} as a write to run with others (`runUnreadTogether`). */
+  cancelling(subjectId: string, ...kinds: DeadlineKind[]): UnreadWrite {
+    return {
+      key: `deadlines.cancel:${kinds.length}`,
+      values: [subjectId, ...kinds],
+      build: ([subject, ...ks]) =>
+        this.db
+          .deleteFrom('deadlines')
+          .where('subject_id', '=', subject as string)
+          .where('kind', 'in', ks as DeadlineKind[]),
+    };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { CompiledQuery, PostgresAdapter, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type Compilable, type Kysely, type OperationNodeSource, type QueryResult } from 'kysely';
 import { RESULT_UNREAD } from './postgres-statements';
 import type { Database } from './schema';
 
@@ -70,6 +70,49 @@ function markedUnread(query: CompiledQuery): CompiledQuery {
 export async function runUnread(db: Kysely<Database>, query: Compilable<unknown>): Promise<void> {
   const compiled = query.compile();
   await db.executeQuery(db.getExecutor().adapter instanceof PostgresAdapter ? markedUnread(compiled) : compiled);
+}
+
+/** A write for {@link runPrepared} whose result nobody reads, to be run with others ({@link runUnreadTogether}). */
+export interface UnreadWrite {
+  /** Its site and shape, as {@link runPrepared}'s `key`. */
+  key: string;
+  values: readonly unknown[];
+  /** As {@link runPrepared}'s `build`, as a Kysely query (so that it can be put inside another statement). */
+  build: (values: readonly unknown[]) => Compilable<unknown> & OperationNodeSource;
+}
+
+/**
+ * Runs `writes`, whose results nobody reads, as one statement on PostgreSQL: each but the
+ * last in a data-modifying `with`, held like any unread statement (see
+ * {@link PreparedOptions.resultUnread}). The server starts one executor and answers one
+ * statement instead of one per write, its largest cost per statement beside the round trips
+ * the holding already saves. Elsewhere (SQLite has no data-modifying `with`) they run one
+ * after another, each under its own key.
+ *
+ * The writes of one statement all see the rows as they were before it, in no order: they must
+ * not depend on one another — no two touch the same rows, none reads a table another writes
+ * (e.g. deletes of a call's rows from different tables, or a delete and an upsert of another
+ * kind of row), so that together they do exactly what they would one after another.
+ */
+export async function runUnreadTogether(db: Kysely<Database>, writes: readonly UnreadWrite[]): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter) || writes.length === 1) {
+    for (const write of writes) await runPrepared(db, write.key, write.values, write.build, { resultUnread: true });
+    return;
+  }
+  const values = writes.flatMap((write) => write.values);
+  await runPrepared(
+    db,
+    writes.map((write) => write.key).join(' + '),
+    values,
+    (params) => {
+      let at = 0;
+      const built = writes.map((write) => write.build(params.slice(at, (at += write.values.length))));
+      const last = built.pop() as OperationNodeSource;
+      const earlier = built.map((write, i) => sql`${sql.raw(`w${i}`)} as (${write})`);
+      return { compile: () => sql`with ${sql.join(earlier)} ${last}`.compile(db) };
+    },
+    { resultUnread: true },
+  );
 }
 
 /** How {@link runPrepared} runs a statement. */

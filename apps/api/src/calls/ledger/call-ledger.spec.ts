@@ -4,6 +4,7 @@ import type { CallRow, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
 import { writesDuring } from '../../testing/socket-writes';
+import { statementsDuring } from '../../testing/statements-sent';
 import { sql, type Kysely } from 'kysely';
 import { CallLedger, Superseded, SUPERSEDED_TRIES } from './call-ledger';
 import { bucketOf } from './call-rollups';
@@ -387,7 +388,7 @@ describeEachDialect('CallLedger', (database) => {
     // The first time prepares the statements.
     await (await ring())();
     const unit = await ring();
-    // begin + the call read; the call move + the agent read; the agent move + its record + entry + outbox row + commit.
+    // begin + the call read; the call move + the agent read; the agent move with its record + entry + outbox row + commit.
     expect(await writesDuring(unit)).toBe(3);
     expect((await db.selectFrom('agent_presence').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
     expect((await db.selectFrom('calls').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
@@ -433,6 +434,122 @@ describeEachDialect('CallLedger', (database) => {
     await unit('callConnected');
     expect(await rows()).withContext('the row the failed unit took goes with the next one').toEqual(['callConnected']);
     expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
+  });
+
+  describe('writes that go together (on PostgreSQL one statement each)', () => {
+    const changesOf = (agentId: string) => db.selectFrom('agent_state_changes').select(['from_state', 'to_state', 'reason']).where('agent_id', '=', agentId).execute();
+    const stateOf = async (agentId: string) => (await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agentId).executeTakeFirstOrThrow()).state;
+    const entriesOf = async (callId: string) => (await db.selectFrom('call_events').select('type').where('call_id', '=', callId).execute()).map((e) => e.type);
+
+    it('records an agent move only when it is made: one whose agent moved since the read changes and records nothing, and the rest commits', async () => {
+      const call = await addCall(db, 'queued', callerId);
+      const agentId = await addAgent(db, 'offline');
+      const row = await db.selectFrom('agent_presence').selectAll().where('agent_id', '=', agentId).executeTakeFirstOrThrow();
+      const missed = await ledger.run(async (tx) => {
+        // Read as available a moment ago (routing's claim); signed out since.
+        tx.readAgent({ ...row, state: 'available' });
+        const moved = await tx.moveAgent(agentId, { to: 'ringing', by: 'system', reason: 'offered' });
+        await tx.addEvent(call.id, 'offered');
+        return moved;
+      });
+      expect(missed).toBeNull();
+      expect(await stateOf(agentId)).toBe('offline');
+      expect(await changesOf(agentId)).toEqual([]);
+      expect(await entriesOf(call.id)).withContext('the rest of the transaction').toEqual(['offered']);
+      const made = await ledger.run((tx) => tx.moveAgent(agentId, { to: 'available', by: 'agent', reason: 'signed in', byUserId: agentId }));
+      expect(made?.state).toBe('available');
+      expect(await changesOf(agentId)).toEqual([{ from_state: 'offline', to_state: 'available', reason: 'signed in' }]);
+      const byUser = await db.selectFrom('agent_state_changes').select('by_user_id').where('agent_id', '=', agentId).executeTakeFirstOrThrow();
+      expect(byUser.by_user_id).toBe(agentId);
+    });
+
+    it('supersedes the transaction when a required agent move finds the agent moved since the read, recording nothing of that try', async () => {
+      const call = await addCall(db, 'queued', callerId);
+      const agentId = await addAgent(db, 'offline');
+      const row = await db.selectFrom('agent_presence').selectAll().where('agent_id', '=', agentId).executeTakeFirstOrThrow();
+      let runs = 0;
+      await ledger.run(async (tx) => {
+        runs++;
+        if (runs === 1) {
+          tx.readAgent({ ...row, state: 'available' });
+          await tx.requireAgentMove(agentId, { to: 'ringing', by: 'system', reason: 'offered' });
+        } else {
+          await tx.requireAgentMove(agentId, { to: 'available', by: 'agent', reason: 'signed in' });
+        }
+        await tx.addEvent(call.id, runs === 1 ? 'offered' : 'queued');
+      });
+      expect(runs).toBe(2);
+      expect(await stateOf(agentId)).toBe('available');
+      expect(await changesOf(agentId)).toEqual([{ from_state: 'offline', to_state: 'available', reason: 'signed in' }]);
+      expect(await entriesOf(call.id)).toEqual(['queued']);
+      // Always moved under it: conflict, nothing recorded.
+      const moving = ledger.run(async (tx) => {
+        tx.readAgent({ ...row, state: 'offline' });
+        await tx.requireAgentMove(agentId, { to: 'available', by: 'agent', reason: 'signed in again' });
+        await tx.addEvent(call.id, 'offered');
+      });
+      await expectAsync(moving).toBeRejectedWith(jasmine.objectContaining({ code: 'conflict' }));
+      expect(await changesOf(agentId)).toEqual([{ from_state: 'offline', to_state: 'available', reason: 'signed in' }]);
+      expect(await entriesOf(call.id)).toEqual(['queued']);
+    });
+
+    it('adds a timeline entry with the writes alongside: the call\'s held signals of both parties dropped, a deadline cancelled, nothing of another call', async () => {
+      const [call, other] = [await addCall(db, 'connected', callerId), await addCall(db, 'connected', await addUser(db, 'student'))];
+      const now = new Date().toISOString();
+      for (const { id } of [call, other]) {
+        await db.insertInto('call_signals').values({ call_id: id, message_id: 'm1', kind: 'offer', payload: '{}', created_at: now, seq: 1, negotiation_id: null }).execute();
+        await db.insertInto('call_answer_signals').values({ call_id: id, message_id: 'm2', kind: 'answer', payload: '{}', negotiation_id: null, created_at: now }).execute();
+        await db.insertInto('deadlines').values([
+          { id: randomUUID(), kind: 'media_timeout', subject_id: id, due_at: now, claimed_by: null, claimed_at: null },
+          { id: randomUUID(), kind: 'ring_timeout', subject_id: id, due_at: now, claimed_by: null, claimed_at: null },
+        ]).execute();
+      }
+      await ledger.run(async (tx) => {
+        await tx.addEvent(call.id, 'connected', null, null, tx.deadlines.cancelling(call.id, 'media_timeout'), ...tx.droppingSignals(call.id));
+      });
+      expect((await db.selectFrom('call_signals').select('call_id').execute()).map((r) => r.call_id)).toEqual([other.id]);
+      expect((await db.selectFrom('call_answer_signals').select('call_id').execute()).map((r) => r.call_id)).toEqual([other.id]);
+      const deadlines = await db.selectFrom('deadlines').select(['subject_id', 'kind']).orderBy('subject_id').orderBy('kind').execute();
+      expect(deadlines).toEqual(
+        [
+          { subject_id: call.id, kind: 'ring_timeout' as const },
+          { subject_id: other.id, kind: 'media_timeout' as const },
+          { subject_id: other.id, kind: 'ring_timeout' as const },
+        ].sort((a, b) => a.subject_id.localeCompare(b.subject_id) || a.kind.localeCompare(b.kind)),
+      );
+      expect(await entriesOf(call.id)).toEqual(['connected']);
+      expect(await entriesOf(other.id)).toEqual([]);
+      await db.deleteFrom('call_answer_signals').execute();
+    });
+
+    it('sends an accept\'s writes that go together to PostgreSQL as one statement, not one per write', async () => {
+      if (database().dialect !== 'postgres') return;
+      const accept = async () => {
+        const call = await addCall(db, 'ringing', await addUser(db, 'student'));
+        const agentId = await addAgent(db, 'ringing');
+        await db.updateTable('agent_presence').set({ call_id: call.id }).where('agent_id', '=', agentId).execute();
+        return () =>
+          ledger.run(async (tx) => {
+            const row = await tx.call(call.id);
+            if (!row) throw new Error('no call');
+            await tx.moveCall(row, 'accepted', { agent_id: agentId });
+            await tx.requireAgentMove(agentId, { to: 'on_call', by: 'agent', reason: 'accepted', callId: call.id });
+            const mediaTimeout = new Date(Date.now() + 60_000);
+            await tx.addEvent(call.id, 'accepted', null, null, ...tx.deadlines.replacing(call.id, ['ring_timeout', 'max_wait'], 'media_timeout', mediaTimeout), ...tx.droppingSignals(call.id));
+            tx.publish({ type: 'callConnected', callId: call.id });
+          });
+      };
+      // The first time prepares the statements.
+      await (await accept())();
+      const unit = await accept();
+      // begin, the call read, the call move, the agent read, the agent move with its record,
+      // the entry with the deadlines' cancel, the new deadline and both signal tables, the
+      // outbox row with the delete of the first unit's delivered one, commit: 8 (14 with one
+      // statement per write).
+      expect(await statementsDuring(unit)).toBe(8);
+      expect((await db.selectFrom('agent_state_changes').select('to_state').execute()).map((r) => r.to_state)).toEqual(['on_call', 'on_call']);
+      expect((await db.selectFrom('deadlines').select('kind').execute()).map((r) => r.kind)).toEqual(['media_timeout', 'media_timeout']);
+    });
   });
 
   it('refuses a move the machine forbids with the product\'s error, not a crash', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { CompiledQuery, sql, SqliteAdapter, type Compilable, type Kysely, type Transaction, type Updateable } from 'kysely';
+import { sql, SqliteAdapter, type Compilable, type Kysely, type OperationNodeSource, type RawBuilder, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
-import { changedRows, runPrepared } from '../../database/prepared-queries';
+import { changedRows, runPrepared, runUnreadTogether, type UnreadWrite } from '../../database/prepared-queries';
 import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
@@ -65,6 +65,8 @@ export class LedgerTransaction {
   private readonly rollups = new RollupChanges();
   /** Whether other transactions run side by side and rows must be locked (PostgreSQL; SQLite has one writer). */
   private readonly rowLocks: boolean;
+  /** Whether writes that go together are sent as one statement (PostgreSQL's data-modifying `with`; SQLite has none). */
+  private readonly foldsWrites: boolean;
   /** Conditional updates sent as asserted statements ({@link requireChange}), whose outcome is known only once a later statement's answer is in. */
   private asserted = 0;
   /**
@@ -88,6 +90,7 @@ export class LedgerTransaction {
   ) {
     this.deadlines = new Deadlines(db);
     this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
+    this.foldsWrites = this.rowLocks;
   }
 
   /** The call, read in this transaction. */
@@ -217,16 +220,27 @@ export class LedgerTransaction {
     };
     const key = `ledger.moveAgent:${set.map(([c]) => c).join()}|${onCall ? 'call' : ''}|${move.requireConnected ? 'connected' : ''}`;
     const values = [...set.map(([, v]) => v), agentId, row.state, ...(onCall ? [move.callId] : []), ...(move.requireConnected ? [1] : [])];
-    if (required) await this.requireChange(key, values, `agent ${agentId} is no longer ${row.state}`, build);
-    else if (changedRows(await runPrepared(this.db, key, values, build)) === 0) {
+    const what = `agent ${agentId} is no longer ${row.state}`;
+    const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
+    // PostgreSQL: the move's `agent_state_changes` row is written by the update's own statement,
+    // for the row it changed ({@link recordingAgentChange}): a statement fewer per move (~4 per
+    // call setup), each of which costs the server an executor start and its protocol messages.
+    // Whether the move is made, and whether a required one supersedes the transaction, is as
+    // with two statements. SQLite has no data-modifying `with` (and its statements are cheap).
+    const recorded = this.foldsWrites ? (params: readonly unknown[]) => recordingAgentChange(params.slice(values.length)) : null;
+    const moveKey = recorded ? `${key}|recorded` : key;
+    const moveValues = recorded ? [...values, ...change] : values;
+    if (required) await this.requireChange(moveKey, moveValues, what, build, recorded);
+    else if (changedRows(await runPrepared(this.db, moveKey, moveValues, (params) => (recorded ? changeThen(this.db, build(params), recorded(params)) : build(params)))) === 0) {
       this.agentsRead.delete(agentId);
       return null;
     }
-    const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
-    await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
-      this.db.insertInto('agent_state_changes').values({ id, agent_id, at, from_state, to_state, reason, by_user_id } as never),
-      UNREAD,
-    );
+    if (!recorded) {
+      await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
+        this.db.insertInto('agent_state_changes').values({ id, agent_id, at, from_state, to_state, reason, by_user_id } as never),
+        UNREAD,
+      );
+    }
     this.agentsRead.delete(agentId);
     const moved = { ...row, ...patch } as AgentPresenceRow;
     this.publish({ type: 'agentStatusChanged', status: toAgentStatus(moved), from: row.state });
@@ -277,22 +291,30 @@ export class LedgerTransaction {
     if (this.rowLocks) await runPrepared(this.db, 'ledger.lockCall', [callId], ([id]) => this.db.selectFrom('calls').select('id').where('id', '=', id as string).forNoKeyUpdate(), UNREAD);
   }
 
-  /** Appends an entry to the call's timeline, numbered after the last one (the call locked first, so two nodes never take the same number). */
-  async addEvent(callId: string, type: CallEventType, actor: EventActor | null = null, detail: string | null = null): Promise<void> {
+  /**
+   * Appends an entry to the call's timeline, numbered after the last one (the call locked
+   * first, so two nodes never take the same number), and makes the writes `alongside` (e.g. the
+   * call's deadlines set or cancelled with it): on PostgreSQL all in one statement
+   * (`runUnreadTogether`), so they must not write the timeline.
+   */
+  async addEvent(callId: string, type: CallEventType, actor: EventActor | null = null, detail: string | null = null, ...alongside: UnreadWrite[]): Promise<void> {
     await this.lockCall(callId);
     const entry = [randomUUID(), callId, this.nowIso, type, actor?.id ?? null, actor?.name ?? null, detail, callId];
-    await runPrepared(
-      this.db,
-      'ledger.addEvent',
-      entry,
-      ([id, call, at, kind, actorId, actorName, text, ofCall]) => ({
-        compile: () => sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
-          select cast(${id} as text), cast(${call} as text), coalesce(max(seq), 0) + 1, cast(${at} as text),
-                 cast(${kind} as text), cast(${actorId} as text), cast(${actorName} as text), cast(${text} as text)
-          from call_events where call_id = ${ofCall}`.compile(this.db),
-      }),
-      UNREAD,
-    );
+    await runUnreadTogether(this.db, [
+      ...alongside,
+      {
+        key: 'ledger.addEvent',
+        values: entry,
+        build: ([id, call, at, kind, actorId, actorName, text, ofCall]) =>
+          rawStatement(
+            this.db,
+            sql`insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
+              select cast(${id} as text), cast(${call} as text), coalesce(max(seq), 0) + 1, cast(${at} as text),
+                     cast(${kind} as text), cast(${actorId} as text), cast(${actorName} as text), cast(${text} as text)
+              from call_events where call_id = ${ofCall}`,
+          ),
+      },
+    ]);
   }
 
   /**
@@ -312,10 +334,15 @@ export class LedgerTransaction {
     return true;
   }
 
-  /** Forgets the call's held signaling (media connected or the call ended). */
-  async dropSignals(callId: string): Promise<void> {
-    await runPrepared(this.db, 'ledger.dropSignals', [callId], ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string), UNREAD);
-    await runPrepared(this.db, 'ledger.dropAnswerSignals', [callId], ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string), UNREAD);
+  /**
+   * Writes that forget the call's held signaling of both parties (media connected or the call
+   * ended): to make `alongside` a timeline entry ({@link addEvent}).
+   */
+  droppingSignals(callId: string): UnreadWrite[] {
+    return [
+      { key: 'ledger.dropSignals', values: [callId], build: ([id]) => this.db.deleteFrom('call_signals').where('call_id', '=', id as string) },
+      { key: 'ledger.dropAnswerSignals', values: [callId], build: ([id]) => this.db.deleteFrom('call_answer_signals').where('call_id', '=', id as string) },
+    ];
   }
 
   /**
@@ -327,13 +354,20 @@ export class LedgerTransaction {
    * and if it changed nothing the transaction fails there and {@link supersededBy} makes that
    * {@link Superseded}. Nothing the work does between may depend on it but further statements.
    */
-  private async requireChange(key: string, values: readonly unknown[], what: string, build: (params: readonly unknown[]) => Compilable<unknown>): Promise<void> {
+  private async requireChange(
+    key: string,
+    values: readonly unknown[],
+    what: string,
+    build: (params: readonly unknown[]) => ChangeStatement,
+    /** PostgreSQL: a write of the same statement for each row the update changed (see {@link changeThen}); its parameters after the update's. */
+    then: ((params: readonly unknown[]) => RawBuilder<unknown>) | null = null,
+  ): Promise<void> {
     if (!this.assertLater) {
-      if (changedRows(await runPrepared(this.db, key, values, build)) === 0) throw new Superseded(what);
+      if (changedRows(await runPrepared(this.db, key, values, (params) => (then ? changeThen(this.db, build(params), then(params)) : build(params)))) === 0) throw new Superseded(what);
       return;
     }
     this.asserted++;
-    await runPrepared(this.db, `${key}|asserted`, values, (params) => assertingChange(build(params)), UNREAD);
+    await runPrepared(this.db, `${key}|asserted`, values, (params) => assertingChange(this.db, build(params), then?.(params) ?? null), UNREAD);
   }
 
   /**
@@ -371,17 +405,41 @@ export class LedgerTransaction {
  */
 const UNREAD = { resultUnread: true } as const;
 
+/** `statement` as a write for `runUnreadTogether`: a Kysely raw query, compiled for `db`. */
+function rawStatement(db: Kysely<Database>, statement: RawBuilder<unknown>): Compilable<unknown> & OperationNodeSource {
+  return { compile: () => statement.compile(db), toOperationNode: () => statement.toOperationNode() };
+}
+
+/** A conditional update of the ledger's, as built (a Kysely query, so that it can be put inside another statement). */
+type ChangeStatement = Compilable<unknown> & OperationNodeSource;
+
 /**
  * `update` as a statement that fails (division by zero) when it changes no row; PostgreSQL
- * (a data-modifying `with`). Its parameters are the update's, in their order.
+ * (a data-modifying `with`). With `then`, that write runs in the same statement for each row
+ * the update changed (it reads them as `changed`). Its parameters are the update's then
+ * `then`'s, in their order.
  */
-function assertingChange(update: Compilable<unknown>): Compilable<unknown> {
-  return {
-    compile: () => {
-      const compiled = update.compile();
-      return CompiledQuery.raw(`with changed as (${compiled.sql} returning 1) select 1 / count(*) from changed`, [...compiled.parameters]);
-    },
-  };
+function assertingChange(db: Kysely<Database>, update: ChangeStatement, then: RawBuilder<unknown> | null): Compilable<unknown> {
+  const alongside = then ? sql`, followed as (${then})` : sql``;
+  return { compile: () => sql`with changed as (${update} returning 1)${alongside} select 1 / count(*) from changed`.compile(db) };
+}
+
+/**
+ * `update` and then `then`, a write for each row the update changed (it reads them as
+ * `changed`), as one statement (PostgreSQL, a data-modifying `with`): its count is `then`'s, so
+ * zero when the update changed nothing. Both see the rows as they were before the statement,
+ * so `then` must not touch what the update changes. Its parameters are the update's then
+ * `then`'s, in their order.
+ */
+function changeThen(db: Kysely<Database>, update: ChangeStatement, then: RawBuilder<unknown>): Compilable<unknown> {
+  return { compile: () => sql`with changed as (${update} returning 1) ${then}`.compile(db) };
+}
+
+/** An agent move's `agent_state_changes` row, inserted for each row of `changed` (the move's update, see {@link changeThen}). */
+function recordingAgentChange([id, agentId, at, fromState, toState, reason, byUserId]: readonly unknown[]): RawBuilder<unknown> {
+  return sql`insert into agent_state_changes (id, agent_id, at, from_state, to_state, reason, by_user_id)
+    select cast(${id} as text), cast(${agentId} as text), cast(${at} as text), cast(${fromState} as text), cast(${toState} as text), cast(${reason} as text), cast(${byUserId} as text)
+    from changed`;
 }
 
 /** PostgreSQL's division_by_zero: an asserted update changed no row (the ledger's statements divide nowhere else). */
@@ -490,9 +548,12 @@ export class CallLedger {
           } catch (err) {
             throw await tx.supersededBy(err, true);
           }
-          await this.storeEvents(trx, outboxId, events);
-          // A unit that stores events waits for its commit anyway: the rows delivered before it go with it.
-          if (events.length > 0) await this.deleteDelivered(trx, (opened.delivered = this.outbox.takeDelivered()));
+          if (events.length > 0) {
+            // A unit that stores events waits for its commit anyway: the rows delivered before
+            // it go with it, deleted in the statement that stores its own (a new id: not one of them).
+            const delivered = (opened.delivered = this.outbox.takeDelivered());
+            await runUnreadTogether(trx, [this.storingEvents(trx, outboxId, events), ...(delivered.length > 0 ? [deletingDelivered(trx, delivered)] : [])]);
+          }
           return value;
         });
       } catch (thrown) {
@@ -589,21 +650,27 @@ export class CallLedger {
     }
   }
 
-  /** Deletes delivered outbox rows in the transaction (with its commit, PostgreSQL). */
-  private async deleteDelivered(trx: Transaction<Database>, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await runPrepared(trx, 'ledger.outboxDelivered', [ids], ([delivered]) => trx.deleteFrom('ledger_outbox').where('id', '=', sql<string>`any(${delivered})`), UNREAD);
-  }
-
   /** Writes the events of a transaction to `ledger_outbox` (none: no row). */
   private async storeEvents(trx: Transaction<Database>, outboxId: string, events: readonly LedgerEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const now = new Date().toISOString();
-    await runPrepared(trx, 'ledger.outbox', [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now], ([id, created_at, json, claimed_by, claimed_at]) =>
-      trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
-      UNREAD,
-    );
+    const { key, values, build } = this.storingEvents(trx, outboxId, events);
+    await runPrepared(trx, key, values, build, UNREAD);
   }
+
+  /** {@link storeEvents}' write, for one or more events. */
+  private storingEvents(trx: Transaction<Database>, outboxId: string, events: readonly LedgerEvent[]): UnreadWrite {
+    const now = new Date().toISOString();
+    return {
+      key: 'ledger.outbox',
+      values: [outboxId, now, JSON.stringify(events), this.outbox.nodeId, now],
+      build: ([id, created_at, json, claimed_by, claimed_at]) => trx.insertInto('ledger_outbox').values({ id, created_at, events: json, claimed_by, claimed_at } as never),
+    };
+  }
+}
+
+/** Deletes delivered outbox rows in the transaction (with its commit, PostgreSQL). */
+function deletingDelivered(trx: Transaction<Database>, ids: readonly string[]): UnreadWrite {
+  return { key: 'ledger.outboxDelivered', values: [ids], build: ([delivered]) => trx.deleteFrom('ledger_outbox').where('id', '=', sql<string>`any(${delivered})`) };
 }
 
 /** A unit still superseded after every try: said so (a deadline keeps its row and runs again later). */
