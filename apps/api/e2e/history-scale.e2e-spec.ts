@@ -41,6 +41,8 @@ function sortedCallReads(plan: string): { read: string; inProgress: boolean }[] 
 }
 
 const END = new Date('2026-11-23T00:00:00.000Z');
+/** The cases that walk every sort both ways and explain each page's queries (hundreds of requests): on a loaded 2-core machine they outlast jasmine's 30 s. */
+const HEAVY_TIMEOUT_MS = 120_000;
 const qs = (params: Record<string, string | number>) => new URLSearchParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]))).toString();
 
 for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
@@ -174,7 +176,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
       } finally {
         await db.deleteFrom('calls').where('id', 'in', inProgress.map((c) => c.id)).execute();
       }
-    });
+    }, HEAVY_TIMEOUT_MS);
 
     it('pages the poor-quality calls by every sort and with the other filters, both ways, each once in order, on the poor calls\' own indexes', async () => {
       const sample = { samples: 3, mos_min: 2.1, mos_sum: 9, loss_max: 0.2, rtt_max: 400, jitter_max: 60, high_rtt_samples: 1, high_jitter_samples: 1, high_loss_samples: 1, low_mos_samples: 1, latest_at: '2026-11-20T10:00:00.000Z', latest_sample: '{}' };
@@ -253,7 +255,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
         await db.updateTable('calls').set({ poor_quality: 0 }).where('id', 'in', added).execute();
         await db.deleteFrom('call_quality').where('call_id', 'in', rated.map((r) => r.id)).execute();
       }
-    });
+    }, HEAVY_TIMEOUT_MS);
 
     it('finds students by a part of their name or username through the search index', async () => {
       const someone = rows[17];
@@ -436,7 +438,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
         for (const r of renamed) await db.updateTable('calls').set({ caller_name: r.caller_name }).where('id', '=', r.id).execute();
         await db.deleteFrom('call_callers').where('caller_name', '=', 'Quinta Renamed').execute();
       }
-    });
+    }, HEAVY_TIMEOUT_MS);
 
     it('finds a student by the username they have now and by the name each call was made under', async () => {
       const someone = rows[23];
