@@ -69,7 +69,11 @@ export class Deadlines {
     await runPrepared(this.db, key, values, build, UNREAD);
   }
 
-  /** {@link cancel} as a write to run with others (`runUnreadTogether`). */
+  /**
+   * {@link cancel} as a write to run with others (`runUnreadTogether`): never with a
+   * {@link scheduling} of one of these kinds for the same subject (the statement would not
+   * see the delete; use {@link replacing}, which checks).
+   */
   cancelling(subjectId: string, ...kinds: DeadlineKind[]): UnreadWrite {
     return {
       key: `deadlines.cancel:${kinds.length}`,

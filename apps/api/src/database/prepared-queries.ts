@@ -92,7 +92,15 @@ export interface UnreadWrite {
  * The writes of one statement all see the rows as they were before it, in no order: they must
  * not depend on one another — no two touch the same rows, none reads a table another writes
  * (e.g. deletes of a call's rows from different tables, or a delete and an upsert of another
- * kind of row), so that together they do exactly what they would one after another.
+ * kind of row), so that together they do exactly what they would one after another. When two
+ * do depend (a deadline cancelled and set again of the same kind, a row deleted and re-inserted,
+ * a read of `max(seq)` beside an insert into that table), PostgreSQL need not fail: one part
+ * can silently win or skip the row (a deadline deleted and upserted in one statement is left
+ * set, whichever comes first), so run them as separate statements. SQLite runs
+ * them in the order given, which hides such a mistake: the specs on PostgreSQL must show it.
+ *
+ * Each write is a plain insert, update or delete (not itself a `with` holding a data-modifying
+ * part: PostgreSQL allows those only at the top level), and there is at least one.
  */
 export async function runUnreadTogether(db: Kysely<Database>, writes: readonly UnreadWrite[]): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter) || writes.length === 1) {

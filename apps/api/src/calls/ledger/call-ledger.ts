@@ -295,7 +295,10 @@ export class LedgerTransaction {
    * Appends an entry to the call's timeline, numbered after the last one (the call locked
    * first, so two nodes never take the same number), and makes the writes `alongside` (e.g. the
    * call's deadlines set or cancelled with it): on PostgreSQL all in one statement
-   * (`runUnreadTogether`), so they must not write the timeline.
+   * (`runUnreadTogether`), so they must not write the timeline (the entry's number reads it)
+   * nor depend on one another: e.g. a deadline of a kind both cancelled and set goes through
+   * {@link Deadlines.replacing}, which refuses it; anything that must see another write's
+   * effect is a statement of its own, before or after this.
    */
   async addEvent(callId: string, type: CallEventType, actor: EventActor | null = null, detail: string | null = null, ...alongside: UnreadWrite[]): Promise<void> {
     await this.lockCall(callId);
