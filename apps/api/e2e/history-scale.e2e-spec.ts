@@ -436,7 +436,7 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
         for (const r of renamed) await db.updateTable('calls').set({ caller_name: r.caller_name }).where('id', '=', r.id).execute();
         await db.deleteFrom('call_callers').where('caller_name', '=', 'Quinta Renamed').execute();
       }
-    });
+    }, 120_000);
 
     it('finds a student by the username they have now and by the name each call was made under', async () => {
       const someone = rows[23];
