@@ -59,7 +59,14 @@ describeEachDialect('migration 0022 (fewer index entries written per call)', (da
       dialect === 'sqlite'
         ? (await sql<{ d: string }>`select sql as d from sqlite_master where type = 'index' and name = ${name}`.execute(db)).rows[0]?.d
         : (await sql<{ d: string }>`select indexdef as d from pg_indexes where indexname = ${name}`.execute(db)).rows[0]?.d;
-    for (const column of SET_ONLY) expect(await definition(`calls_${column}_idx`)).withContext(column).toMatch(new RegExp(`where \\(?"?${column}"? is not null\\)?$`, 'i'));
+    const partial = (column: string) => new RegExp(`where \\(?"?${column}"? is not null\\)?$`, 'i');
+    for (const column of SET_ONLY) expect(await definition(`calls_${column}_idx`)).withContext(column).toMatch(partial(column));
+    // Down, the same names index every call again (0005's and 0012's); up, only where set.
+    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+    expect((await migrator.migrateTo('0021-caller-ended-sort-indexes')).error).toBeUndefined();
+    for (const column of SET_ONLY) expect(await definition(`calls_${column}_idx`)).withContext(column).toMatch(new RegExp(`\\("?${column}"?\\)$`));
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    for (const column of SET_ONLY) expect(await definition(`calls_${column}_idx`)).withContext(column).toMatch(partial(column));
     // The latest answered calls (the queue's wait estimate) and a callback's calls (retention).
     const reads: [string, ReturnType<typeof sql>][] = [
       ['calls_answered_at_idx', sql`select queue_ms from calls where answered_at is not null and queue_ms is not null and direction = 'inbound' order by answered_at desc limit 20`],
