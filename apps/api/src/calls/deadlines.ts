@@ -2,11 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { InjectDatabase } from '../database/database.module';
-import { runPrepared, type UnreadWrite } from '../database/prepared-queries';
+import { runUnreadWrite, type UnreadWrite } from '../database/prepared-queries';
 import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
-
-/** Setting and cancelling read nothing of the result: on PostgreSQL, in a transaction, they go out with the next statement. */
-const UNREAD = { resultUnread: true } as const;
 
 /** A claim older than this is taken to belong to a node that died, and is taken over. */
 export const STALE_CLAIM_MS = 15_000;
@@ -20,10 +17,13 @@ export const STALE_CLAIM_MS = 15_000;
 export class Deadlines {
   constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
 
-  /** Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. */
+  /**
+   * Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. Nothing of the
+   * result is read: on PostgreSQL, in a transaction, it goes out with the next statement (as
+   * {@link cancel}).
+   */
   async schedule(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
-    const { key, values, build } = this.scheduling(kind, subjectId, dueAt);
-    await runPrepared(this.db, key, values, build, UNREAD);
+    await runUnreadWrite(this.db, this.scheduling(kind, subjectId, dueAt));
   }
 
   /** {@link schedule} as a write to run with others (`runUnreadTogether`). */
@@ -65,8 +65,7 @@ export class Deadlines {
 
   /** Removes the deadlines of these kinds for `subjectId`. */
   async cancel(subjectId: string, ...kinds: DeadlineKind[]): Promise<void> {
-    const { key, values, build } = this.cancelling(subjectId, ...kinds);
-    await runPrepared(this.db, key, values, build, UNREAD);
+    await runUnreadWrite(this.db, this.cancelling(subjectId, ...kinds));
   }
 
   /**

@@ -104,7 +104,7 @@ export interface UnreadWrite {
  */
 export async function runUnreadTogether(db: Kysely<Database>, writes: readonly UnreadWrite[]): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter) || writes.length === 1) {
-    for (const write of writes) await runPrepared(db, write.key, write.values, write.build, { resultUnread: true });
+    for (const write of writes) await runUnreadWrite(db, write);
     return;
   }
   const values = writes.flatMap((write) => write.values);
@@ -121,6 +121,11 @@ export async function runUnreadTogether(db: Kysely<Database>, writes: readonly U
     },
     { resultUnread: true },
   );
+}
+
+/** Runs one {@link UnreadWrite} on its own, as {@link runPrepared} with `resultUnread`. */
+export async function runUnreadWrite(db: Kysely<Database>, { key, values, build }: UnreadWrite): Promise<void> {
+  await runPrepared(db, key, values, build, { resultUnread: true });
 }
 
 /** How {@link runPrepared} runs a statement. */

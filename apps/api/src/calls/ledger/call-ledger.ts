@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, SqliteAdapter, type Compilable, type Kysely, type OperationNodeSource, type RawBuilder, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
-import { changedRows, runPrepared, runUnreadTogether, type UnreadWrite } from '../../database/prepared-queries';
+import { changedRows, runPrepared, runUnreadTogether, runUnreadWrite, type UnreadWrite } from '../../database/prepared-queries';
 import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
@@ -231,7 +231,7 @@ export class LedgerTransaction {
     const moveKey = recorded ? `${key}|recorded` : key;
     const moveValues = recorded ? [...values, ...change] : values;
     if (required) await this.requireChange(moveKey, moveValues, what, build, recorded);
-    else if (changedRows(await runPrepared(this.db, moveKey, moveValues, (params) => (recorded ? changeThen(this.db, build(params), recorded(params)) : build(params)))) === 0) {
+    else if (changedRows(await runPrepared(this.db, moveKey, moveValues, changeAndThen(this.db, build, recorded))) === 0) {
       this.agentsRead.delete(agentId);
       return null;
     }
@@ -366,7 +366,7 @@ export class LedgerTransaction {
     then: ((params: readonly unknown[]) => RawBuilder<unknown>) | null = null,
   ): Promise<void> {
     if (!this.assertLater) {
-      if (changedRows(await runPrepared(this.db, key, values, (params) => (then ? changeThen(this.db, build(params), then(params)) : build(params)))) === 0) throw new Superseded(what);
+      if (changedRows(await runPrepared(this.db, key, values, changeAndThen(this.db, build, then))) === 0) throw new Superseded(what);
       return;
     }
     this.asserted++;
@@ -436,6 +436,11 @@ function assertingChange(db: Kysely<Database>, update: ChangeStatement, then: Ra
  */
 function changeThen(db: Kysely<Database>, update: ChangeStatement, then: RawBuilder<unknown>): Compilable<unknown> {
   return { compile: () => sql`with changed as (${update} returning 1) ${then}`.compile(db) };
+}
+
+/** `build`'s update as a statement, with `then` in it ({@link changeThen}) when there is one. */
+function changeAndThen(db: Kysely<Database>, build: (params: readonly unknown[]) => ChangeStatement, then: ((params: readonly unknown[]) => RawBuilder<unknown>) | null) {
+  return (params: readonly unknown[]): Compilable<unknown> => (then ? changeThen(db, build(params), then(params)) : build(params));
 }
 
 /** An agent move's `agent_state_changes` row, inserted for each row of `changed` (the move's update, see {@link changeThen}). */
@@ -656,8 +661,7 @@ export class CallLedger {
   /** Writes the events of a transaction to `ledger_outbox` (none: no row). */
   private async storeEvents(trx: Transaction<Database>, outboxId: string, events: readonly LedgerEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const { key, values, build } = this.storingEvents(trx, outboxId, events);
-    await runPrepared(trx, key, values, build, UNREAD);
+    await runUnreadWrite(trx, this.storingEvents(trx, outboxId, events));
   }
 
   /** {@link storeEvents}' write, for one or more events. */
