@@ -64,11 +64,11 @@ export type KeysetRun<O> = (limit: number) => SelectQueryBuilder<Database, 'call
  * sort on SQLite and an index per direction on PostgreSQL. Positions are compared as row
  * values, `(column, queued_at, id) > (…)`, which both databases read as an index range.
  *
- * With `outcomes`, each stretch is read per outcome on the indexes that lead with it (0018;
- * on PostgreSQL 0022's, which hold the ended calls only) and merged: how many values or nulls
- * an outcome has is then no guess of the planner's. On PostgreSQL the calls in progress
- * (outcome null) are in none of those: their walk reads 0011's `(outcome, queued_at, id)` and
- * sorts them, as few as are in flight. A
+ * With `outcomes`, each stretch is read per outcome on the indexes that lead with it (0018's
+ * sorts, rebuilt by 0022 on PostgreSQL and 0023 on SQLite to hold the ended calls only) and
+ * merged: how many values or nulls an outcome has is then no guess of the planner's. The calls
+ * in progress (outcome null) are in none of those: their walk reads 0011's
+ * `(outcome, queued_at, id)` and sorts them, as few as are in flight. A
  * single walk of a column's index to find, say, the failed calls' talk times (they have none)
  * reads the whole index. `query` selects at least the id, the queue time and the sort column
  * (the merge orders by them).
@@ -115,8 +115,8 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
       // Sorted by outcome, the nulls are the calls in progress and the values every other.
       // Each walk is ordered as its index holds it, outcome first: PostgreSQL takes the outcome
       // as settled by `=` but not by `is null`, and would sort the calls in progress otherwise
-      // where an index holds them in that order (0011's, sorted by outcome; 0018's are
-      // SQLite's: on PostgreSQL, 0022, the calls in progress of the other sorts are sorted).
+      // where an index holds them in that order (0011's, sorted by outcome; by the other sorts
+      // the calls in progress are sorted on both databases: 0022, 0023).
       walks = (column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes).map((outcome) =>
         ordered(from(q.where('calls.outcome', outcome === null ? 'is' : '=', outcome), outcome).orderBy('calls.outcome', way)),
       );
@@ -141,7 +141,7 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
 
 /**
  * The outcomes a page sorted by another column than time reads as separate walks
- * ({@link keysetRuns}) on 0018's indexes (0022's on PostgreSQL), which lead with the outcome: the filter's, or every
+ * ({@link keysetRuns}) on the sort indexes of the ended calls (0022, 0023), which lead with the outcome: the filter's, or every
  * one and null (the column holds only those; null while a call is in progress). None (one
  * walk) sorted by time, or when an indexed student search gives the few calls to sort, unless
  * its `callers` are read as walks of their own (then per pair and outcome, on 0021's indexes).

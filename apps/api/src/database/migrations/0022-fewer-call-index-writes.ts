@@ -25,8 +25,8 @@ import { buildEndedCallsIndex } from './ended-call-indexes';
  * 0012's `callback_id` (null but for callbacks; read by `=`, which implies `is not null`) —
  * become partial on the rows where it is set, under the same names.
  *
- * SQLite keeps 0018's indexes whole: it writes an index only when a column of it changes, and
- * without them its call setup cost the same (measured, README).
+ * SQLite kept 0018's indexes whole here (it writes an index only when a column of it changes);
+ * 0023 makes them partial there too.
  *
  * Kysely's migrator runs the migration in a transaction, so on PostgreSQL the builds lock
  * writes to `calls` while they run (about 50 s for the nine at a million calls on a loaded
@@ -62,7 +62,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 }
 
 /** 0018's sort indexes, each name with its columns: for each sort column by outcome, and by outcome and agent. */
-const WHOLE_SORT_INDEXES: readonly (readonly [string, string[]])[] = [
+export const WHOLE_SORT_INDEXES: readonly (readonly [string, string[]])[] = [
   ...['queue_ms', 'talk_ms', 'agent_name', 'caller_name'].flatMap((column): [string, string[]][] => [
     [`calls_${column}_sort_idx`, ['outcome', column, 'queued_at', 'id']],
     [`calls_${column}_by_agent_sort_idx`, ['outcome', 'agent_id', column, 'queued_at', 'id']],
@@ -70,7 +70,7 @@ const WHOLE_SORT_INDEXES: readonly (readonly [string, string[]])[] = [
   ['calls_outcome_by_agent_sort_idx', ['outcome', 'agent_id', 'queued_at', 'id']],
 ];
 
-/** The same sorts over the ended calls only (PostgreSQL): each name with its columns. */
+/** The same sorts over the ended calls only (PostgreSQL here, SQLite from 0023): each name with its columns. */
 export const ENDED_SORT_INDEXES: readonly (readonly [string, string[]])[] = WHOLE_SORT_INDEXES.map(([name, columns]) => [name.replace(/_sort_idx$/, '_ended_sort_idx'), columns]);
 
 /** 0002's indexes that are prefixes of later ones. */

@@ -20,6 +20,7 @@ import * as callPoorQuality0019 from './0019-call-poor-quality';
 import * as callerSortColumns0020 from './0020-caller-sort-columns';
 import * as callerEndedSortIndexes0021 from './0021-caller-ended-sort-indexes';
 import * as fewerCallIndexWrites0022 from './0022-fewer-call-index-writes';
+import * as sqliteEndedSortIndexes0023 from './0023-sqlite-ended-sort-indexes';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -49,6 +50,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0020-caller-sort-columns': callerSortColumns0020,
   '0021-caller-ended-sort-indexes': callerEndedSortIndexes0021,
   '0022-fewer-call-index-writes': fewerCallIndexWrites0022,
+  '0023-sqlite-ended-sort-indexes': sqliteEndedSortIndexes0023,
 };
 
 /**

@@ -1,0 +1,56 @@
+import { Migrator, sql } from 'kysely';
+import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import { ENDED_SORT_INDEXES } from './0022-fewer-call-index-writes';
+import { KEPT_WHOLE, SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
+import { StaticMigrationProvider } from './index';
+
+describeEachDialect('migration 0023 (the sort indexes hold ended calls only on SQLite too)', (database) => {
+  it('rebuilds 0018’s sort indexes but one partial on ended calls on SQLite, leaves PostgreSQL’s as 0022 made them, and goes back down', async () => {
+    const { db, dialect } = database();
+    const definitions = async () =>
+      dialect === 'sqlite'
+        ? (await sql<{ name: string; d: string }>`select name, sql as d from sqlite_master where type = 'index' and tbl_name = 'calls' and name like 'calls_%sort_idx'`.execute(db)).rows
+        : (await sql<{ name: string; d: string }>`select indexname as name, indexdef as d from pg_indexes where tablename = 'calls' and indexname like 'calls_%sort_idx'`.execute(db)).rows;
+    const partial = / where \(?outcome is not null\)?$/i;
+    // PostgreSQL: all nine partial (0022). SQLite: eight, and one agent's calls in progress on the ninth, whole.
+    const ended = dialect === 'sqlite' ? SQLITE_ENDED.map(([, name]) => name) : ENDED_SORT_INDEXES.map(([name]) => name);
+    const whole = dialect === 'sqlite' ? SQLITE_ENDED.map(([name]) => name) : [...SQLITE_ENDED.map(([name]) => name), KEPT_WHOLE];
+    const latest = await tableIndexes(db, dialect, 'calls');
+    expect(latest).toEqual(jasmine.arrayContaining(ended));
+    for (const name of whole) expect(latest).not.toContain(name);
+    const sorts = await definitions();
+    for (const name of ended) expect(sorts.find((s) => s.name === name)?.d).withContext(name).toMatch(partial);
+    if (dialect === 'sqlite') expect(sorts.find((s) => s.name === KEPT_WHOLE)?.d).toMatch(/\("outcome", "agent_id", "queued_at", "id"\)$/);
+
+    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+    expect((await migrator.migrateTo('0022-fewer-call-index-writes')).error).toBeUndefined();
+    const below = await tableIndexes(db, dialect, 'calls');
+    if (dialect === 'sqlite') {
+      // 0018's, every call in them.
+      expect(below).toEqual(jasmine.arrayContaining([...whole, KEPT_WHOLE]));
+      for (const name of ended) expect(below).not.toContain(name);
+      for (const { name, d } of (await definitions()).filter((s) => whole.includes(s.name))) expect(d).withContext(name).not.toMatch(/ where /i);
+    } else expect(below).toEqual(latest);
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await tableIndexes(db, dialect, 'calls')).toEqual(latest);
+  });
+
+  it('reads an outcome’s sorted walk on its ended-call index and the calls in progress on the outcome index (SQLite)', async () => {
+    const { db, dialect } = database();
+    if (dialect !== 'sqlite') return;
+    const plan = async (query: ReturnType<typeof sql>) => (await sql<{ detail: string }>`explain query plan ${query}`.execute(db)).rows.map((r) => r.detail).join('\n');
+    // `outcome = ?` implies the index's `outcome is not null`, a bound value too.
+    expect(await plan(sql`select id from calls where outcome = ${'answered'} and (talk_ms, queued_at, id) > (${1}, ${'2026-11-01'}, ${'x'}) order by outcome, talk_ms, queued_at, id limit 41`)).toMatch(
+      /^SEARCH calls USING COVERING INDEX calls_talk_ms_ended_sort_idx \(outcome=\? AND \(talk_ms,queued_at,id\)>\(\?,\?,\?\)\)$/,
+    );
+    expect(await plan(sql`select id from calls where outcome = ${'answered'} and agent_id = ${'a'} order by outcome, agent_id, agent_name desc, queued_at desc, id desc limit 41`)).toMatch(
+      /^SEARCH calls USING COVERING INDEX calls_agent_name_by_agent_ended_sort_idx \(outcome=\? AND agent_id=\?\)$/,
+    );
+    // The calls in progress are in none of them: read by outcome and sorted (few), one agent's
+    // on the index kept whole, not by walking all of the agent's calls (0011's agent index).
+    expect(await plan(sql`select id from calls where outcome is null order by outcome, talk_ms, queued_at, id limit 41`)).toMatch(/calls_outcome_queued_at_id_idx \(outcome=\?\)\nUSE TEMP B-TREE/);
+    expect(await plan(sql`select id from calls where outcome is null and agent_id = ${'a'} and queued_at < ${'2026-12-01'} order by outcome, talk_ms desc, queued_at desc, id desc limit 41`)).toMatch(
+      /^SEARCH calls USING INDEX calls_outcome_by_agent_sort_idx \(outcome=\? AND agent_id=\? AND queued_at<\?\)\nUSE TEMP B-TREE/,
+    );
+  });
+});
