@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { CAPPED_COUNT, type CallDetail, type CallListQuery, type CallPage } from '@switchboard/call-domain';
 import { DATABASE_CONNECTION, InjectDatabase } from '../database/database.module';
 import type { DatabaseConnection } from '../database/database';
@@ -64,19 +64,16 @@ export class CallHistoryService {
     const backwards = query.before !== undefined;
     const { column } = SORT_COLUMNS[query.sort];
     // With `callers`, the student search is their walks' (keysetRuns), not a condition.
-    const keys = (callers?: CallerPair[]) =>
-      this.db
-        .selectFrom('calls')
-        .select(column === 'queued_at' ? ['calls.id', 'calls.queued_at'] : ['calls.id', 'calls.queued_at', `calls.${column}`])
-        .where((eb) => callFilters(eb, callers ? { ...query, student: undefined } : query, dialect, query.sort));
+    const filters = (callers?: CallerPair[]) => (eb: ExpressionBuilder<Database, 'calls'>) => callFilters(eb, callers ? { ...query, student: undefined } : query, dialect, query.sort);
+    const keys = this.db.selectFrom('calls').select(column === 'queued_at' ? ['calls.id', 'calls.queued_at'] : ['calls.id', 'calls.queued_at', `calls.${column}`]);
     const limit = query.pageSize + 1;
     // A search of a few students with many calls reads (and counts) each one's calls on its own.
     const callers = await searchedCallers(this.db, query, dialect, query.sort, (pairs) => this.reads.all(pairs));
     const page =
       !cursor && query.page > 1
         ? // An older client's page number: OFFSET in the one whole order (its cost grows with the depth).
-          this.reads.all(inCallOrder(keys(), query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
-        : readRuns(keysetRuns(this.db, keys(callers), query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort, callers), callers }), limit, (run) => this.reads.all(run));
+          this.reads.all(inCallOrder(keys.where(filters()), query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
+        : readRuns(keysetRuns(this.db, keys, query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort, callers), callers, filters: filters(callers) }), limit, (run) => this.reads.all(run));
     const [found, total] = await Promise.all([page, this.count(query, callers)]);
     const more = found.length > query.pageSize;
     const ids = found.slice(0, query.pageSize).map((r) => r.id);

@@ -43,6 +43,13 @@ export interface KeysetStart {
    * too (a sort by another column than time), one walk per pair and outcome.
    */
   callers?: readonly CallerPair[];
+  /**
+   * The page's filters ({@link callFilters}), written after the cursor's condition in each
+   * walk rather than in `query`: SQLite starts a walk at the first of two lower bounds of the
+   * queue time it finds (a period's start and the cursor's, on a stretch whose sort value is
+   * null), and the cursor's is where the page starts; the period's would read from there.
+   */
+  filters?: (eb: ExpressionBuilder<Database, 'calls'>) => Expression<SqlBool>;
 }
 
 /** One (caller, name on the call) pair of `call_callers`. */
@@ -74,7 +81,7 @@ export type KeysetRun<O> = (limit: number) => SelectQueryBuilder<Database, 'call
  * (the merge orders by them).
  */
 export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, start: KeysetStart = {}): KeysetRun<O>[] {
-  const { cursor, reverse = false, outcomes, callers } = start;
+  const { cursor, reverse = false, outcomes, callers, filters } = start;
   const { column, nullable } = SORT_COLUMNS[sort];
   const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
   const op = sql.raw(way === 'asc' ? '>' : '<');
@@ -94,7 +101,10 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
   /** The rows whose sort value is null (`nulls`) or not, after the cursor if `after`; undefined if none can be. */
   const stretch = (nulls: boolean, after: boolean): KeysetRun<O> | undefined => {
     const q = nullable ? query.where(`calls.${column}`, nulls ? 'is' : 'is not', null) : query;
-    const from = (w: SelectQueryBuilder<Database, 'calls', O>, outcome?: CallOutcome | null) => (after && cursor ? w.where(afterCursor(cursor, nulls, outcome)) : w);
+    const from = (w: SelectQueryBuilder<Database, 'calls', O>, outcome?: CallOutcome | null) => {
+      const started = after && cursor ? w.where(afterCursor(cursor, nulls, outcome)) : w;
+      return filters ? started.where(filters) : started;
+    };
     let walks: SelectQueryBuilder<Database, 'calls', O>[];
     if (callers && outcomes) {
       // Sorted by another column than time (PostgreSQL): each pair's ended calls of each

@@ -1,5 +1,7 @@
-import { Migrator, sql } from 'kysely';
+import { CompiledQuery, Migrator, sql, type Kysely } from 'kysely';
+import { callFilters, keysetRuns } from '../../supervisor/call-queries';
 import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import type { Database } from '../schema';
 import { ENDED_SORT_INDEXES } from './0022-fewer-call-index-writes';
 import { KEPT_WHOLE, SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
 import { StaticMigrationProvider } from './index';
@@ -52,5 +54,24 @@ describeEachDialect('migration 0023 (the sort indexes hold ended calls only on S
     expect(await plan(sql`select id from calls where outcome is null and agent_id = ${'a'} and queued_at < ${'2026-12-01'} order by outcome, talk_ms desc, queued_at desc, id desc limit 41`)).toMatch(
       /^SEARCH calls USING INDEX calls_outcome_by_agent_sort_idx \(outcome=\? AND agent_id=\? AND queued_at<\?\)\nUSE TEMP B-TREE/,
     );
+  });
+
+  it('starts a walk after a cursor at the cursor, not at the period’s start, on a stretch without values (SQLite)', async () => {
+    const { db, dialect } = database();
+    if (dialect !== 'sqlite') return;
+    // The abandoned calls have no talk time: sorted by it, they are one stretch ordered by
+    // queue time, on the ended calls' index after `outcome = ? and talk_ms is null`. Of the two
+    // lower bounds of the queue time there, the period's and the cursor's, SQLite takes the
+    // first it finds; written first, the cursor's (a deep page or export batch then reads a page
+    // of entries, not every one from the period's start).
+    const calls = db as unknown as Kysely<Database>;
+    const period = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z', outcome: ['abandoned' as const] };
+    const cursor = { id: '00000000-0000-4000-8000-000000000001', queued_at: '2026-11-20T00:00:00.000Z', outcome: 'abandoned' as const, talk_ms: null };
+    for (const select of [calls.selectFrom('calls').select(['calls.id', 'calls.queued_at', 'calls.talk_ms']), calls.selectFrom('calls').selectAll()]) {
+      const [run] = keysetRuns(calls, select, 'talkSeconds', 'asc', { cursor, outcomes: ['abandoned'], filters: (eb) => callFilters(eb, period, 'sqlite', 'talkSeconds') });
+      const compiled = run(41).compile();
+      const plan = (await calls.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]))).rows;
+      expect(plan.map((r) => r.detail).join('\n')).toContain('calls_talk_ms_ended_sort_idx (outcome=? AND talk_ms=? AND (queued_at,id)>(?,?)');
+    }
   });
 });
