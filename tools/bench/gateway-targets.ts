@@ -87,7 +87,10 @@ function heapOf(child: ChildProcess): Promise<number> {
  *     taskset -c 1 node dist/portal-e2e/tools/bench/gateway.js --db postgres ...
  *   taskset -a -p -c 0,1 $PG # afterwards (also after a failed run)
  *
- * Setups/s and CPU per setup are then those of two CPUs split this way, not the usual figures.
+ * Setups/s and CPU per setup are then those of two CPUs split this way, not the usual figures;
+ * and the first product (`dist/api`) came out slower than the `--baseline` one whichever build
+ * was in which place (the same build swapped between them, 3 rounds: 36–53 vs 45–51 setups/s,
+ * PostgreSQL 12.9 vs 10.8 ms per setup): compare builds pinned only with both placings.
  */
 function spawnServer(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; log: () => string } {
   const extra = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
