@@ -89,8 +89,9 @@ function heapOf(child: ChildProcess): Promise<number> {
  *
  * Setups/s and CPU per setup are then those of two CPUs split this way, not the usual figures;
  * and the first product (`dist/api`) came out slower than the `--baseline` one whichever build
- * was in which place (the same build swapped between them, 3 rounds: 36–53 vs 45–51 setups/s,
- * PostgreSQL 12.9 vs 10.8 ms per setup): compare builds pinned only with both placings.
+ * was in which place (two builds, each once in each place, 3 rounds: the product's place 42–52
+ * and 32–53 setups/s, the baseline's 65–82 and 45–51, PostgreSQL's CPU per setup higher there
+ * too): compare builds pinned only with both placings.
  */
 function spawnServer(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; log: () => string } {
   const extra = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
