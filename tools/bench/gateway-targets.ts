@@ -73,10 +73,32 @@ function heapOf(child: ChildProcess): Promise<number> {
 /**
  * Starts a server under the probe. `BENCH_SERVER_NODE_FLAGS` (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof`) adds Node flags, to profile a target under the bench's load.
+ *
+ * `BENCH_SERVER_CPUS` (a `taskset -c` list, e.g. `0`) runs the servers on those CPUs only
+ * (through `taskset`, which execs node: the pid is the server's). On a VM with few CPUs and
+ * costly context switches a profile of a server sharing its CPU with PostgreSQL's backends
+ * shows the time it was preempted as the system call it was in (`writev`, ~half the samples
+ * on 2 vCPUs); pinned alone on a CPU, with PostgreSQL and this bench on the other, the
+ * profile is the server's own work:
+ *
+ *   PG=$(head -1 /var/lib/postgresql/15/main/postmaster.pid)
+ *   taskset -a -p -c 1 $PG   # its backends, present and to come, inherit it
+ *   BENCH_SERVER_CPUS=0 BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" \
+ *     taskset -c 1 node dist/portal-e2e/tools/bench/gateway.js --db postgres ...
+ *   taskset -a -p -c 0,1 $PG # afterwards (also after a failed run)
+ *
+ * Setups/s and CPU per setup are then those of two CPUs split this way, not the usual figures;
+ * and the first product (`dist/api`) came out slower than the `--baseline` one whichever build
+ * was in which place (two builds, each once in each place, 3 rounds: the product's place 42–52
+ * and 32–53 setups/s, the baseline's 65–82 and 45–51, PostgreSQL's CPU per setup higher there
+ * too): compare builds pinned only with both placings.
  */
 function spawnServer(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; log: () => string } {
   const extra = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--expose-gc', '-r', PROBE, script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const cpus = process.env['BENCH_SERVER_CPUS'];
+  const args = [...extra, '--expose-gc', '-r', PROBE, script];
+  const [command, commandArgs] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, commandArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let log = '';
   const keep = (d: Buffer) => (log = (log + d.toString()).slice(-4000));
   child.stdout?.on('data', keep);

@@ -49,6 +49,16 @@ export function loggerParams(level: AppConfig['logLevel']): Params {
   };
 }
 
+/**
+ * Whether lines at `level` are written (LOG_LEVEL): for a line that would make a pino child
+ * logger just to be dropped — a context of {@link withLogBindings} makes its child for its
+ * first line, whatever that line's level (~0.2 ms of CPU per call setup when the call log's
+ * lines were all dropped at LOG_LEVEL=warn).
+ */
+export function logsAt(level: AppConfig['logLevel']): boolean {
+  return root.isLevelEnabled(PINO_LEVELS[level]);
+}
+
 /** The module that installs the logger and its per-request middleware. */
 export function loggerModule(level: AppConfig['logLevel']): DynamicModule {
   return LoggerModule.forRoot(loggerParams(level));

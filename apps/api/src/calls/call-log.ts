@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { logsAt } from '../logger';
 import { LedgerOutbox } from './ledger/ledger-outbox';
 import { callIdOf, type LedgerEvent } from './ledger/ledger-events';
 
@@ -24,8 +25,11 @@ export class CallLog implements OnModuleInit {
   }
 
   private write(event: Exclude<LedgerEvent, { type: 'agentStatusChanged' }>): void {
+    const milestone = MILESTONES.has(event.type);
+    // A line not written is not made (nor the reaction's child logger for it).
+    if (!logsAt(milestone ? 'log' : 'debug')) return;
     const line = { msg: event.type, callId: callIdOf(event), ...details(event) };
-    if (MILESTONES.has(event.type)) this.logger.log(line);
+    if (milestone) this.logger.log(line);
     else this.logger.debug(line);
   }
 }

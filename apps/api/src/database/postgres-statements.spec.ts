@@ -1,4 +1,4 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, Socket, type Server } from 'node:net';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../testing/postgres';
@@ -54,6 +54,31 @@ describe('withNamedStatements (PostgreSQL)', () => {
     const updated = await db.updateTable('notes').set({ body: 'x' }).where('id', '<=', 5).executeTakeFirstOrThrow();
     const again = await db.updateTable('notes').set({ body: 'x' }).where('id', '<=', 7).executeTakeFirstOrThrow();
     expect([updated.numUpdatedRows, again.numUpdatedRows]).toEqual([5n, 7n]);
+  });
+
+  it('works out a named statement\'s result columns once, and parses its rows as pg does', async () => {
+    // pg's Result (lib/result.js): addFields builds a result's column parsers and template row.
+    const Result = require('pg/lib/result') as { prototype: { addFields(fields: unknown): void } };
+    const addFields = spyOn(Result.prototype, 'addFields').and.callThrough();
+    await db.insertInto('notes').values({ id: 1, body: 'one' }).execute();
+    const rows = [];
+    for (let i = 0; i < 5; i++) rows.push(await db.selectFrom('notes').select(['id', 'body']).where('id', '=', 1).execute());
+    expect(rows).toEqual(Array.from({ length: 5 }, () => [{ id: 1, body: 'one' }]));
+    // The first run is unnamed (a text is named the second time), the second builds the named statement's columns.
+    expect(addFields).toHaveBeenCalledTimes(2);
+    await sql`alter table notes alter column id type bigint`.execute(db);
+    // Refused after the change (result type), run unnamed from then on: its new columns (bigint: a string).
+    expect(await db.selectFrom('notes').select(['id', 'body']).where('id', '=', 1).execute()).toEqual([{ id: '1', body: 'one' } as never]);
+  });
+
+  it('writes a statement\'s protocol messages to the socket as one buffer', async () => {
+    await db.insertInto('notes').values({ id: 1, body: 'one' }).execute();
+    const select = () => db.selectFrom('notes').select('body').where('id', '=', 1).executeTakeFirstOrThrow();
+    await select();
+    const write = spyOn(Socket.prototype, 'write').and.callThrough();
+    expect(await select()).toEqual({ body: 'one' });
+    // Bind, Describe, Execute and Sync: one write (pg alone writes each, corked).
+    expect(write).toHaveBeenCalledTimes(1);
   });
 
   it('leaves one-off SQL and transaction control unnamed', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
-import { Query, type Pool, type PoolClient } from 'pg';
+import { Query, type FieldDef, type Pool, type PoolClient } from 'pg';
 
 /** Most named statements one connection prepares (the app runs a few dozen distinct ones). */
 export const POSTGRES_NAMED_STATEMENTS_PER_CONNECTION = 200;
@@ -42,6 +42,66 @@ function kindOf(sql: string): TextKind {
   return PREPARABLE.test(sql) ? 'preparable' : 'other';
 }
 
+/** A result's columns as pg builds them from the server's RowDescription, kept per statement name ({@link NamedQuery}). */
+interface RowShape {
+  fields: readonly FieldDef[];
+  parsers: unknown;
+  prebuilt: unknown;
+}
+
+/** The parts of pg's `Result` (lib/result.js) a {@link NamedQuery} sets itself. */
+interface PgResult {
+  command: string | null;
+  fields: readonly FieldDef[];
+  _parsers: unknown;
+  _prebuiltEmptyResultObject: unknown;
+}
+
+function sameFields(a: readonly FieldDef[], b: readonly FieldDef[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].dataTypeID !== b[i].dataTypeID || a[i].format !== b[i].format) return false;
+  return true;
+}
+
+/**
+ * pg's `Query` for a named statement, whose result's columns are worked out once per name:
+ * the server describes them anew on every execution (same protocol: pg asks), and pg's
+ * `addFields` then builds each column's parser and a dictionary-mode template row for every
+ * result — ~2.5 % of the API's CPU under the gateway bench on PostgreSQL. The same name is the
+ * same text, so the same columns, unless the table changed (another node migrated): the
+ * description is compared with the one kept, and a different one is built as pg does and kept.
+ */
+class NamedQuery extends Query {
+  constructor(
+    text: string,
+    values: unknown[],
+    callback: (err: Error | undefined, result: unknown) => void,
+    private readonly shapes: Map<string, RowShape>,
+  ) {
+    super(text, values, callback as never);
+  }
+
+  handleRowDescription(msg: { fields: FieldDef[] }): void {
+    const self = this as unknown as { name: string; _result: PgResult; _accumulateRows: boolean };
+    const result = self._result;
+    const shape = this.shapes.get(self.name);
+    // `command` set: a second result of one query (not a named statement's): pg's own way.
+    if (shape === undefined || result.command || !sameFields(shape.fields, msg.fields)) {
+      (Query.prototype as unknown as { handleRowDescription(m: unknown): void }).handleRowDescription.call(this, msg);
+      if (!result.command) {
+        if (this.shapes.size >= POSTGRES_NAMED_STATEMENTS_PER_CONNECTION * 4) this.shapes.clear();
+        this.shapes.set(self.name, { fields: msg.fields, parsers: result._parsers, prebuilt: result._prebuiltEmptyResultObject });
+      }
+      return;
+    }
+    result.fields = msg.fields;
+    result._parsers = shape.parsers;
+    result._prebuiltEmptyResultObject = shape.prebuilt;
+    // As pg's: a query with a callback keeps its rows.
+    self._accumulateRows = true;
+  }
+}
+
 /** What one pool connection has prepared. */
 interface ConnectionStatements {
   /** SQL texts prepared on this connection under {@link statementName}. */
@@ -81,6 +141,7 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
     }
     return info;
   };
+  const shapes = new Map<string, RowShape>();
   const wrappers = new WeakMap<PoolClient, PostgresPoolClient>();
   const seenOnce = (sql: string): boolean => {
     if (seen.has(sql)) return true;
@@ -92,7 +153,7 @@ export function withNamedStatements(pool: Pool, maxPerConnection = POSTGRES_NAME
   const wrapperOf = (client: PoolClient): PostgresPoolClient => {
     let wrapper = wrappers.get(client);
     if (!wrapper) {
-      wrapper = namingClient(client, { named: new Set(), stale: new Set(), inTransaction: false }, seenOnce, infoOf, maxPerConnection);
+      wrapper = namingClient(client, { named: new Set(), stale: new Set(), inTransaction: false }, seenOnce, infoOf, maxPerConnection, shapes);
       // Kysely keys its connections by client object: the same client gets the same wrapper.
       wrappers.set(client, wrapper);
     }
@@ -122,7 +183,15 @@ function notSent(command: string): PostgresQueryResult<unknown> {
   return { command, rowCount: null, rows: [] } as unknown as PostgresQueryResult<unknown>;
 }
 
-function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce: (sql: string) => boolean, infoOf: (text: string) => TextInfo, max: number): PostgresPoolClient {
+function namingClient(
+  client: PoolClient,
+  state: ConnectionStatements,
+  seenOnce: (sql: string) => boolean,
+  infoOf: (text: string) => TextInfo,
+  max: number,
+  shapes: Map<string, RowShape>,
+): PostgresPoolClient {
+  const gathered = gatheringWrites(client);
   /**
    * Sends one statement, named if its text is prepared here (or is now), and answers with pg's
    * result. pg's `Query` is built from the text (not from a config object, which pg copies
@@ -141,15 +210,16 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
     const inTransaction = state.inTransaction;
     return new Promise((resolve, reject) => {
       const send = (name: string | undefined): void => {
-        const query = new Query(sql, values, (err: Error | undefined, result: unknown) => {
+        const answered = (err: Error | undefined, result: unknown): void => {
           if (!err) return resolve(result as PostgresQueryResult<unknown>);
           if (name === undefined || (err as { code?: unknown }).code !== '0A000' || inTransaction) return reject(err);
           state.named.delete(sql);
           state.stale.add(sql);
           send(undefined);
-        });
+        };
+        const query = name === undefined ? new Query(sql, values, answered as never) : new NamedQuery(sql, values, answered, shapes);
         if (name !== undefined) (query as unknown as { name: string }).name = name;
-        client.query(query);
+        gathered(() => client.query(query));
       };
       send(named ? info.name : undefined);
     });
@@ -160,7 +230,6 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
   // trip saved is a send system call and a wake-up of the server, the largest CPU cost per
   // statement.
   const pipelining = (client as unknown as { pipeline?: boolean }).pipeline === true;
-  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
   let begin: TextInfo | null = null;
   const held: [TextInfo, unknown[]][] = [];
   /** Whether the open transaction ran (or holds) anything but plain selects. */
@@ -173,16 +242,12 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
   /** Sends what is held (a `begin`, unread statements) and then `info`, in one write; answers with `info`'s result or the first held error. */
   const sendWithHeld = async (info: TextInfo, values: unknown[]): Promise<PostgresQueryResult<unknown>> => {
     const earlier: Sent[] = [];
-    let answer: Promise<PostgresQueryResult<unknown>>;
-    stream?.cork?.();
-    try {
+    const answer = gathered(() => {
       if (begin !== null) earlier.push(settle(execute(begin, [])));
       begin = null;
       for (const [heldInfo, heldValues] of held.splice(0)) earlier.push(settle(execute(heldInfo, heldValues)));
-      answer = execute(info, values);
-    } finally {
-      stream?.uncork?.();
-    }
+      return execute(info, values);
+    });
     // Its error may arrive while the earlier answers are awaited: handled (the caller gets it below).
     answer.catch(() => undefined);
     const failed = (await Promise.all(earlier)).find((outcome) => outcome !== null);
@@ -237,5 +302,42 @@ function namingClient(client: PoolClient, state: ConnectionStatements, seenOnce:
     query: ((sqlOrCursor: string | PostgresCursor<unknown>, parameters?: readonly unknown[]) =>
       typeof sqlOrCursor === 'string' ? run(sqlOrCursor, (parameters ?? []) as unknown[]) : client.query(sqlOrCursor as never)) as PostgresPoolClient['query'],
     release: () => client.release(),
+  };
+}
+
+/** The part of pg's `Connection` (lib/connection.js) every protocol message goes out through. */
+interface PgConnection {
+  _send(buffer: Buffer): boolean;
+}
+
+/**
+ * Makes what `submit` has pg send on `client`'s connection (its statements' protocol messages:
+ * Parse, Bind, Describe, Execute, Sync) go out as one buffer in one socket write, after it.
+ * pg writes each message to the socket stream on its own (corked: one system call, but a trip
+ * through Node's stream machinery per message, then a gather of them all), five and more per
+ * statement. The bytes, their order and the system calls are the same. A connection pg does
+ * not build the usual way (no `_send`) sends as pg does.
+ */
+function gatheringWrites(client: PoolClient): <T>(submit: () => T) => T {
+  const connection = (client as unknown as { connection?: Partial<PgConnection> }).connection;
+  if (typeof connection?._send !== 'function') return (submit) => submit();
+  const send = connection._send.bind(connection);
+  let gathering: Buffer[] | null = null;
+  connection._send = (buffer: Buffer): boolean => {
+    if (gathering === null) return send(buffer);
+    gathering.push(buffer);
+    return true;
+  };
+  return (submit) => {
+    // Inside another gathering (held statements sent with the next): that one writes.
+    if (gathering !== null) return submit();
+    const buffers: Buffer[] = (gathering = []);
+    try {
+      return submit();
+    } finally {
+      gathering = null;
+      // What was gathered before an error goes out as it would have (pg uncorks in a `finally`).
+      if (buffers.length > 0) send(buffers.length === 1 ? buffers[0] : Buffer.concat(buffers));
+    }
   };
 }
