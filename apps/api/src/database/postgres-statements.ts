@@ -70,6 +70,8 @@ function sameFields(a: readonly FieldDef[], b: readonly FieldDef[]): boolean {
  * result — ~2.5 % of the API's CPU under the gateway bench on PostgreSQL. The same name is the
  * same text, so the same columns, unless the table changed (another node migrated): the
  * description is compared with the one kept, and a different one is built as pg does and kept.
+ * The parsers kept are pg's defaults for those types: the pool is shared, so a client's own
+ * type parsers (`setTypeParser`, a pool's `types`) would not be seen — the app sets none.
  */
 class NamedQuery extends Query {
   constructor(
