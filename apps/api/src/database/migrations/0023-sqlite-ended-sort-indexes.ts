@@ -12,8 +12,8 @@ import { ENDED_SORT_INDEXES, WHOLE_SORT_INDEXES } from './0022-fewer-call-index-
  * when it was queued and again when it was answered, and moved each entry when it ended. Timed
  * statement by statement on a migrated database with 20 000 calls (the queueing insert, ring,
  * answer, connect and end of each call), the call's writes took ~290–360 µs with them whole
- * and ~180–230 µs with them partial, the insert alone 150–185 µs against 57–73 µs; with these
- * partial a call writes them once, when it ends. SQLite reads a partial index for a condition
+ * and ~180–230 µs with all nine partial (~200 µs with the eight made partial here), the insert
+ * alone 150–185 µs against 57–73 µs; with these partial a call writes them once, when it ends. SQLite reads a partial index for a condition
  * that implies its predicate: the history's walks of one outcome (`outcome = ?`) read them as
  * before, and the walk of the calls in progress (`outcome is null`, as few as are in flight)
  * reads 0011's `(outcome, queued_at, id)` and sorts them (`keysetRuns` in
