@@ -26,4 +26,25 @@ describe('ServerMetrics.logQuery', () => {
     expect(await counted(metrics, 'other')).toBe(1);
     expect(await counted(metrics, 'delete', 'error')).toBe(1);
   });
+
+  it('labels a statement run again as the first time, by kind and by outcome each time', async () => {
+    const metrics = new ServerMetrics();
+    for (const level of ['query', 'query', 'error', 'query'] as const) metrics.logQuery(logged('/* unread */ insert into calls (id) values ($1)', level));
+    metrics.logQuery(logged('select 1'));
+    metrics.logQuery(logged('select 1', 'error'));
+    expect(await counted(metrics, 'insert')).toBe(3);
+    expect(await counted(metrics, 'insert', 'error')).toBe(1);
+    expect(await counted(metrics, 'select')).toBe(1);
+    expect(await counted(metrics, 'select', 'error')).toBe(1);
+    expect(await counted(metrics, 'other')).toBe(0);
+  });
+
+  it('labels statements right past the texts it keeps the kind of (a history page makes a statement of its own per filter)', async () => {
+    const metrics = new ServerMetrics();
+    for (let i = 0; i < 2_100; i++) metrics.logQuery(logged(`select * from calls where queue_ms > ${i}`));
+    metrics.logQuery(logged('update calls set state = $1'));
+    metrics.logQuery(logged('select * from calls where queue_ms > 2099'));
+    expect(await counted(metrics, 'select')).toBe(2_101);
+    expect(await counted(metrics, 'update')).toBe(1);
+  });
 });

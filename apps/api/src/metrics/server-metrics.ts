@@ -12,6 +12,15 @@ const LEADING_WORD = /^(?:\s*\/\*[\s\S]*?\*\/)*\s*(\w+)/;
 /** The statement kinds `switchboard_database_query_duration_seconds` is labelled with. */
 const STATEMENT_KINDS = new Set(['select', 'insert', 'update', 'delete']);
 
+/** How many statement texts {@link ServerMetrics} keeps the kind of. */
+const MAX_KNOWN_STATEMENTS = 2_000;
+
+/** `sql`'s kind: its first word after any leading comments (the ledger marks statements it does not read the result of with one). */
+function statementKind(sql: string): string {
+  const word = LEADING_WORD.exec(sql)?.[1]?.toLowerCase() ?? 'other';
+  return STATEMENT_KINDS.has(word) ? word : 'other';
+}
+
 /**
  * This node's Prometheus metrics, in a registry of its own (not prom-client's global one, so
  * several apps in one process, as in the tests, each report their own). What is measured in
@@ -53,11 +62,21 @@ export class ServerMetrics {
   /** The statement histogram's series by kind and outcome, looked up once (labelling per observation hashes the labels each time). */
   private readonly querySeries = new Map<string, ReturnType<Histogram<'statement' | 'outcome'>['labels']>>();
 
+  /**
+   * Each statement text's kind, worked out once: the app runs a few dozen statements over and
+   * over (prepared, see `prepared-queries.ts`). Bounded: past {@link MAX_KNOWN_STATEMENTS} texts
+   * (a history page's filters make a statement of their own each) the kind is worked out each time.
+   */
+  private readonly statementKinds = new Map<string, string>();
+
   /** Kysely's `log` hook: times every statement (tens per call setup). */
   readonly logQuery = (event: LogEvent): void => {
-    // The first word after any leading comments (the ledger marks statements it does not read the result of with one).
-    const word = LEADING_WORD.exec(event.query.sql)?.[1]?.toLowerCase() ?? 'other';
-    const statement = STATEMENT_KINDS.has(word) ? word : 'other';
+    const text = event.query.sql;
+    let statement = this.statementKinds.get(text);
+    if (statement === undefined) {
+      statement = statementKind(text);
+      if (this.statementKinds.size < MAX_KNOWN_STATEMENTS) this.statementKinds.set(text, statement);
+    }
     const outcome = event.level === 'error' ? 'error' : 'ok';
     const key = `${statement} ${outcome}`;
     let series = this.querySeries.get(key);
