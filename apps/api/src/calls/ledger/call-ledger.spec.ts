@@ -436,6 +436,36 @@ describeEachDialect('CallLedger', (database) => {
     expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
   });
 
+  it('deletes the outbox rows it delivered with the next grouped commit, and again later those of a transaction whose commit failed (SQLite)', async () => {
+    if (database().dialect !== 'sqlite') return;
+    // Delivered rows wait for a grouped transaction as long as it takes here.
+    outbox.deleteInTransactions(60_000);
+    const call = await addCall(db, 'queued', callerId);
+    const unit = (type: 'callConnected' | 'callRequeued') => ledger.run(async (tx) => tx.publish(type === 'callConnected' ? { type, callId: call.id } : { type, callId: call.id, callerId, declined: false }));
+    const rows = async () => (await db.selectFrom('ledger_outbox').select('events').execute()).map((r) => (JSON.parse(r.events) as LedgerEvent[])[0].type);
+    // A row is delivered (its reactions done) a turn after its unit is acknowledged.
+    const delivery = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await unit('callConnected');
+    await delivery();
+    expect(await rows()).withContext('delivered, waiting for the next transaction').toEqual(['callConnected']);
+    await unit('callRequeued');
+    await delivery();
+    expect(await rows()).withContext("the first went with the second transaction's commit").toEqual(['callRequeued']);
+    // A unit that leaves a deferred foreign-key violation: its transaction takes the delivered
+    // row, then its commit fails and rolls back.
+    const failing = ledger.run(async (tx) => {
+      await sql`pragma defer_foreign_keys = on`.execute(tx.db);
+      await tx.db.insertInto('call_events').values({ id: randomUUID(), call_id: randomUUID(), seq: 1, at: tx.nowIso, type: 'offered', actor_id: null, actor_name: null, detail: null }).execute();
+      tx.publish({ type: 'callConnected', callId: call.id });
+    });
+    await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }));
+    expect(await rows()).withContext('nothing of the failed transaction stored, nothing it took deleted').toEqual(['callRequeued']);
+    await unit('callConnected');
+    await delivery();
+    expect(await rows()).withContext('the row the failed transaction took goes with the next one').toEqual(['callConnected']);
+    expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
+  });
+
   describe('writes that go together (on PostgreSQL one statement each)', () => {
     const changesOf = (agentId: string) => db.selectFrom('agent_state_changes').select(['from_state', 'to_state', 'reason']).where('agent_id', '=', agentId).execute();
     const stateOf = async (agentId: string) => (await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agentId).executeTakeFirstOrThrow()).state;

@@ -519,8 +519,9 @@ export class CallLedger {
     private readonly outbox: LedgerOutbox,
   ) {
     this.grouped = db.getExecutor().adapter instanceof SqliteAdapter;
-    // PostgreSQL: the outbox rows delivered so far are deleted with the next commit of a unit.
-    if (!this.grouped) outbox.deleteInTransactions();
+    // The outbox rows delivered so far are deleted with the next commit of a unit (a grouped
+    // transaction on SQLite), not by a statement and a commit of their own.
+    outbox.deleteInTransactions();
   }
 
   /**
@@ -560,7 +561,7 @@ export class CallLedger {
             // A unit that stores events waits for its commit anyway: the rows delivered before
             // it go with it, deleted in the statement that stores its own (a new id: not one of them).
             const delivered = (opened.delivered = this.outbox.takeDelivered());
-            await runUnreadTogether(trx, [this.storingEvents(trx, outboxId, events), ...(delivered.length > 0 ? [deletingDelivered(trx, delivered)] : [])]);
+            await runUnreadTogether(trx, [this.storingEvents(trx, outboxId, events), ...(delivered.length > 0 ? [deletingDelivered(trx, delivered, false)] : [])]);
           }
           return value;
         });
@@ -615,15 +616,24 @@ export class CallLedger {
    * of those kept in one outbox row (in commit order: a redelivery replays them as they
    * happened); their outcomes once it committed.
    */
-  private commitTogether(batch: readonly QueuedUnit[]): Promise<BatchOutcome> {
-    return this.db.transaction().execute(async (trx) => {
-      const units: UnitOutcome[] = [];
-      for (const unit of batch) units.push(await this.runInSavepoint(trx, unit.work));
-      const events = units.flatMap((unit) => (unit.ok ? unit.events : []));
-      const outboxId = events.length > 0 ? randomUUID() : null;
-      if (outboxId) await this.storeEvents(trx, outboxId, events);
-      return { outboxId, units };
-    });
+  private async commitTogether(batch: readonly QueuedUnit[]): Promise<BatchOutcome> {
+    let delivered: string[] = [];
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const units: UnitOutcome[] = [];
+        for (const unit of batch) units.push(await this.runInSavepoint(trx, unit.work));
+        const events = units.flatMap((unit) => (unit.ok ? unit.events : []));
+        const outboxId = events.length > 0 ? randomUUID() : null;
+        if (outboxId) await this.storeEvents(trx, outboxId, events);
+        // The rows delivered before go with this commit (outside every unit's savepoint).
+        delivered = this.outbox.takeDelivered();
+        if (delivered.length > 0) await runUnreadWrite(trx, deletingDelivered(trx, delivered, true));
+        return { outboxId, units };
+      });
+    } catch (err) {
+      this.outbox.returnDelivered(delivered);
+      throw err;
+    }
   }
 
   /** In commit order, each unit's events are delivered before its caller goes on (as with a transaction of its own). */
@@ -675,8 +685,18 @@ export class CallLedger {
   }
 }
 
-/** Deletes delivered outbox rows in the transaction (with its commit, PostgreSQL). */
-function deletingDelivered(trx: Transaction<Database>, ids: readonly string[]): UnreadWrite {
+/**
+ * Deletes delivered outbox rows in the transaction (with its commit): one statement for any
+ * number of rows, the ids as one parameter (an array on PostgreSQL, a JSON array on SQLite).
+ */
+function deletingDelivered(trx: Transaction<Database>, ids: readonly string[], sqlite: boolean): UnreadWrite {
+  if (sqlite) {
+    return {
+      key: 'ledger.outboxDelivered',
+      values: [JSON.stringify(ids)],
+      build: ([json]) => trx.deleteFrom('ledger_outbox').where('id', 'in', sql<string>`(select value from json_each(${json}))`),
+    };
+  }
   return { key: 'ledger.outboxDelivered', values: [ids], build: ([delivered]) => trx.deleteFrom('ledger_outbox').where('id', '=', sql<string>`any(${delivered})`) };
 }
 
