@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
 
 /**
  * The timeline's kinds of entry as of this migration (0002 checked the list of its day): two
@@ -42,19 +42,42 @@ export async function checkEventTypes(db: Kysely<unknown>, types: readonly strin
     await sql`alter table call_events add constraint call_events_type_check check (${check})`.execute(db);
     return;
   }
-  // SQLite cannot change a CHECK in place: the table is rebuilt with the same columns and
-  // indexes (read back from sqlite_master), its rows copied in order.
+  await rebuildCallEvents(db, check, await callEventsLayout(db));
+}
+
+/**
+ * How SQLite stores `call_events`: `rowid`, a table keyed by the entry's `id` with an index on
+ * `(call_id, seq)` (0002); `clustered`, the entries stored in `(call_id, seq)` order, without
+ * rowid, `id` a plain column (0024).
+ */
+export type CallEventsLayout = 'rowid' | 'clustered';
+
+/** The layout `call_events` has now (SQLite). */
+export async function callEventsLayout(db: Kysely<unknown>): Promise<CallEventsLayout> {
+  const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'call_events'`.execute(db);
+  return /without rowid\s*$/i.test(table.rows[0]?.sql ?? '') ? 'clustered' : 'rowid';
+}
+
+/**
+ * Rebuilds SQLite's `call_events` with the CHECK `check` on its type, in `layout`: SQLite
+ * cannot change a CHECK or a primary key in place, so the table is made again with the same
+ * columns and secondary indexes (read back from sqlite_master), its rows copied in order.
+ */
+export async function rebuildCallEvents(db: Kysely<unknown>, check: RawBuilder<unknown>, layout: CallEventsLayout): Promise<void> {
   const indexes = await sql<{ sql: string }>`select sql from sqlite_master where type = 'index' and tbl_name = 'call_events' and sql is not null`.execute(db);
+  const clustered = layout === 'clustered';
   await sql`create table call_events_rebuilt (
-    id text primary key,
+    id text ${clustered ? sql`not null` : sql`primary key`},
     call_id text not null references calls (id) on delete cascade,
     seq integer not null,
     at text not null,
     type text not null check (${check}),
     actor_id text,
     actor_name text,
-    detail text
-  )`.execute(db);
+    detail text${clustered ? sql`,
+    primary key (call_id, seq)
+  ) without rowid` : sql`
+  )`}`.execute(db);
   await sql`insert into call_events_rebuilt (id, call_id, seq, at, type, actor_id, actor_name, detail)
     select id, call_id, seq, at, type, actor_id, actor_name, detail from call_events`.execute(db);
   await sql`drop table call_events`.execute(db);

@@ -21,6 +21,7 @@ import * as callerSortColumns0020 from './0020-caller-sort-columns';
 import * as callerEndedSortIndexes0021 from './0021-caller-ended-sort-indexes';
 import * as fewerCallIndexWrites0022 from './0022-fewer-call-index-writes';
 import * as sqliteEndedSortIndexes0023 from './0023-sqlite-ended-sort-indexes';
+import * as sqliteClusteredLogs0024 from './0024-sqlite-clustered-logs';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -51,6 +52,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0021-caller-ended-sort-indexes': callerEndedSortIndexes0021,
   '0022-fewer-call-index-writes': fewerCallIndexWrites0022,
   '0023-sqlite-ended-sort-indexes': sqliteEndedSortIndexes0023,
+  '0024-sqlite-clustered-logs': sqliteClusteredLogs0024,
 };
 
 /**
