@@ -1,4 +1,4 @@
-import { sql, SqliteAdapter, type Kysely } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type RawBuilder } from 'kysely';
 import { rebuildCallEvents } from './0008-call-event-reconnections';
 
 /**
@@ -23,7 +23,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
   await db.schema.dropIndex(CALL_SEQ_INDEX).execute();
   await rebuildCallEvents(db, await eventTypeCheck(db), 'clustered');
-  await rebuildFromDefinition(db, 'agent_state_changes', (definition) => `${replaceOnce(definition, '"id" text primary key', '"id" text not null').replace(/\)\s*$/, '')}, ${AGENT_CHANGES_KEY}) without rowid`);
+  await rebuildFromDefinition(
+    db,
+    'agent_state_changes',
+    (definition) => `${replaceOnce(definition, '"id" text primary key', '"id" text not null').replace(/\)\s*$/, '')}, ${AGENT_CHANGES_KEY}) without rowid`,
+    sql`order by agent_id, at, id`,
+  );
   await db.schema.dropIndex(AGENT_AT_INDEX).execute();
 }
 
@@ -55,15 +60,16 @@ async function eventTypeCheck(db: Kysely<unknown>) {
 
 /**
  * Makes SQLite's `table` again from its stored definition changed by `change` (what SQLite
- * cannot alter in place, e.g. its key), with its rows and its other indexes.
+ * cannot alter in place, e.g. its key), with its rows (copied in `order`) and its other indexes.
  */
-async function rebuildFromDefinition(db: Kysely<unknown>, table: string, change: (definition: string) => string): Promise<void> {
+async function rebuildFromDefinition(db: Kysely<unknown>, table: string, change: (definition: string) => string, order: RawBuilder<unknown> = sql``): Promise<void> {
   const stored = await sql<{ type: string; sql: string }>`select type, sql from sqlite_master where tbl_name = ${table} and sql is not null`.execute(db);
   const definition = stored.rows.find((r) => r.type === 'table')?.sql;
   if (!definition) throw new Error(`no table ${table}`);
   const rebuilt = `${table}_rebuilt`;
   await sql.raw(replaceOnce(change(definition), `CREATE TABLE "${table}"`, `CREATE TABLE "${rebuilt}"`)).execute(db);
-  await sql`insert into ${sql.table(rebuilt)} select * from ${sql.table(table)}`.execute(db);
+  // In `order` (the new key's): each row goes in at the end of the new table, not at a random place.
+  await sql`insert into ${sql.table(rebuilt)} select * from ${sql.table(table)} ${order}`.execute(db);
   await sql`drop table ${sql.table(table)}`.execute(db);
   await sql`alter table ${sql.table(rebuilt)} rename to ${sql.table(table)}`.execute(db);
   for (const index of stored.rows.filter((r) => r.type === 'index')) await sql.raw(index.sql).execute(db);
