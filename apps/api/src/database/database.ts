@@ -8,7 +8,7 @@ import type { AppConfig, SqlDialect } from '../config/config';
 import { StaticMigrationProvider } from './migrations';
 import { withNamedStatements } from './postgres-statements';
 import { checkpointInBackground } from './sqlite-checkpoints';
-import { withStatementCache } from './sqlite-statements';
+import { runDirectlyInTransactions, SqliteDirect, withStatementCache } from './sqlite-statements';
 import type { Database } from './schema';
 
 const databaseLog = new Logger('Database');
@@ -61,7 +61,10 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
       statements.close();
     },
   };
-  return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database }), log: options.log }) };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log: options.log });
+  // The ledger's prepared statements inside transactions skip Kysely's executor (see SqliteDirect).
+  runDirectlyInTransactions(db, new SqliteDirect(database, options.log));
+  return { dialect: 'sqlite', db };
 }
 
 /**

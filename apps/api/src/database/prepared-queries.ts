@@ -1,6 +1,7 @@
 import { CompiledQuery, PostgresAdapter, sql, type Compilable, type Kysely, type OperationNodeSource, type QueryResult } from 'kysely';
 import { RESULT_UNREAD } from './postgres-statements';
 import type { Database } from './schema';
+import { directInTransaction } from './sqlite-statements';
 
 /** Each site's SQL text by its shape, per dialect (a Kysely instance and its transactions share their adapter). */
 const texts = new WeakMap<object, Map<string, string | null>>();
@@ -53,7 +54,10 @@ export async function runPrepared<R>(
       keys.add(key);
     }
   }
-  if (text !== null) return db.executeQuery<R>(CompiledQuery.raw(text, [...values]));
+  if (text !== null) {
+    const direct = directInTransaction(db);
+    return direct ? direct.execute<R>(text, values) : db.executeQuery<R>(CompiledQuery.raw(text, [...values]));
+  }
   const built = build(values).compile();
   return db.executeQuery<R>(unread ? markedUnread(built) : built);
 }

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type LogEvent } from 'kysely';
 import { createTempDir } from '../testing/temp-dir';
+import { openDatabase } from './database';
+import { runPrepared } from './prepared-queries';
+import type { Database } from './schema';
 import { withStatementCache } from './sqlite-statements';
 
 interface Schema {
@@ -88,5 +91,71 @@ describe('withStatementCache (SQLite)', () => {
       streamed.push(row.id, (nested.all([]) as { id: number }[]).length);
     }
     expect(streamed).toEqual([1, 3, 2, 3, 3, 3]);
+  });
+});
+
+describe('runPrepared on SQLite (SqliteDirect in transactions)', () => {
+  let dir: ReturnType<typeof createTempDir>;
+  let db: Kysely<Database>;
+  let logged: LogEvent[];
+
+  beforeEach(async () => {
+    dir = createTempDir();
+    logged = [];
+    ({ db } = openDatabase({ dialect: 'sqlite', file: join(dir.path, 'direct.sqlite') }, { log: (event) => logged.push(event) }));
+    await sql`create table notes (id integer primary key, body text not null)`.execute(db);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    dir.remove();
+  });
+
+  /** The spec's own table, on the app's database. */
+  const notes = (on: Kysely<Database>) => on as unknown as Kysely<Schema>;
+  const insert = (on: Kysely<Database>, id: number) =>
+    runPrepared(on, 'spec.insert', [id, `note ${id}`], ([i, body]) => notes(on).insertInto('notes').values({ id: i as number, body: body as string }));
+  const count = (on: Kysely<Database>) => runPrepared(on, 'spec.count', [], () => notes(on).selectFrom('notes').select((eb) => eb.fn.countAll<number>().as('n')));
+
+  it("runs a transaction's statements on SQLite without Kysely's executor, answering and logging as Kysely would", async () => {
+    await db.transaction().execute(async (trx) => {
+      const throughKysely = spyOn(trx, 'executeQuery').and.callThrough();
+      const written = await insert(trx, 1);
+      expect(written.numAffectedRows).toBe(1n);
+      expect(written.insertId).toBe(1n);
+      expect((await count(trx)).rows).toEqual([{ n: 1 }]);
+      const failed = await insert(trx, 1).catch((err: unknown) => err);
+      expect(failed).toEqual(jasmine.objectContaining({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }));
+      expect(throughKysely).not.toHaveBeenCalled();
+    });
+    const ofSpec = logged.filter((e) => /notes/.test(e.query.sql) && !/^create/.test(e.query.sql));
+    expect(ofSpec.map((e) => [e.level, e.query.sql.split(' ')[0]])).toEqual([
+      ['query', 'insert'],
+      ['query', 'select'],
+      ['error', 'insert'],
+    ]);
+    for (const event of ofSpec) expect(event.queryDurationMillis).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps a statement outside the transaction out of it: it waits for the transaction and sees only what committed', async () => {
+    let outside: Promise<number> | undefined;
+    let answered = false;
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await insert(trx, 1);
+        outside = count(db).then((r) => {
+          answered = true;
+          return Number(r.rows[0].n);
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(answered).withContext('answered while the transaction was open').toBeFalse();
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect(await outside).toBe(0);
+    // Outside a transaction Kysely runs it, as before.
+    const throughKysely = spyOn(db, 'executeQuery').and.callThrough();
+    await insert(db, 2);
+    expect(throughKysely).toHaveBeenCalledTimes(1);
   });
 });

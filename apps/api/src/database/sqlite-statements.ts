@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import type { CompiledQuery, Kysely, LogEvent, QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
+import type { Database } from './schema';
 
 /** How many prepared statements {@link withStatementCache} keeps by default (the app runs a few dozen distinct ones). */
 export const SQLITE_STATEMENT_CACHE_SIZE = 256;
@@ -34,4 +35,59 @@ export function withStatementCache(file: BetterSqlite3.Database, max = SQLITE_ST
       return statement;
     },
   };
+}
+
+/**
+ * Runs statements on SQLite's connection without Kysely's executor, for `runPrepared` inside a
+ * transaction: the statement cache, then better-sqlite3, synchronously, as Kysely's SQLite
+ * connection does, and the same `log` hook (the statement metrics). Kysely's path wraps each
+ * statement in five or six async layers (the transaction's connection queue, the logging
+ * wrapper, the driver); for the ledger's short statements their promises cost about as much
+ * CPU as SQLite running them. Only inside a transaction: the transaction holds the one
+ * connection, so a statement run here is the transaction's, as through Kysely; outside one,
+ * Kysely's connection mutex keeps a statement out of another flow's open transaction.
+ */
+export class SqliteDirect {
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly log?: (event: LogEvent) => void,
+  ) {}
+
+  /** Runs `sql` with `parameters`: its rows, or for a write its changes (as Kysely's result). */
+  execute<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
+    const started = this.log ? performance.now() : 0;
+    try {
+      const result = this.run<R>(sql, parameters);
+      this.log?.({ level: 'query', isStream: false, query: logged(sql, parameters), queryDurationMillis: performance.now() - started });
+      return result;
+    } catch (error) {
+      this.log?.({ level: 'error', error, query: logged(sql, parameters), queryDurationMillis: performance.now() - started });
+      throw error;
+    }
+  }
+
+  private run<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
+    const statement = this.database.prepare(sql);
+    if (statement.reader) return { rows: statement.all(parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+}
+
+/** The statement as the log hook reads it (its text; Kysely's query tree and id are not made for it). */
+function logged(sql: string, parameters: readonly unknown[]): CompiledQuery {
+  return { sql, parameters, query: undefined, queryId: undefined } as unknown as CompiledQuery;
+}
+
+/** Each SQLite Kysely instance's {@link SqliteDirect}, by its adapter (which its transactions share). */
+const directs = new WeakMap<object, SqliteDirect>();
+
+/** Lets `runPrepared` run `db`'s transactions' statements through `direct`. */
+export function runDirectlyInTransactions(db: Kysely<Database>, direct: SqliteDirect): void {
+  directs.set(db.getExecutor().adapter, direct);
+}
+
+/** `db`'s {@link SqliteDirect} when `db` is a transaction on SQLite, else undefined (Kysely runs the statement). */
+export function directInTransaction(db: Kysely<Database>): SqliteDirect | undefined {
+  return db.isTransaction ? directs.get(db.getExecutor().adapter) : undefined;
 }

@@ -652,16 +652,19 @@ export class CallLedger {
 
   /** Runs one unit in a savepoint of the open transaction: kept, or undone alone (and tried again when superseded). */
   private async runInSavepoint(trx: Transaction<Database>, work: (tx: LedgerTransaction) => Promise<unknown>): Promise<UnitOutcome> {
+    // Prepared like the units' own statements (runPrepared).
+    const savepoint = (statement: 'savepoint' | 'release savepoint' | 'rollback to savepoint') =>
+      runPrepared(trx, `ledger.${statement}`, [], () => rawStatement(trx, sql.raw(`${statement} ledger_unit`)), UNREAD);
     for (let attempt = 1; ; attempt++) {
       const events: LedgerEvent[] = [];
-      await sql`savepoint ledger_unit`.execute(trx);
+      await savepoint('savepoint');
       try {
         const value = await work(new LedgerTransaction(trx, events));
-        await sql`release savepoint ledger_unit`.execute(trx);
+        await savepoint('release savepoint');
         return { ok: true, value, events };
       } catch (err) {
-        await sql`rollback to savepoint ledger_unit`.execute(trx);
-        await sql`release savepoint ledger_unit`.execute(trx);
+        await savepoint('rollback to savepoint');
+        await savepoint('release savepoint');
         if (err instanceof Superseded && attempt < SUPERSEDED_TRIES) continue;
         return { ok: false, error: err instanceof Superseded ? stillRacing() : err };
       }
