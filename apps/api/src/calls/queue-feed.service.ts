@@ -57,12 +57,12 @@ function nextMacrotask(): Promise<void> {
  * room at a time (`SocketRooms.toAgentSlices`), each slice in its own macrotask, so that the
  * messages that arrive meanwhile are handled between slices. The slices go through the
  * Socket.IO adapter like any broadcast, so with REDIS_URL every node's agents get them and a
- * socket that recovers its session gets what it missed (the other nodes write the slices that
- * one read of the Redis stream brings them in one go: they are spread, not always one apiece). A snapshot's slices are all sent before the
- * next snapshot's first, and a newer snapshot is never followed by an older one: reads are
- * numbered, the agents' send takes the newest, and a snapshot read for a socket that just
- * connected (which it is sent at once) replaces an older one still waiting for the agents'
- * spacing.
+ * socket that recovers its session gets what it missed (another node writes the slices that
+ * one read of the Redis stream brings it in one go: spread, not always one per macrotask).
+ * A snapshot's slices are all sent before the next snapshot's first, and a newer snapshot is
+ * never followed by an older one: reads are numbered, the agents' send takes the newest, and
+ * a snapshot read for a socket that just connected (which it is sent at once) replaces an
+ * older one still waiting for the agents' spacing.
  *
  * With several nodes, where another may have sent other figures since, nothing is skipped:
  * every snapshot goes to the supervisors, and the newest to the agents once per spacing.
