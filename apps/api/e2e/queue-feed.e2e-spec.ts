@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { QueueReport, QueueSnapshot } from '@switchboard/call-domain';
-import { callAppPerSpec, pause } from './call-clients';
+import { AGENT_QUEUE_SPACING_MS, QueueFeed } from '../src/calls/queue-feed.service';
+import { AGENT_SLICES } from '../src/calls/socket-rooms';
+import { callAppPerSpec, eventually, pause } from './call-clients';
 import { call, DEMO_PASSWORD } from './support';
+
+const candidate = (n: number) => ({ candidate: `candidate:${n} 1 udp 2122260223 127.0.0.1 ${5000 + n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`Supervisors' and agents' queueChanged [${dialect}] (e2e)`, () => {
@@ -97,6 +102,89 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const sent = supervisor.seen('queueChanged');
       expect(sent.length).toBeGreaterThan(0);
       expect(sent[sent.length - 1]).toEqual(jasmine.objectContaining({ callsWaiting: 0, callsInProgress: 0 }));
+    });
+
+    it("relays a call's signaling between two slices of one agents' snapshot, which every agent's tab gets", async () => {
+      const alex = await connect('agent');
+      await alex.ok('setAvailability', { state: 'available' });
+      const student = await connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered');
+      await alex.ok('acceptCall', { callId });
+      await alex.ok('sendCandidate', { callId, messageId: randomUUID(), candidate: candidate(0) });
+      await student.next('candidateRelayed');
+      // Three agents' tabs in each slice room: six more agents (none Available, so a new call waits), eight tabs each.
+      const more = ['agent4', 'agent5', 'agent6', 'agent7', 'agent8'];
+      await harness.app.seed(more.map((username) => ({ username, displayName: username, role: 'agent' as const, password: DEMO_PASSWORD })));
+      const firstTabs = await Promise.all(['agent2', ...more].map(connect));
+      const otherTabs = await Promise.all(firstTabs.flatMap((tab) => Array.from({ length: 7 }, () => harness.newTab(tab))));
+      const tabs = [...firstTabs, ...otherTabs];
+      expect(tabs.length).toBe(3 * AGENT_SLICES);
+      await harness.settled();
+
+      // What the tabs and the caller receive, in order; Alex sends a candidate as soon as the first tab has the snapshot.
+      const order: ('snapshot' | 'relayed')[] = [];
+      let relaying: Promise<unknown> | null = null;
+      for (const tab of tabs) {
+        tab.socket.on('queueChanged', (q) => {
+          if (q.callsWaiting !== 1) return;
+          order.push('snapshot');
+          relaying ??= alex.ok('sendCandidate', { callId, messageId: randomUUID(), candidate: candidate(1) });
+        });
+      }
+      student.socket.on('candidateRelayed', () => order.push('relayed'));
+      await (await connect('student2')).ok('requestCall', {});
+      await eventually(async () => order.filter((o) => o === 'snapshot').length === tabs.length);
+      await relaying;
+      await eventually(async () => order.includes('relayed'));
+      expect(order.indexOf('relayed')).withContext(`relayed among ${tabs.length} tabs' snapshots: ${order.join(' ')}`).toBeLessThan(order.lastIndexOf('snapshot'));
+      expect(order.filter((o) => o === 'snapshot').length).withContext('one snapshot per tab').toBe(tabs.length);
+    });
+
+    it('sends agents at most one snapshot a second during a burst of changes while supervisors get more, and the final state reaches agents', async () => {
+      const supervisor = await connect('supervisor');
+      // Alex on a call: the calls placed next wait (nobody else is on duty).
+      const alex = await connect('agent');
+      await alex.ok('setAvailability', { state: 'available' });
+      await harness.app.seed([{ username: 'student4', displayName: 'Ash Student', role: 'student', password: DEMO_PASSWORD }]);
+      const { callId: talking } = await (await connect('student4')).ok('requestCall', {});
+      await alex.next('callOffered');
+      await alex.ok('acceptCall', { callId: talking });
+      await supervisor.next('queueChanged', counts(0, 1));
+      await alex.next('queueChanged', counts(0, 1));
+      const got = { supervisor: [] as QueueSnapshot[], agent: [] as QueueSnapshot[] };
+      const agentTimes: number[] = [];
+      supervisor.socket.on('queueChanged', (q) => got.supervisor.push(q));
+      alex.socket.on('queueChanged', (q) => {
+        got.agent.push(q);
+        agentTimes.push(performance.now());
+      });
+      // The calls waiting change every 100 ms for two seconds, never back to an earlier state:
+      // a call placed, another, the longer waiting one cancelled, another placed, … (each caller
+      // within their requestCall budget).
+      const free = await Promise.all(['student', 'student2', 'student3'].map(connect));
+      const waiting: { caller: (typeof free)[number]; callId: string }[] = [];
+      for (let step = 0; step < 20; step++) {
+        const [longest] = waiting.length < 2 ? [] : waiting.splice(0, 1);
+        if (longest) {
+          await longest.caller.ok('cancelCall', { callId: longest.callId });
+          free.push(longest.caller);
+        } else {
+          const [caller] = free.splice(0, 1);
+          waiting.push({ caller, callId: (await caller.ok('requestCall', {})).callId });
+        }
+        await pause(100);
+      }
+      const final = (await call<QueueReport>(harness.app.url, 'GET', '/api/queue', { token: supervisor.login.accessToken })).body;
+      expect(final).toEqual(jasmine.objectContaining({ callsWaiting: waiting.length, callsInProgress: 1 }));
+      const isFinal = (q: QueueSnapshot) => q.callsWaiting === final.callsWaiting && q.oldestQueuedAt === final.oldestQueuedAt;
+      await supervisor.next('queueChanged', isFinal);
+      await alex.next('queueChanged', isFinal);
+      await harness.app.app.get(QueueFeed).settled();
+      expect(got.agent[got.agent.length - 1]).withContext("the agent's last snapshot").toEqual(jasmine.objectContaining({ callsWaiting: final.callsWaiting, oldestQueuedAt: final.oldestQueuedAt }));
+      const gaps = agentTimes.slice(1).map((t, i) => Math.round(t - agentTimes[i]));
+      expect(Math.min(...gaps)).withContext(`ms between the agent's snapshots: ${gaps.join(', ')}`).toBeGreaterThan(AGENT_QUEUE_SPACING_MS - 100);
+      expect(got.supervisor.length).withContext("supervisors' snapshots").toBeGreaterThan(got.agent.length);
     });
 
     it('answers GET /api/queue with the same figures and their definitions, to supervisors only', async () => {

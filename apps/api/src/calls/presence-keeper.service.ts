@@ -15,7 +15,7 @@ import { CallLedger } from './ledger/call-ledger';
 import { QueueFeed } from './queue-feed.service';
 import { QueuePositions } from './queue-positions';
 import { SignalRelay } from './signal-relay.service';
-import { AGENTS_ROOM, SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
+import { SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 
@@ -76,7 +76,7 @@ export class PresenceKeeper {
     await socket.join(userRoom(user.id));
     if (user.role === 'supervisor') await socket.join(SUPERVISORS_ROOM);
     if (user.role === 'agent') {
-      await socket.join(AGENTS_ROOM);
+      await this.rooms.joinAgents(socket);
       await this.queueFeed.sendTo(socket);
       const row = await this.presence.connect(user);
       if (row.state === 'ringing' && row.call_id) await this.router.resendOffer(socket, row.call_id);

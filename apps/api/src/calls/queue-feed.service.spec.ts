@@ -2,8 +2,9 @@ import type { QueueSnapshot } from '@switchboard/call-domain';
 import type { AppConfig } from '../config/config';
 import type { CallRow } from '../database/schema';
 import type { CallRecords } from './call-records';
-import { QUEUE_FEED_SPACING_MS, QueueFeed } from './queue-feed.service';
-import type { SocketRooms } from './socket-rooms';
+import type { AppSocket } from '../realtime/app-socket';
+import { AGENT_QUEUE_SPACING_MS, QUEUE_FEED_SPACING_MS, QueueFeed } from './queue-feed.service';
+import { AGENT_SLICES, type SocketRooms } from './socket-rooms';
 
 describe('QueueFeed', () => {
   let live: Pick<CallRow, 'state' | 'queued_at'>[];
@@ -29,15 +30,44 @@ describe('QueueFeed', () => {
         return rows;
       },
     } as unknown as CallRecords;
-    const room = (who: 'watchers' | 'supervisors') => () => ({
+    slices = [];
+    onSlice = () => undefined;
+    feed = new QueueFeed(records, fakeRooms(), { redisUrl: null } as AppConfig);
+  });
+
+  /** Each agents' slice emit: which slice, what, when (performance.now()). */
+  let slices: { slice: number; snapshot: QueueSnapshot; at: number }[];
+  /** Called with each agents' slice as it is emitted. */
+  let onSlice: (slice: number) => void;
+
+  /**
+   * Rooms that record each snapshot once in `sent`, and in `to` who got it: 'supervisors', or
+   * 'watchers' once agents got it too (every agents' slice is recorded in `slices`).
+   */
+  function fakeRooms(): SocketRooms {
+    const toSupervisors = () => ({
       emit: (_event: string, snapshot: QueueSnapshot) => {
         sent.push(snapshot);
-        to.push(who);
+        to.push('supervisors');
       },
     });
-    const rooms = { toQueueWatchers: room('watchers'), toSupervisors: room('supervisors') } as unknown as SocketRooms;
-    feed = new QueueFeed(records, rooms, { redisUrl: null } as AppConfig);
-  });
+    const toAgentSlices = () =>
+      Array.from({ length: AGENT_SLICES }, (_, slice) => ({
+        emit: (_event: string, snapshot: QueueSnapshot) => {
+          slices.push({ slice, snapshot, at: performance.now() });
+          to[sent.lastIndexOf(snapshot)] = 'watchers';
+          onSlice(slice);
+        },
+      }));
+    return { toSupervisors, toAgentSlices } as unknown as SocketRooms;
+  }
+
+  /** The snapshots every agents' slice got, in order (each must have got all of them). */
+  function agentsGot(): QueueSnapshot[] {
+    const got = slices.filter((s) => s.slice === 0).map((s) => s.snapshot);
+    for (let slice = 1; slice < AGENT_SLICES; slice++) expect(slices.filter((s) => s.slice === slice).map((s) => s.snapshot)).toEqual(got);
+    return got;
+  }
 
   const queued = (at: string) => ({ state: 'queued' as const, queued_at: at });
 
@@ -114,8 +144,7 @@ describe('QueueFeed', () => {
 
   it('sends every snapshot to every watcher with several nodes (another may have sent other figures since)', async () => {
     const records = { active: async () => [...live] } as unknown as CallRecords;
-    const rooms = { toQueueWatchers: () => ({ emit: () => to.push('watchers') }), toSupervisors: () => ({ emit: () => to.push('supervisors') }) } as unknown as SocketRooms;
-    const shared = new QueueFeed(records, rooms, { redisUrl: 'redis://127.0.0.1:6379' } as AppConfig);
+    const shared = new QueueFeed(records, fakeRooms(), { redisUrl: 'redis://127.0.0.1:6379' } as AppConfig);
     live = [{ state: 'connected' as const, queued_at: '2026-11-02T09:59:00.000Z' }];
     shared.announce();
     await shared.settled();
@@ -123,5 +152,59 @@ describe('QueueFeed', () => {
     shared.announce();
     await shared.settled();
     expect(to).toEqual(['watchers', 'watchers']);
+  });
+  it("sends agents a snapshot one slice room at a time, handling what arrives between two slices, every slice before settled()", async () => {
+    const events: string[] = [];
+    onSlice = (slice) => {
+      events.push(`slice ${slice}`);
+      // A message that arrives while the snapshot goes out: the event loop takes it in a later macrotask.
+      if (slice === 0) setImmediate(() => events.push('message'));
+    };
+    live = [queued('2026-11-02T10:00:00.000Z')];
+    feed.announce();
+    await finishReads();
+    expect(agentsGot().map((s) => s.callsWaiting)).toEqual([1]);
+    expect(events.length).withContext('every slice sent once settled').toBe(AGENT_SLICES + 1);
+    expect(events.indexOf('message')).withContext('handled before the last slice').toBeLessThan(AGENT_SLICES);
+  });
+
+  it('sends agents at most one snapshot per AGENT_QUEUE_SPACING_MS during a burst of changes, newer after older, the last change at the end of the spacing', async () => {
+    open();
+    const start = performance.now();
+    let waiting = 0;
+    // A call more every 20 ms for 1.6 agents' spacings.
+    while (performance.now() - start < AGENT_QUEUE_SPACING_MS * 1.6) {
+      live = [...live, queued('2026-11-02T10:00:00.000Z')];
+      waiting = live.length;
+      feed.announce();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await feed.settled();
+    const toAgents = agentsGot();
+    const starts = slices.filter((s) => s.slice === 0).map((s) => s.at);
+    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).withContext('ms between two agents\' snapshots').toBeGreaterThanOrEqual(AGENT_QUEUE_SPACING_MS - 2);
+    expect(toAgents.length).withContext("agents' snapshots").toBeLessThanOrEqual(3);
+    expect(sent.length).withContext("supervisors' snapshots").toBeGreaterThanOrEqual(6);
+    const counts = toAgents.map((s) => s.callsWaiting);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts[counts.length - 1]).withContext('the last change').toBe(waiting);
+  });
+
+  it('sends agents, at the end of their spacing, the snapshot read for a socket that connected meanwhile rather than an older one', async () => {
+    open();
+    live = [queued('2026-11-02T10:00:00.000Z')];
+    feed.announce();
+    await feed.settled();
+    live = [];
+    feed.announce();
+    // The supervisors' snapshot is sent at the end of their spacing; the agents' is due a spacing after their last.
+    while (sent.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(agentsGot().length).toBe(1);
+    live = [queued('2026-11-02T10:00:05.000Z')];
+    const connected: QueueSnapshot[] = [];
+    await feed.sendTo({ emit: (_event: string, snapshot: QueueSnapshot) => connected.push(snapshot) } as unknown as AppSocket);
+    await feed.settled();
+    expect(connected.map((s) => s.oldestQueuedAt)).toEqual(['2026-11-02T10:00:05.000Z']);
+    expect(agentsGot().map((s) => s.oldestQueuedAt)).withContext('never older after newer').toEqual(['2026-11-02T10:00:00.000Z', '2026-11-02T10:00:05.000Z']);
   });
 });

@@ -7,7 +7,7 @@ import type { SocketData } from '../auth/socket-auth';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 import { PROBE_TIMEOUT_MS, withTimeout } from '../health/redis-ping';
-import type { AppServer } from '../realtime/app-socket';
+import type { AppServer, AppSocket } from '../realtime/app-socket';
 
 /** The commands of the Streams adapter that it sends without waiting for their answer. */
 const FIRE_AND_FORGET_COMMANDS = ['publish', 'sPublish', 'set'] as const;
@@ -50,6 +50,19 @@ export const SUPERVISORS_ROOM = 'role:supervisor';
 export const AGENTS_ROOM = 'role:agent';
 
 /**
+ * How many slice rooms the agents' sockets are spread over: a broadcast to every agent can be
+ * sent one slice at a time (`QueueFeed`), each slice a few dozen socket writes at 400 agents.
+ */
+export const AGENT_SLICES = 16;
+
+const AGENT_SLICE_PREFIX = `${AGENTS_ROOM}:slice:`;
+
+/** The room of one slice (0 … {@link AGENT_SLICES} − 1) of the agents' sockets. */
+export function agentSliceRoom(slice: number): string {
+  return `${AGENT_SLICE_PREFIX}${slice}`;
+}
+
+/**
  * How many entries the Redis stream that carries the nodes' socket events keeps (trimmed
  * approximately). A reconnecting socket recovers what it missed only while its last event is
  * still in the stream: at a few thousand events a second this is well over a grace period.
@@ -74,6 +87,8 @@ export const SOCKET_STREAM_MAX_LEN = 200_000;
 export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SocketRooms');
   private server: AppServer | null = null;
+  /** The slice the next agent socket joins: round robin, so each node's agents are spread evenly. */
+  private nextSlice = 0;
   private redisClients: { readonly isReady: boolean; readonly isOpen: boolean; close(): Promise<unknown>; destroy(): void }[] = [];
 
   constructor(
@@ -156,6 +171,24 @@ export class SocketRooms implements OnModuleInit, OnApplicationShutdown {
   /** Every supervisor's sockets. */
   toSupervisors(): Broadcast {
     return this.io.to(SUPERVISORS_ROOM) as Broadcast;
+  }
+
+  /**
+   * Puts an agent's socket in {@link AGENTS_ROOM} and in one of the agents' slice rooms. A
+   * socket that recovered its session (connection state recovery) is in its slice room
+   * already and stays in that one only, or it would get every sliced broadcast twice. A socket
+   * leaves both rooms when it disconnects, which is how an agent's socket stops being one (a
+   * sign-out, an expired or revoked token, a drained node); nothing else takes a socket out.
+   */
+  async joinAgents(socket: AppSocket): Promise<void> {
+    const joined = [...socket.rooms].find((room) => room.startsWith(AGENT_SLICE_PREFIX));
+    const slice = joined ?? agentSliceRoom(this.nextSlice++ % AGENT_SLICES);
+    await socket.join([AGENTS_ROOM, slice]);
+  }
+
+  /** Every agent's sockets, one slice room each (all of them together: {@link AGENTS_ROOM}). */
+  toAgentSlices(): Broadcast[] {
+    return Array.from({ length: AGENT_SLICES }, (_, slice) => this.io.to(agentSliceRoom(slice)) as Broadcast);
   }
 
   /** Every supervisor's and agent's sockets: who watches the queue. */
