@@ -30,6 +30,11 @@ export class CoalescedTask {
       });
   }
 
+  /** Whether a run is pending or in progress. */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   /** Resolves once every announced change has been handled (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.running) await this.running;

@@ -142,7 +142,7 @@ describe('QueueFeed', () => {
     expect(to).toEqual(['watchers', 'supervisors', 'watchers']);
   });
 
-  it('sends every snapshot to every watcher with several nodes (another may have sent other figures since)', async () => {
+  it('sends every snapshot to the supervisors and the newest to the agents with several nodes (another may have sent other figures since)', async () => {
     const records = { active: async () => [...live] } as unknown as CallRecords;
     const shared = new QueueFeed(records, fakeRooms(), { redisUrl: 'redis://127.0.0.1:6379' } as AppConfig);
     live = [{ state: 'connected' as const, queued_at: '2026-11-02T09:59:00.000Z' }];
@@ -188,6 +188,27 @@ describe('QueueFeed', () => {
     const counts = toAgents.map((s) => s.callsWaiting);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(counts[counts.length - 1]).withContext('the last change').toBe(waiting);
+  });
+
+  it('sends a socket that connects while an older snapshot goes out to the agents its own after the rest of those slices, not before', async () => {
+    open();
+    live = [queued('2026-11-02T10:00:00.000Z')];
+    // The socket joins the last slice room while the first slices go out, and is sent the queue as it is now (empty).
+    const socketGot: string[] = [];
+    let joined = false;
+    let connecting: Promise<void> | undefined;
+    onSlice = (slice) => {
+      if (slice === AGENT_SLICES - 1 && joined) socketGot.push(`slice: ${slices[slices.length - 1].snapshot.callsWaiting} waiting`);
+      if (slice === 0) {
+        live = [];
+        joined = true;
+        connecting = feed.sendTo({ emit: (_event: string, snapshot: QueueSnapshot) => socketGot.push(`connect: ${snapshot.callsWaiting} waiting`) } as unknown as AppSocket);
+      }
+    };
+    feed.announce();
+    await feed.settled();
+    await connecting;
+    expect(socketGot).toEqual(['slice: 1 waiting', 'connect: 0 waiting']);
   });
 
   it('sends agents, at the end of their spacing, the snapshot read for a socket that connected meanwhile rather than an older one', async () => {

@@ -88,6 +88,8 @@ export class QueueFeed implements BeforeApplicationShutdown {
   private toldAgents: string | null = null;
   /** The snapshot the agents get at the end of their spacing (null: none is due). */
   private forAgents: QueueRead | null = null;
+  /** The agents' snapshot whose slices are being sent, and when they all are (null: none). */
+  private sendingSlices: { seq: number; sent: Promise<void> } | null = null;
   /** With several nodes another node may have sent other figures since: then nothing is skipped. */
   private readonly skipRepeats: boolean;
 
@@ -120,7 +122,9 @@ export class QueueFeed implements BeforeApplicationShutdown {
   /** Sends the queue to one supervisor's or agent's socket (on connect). */
   async sendTo(socket: AppSocket): Promise<void> {
     const read = await this.read();
-    // The socket is in its rooms already: an older snapshot still due to the agents must not follow this one.
+    // The socket is in its rooms already: an older snapshot still due to the agents must not
+    // follow this one, nor the rest of an older one's slices (this one goes after them).
+    while (this.sendingSlices && this.sendingSlices.seq < read.seq) await this.sendingSlices.sent;
     if (this.forAgents && this.forAgents.seq < read.seq) this.forAgents = read;
     socket.emit('queueChanged', read.snapshot);
   }
@@ -152,10 +156,20 @@ export class QueueFeed implements BeforeApplicationShutdown {
     if (!due) return;
     this.forAgents = null;
     this.toldAgents = waitingOf(due.snapshot);
+    const sent = this.sendSlices(due.snapshot);
+    this.sendingSlices = { seq: due.seq, sent };
+    try {
+      await sent;
+    } finally {
+      this.sendingSlices = null;
+    }
+  }
+
+  private async sendSlices(snapshot: QueueSnapshot): Promise<void> {
     const slices = this.rooms.toAgentSlices();
     for (let i = 0; i < slices.length; i++) {
       if (i > 0) await nextMacrotask();
-      slices[i].emit('queueChanged', due.snapshot);
+      slices[i].emit('queueChanged', snapshot);
     }
   }
 
@@ -166,8 +180,11 @@ export class QueueFeed implements BeforeApplicationShutdown {
 
   /** Resolves once every announced change has been sent, to supervisors and to every agents' slice (tests, shutdown). */
   async settled(): Promise<void> {
-    // A supervisors' snapshot may make one due to the agents: those are sent after it.
-    await this.sending.settled();
-    await this.sendingAgents.settled();
+    // A supervisors' snapshot may make one due to the agents, sent after it; a change announced
+    // while the agents' waits out its spacing runs the supervisors' again.
+    do {
+      await this.sending.settled();
+      await this.sendingAgents.settled();
+    } while (this.sending.busy || this.sendingAgents.busy);
   }
 }

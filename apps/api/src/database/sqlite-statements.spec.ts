@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type LogEvent } from 'kysely';
+import { Kysely, SqliteDialect, sql, type LogEvent, type Transaction } from 'kysely';
 import { createTempDir } from '../testing/temp-dir';
 import { openDatabase } from './database';
 import { runPrepared } from './prepared-queries';
 import type { Database } from './schema';
-import { withStatementCache } from './sqlite-statements';
+import { withDirectStatements, withStatementCache } from './sqlite-statements';
 
 interface Schema {
   notes: { id: number; body: string };
@@ -94,7 +94,7 @@ describe('withStatementCache (SQLite)', () => {
   });
 });
 
-describe('runPrepared on SQLite (SqliteDirect in transactions)', () => {
+describe('runPrepared on SQLite (SqliteDirect in marked transactions)', () => {
   let dir: ReturnType<typeof createTempDir>;
   let db: Kysely<Database>;
   let logged: LogEvent[];
@@ -116,8 +116,8 @@ describe('runPrepared on SQLite (SqliteDirect in transactions)', () => {
     runPrepared(on, 'spec.insert', [id, `note ${id}`], ([i, body]) => notes(on).insertInto('notes').values({ id: i as number, body: body as string }));
   const count = (on: Kysely<Database>) => runPrepared(on, 'spec.count', [], () => notes(on).selectFrom('notes').select((eb) => eb.fn.countAll<number>().as('n')));
 
-  it("runs a transaction's statements on SQLite without Kysely's executor, answering and logging as Kysely would", async () => {
-    await db.transaction().execute(async (trx) => {
+  it("runs a marked transaction's statements on SQLite without Kysely's executor, answering and logging as Kysely would", async () => {
+    await db.transaction().execute((trx) => withDirectStatements(trx, async () => {
       const throughKysely = spyOn(trx, 'executeQuery').and.callThrough();
       const written = await insert(trx, 1);
       expect(written.numAffectedRows).toBe(1n);
@@ -126,7 +126,7 @@ describe('runPrepared on SQLite (SqliteDirect in transactions)', () => {
       const failed = await insert(trx, 1).catch((err: unknown) => err);
       expect(failed).toEqual(jasmine.objectContaining({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }));
       expect(throughKysely).not.toHaveBeenCalled();
-    });
+    }));
     const ofSpec = logged.filter((e) => /notes/.test(e.query.sql) && !/^create/.test(e.query.sql));
     expect(ofSpec.map((e) => [e.level, e.query.sql.split(' ')[0]])).toEqual([
       ['query', 'insert'],
@@ -136,12 +136,28 @@ describe('runPrepared on SQLite (SqliteDirect in transactions)', () => {
     for (const event of ofSpec) expect(event.queryDurationMillis).toBeGreaterThanOrEqual(0);
   });
 
+  it('refuses a statement of a transaction that has ended, instead of running it in the one open now', async () => {
+    let ended: Transaction<Database> | undefined;
+    await db.transaction().execute((trx) => withDirectStatements(trx, async () => void (ended = trx)));
+    let stale: unknown;
+    await db
+      .transaction()
+      .execute((trx) =>
+        withDirectStatements(trx, async () => {
+          stale = await insert(ended as Transaction<Database>, 1).catch((err: unknown) => err);
+          await insert(trx, 2);
+        }),
+      );
+    expect(stale).toEqual(jasmine.objectContaining({ message: jasmine.stringMatching(/already committed/) }));
+    expect((await db.selectFrom('notes' as never).select('id' as never).execute()).map((r) => (r as { id: number }).id)).toEqual([2]);
+  });
+
   it('keeps a statement outside the transaction out of it: it waits for the transaction and sees only what committed', async () => {
     let outside: Promise<number> | undefined;
     let answered = false;
     await db
       .transaction()
-      .execute(async (trx) => {
+      .execute((trx) => withDirectStatements(trx, async () => {
         await insert(trx, 1);
         outside = count(db).then((r) => {
           answered = true;
@@ -150,7 +166,7 @@ describe('runPrepared on SQLite (SqliteDirect in transactions)', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         expect(answered).withContext('answered while the transaction was open').toBeFalse();
         throw new Error('roll back');
-      })
+      }))
       .catch(() => undefined);
     expect(await outside).toBe(0);
     // Outside a transaction Kysely runs it, as before.

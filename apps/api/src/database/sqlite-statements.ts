@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CompiledQuery, Kysely, LogEvent, QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
+import type { CompiledQuery, Kysely, LogEvent, QueryResult, SqliteDatabase, SqliteStatement, Transaction } from 'kysely';
 import type { Database } from './schema';
 
 /** How many prepared statements {@link withStatementCache} keeps by default (the app runs a few dozen distinct ones). */
@@ -39,13 +39,19 @@ export function withStatementCache(file: BetterSqlite3.Database, max = SQLITE_ST
 
 /**
  * Runs statements on SQLite's connection without Kysely's executor, for `runPrepared` inside a
- * transaction: the statement cache, then better-sqlite3, synchronously, as Kysely's SQLite
- * connection does, and the same `log` hook (the statement metrics). Kysely's path wraps each
- * statement in five or six async layers (the transaction's connection queue, the logging
- * wrapper, the driver); for the ledger's short statements their promises cost about as much
- * CPU as SQLite running them. Only inside a transaction: the transaction holds the one
- * connection, so a statement run here is the transaction's, as through Kysely; outside one,
- * Kysely's connection mutex keeps a statement out of another flow's open transaction.
+ * transaction opened with {@link withDirectStatements} (the ledger's): the statement cache,
+ * then better-sqlite3, synchronously, as Kysely's SQLite connection does, and the same `log`
+ * hook (the statement metrics). Kysely's path wraps each statement in five or six async layers
+ * (the transaction's connection queue, the logging wrapper, the driver); for the ledger's
+ * short statements their promises cost about as much CPU as SQLite running them.
+ *
+ * Only while that transaction is open: it holds the one connection, so a statement run here is
+ * the transaction's, as through Kysely. Anything else goes through Kysely: a statement outside
+ * a transaction (Kysely's connection mutex keeps it out of another flow's open transaction), a
+ * transaction that has ended (Kysely refuses it), a transaction made with plugins or another
+ * schema (`withPlugin`, `withSchema`: another object, not marked). What it does not do that
+ * Kysely would: plugins' result transforms (the marked transactions have none), and ordering
+ * against a `stream()` still open on the same transaction (the ledger streams nothing).
  */
 export class SqliteDirect {
   constructor(
@@ -56,14 +62,15 @@ export class SqliteDirect {
   /** Runs `sql` with `parameters`: its rows, or for a write its changes (as Kysely's result). */
   execute<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
     const started = this.log ? performance.now() : 0;
+    let result: QueryResult<R>;
     try {
-      const result = this.run<R>(sql, parameters);
-      this.log?.({ level: 'query', isStream: false, query: logged(sql, parameters), queryDurationMillis: performance.now() - started });
-      return result;
+      result = this.run<R>(sql, parameters);
     } catch (error) {
       this.log?.({ level: 'error', error, query: logged(sql, parameters), queryDurationMillis: performance.now() - started });
       throw error;
     }
+    this.log?.({ level: 'query', isStream: false, query: logged(sql, parameters), queryDurationMillis: performance.now() - started });
+    return result;
   }
 
   private run<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
@@ -82,12 +89,29 @@ function logged(sql: string, parameters: readonly unknown[]): CompiledQuery {
 /** Each SQLite Kysely instance's {@link SqliteDirect}, by its adapter (which its transactions share). */
 const directs = new WeakMap<object, SqliteDirect>();
 
-/** Lets `runPrepared` run `db`'s transactions' statements through `direct`. */
+/** The transactions {@link withDirectStatements} marked, while their work runs. */
+const openTransactions = new WeakSet<object>();
+
+/** Lets `runPrepared` run statements of `db`'s transactions marked by {@link withDirectStatements} through `direct`. */
 export function runDirectlyInTransactions(db: Kysely<Database>, direct: SqliteDirect): void {
   directs.set(db.getExecutor().adapter, direct);
 }
 
-/** `db`'s {@link SqliteDirect} when `db` is a transaction on SQLite, else undefined (Kysely runs the statement). */
+/**
+ * Runs `work`, the body of the transaction `trx` (inside Kysely's `transaction().execute`),
+ * with `runPrepared` running `trx`'s statements through {@link SqliteDirect} on SQLite; once
+ * `work` has ended, `trx` is Kysely's again (which refuses a statement of an ended transaction).
+ */
+export async function withDirectStatements<T>(trx: Transaction<Database>, work: () => Promise<T>): Promise<T> {
+  openTransactions.add(trx);
+  try {
+    return await work();
+  } finally {
+    openTransactions.delete(trx);
+  }
+}
+
+/** `db`'s {@link SqliteDirect} when `db` is a marked open transaction on SQLite, else undefined (Kysely runs the statement). */
 export function directInTransaction(db: Kysely<Database>): SqliteDirect | undefined {
-  return db.isTransaction ? directs.get(db.getExecutor().adapter) : undefined;
+  return openTransactions.has(db) ? directs.get(db.getExecutor().adapter) : undefined;
 }

@@ -4,6 +4,7 @@ import { sql, SqliteAdapter, type Compilable, type Kysely, type OperationNodeSou
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
 import { changedRows, runPrepared, runUnreadTogether, runUnreadWrite, type UnreadWrite } from '../../database/prepared-queries';
+import { withDirectStatements } from '../../database/sqlite-statements';
 import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
@@ -561,7 +562,7 @@ export class CallLedger {
             // A unit that stores events waits for its commit anyway: the rows delivered before
             // it go with it, deleted in the statement that stores its own (a new id: not one of them).
             const delivered = (opened.delivered = this.outbox.takeDelivered());
-            await runUnreadTogether(trx, [this.storingEvents(trx, outboxId, events), ...(delivered.length > 0 ? [deletingDelivered(trx, delivered, false)] : [])]);
+            await runUnreadTogether(trx, [this.storingEvents(trx, outboxId, events), ...(delivered.length > 0 ? [deletingDelivered(trx, delivered)] : [])]);
           }
           return value;
         });
@@ -619,17 +620,19 @@ export class CallLedger {
   private async commitTogether(batch: readonly QueuedUnit[]): Promise<BatchOutcome> {
     let delivered: string[] = [];
     try {
-      return await this.db.transaction().execute(async (trx) => {
-        const units: UnitOutcome[] = [];
-        for (const unit of batch) units.push(await this.runInSavepoint(trx, unit.work));
-        const events = units.flatMap((unit) => (unit.ok ? unit.events : []));
-        const outboxId = events.length > 0 ? randomUUID() : null;
-        if (outboxId) await this.storeEvents(trx, outboxId, events);
-        // The rows delivered before go with this commit (outside every unit's savepoint).
-        delivered = this.outbox.takeDelivered();
-        if (delivered.length > 0) await runUnreadWrite(trx, deletingDelivered(trx, delivered, true));
-        return { outboxId, units };
-      });
+      return await this.db.transaction().execute((trx) =>
+        withDirectStatements(trx, async () => {
+          const units: UnitOutcome[] = [];
+          for (const unit of batch) units.push(await this.runInSavepoint(trx, unit.work));
+          const events = units.flatMap((unit) => (unit.ok ? unit.events : []));
+          const outboxId = events.length > 0 ? randomUUID() : null;
+          if (outboxId) await this.storeEvents(trx, outboxId, events);
+          // The rows delivered before go with this commit (outside every unit's savepoint).
+          delivered = this.outbox.takeDelivered();
+          if (delivered.length > 0) await runUnreadWrite(trx, deletingDelivered(trx, delivered));
+          return { outboxId, units };
+        }),
+      );
     } catch (err) {
       this.outbox.returnDelivered(delivered);
       throw err;
@@ -692,8 +695,8 @@ export class CallLedger {
  * Deletes delivered outbox rows in the transaction (with its commit): one statement for any
  * number of rows, the ids as one parameter (an array on PostgreSQL, a JSON array on SQLite).
  */
-function deletingDelivered(trx: Transaction<Database>, ids: readonly string[], sqlite: boolean): UnreadWrite {
-  if (sqlite) {
+function deletingDelivered(trx: Transaction<Database>, ids: readonly string[]): UnreadWrite {
+  if (trx.getExecutor().adapter instanceof SqliteAdapter) {
     return {
       key: 'ledger.outboxDelivered',
       values: [JSON.stringify(ids)],

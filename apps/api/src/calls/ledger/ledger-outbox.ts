@@ -16,8 +16,9 @@ export type LedgerReaction = (events: readonly LedgerEvent[]) => void | Promise<
 export const OUTBOX_STALE_MS = 10_000;
 
 /**
- * PostgreSQL: how long a delivered row waits to be deleted by the next ledger transaction that
- * commits on this node ({@link LedgerOutbox.takeDelivered}) before it is deleted on its own.
+ * How long a delivered row waits to be deleted by the next ledger transaction that commits on
+ * this node ({@link LedgerOutbox.takeDelivered}; on SQLite the next grouped commit) before it
+ * is deleted on its own.
  */
 export const OUTBOX_RIDE_MS = 50;
 
