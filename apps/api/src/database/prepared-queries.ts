@@ -25,6 +25,9 @@ export function statementsBuiltEachTime(db: Kysely<Database>): string[] {
  * builds, freezes and compiles a query tree for every statement, which for the ledger's short
  * statements costs about as much CPU as SQLite running them.
  *
+ * Inside the ledger's grouped SQLite transactions (`withDirectStatements`) the statement runs
+ * on the connection itself (`SqliteDirect`), without Kysely's executor.
+ *
  * `build` must put each of `values` in the query as a parameter, in that order, and must not
  * decide anything from them (`is null` or `=` depends on the value: put that in `key`). The
  * first build is checked with placeholder values: a query that does not take them as its
