@@ -151,16 +151,24 @@ async function latestCallSeenFrom(page: Page): Promise<CallRecord> {
   return callDetailSeenFrom(page);
 }
 
-/** The most recent call and its timeline, as a supervisor reads them (see {@link latestCallSeenFrom}). */
+/**
+ * The most recent call and its timeline, as a supervisor reads them (see {@link latestCallSeenFrom}).
+ * The supervisor signs in once per page: the checks poll this every 200 ms, and sign-ins are
+ * limited per account and minute (LOGIN_ATTEMPTS_PER_MINUTE), so a sign-in per poll was refused
+ * once a wait took more than ten polls.
+ */
 async function callDetailSeenFrom(page: Page): Promise<CallDetail> {
   return page.evaluate(async () => {
-    const login = await fetch('/api/auth/login', {
+    const kept = globalThis as typeof globalThis & { supervisorToken?: Promise<string> };
+    kept.supervisorToken ??= fetch('/api/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'supervisor', password: 'switchboard' }),
+    }).then(async (login) => {
+      if (!login.ok) throw new Error(`supervisor sign-in refused: ${login.status}`);
+      return ((await login.json()) as { accessToken: string }).accessToken;
     });
-    const { accessToken } = await login.json();
-    const headers = { authorization: `Bearer ${accessToken}` };
+    const headers = { authorization: `Bearer ${await kept.supervisorToken}` };
     const list = await fetch('/api/calls?sort=queuedAt&dir=desc&page=1&pageSize=1', { headers });
     const record = (await list.json()).items[0];
     return (await fetch(`/api/calls/${record.id}`, { headers })).json();
