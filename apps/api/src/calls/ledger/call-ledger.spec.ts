@@ -413,26 +413,31 @@ describeEachDialect('CallLedger', (database) => {
     expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ended');
   });
 
+  /** A unit that only publishes an event of `type` about the call. */
+  const publishing = (callId: string) => (type: 'callConnected' | 'callRequeued') =>
+    ledger.run(async (tx) => tx.publish(type === 'callConnected' ? { type, callId } : { type, callId, callerId, declined: false }));
+  /** The outbox rows stored, by their first event's type. */
+  const outboxRows = async () => (await db.selectFrom('ledger_outbox').select('events').execute()).map((r) => (JSON.parse(r.events) as LedgerEvent[])[0].type);
+
   it('deletes the outbox rows it delivered with the next unit\'s commit, and again later those of a unit that failed (PostgreSQL)', async () => {
     if (database().dialect !== 'postgres') return;
     // Delivered rows wait for a unit as long as it takes here.
     outbox.deleteInTransactions(60_000);
     const call = await addCall(db, 'queued', callerId);
-    const unit = (type: 'callConnected' | 'callRequeued') => ledger.run(async (tx) => tx.publish(type === 'callConnected' ? { type, callId: call.id } : { type, callId: call.id, callerId, declined: false }));
-    const rows = async () => (await db.selectFrom('ledger_outbox').select('events').execute()).map((r) => (JSON.parse(r.events) as LedgerEvent[])[0].type);
+    const unit = publishing(call.id);
     await unit('callConnected');
-    expect(await rows()).withContext('delivered, waiting for the next unit').toEqual(['callConnected']);
+    expect(await outboxRows()).withContext('delivered, waiting for the next unit').toEqual(['callConnected']);
     await unit('callRequeued');
-    expect(await rows()).withContext('the first went with the second unit\'s commit').toEqual(['callRequeued']);
+    expect(await outboxRows()).withContext('the first went with the second unit\'s commit').toEqual(['callRequeued']);
     // A unit that takes the delivered rows and then fails at its commit (a held insert's unique violation).
     const failing = ledger.run(async (tx) => {
       await tx.insertCall({ ...call, id: call.id, state: 'queued' });
       tx.publish({ type: 'callConnected', callId: call.id });
     });
     await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: '23505' }));
-    expect(await rows()).withContext('nothing of the failed unit stored, nothing it took deleted').toEqual(['callRequeued']);
+    expect(await outboxRows()).withContext('nothing of the failed unit stored, nothing it took deleted').toEqual(['callRequeued']);
     await unit('callConnected');
-    expect(await rows()).withContext('the row the failed unit took goes with the next one').toEqual(['callConnected']);
+    expect(await outboxRows()).withContext('the row the failed unit took goes with the next one').toEqual(['callConnected']);
     expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
   });
 
@@ -441,16 +446,15 @@ describeEachDialect('CallLedger', (database) => {
     // Delivered rows wait for a grouped transaction as long as it takes here.
     outbox.deleteInTransactions(60_000);
     const call = await addCall(db, 'queued', callerId);
-    const unit = (type: 'callConnected' | 'callRequeued') => ledger.run(async (tx) => tx.publish(type === 'callConnected' ? { type, callId: call.id } : { type, callId: call.id, callerId, declined: false }));
-    const rows = async () => (await db.selectFrom('ledger_outbox').select('events').execute()).map((r) => (JSON.parse(r.events) as LedgerEvent[])[0].type);
+    const unit = publishing(call.id);
     // A row is delivered (its reactions done) a turn after its unit is acknowledged.
     const delivery = () => new Promise<void>((resolve) => setImmediate(resolve));
     await unit('callConnected');
     await delivery();
-    expect(await rows()).withContext('delivered, waiting for the next transaction').toEqual(['callConnected']);
+    expect(await outboxRows()).withContext('delivered, waiting for the next transaction').toEqual(['callConnected']);
     await unit('callRequeued');
     await delivery();
-    expect(await rows()).withContext("the first went with the second transaction's commit").toEqual(['callRequeued']);
+    expect(await outboxRows()).withContext("the first went with the second transaction's commit").toEqual(['callRequeued']);
     // A unit that leaves a deferred foreign-key violation: its transaction takes the delivered
     // row, then its commit fails and rolls back.
     const failing = ledger.run(async (tx) => {
@@ -459,10 +463,10 @@ describeEachDialect('CallLedger', (database) => {
       tx.publish({ type: 'callConnected', callId: call.id });
     });
     await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }));
-    expect(await rows()).withContext('nothing of the failed transaction stored, nothing it took deleted').toEqual(['callRequeued']);
+    expect(await outboxRows()).withContext('nothing of the failed transaction stored, nothing it took deleted').toEqual(['callRequeued']);
     await unit('callConnected');
     await delivery();
-    expect(await rows()).withContext('the row the failed transaction took goes with the next one').toEqual(['callConnected']);
+    expect(await outboxRows()).withContext('the row the failed transaction took goes with the next one').toEqual(['callConnected']);
     expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
   });
 

@@ -54,8 +54,13 @@ export type CallEventsLayout = 'rowid' | 'clustered';
 
 /** The layout `call_events` has now (SQLite). */
 export async function callEventsLayout(db: Kysely<unknown>): Promise<CallEventsLayout> {
+  return /without rowid\s*$/i.test(await callEventsDefinition(db)) ? 'clustered' : 'rowid';
+}
+
+/** SQLite's stored `create table` of `call_events` (empty if there is none). */
+export async function callEventsDefinition(db: Kysely<unknown>): Promise<string> {
   const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'call_events'`.execute(db);
-  return /without rowid\s*$/i.test(table.rows[0]?.sql ?? '') ? 'clustered' : 'rowid';
+  return table.rows[0]?.sql ?? '';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sql, SqliteAdapter, type Kysely, type RawBuilder } from 'kysely';
-import { rebuildCallEvents } from './0008-call-event-reconnections';
+import { callEventsDefinition, rebuildCallEvents } from './0008-call-event-reconnections';
 
 /**
  * SQLite stores the two logs a call setup appends to — the call's timeline (`call_events`, six
@@ -60,8 +60,7 @@ const AGENT_CHANGES_KEY = 'primary key ("agent_id", "at", "id")';
 
 /** The CHECK on `call_events.type` as the table has it now (0008, 0012 and 0014 each set their list). */
 async function eventTypeCheck(db: Kysely<unknown>) {
-  const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'call_events'`.execute(db);
-  const check = /check \((type in \([^)]*\))\)/.exec(table.rows[0]?.sql ?? '')?.[1];
+  const check = /check \((type in \([^)]*\))\)/.exec(await callEventsDefinition(db))?.[1];
   if (!check) throw new Error('call_events has no CHECK on its type as 0008 made it');
   return sql.raw(check);
 }
