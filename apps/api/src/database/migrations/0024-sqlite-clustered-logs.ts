@@ -18,37 +18,31 @@ import { callEventsDefinition, rebuildCallEvents } from './0008-call-event-recon
  * random id): one such place per entry now, and the pages of a call in progress are the ones
  * its next entries change.
  *
- * The rebuild copies both tables, in key order, in one transaction (SQLite has one writer:
- * writes wait for it): 5 s for 200 000 seeded calls (1.1 M entries).
+ * The rebuild copies both tables, in key order, in the migrator's transaction (SQLite has one
+ * writer: writes wait for it): 5 s for 200 000 seeded calls (1.1 M entries).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
-  // Kysely's migrator runs SQLite's migrations without a transaction: one here, so that a
-  // process killed mid-way leaves the tables as they were (SQLite's DDL is transactional).
-  await db.transaction().execute(async (trx) => {
-    await trx.schema.dropIndex(CALL_SEQ_INDEX).execute();
-    await rebuildCallEvents(trx, await eventTypeCheck(trx), 'clustered');
-    await trx.schema.dropIndex(AGENT_AT_INDEX).execute();
-    await rebuildFromDefinition(
-      trx,
-      'agent_state_changes',
-      (definition) => `${replaceOnce(definition, '"id" text primary key', '"id" text not null').replace(/\)\s*$/, '')}, ${AGENT_CHANGES_KEY}) without rowid`,
-      sql`order by agent_id, at, id`,
-    );
-  });
+  await db.schema.dropIndex(CALL_SEQ_INDEX).execute();
+  await rebuildCallEvents(db, await eventTypeCheck(db), 'clustered');
+  await db.schema.dropIndex(AGENT_AT_INDEX).execute();
+  await rebuildFromDefinition(
+    db,
+    'agent_state_changes',
+    (definition) => `${replaceOnce(definition, '"id" text primary key', '"id" text not null').replace(/\)\s*$/, '')}, ${AGENT_CHANGES_KEY}) without rowid`,
+    sql`order by agent_id, at, id`,
+  );
 }
 
 /** Puts back 0002's rowid tables keyed by `id`, with their indexes by call and by agent. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
-  await db.transaction().execute(async (trx) => {
-    await rebuildCallEvents(trx, await eventTypeCheck(trx), 'rowid');
-    await trx.schema.createIndex(CALL_SEQ_INDEX).on('call_events').columns(['call_id', 'seq']).unique().execute();
-    await rebuildFromDefinition(trx, 'agent_state_changes', (definition) =>
-      replaceOnce(replaceOnce(definition, '"id" text not null', '"id" text primary key'), `, ${AGENT_CHANGES_KEY}) without rowid`, ')'),
-    );
-    await trx.schema.createIndex(AGENT_AT_INDEX).on('agent_state_changes').columns(['agent_id', 'at']).execute();
-  });
+  await rebuildCallEvents(db, await eventTypeCheck(db), 'rowid');
+  await db.schema.createIndex(CALL_SEQ_INDEX).on('call_events').columns(['call_id', 'seq']).unique().execute();
+  await rebuildFromDefinition(db, 'agent_state_changes', (definition) =>
+    replaceOnce(replaceOnce(definition, '"id" text not null', '"id" text primary key'), `, ${AGENT_CHANGES_KEY}) without rowid`, ')'),
+  );
+  await db.schema.createIndex(AGENT_AT_INDEX).on('agent_state_changes').columns(['agent_id', 'at']).execute();
 }
 
 /** 0002's index of a call's timeline in order; the clustered table's key is the same. */
