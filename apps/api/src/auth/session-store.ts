@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 import { InjectDatabase } from '../database/database.module';
+import { runPrepared } from '../database/prepared-queries';
 import type { Database } from '../database/schema';
 
 /**
@@ -36,13 +37,15 @@ export class SessionStore {
 
   /** Whether the session `sessionId` of `userId` exists and has not been ended. */
   async isOpen(sessionId: string, userId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('sign_in_sessions')
-      .select('ended_at')
-      .where('id', '=', sessionId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row !== undefined && row.ended_at === null;
+    // Checked on every socket handshake and on the events that need a live session: prepared.
+    const { rows } = await runPrepared(this.db, 'sessions.isOpen', [sessionId, userId], ([id, user]) =>
+      this.db
+        .selectFrom('sign_in_sessions')
+        .select('ended_at')
+        .where('id', '=', id as string)
+        .where('user_id', '=', user as string),
+    );
+    return rows.length > 0 && rows[0].ended_at === null;
   }
 
   /** Ends one session (signing out); ending it again changes nothing. */

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CallbackEvent, CallbackListQuery, CallbackRecord, CallbackRequest, CallbackStatus, Page, SessionUser } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
+import { runPrepared } from '../database/prepared-queries';
 import type { CallbackEventsTable, CallbackRequestsTable, Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { CallLedger, type EventActor, type LedgerTransaction } from './ledger/call-ledger';
@@ -150,7 +151,10 @@ export class CallbackRequestsService {
 
   /** A student's requests not yet done, oldest first (for the agent who has them on the line). */
   async openOf(studentId: string): Promise<CallbackRequest[]> {
-    const rows = await this.requests('open').where('cb.student_id', '=', studentId).orderBy('cb.created_at').orderBy('cb.id').execute();
+    // Read whenever a student signs in or out and when an agent has one on the line: prepared.
+    const { rows } = await runPrepared(this.db, 'callbacks.openOf', [studentId], ([id]) =>
+      this.requests('open').where('cb.student_id', '=', id as string).orderBy('cb.created_at').orderBy('cb.id'),
+    );
     return rows.map(toCallbackRequest);
   }
 

@@ -1,14 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type LogEvent, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type LogEvent, type MigrationResultSet } from 'kysely';
 import { Pool } from 'pg';
 import { Logger } from '@nestjs/common';
 import type { AppConfig, SqlDialect } from '../config/config';
 import { StaticMigrationProvider } from './migrations';
 import { withNamedStatements } from './postgres-statements';
 import { checkpointInBackground } from './sqlite-checkpoints';
-import { runDirectlyInTransactions, SqliteDirect, withStatementCache } from './sqlite-statements';
+import { SwitchboardSqliteDialect } from './sqlite-dialect';
+import { runStatementsDirectly, SqliteDirect, withStatementCache } from './sqlite-statements';
 import type { Database } from './schema';
 
 const databaseLog = new Logger('Database');
@@ -61,32 +62,12 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
       statements.close();
     },
   };
-  const db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database }), log: options.log });
-  // The ledger's prepared statements inside transactions skip Kysely's executor (see SqliteDirect).
-  runDirectlyInTransactions(db, new SqliteDirect(database, options.log));
+  const dialect = new SwitchboardSqliteDialect({ database });
+  const db = new Kysely<Database>({ dialect, log: options.log });
+  // Prepared statements skip Kysely's executor inside the ledger's transactions and while the
+  // connection is idle (see SqliteDirect).
+  runStatementsDirectly(db, new SqliteDirect(database, options.log), () => dialect.idle);
   return { dialect: 'sqlite', db };
-}
-
-/**
- * Kysely's SQLite dialect, except that its adapter says SQLite's DDL is transactional (it is):
- * Kysely's Migrator then runs the pending migrations and their `kysely_migration` records in
- * one transaction, as on PostgreSQL. With Kysely's own adapter it runs them statement by
- * statement, and a migration that fails or a process killed half-way through a table rebuild
- * (0008, 0012, 0014, 0024) leaves a half-changed schema the next start cannot migrate. Nothing
- * else reads the flag. A subclass of `SqliteAdapter`, so the `instanceof SqliteAdapter` checks
- * (migrations, ledger) still see SQLite.
- */
-class TransactionalDdlSqliteDialect extends SqliteDialect {
-  override createAdapter(): DialectAdapter {
-    return new TransactionalDdlSqliteAdapter();
-  }
-}
-
-/** {@link TransactionalDdlSqliteDialect}'s adapter. */
-class TransactionalDdlSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CompiledQuery, PostgresAdapter, sql, type Compilable, type Kysely, type OperationNodeSource, type QueryResult } from 'kysely';
 import { RESULT_UNREAD } from './postgres-statements';
 import type { Database } from './schema';
-import { directInTransaction } from './sqlite-statements';
+import { directNow } from './sqlite-statements';
 
 /** Each site's SQL text by its shape, per dialect (a Kysely instance and its transactions share their adapter). */
 const texts = new WeakMap<object, Map<string, string | null>>();
@@ -25,8 +25,9 @@ export function statementsBuiltEachTime(db: Kysely<Database>): string[] {
  * builds, freezes and compiles a query tree for every statement, which for the ledger's short
  * statements costs about as much CPU as SQLite running them.
  *
- * Inside the ledger's grouped SQLite transactions (`withDirectStatements`) the statement runs
- * on the connection itself (`SqliteDirect`), without Kysely's executor.
+ * On SQLite, inside the ledger's grouped transactions (`withDirectStatements`) and outside
+ * transactions while the connection is idle, the statement runs on the connection itself
+ * (`SqliteDirect`), without Kysely's executor.
  *
  * `build` must put each of `values` in the query as a parameter, in that order, and must not
  * decide anything from them (`is null` or `=` depends on the value: put that in `key`). The
@@ -58,7 +59,7 @@ export async function runPrepared<R>(
     }
   }
   if (text !== null) {
-    const direct = directInTransaction(db);
+    const direct = directNow(db);
     return direct ? direct.execute<R>(text, values) : db.executeQuery<R>(CompiledQuery.raw(text, [...values]));
   }
   const built = build(values).compile();

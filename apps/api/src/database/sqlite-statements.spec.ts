@@ -94,7 +94,7 @@ describe('withStatementCache (SQLite)', () => {
   });
 });
 
-describe('runPrepared on SQLite (SqliteDirect in marked transactions)', () => {
+describe('runPrepared on SQLite (SqliteDirect: marked transactions, idle connection)', () => {
   let dir: ReturnType<typeof createTempDir>;
   let db: Kysely<Database>;
   let logged: LogEvent[];
@@ -169,9 +169,30 @@ describe('runPrepared on SQLite (SqliteDirect in marked transactions)', () => {
       }))
       .catch(() => undefined);
     expect(await outside).toBe(0);
-    // Outside a transaction Kysely runs it, as before.
+  });
+
+  it("runs a statement on the app's database without Kysely's executor while nobody holds the connection, and through it while someone does", async () => {
     const throughKysely = spyOn(db, 'executeQuery').and.callThrough();
-    await insert(db, 2);
+    await insert(db, 1);
+    expect((await count(db)).rows).toEqual([{ n: 1 }]);
+    expect(throughKysely).not.toHaveBeenCalled();
+    const failed = await insert(db, 1).catch((err: unknown) => err);
+    expect(failed).toEqual(jasmine.objectContaining({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }));
+
+    // A plain Kysely transaction (not the ledger's) holds the connection: a statement outside
+    // it waits for Kysely's mutex, then runs and sees what the transaction committed.
+    let outside: Promise<number> | undefined;
+    await db.transaction().execute(async (trx) => {
+      await notes(trx).insertInto('notes').values({ id: 2, body: 'note 2' }).execute();
+      outside = count(db).then((r) => Number(r.rows[0].n));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    expect(await outside).toBe(2);
     expect(throughKysely).toHaveBeenCalledTimes(1);
+
+    // Idle again: direct.
+    await insert(db, 3);
+    expect(throughKysely).toHaveBeenCalledTimes(1);
+    expect(logged.filter((e) => /notes/.test(e.query.sql) && e.level === 'error').length).toBe(1);
   });
 });

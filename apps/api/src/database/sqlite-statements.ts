@@ -38,20 +38,24 @@ export function withStatementCache(file: BetterSqlite3.Database, max = SQLITE_ST
 }
 
 /**
- * Runs statements on SQLite's connection without Kysely's executor, for `runPrepared` inside a
- * transaction opened with {@link withDirectStatements} (the ledger's): the statement cache,
- * then better-sqlite3, synchronously, as Kysely's SQLite connection does, and the same `log`
- * hook (the statement metrics). Kysely's path wraps each statement in five or six async layers
- * (the transaction's connection queue, the logging wrapper, the driver); for the ledger's
- * short statements their promises cost about as much CPU as SQLite running them.
+ * Runs statements on SQLite's connection without Kysely's executor, for `runPrepared`: the
+ * statement cache, then better-sqlite3, synchronously, as Kysely's SQLite connection does, and
+ * the same `log` hook (the statement metrics). Kysely's path wraps each statement in five or
+ * six async layers (the connection's mutex, the transaction's queue, the logging wrapper, the
+ * driver); for short statements their promises cost about as much CPU as SQLite running them.
  *
- * Only while that transaction is open: it holds the one connection, so a statement run here is
- * the transaction's, as through Kysely. Anything else goes through Kysely: a statement outside
- * a transaction (Kysely's connection mutex keeps it out of another flow's open transaction), a
- * transaction that has ended (Kysely refuses it), a transaction made with plugins or another
- * schema (`withPlugin`, `withSchema`: another object, not marked). What it does not do that
- * Kysely would: plugins' result transforms (the marked transactions have none), and ordering
- * against a `stream()` still open on the same transaction (the ledger streams nothing).
+ * Used in two cases, where a statement run at once is where Kysely would run it:
+ * - inside a transaction opened with {@link withDirectStatements} (the ledger's), while its
+ *   work runs: it holds the one connection, so the statement is the transaction's;
+ * - on the app's `Kysely` itself (not a transaction) while nobody has or waits for the
+ *   connection (`SwitchboardSqliteDialect.idle`): no transaction is open, and nothing can start
+ *   one before the statement has run (it runs synchronously).
+ * Anything else goes through Kysely: a statement outside a transaction while one is open
+ * (Kysely's mutex keeps it out of it: it waits), a transaction that has ended (Kysely refuses
+ * it), a `Kysely` made with plugins or another schema (`withPlugin`, `withSchema`: another
+ * object, not registered). What it does not do that Kysely would: plugins' result transforms
+ * (the registered objects have none), and ordering against a `stream()` still open on the same
+ * transaction (the ledger streams nothing; outside transactions a stream holds the connection).
  */
 export class SqliteDirect {
   constructor(
@@ -89,12 +93,20 @@ function logged(sql: string, parameters: readonly unknown[]): CompiledQuery {
 /** Each SQLite Kysely instance's {@link SqliteDirect}, by its adapter (which its transactions share). */
 const directs = new WeakMap<object, SqliteDirect>();
 
+/** The apps' `Kysely` objects themselves (not their transactions), with whether their connection is idle. */
+const roots = new WeakMap<object, () => boolean>();
+
 /** The transactions {@link withDirectStatements} marked, while their work runs. */
 const openTransactions = new WeakSet<object>();
 
-/** Lets `runPrepared` run statements of `db`'s transactions marked by {@link withDirectStatements} through `direct`. */
-export function runDirectlyInTransactions(db: Kysely<Database>, direct: SqliteDirect): void {
+/**
+ * Lets `runPrepared` run `db`'s statements through `direct`: those of `db`'s transactions
+ * marked by {@link withDirectStatements}, and those on `db` itself while `idle()` says nobody
+ * has or waits for the connection.
+ */
+export function runStatementsDirectly(db: Kysely<Database>, direct: SqliteDirect, idle: () => boolean): void {
   directs.set(db.getExecutor().adapter, direct);
+  roots.set(db, idle);
 }
 
 /**
@@ -111,7 +123,13 @@ export async function withDirectStatements<T>(trx: Transaction<Database>, work: 
   }
 }
 
-/** `db`'s {@link SqliteDirect} when `db` is a marked open transaction on SQLite, else undefined (Kysely runs the statement). */
-export function directInTransaction(db: Kysely<Database>): SqliteDirect | undefined {
-  return openTransactions.has(db) ? directs.get(db.getExecutor().adapter) : undefined;
+/**
+ * `db`'s {@link SqliteDirect} when a statement run on `db` now can skip Kysely's executor (a
+ * marked open transaction, or the app's `Kysely` while its connection is idle), else undefined
+ * (Kysely runs the statement).
+ */
+export function directNow(db: Kysely<Database>): SqliteDirect | undefined {
+  if (openTransactions.has(db)) return directs.get(db.getExecutor().adapter);
+  const idle = roots.get(db);
+  return idle?.() ? directs.get(db.getExecutor().adapter) : undefined;
 }

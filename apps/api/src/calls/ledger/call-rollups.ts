@@ -87,14 +87,15 @@ export class RollupChanges {
 
   /** Adds the offers of `call` that rang out, per agent (once, when the call ends: no offer rings after that). */
   async addMissedOf(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'queued_at'>): Promise<void> {
-    const missed = await db
-      .selectFrom('call_events')
-      .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('call_id', '=', call.id)
-      .where('type', '=', 'missed')
-      .where('actor_id', 'is not', null)
-      .groupBy('actor_id')
-      .execute();
+    const { rows: missed } = await runPrepared(db, 'rollups.missedOf', [call.id, 'missed'], ([id, missedType]) =>
+      db
+        .selectFrom('call_events')
+        .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('call_id', '=', id as string)
+        .where('type', '=', missedType as 'missed')
+        .where('actor_id', 'is not', null)
+        .groupBy('actor_id'),
+    );
     const bucket = bucketOf(Date.parse(call.queued_at));
     for (const m of missed) {
       const agentId = m.actor_id ?? '';

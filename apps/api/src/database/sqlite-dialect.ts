@@ -1,0 +1,112 @@
+import { SqliteAdapter, SqliteDialect, type DatabaseConnection, type DialectAdapter, type Driver, type QueryCompiler, type TransactionSettings } from 'kysely';
+
+/**
+ * Kysely's SQLite dialect with two changes:
+ * - its adapter says SQLite's DDL is transactional (it is): Kysely's Migrator then runs the
+ *   pending migrations and their `kysely_migration` records in one transaction, as on
+ *   PostgreSQL. With Kysely's own adapter it runs them statement by statement, and a migration
+ *   that fails or a process killed half-way through a table rebuild (0008, 0012, 0014, 0024)
+ *   leaves a half-changed schema the next start cannot migrate. Nothing else reads the flag. A
+ *   subclass of `SqliteAdapter`, so the `instanceof SqliteAdapter` checks (migrations, ledger)
+ *   still see SQLite.
+ * - its driver tells whether anyone has or waits for the one connection ({@link idle}): while
+ *   nobody does, no transaction is open, and a statement run synchronously on the connection
+ *   is alone on it (`SqliteDirect` does that for `runPrepared` outside transactions).
+ */
+export class SwitchboardSqliteDialect extends SqliteDialect {
+  #driver: WatchedConnectionDriver | undefined;
+
+  /** Whether nobody has or waits for the connection (true before the first statement). */
+  get idle(): boolean {
+    return this.#driver?.idle ?? true;
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+
+  override createDriver(): Driver {
+    this.#driver = new WatchedConnectionDriver(super.createDriver());
+    return this.#driver;
+  }
+}
+
+/** {@link SwitchboardSqliteDialect}'s adapter. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/**
+ * Kysely's SQLite driver, counting who has or waits for its one connection: from
+ * `acquireConnection` (Kysely's mutex may make it wait) to the end of `releaseConnection`. A
+ * statement, a transaction (begin to commit or rollback) and a stream each hold it.
+ */
+class WatchedConnectionDriver implements Driver {
+  #users = 0;
+
+  constructor(private readonly driver: Driver) {}
+
+  get idle(): boolean {
+    return this.#users === 0;
+  }
+
+  init(): Promise<void> {
+    return this.driver.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    this.#users++;
+    try {
+      return await this.driver.acquireConnection();
+    } catch (err) {
+      this.#users--;
+      throw err;
+    }
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    try {
+      await this.driver.releaseConnection(connection);
+    } finally {
+      this.#users--;
+    }
+  }
+
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.driver.beginTransaction(connection, settings);
+  }
+
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.driver.commitTransaction(connection);
+  }
+
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.driver.rollbackTransaction(connection);
+  }
+
+  // Kysely's SQLite driver has all three (savepoints are how the ledger groups units).
+  savepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+    return savepoints(this.driver).savepoint(connection, name, compileQuery);
+  }
+
+  rollbackToSavepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+    return savepoints(this.driver).rollbackToSavepoint(connection, name, compileQuery);
+  }
+
+  releaseSavepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+    return savepoints(this.driver).releaseSavepoint(connection, name, compileQuery);
+  }
+
+  destroy(): Promise<void> {
+    return this.driver.destroy();
+  }
+}
+
+type SavepointDriver = Required<Pick<Driver, 'savepoint' | 'rollbackToSavepoint' | 'releaseSavepoint'>>;
+
+function savepoints(driver: Driver): SavepointDriver {
+  if (!driver.savepoint || !driver.rollbackToSavepoint || !driver.releaseSavepoint) throw new Error('This SQLite driver has no savepoints');
+  return driver as SavepointDriver;
+}
