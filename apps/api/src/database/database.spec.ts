@@ -1,6 +1,10 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { SqlDialect } from '../config/config';
 import { describeEachDialect } from '../testing/each-dialect';
+import { createTempDir } from '../testing/temp-dir';
+import { migrateToLatest, openDatabase } from './database';
 import { CALL_EVENT_TYPES_0008 } from './migrations/0008-call-event-reconnections';
 import { MIGRATIONS } from './migrations';
 import type { Database } from './schema';
@@ -111,6 +115,24 @@ async function addUncheckedEntry(db: Kysely<Database>, dialect: SqlDialect): Pro
   const types = sql.join(CALL_EVENT_TYPES_0008.map((t) => sql.lit(t)));
   await sql`alter table call_events add constraint call_events_type_check check (type in (${types})) not valid`.execute(db);
 }
+
+describe('migrateToLatest on SQLite', () => {
+  it('leaves no WAL behind a run that applied migrations (the run is one transaction, all of it in the WAL)', async () => {
+    const dir = createTempDir();
+    const file = join(dir.path, 'upgrade.sqlite');
+    const { db } = openDatabase({ dialect: 'sqlite', file });
+    try {
+      expect((await migrateToLatest(db))?.length).toBeGreaterThan(0);
+      expect(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0).withContext('WAL bytes after the upgrade').toBe(0);
+      // Nothing to apply: nothing to truncate, and the database still answers.
+      expect(await migrateToLatest(db)).toEqual([]);
+      expect((await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(db)).rows[0].n).toBeGreaterThan(20);
+    } finally {
+      await db.destroy();
+      dir.remove();
+    }
+  });
+});
 
 /** The schema, every table's rows (sorted) and so `kysely_migration`: what a failed run must leave as it was. */
 async function snapshot(db: Kysely<Database>, dialect: SqlDialect) {

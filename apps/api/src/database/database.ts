@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, type LogEvent, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteAdapter, sql, type LogEvent, type MigrationResultSet } from 'kysely';
 import { Pool } from 'pg';
 import { Logger } from '@nestjs/common';
 import type { AppConfig, SqlDialect } from '../config/config';
@@ -83,6 +83,9 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+  // SQLite: the run was one transaction, all of it in the WAL, which the background
+  // checkpoints copy out but never shrink (a rebuild of a big table leaves a WAL as big).
+  if (results && results.length > 0 && db.getExecutor().adapter instanceof SqliteAdapter) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
   return results;
 }
 

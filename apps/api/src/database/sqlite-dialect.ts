@@ -5,7 +5,8 @@ import { SqliteAdapter, SqliteDialect, type DatabaseConnection, type DialectAdap
  * - its adapter says SQLite's DDL is transactional (it is): Kysely's Migrator then runs the
  *   pending migrations and their `kysely_migration` records in one transaction, as on
  *   PostgreSQL. With Kysely's own adapter it runs them statement by statement, and a migration
- *   that fails or a process killed half-way through a table rebuild (0008, 0012, 0014, 0024)
+ *   that fails or a process killed half-way through a table rebuild (0008, 0012, 0013, 0014,
+ *   0024)
  *   leaves a half-changed schema the next start cannot migrate. Nothing else reads the flag. A
  *   subclass of `SqliteAdapter`, so the `instanceof SqliteAdapter` checks (migrations, ledger)
  *   still see SQLite.
@@ -16,9 +17,14 @@ import { SqliteAdapter, SqliteDialect, type DatabaseConnection, type DialectAdap
 export class SwitchboardSqliteDialect extends SqliteDialect {
   #driver: WatchedConnectionDriver | undefined;
 
-  /** Whether nobody has or waits for the connection (true before the first statement). */
+  /**
+   * Whether the connection is open and nobody has or waits for it. False until Kysely has
+   * started the driver (its first statement; the app's migration run does that) and once it
+   * is being destroyed: then Kysely's own checks apply (the statement starts the driver, or is
+   * refused after `destroy()`).
+   */
   get idle(): boolean {
-    return this.#driver?.idle ?? true;
+    return this.#driver?.idle ?? false;
   }
 
   override createAdapter(): DialectAdapter {
@@ -45,15 +51,17 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
  */
 class WatchedConnectionDriver implements Driver {
   #users = 0;
+  #open = false;
 
   constructor(private readonly driver: Driver) {}
 
   get idle(): boolean {
-    return this.#users === 0;
+    return this.#open && this.#users === 0;
   }
 
-  init(): Promise<void> {
-    return this.driver.init();
+  async init(): Promise<void> {
+    await this.driver.init();
+    this.#open = true;
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -100,6 +108,7 @@ class WatchedConnectionDriver implements Driver {
   }
 
   destroy(): Promise<void> {
+    this.#open = false;
     return this.driver.destroy();
   }
 }

@@ -171,6 +171,19 @@ describe('runPrepared on SQLite (SqliteDirect: marked transactions, idle connect
     expect(await outside).toBe(0);
   });
 
+  it('leaves a statement to Kysely before its first one has started the driver, and after destroy() (which closes the file)', async () => {
+    const fresh = openDatabase({ dialect: 'sqlite', file: join(dir.path, 'fresh.sqlite') }).db;
+    const one = () => runPrepared(fresh, 'spec.one', [1], ([n]) => fresh.selectNoFrom((eb) => eb.val(n as number).as('n')));
+    const throughKysely = spyOn(fresh, 'executeQuery').and.callThrough();
+    expect((await one()).rows).toEqual([{ n: 1 }]);
+    expect(throughKysely).toHaveBeenCalledTimes(1);
+    expect((await one()).rows).toEqual([{ n: 1 }]);
+    expect(throughKysely).toHaveBeenCalledTimes(1);
+    await fresh.destroy();
+    const refused = await one().catch((err: unknown) => err);
+    expect(refused).toEqual(jasmine.objectContaining({ message: jasmine.stringMatching(/destroyed/) }));
+  });
+
   it("runs a statement on the app's database without Kysely's executor while nobody holds the connection, and through it while someone does", async () => {
     const throughKysely = spyOn(db, 'executeQuery').and.callThrough();
     await insert(db, 1);

@@ -28,7 +28,7 @@ import * as sqliteClusteredLogs0024 from './0024-sqlite-clustered-logs';
  * `kysely_migration`: never rename or edit a migration that has shipped, add the next one
  * (`0002-calls.ts` exporting `up`/`down`) and list it here. Keys sort alphabetically, so keep
  * the four-digit prefix. Kysely's Migrator runs the pending ones in one transaction on both
- * databases (see `TransactionalDdlSqliteDialect`), so a migration opens no transaction of its
+ * databases (see `SwitchboardSqliteDialect`), so a migration opens no transaction of its
  * own (Kysely refuses one inside another) and runs nothing that cannot run in one (SQLite's
  * `pragma foreign_keys`, `vacuum`; PostgreSQL's `create index concurrently`).
  */
