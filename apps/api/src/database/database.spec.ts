@@ -1,10 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { SqlDialect } from '../config/config';
 import { describeEachDialect } from '../testing/each-dialect';
-import { createTempDir } from '../testing/temp-dir';
-import { migrateToLatest, openDatabase } from './database';
+import { withSqliteFile } from '../testing/sqlite-file';
+import { migrateToLatest } from './database';
 import { CALL_EVENT_TYPES_0008 } from './migrations/0008-call-event-reconnections';
 import { MIGRATIONS } from './migrations';
 import type { Database } from './schema';
@@ -118,19 +117,13 @@ async function addUncheckedEntry(db: Kysely<Database>, dialect: SqlDialect): Pro
 
 describe('migrateToLatest on SQLite', () => {
   it('leaves no WAL behind a run that applied migrations (the run is one transaction, all of it in the WAL)', async () => {
-    const dir = createTempDir();
-    const file = join(dir.path, 'upgrade.sqlite');
-    const { db } = openDatabase({ dialect: 'sqlite', file });
-    try {
+    await withSqliteFile(async (db, file) => {
       expect((await migrateToLatest(db))?.length).toBeGreaterThan(0);
       expect(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0).withContext('WAL bytes after the upgrade').toBe(0);
       // Nothing to apply: nothing to truncate, and the database still answers.
       expect(await migrateToLatest(db)).toEqual([]);
       expect((await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(db)).rows[0].n).toBeGreaterThan(20);
-    } finally {
-      await db.destroy();
-      dir.remove();
-    }
+    });
   });
 });
 

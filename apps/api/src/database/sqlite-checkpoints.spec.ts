@@ -1,15 +1,10 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { createTempDir } from '../testing/temp-dir';
-import { openDatabase } from './database';
+import { withSqliteFile } from '../testing/sqlite-file';
 
 describe('checkpointInBackground (SQLite, through openDatabase)', () => {
   it('copies committed pages into the database file without the app connection checkpointing', async () => {
-    const dir = createTempDir();
-    const file = join(dir.path, 'app.sqlite');
-    const { db } = openDatabase({ dialect: 'sqlite', file });
-    try {
+    await withSqliteFile(async (db, file) => {
       await sql`create table notes (id integer primary key, body text not null)`.execute(db);
       const before = statSync(file).size;
       // ~250 pages: in the WAL, well under the 1 000 pages at which a connection checkpoints itself.
@@ -17,9 +12,6 @@ describe('checkpointInBackground (SQLite, through openDatabase)', () => {
       const deadline = Date.now() + 5_000;
       while (statSync(file).size < before + 900_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(statSync(file).size).withContext('the background connection copied the WAL in').toBeGreaterThanOrEqual(before + 900_000);
-    } finally {
-      await db.destroy();
-      dir.remove();
-    }
+    });
   });
 });

@@ -90,11 +90,8 @@ function logged(sql: string, parameters: readonly unknown[]): CompiledQuery {
   return { sql, parameters, query: undefined, queryId: undefined } as unknown as CompiledQuery;
 }
 
-/** Each SQLite Kysely instance's {@link SqliteDirect}, by its adapter (which its transactions share). */
-const directs = new WeakMap<object, SqliteDirect>();
-
-/** The apps' `Kysely` objects themselves (not their transactions), with whether their connection is idle. */
-const roots = new WeakMap<object, () => boolean>();
+/** Per SQLite database, by its adapter (which its transactions share): its {@link SqliteDirect}, its app's `Kysely` itself, and whether that one's connection is idle. */
+const registered = new WeakMap<object, { direct: SqliteDirect; root: Kysely<Database>; idle: () => boolean }>();
 
 /** The transactions {@link withDirectStatements} marked, while their work runs. */
 const openTransactions = new WeakSet<object>();
@@ -105,8 +102,7 @@ const openTransactions = new WeakSet<object>();
  * has or waits for the connection.
  */
 export function runStatementsDirectly(db: Kysely<Database>, direct: SqliteDirect, idle: () => boolean): void {
-  directs.set(db.getExecutor().adapter, direct);
-  roots.set(db, idle);
+  registered.set(db.getExecutor().adapter, { direct, root: db, idle });
 }
 
 /**
@@ -129,7 +125,7 @@ export async function withDirectStatements<T>(trx: Transaction<Database>, work: 
  * (Kysely runs the statement).
  */
 export function directNow(db: Kysely<Database>): SqliteDirect | undefined {
-  if (openTransactions.has(db)) return directs.get(db.getExecutor().adapter);
-  const idle = roots.get(db);
-  return idle?.() ? directs.get(db.getExecutor().adapter) : undefined;
+  const database = registered.get(db.getExecutor().adapter);
+  if (!database) return undefined;
+  return openTransactions.has(db) || (db === database.root && database.idle()) ? database.direct : undefined;
 }
