@@ -1,10 +1,12 @@
+import { executionAsyncId } from 'node:async_hooks';
 import { join } from 'node:path';
 import { openMigratedDatabase } from '../src/database/database';
 import { createTempDir } from '../src/testing/temp-dir';
 import { createAccount } from '../src/users/user-accounts';
 import { UsersRepository } from '../src/users/users.repository';
-import { CALL_USERS, eventually, TestClient } from './call-clients';
+import { CALL_USERS, callAppPerSpec, eventually, TestClient } from './call-clients';
 import { ApiProcess, freeLoopbackPort } from './chaos/api-process';
+import { call } from './support';
 
 /** Every line the process printed, parsed (a line that is not JSON fails the spec). */
 function logLines(api: ApiProcess): Record<string, unknown>[] {
@@ -90,5 +92,23 @@ describe('Logs: JSON lines with the request id and the call id (e2e)', () => {
     expect(lines).toContain(jasmine.objectContaining({ msg: 'callEnded', callId, outcome: 'failed', context: 'Calls', level: 'info' }));
     const aboutTheCall = lines.filter((l) => JSON.stringify(l).includes(callId));
     for (const line of aboutTheCall) expect(line['callId']).withContext(JSON.stringify(line)).toBe(callId);
+  });
+});
+
+describe("Logs: the request context is kept only while a request is answered (e2e, in process)", () => {
+  const calls = callAppPerSpec('sqlite', { LOG_LEVEL: 'fatal' });
+
+  /** Inside a promise's reaction `executionAsyncId()` is the promise's own id while Node runs async hooks on promises, 0 when it does not. */
+  const promiseHooksOn = async () => (await Promise.resolve().then(() => executionAsyncId())) !== 0;
+
+  it('leaves socket events and ledger transactions without async hooks once the sign-ins are answered', async () => {
+    const agent = await calls.connect('agent');
+    const student = await calls.connect('student');
+    expect((await call(calls.app.url, 'GET', '/api/health')).status).toBe(200);
+    await agent.ok('setAvailability', { state: 'available' });
+    const { callId } = await student.ok('requestCall', {});
+    await agent.next('callOffered');
+    await agent.ok('acceptCall', { callId });
+    expect(await promiseHooksOn()).toBeFalse();
   });
 });

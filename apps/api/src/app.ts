@@ -13,6 +13,7 @@ import { problem, STATUS_BY_CODE } from './errors/problem';
 import { StorableTextPipe } from './errors/storable-text.pipe';
 import { ServerMetrics } from './metrics/server-metrics';
 import { securityHeaders } from './security-headers';
+import { requestLogContext } from './logger';
 
 /** Largest JSON body accepted; bigger ones get a 400 `payload_too_large` problem (issue #2: bad input is a 400). */
 export const JSON_BODY_LIMIT = '64kb';
@@ -54,6 +55,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   if (!options.logger) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  app.use(requestLogContext());
   app.use(securityHeaders());
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   // Body-parser errors happen before routing, so Nest's filters never see them (and

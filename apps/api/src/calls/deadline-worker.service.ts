@@ -9,7 +9,6 @@ import { PresenceKeeper } from './presence-keeper.service';
 import { RetentionService } from './retention.service';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
-import { withLogBindings } from '../logger';
 
 /**
  * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node, runs
@@ -88,17 +87,13 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private run(row: DeadlineRow): Promise<void> {
-    const subject = row.kind === 'wrap_up_end' || row.kind === 'presence_grace' ? { userId: row.subject_id } : row.kind === 'retention' ? {} : { callId: row.subject_id };
-    return withLogBindings({ deadline: row.kind, ...subject }, () => this.runClaimed(row));
-  }
-
-  private async runClaimed(row: DeadlineRow): Promise<void> {
+  private async run(row: DeadlineRow): Promise<void> {
     try {
       await this.handle(row);
       await this.deadlines.complete(row);
     } catch (err) {
-      this.logger.error({ msg: 'deadline failed; retried when its claim goes stale', kind: row.kind, subjectId: row.subject_id, error: String(err) });
+      const subject = row.kind === 'wrap_up_end' || row.kind === 'presence_grace' ? { userId: row.subject_id } : row.kind === 'retention' ? {} : { callId: row.subject_id };
+      this.logger.error({ msg: 'deadline failed; retried when its claim goes stale', kind: row.kind, subjectId: row.subject_id, ...subject, error: String(err) });
     }
   }
 

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Ack, AckError, Role, SessionUser } from '@switchboard/call-domain';
 import { UNSTORABLE_TEXT_MESSAGE, findUnstorableText } from '@switchboard/call-domain/schemas';
 import { ProblemException } from '../errors/problem';
-import type { AppSocket } from '../realtime/app-socket';
+import { callOfPayload, type AppSocket } from '../realtime/app-socket';
 
 const logger = new Logger('CallGateway');
 
@@ -37,7 +37,7 @@ export async function ackFor<S extends z.ZodType, T>(
     return { ok: true, data: await work(user, parsed.data) };
   } catch (err) {
     if (err instanceof ProblemException) return refusal(err.code, err.problem.detail);
-    logger.error({ msg: 'socket event failed', socketId: socket.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    logger.error({ msg: 'socket event failed', socketId: socket.id, ...callOfPayload(payload), error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     return refusal('internal', 'Something went wrong; please try again');
   }
 }

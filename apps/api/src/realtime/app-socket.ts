@@ -7,3 +7,12 @@ export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Defau
 
 /** One authenticated client connection. */
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, SocketData>;
+
+/**
+ * `{ callId }` of an event's payload that names a call (as the protocol's call events do), for
+ * a log line about it: read before validation, so only a plausible id.
+ */
+export function callOfPayload(data: unknown): { callId?: string } {
+  const callId = typeof data === 'object' && data !== null ? (data as { callId?: unknown }).callId : undefined;
+  return typeof callId === 'string' && /^[\w-]{1,64}$/.test(callId) ? { callId } : {};
+}

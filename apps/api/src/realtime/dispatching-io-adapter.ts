@@ -8,7 +8,7 @@ import type { Histogram } from 'prom-client';
 import { isObservable, type Observable } from 'rxjs';
 import type { Event, Namespace, Socket } from 'socket.io';
 import { AuthenticatedIoAdapter, type AuthenticatedIoAdapterOptions } from '../auth/socket-auth';
-import { withLogBindings } from '../logger';
+import { callOfPayload } from './app-socket';
 
 /**
  * One gateway's `@SubscribeMessage` handlers on one namespace, as Nest builds them once per
@@ -148,12 +148,6 @@ function installSharedGatewayHandlers(): void {
   };
 }
 
-/** `{ callId }` of a payload that names a call (as the protocol's call events do), before validation: only a plausible id. */
-function callOf(data: unknown): { callId?: string } {
-  const callId = typeof data === 'object' && data !== null ? (data as { callId?: unknown }).callId : undefined;
-  return typeof callId === 'string' && /^[\w-]{1,64}$/.test(callId) ? { callId } : {};
-}
-
 /** Calls a handler with the packet's payload and ack, and answers with what it resolves to. */
 function runHandler(socket: Socket, gateway: NestGateway, handler: MessageMappingProperties, packet: Event, done?: () => void): void {
   const last: unknown = packet[packet.length - 1];
@@ -167,11 +161,9 @@ function runHandler(socket: Socket, gateway: NestGateway, handler: MessageMappin
     if (event) socket.emit(String(event), eventData);
     else if (!handler.isAckHandledManually && ack) ack(response);
   };
-  const failed = (err: unknown) => logger.error({ msg: 'socket event handler failed', event: String(packet[0]), socketId: socket.id, error: String(err) });
-  // Every line logged while handling it names the event, the socket and the call it is about.
-  const bindings = { event: String(packet[0]), socketId: socket.id, ...callOf(data) };
+  const failed = (err: unknown) => logger.error({ msg: 'socket event handler failed', event: String(packet[0]), socketId: socket.id, ...callOfPayload(data), error: String(err) });
   Promise.resolve()
-    .then(() => withLogBindings(bindings, () => handler.callback.call(gateway, socket, data, ack)))
+    .then(() => handler.callback.call(gateway, socket, data, ack))
     .then((result: unknown) => {
       if (!isObservable(result)) return answer(result);
       result.subscribe({ next: (value) => socket.connected && answer(value), error: failed });

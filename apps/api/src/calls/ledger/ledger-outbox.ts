@@ -3,7 +3,6 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import { InjectDatabase } from '../../database/database.module';
 import type { Database } from '../../database/schema';
-import { withLogBindings } from '../../logger';
 import { callIdOf, type LedgerEvent } from './ledger-events';
 
 /** Something that reacts to committed ledger events (in commit order). */
@@ -158,22 +157,17 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
     }
   }
 
-  private runReactions(events: readonly LedgerEvent[]): Promise<void> {
-    // Lines logged by the reactions name the call (not the socket event or deadline that committed it).
-    const callId = events.map(callIdOf).find((id) => id !== null);
-    return withLogBindings(callId ? { callId } : {}, () => this.runEachReaction(events));
-  }
-
-  private async runEachReaction(events: readonly LedgerEvent[]): Promise<void> {
+  private async runReactions(events: readonly LedgerEvent[]): Promise<void> {
     // Synchronous parts (socket notifications) run now, in commit order; async parts are awaited
     // before the row is forgotten, so a crash before they finish means a redelivery.
     const pending: Promise<void>[] = [];
+    const failed = (err: unknown) => this.logger.error({ msg: 'ledger reaction failed', ...callOfEvents(events), error: String(err) });
     for (const reaction of this.reactions) {
       try {
         const result = reaction(events);
-        if (result) pending.push(result.catch((err: unknown) => this.logger.error({ msg: 'ledger reaction failed', error: String(err) })));
+        if (result) pending.push(result.catch(failed));
       } catch (err) {
-        this.logger.error({ msg: 'ledger reaction failed', error: String(err) });
+        failed(err);
       }
     }
     await Promise.all(pending);
@@ -214,3 +208,9 @@ export class LedgerOutbox implements BeforeApplicationShutdown {
 
 /** Most delivered rows one statement deletes. */
 const MAX_DELETED_PER_STATEMENT = 500;
+
+/** `{ callId }` of the call a commit's events are about, for a log line. */
+function callOfEvents(events: readonly LedgerEvent[]): { callId?: string } {
+  const callId = events.map(callIdOf).find((id) => id !== null);
+  return callId ? { callId } : {};
+}
