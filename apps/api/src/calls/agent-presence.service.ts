@@ -110,9 +110,12 @@ export class AgentPresence {
    * id, the order routing picks them in).
    */
   async offerable(limit?: number): Promise<RoutingAgent[]> {
-    let query = this.db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', 'available').where('connected', '=', 1);
-    if (limit !== undefined) query = query.orderBy('idle_since').orderBy('agent_id').limit(limit);
-    return (await query.execute()).map(routingAgentOf);
+    const values = ['available', 1, ...(limit === undefined ? [] : [limit])];
+    const { rows } = await runPrepared(this.db, `presence.offerable:${limit === undefined ? 'all' : 'first'}`, values, ([available, connected, first]) => {
+      const query = this.db.selectFrom('agent_presence').select(['agent_id', 'idle_since']).where('state', '=', available as AgentState).where('connected', '=', connected as number);
+      return limit === undefined ? query : query.orderBy('idle_since').orderBy('agent_id').limit(first as number);
+    });
+    return rows.map(routingAgentOf);
   }
 
   /**
