@@ -12,7 +12,9 @@ import { SqliteAdapter, SqliteDialect, type DatabaseConnection, type DialectAdap
  *   still see SQLite.
  * - its driver tells whether anyone has or waits for the one connection ({@link idle}): while
  *   nobody does, no transaction is open, and a statement run synchronously on the connection
- *   is alone on it (`SqliteDirect` does that for `runPrepared` outside transactions).
+ *   is alone on it (`SqliteDirect` does that for `runPrepared` outside transactions);
+ * - its driver hands the connection to those waiting for it one at a time, in arrival order
+ *   ({@link WatchedConnectionDriver}).
  */
 export class SwitchboardSqliteDialect extends SqliteDialect {
   #driver: WatchedConnectionDriver | undefined;
@@ -45,13 +47,25 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 }
 
 /**
- * Kysely's SQLite driver, counting who has or waits for its one connection: from
- * `acquireConnection` (Kysely's mutex may make it wait) to the end of `releaseConnection`. A
- * statement, a transaction (begin to commit or rollback) and a stream each hold it.
+ * Kysely's SQLite driver, counting who has or waits for its one connection (from
+ * `acquireConnection` to the end of `releaseConnection`; a statement, a transaction from begin
+ * to commit or rollback, and a stream each hold it) and queueing those who wait.
+ *
+ * Kysely's own mutex wakes every waiter at each release and all but one go back to waiting:
+ * with n waiting, n turns of the event loop's promise machinery per release, n² to serve
+ * them. Under the gateway bench's saturated phase (the ledger's transaction open, the reads
+ * outside it queued behind) up to 320 waited, ~300 wake-ups per call setup and the largest
+ * single source of allocations in the API. Here the waiters are queued and the releasing
+ * caller wakes the first of them, to whom it hands the connection: Kysely's mutex is then
+ * always free when the next caller takes it.
  */
 class WatchedConnectionDriver implements Driver {
   #users = 0;
   #open = false;
+  /** Whether a caller has the connection or has been handed it. */
+  #taken = false;
+  /** Callers waiting for the connection, in arrival order. */
+  readonly #waiting: (() => void)[] = [];
 
   constructor(private readonly driver: Driver) {}
 
@@ -67,9 +81,12 @@ class WatchedConnectionDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     this.#users++;
     try {
+      if (this.#taken) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      this.#taken = true;
       return await this.driver.acquireConnection();
     } catch (err) {
       this.#users--;
+      this.#handOver();
       throw err;
     }
   }
@@ -79,7 +96,15 @@ class WatchedConnectionDriver implements Driver {
       await this.driver.releaseConnection(connection);
     } finally {
       this.#users--;
+      this.#handOver();
     }
+  }
+
+  /** Gives the connection to the first caller waiting, or marks it free. */
+  #handOver(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#taken = false;
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
