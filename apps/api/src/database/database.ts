@@ -55,18 +55,22 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
   file.pragma('busy_timeout = 5000');
   const stopCheckpoints = checkpointInBackground(file);
   const statements = withStatementCache(file);
+  // A second connection, read-only, for prepared reads outside transactions while the first
+  // is taken (see readingNow): WAL lets it read while the other writes.
+  const reader = file.memory ? undefined : withStatementCache(readOnlyConnection(settings.file));
   const database = {
     ...statements,
     close: () => {
       stopCheckpoints();
+      reader?.close();
       statements.close();
     },
   };
   const dialect = new SwitchboardSqliteDialect({ database });
   const db = new Kysely<Database>({ dialect, log: options.log });
   // Prepared statements skip Kysely's executor inside the ledger's transactions and while the
-  // connection is idle (see SqliteDirect).
-  runStatementsDirectly(db, new SqliteDirect(database, options.log), () => dialect.idle);
+  // connection is idle (see SqliteDirect), and reads do not wait for it while it is taken.
+  runStatementsDirectly(db, new SqliteDirect(database, options.log), () => dialect.connection, reader && new SqliteDirect(reader, options.log));
   return { dialect: 'sqlite', db };
 }
 
@@ -109,4 +113,12 @@ export async function isDatabaseReachable(db: Kysely<Database>): Promise<boolean
   } catch {
     return false;
   }
+}
+
+/** A read-only connection to the app's SQLite file (in WAL mode, set by the app's connection). */
+function readOnlyConnection(file: string): SQLite.Database {
+  const reader = new SQLite(file, { readonly: true, fileMustExist: true });
+  // Only a WAL recovery after a crash makes a reader wait; it then waits as the app's does.
+  reader.pragma('busy_timeout = 5000');
+  return reader;
 }

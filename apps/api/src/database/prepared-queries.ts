@@ -1,7 +1,7 @@
 import { CompiledQuery, PostgresAdapter, sql, type Compilable, type Kysely, type OperationNodeSource, type QueryResult } from 'kysely';
 import { RESULT_UNREAD } from './postgres-statements';
 import type { Database } from './schema';
-import { directNow } from './sqlite-statements';
+import { directNow, readingNow } from './sqlite-statements';
 
 /** Each site's SQL text by its shape, per dialect (a Kysely instance and its transactions share their adapter). */
 const texts = new WeakMap<object, Map<string, string | null>>();
@@ -27,7 +27,8 @@ export function statementsBuiltEachTime(db: Kysely<Database>): string[] {
  *
  * On SQLite, inside the ledger's grouped transactions (`withDirectStatements`) and outside
  * transactions while the connection is idle, the statement runs on the connection itself
- * (`SqliteDirect`), without Kysely's executor.
+ * (`SqliteDirect`), without Kysely's executor; outside transactions while the connection is
+ * taken, a read runs at once on the database's read-only connection (`readingNow`).
  *
  * `build` must put each of `values` in the query as a parameter, in that order, and must not
  * decide anything from them (`is null` or `=` depends on the value: put that in `key`). The
@@ -60,7 +61,9 @@ export async function runPrepared<R>(
   }
   if (text !== null) {
     const direct = directNow(db);
-    return direct ? direct.execute<R>(text, values) : db.executeQuery<R>(CompiledQuery.raw(text, [...values]));
+    if (direct) return direct.execute<R>(text, values);
+    const read = readingNow(db)?.executeIfReading<R>(text, values);
+    return read ?? db.executeQuery<R>(CompiledQuery.raw(text, [...values]));
   }
   const built = build(values).compile();
   return db.executeQuery<R>(unread ? markedUnread(built) : built);

@@ -10,7 +10,7 @@ import { SqliteAdapter, SqliteDialect, type DatabaseConnection, type DialectAdap
  *   leaves a half-changed schema the next start cannot migrate. Nothing else reads the flag. A
  *   subclass of `SqliteAdapter`, so the `instanceof SqliteAdapter` checks (migrations, ledger)
  *   still see SQLite.
- * - its driver tells whether anyone has or waits for the one connection ({@link idle}): while
+ * - its driver tells whether anyone has or waits for the one connection ({@link connection}): while
  *   nobody does, no transaction is open, and a statement run synchronously on the connection
  *   is alone on it (`SqliteDirect` does that for `runPrepared` outside transactions);
  * - its driver hands the connection to those waiting for it one at a time, in arrival order
@@ -25,8 +25,13 @@ export class SwitchboardSqliteDialect extends SqliteDialect {
    * is being destroyed: then Kysely's own checks apply (the statement starts the driver, or is
    * refused after `destroy()`).
    */
-  get idle(): boolean {
-    return this.#driver?.idle ?? false;
+  /**
+   * The connection's state: `idle` (open, nobody has or waits for it), `taken` (open, someone
+   * has it or waits for it), or `closed` (Kysely has not started the driver yet, or is
+   * destroying it).
+   */
+  get connection(): SqliteConnectionState {
+    return this.#driver?.state ?? 'closed';
   }
 
   override createAdapter(): DialectAdapter {
@@ -38,6 +43,9 @@ export class SwitchboardSqliteDialect extends SqliteDialect {
     return this.#driver;
   }
 }
+
+/** Whether the one connection is open, and whether anyone has or waits for it. */
+export type SqliteConnectionState = 'idle' | 'taken' | 'closed';
 
 /** {@link SwitchboardSqliteDialect}'s adapter. */
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
@@ -69,8 +77,8 @@ class WatchedConnectionDriver implements Driver {
 
   constructor(private readonly driver: Driver) {}
 
-  get idle(): boolean {
-    return this.#open && this.#users === 0;
+  get state(): SqliteConnectionState {
+    return !this.#open ? 'closed' : this.#users === 0 ? 'idle' : 'taken';
   }
 
   async init(): Promise<void> {

@@ -94,7 +94,7 @@ describe('withStatementCache (SQLite)', () => {
   });
 });
 
-describe('runPrepared on SQLite (SqliteDirect: marked transactions, idle connection)', () => {
+describe('runPrepared on SQLite (SqliteDirect: marked transactions, idle connection, reads while it is taken)', () => {
   let dir: ReturnType<typeof createTempDir>;
   let db: Kysely<Database>;
   let logged: LogEvent[];
@@ -152,23 +152,26 @@ describe('runPrepared on SQLite (SqliteDirect: marked transactions, idle connect
     expect((await db.selectFrom('notes' as never).select('id' as never).execute()).map((r) => (r as { id: number }).id)).toEqual([2]);
   });
 
-  it('keeps a statement outside the transaction out of it: it waits for the transaction and sees only what committed', async () => {
-    let outside: Promise<number> | undefined;
-    let answered = false;
+  it('keeps statements outside the transaction out of it: a read is answered at once with what has committed, a write waits for the transaction', async () => {
+    let read: number | undefined;
+    let outsideWrite: Promise<unknown> | undefined;
+    let written = false;
     await db
       .transaction()
       .execute((trx) => withDirectStatements(trx, async () => {
         await insert(trx, 1);
-        outside = count(db).then((r) => {
-          answered = true;
-          return Number(r.rows[0].n);
-        });
+        // On the database itself, not the transaction: before, this waited for the connection
+        // the transaction holds (here: for ever).
+        read = Number((await count(db)).rows[0].n);
+        outsideWrite = insert(db, 2).then(() => (written = true));
         await new Promise((resolve) => setTimeout(resolve, 20));
-        expect(answered).withContext('answered while the transaction was open').toBeFalse();
+        expect(written).withContext('written while the transaction was open').toBeFalse();
         throw new Error('roll back');
       }))
       .catch(() => undefined);
-    expect(await outside).toBe(0);
+    expect(read).toBe(0);
+    await outsideWrite;
+    expect((await notes(db).selectFrom('notes').select('id').execute()).map((r) => r.id)).toEqual([2]);
   });
 
   it('leaves a statement to Kysely before its first one has started the driver, and after destroy() (which closes the file)', async () => {
@@ -192,19 +195,24 @@ describe('runPrepared on SQLite (SqliteDirect: marked transactions, idle connect
     const failed = await insert(db, 1).catch((err: unknown) => err);
     expect(failed).toEqual(jasmine.objectContaining({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }));
 
-    // A plain Kysely transaction (not the ledger's) holds the connection: a statement outside
-    // it waits for Kysely's mutex, then runs and sees what the transaction committed.
-    let outside: Promise<number> | undefined;
+    // A plain Kysely transaction (not the ledger's) holds the connection: a read outside it
+    // runs at once on the read-only connection and sees what has committed; a write outside it
+    // waits for Kysely's mutex, then runs after the transaction.
+    let readWhileOpen: number | undefined;
+    let outsideWrite: Promise<unknown> | undefined;
     await db.transaction().execute(async (trx) => {
       await notes(trx).insertInto('notes').values({ id: 2, body: 'note 2' }).execute();
-      outside = count(db).then((r) => Number(r.rows[0].n));
+      readWhileOpen = Number((await count(db)).rows[0].n);
+      outsideWrite = insert(db, 3);
       await new Promise((resolve) => setTimeout(resolve, 20));
     });
-    expect(await outside).toBe(2);
+    expect(readWhileOpen).toBe(1);
+    await outsideWrite;
     expect(throughKysely).toHaveBeenCalledTimes(1);
+    expect((await count(db)).rows).toEqual([{ n: 3 }]);
 
     // Idle again: direct.
-    await insert(db, 3);
+    await insert(db, 4);
     expect(throughKysely).toHaveBeenCalledTimes(1);
     expect(logged.filter((e) => /notes/.test(e.query.sql) && e.level === 'error').length).toBe(1);
   });

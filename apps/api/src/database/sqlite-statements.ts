@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery, Kysely, LogEvent, QueryResult, SqliteDatabase, SqliteStatement, Transaction } from 'kysely';
 import type { Database } from './schema';
+import type { SqliteConnectionState } from './sqlite-dialect';
 
 /** How many prepared statements {@link withStatementCache} keeps by default (the app runs a few dozen distinct ones). */
 export const SQLITE_STATEMENT_CACHE_SIZE = 256;
@@ -44,13 +45,16 @@ export function withStatementCache(file: BetterSqlite3.Database, max = SQLITE_ST
  * six async layers (the connection's mutex, the transaction's queue, the logging wrapper, the
  * driver); for short statements their promises cost about as much CPU as SQLite running them.
  *
- * Used in two cases, where a statement run at once is where Kysely would run it:
+ * Used in three cases, where a statement run at once is where Kysely would run it or sees
+ * what it would see:
  * - inside a transaction opened with {@link withDirectStatements} (the ledger's), while its
  *   work runs: it holds the one connection, so the statement is the transaction's;
  * - on the app's `Kysely` itself (not a transaction) while nobody has or waits for the
- *   connection (`SwitchboardSqliteDialect.idle`): no transaction is open, and nothing can start
- *   one before the statement has run (it runs synchronously).
- * Anything else goes through Kysely: a statement outside a transaction while one is open
+ *   connection (`SwitchboardSqliteDialect.connection`): no transaction is open, and nothing
+ *   can start one before the statement has run (it runs synchronously);
+ * - a read on the app's `Kysely` itself while the connection is taken: on a read-only
+ *   connection of its own ({@link readingNow}), seeing what has committed.
+ * Anything else goes through Kysely: a write outside a transaction while one is open
  * (Kysely's mutex keeps it out of it: it waits), a transaction that has ended (Kysely refuses
  * it), a `Kysely` made with plugins or another schema (`withPlugin`, `withSchema`: another
  * object, not registered). What it does not do that Kysely would: plugins' result transforms
@@ -77,6 +81,15 @@ export class SqliteDirect {
     return result;
   }
 
+  /**
+   * Runs `sql` like {@link execute} if it only reads (better-sqlite3's `readonly`: a select, not
+   * a write with `returning`); undefined, having run nothing, if it writes.
+   */
+  executeIfReading<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> | undefined {
+    const statement = this.database.prepare(sql) as SqliteStatement & Partial<Pick<BetterSqlite3.Statement, 'readonly'>>;
+    return statement.readonly === true ? this.execute<R>(sql, parameters) : undefined;
+  }
+
   private run<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
     const statement = this.database.prepare(sql);
     if (statement.reader) return { rows: statement.all(parameters) as R[] };
@@ -90,19 +103,25 @@ function logged(sql: string, parameters: readonly unknown[]): CompiledQuery {
   return { sql, parameters, query: undefined, queryId: undefined } as unknown as CompiledQuery;
 }
 
-/** Per SQLite database, by its adapter (which its transactions share): its {@link SqliteDirect}, its app's `Kysely` itself, and whether that one's connection is idle. */
-const registered = new WeakMap<object, { direct: SqliteDirect; root: Kysely<Database>; idle: () => boolean }>();
+/**
+ * Per SQLite database, by its adapter (which its transactions share): its {@link SqliteDirect},
+ * its app's `Kysely` itself, the state of that one's connection, and a {@link SqliteDirect}
+ * on a read-only connection of its own, if it has one.
+ */
+const registered = new WeakMap<object, { direct: SqliteDirect; root: Kysely<Database>; connection: () => SqliteConnectionState; reads?: SqliteDirect }>();
 
 /** The transactions {@link withDirectStatements} marked, while their work runs. */
 const openTransactions = new WeakSet<object>();
 
 /**
  * Lets `runPrepared` run `db`'s statements through `direct`: those of `db`'s transactions
- * marked by {@link withDirectStatements}, and those on `db` itself while `idle()` says nobody
- * has or waits for the connection.
+ * marked by {@link withDirectStatements}, and those on `db` itself while `connection()` says
+ * nobody has or waits for the connection. With `reads` (on a read-only connection to the same
+ * file), a statement on `db` itself that only reads runs there while the connection is taken,
+ * instead of waiting for it ({@link readingNow}).
  */
-export function runStatementsDirectly(db: Kysely<Database>, direct: SqliteDirect, idle: () => boolean): void {
-  registered.set(db.getExecutor().adapter, { direct, root: db, idle });
+export function runStatementsDirectly(db: Kysely<Database>, direct: SqliteDirect, connection: () => SqliteConnectionState, reads?: SqliteDirect): void {
+  registered.set(db.getExecutor().adapter, { direct, root: db, connection, reads });
 }
 
 /**
@@ -127,5 +146,20 @@ export async function withDirectStatements<T>(trx: Transaction<Database>, work: 
 export function directNow(db: Kysely<Database>): SqliteDirect | undefined {
   const database = registered.get(db.getExecutor().adapter);
   if (!database) return undefined;
-  return openTransactions.has(db) || (db === database.root && database.idle()) ? database.direct : undefined;
+  return openTransactions.has(db) || (db === database.root && database.connection() === 'idle') ? database.direct : undefined;
+}
+
+/**
+ * The read-only connection's {@link SqliteDirect} for a statement on the app's `Kysely` itself
+ * (not a transaction) while its connection is taken, else undefined (before the driver has
+ * started and once it is destroyed, Kysely's own checks apply, as for {@link directNow}). Such a read would wait for
+ * the transaction holding the connection (and every statement queued before it) and then see
+ * what it committed; on its own connection it runs at once and sees what has committed so far
+ * (SQLite's WAL: a reader never waits for the writer). That is what a read outside transactions
+ * sees on PostgreSQL, where the app runs the same code: nothing may rely on a read outside a
+ * transaction seeing one that has not committed yet.
+ */
+export function readingNow(db: Kysely<Database>): SqliteDirect | undefined {
+  const database = registered.get(db.getExecutor().adapter);
+  return database && db === database.root && database.connection() === 'taken' ? database.reads : undefined;
 }
