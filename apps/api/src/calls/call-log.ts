@@ -26,7 +26,7 @@ export class CallLog implements OnModuleInit {
 
   private write(event: Exclude<LedgerEvent, { type: 'agentStatusChanged' }>): void {
     const milestone = MILESTONES.has(event.type);
-    // A line not written is not made (nor the reaction's child logger for it).
+    // A line not written is not made.
     if (!logsAt(milestone ? 'log' : 'debug')) return;
     const line = { msg: event.type, callId: callIdOf(event), ...details(event) };
     if (milestone) this.logger.log(line);

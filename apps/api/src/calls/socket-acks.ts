@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { z } from 'zod';
-import type { Ack, AckError, Role, SessionUser } from '@switchboard/call-domain';
+import type { Ack, AckError, ClientToServerEvents, Role, SessionUser } from '@switchboard/call-domain';
 import { UNSTORABLE_TEXT_MESSAGE, findUnstorableText } from '@switchboard/call-domain/schemas';
 import { ProblemException } from '../errors/problem';
 import { callOfPayload, type AppSocket } from '../realtime/app-socket';
@@ -19,6 +19,8 @@ export function refusal(code: AckError['code'], message: string): Ack<never> {
  */
 export async function ackFor<S extends z.ZodType, T>(
   socket: AppSocket,
+  /** The event being answered, for the log line of an unexpected failure. */
+  event: keyof ClientToServerEvents,
   roles: readonly Role[],
   schema: S,
   payload: unknown,
@@ -37,7 +39,7 @@ export async function ackFor<S extends z.ZodType, T>(
     return { ok: true, data: await work(user, parsed.data) };
   } catch (err) {
     if (err instanceof ProblemException) return refusal(err.code, err.problem.detail);
-    logger.error({ msg: 'socket event failed', socketId: socket.id, ...callOfPayload(payload), error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    logger.error({ msg: 'socket event failed', event, socketId: socket.id, ...callOfPayload(payload), error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     return refusal('internal', 'Something went wrong; please try again');
   }
 }

@@ -45,7 +45,7 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
   }
   mkdirSync(dirname(settings.file), { recursive: true });
   const file = new SQLite(settings.file);
-  file.pragma('journal_mode = WAL');
+  const wal = file.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   // WAL with synchronous=NORMAL: a commit survives the process being killed (the chaos test
   // proves it); only an OS crash or power cut may lose the last commits before a checkpoint.
   // FULL would sync on every commit, about 1 ms each here, the largest cost of a call setup.
@@ -56,8 +56,9 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
   const stopCheckpoints = checkpointInBackground(file);
   const statements = withStatementCache(file);
   // A second connection, read-only, for prepared reads outside transactions while the first
-  // is taken (see readingNow): WAL lets it read while the other writes.
-  const reader = file.memory ? undefined : withStatementCache(readOnlyConnection(settings.file));
+  // is taken (see readingNow): WAL lets it read while the other writes. Without WAL (a file
+  // system without shared memory) a reader would block the event loop on the writer's lock.
+  const reader = wal ? withStatementCache(readOnlyConnection(settings.file)) : undefined;
   const database = {
     ...statements,
     close: () => {

@@ -1,7 +1,7 @@
 import { SqliteAdapter, SqliteDialect, type DatabaseConnection, type DialectAdapter, type Driver, type QueryCompiler, type TransactionSettings } from 'kysely';
 
 /**
- * Kysely's SQLite dialect with two changes:
+ * Kysely's SQLite dialect with three changes:
  * - its adapter says SQLite's DDL is transactional (it is): Kysely's Migrator then runs the
  *   pending migrations and their `kysely_migration` records in one transaction, as on
  *   PostgreSQL. With Kysely's own adapter it runs them statement by statement, and a migration
@@ -20,15 +20,10 @@ export class SwitchboardSqliteDialect extends SqliteDialect {
   #driver: WatchedConnectionDriver | undefined;
 
   /**
-   * Whether the connection is open and nobody has or waits for it. False until Kysely has
-   * started the driver (its first statement; the app's migration run does that) and once it
-   * is being destroyed: then Kysely's own checks apply (the statement starts the driver, or is
-   * refused after `destroy()`).
-   */
-  /**
    * The connection's state: `idle` (open, nobody has or waits for it), `taken` (open, someone
-   * has it or waits for it), or `closed` (Kysely has not started the driver yet, or is
-   * destroying it).
+   * has it or waits for it), or `closed` (until Kysely has started the driver — its first
+   * statement; the app's migration run does that — and once it is being destroyed: then
+   * Kysely's own checks apply, the statement starts the driver or is refused after `destroy()`).
    */
   get connection(): SqliteConnectionState {
     return this.#driver?.state ?? 'closed';

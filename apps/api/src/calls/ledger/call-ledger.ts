@@ -529,8 +529,10 @@ export class CallLedger {
    * Runs `work` in one transaction and publishes its events after commit: its result. When it
    * is {@link Superseded} it rolls back and runs again on what is there then (up to
    * {@link SUPERSEDED_TRIES} times), then fails with `conflict`, nothing stored or published.
-   * Any other error rolls back and is rethrown. Inside `work`, read and write only through the transaction: on SQLite a query on
-   * the app's own connection would wait for the transaction to end.
+   * Any other error rolls back and is rethrown. Inside `work`, read and write only through the
+   * transaction: on SQLite a write on the app's own `Kysely` would wait for the transaction to
+   * end, and a read there (as on PostgreSQL) sees what has committed, not the transaction's own
+   * changes.
    */
   async run<T>(unitOfWork: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
     const work = async (tx: LedgerTransaction): Promise<T> => {
