@@ -69,7 +69,12 @@ describe('the agent desk', () => {
 
     await visible(page.getByRole('button', { name: 'Done' }));
     await eventually(() => focused(page), (f) => /Disposition/.test(f), 5_000, 'Hang up → Disposition');
+    // The dispositions are loaded at the first wrap-up: until they are, the select is empty and
+    // a key picks nothing (under load the CI run pressed it first). The first one shows when loaded.
+    const disposition = page.getByRole('combobox', { name: /Disposition/ });
+    await eventually(() => disposition.innerText(), (text) => /Resolved/.test(text), 10_000, 'the dispositions loaded');
     await page.keyboard.press('ArrowDown'); // Material's select: the next disposition, without opening it
+    await eventually(() => disposition.innerText(), (text) => /Escalated/.test(text), 5_000, 'the next disposition picked');
     await tabTo(page, /Notes/);
     await page.keyboard.type('Reset the password by phone');
     await tabTo(page, /Done/);
