@@ -9,6 +9,7 @@ import { StaticMigrationProvider } from './migrations';
 import { withNamedStatements } from './postgres-statements';
 import { checkpointInBackground } from './sqlite-checkpoints';
 import { SwitchboardSqliteDialect } from './sqlite-dialect';
+import { openSqliteReadOnly } from './sqlite-read-only';
 import { runStatementsDirectly, SqliteDirect, withStatementCache } from './sqlite-statements';
 import type { Database } from './schema';
 
@@ -58,7 +59,7 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
   // A second connection, read-only, for prepared reads outside transactions while the first
   // is taken (see readingNow): WAL lets it read while the other writes. Without WAL (a file
   // system without shared memory) a reader would block the event loop on the writer's lock.
-  const reader = wal ? withStatementCache(readOnlyConnection(settings.file)) : undefined;
+  const reader = wal ? withStatementCache(openSqliteReadOnly(settings.file)) : undefined;
   const database = {
     ...statements,
     close: () => {
@@ -114,12 +115,4 @@ export async function isDatabaseReachable(db: Kysely<Database>): Promise<boolean
   } catch {
     return false;
   }
-}
-
-/** A read-only connection to the app's SQLite file (in WAL mode, set by the app's connection). */
-function readOnlyConnection(file: string): SQLite.Database {
-  const reader = new SQLite(file, { readonly: true, fileMustExist: true });
-  // Only a WAL recovery after a crash makes a reader wait; it then waits as the app's does.
-  reader.pragma('busy_timeout = 5000');
-  return reader;
 }

@@ -10,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import { Client, Query } from 'pg';
 import { READ_FORMATS, type ReadFormatter } from '../supervisor/read-formats';
 import { inlinePostgresParameters } from './inline-parameters';
+import { openSqliteReadOnly } from './sqlite-read-only';
 import { CLOSE, CLOSED, type ReadReply, type ReadRequest, type ReadWorkerData } from './read-pool';
 
 const settings = workerData as ReadWorkerData;
@@ -99,8 +100,7 @@ class Sink {
 
 /** Reads on a read-only connection to `file`, statements prepared once; formatted reads as `raw()` arrays. */
 function sqliteReader(file: string): Reader {
-  const db = new SQLite(file, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
+  const db = openSqliteReadOnly(file);
   const statements = new Map<string, SQLite.Statement>();
   const close = (): Promise<void> => {
     db.close();
