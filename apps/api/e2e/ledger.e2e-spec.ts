@@ -13,6 +13,7 @@ import { OUTBOX_STALE_MS } from '../src/calls/ledger/ledger-outbox';
 import { DATABASE } from '../src/database/database.module';
 import { statementsBuiltEachTime } from '../src/database/prepared-queries';
 import type { Database } from '../src/database/schema';
+import { sqlDuring } from '../src/testing/statements-sent';
 import { callAppPerSpec, eventually, pause, type TestClient } from './call-clients';
 
 const sdp = (label: string) => `v=0\r\no=- ${label} 2 IN IP4 127.0.0.1\r\ns=-\r\n`;
@@ -112,6 +113,36 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await alex.ok('extendWrapUp', { callId });
       await alex.ok('completeWrapUp', { callId, disposition: 'Resolved', notes: '' });
       expect(statementsBuiltEachTime(db)).toEqual([]);
+    });
+
+    it('runs no write that can find nothing: the first offer and answer replace no held signals, a connected call\'s end cancels no deadline', async () => {
+      const alex = await available('agent');
+      const student = await harness.connect('student');
+      const { callId } = await student.ok('requestCall', {});
+      await alex.next('callOffered', (o) => o.callId === callId);
+      const negotiationId = randomUUID();
+      const heldRows = async (table: 'call_signals' | 'call_answer_signals') => (await db.selectFrom(table).select('message_id').where('call_id', '=', callId).execute()).length;
+      const offering = await sqlDuring(async () => {
+        await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('first') } });
+        await eventually(async () => (await heldRows('call_signals')) === 1 || null);
+      });
+      const accepting = await sqlDuring(() => alex.ok('acceptCall', { callId }));
+      const answering = await sqlDuring(async () => {
+        await alex.ok('sendAnswer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'answer', sdp: sdp('answer') } });
+        await eventually(async () => (await heldRows('call_answer_signals')) === 1 || null);
+      });
+      await alex.ok('reportMedia', { callId, state: 'connected' });
+      await student.ok('reportMedia', { callId, state: 'connected' });
+      const ending = await sqlDuring(() => student.ok('hangUp', { callId }));
+      const deletesFrom = (texts: string[], table: string) => texts.filter((text) => new RegExp(`delete from "?${table}"? `, 'i').test(text));
+      // What is seen (the accept cancels the ring's deadlines; the end drops the held signals)...
+      expect(deletesFrom(accepting, 'deadlines').length).withContext('the accept cancels the ring timeout').toBe(1);
+      expect(deletesFrom(ending, 'call_signals').length).withContext('the end drops held signals').toBe(1);
+      // ...and what is not: nothing was held before the first offer or answer, no deadline is left once media connected.
+      expect(deletesFrom(offering, 'call_signals')).toEqual([]);
+      expect(deletesFrom(answering, 'call_answer_signals')).toEqual([]);
+      expect(deletesFrom(ending, 'deadlines')).toEqual([]);
+      expect(await db.selectFrom('deadlines').select('kind').where('subject_id', '=', callId).execute()).toEqual([]);
     });
 
     it('lets a page\'s two takings-up of its call at once (e.g. as it connects, and by resumeCall) both hold it', async () => {

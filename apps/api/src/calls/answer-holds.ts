@@ -52,45 +52,54 @@ export class AnswerHolds {
     return this.ledger.run(async ({ db: trx }) => {
       for (const [callId, holds] of byCallInLockOrder(batch, (hold) => hold.message.callId)) {
         let rows: unknown[][] = [];
-        /** How many rows the call has stored (read when a candidate first needs it). */
+        /** How many rows the call has stored: read when first needed, and again after a delete. */
         let stored: number | null = null;
+        const storedNow = async (): Promise<number> =>
+          (stored ??= Number(
+            (await runPrepared(trx, 'answerHolds.count', [callId], ([id]) =>
+              trx.selectFrom('call_answer_signals').select((eb) => eb.fn.countAll<number | string | bigint>().as('count')).where('call_id', '=', id as string),
+            )).rows[0]?.count ?? 0,
+          ));
         for (const { kind, message } of holds) {
           const negotiationId = message.negotiationId ?? null;
           if (kind === 'answer') {
-            // The held answer goes, and whatever is held of another negotiation.
-            if (negotiationId === null) {
-              await runPrepared(trx, 'answerHolds.replaceUnnegotiated', [callId, 'answer'], ([id, answer]) =>
-                trx
-                  .deleteFrom('call_answer_signals')
-                  .where('call_id', '=', id as string)
-                  .where((eb) => eb.or([eb('kind', '=', answer as 'answer'), eb('negotiation_id', 'is not', null)])),
-                UNREAD,
-              );
-            } else {
-              await runPrepared(trx, 'answerHolds.replace', [callId, 'answer', negotiationId], ([id, answer, negotiation]) =>
-                trx
-                  .deleteFrom('call_answer_signals')
-                  .where('call_id', '=', id as string)
-                  .where((eb) => eb.or([eb('kind', '=', answer as 'answer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiation as string)])),
-                UNREAD,
-              );
+            // The held answer goes, and whatever is held of another negotiation: nothing to
+            // delete when nothing is stored (the call's first answer, counted first).
+            if ((await storedNow()) > 0) {
+              await this.deleteReplaced(trx, callId, negotiationId);
+              stored = null;
             }
             // What this batch holds of other negotiations goes too.
             rows = rows.filter((r) => r[2] === 'candidate' && r[4] === negotiationId);
-            stored = null;
-          } else {
-            stored ??= Number(
-              (await runPrepared(trx, 'answerHolds.count', [callId], ([id]) =>
-                trx.selectFrom('call_answer_signals').select((eb) => eb.fn.countAll<number | string | bigint>().as('count')).where('call_id', '=', id as string),
-              )).rows[0]?.count ?? 0,
-            );
-            if (stored + rows.length > MAX_HELD_CANDIDATES) continue;
+          } else if ((await storedNow()) + rows.length > MAX_HELD_CANDIDATES) {
+            continue;
           }
           rows.push([callId, message.messageId, kind, JSON.stringify(message), negotiationId, new Date().toISOString()]);
         }
         if (rows.length > 0) await insertRows(trx, 'call_answer_signals', ANSWER_COLUMNS, rows);
       }
     });
+  }
+
+  /** Deletes the held answer of `callId` and whatever is held of a negotiation other than `negotiationId`. */
+  private async deleteReplaced(trx: Kysely<Database>, callId: string, negotiationId: string | null): Promise<void> {
+    if (negotiationId === null) {
+      await runPrepared(trx, 'answerHolds.replaceUnnegotiated', [callId, 'answer'], ([id, answer]) =>
+        trx
+          .deleteFrom('call_answer_signals')
+          .where('call_id', '=', id as string)
+          .where((eb) => eb.or([eb('kind', '=', answer as 'answer'), eb('negotiation_id', 'is not', null)])),
+        UNREAD,
+      );
+      return;
+    }
+    await runPrepared(trx, 'answerHolds.replace', [callId, 'answer', negotiationId], ([id, answer, negotiation]) =>
+      trx
+        .deleteFrom('call_answer_signals')
+        .where('call_id', '=', id as string)
+        .where((eb) => eb.or([eb('kind', '=', answer as 'answer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiation as string)])),
+      UNREAD,
+    );
   }
 }
 

@@ -18,7 +18,7 @@ import { ProblemException } from '../errors/problem';
 import { toAgentStatus } from './agent-status';
 import { CallRecords } from './call-records';
 import { addCallbackEvent } from './callback-requests.service';
-import { secondsAfter } from './deadlines';
+import { CALL_DEADLINES, secondsAfter } from './deadlines';
 import { CallLedger, type LedgerTransaction } from './ledger/call-ledger';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -214,7 +214,10 @@ export class CallCompletion {
     // A student who declines a callback has its own entry (`declined`).
     if (reason === 'cancelled' && !(call.direction === 'outbound' && endedBy === 'caller')) await tx.addEvent(call.id, 'cancelled', who);
     if (reason === 'media_failed') await tx.addEvent(call.id, 'media_failed', who);
-    await tx.addEvent(call.id, 'ended', who, describeEnd(outcome, reason, endedBy), tx.deadlines.cancelling(call.id, 'ring_timeout', 'max_wait', 'media_timeout'), ...tx.droppingSignals(call.id));
+    // (`moveCall` refused an ended call above.)
+    const deadlines = call.state === 'ended' ? [] : CALL_DEADLINES[call.state];
+    const cancelling = deadlines.length > 0 ? [tx.deadlines.cancelling(call.id, ...deadlines)] : [];
+    await tx.addEvent(call.id, 'ended', who, describeEnd(outcome, reason, endedBy), ...cancelling, ...tx.droppingSignals(call.id));
     const notice: CallEnded = { callId: call.id, outcome, endedBy, reason };
     tx.publish({ type: 'callEnded', notice, callerId: call.caller_id, agentId: call.agent_id });
     if (call.callback_id) {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { InjectDatabase } from '../database/database.module';
 import { runUnreadWrite, type UnreadWrite } from '../database/prepared-queries';
+import type { CallState } from '@switchboard/call-domain';
 import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
 
 /** A claim older than this is taken to belong to a node that died, and is taken over. */
@@ -140,6 +141,20 @@ export class Deadlines {
       .execute();
   }
 }
+
+/**
+ * The deadlines a call can have in each state it ends from, as the ledger sets and cancels them
+ * in the transactions that move it: waiting, `max_wait` (inbound) and `ring_timeout` (while it
+ * rings, and as a decline's cool-down once back in line); accepted, only `media_timeout` (the
+ * accept replaces the others); connected, none (media connecting cancels it). Ending a call
+ * cancels these and only these: a connected call's end runs no delete that finds nothing.
+ */
+export const CALL_DEADLINES: Readonly<Record<Exclude<CallState, 'ended'>, readonly DeadlineKind[]>> = {
+  queued: ['ring_timeout', 'max_wait'],
+  ringing: ['ring_timeout', 'max_wait'],
+  accepted: ['media_timeout'],
+  connected: [],
+};
 
 /** `now` plus `seconds`, as a Date (when a deadline is due). */
 export function secondsAfter(now: Date, seconds: number): Date {

@@ -94,6 +94,8 @@ export class SignalHolds {
         ).rows[0];
         let seq = Number(stats?.last ?? 0);
         let candidates = Number(stats?.count ?? 0);
+        // Nothing of the call stored yet (its first offer): an offer has nothing stored to replace.
+        const anyStored = seq > 0;
         const rows: unknown[][] = [];
         for (const hold of holds) {
           if (hold.kind === 'offer') {
@@ -103,14 +105,18 @@ export class SignalHolds {
             }
             // A new offer replaces the held one and whatever of another negotiation is held,
             // stored or earlier in this batch.
-            const removed = await runPrepared(trx, 'signalHolds.replace', [callId, 'offer', hold.negotiationId ?? ''], ([id, offer, negotiationId]) =>
-              trx
-                .deleteFrom('call_signals')
-                .where('call_id', '=', id as string)
-                .where((eb) => eb.or([eb('kind', '=', offer as 'offer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiationId as string)])),
-            );
+            const removed = anyStored
+              ? changedRows(
+                  await runPrepared(trx, 'signalHolds.replace', [callId, 'offer', hold.negotiationId ?? ''], ([id, offer, negotiationId]) =>
+                    trx
+                      .deleteFrom('call_signals')
+                      .where('call_id', '=', id as string)
+                      .where((eb) => eb.or([eb('kind', '=', offer as 'offer'), eb('negotiation_id', 'is', null), eb('negotiation_id', '!=', negotiationId as string)])),
+                  ),
+                )
+              : 0;
             const kept = rows.filter((r) => r[2] === 'candidate' && r[6] === hold.negotiationId);
-            candidates = Math.max(0, candidates - changedRows(removed) - (rows.length - kept.length));
+            candidates = Math.max(0, candidates - removed - (rows.length - kept.length));
             rows.splice(0, rows.length, ...kept);
           } else if (candidates >= MAX_HELD_CANDIDATES) {
             continue;
