@@ -3,7 +3,7 @@ import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core'
 import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
 import type { CallId, CallSettingsView, OfferWithdrawnReason, SelectableAgentState } from '@switchboard/call-domain';
 import { type CallPeer, MICROPHONE, MicrophoneError, SignalingClient, Softphone, openMicrophone } from '@switchboard/call-domain/signaling';
-import { catchError, distinctUntilChanged, filter, map, of, scan, switchMap, take } from 'rxjs';
+import { Subject, distinctUntilChanged, filter, map, merge, scan, skip, switchMap, take } from 'rxjs';
 import { TabMemory, holdCallHere, liveCallToTakeUp, sessionOf } from '../call-leg';
 import { followChosenMicrophone } from '../devices/follow-chosen-microphone';
 import {
@@ -24,6 +24,7 @@ import {
   offered,
   statusChanged,
 } from './desk-state';
+import { LOADING, retryingLoad } from './retrying-load';
 
 export type { Withdrawal } from './desk-state';
 
@@ -105,23 +106,30 @@ export class AgentDesk {
   readonly error = computed(() => this.state().error);
   /** Why the microphone could not be opened (calls cannot be taken until it can). */
   readonly microphoneError = computed(() => this.state().microphoneError);
-  private readonly settingsFailed = signal(false);
+  private readonly retrySettingsNow = new Subject<void>();
   /**
-   * The call settings (dispositions, wrap-up limits), loaded at the first wrap-up: most visits
-   * of the page never need them. Null until loaded (or if they could not be).
+   * The call settings (dispositions, wrap-up limits), read when the desk starts (the agent
+   * signed in) so that the list is there before any wrap-up: a key pressed on a still-empty
+   * Disposition picks nothing, and Done would then save the default. A failed read is tried
+   * again (sooner on "Try again" or when the socket comes back); signed out, it waits for the
+   * next sign-in.
    */
-  readonly settings = toSignal(
-    toObservable(computed(() => this.status()?.state === 'wrap_up')).pipe(
-      filter(Boolean),
-      take(1),
-      switchMap(() => this.http.get<CallSettingsView>(CALL_SETTINGS_URL)),
-      catchError(() => {
-        this.settingsFailed.set(true);
-        return of(null);
-      }),
+  readonly settingsLoad = toSignal(
+    retryingLoad(
+      this.signaling.connectionState$.pipe(
+        filter((state) => state !== 'disconnected'),
+        take(1),
+        switchMap(() => this.http.get<CallSettingsView>(CALL_SETTINGS_URL)),
+      ),
+      merge(this.retrySettingsNow, this.signaling.connectionState$.pipe(skip(1), filter((state) => state === 'connected'))),
     ),
-    { initialValue: null },
+    { initialValue: LOADING },
   );
+  /** The call settings once loaded; null until then. */
+  readonly settings = computed(() => {
+    const load = this.settingsLoad();
+    return load.state === 'loaded' ? load.value : null;
+  });
   /** The dispositions to pick from at wrap-up; empty until loaded. */
   readonly dispositions = computed(() => this.settings()?.dispositions ?? []);
   /** Whether the agent may still ask for 30 s more wrap-up (below WRAP_UP_MAX_SECONDS). */
@@ -131,8 +139,6 @@ export class AgentDesk {
     if (status?.state !== 'wrap_up' || !status.wrapUpEndsAt || max === undefined) return false;
     return Date.parse(status.wrapUpEndsAt) < Date.parse(status.since) + max * 1000;
   });
-  /** Whether the dispositions could not be loaded. */
-  readonly dispositionsFailed = this.settingsFailed.asReadonly();
   /** The queue as the server last said (calls waiting, the longest wait); null until it did. */
   readonly queue = toSignal(this.signaling.queueChanged$, { initialValue: null });
   /** Whether the socket was connected and is now trying to come back. */
@@ -361,10 +367,18 @@ export class AgentDesk {
     }
   }
 
-  /** Saves wrap-up (disposition and notes) and returns to Available. */
+  /** Reads the call settings again now, after a failed read. */
+  retrySettings(): void {
+    this.retrySettingsNow.next();
+  }
+
+  /**
+   * Saves wrap-up (disposition and notes) and returns to Available; nothing is sent until the
+   * dispositions are loaded (the disposition could only be a default the agent never saw).
+   */
   async completeWrapUp(disposition: string, notes: string): Promise<void> {
     const callId = this.status()?.callId;
-    if (!callId) return;
+    if (!callId || !this.settings()) return;
     this.state.update(actionStarted);
     try {
       await this.signaling.completeWrapUp({ callId, disposition, notes });

@@ -1,6 +1,6 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, type TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
-import type { HarnessLoader } from '@angular/cdk/testing';
+import { type HarnessLoader, TestKey } from '@angular/cdk/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { MatButtonHarness } from '@angular/material/button/testing';
@@ -34,7 +34,7 @@ async function eventually(fixture: ComponentFixture<unknown>, check: () => boole
   }
 }
 
-/** The call settings the page loads at the first wrap-up. */
+/** The call settings the desk loads when it starts. */
 const SETTINGS: CallSettingsView = {
   ringTimeoutSeconds: 20,
   maxWaitSeconds: 300,
@@ -300,15 +300,7 @@ describe('AgentPage', () => {
   it('wrap-up: counts down, and Done sends the chosen disposition and notes', async () => {
     const endsAt = new Date(Date.now() + 45_000).toISOString();
     relay.push('agent', 'agentStatusChanged', status({ state: 'wrap_up', callId: 'call-1', wrapUpEndsAt: endsAt }));
-    // The dispositions are loaded at the first wrap-up; the request keeps the page unstable until answered.
-    const backend = TestBed.inject(HttpTestingController);
-    let loads: TestRequest[] = [];
-    for (let i = 0; i < 100 && loads.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      loads = backend.match(CALL_SETTINGS_URL);
-    }
-    expect(loads.length).toBe(1);
-    loads[0].flush(SETTINGS);
+    await answerSettings();
     await shows('Wrap-up ends in');
     expect(text()).toMatch(/Wrap-up ends in 00:4\d/);
     const select = await loader.getHarness(MatSelectHarness);
@@ -331,7 +323,7 @@ describe('AgentPage', () => {
     await eventually(fixture, async () => (await (await loader.getHarness(MatSelectHarness)).isFocused()), 'the focus on Disposition');
   });
 
-  /** Answers the call settings request the first wrap-up makes (it keeps the page unstable until answered). */
+  /** Answers the call settings request the desk made when it started. */
   async function answerSettings(patch: Partial<CallSettingsView> = {}): Promise<void> {
     const backend = TestBed.inject(HttpTestingController);
     let loads: TestRequest[] = [];
@@ -403,6 +395,44 @@ describe('AgentPage', () => {
     await select.open();
     await select.clickOptions({ text: 'Other' });
     expect(await (await button('Done')).isDisabled()).toBeFalse();
+  });
+
+  it('reads the call settings when the desk starts; until they are in, wrap-up says "Loading dispositions…" and saves nothing', async () => {
+    const backend = TestBed.inject(HttpTestingController);
+    const loads = backend.match(CALL_SETTINGS_URL);
+    expect(loads.length).withContext('asked at desk start, before any wrap-up').toBe(1);
+    wrapUpFor(45_000);
+    await shows('Loading dispositions…');
+    const select = await loader.getHarness(MatSelectHarness);
+    expect(await (await select.host()).getAttribute('aria-describedby')).withContext('the hint describes the select').toBeTruthy();
+    expect(await (await button('Done')).isDisabled()).toBeTrue();
+    // A quick keyboard agent: the next disposition, then Done (Enter's submit, and the desk itself).
+    await (await select.host()).sendKeys(TestKey.DOWN_ARROW);
+    ((fixture.nativeElement as HTMLElement).querySelector('form[aria-labelledby="wrap-up-heading"]') as HTMLFormElement).requestSubmit();
+    await TestBed.inject(AgentDesk).completeWrapUp('Resolved', '');
+    expect(await select.getValueText()).toBe('');
+
+    loads[0].flush(SETTINGS);
+    await eventually(fixture, async () => (await select.getValueText()) === 'Resolved', 'the first disposition once loaded');
+    expect(text()).not.toContain('Loading dispositions…');
+    await (await select.host()).sendKeys(TestKey.DOWN_ARROW);
+    expect(await select.getValueText()).toBe('Escalated');
+    await (await button('Done')).click();
+    await eventually(fixture, () => requests('completeWrapUp').length === 1, 'completeWrapUp');
+    expect(requests('completeWrapUp')).withContext('only the one after the list arrived').toEqual([{ callId: 'call-1', disposition: 'Escalated', notes: '' }]);
+  });
+
+  it('wrap-up: a failed read of the dispositions says so, keeps Done off, and "Try again" reads them again', async () => {
+    const backend = TestBed.inject(HttpTestingController);
+    wrapUpFor(45_000);
+    backend.expectOne(CALL_SETTINGS_URL).flush('down', { status: 503, statusText: 'Service Unavailable' });
+    await shows('The dispositions could not be loaded, so Done waits for them. Trying again in 2 s.');
+    expect(await (await button('Done')).isDisabled()).toBeTrue();
+    await (await button('Try again')).click();
+    backend.expectOne(CALL_SETTINGS_URL).flush(SETTINGS);
+    await eventually(fixture, async () => !(await (await button('Done')).isDisabled()), 'Done on once loaded');
+    expect(text()).not.toContain('could not be loaded');
+    expect(await (await loader.getHarness(MatSelectHarness)).getValueText()).toBe('Resolved');
   });
 
   /** A call placed while the agent's previous page was open: what that page heard is gone with it. */

@@ -128,6 +128,7 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
         <sb-wrap-up-form
           [callId]="desk.status()?.callId ?? null"
           [dispositions]="desk.dispositions()"
+          [loading]="!desk.settings()"
           [dispositionRequired]="desk.settings()?.dispositionRequired ?? false"
           [remaining]="wrapUpLeft()"
           [canExtend]="desk.canExtendWrapUp()"
@@ -137,8 +138,13 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
         @if (desk.status()?.callId; as callId) {
           <sb-caller-context [callId]="callId" />
         }
-        @if (desk.dispositionsFailed()) {
-          <p class="banner error" role="alert">The dispositions could not be loaded.</p>
+        @if (desk.settingsLoad(); as load) {
+          @if (load.state === 'failed') {
+            <div class="banner error" role="alert">
+              <p>The dispositions could not be loaded, so Done waits for them. Trying again in {{ load.retryInSeconds }} s.</p>
+              <button matButton type="button" (click)="desk.retrySettings()">Try again</button>
+            </div>
+          }
         }
       }
       <section class="devices" aria-labelledby="devices-heading">

@@ -17,7 +17,8 @@ export function wrapUpDraftKey(callId: string): string {
 
 /**
  * Wrap-up (after-call work): a disposition from the configured list (the first is
- * preselected unless the configuration requires the agent to choose), notes, the time left
+ * preselected unless the configuration requires the agent to choose; Done waits while the list
+ * is loading, so a quick Done cannot save a default the agent never saw), notes, the time left
  * before wrap-up ends by itself with **+30 s** to extend it, and **Done**. What the agent
  * types is kept in this tab for the call, so a reload loses nothing; Done forgets it. It takes
  * the focus on the Disposition when it opens: after Hang up that is the agent's next step.
@@ -43,7 +44,9 @@ export function wrapUpDraftKey(callId: string): string {
             <mat-option [value]="option">{{ option }}</mat-option>
           }
         </mat-select>
-        @if (dispositionRequired()) {
+        @if (loading()) {
+          <mat-hint>Loading dispositions…</mat-hint>
+        } @else if (dispositionRequired()) {
           <mat-hint>Choose what the call was about to finish.</mat-hint>
         }
       </mat-form-field>
@@ -52,7 +55,7 @@ export function wrapUpDraftKey(callId: string): string {
         <textarea matInput name="notes" rows="4" maxlength="2000" [value]="notes()" (input)="typeNotes(field($event))"></textarea>
       </mat-form-field>
       <div>
-        <button matButton="filled" type="submit" [disabled]="!disposition()">Done</button>
+        <button matButton="filled" type="submit" [disabled]="loading() || !disposition()">Done</button>
       </div>
     </form>
   `,
@@ -84,6 +87,11 @@ export class WrapUpForm {
   readonly callId = input<string | null>(null);
   /** The dispositions to pick from, in display order. */
   readonly dispositions = input<readonly string[]>([]);
+  /**
+   * Whether the dispositions are still on their way: Done waits for them, and the Disposition
+   * says so (its hint is also its accessible description).
+   */
+  readonly loading = input(false);
   /** Whether the agent must choose a disposition (none preselected). */
   readonly dispositionRequired = input(false);
   /** Time left before wrap-up ends by itself (mm:ss), or null when unknown. */
@@ -137,7 +145,7 @@ export class WrapUpForm {
   }
 
   protected submit(): void {
-    if (!this.disposition()) return;
+    if (this.loading() || !this.disposition()) return;
     this.done.emit({ disposition: this.disposition(), notes: this.notes() });
     const key = this.draftKey();
     if (key) sessionStorage.removeItem(key);
