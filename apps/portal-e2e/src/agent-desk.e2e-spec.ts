@@ -48,8 +48,10 @@ describe('the agent desk', () => {
     await page.keyboard.type('agent');
     await page.keyboard.press('Tab');
     await page.keyboard.type('switchboard');
+    const settingsRead = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/call-settings', { timeout: 10_000 });
     await page.keyboard.press('Enter');
     await atPath(page, /^\/agent$/);
+    expect((await settingsRead).ok()).withContext('the desk reads the dispositions at sign-in, before any wrap-up').toBeTrue();
     await eventually(() => focused(page), (f) => /Agent desk/.test(f), 5_000, 'the focus on the page heading after sign-in');
 
     await page.keyboard.press('Alt+Shift+KeyV');
@@ -69,8 +71,8 @@ describe('the agent desk', () => {
 
     await visible(page.getByRole('button', { name: 'Done' }));
     await eventually(() => focused(page), (f) => /Disposition/.test(f), 5_000, 'Hang up → Disposition');
-    // The dispositions are loaded at the first wrap-up: until they are, the select is empty and
-    // a key picks nothing (under load the CI run pressed it first). The first one shows when loaded.
+    // The desk read the dispositions at sign-in, so the first one is preselected as wrap-up opens
+    // (when they were read only at the first wrap-up, a key pressed under load picked nothing).
     const disposition = page.getByRole('combobox', { name: /Disposition/ });
     await eventually(() => disposition.innerText(), (text) => /Resolved/.test(text), 10_000, 'the dispositions loaded');
     await page.keyboard.press('ArrowDown'); // Material's select: the next disposition, without opening it
