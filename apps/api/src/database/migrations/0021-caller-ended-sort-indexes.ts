@@ -1,5 +1,5 @@
 import { PostgresAdapter, type Kysely } from 'kysely';
-import { buildEndedCallsIndex } from './ended-call-indexes';
+import { buildPartialIndex, ENDED_CALLS } from './partial-indexes';
 
 /**
  * A student search sorted by wait, talk time, agent or outcome on PostgreSQL (issue #11): with
@@ -31,7 +31,7 @@ import { buildEndedCallsIndex } from './ended-call-indexes';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-  for (const [name, columns] of ENDED_CALLER_INDEXES) await buildEndedCallsIndex(db, name, columns, ['agent_id']);
+  for (const [name, columns] of ENDED_CALLER_INDEXES) await buildPartialIndex(db, { ...ENDED_CALLS, name, columns, include: ['agent_id'] });
 }
 
 /** Drops the indexes. */

@@ -1,5 +1,5 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import { buildEndedCallsIndex } from './ended-call-indexes';
+import { buildPartialIndex, ENDED_CALLS } from './partial-indexes';
 
 /**
  * Makes the call path cheaper on PostgreSQL by keeping the calls in progress out of the
@@ -34,11 +34,11 @@ import { buildEndedCallsIndex } from './ended-call-indexes';
  * writes, e.g. `create index concurrently if not exists calls_talk_ms_ended_sort_idx on calls
  * (outcome, talk_ms, queued_at, id) where outcome is not null` for each of
  * {@link ENDED_SORT_INDEXES}; the migration takes one only if it is valid and exactly that
- * index (`buildEndedCallsIndex`), and otherwise fails, changing nothing.
+ * index (`buildPartialIndex`), and otherwise fails, changing nothing.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    for (const [name, columns] of ENDED_SORT_INDEXES) await buildEndedCallsIndex(db, name, columns);
+    for (const [name, columns] of ENDED_SORT_INDEXES) await buildPartialIndex(db, { ...ENDED_CALLS, name, columns });
     for (const [name] of WHOLE_SORT_INDEXES) await db.schema.dropIndex(name).execute();
   }
   for (const [name] of PREFIX_INDEXES) await db.schema.dropIndex(name).execute();
