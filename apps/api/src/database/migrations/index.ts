@@ -23,6 +23,7 @@ import * as fewerCallIndexWrites0022 from './0022-fewer-call-index-writes';
 import * as sqliteEndedSortIndexes0023 from './0023-sqlite-ended-sort-indexes';
 import * as sqliteClusteredLogs0024 from './0024-sqlite-clustered-logs';
 import * as agentRoutingIndex0025 from './0025-agent-routing-index';
+import * as missedOfferIndex0026 from './0026-missed-offer-index';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -58,6 +59,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0023-sqlite-ended-sort-indexes': sqliteEndedSortIndexes0023,
   '0024-sqlite-clustered-logs': sqliteClusteredLogs0024,
   '0025-agent-routing-index': agentRoutingIndex0025,
+  '0026-missed-offer-index': missedOfferIndex0026,
 };
 
 /**
