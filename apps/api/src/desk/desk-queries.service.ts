@@ -16,6 +16,7 @@ import { ProblemException } from '../errors/problem';
 import { CallbackRequestsService } from '../calls/callback-requests.service';
 import { CallHistoryService } from '../supervisor/call-history.service';
 import { callFilters, toCallRecord } from '../supervisor/call-queries';
+import { agentMissedOffers } from '../supervisor/missed-offers';
 
 /**
  * What the agent's desk reads besides the call itself: the caller's context while a call
@@ -64,15 +65,7 @@ export class DeskQueries {
         .selectAll()
         .where((eb) => callFilters(eb, period))
         .execute(),
-      this.db
-        .selectFrom('call_events')
-        .innerJoin('calls', 'calls.id', 'call_events.call_id')
-        .select((eb) => eb.fn.countAll<string | number>().as('n'))
-        .where('call_events.type', '=', 'missed')
-        .where('call_events.actor_id', '=', agent.id)
-        .where('calls.queued_at', '>=', from)
-        .where('calls.queued_at', '<', to)
-        .executeTakeFirstOrThrow(),
+      agentMissedOffers(this.db, agent.id, period).executeTakeFirstOrThrow(),
     ]);
     return { from, to, ...handleFigures(calls.map(toCallRecord)), missed: Number(missed.n) };
   }

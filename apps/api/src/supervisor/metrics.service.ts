@@ -6,6 +6,7 @@ import { InjectDatabase } from '../database/database.module';
 import { ReadPool } from '../database/read-pool';
 import type { CallRow, Database } from '../database/schema';
 import { callFilters, seconds } from './call-queries';
+import { MISSED_BY_ID_MAX, addMissedOffers, missedOffersIn, missedOffersOf, type MissedOffer } from './missed-offers';
 import { LocalHours, localHourOf, planPeriod, type MsRange, type RolledRange } from './metrics-plan';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
@@ -93,19 +94,7 @@ export class MetricsService {
       for (const r of unended) {
         acc.addCall(toMetricsCall(r));
       }
-      if (unended.length) {
-        const missed = await this.db
-          .selectFrom('call_events')
-          .select(['type', 'actor_id', 'actor_name'])
-          .where('type', '=', 'missed')
-          .where(
-            'call_id',
-            'in',
-            unended.map((c) => c.id),
-          )
-          .execute();
-        missed.forEach((e) => acc.addEvent({ type: e.type, actorId: e.actor_id, actorName: e.actor_name }));
-      }
+      addMissedOffers(acc, await this.missedOffersOf(unended.map((c) => c.id)));
     }
     const retained = await this.db
       .selectFrom('retention_runs')
@@ -126,9 +115,15 @@ export class MetricsService {
     };
   }
 
-  /** Adds every call queued in `period` and its missed offers, read from the records. */
+  /**
+   * Adds every call queued in `period` and its missed offers, read from the records: those of
+   * the calls read, by their ids, or for a period of more than {@link MISSED_BY_ID_MAX} calls
+   * those of every call of the period, in one join. Outbound calls have none (their agent
+   * placed them: nothing rang for an agent), so both count the same offers.
+   */
   private async addRaw(acc: MetricsAccumulator, period: Period): Promise<void> {
     let last: { queued_at: string; id: string } | undefined;
+    let ids: string[] | undefined = [];
     do {
       const cursor = last;
       const batch = await this.reads.all(
@@ -147,17 +142,18 @@ export class MetricsService {
         if (i > 0 && i % YIELD_EVERY === 0) await new Promise(setImmediate);
         acc.addCall(toMetricsCall(r));
       }
+      if (ids && ids.length + batch.length > MISSED_BY_ID_MAX) ids = undefined;
+      ids?.push(...batch.map((r) => r.id));
       last = batch.length === BATCH_SIZE ? batch[batch.length - 1] : undefined;
     } while (last);
-    const missed = await this.reads.all(
-      this.db
-        .selectFrom('call_events')
-        .innerJoin('calls', 'calls.id', 'call_events.call_id')
-        .select(['call_events.type', 'call_events.actor_id', 'call_events.actor_name'])
-        .where('call_events.type', '=', 'missed')
-        .where((eb) => callFilters(eb, period)),
-    );
-    missed.forEach((e) => acc.addEvent({ type: e.type, actorId: e.actor_id, actorName: e.actor_name }));
+    addMissedOffers(acc, ids ? await this.missedOffersOf(ids) : await this.reads.all(missedOffersIn(this.db, period)));
+  }
+
+  /** The missed offers of the calls `ids` ({@link missedOffersOf}, by id on their index). */
+  private async missedOffersOf(ids: readonly string[]): Promise<MissedOffer[]> {
+    const missed: MissedOffer[] = [];
+    for (const read of missedOffersOf(this.db, this.config.database.dialect, ids, BATCH_SIZE)) missed.push(...(await this.reads.all(read)));
+    return missed;
   }
 
   /**
