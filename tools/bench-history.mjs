@@ -14,7 +14,9 @@
 //   npm run build:api && npm run build:specs && node tools/bench-history.mjs [--calls 1000000] [--db sqlite|postgres|both]
 //     [--runs 20] [--data-dir DIR (a seeded SQLite DATA_DIR, kept)] [--database-url URL (seeded, kept)]
 //     [--export-only (just the CSV export with its stall probe)] [--requests REGEX (only the page
-//     requests whose name matches, e.g. 'poor', and no metrics, search scan or export)] [--api DIR
+//     requests whose name matches, e.g. 'poor', and no metrics, search scan or export; 'metrics'
+//     times the supervisor metrics of a day, a month and the whole history, from the roll-ups and
+//     raw, which only a REGEX that matches them runs)] [--api DIR
 //     (the server of another build's dist/api, e.g. main's copied to dist/api-base here; the tool's
 //     own code stays this one's)] [--download-on-probe-thread (the export downloaded on the
 //     probes' own thread, as before: its garbage collections then delay the probes too)]
@@ -206,6 +208,25 @@ async function forgetNodes(db) {
   await db.deleteFrom('api_nodes').execute();
 }
 
+/**
+ * The supervisor metrics requests `--requests metrics` times: the 24 hours and the 30 days up to
+ * the newest call (instants off the quarter hours: the default source reads the edges raw, with
+ * their missed offers) and the whole history, from the roll-ups and raw.
+ */
+function metricsRequests(newest) {
+  const to = new Date(Date.parse(newest) + 1).toISOString();
+  const before = (days) => new Date(Date.parse(to) - days * 86_400_000).toISOString();
+  const m = (params) => `/api/metrics?${new URLSearchParams(params)}`;
+  return [
+    ['metrics for a day', m({ from: before(1), to })],
+    ['metrics for a day (raw)', m({ from: before(1), to, source: 'raw' })],
+    ['metrics for a month', m({ from: before(30), to })],
+    ['metrics for a month (raw)', m({ from: before(30), to, source: 'raw' })],
+    ['metrics, whole history', m({ from: '2000-01-01T00:00:00.000Z', to })],
+    ['metrics, whole history (raw)', m({ from: '2000-01-01T00:00:00.000Z', to, source: 'raw' })],
+  ];
+}
+
 async function bench(dialect) {
   const prepared = await prepare(dialect);
   const port = await freePort();
@@ -294,6 +315,8 @@ async function bench(dialect) {
       ['poor quality + student surname + agent, sort by talk time', q({ quality: 'poor', student: prepared.student.caller_name.split(' ')[1], agentId: prepared.agentId, sort: 'talkSeconds' })],
       [`CSV export of the poor-quality calls (${poorCalls})`, `/api/calls/export.csv?quality=poor`],
       ['deep page by offset (old clients)', q({ page: String(deepPage), count: 'exact' })],
+      // Only when --requests names them (seconds each at a million calls before 0026).
+      ...metricsRequests(prepared.newest).filter(([name]) => ONLY?.test(name)),
     ]).filter(([name]) => !ONLY || ONLY.test(name));
     const times = requests.map(() => []);
     for (let run = 0; run < (EXPORT_ONLY ? 0 : RUNS + 2); run++) {
