@@ -145,6 +145,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await db.selectFrom('deadlines').select('kind').where('subject_id', '=', callId).execute()).toEqual([]);
     });
 
+    it('estimates a caller\'s wait from the calls answered as the ledger publishes them, not from a read for each call placed', async () => {
+      const alex = await available('agent');
+      const first = await harness.connect('student');
+      const waited = await first.ok('requestCall', {});
+      expect(waited.estimatedWaitSeconds).withContext('nothing answered yet').toBeNull();
+      await alex.next('callOffered', (o) => o.callId === waited.callId);
+      await pause(1_600);
+      await alex.ok('acceptCall', { callId: waited.callId });
+      const { queue_ms } = await db.selectFrom('calls').select('queue_ms').where('id', '=', waited.callId).executeTakeFirstOrThrow();
+      const second = await harness.connect('student2');
+      let placed: { estimatedWaitSeconds: number | null; position: number } | undefined;
+      const sent = await sqlDuring(async () => (placed = await second.ok('requestCall', {})));
+      // Alex is on the first call: the second waits first in line, its estimate the first call's wait.
+      expect(placed).toEqual(jasmine.objectContaining({ position: 1, estimatedWaitSeconds: Math.round(Number(queue_ms) / 1000) }));
+      expect(Number(queue_ms)).toBeGreaterThanOrEqual(1_500);
+      expect(sent.filter((text) => /order by "answered_at" desc/i.test(text))).toEqual([]);
+    });
+
     it('lets a page\'s two takings-up of its call at once (e.g. as it connects, and by resumeCall) both hold it', async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');

@@ -7,7 +7,7 @@ import { runPrepared } from '../database/prepared-queries';
 import type { CallRow, Database } from '../database/schema';
 
 /** How many recent answers the wait estimate averages. */
-const RECENT_ANSWERS = 20;
+export const RECENT_ANSWERS = 20;
 
 /**
  * Reads of the call records (`calls` and their passes in `call_events`), and callback

@@ -113,6 +113,7 @@ export class CallRouter {
       // An answer to another offer than the call's current one is refused before anything changes.
       if (answer) requireCurrentNegotiation(answer.negotiationId, call.negotiation_id);
       const actor = { id: agent.id, name: agent.displayName };
+      const { queueMs } = durationsOf({ queuedAt: call.queued_at, answeredAt: tx.nowIso, connectedAt: null }, tx.nowIso);
       await tx.moveCall(
         call,
         'accepted',
@@ -121,14 +122,14 @@ export class CallRouter {
           agent_name: agent.displayName,
           answered_at: tx.nowIso,
           ringing_agent_id: null,
-          queue_ms: durationsOf({ queuedAt: call.queued_at, answeredAt: tx.nowIso, connectedAt: null }, tx.nowIso).queueMs,
+          queue_ms: queueMs,
         },
         { ringing_agent_id: agent.id },
       );
       await tx.requireAgentMove(agent.id, { to: 'on_call', by: 'agent', reason: 'accepted', byUserId: agent.id, callId, set: { call_id: callId } });
       await tx.addEvent(callId, 'accepted', actor, null, ...tx.deadlines.replacing(callId, ['ring_timeout', 'max_wait'], 'media_timeout', secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds)));
       tx.publish({ type: 'offerWithdrawn', callId, agentId: agent.id, reason: 'taken_elsewhere', exceptSocketId: socket.id });
-      tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id });
+      tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id, queueMs });
       return { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt: call.rings_out_at ?? tx.nowIso } satisfies CallOffer;
     });
     if (!heardEverything) await this.signals.resendHeld(callId, this.rooms.to(socket.id));

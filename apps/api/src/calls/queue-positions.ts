@@ -2,7 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { estimateWaitSeconds, type QueuePosition } from '@switchboard/call-domain';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
-import { CallRecords } from './call-records';
+import { CallRecords, RECENT_ANSWERS } from './call-records';
 import { CoalescedTask } from './coalesced-task';
 import { SocketRooms } from './socket-rooms';
 import type { AppConfig } from '../config/config';
@@ -13,6 +13,12 @@ import { InjectConfig } from '../config/config.module';
  * changes with every call placed, offered or taken, and each read is of every waiting call.
  */
 export const QUEUE_POSITIONS_SPACING_MS = 250;
+
+/**
+ * With several nodes, how old the recent queue times may be before they are read again: the
+ * calls another node answers are not published to this one.
+ */
+export const RECENT_QUEUE_TIMES_MAX_AGE_MS = 1_000;
 
 /**
  * Tells waiting callers where they stand (`queueUpdated`): after a change of the queue, each
@@ -32,8 +38,20 @@ export class QueuePositions implements BeforeApplicationShutdown {
     QUEUE_POSITIONS_SPACING_MS,
   );
 
-  /** With several nodes another node may have told a caller something since: then nothing is skipped. */
-  private readonly skipRepeats: boolean;
+  /**
+   * Whether this is the only node: then no other node tells callers anything (repeats are
+   * skipped) or answers calls (the recent queue times are kept, not read again).
+   */
+  private readonly oneNode: boolean;
+  /**
+   * The queue times of the last {@link RECENT_ANSWERS} inbound calls answered, newest first
+   * (what the wait estimates are made from), and when they were read: read once, then kept
+   * by the accepts the ledger publishes ({@link answered}) instead of read for every call
+   * placed. Read again when older than {@link RECENT_QUEUE_TIMES_MAX_AGE_MS} with several nodes.
+   */
+  private recent: { times: readonly number[]; readAt: number } | null = null;
+  /** Accepts published so far: a read during which one was published may miss it, and is not kept. */
+  private accepts = 0;
 
   constructor(
     private readonly records: CallRecords,
@@ -41,7 +59,7 @@ export class QueuePositions implements BeforeApplicationShutdown {
     private readonly rooms: SocketRooms,
     @InjectConfig() config: AppConfig,
   ) {
-    this.skipRepeats = !config.redisUrl;
+    this.oneNode = !config.redisUrl;
   }
 
   /**
@@ -50,8 +68,14 @@ export class QueuePositions implements BeforeApplicationShutdown {
    * side by side, not every waiting call read to find it.
    */
   async ofPlaced(callId: string, queuedAt: string): Promise<QueuePosition | null> {
-    const [place, recent] = await Promise.all([this.records.placeInLine(callId, queuedAt), this.records.recentQueueMs()]);
+    const [place, recent] = await Promise.all([this.records.placeInLine(callId, queuedAt), this.recentQueueMs()]);
     return place === null ? null : positionOf(callId, place, recent, true);
+  }
+
+  /** A call was answered after waiting `queueMs` (the ledger's `callAccepted`): the newest of the recent queue times. */
+  answered(queueMs: number): void {
+    this.accepts++;
+    if (this.recent) this.recent = { times: [queueMs, ...this.recent.times].slice(0, RECENT_ANSWERS), readAt: this.recent.readAt };
   }
 
   /** Sends a student's socket where each of their waiting calls stands (on connect). */
@@ -75,13 +99,23 @@ export class QueuePositions implements BeforeApplicationShutdown {
     return this.sending.settled();
   }
 
+  /** The recent queue times ({@link recent}): as kept, else read (and kept if no accept was published meanwhile). */
+  private async recentQueueMs(): Promise<readonly number[]> {
+    const kept = this.recent;
+    if (kept && (this.oneNode || Date.now() - kept.readAt < RECENT_QUEUE_TIMES_MAX_AGE_MS)) return kept.times;
+    const acceptsBefore = this.accepts;
+    const times = await this.records.recentQueueMs();
+    if (this.accepts === acceptsBefore) this.recent = { times, readAt: Date.now() };
+    return times;
+  }
+
   private async send(): Promise<void> {
     const all = await this.all();
     const waiting = new Set<string>();
     for (const { callerId, position } of all) {
       waiting.add(position.callId);
       const said = `${position.position}/${position.estimatedWaitSeconds}/${position.staffed}`;
-      if (this.skipRepeats && this.told.get(position.callId) === said) continue;
+      if (this.oneNode && this.told.get(position.callId) === said) continue;
       this.told.set(position.callId, said);
       this.rooms.toUser(callerId).emit('queueUpdated', position);
     }
@@ -95,7 +129,7 @@ export class QueuePositions implements BeforeApplicationShutdown {
   private async all(): Promise<{ callerId: string; position: QueuePosition }[]> {
     const waiting = await this.records.waiting();
     if (waiting.length === 0) return [];
-    const [recent, staffed] = await Promise.all([this.records.recentQueueMs(), this.presence.anyStaffed()]);
+    const [recent, staffed] = await Promise.all([this.recentQueueMs(), this.presence.anyStaffed()]);
     return waiting.map((call, index) => ({
       callerId: call.caller_id,
       position: positionOf(call.id, index + 1, recent, staffed),

@@ -14,8 +14,11 @@ export type LedgerEvent =
   | { type: 'offerWithdrawn'; callId: string; agentId: string; reason: OfferWithdrawnReason; exceptSocketId?: string }
   /** A ringing call went back in line (declined, rang out, agent lost), keeping its place. */
   | { type: 'callRequeued'; callId: string; callerId: string; declined: boolean }
-  /** An agent accepted, from the socket `socketId` (which holds the call's media). */
-  | { type: 'callAccepted'; callId: string; callerId: string; agent: { id: string; displayName: string }; socketId: string }
+  /**
+   * An agent accepted, from the socket `socketId` (which holds the call's media), after the
+   * call waited `queueMs` (absent in events stored before it was added).
+   */
+  | { type: 'callAccepted'; callId: string; callerId: string; agent: { id: string; displayName: string }; socketId: string; queueMs?: number }
   /** Media connected. */
   | { type: 'callConnected'; callId: string }
   /** The call is over, with its one outcome. */
