@@ -1,3 +1,4 @@
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type LogEvent, type Transaction } from 'kysely';
@@ -215,5 +216,41 @@ describe('runPrepared on SQLite (SqliteDirect: marked transactions, idle connect
     await insert(db, 4);
     expect(throughKysely).toHaveBeenCalledTimes(1);
     expect(logged.filter((e) => /notes/.test(e.query.sql) && e.level === 'error').length).toBe(1);
+  });
+});
+
+describe("the app's SQLite connection (openDatabase)", () => {
+  /** Files this process has open that SQLite made as temporary files (deleted, but open until the transaction ends). */
+  function openTemporaryFiles(): string[] {
+    return readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        return target.includes('etilqs_') ? [target] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  it('keeps a transaction\'s rollback journals in memory: a savepoint of more than 64 KiB of changes opens no temporary file', async () => {
+    const dir = createTempDir();
+    const { db } = openDatabase({ dialect: 'sqlite', file: join(dir.path, 'app.sqlite') });
+    try {
+      await sql`create table notes (id integer primary key, body text not null)`.execute(db);
+      const during = await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 200; i++) await sql`insert into notes (body) values (${'x'.repeat(1000)})`.execute(trx);
+        // Each page the savepoint's statement changes is first copied to its journal: ~200 KB.
+        await sql`savepoint unit`.execute(trx);
+        await sql`update notes set body = 'y' || body`.execute(trx);
+        const open = openTemporaryFiles();
+        await sql`release savepoint unit`.execute(trx);
+        return open;
+      });
+      expect(during).toEqual([]);
+      expect((await sql<{ n: number }>`select count(*) as n from notes where body like 'y%'`.execute(db)).rows[0].n).toBe(200);
+    } finally {
+      await db.destroy();
+      dir.remove();
+    }
   });
 });
