@@ -64,7 +64,9 @@ export class AnswerHolds {
           const negotiationId = message.negotiationId ?? null;
           if (kind === 'answer') {
             // The held answer goes, and whatever is held of another negotiation: nothing to
-            // delete when nothing is stored (the call's first answer, counted first).
+            // delete when nothing is stored (the call's first answer), counted now (not a count
+            // read for an earlier candidate: another node may have stored rows since).
+            stored = null;
             if ((await storedNow()) > 0) {
               await this.deleteReplaced(trx, callId, negotiationId);
               stored = null;

@@ -118,7 +118,7 @@ export class CallReactions implements OnModuleInit {
         if (event.declined) this.rooms.toUser(event.callerId).emit('callDeclined', { callId: event.callId });
         return;
       case 'callAccepted':
-        if (event.queueMs !== undefined) this.positions.answered(event.queueMs);
+        if (event.answeredAt !== undefined && event.queueMs !== undefined) this.positions.answered({ callId: event.callId, answeredAt: event.answeredAt, queueMs: event.queueMs });
         this.rooms.join(event.socketId, callAgentRoom(event.callId));
         this.rooms.toUser(event.callerId).emit('callAccepted', { callId: event.callId, agent: event.agent });
         return;

@@ -9,6 +9,13 @@ import type { CallRow, Database } from '../database/schema';
 /** How many recent answers the wait estimate averages. */
 export const RECENT_ANSWERS = 20;
 
+/** An inbound call answered: when, and how long it waited (what wait estimates are made from). */
+export interface RecentAnswer {
+  callId: string;
+  answeredAt: string;
+  queueMs: number;
+}
+
 /**
  * Reads of the call records (`calls` and their passes in `call_events`), and callback
  * requests. Calls change only through the ledger (ledger/call-ledger.ts).
@@ -92,19 +99,19 @@ export class CallRecords {
     return Number(rows[0]?.waiting ?? 0) > 0 ? Number(rows[0].place) : null;
   }
 
-  /** Queue times (ms) of the most recently answered calls. */
-  async recentQueueMs(): Promise<number[]> {
-    const { rows } = await runPrepared(this.db, 'records.recentQueueMs', ['inbound', RECENT_ANSWERS], ([inbound, limit]) =>
+  /** The last {@link RECENT_ANSWERS} inbound calls answered, newest first: when, and how long each waited. */
+  async recentAnswers(): Promise<RecentAnswer[]> {
+    const { rows } = await runPrepared(this.db, 'records.recentAnswers', ['inbound', RECENT_ANSWERS], ([inbound, limit]) =>
       this.db
         .selectFrom('calls')
-        .select('queue_ms')
+        .select(['id', 'answered_at', 'queue_ms'])
         .where('answered_at', 'is not', null)
         .where('queue_ms', 'is not', null)
         .where('direction', '=', inbound as 'inbound')
         .orderBy('answered_at', 'desc')
         .limit(limit as number),
     );
-    return rows.map((r) => Number(r.queue_ms));
+    return rows.map((r) => ({ callId: r.id, answeredAt: r.answered_at ?? '', queueMs: Number(r.queue_ms) }));
   }
 
   /** Stores a callback request; false if the call already has one. */

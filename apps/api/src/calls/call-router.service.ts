@@ -129,7 +129,7 @@ export class CallRouter {
       await tx.requireAgentMove(agent.id, { to: 'on_call', by: 'agent', reason: 'accepted', byUserId: agent.id, callId, set: { call_id: callId } });
       await tx.addEvent(callId, 'accepted', actor, null, ...tx.deadlines.replacing(callId, ['ring_timeout', 'max_wait'], 'media_timeout', secondsAfter(tx.now, this.config.calls.mediaTimeoutSeconds)));
       tx.publish({ type: 'offerWithdrawn', callId, agentId: agent.id, reason: 'taken_elsewhere', exceptSocketId: socket.id });
-      tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id, queueMs });
+      tx.publish({ type: 'callAccepted', callId, callerId: call.caller_id, agent: { id: agent.id, displayName: agent.displayName }, socketId: socket.id, answeredAt: tx.nowIso, queueMs });
       return { callId, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt: call.rings_out_at ?? tx.nowIso } satisfies CallOffer;
     });
     if (!heardEverything) await this.signals.resendHeld(callId, this.rooms.to(socket.id));

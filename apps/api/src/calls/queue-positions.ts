@@ -2,7 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { estimateWaitSeconds, type QueuePosition } from '@switchboard/call-domain';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence } from './agent-presence.service';
-import { CallRecords, RECENT_ANSWERS } from './call-records';
+import { CallRecords, RECENT_ANSWERS, type RecentAnswer } from './call-records';
 import { CoalescedTask } from './coalesced-task';
 import { SocketRooms } from './socket-rooms';
 import type { AppConfig } from '../config/config';
@@ -49,7 +49,7 @@ export class QueuePositions implements BeforeApplicationShutdown {
    * by the accepts the ledger publishes ({@link answered}) instead of read for every call
    * placed. Read again when older than {@link RECENT_QUEUE_TIMES_MAX_AGE_MS} with several nodes.
    */
-  private recent: { times: readonly number[]; readAt: number } | null = null;
+  private recent: { answers: readonly RecentAnswer[]; readAt: number } | null = null;
   /** Accepts published so far: a read during which one was published may miss it, and is not kept. */
   private accepts = 0;
 
@@ -72,10 +72,17 @@ export class QueuePositions implements BeforeApplicationShutdown {
     return place === null ? null : positionOf(callId, place, recent, true);
   }
 
-  /** A call was answered after waiting `queueMs` (the ledger's `callAccepted`): the newest of the recent queue times. */
-  answered(queueMs: number): void {
+  /**
+   * A call was answered (the ledger's `callAccepted`): one of the recent queue times, in its
+   * place by when — once, however often its event is delivered (a dead node's are delivered
+   * again) and whether or not the last read already had it.
+   */
+  answered(answer: RecentAnswer): void {
     this.accepts++;
-    if (this.recent) this.recent = { times: [queueMs, ...this.recent.times].slice(0, RECENT_ANSWERS), readAt: this.recent.readAt };
+    const kept = this.recent;
+    if (!kept || kept.answers.some((a) => a.callId === answer.callId)) return;
+    const answers = [...kept.answers, answer].sort((a, b) => (a.answeredAt < b.answeredAt ? 1 : a.answeredAt > b.answeredAt ? -1 : 0));
+    this.recent = { answers: answers.slice(0, RECENT_ANSWERS), readAt: kept.readAt };
   }
 
   /** Sends a student's socket where each of their waiting calls stands (on connect). */
@@ -100,13 +107,14 @@ export class QueuePositions implements BeforeApplicationShutdown {
   }
 
   /** The recent queue times ({@link recent}): as kept, else read (and kept if no accept was published meanwhile). */
-  private async recentQueueMs(): Promise<readonly number[]> {
-    const kept = this.recent;
-    if (kept && (this.oneNode || Date.now() - kept.readAt < RECENT_QUEUE_TIMES_MAX_AGE_MS)) return kept.times;
-    const acceptsBefore = this.accepts;
-    const times = await this.records.recentQueueMs();
-    if (this.accepts === acceptsBefore) this.recent = { times, readAt: Date.now() };
-    return times;
+  private async recentQueueMs(): Promise<number[]> {
+    let answers = this.recent?.answers;
+    if (!answers || (!this.oneNode && Date.now() - (this.recent?.readAt ?? 0) >= RECENT_QUEUE_TIMES_MAX_AGE_MS)) {
+      const acceptsBefore = this.accepts;
+      answers = await this.records.recentAnswers();
+      if (this.accepts === acceptsBefore) this.recent = { answers, readAt: Date.now() };
+    }
+    return answers.map((a) => a.queueMs);
   }
 
   private async send(): Promise<void> {

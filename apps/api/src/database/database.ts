@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteAdapter, sql, type LogEvent, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteAdapter, sql, type LogEvent, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import { Pool } from 'pg';
 import { Logger } from '@nestjs/common';
 import type { AppConfig, SqlDialect } from '../config/config';
@@ -14,6 +14,9 @@ import { runStatementsDirectly, SqliteDirect, withStatementCache } from './sqlit
 import type { Database } from './schema';
 
 const databaseLog = new Logger('Database');
+
+/** Where the app's SQLite connection keeps temporary data, but while migrating: in memory (see openDatabase). */
+const APP_TEMP_STORE = 'MEMORY';
 
 /** An open database and which dialect it speaks. */
 export interface DatabaseConnection {
@@ -56,10 +59,11 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
   // of a grouped commit in one) in memory: by default SQLite moves one past 64 KiB to a
   // temporary file, created and written in /var/tmp on the event loop — for most of the
   // ledger's grouped transactions under load. About a third of SQLite's time of a call setup
-  // (tools/bench, README → Measured). Durability is the WAL's, not these journals'. The
-  // app's connection reads no large sorts (the history's go to the read pool's connections),
-  // so its temporary tables stay small.
-  file.pragma('temp_store = MEMORY');
+  // (tools/bench, README → Measured). Durability is the WAL's, not these journals'. This also
+  // keeps sorts in memory: the history's large ones run on the read pool's connections, and
+  // migrations (index builds, table rebuilds: sorts as large as a table) switch back to files
+  // while they run (migrateToLatest).
+  file.pragma(`temp_store = ${APP_TEMP_STORE}`);
   // Another process (a CLI tool next to the server) may hold the write lock briefly.
   file.pragma('busy_timeout = 5000');
   const stopCheckpoints = checkpointInBackground(file);
@@ -90,16 +94,26 @@ export function openDatabase(settings: AppConfig['database'], options: DatabaseO
  *
  * @throws the first migration error, after logging nothing: callers decide how to report it.
  */
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet['results']> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
-  const { error, results } = await migrator.migrateToLatest();
+export async function migrateToLatest(db: Kysely<Database>, provider: MigrationProvider = new StaticMigrationProvider()): Promise<MigrationResultSet['results']> {
+  const migrator = new Migrator({ db, provider });
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  // SQLite: a migration's sorts (an index built, a table rebuilt in key order) are as large as
+  // a table; in temporary files they take disk, not memory (gigabytes at a million calls).
+  if (sqlite) await sql.raw(`pragma temp_store = FILE`).execute(db);
+  let ran: Awaited<ReturnType<Migrator['migrateToLatest']>>;
+  try {
+    ran = await migrator.migrateToLatest();
+  } finally {
+    if (sqlite) await sql.raw(`pragma temp_store = ${APP_TEMP_STORE}`).execute(db);
+  }
+  const { error, results } = ran;
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   // SQLite: the run was one transaction, all of it in the WAL, which the background
   // checkpoints copy out but never shrink (a rebuild of a big table leaves a WAL as big).
-  if (results && results.length > 0 && db.getExecutor().adapter instanceof SqliteAdapter) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  if (results && results.length > 0 && sqlite) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
   return results;
 }
 

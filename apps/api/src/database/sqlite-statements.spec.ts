@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type LogEvent, type Transaction } from 'kysely';
 import { createTempDir } from '../testing/temp-dir';
-import { openDatabase } from './database';
+import { migrateToLatest, openDatabase } from './database';
 import { runPrepared } from './prepared-queries';
 import type { Database } from './schema';
 import { withDirectStatements, withStatementCache } from './sqlite-statements';
@@ -248,6 +248,23 @@ describe("the app's SQLite connection (openDatabase)", () => {
       });
       expect(during).toEqual([]);
       expect((await sql<{ n: number }>`select count(*) as n from notes where body like 'y%'`.execute(db)).rows[0].n).toBe(200);
+    } finally {
+      await db.destroy();
+      dir.remove();
+    }
+  });
+
+  it('runs migrations with temporary data in files (their sorts are as large as a table), and keeps it in memory again after', async () => {
+    const dir = createTempDir();
+    const { db } = openDatabase({ dialect: 'sqlite', file: join(dir.path, 'app.sqlite') });
+    const tempStore = async <T>(on: Kysely<T>) => (await sql<{ temp_store: number }>`pragma temp_store`.execute(on)).rows[0].temp_store;
+    try {
+      let during: number | undefined;
+      const migrations = { '0001-probe': { up: async (on: Kysely<unknown>) => void (during = await tempStore(on)) } };
+      await migrateToLatest(db, { getMigrations: () => Promise.resolve(migrations) });
+      // 1: FILE, 2: MEMORY.
+      expect(during).toBe(1);
+      expect(await tempStore(db)).toBe(2);
     } finally {
       await db.destroy();
       dir.remove();

@@ -15,10 +15,10 @@ export type LedgerEvent =
   /** A ringing call went back in line (declined, rang out, agent lost), keeping its place. */
   | { type: 'callRequeued'; callId: string; callerId: string; declined: boolean }
   /**
-   * An agent accepted, from the socket `socketId` (which holds the call's media), after the
-   * call waited `queueMs` (absent in events stored before it was added).
+   * An agent accepted, from the socket `socketId` (which holds the call's media), at
+   * `answeredAt` after the call waited `queueMs` (both absent in events stored before they were added).
    */
-  | { type: 'callAccepted'; callId: string; callerId: string; agent: { id: string; displayName: string }; socketId: string; queueMs?: number }
+  | { type: 'callAccepted'; callId: string; callerId: string; agent: { id: string; displayName: string }; socketId: string; answeredAt?: string; queueMs?: number }
   /** Media connected. */
   | { type: 'callConnected'; callId: string }
   /** The call is over, with its one outcome. */
