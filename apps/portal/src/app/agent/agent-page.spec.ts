@@ -428,11 +428,20 @@ describe('AgentPage', () => {
     backend.expectOne(CALL_SETTINGS_URL).flush('down', { status: 503, statusText: 'Service Unavailable' });
     await shows('The dispositions could not be loaded, so Done waits for them. Trying again in 2 s.');
     expect(await (await button('Done')).isDisabled()).toBeTrue();
-    await (await button('Try again')).click();
+    const tryAgain = (fixture.nativeElement as HTMLElement).querySelector<HTMLButtonElement>('.banner button');
+    if (!tryAgain) throw new Error('no Try again button');
+    tryAgain.focus();
+    tryAgain.click();
+    // While it tries again the banner stays, its button off but still holding the focus.
+    await shows('The dispositions could not be loaded, so Done waits for them. Trying again now…');
+    expect(tryAgain.getAttribute('aria-disabled')).toBe('true');
+    expect(document.activeElement).toBe(tryAgain);
     backend.expectOne(CALL_SETTINGS_URL).flush(SETTINGS);
     await eventually(fixture, async () => !(await (await button('Done')).isDisabled()), 'Done on once loaded');
     expect(text()).not.toContain('could not be loaded');
     expect(await (await loader.getHarness(MatSelectHarness)).getValueText()).toBe('Resolved');
+    // The banner went with the focus: it is back on the Disposition.
+    await eventually(fixture, () => document.activeElement?.closest('mat-select') !== null && document.activeElement?.closest('mat-select') !== undefined, 'focus on the Disposition');
   });
 
   /** A call placed while the agent's previous page was open: what that page heard is gone with it. */

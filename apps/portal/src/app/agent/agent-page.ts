@@ -139,10 +139,16 @@ const SELECTABLE_FROM: readonly AgentState[] = ['offline', 'available', 'away', 
           <sb-caller-context [callId]="callId" />
         }
         @if (desk.settingsLoad(); as load) {
-          @if (load.state === 'failed') {
-            <div class="banner error" role="alert">
-              <p>The dispositions could not be loaded, so Done waits for them. Trying again in {{ load.retryInSeconds }} s.</p>
-              <button matButton type="button" (click)="desk.retrySettings()">Try again</button>
+          <!-- One banner from the first failure until the list is in: its button keeps the focus
+               while it tries again (off, but focusable), and each change is said once, politely. -->
+          @if (load.state === 'failed' || (load.state === 'loading' && load.retrying)) {
+            <div class="banner error" role="status">
+              @if (load.state === 'failed') {
+                <p>The dispositions could not be loaded, so Done waits for them. Trying again in {{ load.retryInSeconds }} s.</p>
+              } @else {
+                <p>The dispositions could not be loaded, so Done waits for them. Trying again now…</p>
+              }
+              <button matButton type="button" [disabled]="load.state !== 'failed'" disabledInteractive (click)="desk.retrySettings()">Try again</button>
             </div>
           }
         }

@@ -1,11 +1,12 @@
 import { NEVER, type Observable, defer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { LOADING, type Load, retryingLoad } from './retrying-load';
+import { LOADING, RETRYING, type Load, retryingLoad } from './retrying-load';
 
 describe('retryingLoad', () => {
   let scheduler: TestScheduler;
   const values: Record<string, Load<string>> = {
     l: LOADING,
+    r: RETRYING,
     v: { state: 'loaded', value: 'a' },
     f: { state: 'failed', retryInSeconds: 2 },
     g: { state: 'failed', retryInSeconds: 5 },
@@ -27,17 +28,17 @@ describe('retryingLoad', () => {
     });
   });
 
-  it('after each failure says when it tries again, and waits 2 s, then 5 s, then 5 s again', () => {
+  it('after each failure says when it tries again, waits 2 s, then 5 s, then 5 s again, and says it is trying again', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const request = tries([cold('-#'), cold('-#'), cold('-#'), cold('-a|')]);
-      expectObservable(retryingLoad(request, NEVER, [2, 5])).toBe('lf 1999ms lg 4999ms lg 4999ms l(v|)', values);
+      expectObservable(retryingLoad(request, NEVER, [2, 5])).toBe('lf 1999ms rg 4999ms rg 4999ms r(v|)', values);
     });
   });
 
   it('tries again at once when asked, and forgets the timer it was waiting on', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       const request = tries([cold('-#'), cold('-a|')]);
-      expectObservable(retryingLoad(request, hot('-----x'), [2])).toBe('lf---l(v|)', values);
+      expectObservable(retryingLoad(request, hot('-----x'), [2])).toBe('lf---r(v|)', values);
     });
   });
 

@@ -2,12 +2,16 @@ import { type Observable, catchError, concat, defer, map, of, race, switchMap, t
 
 /** Something the page cannot work without, as it is being read: loading, loaded, or failed and to be tried again. */
 export type Load<T> =
-  | { readonly state: 'loading' }
+  /** `retrying`: a try after a failure (what said it failed can say it is trying again). */
+  | { readonly state: 'loading'; readonly retrying?: true }
   | { readonly state: 'loaded'; readonly value: T }
   | { readonly state: 'failed'; readonly retryInSeconds: number };
 
-/** Not there yet: the first try, or another one, is on its way. */
+/** Not there yet: the first try is on its way. */
 export const LOADING = { state: 'loading' } as const satisfies Load<never>;
+
+/** Not there yet: a try after a failure is on its way. */
+export const RETRYING = { state: 'loading', retrying: true } as const satisfies Load<never>;
 
 /** How long to wait after the 1st, 2nd, … failure; the last one repeats. */
 export const RETRY_DELAYS_SECONDS: readonly number[] = [2, 5, 15, 30];
@@ -20,7 +24,7 @@ export const RETRY_DELAYS_SECONDS: readonly number[] = [2, 5, 15, 30];
 export function retryingLoad<T>(request$: Observable<T>, retryNow$: Observable<unknown>, delaysSeconds = RETRY_DELAYS_SECONDS): Observable<Load<T>> {
   const attempt = (failures: number): Observable<Load<T>> =>
     concat(
-      of(LOADING),
+      of(failures === 0 ? LOADING : RETRYING),
       request$.pipe(
         take(1),
         map((value) => ({ state: 'loaded', value }) as const),

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, afterNextRender, computed, effect, input, output, signal, untracked, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, Injector, afterNextRender, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -113,9 +113,22 @@ export class WrapUpForm {
   protected readonly notes = signal('');
 
   private readonly dispositionSelect = viewChild.required<MatSelect>('dispositionSelect');
+  private readonly injector = inject(Injector);
 
   constructor() {
     afterNextRender(() => this.dispositionSelect().focus());
+    // The list arrived after a failed read: the page's "Try again" banner, which may have had
+    // the focus, is gone; the focus, if it went nowhere, comes back to the Disposition.
+    let wasLoading = false;
+    effect(() => {
+      const loading = this.loading();
+      if (wasLoading && !loading) {
+        afterNextRender(() => {
+          if (document.activeElement === null || document.activeElement === document.body) this.dispositionSelect().focus();
+        }, { injector: this.injector });
+      }
+      wasLoading = loading;
+    });
     // The draft of this call, if this tab kept one (the page was reloaded mid wrap-up).
     effect(() => {
       const key = this.draftKey();
