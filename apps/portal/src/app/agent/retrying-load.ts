@@ -8,10 +8,10 @@ export type Load<T> =
   | { readonly state: 'failed'; readonly retryInSeconds: number };
 
 /** Not there yet: the first try is on its way. */
-export const LOADING = { state: 'loading' } as const satisfies Load<never>;
+export const LOADING: Load<never> = { state: 'loading' };
 
 /** Not there yet: a try after a failure is on its way. */
-export const RETRYING = { state: 'loading', retrying: true } as const satisfies Load<never>;
+export const RETRYING: Load<never> = { state: 'loading', retrying: true };
 
 /** How long to wait after the 1st, 2nd, … failure; the last one repeats. */
 export const RETRY_DELAYS_SECONDS: readonly number[] = [2, 5, 15, 30];
