@@ -43,12 +43,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return callId;
     }
 
-    /** A call from Sam accepted by Alex (Available) before Sam has offered anything. */
-    async function acceptedBeforeOffer(): Promise<{ alex: TestClient; student: TestClient; callId: string }> {
+    /** A call from Sam ringing at Alex (Available), nothing offered yet. */
+    async function ringingCall(): Promise<{ alex: TestClient; student: TestClient; callId: string }> {
       const alex = await available('agent');
       const student = await harness.connect('student');
       const { callId } = await student.ok('requestCall', {});
       await alex.next('callOffered', (o) => o.callId === callId);
+      return { alex, student, callId };
+    }
+
+    /** A call from Sam accepted by Alex (Available) before Sam has offered anything. */
+    async function acceptedBeforeOffer(): Promise<{ alex: TestClient; student: TestClient; callId: string }> {
+      const { alex, student, callId } = await ringingCall();
       await alex.ok('acceptCall', { callId });
       return { alex, student, callId };
     }
@@ -116,10 +122,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     it('runs no write that can find nothing: the first offer and answer replace no held signals, a connected call\'s end cancels no deadline', async () => {
-      const alex = await available('agent');
-      const student = await harness.connect('student');
-      const { callId } = await student.ok('requestCall', {});
-      await alex.next('callOffered', (o) => o.callId === callId);
+      const { alex, student, callId } = await ringingCall();
       const negotiationId = randomUUID();
       const heldRows = async (table: 'call_signals' | 'call_answer_signals') => (await db.selectFrom(table).select('message_id').where('call_id', '=', callId).execute()).length;
       const offering = await sqlDuring(async () => {
@@ -275,10 +278,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     it('relays the caller\'s offer to the ringing agent before its negotiation is stored, and the agent\'s early answer to it as soon as it is', async () => {
-      const alex = await available('agent');
-      const student = await harness.connect('student');
-      const { callId } = await student.ok('requestCall', {});
-      await alex.next('callOffered', (o) => o.callId === callId);
+      const { alex, student, callId } = await ringingCall();
       // The transaction storing the new negotiation (with the held offer) waits.
       const start = heldNegotiationStart();
       const negotiationId = randomUUID();
@@ -489,10 +489,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     it('relays a call\'s first offer from the tab that placed it without reading the call, and reads it for any later one', async () => {
-      const alex = await available('agent');
-      const student = await harness.connect('student');
-      const { callId } = await student.ok('requestCall', {});
-      await alex.next('callOffered', (o) => o.callId === callId);
+      const { alex, student, callId } = await ringingCall();
       const reads = spyOn(harness.app.app.get(CallRecords), 'get').and.callThrough();
       const first = { callId, messageId: randomUUID(), negotiationId: randomUUID(), description: { type: 'offer' as const, sdp: sdp('first') } };
       await student.ok('sendOffer', first);
@@ -525,10 +522,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     }
 
     it('waits for a negotiation another node is still storing before refusing a message of it as stale', async () => {
-      const alex = await available('agent');
-      const student = await harness.connect('student');
-      const { callId } = await student.ok('requestCall', {});
-      await alex.next('callOffered', (o) => o.callId === callId);
+      const { alex, student, callId } = await ringingCall();
       // Another node relayed the caller's offer and commits its negotiation 60 ms after the ringing agent answers it.
       const negotiationId = randomUUID();
       const offer = { callId, messageId: randomUUID(), negotiationId, earlyMedia: true as const, description: { type: 'offer' as const, sdp: sdp('other node') } };

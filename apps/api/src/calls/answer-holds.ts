@@ -52,28 +52,28 @@ export class AnswerHolds {
     return this.ledger.run(async ({ db: trx }) => {
       for (const [callId, holds] of byCallInLockOrder(batch, (hold) => hold.message.callId)) {
         let rows: unknown[][] = [];
-        /** How many rows the call has stored: read when first needed, and again after a delete. */
-        let stored: number | null = null;
-        const storedNow = async (): Promise<number> =>
-          (stored ??= Number(
+        const countStored = async (): Promise<number> =>
+          Number(
             (await runPrepared(trx, 'answerHolds.count', [callId], ([id]) =>
               trx.selectFrom('call_answer_signals').select((eb) => eb.fn.countAll<number | string | bigint>().as('count')).where('call_id', '=', id as string),
             )).rows[0]?.count ?? 0,
-          ));
+          );
+        /** How many rows the call has stored, as last counted (null: count when a candidate needs it). */
+        let stored: number | null = null;
         for (const { kind, message } of holds) {
           const negotiationId = message.negotiationId ?? null;
           if (kind === 'answer') {
             // The held answer goes, and whatever is held of another negotiation: nothing to
-            // delete when nothing is stored (the call's first answer), counted now (not a count
-            // read for an earlier candidate: another node may have stored rows since).
-            stored = null;
-            if ((await storedNow()) > 0) {
+            // delete when nothing is stored (the call's first answer). Counted now, not with a
+            // candidate's earlier count: another node may have stored rows since.
+            stored = await countStored();
+            if (stored > 0) {
               await this.deleteReplaced(trx, callId, negotiationId);
               stored = null;
             }
             // What this batch holds of other negotiations goes too.
             rows = rows.filter((r) => r[2] === 'candidate' && r[4] === negotiationId);
-          } else if ((await storedNow()) + rows.length > MAX_HELD_CANDIDATES) {
+          } else if ((stored ??= await countStored()) + rows.length > MAX_HELD_CANDIDATES) {
             continue;
           }
           rows.push([callId, message.messageId, kind, JSON.stringify(message), negotiationId, new Date().toISOString()]);

@@ -81,7 +81,8 @@ export class QueuePositions implements BeforeApplicationShutdown {
     this.accepts++;
     const kept = this.recent;
     if (!kept || kept.answers.some((a) => a.callId === answer.callId)) return;
-    const answers = [...kept.answers, answer].sort((a, b) => (a.answeredAt < b.answeredAt ? 1 : a.answeredAt > b.answeredAt ? -1 : 0));
+    // ISO timestamps: their text order is their time order.
+    const answers = [...kept.answers, answer].sort((a, b) => b.answeredAt.localeCompare(a.answeredAt));
     this.recent = { answers: answers.slice(0, RECENT_ANSWERS), readAt: kept.readAt };
   }
 
@@ -108,8 +109,9 @@ export class QueuePositions implements BeforeApplicationShutdown {
 
   /** The recent queue times ({@link recent}): as kept, else read (and kept if no accept was published meanwhile). */
   private async recentQueueMs(): Promise<number[]> {
-    let answers = this.recent?.answers;
-    if (!answers || (!this.oneNode && Date.now() - (this.recent?.readAt ?? 0) >= RECENT_QUEUE_TIMES_MAX_AGE_MS)) {
+    const kept = this.recent;
+    let answers = kept && (this.oneNode || Date.now() - kept.readAt < RECENT_QUEUE_TIMES_MAX_AGE_MS) ? kept.answers : null;
+    if (!answers) {
       const acceptsBefore = this.accepts;
       answers = await this.records.recentAnswers();
       if (this.accepts === acceptsBefore) this.recent = { answers, readAt: Date.now() };

@@ -100,13 +100,9 @@ export async function migrateToLatest(db: Kysely<Database>, provider: MigrationP
   // SQLite: a migration's sorts (an index built, a table rebuilt in key order) are as large as
   // a table; in temporary files they take disk, not memory (gigabytes at a million calls).
   if (sqlite) await sql.raw(`pragma temp_store = FILE`).execute(db);
-  let ran: Awaited<ReturnType<Migrator['migrateToLatest']>>;
-  try {
-    ran = await migrator.migrateToLatest();
-  } finally {
+  const { error, results } = await migrator.migrateToLatest().finally(async () => {
     if (sqlite) await sql.raw(`pragma temp_store = ${APP_TEMP_STORE}`).execute(db);
-  }
-  const { error, results } = ran;
+  });
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -3,7 +3,7 @@ import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
 import { MISSED_OFFER_INDEX } from './0026-missed-offer-index';
 import { StaticMigrationProvider } from './index';
 
-describeEachDialect('migration 0026 (the missed offers’ index)', (database) => {
+describeEachDialect('migration 0026 (the missed offers’ index)', (database, dialectOfSuite) => {
   const { name } = MISSED_OFFER_INDEX;
 
   it('indexes the missed offers only, by call, with their agent, takes one built ahead on PostgreSQL, and goes back down', async () => {
@@ -24,15 +24,16 @@ describeEachDialect('migration 0026 (the missed offers’ index)', (database) =>
     expect(await tableIndexes(db, dialect, 'call_events')).toEqual(latest);
   });
 
-  it('refuses an index of its name built ahead over every entry (PostgreSQL)', async () => {
-    const { db, dialect } = database();
-    if (dialect !== 'postgres') return;
-    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
-    expect((await migrator.migrateTo('0025-agent-routing-index')).error).toBeUndefined();
-    await sql`create index ${sql.id(name)} on call_events (call_id, actor_id, actor_name)`.execute(db);
-    const { error } = await migrator.migrateToLatest();
-    expect(error).toEqual(jasmine.objectContaining({ message: jasmine.stringMatching(new RegExp(`${name} is not the valid index`)) }));
-    await sql`drop index ${sql.id(name)}`.execute(db);
-    expect((await migrator.migrateToLatest()).error).toBeUndefined();
-  });
+  if (dialectOfSuite === 'postgres') {
+    it('refuses an index of its name built ahead over every entry (PostgreSQL)', async () => {
+      const { db } = database();
+      const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+      expect((await migrator.migrateTo('0025-agent-routing-index')).error).toBeUndefined();
+      await sql`create index ${sql.id(name)} on call_events (call_id, actor_id, actor_name)`.execute(db);
+      const { error } = await migrator.migrateToLatest();
+      expect(error).toEqual(jasmine.objectContaining({ message: jasmine.stringMatching(new RegExp(`${name} is not the valid index`)) }));
+      await sql`drop index ${sql.id(name)}`.execute(db);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    });
+  }
 });
