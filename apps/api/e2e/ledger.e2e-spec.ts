@@ -412,15 +412,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(alex.seen('candidateRelayed').filter((c) => c.callId === callId)).withContext('candidates again after the first').toEqual([]);
     });
 
-    it('answers the second party\'s "media connected" from the stored call, without a transaction', async () => {
+    it('answers the second party\'s "media connected" from what the node knows of the call: no transaction, no read', async () => {
       const alex = await available('agent');
       const student = await harness.connect('student');
       const callId = await acceptedCall(alex, student, randomUUID());
-      await alex.ok('reportMedia', { callId, state: 'connected' });
+      const callReads = (statements: string[]) => statements.filter((text) => /^select \* from "calls" where "id" = /.test(text));
+      // The first report moves the call: read once, in its transaction (not before it as well).
+      const first = await sqlDuring(() => alex.ok('reportMedia', { callId, state: 'connected' }));
+      expect(callReads(first)).withContext('reads of the call for the first report').toHaveSize(1);
       const units = spyOn(harness.app.app.get(CallLedger), 'run').and.callThrough();
-      await student.ok('reportMedia', { callId, state: 'connected' });
-      await alex.ok('reportMedia', { callId, state: 'connected' });
+      const second = await sqlDuring(async () => {
+        await student.ok('reportMedia', { callId, state: 'connected' });
+        await alex.ok('reportMedia', { callId, state: 'connected' });
+      });
       expect(units).not.toHaveBeenCalled();
+      expect(callReads(second)).withContext('reads of the call for the second report and a repeat').toEqual([]);
       // A stranger's report is still refused, and a failure still ends the call.
       const stranger = await harness.connect('student2');
       expect(await stranger.send('reportMedia', { callId, state: 'connected' })).toEqual(refused('forbidden'));

@@ -2,9 +2,11 @@ import { loadConfig } from '../config/config';
 import { describeEachDialect } from '../testing/each-dialect';
 import { createTempDir } from '../testing/temp-dir';
 import { UsersRepository } from '../users/users.repository';
+import { statementsBuiltEachTime } from '../database/prepared-queries';
+import { statementsDuring } from '../testing/statements-sent';
 import { SessionStore } from './session-store';
 
-describeEachDialect('SessionStore', (database) => {
+describeEachDialect('SessionStore', (database, dialect) => {
   const dir = createTempDir();
   afterAll(() => dir.remove());
   const config = () => loadConfig({ DATA_DIR: dir.path, JWT_SECRET: 'x', ACCESS_TOKEN_TTL: '15m' });
@@ -53,5 +55,16 @@ describeEachDialect('SessionStore', (database) => {
     const ids = (await database().db.selectFrom('sign_in_sessions').select('id').execute()).map((r) => r.id);
     expect(ids).not.toContain(old);
     expect(ids.length).toBe(1);
+    expect(statementsBuiltEachTime(database().db)).not.toContain('sessions.open');
   });
+
+  if (dialect === 'postgres') {
+    it('signs in with one statement, the expired sessions deleted in it (one round trip)', async () => {
+      const old = await sessions.open(alex);
+      await database().db.updateTable('sign_in_sessions').set({ expires_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', old).execute();
+      let id = '';
+      expect(await statementsDuring(async () => (id = await sessions.open(alex)))).toBe(1);
+      expect((await database().db.selectFrom('sign_in_sessions').select('id').execute()).map((r) => r.id)).toEqual([id]);
+    });
+  }
 });

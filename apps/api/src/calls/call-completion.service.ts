@@ -20,6 +20,8 @@ import { CallRecords } from './call-records';
 import { addCallbackEvent } from './callback-requests.service';
 import { CALL_DEADLINES, secondsAfter } from './deadlines';
 import { CallLedger, type LedgerTransaction } from './ledger/call-ledger';
+import { SignalRelay } from './signal-relay.service';
+import type { AppSocket } from '../realtime/app-socket';
 import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 
@@ -42,6 +44,7 @@ export class CallCompletion {
   constructor(
     private readonly ledger: CallLedger,
     private readonly records: CallRecords,
+    private readonly relay: SignalRelay,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -74,13 +77,19 @@ export class CallCompletion {
     });
   }
 
-  /** A party's browser reports media connected (the call is answered) or failed (it ends). */
-  async reportMedia(user: SessionUser, report: MediaReport): Promise<void> {
-    // The second party's "connected" (or a repeat) changes nothing: answered from the stored
-    // call, without a transaction. A call only leaves Connected by ending.
+  /** A party's browser (`socket`) reports media connected (the call is answered) or failed (it ends). */
+  async reportMedia(user: SessionUser, report: MediaReport, socket: AppSocket): Promise<void> {
+    // The second party's "connected" (or a repeat) changes nothing: answered without a
+    // transaction — from what this node knows of the call when the socket is a party's (the
+    // ledger's events keep that true), else from the stored call. A call only leaves Connected
+    // by ending. Known not connected: the transaction below reads the call anyway.
     if (report.state === 'connected') {
-      const stored = await this.records.get(report.callId);
-      if (stored?.state === 'connected' && partyOf(stored, user.id)) return;
+      const known = this.relay.mediaConnectedFor(socket, report.callId);
+      if (known === true) return;
+      if (known === undefined) {
+        const stored = await this.records.get(report.callId);
+        if (stored?.state === 'connected' && partyOf(stored, user.id)) return;
+      }
     }
     await this.ledger.run(async (tx) => {
       const call = await tx.call(report.callId);

@@ -114,7 +114,7 @@ export class CallGateway implements OnGatewayInit<AppServer>, OnGatewayConnectio
   /** Either party: `reportMedia`. */
   @SubscribeMessage('reportMedia')
   reportMedia(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return ackFor(socket, 'reportMedia', ['student', 'agent'], mediaReportSchema, body, (user, report) => this.completion.reportMedia(user, report));
+    return ackFor(socket, 'reportMedia', ['student', 'agent'], mediaReportSchema, body, (user, report) => this.completion.reportMedia(user, report, socket));
   }
 
   /** Caller (the agent on a callback): `sendOffer`. */

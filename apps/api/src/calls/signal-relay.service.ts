@@ -185,6 +185,18 @@ export class SignalRelay {
     }
   }
 
+  /**
+   * Whether the call's media is connected as this node knows it, asked for `socket`: true or
+   * false when the socket is a party's (in the call's caller or agent room) and this node knows
+   * the call, else undefined (read the stored call). True is kept true by the ledger's events
+   * until the call ends (a call leaves Connected only by ending, and its end forgets it here);
+   * false may also be a connected call whose caller offered again.
+   */
+  mediaConnectedFor(socket: AppSocket, callId: string): boolean | undefined {
+    if (!socket.rooms.has(callCallerRoom(callId)) && !socket.rooms.has(callAgentRoom(callId))) return undefined;
+    return this.cache.get(callId)?.connected;
+  }
+
   /** The ledger says media connected: the caller's messages are no longer held. */
   mediaConnected(callId: string): void {
     const known = this.cache.get(callId);
