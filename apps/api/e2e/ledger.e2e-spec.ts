@@ -434,17 +434,31 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await db.selectFrom('calls').select('state').where('id', '=', callId).executeTakeFirstOrThrow()).state).toBe('ended');
     });
 
-    it('rings a free agent in the transaction that places the call: ringing by the ack, no second unit', async () => {
+    it('rings a free agent in the transaction that places the call: ringing by the ack, no second unit, no read of held signals', async () => {
       const alex = await available('agent');
       const { agentId } = await alex.next('agentStatusChanged', (s) => s.state === 'available');
       const student = await harness.connect('student');
       const units = spyOn(harness.app.app.get(CallLedger), 'run').and.callThrough();
-      const { callId } = await student.ok('requestCall', {});
+      let callId = '';
+      const placing = await sqlDuring(async () => {
+        ({ callId } = await student.ok('requestCall', {}));
+        await alex.next('callOffered', (o) => o.callId === callId);
+      });
       // By the ack the call rings (the caller's offer, sent next, is relayed live).
       expect(await db.selectFrom('calls').select(['state', 'ringing_agent_id']).where('id', '=', callId).executeTakeFirstOrThrow()).toEqual({ state: 'ringing', ringing_agent_id: agentId });
-      await alex.next('callOffered', (o) => o.callId === callId);
+      // Nothing of the caller can be held before it has the call's id: the ring re-sends nothing, reads nothing.
+      expect(placing.filter((text) => text.includes('"call_signals"'))).withContext('reads of held signals for the ring').toEqual([]);
+      // Nor is anyone's being at work read: the call rang at an agent.
+      expect(placing.filter((text) => text.startsWith('select "agent_id" from "agent_presence"'))).withContext('reads of who works').toEqual([]);
       await pause(200);
       expect(units).withContext('ledger units for placing and ringing').toHaveBeenCalledTimes(1);
+      // What the caller sends next reaches the ringing agent live, once.
+      const negotiationId = randomUUID();
+      await student.ok('sendOffer', { callId, messageId: randomUUID(), negotiationId, description: { type: 'offer', sdp: sdp('live') } });
+      await alex.next('offerRelayed', (o) => o.callId === callId);
+      await alex.ok('acceptCall', { callId });
+      await pause(200);
+      expect(alex.seen('offerRelayed').filter((o) => o.callId === callId)).withContext('offers again after the first').toEqual([]);
     });
 
     it('sends the accepting agent the held offer again when giving it to them with the ring failed', async () => {

@@ -154,11 +154,11 @@ export class AgentPresence {
     return rows[0];
   }
 
-  /** Whether any agent is connected and working (Available, ringing, on a call or in wrap-up). */
-  async anyStaffed(): Promise<boolean> {
+  /** Whether any agent is connected and working (Available, ringing, on a call or in wrap-up); `db`: a ledger transaction's. */
+  async anyStaffed(db: Kysely<Database> = this.db): Promise<boolean> {
     const working: AgentState[] = ['available', 'ringing', 'on_call', 'wrap_up'];
-    const { rows } = await runPrepared(this.db, 'presence.anyStaffed', [1, ...working, 1], ([connected, ...rest]) =>
-      this.db
+    const { rows } = await runPrepared(db, 'presence.anyStaffed', [1, ...working, 1], ([connected, ...rest]) =>
+      db
         .selectFrom('agent_presence')
         .select('agent_id')
         .where('connected', '=', connected as number)

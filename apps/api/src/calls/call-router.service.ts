@@ -55,28 +55,28 @@ export class CallRouter {
    */
   async requestCall(caller: SessionUser, socket: AppSocket): Promise<QueuePosition> {
     if (this.drain.draining) throw new ProblemException('unavailable', NODE_DRAINING_MESSAGE);
-    // One call in progress per caller: the unique index on `calls` refuses a second (below).
-    if (!(await this.presence.anyStaffed())) {
-      // A caller whose call waits while nobody works is told it is in progress, as ever: read
-      // only on this rare path, not before every placing.
-      if ((await this.records.activeOfCaller(caller.id)).length > 0) throw new ProblemException('conflict', IN_PROGRESS);
-      throw new ProblemException('no_agents_available', NO_AGENTS_MESSAGE);
-    }
     const callId = randomUUID();
     let queuedAt: string;
     try {
       queuedAt = await this.ledger.run(async (tx) => {
+        this.signals.callPlacing(callId);
         const call: CallRow = { ...emptyCall(), id: callId, state: 'queued', caller_id: caller.id, caller_name: caller.displayName, queued_at: tx.nowIso };
         await tx.insertCall(call);
         await tx.addEvent(callId, 'queued', { id: caller.id, name: caller.displayName }, null, tx.deadlines.scheduling('max_wait', callId, secondsAfter(tx.now, this.config.calls.maxWaitSeconds)));
         tx.publish({ type: 'callQueued', callId, callerId: caller.id });
-        await this.ringAtOnce(tx, call);
+        // A call that rings at once has its agent; one that waits needs someone working, or it
+        // is not placed (undone with the transaction): read only then, not before every placing.
+        if (!(await this.ringAtOnce(tx, call)) && !(await this.presence.anyStaffed(tx.db))) throw new ProblemException('no_agents_available', NO_AGENTS_MESSAGE);
         return call.queued_at;
       });
     } catch (err) {
-      // Another tab or node placed this caller's call meanwhile: one active call per caller (unique index).
+      // One call in progress per caller: another tab or node placed this caller's call (the
+      // unique index on `calls` refused this one), or it waits while nobody works.
       if (isUniqueViolation(err)) throw new ProblemException('conflict', IN_PROGRESS);
       throw err;
+    } finally {
+      // Its events were delivered (a ring with them) before the ledger returned.
+      this.signals.placingOver(callId);
     }
     // The asking socket signals next: it is in the call's caller room before the ack, and
     // holds the call's media (another tab of the student cannot take it up while it does).
@@ -235,35 +235,36 @@ export class CallRouter {
    * queued (they come first: routing's reaction places this call after them) and an agent is
    * free — the longest idle. The call then rings before the caller's ack, so the caller's offer,
    * sent right after, is relayed live instead of waiting for the ring; and it costs one
-   * transaction and routing's reads fewer. Otherwise the call waits for routing.
+   * transaction and routing's reads fewer. Otherwise the call waits for routing. Whether it rang.
    */
-  private async ringAtOnce(tx: LedgerTransaction, call: CallRow): Promise<void> {
+  private async ringAtOnce(tx: LedgerTransaction, call: CallRow): Promise<boolean> {
     const free = await this.presence.freeForPlacement(call.id, tx.db);
-    if (!free) return;
+    if (!free) return false;
     tx.readAgent(free);
     const agents = [routingAgentOf(free)];
     const clock = { now: tx.nowIso, declineCooldownMs: this.config.calls.ringTimeoutSeconds * 1000 };
     const [planned] = planOffers([{ callId: call.id, queuedAt: call.queued_at, passes: [] }], agents, clock);
-    if (planned) await this.ring(tx, call, planned.agentId, 'if still free');
+    return planned !== undefined && (await this.ring(tx, call, planned.agentId, 'if still free'));
   }
 
   /**
    * In a ledger transaction: rings `agentId` with the queued `call`, if the agent is free (both
-   * moves, or neither). `'if still free'`: the agent's move comes first and is not required — a
-   * concurrent transaction that rang them since leaves the call queued (for routing) instead of
-   * running the whole transaction again (placing a call must not fail on another's ring).
+   * moves, or neither): whether it rang. `'if still free'`: the agent's move comes first and is
+   * not required — a concurrent transaction that rang them since leaves the call queued (for
+   * routing) instead of running the whole transaction again (placing a call must not fail on
+   * another's ring).
    */
-  private async ring(tx: LedgerTransaction, call: CallRow, agentId: string, mode: 'required' | 'if still free' = 'required'): Promise<void> {
+  private async ring(tx: LedgerTransaction, call: CallRow, agentId: string, mode: 'required' | 'if still free' = 'required'): Promise<boolean> {
     // An agent who is no longer free is simply not rung (not a race to retry).
     const agentNow = await tx.agentAsRead(agentId);
-    if (agentNow?.state !== 'available' || agentNow.connected !== 1) return;
+    if (agentNow?.state !== 'available' || agentNow.connected !== 1) return false;
     const ringsOutAt = secondsAfter(tx.now, this.config.calls.ringTimeoutSeconds).toISOString();
     const move: AgentMove = { to: 'ringing', by: 'system', reason: 'offered', requireConnected: true, set: { call_id: call.id } };
     const ringing = { ringing_agent_id: agentId, rings_out_at: ringsOutAt };
     let agent: AgentPresenceRow;
     if (mode === 'if still free') {
       const moved = await tx.moveAgent(agentId, move);
-      if (!moved) return;
+      if (!moved) return false;
       agent = moved;
       await tx.moveCall(call, 'ringing', ringing);
     } else {
@@ -272,6 +273,7 @@ export class CallRouter {
     }
     await tx.addEvent(call.id, 'offered', { id: agentId, name: agent.display_name }, null, tx.deadlines.scheduling('ring_timeout', call.id, new Date(ringsOutAt)));
     tx.publish({ type: 'callOffered', agentId, offer: { callId: call.id, caller: { id: call.caller_id, displayName: call.caller_name }, ringsOutAt } });
+    return true;
   }
 
   /** In a ledger transaction: puts a ringing call back in line, records why, and withdraws the offer. */

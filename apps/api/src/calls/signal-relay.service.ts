@@ -52,6 +52,11 @@ export class SignalRelay {
   private readonly lanes = new Map<string, Promise<unknown>>();
   /** Calls this node gave their ringing tabs the held signals when they rang (until accepted, withdrawn or ended): whether that worked. */
   private readonly ringGotHeld = new Map<string, Promise<boolean>>();
+  /**
+   * Calls this node is placing ({@link callPlacing}), until the transaction that places them
+   * is over: a ring in that transaction finds nothing of the caller held.
+   */
+  private readonly placing = new Set<string>();
   /** Calls whose new negotiation this node is storing (with the offer that starts it), until stored or refused: whether it was stored. */
   private readonly starting = new Map<string, Promise<boolean>>();
 
@@ -92,6 +97,20 @@ export class SignalRelay {
       // The call's next messages need not wait for the write.
       return { stored: this.forgetIfNotHeld(known, message.messageId, stored) };
     }).then(held);
+  }
+
+  /**
+   * This node is placing the call `callId` (from inside the transaction that stores it, which
+   * may also ring it) until {@link placingOver}: nobody but this node knows the call's id, so
+   * nothing of its caller is held or relayed yet.
+   */
+  callPlacing(callId: string): void {
+    this.placing.add(callId);
+  }
+
+  /** The transaction that placed (or failed to place) `callId` is over, its events delivered. */
+  placingOver(callId: string): void {
+    this.placing.delete(callId);
   }
 
   /** A call placed through this node (its caller's tab is here): nothing is negotiated yet. */
@@ -154,9 +173,14 @@ export class SignalRelay {
     }
   }
 
-  /** Sends the held offer and candidates to the tabs of the agent the call now rings at, and remembers whether they got them. */
+  /**
+   * Sends the held offer and candidates to the tabs of the agent the call now rings at, and
+   * remembers whether they got them. A ring in the transaction that placed the call (delivered
+   * as it commits, before the caller has the call's id in its ack) has nothing to send: nothing
+   * is read.
+   */
   async resendHeldOnRing(callId: string, agentTabs: Broadcast): Promise<void> {
-    const sent = this.resendHeld(callId, agentTabs);
+    const sent = this.placing.has(callId) ? Promise.resolve() : this.resendHeld(callId, agentTabs);
     // A bound, not a limit: forgetting only means an accept gets them again.
     if (this.ringGotHeld.size >= MAX_RINGS_REMEMBERED) this.ringGotHeld.clear();
     this.ringGotHeld.set(
