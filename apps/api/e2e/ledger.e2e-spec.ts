@@ -5,6 +5,7 @@ import { CallMediaHolders } from '../src/calls/call-media-holders';
 import { CallRecords } from '../src/calls/call-records';
 import { callCallerRoom } from '../src/calls/call-parties';
 import { CallLedger, LedgerTransaction, type AgentMove } from '../src/calls/ledger/call-ledger';
+import { QueuePositions } from '../src/calls/queue-positions';
 import { SignalHolds } from '../src/calls/signal-holds';
 import { SignalRelay } from '../src/calls/signal-relay.service';
 import { SocketRooms } from '../src/calls/socket-rooms';
@@ -439,6 +440,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const { agentId } = await alex.next('agentStatusChanged', (s) => s.state === 'available');
       const student = await harness.connect('student');
       const units = spyOn(harness.app.app.get(CallLedger), 'run').and.callThrough();
+      // The waiting callers' feed reads who works too (in the background, a queue change later):
+      // kept still here, so that what is read is the placing's own.
+      spyOn(harness.app.app.get(QueuePositions), 'announce').and.stub();
       let callId = '';
       const placing = await sqlDuring(async () => {
         ({ callId } = await student.ok('requestCall', {}));

@@ -55,7 +55,7 @@ describeEachDialect('SessionStore', (database, dialect) => {
     const ids = (await database().db.selectFrom('sign_in_sessions').select('id').execute()).map((r) => r.id);
     expect(ids).not.toContain(old);
     expect(ids.length).toBe(1);
-    expect(statementsBuiltEachTime(database().db)).not.toContain('sessions.open');
+    expect(statementsBuiltEachTime(database().db).filter((key) => key.includes('sessions.'))).toEqual([]);
   });
 
   if (dialect === 'postgres') {

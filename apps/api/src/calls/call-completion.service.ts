@@ -80,9 +80,9 @@ export class CallCompletion {
   /** A party's browser (`socket`) reports media connected (the call is answered) or failed (it ends). */
   async reportMedia(user: SessionUser, report: MediaReport, socket: AppSocket): Promise<void> {
     // The second party's "connected" (or a repeat) changes nothing: answered without a
-    // transaction — from what this node knows of the call when the socket is a party's (the
-    // ledger's events keep that true), else from the stored call. A call only leaves Connected
-    // by ending. Known not connected: the transaction below reads the call anyway.
+    // transaction — from what this node knows of the call when the socket is a party's (see
+    // `mediaConnectedFor`), else from the stored call. A call only leaves Connected by ending.
+    // Known not connected: the transaction below reads the call anyway.
     if (report.state === 'connected') {
       const known = this.relay.mediaConnectedFor(socket, report.callId);
       if (known === true) return;

@@ -212,13 +212,16 @@ export class SignalRelay {
   /**
    * Whether the call's media is connected as this node knows it, asked for `socket`: true or
    * false when the socket is a party's (in the call's caller or agent room) and this node knows
-   * the call, else undefined (read the stored call). True is kept true by the ledger's events
-   * until the call ends (a call leaves Connected only by ending, and its end forgets it here);
-   * false may also be a connected call whose caller offered again.
+   * the call, else undefined (read the stored call). True stays true: a call leaves Connected
+   * only by ending, and its end forgets it (on the node that ends it; elsewhere the parties'
+   * sockets leave the call's rooms). False may also be a connected call whose caller offered
+   * again; across nodes the call may have connected through another node (its events are
+   * delivered there): undefined then.
    */
   mediaConnectedFor(socket: AppSocket, callId: string): boolean | undefined {
     if (!socket.rooms.has(callCallerRoom(callId)) && !socket.rooms.has(callAgentRoom(callId))) return undefined;
-    return this.cache.get(callId)?.connected;
+    const connected = this.cache.get(callId)?.connected;
+    return connected === false && this.rooms.spanNodes ? undefined : connected;
   }
 
   /** The ledger says media connected: the caller's messages are no longer held. */
