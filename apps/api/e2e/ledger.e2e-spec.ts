@@ -122,7 +122,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(statementsBuiltEachTime(db)).toEqual([]);
     });
 
-    it('runs no write that can find nothing: the first offer and answer replace no held signals, a connected call\'s end cancels no deadline', async () => {
+    it('runs no write that can find nothing: the first offer and answer replace no held signals, a connected call\'s end cancels no deadline nor reads its missed offers', async () => {
       const { alex, student, callId } = await ringingCall();
       const negotiationId = randomUUID();
       const heldRows = async (table: 'call_signals' | 'call_answer_signals') => (await db.selectFrom(table).select('message_id').where('call_id', '=', callId).execute()).length;
@@ -147,6 +147,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(deletesFrom(answering, 'call_answer_signals')).toEqual([]);
       expect(deletesFrom(ending, 'deadlines')).toEqual([]);
       expect(await db.selectFrom('deadlines').select('kind').where('subject_id', '=', callId).execute()).toEqual([]);
+      // The end counts the call's missed offers (none here) in the roll-ups' own statement: no read of its timeline.
+      expect(ending.filter((text) => /^select\b.*\bfrom "call_events"/is.test(text))).withContext('reads of the timeline at the end').toEqual([]);
     });
 
     it('estimates a caller\'s wait from the calls answered as the ledger publishes them, not from a read for each call placed', async () => {

@@ -177,7 +177,7 @@ export class LedgerTransaction {
     if (rolledUp && ROLLED_UP_COLUMNS.some((c) => call[c] !== after[c])) {
       this.rollups.addCall(call, -1);
       this.rollups.addCall(after, 1);
-      if (call.state !== 'ended') await this.rollups.addMissedOf(this.db, after);
+      if (call.state !== 'ended') this.rollups.addMissedOf(after);
     }
     return after;
   }

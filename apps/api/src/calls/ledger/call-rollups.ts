@@ -61,7 +61,8 @@ interface CallRollupChange {
 export class RollupChanges {
   private readonly calls = new Map<string, CallRollupChange>();
   private readonly waits = new Map<string, { day: string; outcome: string; wait_s: number; calls: number }>();
-  private readonly missed = new Map<string, { bucket_start: string; agent_id: string; agent_name: string; missed: number }>();
+  /** The ended calls whose missed offers are added ({@link addMissedOf}), with their bucket. */
+  private readonly missedOf: { callId: string; bucket: string }[] = [];
 
   /** Adds (`sign` 1) or takes away (−1) an ended call's part of the roll-ups. */
   addCall(call: CallRow, sign: 1 | -1): void {
@@ -85,24 +86,13 @@ export class RollupChanges {
     this.waits.set(key, wait);
   }
 
-  /** Adds the offers of `call` that rang out, per agent (once, when the call ends: no offer rings after that). */
-  async addMissedOf(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'queued_at'>): Promise<void> {
-    const { rows: missed } = await runPrepared(db, 'rollups.missedOf', [call.id, 'missed'], ([id, missedType]) =>
-      db
-        .selectFrom('call_events')
-        .select(['actor_id', (eb) => eb.fn.min('actor_name').as('actor_name'), (eb) => eb.fn.countAll<number | string>().as('n')])
-        .where('call_id', '=', id as string)
-        .where('type', '=', missedType as 'missed')
-        .where('actor_id', 'is not', null)
-        .groupBy('actor_id'),
-    );
-    const bucket = bucketOf(Date.parse(call.queued_at));
-    for (const m of missed) {
-      const agentId = m.actor_id ?? '';
-      const row = this.missed.get(`${bucket}|${agentId}`) ?? { bucket_start: bucket, agent_id: agentId, agent_name: m.actor_name ?? m.actor_id ?? '', missed: 0 };
-      row.missed += Number(m.n);
-      this.missed.set(`${bucket}|${agentId}`, row);
-    }
+  /**
+   * Adds the offers of `call` that rang out, per agent (once, when the call ends: no offer rings
+   * after that). Counted by the statement that adds them, as the transaction ends ({@link
+   * write}): nothing is read here (on PostgreSQL the count goes out with the commit).
+   */
+  addMissedOf(call: Pick<CallRow, 'id' | 'queued_at'>): void {
+    this.missedOf.push({ callId: call.id, bucket: bucketOf(Date.parse(call.queued_at)) });
   }
 
   /** Writes the summed changes (rows in key order, changes of nothing left out) and forgets them. */
@@ -110,10 +100,9 @@ export class RollupChanges {
     const inOrder = <V>(rows: Map<string, V>) => [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     const calls = inOrder(this.calls).filter((r) => r.calls !== 0 || r.queue_ms !== 0 || r.handled !== 0 || r.handle_ms !== 0);
     const waits = inOrder(this.waits).filter((r) => r.calls !== 0);
-    const missed = inOrder(this.missed).filter((r) => r.missed !== 0);
+    const missedOf = this.missedOf.splice(0).sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.callId < b.callId ? -1 : 1));
     this.calls.clear();
     this.waits.clear();
-    this.missed.clear();
     for (const r of calls) {
       await runPrepared(db, 'rollups.call', [r.bucket_start, r.outcome, r.calls, r.queue_ms, r.handled, r.handle_ms], ([bucket_start, outcome, n, queue_ms, handled, handle_ms]) =>
         db
@@ -139,11 +128,27 @@ export class RollupChanges {
         UNREAD,
       );
     }
-    for (const r of missed) {
-      await runPrepared(db, 'rollups.missed', [r.bucket_start, r.agent_id, r.agent_name, r.missed], ([bucket_start, agent_id, agent_name, n]) =>
+    // Each call's missed offers per agent, in agent order (rows locked in one order, as above).
+    for (const { callId, bucket } of missedOf) {
+      await runPrepared(db, 'rollups.missedOf', [bucket, callId, 'missed'], ([bucketStart, id, missedType]) =>
         db
           .insertInto('call_missed_rollups')
-          .values({ bucket_start, agent_id, agent_name, missed: n } as never)
+          .columns(['bucket_start', 'agent_id', 'agent_name', 'missed'])
+          .expression(
+            db
+              .selectFrom('call_events')
+              .select([
+                sql<string>`cast(${bucketStart} as text)`.as('bucket_start'),
+                'actor_id',
+                sql<string>`coalesce(min(actor_name), actor_id)`.as('agent_name'),
+                (eb) => eb.fn.countAll<number>().as('missed'),
+              ])
+              .where('call_id', '=', id as string)
+              .where('type', '=', missedType as 'missed')
+              .where('actor_id', 'is not', null)
+              .groupBy('actor_id')
+              .orderBy('actor_id'),
+          )
           .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) }))),
         UNREAD,
       );
