@@ -39,7 +39,7 @@ async function addAgent(db: Kysely<Database>, state: AgentState, connected = 1):
   return id;
 }
 
-describeEachDialect('CallLedger', (database) => {
+describeEachDialect('CallLedger', (database, dialectOfSuite) => {
   let outbox: LedgerOutbox;
   let ledger: CallLedger;
   let delivered: LedgerEvent[][];
@@ -320,23 +320,42 @@ describeEachDialect('CallLedger', (database) => {
       return { call, bucket };
     }
 
-    it('leaves the shared roll-up row unlocked until the end of the transaction that ends a call (PostgreSQL)', async () => {
-      if (database().dialect !== 'postgres') return;
-      const { call, bucket } = await connectedCallWithItsRollupRow();
-      let probe: unknown = 'not run';
-      await ledger.run(async (tx) => {
-        await tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 });
-        // Another transaction (another node's ending of a call in the same quarter hour) needs
-        // the same row: it must not wait for the rest of this one.
-        probe = await sql`select calls from call_rollups where bucket_start = ${bucket} and outcome = 'answered' for update nowait`.execute(db).then(
-          () => 'free',
-          (err: { code?: string }) => err.code,
-        );
-        await tx.addEvent(call.id, 'ended');
+    if (dialectOfSuite === 'postgres') {
+      it('leaves the shared roll-up row unlocked until the end of the transaction that ends a call (PostgreSQL)', async () => {
+        const { call, bucket } = await connectedCallWithItsRollupRow();
+        let probe: unknown = 'not run';
+        await ledger.run(async (tx) => {
+          await tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 });
+          // Another transaction (another node's ending of a call in the same quarter hour) needs
+          // the same row: it must not wait for the rest of this one.
+          probe = await sql`select calls from call_rollups where bucket_start = ${bucket} and outcome = 'answered' for update nowait`.execute(db).then(
+            () => 'free',
+            (err: { code?: string }) => err.code,
+          );
+          await tx.addEvent(call.id, 'ended');
+        });
+        expect(probe).withContext('55P03: the row was locked').toBe('free');
+        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
+        expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
       });
-      expect(probe).withContext('55P03: the row was locked').toBe('free');
-      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
-      expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
+    }
+
+    it('counts the missed offers of every call one transaction ends, per agent (one statement per quarter hour)', async () => {
+      const calls = [await addCall(db, 'queued', callerId), await addCall(db, 'queued', await addUser(db, 'student'))];
+      const [alex, blake] = [{ id: await addUser(db, 'agent'), name: 'Alex' }, { id: await addUser(db, 'agent'), name: 'Blake' }];
+      // The first call rang out at Alex twice and at Blake; the second at Blake, then Alex.
+      await ledger.run(async (tx) => {
+        for (const [call, actors] of [[calls[0], [alex, blake, alex]], [calls[1], [blake, alex]]] as const) for (const actor of actors) await tx.addEvent(call.id, 'missed', actor);
+      });
+      await ledger.run(async (tx) => {
+        for (const call of calls) await tx.moveCall(call, 'ended', { outcome: 'abandoned', ended_at: tx.nowIso, queue_ms: 1000 });
+      });
+      const missed = await db.selectFrom('call_missed_rollups').selectAll().orderBy('agent_name').execute();
+      const bucket = bucketOf(Date.parse(calls[0].queued_at));
+      expect(missed.map((r) => [r.bucket_start, r.agent_id, r.agent_name, Number(r.missed)])).toEqual([
+        [bucket, alex.id, 'Alex', 3],
+        [bucket, blake.id, 'Blake', 2],
+      ]);
     });
 
     it('writes a change that takes an ended call\'s part away and adds it back as its net change only', async () => {
@@ -352,47 +371,49 @@ describeEachDialect('CallLedger', (database) => {
     });
   });
 
-  it('sends a unit whose writes read no result to PostgreSQL in one write, with its commit', async () => {
-    if (database().dialect !== 'postgres') return;
-    const call = await addCall(db, 'queued', callerId);
-    const unit = () =>
-      ledger.run(async (tx) => {
-        await tx.addEvent(call.id, 'offered');
-        await tx.deadlines.schedule('ring_timeout', call.id, new Date(Date.now() + 60_000));
-        tx.publish({ type: 'callConnected', callId: call.id });
-      });
-    // The first time prepares its statements; the pool's connection is open after it.
-    await unit();
-    await outbox.settled();
-    expect(await writesDuring(unit)).withContext('begin, lock, entry, deadline, outbox row and commit together').toBe(1);
-    const deadline = await db.selectFrom('deadlines').select('kind').where('subject_id', '=', call.id).execute();
-    expect(deadline).toEqual([{ kind: 'ring_timeout' }]);
-    const entries = await db.selectFrom('call_events').select('seq').where('call_id', '=', call.id).execute();
-    expect(entries.length).toBe(2);
-  });
-
-  it('sends a call move and the agent move it requires with the statements after them, not awaited alone (PostgreSQL)', async () => {
-    if (database().dialect !== 'postgres') return;
-    const ring = async () => {
-      const call = await addCall(db, 'queued', await addUser(db, 'student'));
-      const agentId = await addAgent(db, 'available');
-      return () =>
+  if (dialectOfSuite === 'postgres') {
+    it('sends a unit whose writes read no result to PostgreSQL in one write, with its commit', async () => {
+      const call = await addCall(db, 'queued', callerId);
+      const unit = () =>
         ledger.run(async (tx) => {
-          const row = await tx.call(call.id);
-          if (!row) throw new Error('no call');
-          await tx.moveCall(row, 'ringing', { ringing_agent_id: agentId, rings_out_at: new Date().toISOString() });
-          await tx.requireAgentMove(agentId, { to: 'ringing', by: 'system', reason: 'offered', set: { call_id: call.id } });
           await tx.addEvent(call.id, 'offered');
+          await tx.deadlines.schedule('ring_timeout', call.id, new Date(Date.now() + 60_000));
+          tx.publish({ type: 'callConnected', callId: call.id });
         });
-    };
-    // The first time prepares the statements.
-    await (await ring())();
-    const unit = await ring();
-    // begin + the call read; the call move + the agent read; the agent move with its record + entry + outbox row + commit.
-    expect(await writesDuring(unit)).toBe(3);
-    expect((await db.selectFrom('agent_presence').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
-    expect((await db.selectFrom('calls').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
-  });
+      // The first time prepares its statements; the pool's connection is open after it.
+      await unit();
+      await outbox.settled();
+      expect(await writesDuring(unit)).withContext('begin, lock, entry, deadline, outbox row and commit together').toBe(1);
+      const deadline = await db.selectFrom('deadlines').select('kind').where('subject_id', '=', call.id).execute();
+      expect(deadline).toEqual([{ kind: 'ring_timeout' }]);
+      const entries = await db.selectFrom('call_events').select('seq').where('call_id', '=', call.id).execute();
+      expect(entries.length).toBe(2);
+    });
+  }
+
+  if (dialectOfSuite === 'postgres') {
+    it('sends a call move and the agent move it requires with the statements after them, not awaited alone (PostgreSQL)', async () => {
+      const ring = async () => {
+        const call = await addCall(db, 'queued', await addUser(db, 'student'));
+        const agentId = await addAgent(db, 'available');
+        return () =>
+          ledger.run(async (tx) => {
+            const row = await tx.call(call.id);
+            if (!row) throw new Error('no call');
+            await tx.moveCall(row, 'ringing', { ringing_agent_id: agentId, rings_out_at: new Date().toISOString() });
+            await tx.requireAgentMove(agentId, { to: 'ringing', by: 'system', reason: 'offered', set: { call_id: call.id } });
+            await tx.addEvent(call.id, 'offered');
+          });
+      };
+      // The first time prepares the statements.
+      await (await ring())();
+      const unit = await ring();
+      // begin + the call read; the call move + the agent read; the agent move with its record + entry + outbox row + commit.
+      expect(await writesDuring(unit)).toBe(3);
+      expect((await db.selectFrom('agent_presence').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
+      expect((await db.selectFrom('calls').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
+    });
+  }
 
   it('runs a unit again when a move it sent unawaited was superseded, even if the unit failed before a later statement carried it', async () => {
     const call = await addCall(db, 'queued', callerId);
@@ -419,56 +440,58 @@ describeEachDialect('CallLedger', (database) => {
   /** The outbox rows stored, by their first event's type. */
   const outboxRows = async () => (await db.selectFrom('ledger_outbox').select('events').execute()).map((r) => (JSON.parse(r.events) as LedgerEvent[])[0].type);
 
-  it('deletes the outbox rows it delivered with the next unit\'s commit, and again later those of a unit that failed (PostgreSQL)', async () => {
-    if (database().dialect !== 'postgres') return;
-    // Delivered rows wait for a unit as long as it takes here.
-    outbox.deleteInTransactions(60_000);
-    const call = await addCall(db, 'queued', callerId);
-    const unit = publishing(call.id);
-    await unit('callConnected');
-    expect(await outboxRows()).withContext('delivered, waiting for the next unit').toEqual(['callConnected']);
-    await unit('callRequeued');
-    expect(await outboxRows()).withContext('the first went with the second unit\'s commit').toEqual(['callRequeued']);
-    // A unit that takes the delivered rows and then fails at its commit (a held insert's unique violation).
-    const failing = ledger.run(async (tx) => {
-      await tx.insertCall({ ...call, id: call.id, state: 'queued' });
-      tx.publish({ type: 'callConnected', callId: call.id });
+  if (dialectOfSuite === 'postgres') {
+    it('deletes the outbox rows it delivered with the next unit\'s commit, and again later those of a unit that failed (PostgreSQL)', async () => {
+      // Delivered rows wait for a unit as long as it takes here.
+      outbox.deleteInTransactions(60_000);
+      const call = await addCall(db, 'queued', callerId);
+      const unit = publishing(call.id);
+      await unit('callConnected');
+      expect(await outboxRows()).withContext('delivered, waiting for the next unit').toEqual(['callConnected']);
+      await unit('callRequeued');
+      expect(await outboxRows()).withContext('the first went with the second unit\'s commit').toEqual(['callRequeued']);
+      // A unit that takes the delivered rows and then fails at its commit (a held insert's unique violation).
+      const failing = ledger.run(async (tx) => {
+        await tx.insertCall({ ...call, id: call.id, state: 'queued' });
+        tx.publish({ type: 'callConnected', callId: call.id });
+      });
+      await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: '23505' }));
+      expect(await outboxRows()).withContext('nothing of the failed unit stored, nothing it took deleted').toEqual(['callRequeued']);
+      await unit('callConnected');
+      expect(await outboxRows()).withContext('the row the failed unit took goes with the next one').toEqual(['callConnected']);
+      expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
     });
-    await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: '23505' }));
-    expect(await outboxRows()).withContext('nothing of the failed unit stored, nothing it took deleted').toEqual(['callRequeued']);
-    await unit('callConnected');
-    expect(await outboxRows()).withContext('the row the failed unit took goes with the next one').toEqual(['callConnected']);
-    expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
-  });
+  }
 
-  it('deletes the outbox rows it delivered with the next grouped commit, and again later those of a transaction whose commit failed (SQLite)', async () => {
-    if (database().dialect !== 'sqlite') return;
-    // Delivered rows wait for a grouped transaction as long as it takes here.
-    outbox.deleteInTransactions(60_000);
-    const call = await addCall(db, 'queued', callerId);
-    const unit = publishing(call.id);
-    // A row is delivered (its reactions done) a turn after its unit is acknowledged.
-    const delivery = () => new Promise<void>((resolve) => setImmediate(resolve));
-    await unit('callConnected');
-    await delivery();
-    expect(await outboxRows()).withContext('delivered, waiting for the next transaction').toEqual(['callConnected']);
-    await unit('callRequeued');
-    await delivery();
-    expect(await outboxRows()).withContext("the first went with the second transaction's commit").toEqual(['callRequeued']);
-    // A unit that leaves a deferred foreign-key violation: its transaction takes the delivered
-    // row, then its commit fails and rolls back.
-    const failing = ledger.run(async (tx) => {
-      await sql`pragma defer_foreign_keys = on`.execute(tx.db);
-      await tx.db.insertInto('call_events').values({ id: randomUUID(), call_id: randomUUID(), seq: 1, at: tx.nowIso, type: 'offered', actor_id: null, actor_name: null, detail: null }).execute();
-      tx.publish({ type: 'callConnected', callId: call.id });
+  if (dialectOfSuite === 'sqlite') {
+    it('deletes the outbox rows it delivered with the next grouped commit, and again later those of a transaction whose commit failed (SQLite)', async () => {
+      // Delivered rows wait for a grouped transaction as long as it takes here.
+      outbox.deleteInTransactions(60_000);
+      const call = await addCall(db, 'queued', callerId);
+      const unit = publishing(call.id);
+      // A row is delivered (its reactions done) a turn after its unit is acknowledged.
+      const delivery = () => new Promise<void>((resolve) => setImmediate(resolve));
+      await unit('callConnected');
+      await delivery();
+      expect(await outboxRows()).withContext('delivered, waiting for the next transaction').toEqual(['callConnected']);
+      await unit('callRequeued');
+      await delivery();
+      expect(await outboxRows()).withContext("the first went with the second transaction's commit").toEqual(['callRequeued']);
+      // A unit that leaves a deferred foreign-key violation: its transaction takes the delivered
+      // row, then its commit fails and rolls back.
+      const failing = ledger.run(async (tx) => {
+        await sql`pragma defer_foreign_keys = on`.execute(tx.db);
+        await tx.db.insertInto('call_events').values({ id: randomUUID(), call_id: randomUUID(), seq: 1, at: tx.nowIso, type: 'offered', actor_id: null, actor_name: null, detail: null }).execute();
+        tx.publish({ type: 'callConnected', callId: call.id });
+      });
+      await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }));
+      expect(await outboxRows()).withContext('nothing of the failed transaction stored, nothing it took deleted').toEqual(['callRequeued']);
+      await unit('callConnected');
+      await delivery();
+      expect(await outboxRows()).withContext('the row the failed transaction took goes with the next one').toEqual(['callConnected']);
+      expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
     });
-    await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }));
-    expect(await outboxRows()).withContext('nothing of the failed transaction stored, nothing it took deleted').toEqual(['callRequeued']);
-    await unit('callConnected');
-    await delivery();
-    expect(await outboxRows()).withContext('the row the failed transaction took goes with the next one').toEqual(['callConnected']);
-    expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued', 'callConnected']);
-  });
+  }
 
   describe('writes that go together (on PostgreSQL one statement each)', () => {
     const changesOf = (agentId: string) => db.selectFrom('agent_state_changes').select(['from_state', 'to_state', 'reason']).where('agent_id', '=', agentId).execute();
@@ -556,37 +579,38 @@ describeEachDialect('CallLedger', (database) => {
       await db.deleteFrom('call_answer_signals').execute();
     });
 
-    it('sends an accept\'s writes that go together to PostgreSQL as one statement, not one per write', async () => {
-      if (database().dialect !== 'postgres') return;
-      // Delivered rows wait for the next unit (as in production), so the second unit deletes the first's.
-      outbox.deleteInTransactions(60_000);
-      const accept = async () => {
-        const call = await addCall(db, 'ringing', await addUser(db, 'student'));
-        const agentId = await addAgent(db, 'ringing');
-        await db.updateTable('agent_presence').set({ call_id: call.id }).where('agent_id', '=', agentId).execute();
-        return () =>
-          ledger.run(async (tx) => {
-            const row = await tx.call(call.id);
-            if (!row) throw new Error('no call');
-            await tx.moveCall(row, 'accepted', { agent_id: agentId });
-            await tx.requireAgentMove(agentId, { to: 'on_call', by: 'agent', reason: 'accepted', callId: call.id });
-            const mediaTimeout = new Date(Date.now() + 60_000);
-            await tx.addEvent(call.id, 'accepted', null, null, ...tx.deadlines.replacing(call.id, ['ring_timeout', 'max_wait'], 'media_timeout', mediaTimeout), ...tx.droppingSignals(call.id));
-            tx.publish({ type: 'callConnected', callId: call.id });
-          });
-      };
-      // The first time prepares the statements.
-      await (await accept())();
-      const unit = await accept();
-      // begin, the call read, the call move, the agent read, the agent move with its record,
-      // the entry with the deadlines' cancel, the new deadline and both signal tables, the
-      // outbox row with the delete of the first unit's delivered one, commit: 8 (14 with one
-      // statement per write).
-      expect(await statementsDuring(unit)).toBe(8);
-      expect((await db.selectFrom('ledger_outbox').select('id').execute()).length).withContext('the first unit\'s delivered row deleted by the second').toBe(1);
-      expect((await db.selectFrom('agent_state_changes').select('to_state').execute()).map((r) => r.to_state)).toEqual(['on_call', 'on_call']);
-      expect((await db.selectFrom('deadlines').select('kind').execute()).map((r) => r.kind)).toEqual(['media_timeout', 'media_timeout']);
-    });
+    if (dialectOfSuite === 'postgres') {
+      it('sends an accept\'s writes that go together to PostgreSQL as one statement, not one per write', async () => {
+        // Delivered rows wait for the next unit (as in production), so the second unit deletes the first's.
+        outbox.deleteInTransactions(60_000);
+        const accept = async () => {
+          const call = await addCall(db, 'ringing', await addUser(db, 'student'));
+          const agentId = await addAgent(db, 'ringing');
+          await db.updateTable('agent_presence').set({ call_id: call.id }).where('agent_id', '=', agentId).execute();
+          return () =>
+            ledger.run(async (tx) => {
+              const row = await tx.call(call.id);
+              if (!row) throw new Error('no call');
+              await tx.moveCall(row, 'accepted', { agent_id: agentId });
+              await tx.requireAgentMove(agentId, { to: 'on_call', by: 'agent', reason: 'accepted', callId: call.id });
+              const mediaTimeout = new Date(Date.now() + 60_000);
+              await tx.addEvent(call.id, 'accepted', null, null, ...tx.deadlines.replacing(call.id, ['ring_timeout', 'max_wait'], 'media_timeout', mediaTimeout), ...tx.droppingSignals(call.id));
+              tx.publish({ type: 'callConnected', callId: call.id });
+            });
+        };
+        // The first time prepares the statements.
+        await (await accept())();
+        const unit = await accept();
+        // begin, the call read, the call move, the agent read, the agent move with its record,
+        // the entry with the deadlines' cancel, the new deadline and both signal tables, the
+        // outbox row with the delete of the first unit's delivered one, commit: 8 (14 with one
+        // statement per write).
+        expect(await statementsDuring(unit)).toBe(8);
+        expect((await db.selectFrom('ledger_outbox').select('id').execute()).length).withContext('the first unit\'s delivered row deleted by the second').toBe(1);
+        expect((await db.selectFrom('agent_state_changes').select('to_state').execute()).map((r) => r.to_state)).toEqual(['on_call', 'on_call']);
+        expect((await db.selectFrom('deadlines').select('kind').execute()).map((r) => r.kind)).toEqual(['media_timeout', 'media_timeout']);
+      });
+    }
   });
 
   it('refuses a move the machine forbids with the product\'s error, not a crash', async () => {

@@ -100,7 +100,10 @@ export class RollupChanges {
     const inOrder = <V>(rows: Map<string, V>) => [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     const calls = inOrder(this.calls).filter((r) => r.calls !== 0 || r.queue_ms !== 0 || r.handled !== 0 || r.handle_ms !== 0);
     const waits = inOrder(this.waits).filter((r) => r.calls !== 0);
-    const missedOf = this.missedOf.splice(0).sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.callId < b.callId ? -1 : 1));
+    // The ended calls by bucket, in bucket order (a transaction may end several: a student's or
+    // an agent's calls at the end of their grace).
+    const missedOf = new Map<string, string[]>();
+    for (const { callId, bucket } of this.missedOf.splice(0).sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0))) missedOf.set(bucket, [...(missedOf.get(bucket) ?? []), callId]);
     this.calls.clear();
     this.waits.clear();
     for (const r of calls) {
@@ -128,9 +131,10 @@ export class RollupChanges {
         UNREAD,
       );
     }
-    // Each call's missed offers per agent, in agent order (rows locked in one order, as above).
-    for (const { callId, bucket } of missedOf) {
-      await runPrepared(db, 'rollups.missedOf', [bucket, callId, 'missed'], ([bucketStart, id, missedType]) =>
+    // Per bucket, its calls' missed offers per agent, in agent order: rows locked in one order,
+    // as above, whatever calls the transaction ended.
+    for (const [bucket, callIds] of missedOf) {
+      await runPrepared(db, `rollups.missedOf:${callIds.length}`, [bucket, ...callIds, 'missed'], ([bucketStart, ...rest]) =>
         db
           .insertInto('call_missed_rollups')
           .columns(['bucket_start', 'agent_id', 'agent_name', 'missed'])
@@ -143,8 +147,8 @@ export class RollupChanges {
                 sql<string>`coalesce(min(actor_name), actor_id)`.as('agent_name'),
                 (eb) => eb.fn.countAll<number>().as('missed'),
               ])
-              .where('call_id', '=', id as string)
-              .where('type', '=', missedType as 'missed')
+              .where('call_id', 'in', rest.slice(0, callIds.length) as string[])
+              .where('type', '=', rest[callIds.length] as 'missed')
               .where('actor_id', 'is not', null)
               .groupBy('actor_id')
               .orderBy('actor_id'),

@@ -7,7 +7,7 @@ const WHOLE = ENDED_SORT_INDEXES.map(([name]) => name.replace(/_ended_sort_idx$/
 const ENDED = ENDED_SORT_INDEXES.map(([name]) => name);
 const PREFIXES = ['calls_queued_at_idx', 'calls_agent_queued_at_idx'];
 
-describeEachDialect('migration 0022 (fewer index entries written per call)', (database) => {
+describeEachDialect('migration 0022 (fewer index entries written per call)', (database, dialectOfSuite) => {
   it('makes 0018’s sort indexes partial on ended calls on PostgreSQL, drops 0002’s prefix indexes, takes ones built ahead, and goes back down', async () => {
     const { db, dialect } = database();
     const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
@@ -40,21 +40,22 @@ describeEachDialect('migration 0022 (fewer index entries written per call)', (da
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
   });
 
-  it('refuses an index of one of its names built ahead that is not that one (PostgreSQL), changing nothing', async () => {
-    const { db, dialect } = database();
-    if (dialect !== 'postgres') return;
-    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
-    expect((await migrator.migrateTo('0021-caller-ended-sort-indexes')).error).toBeUndefined();
-    const before = await tableIndexes(db, dialect, 'calls');
-    // The right columns, but every call in it (not only the ended ones).
-    await sql`create index calls_talk_ms_ended_sort_idx on calls (outcome, talk_ms, queued_at, id)`.execute(db);
-    const { error } = await migrator.migrateToLatest();
-    expect(error).toEqual(jasmine.objectContaining({ message: jasmine.stringMatching(/calls_talk_ms_ended_sort_idx is not the valid index/) }));
-    // The migration's transaction rolled back: 0018's indexes and 0002's are all still there.
-    expect(await tableIndexes(db, dialect, 'calls')).toEqual([...before, 'calls_talk_ms_ended_sort_idx'].sort());
-    await sql`drop index calls_talk_ms_ended_sort_idx`.execute(db);
-    expect((await migrator.migrateToLatest()).error).toBeUndefined();
-  });
+  if (dialectOfSuite === 'postgres') {
+    it('refuses an index of one of its names built ahead that is not that one (PostgreSQL), changing nothing', async () => {
+      const { db, dialect } = database();
+      const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+      expect((await migrator.migrateTo('0021-caller-ended-sort-indexes')).error).toBeUndefined();
+      const before = await tableIndexes(db, dialect, 'calls');
+      // The right columns, but every call in it (not only the ended ones).
+      await sql`create index calls_talk_ms_ended_sort_idx on calls (outcome, talk_ms, queued_at, id)`.execute(db);
+      const { error } = await migrator.migrateToLatest();
+      expect(error).toEqual(jasmine.objectContaining({ message: jasmine.stringMatching(/calls_talk_ms_ended_sort_idx is not the valid index/) }));
+      // The migration's transaction rolled back: 0018's indexes and 0002's are all still there.
+      expect(await tableIndexes(db, dialect, 'calls')).toEqual([...before, 'calls_talk_ms_ended_sort_idx'].sort());
+      await sql`drop index calls_talk_ms_ended_sort_idx`.execute(db);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    });
+  }
 
   it('indexes answered_at and callback_id only where they are set, and the reads of them still walk those indexes', async () => {
     const { db, dialect } = database();

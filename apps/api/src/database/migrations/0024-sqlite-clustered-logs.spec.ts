@@ -5,7 +5,7 @@ import type { Database } from '../schema';
 import { AGENT_AT_INDEX, CALL_SEQ_INDEX } from './0024-sqlite-clustered-logs';
 import { StaticMigrationProvider } from './index';
 
-describeEachDialect('migration 0024 (SQLite keeps the call timeline and the agents’ state changes in key order)', (database) => {
+describeEachDialect('migration 0024 (SQLite keeps the call timeline and the agents’ state changes in key order)', (database, dialectOfSuite) => {
   /** How SQLite stores `table` now: its definition (null on PostgreSQL). */
   const definition = async (db: Kysely<Database>, table: string) =>
     (await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${table}`.execute(db)).rows[0]?.sql ?? null;
@@ -87,15 +87,16 @@ describeEachDialect('migration 0024 (SQLite keeps the call timeline and the agen
     expect((await stored(db, callId, agent)).changes.length).toBe(2);
   });
 
-  it('reads a timeline, its next number and an agent’s changes on the key, sorting nothing (SQLite)', async () => {
-    const { db, dialect } = database();
-    if (dialect !== 'sqlite') return;
-    expect(await plan(db, sql`select at, type from call_events where call_id = ${'c'} order by seq`)).toBe('SEARCH call_events USING PRIMARY KEY (call_id=?)');
-    // The ledger's next entry: the number after the call's last.
-    expect(await plan(db, sql`select coalesce(max(seq), 0) + 1 from call_events where call_id = ${'c'}`)).toBe('SEARCH call_events USING PRIMARY KEY (call_id=?)');
-    expect(await plan(db, sql`delete from call_events where call_id in (${'a'}, ${'b'})`)).toBe('SEARCH call_events USING PRIMARY KEY (call_id=?)');
-    expect(await plan(db, sql`select to_state from agent_state_changes where agent_id = ${'a'} and at >= ${'2026-12-01'} order by at`)).toBe(
-      'SEARCH agent_state_changes USING PRIMARY KEY (agent_id=? AND at>?)',
-    );
-  });
+  if (dialectOfSuite === 'sqlite') {
+    it('reads a timeline, its next number and an agent’s changes on the key, sorting nothing (SQLite)', async () => {
+      const { db } = database();
+      expect(await plan(db, sql`select at, type from call_events where call_id = ${'c'} order by seq`)).toBe('SEARCH call_events USING PRIMARY KEY (call_id=?)');
+      // The ledger's next entry: the number after the call's last.
+      expect(await plan(db, sql`select coalesce(max(seq), 0) + 1 from call_events where call_id = ${'c'}`)).toBe('SEARCH call_events USING PRIMARY KEY (call_id=?)');
+      expect(await plan(db, sql`delete from call_events where call_id in (${'a'}, ${'b'})`)).toBe('SEARCH call_events USING PRIMARY KEY (call_id=?)');
+      expect(await plan(db, sql`select to_state from agent_state_changes where agent_id = ${'a'} and at >= ${'2026-12-01'} order by at`)).toBe(
+        'SEARCH agent_state_changes USING PRIMARY KEY (agent_id=? AND at>?)',
+      );
+    });
+  }
 });
