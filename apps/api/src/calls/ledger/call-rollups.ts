@@ -61,8 +61,8 @@ interface CallRollupChange {
 export class RollupChanges {
   private readonly calls = new Map<string, CallRollupChange>();
   private readonly waits = new Map<string, { day: string; outcome: string; wait_s: number; calls: number }>();
-  /** The ended calls whose missed offers are added ({@link addMissedOf}), with their bucket. */
-  private readonly missedOf: { callId: string; bucket: string }[] = [];
+  /** The ended calls whose missed offers are added ({@link addMissedOf}), by bucket. */
+  private readonly missed = new Map<string, { bucket: string; callIds: string[] }>();
 
   /** Adds (`sign` 1) or takes away (−1) an ended call's part of the roll-ups. */
   addCall(call: CallRow, sign: 1 | -1): void {
@@ -92,7 +92,10 @@ export class RollupChanges {
    * write}): nothing is read here (on PostgreSQL the count goes out with the commit).
    */
   addMissedOf(call: Pick<CallRow, 'id' | 'queued_at'>): void {
-    this.missedOf.push({ callId: call.id, bucket: bucketOf(Date.parse(call.queued_at)) });
+    const bucket = bucketOf(Date.parse(call.queued_at));
+    const calls = this.missed.get(bucket) ?? { bucket, callIds: [] };
+    calls.callIds.push(call.id);
+    this.missed.set(bucket, calls);
   }
 
   /** Writes the summed changes (rows in key order, changes of nothing left out) and forgets them. */
@@ -100,12 +103,11 @@ export class RollupChanges {
     const inOrder = <V>(rows: Map<string, V>) => [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     const calls = inOrder(this.calls).filter((r) => r.calls !== 0 || r.queue_ms !== 0 || r.handled !== 0 || r.handle_ms !== 0);
     const waits = inOrder(this.waits).filter((r) => r.calls !== 0);
-    // The ended calls by bucket, in bucket order (a transaction may end several: a student's or
-    // an agent's calls at the end of their grace).
-    const missedOf = new Map<string, string[]>();
-    for (const { callId, bucket } of this.missedOf.splice(0).sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0))) missedOf.set(bucket, [...(missedOf.get(bucket) ?? []), callId]);
+    // A transaction may end several calls (a student's or an agent's, at the end of their grace).
+    const missed = inOrder(this.missed);
     this.calls.clear();
     this.waits.clear();
+    this.missed.clear();
     for (const r of calls) {
       await runPrepared(db, 'rollups.call', [r.bucket_start, r.outcome, r.calls, r.queue_ms, r.handled, r.handle_ms], ([bucket_start, outcome, n, queue_ms, handled, handle_ms]) =>
         db
@@ -133,7 +135,7 @@ export class RollupChanges {
     }
     // Per bucket, its calls' missed offers per agent, in agent order: rows locked in one order,
     // as above, whatever calls the transaction ended.
-    for (const [bucket, callIds] of missedOf) {
+    for (const { bucket, callIds } of missed) {
       await runPrepared(db, `rollups.missedOf:${callIds.length}`, [bucket, ...callIds, 'missed'], ([bucketStart, ...rest]) =>
         db
           .insertInto('call_missed_rollups')

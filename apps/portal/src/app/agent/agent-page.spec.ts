@@ -441,7 +441,7 @@ describe('AgentPage', () => {
     expect(text()).not.toContain('could not be loaded');
     expect(await (await loader.getHarness(MatSelectHarness)).getValueText()).toBe('Resolved');
     // The banner went with the focus: it is back on the Disposition.
-    await eventually(fixture, () => document.activeElement?.closest('mat-select') !== null && document.activeElement?.closest('mat-select') !== undefined, 'focus on the Disposition');
+    await eventually(fixture, () => !!document.activeElement?.closest('mat-select'), 'focus on the Disposition');
   });
 
   /** A call placed while the agent's previous page was open: what that page heard is gone with it. */
