@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type AppServer, NatTopology, launchChromium, signIn, startAppServer, startTurnServer, visible } from '@switchboard/browser-testing';
+import { type AppServer, NatTopology, hidden, launchChromium, signIn, startAppServer, startTurnServer, visible } from '@switchboard/browser-testing';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
   },
 });
 const CALLS = Number(args.calls);
+/** Calls start at least this far apart (see {@link measure}). */
+const MIN_CALL_MS = 3_000;
 const RING_MS = Number(args['ring-ms']);
 const DELAY_MS = Number(args['delay-ms']);
 /** The whole run stops placing calls after this (the calls measured so far are reported). */
@@ -158,6 +160,10 @@ async function oneCall(student: Page, agent: Page, mode: Mode): Promise<{ connec
   await agent.getByRole('button', { name: 'Hang up' }).click();
   await visible(agent.getByRole('button', { name: 'Done' }));
   await agent.getByRole('button', { name: 'Done' }).click();
+  await hidden(agent.getByRole('heading', { name: 'Wrap-up' })).catch(async () => {
+    const alert = await agent.getByRole('alert').allTextContents();
+    throw new Error(`the agent's wrap-up did not end after Done (the desk says: ${alert.join(' · ') || 'nothing'})`);
+  });
   await visible(student.getByRole('button', { name: 'Call support' }));
   return { connected: since(marks.connectedAt), audio: since(marks.firstAudioAt) };
 }
@@ -168,8 +174,15 @@ async function measure(studentBrowser: Browser, agentBrowser: Browser, app: AppS
   const student = await signIn(studentBrowser, app.baseUrl, 'student');
   await agent.page.getByRole('button', { name: 'Available', exact: true }).click();
   const samples: Samples = { early: { connected: [], audio: [] }, late: { connected: [], audio: [] } };
+  let lastCallAt = 0;
   for (let i = 0; i < CALLS && Date.now() < DEADLINE; i++) {
     for (const mode of i % 2 === 0 ? (['early', 'late'] as const) : (['late', 'early'] as const)) {
+      // Keep the pace of a real desk, within the API's per-user socket limits: the agent's page
+      // sends five limited events a call (getIceServers, acceptCall, reportMedia, hangUp,
+      // completeWrapUp: 20 at once, 2 a second); at a call every ~1.9 s the 26th call's Done
+      // was refused "Too many requests".
+      await new Promise((r) => setTimeout(r, Math.max(0, lastCallAt + MIN_CALL_MS - Date.now())));
+      lastCallAt = Date.now();
       const r = await oneCall(student.page, agent.page, mode);
       samples[mode].connected.push(r.connected);
       samples[mode].audio.push(r.audio);
