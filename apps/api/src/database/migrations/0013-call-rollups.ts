@@ -3,7 +3,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 /** Kinds of deadline as of 0002. */
 const DEADLINE_KINDS_0002 = ['ring_timeout', 'max_wait', 'media_timeout', 'wrap_up_end', 'presence_grace'];
 /** And the daily retention pass (RETENTION_MONTHS). */
-const DEADLINE_KINDS_0013 = [...DEADLINE_KINDS_0002, 'retention'];
+export const DEADLINE_KINDS_0013 = [...DEADLINE_KINDS_0002, 'retention'];
 
 /**
  * Roll-ups of the ended calls, so supervisor metrics for any period read a few thousand rows

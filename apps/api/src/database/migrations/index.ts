@@ -24,6 +24,7 @@ import * as sqliteEndedSortIndexes0023 from './0023-sqlite-ended-sort-indexes';
 import * as sqliteClusteredLogs0024 from './0024-sqlite-clustered-logs';
 import * as agentRoutingIndex0025 from './0025-agent-routing-index';
 import * as missedOfferIndex0026 from './0026-missed-offer-index';
+import * as vocabularyDomains0027 from './0027-vocabulary-domains';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -60,6 +61,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0024-sqlite-clustered-logs': sqliteClusteredLogs0024,
   '0025-agent-routing-index': agentRoutingIndex0025,
   '0026-missed-offer-index': missedOfferIndex0026,
+  '0027-vocabulary-domains': vocabularyDomains0027,
 };
 
 /**
