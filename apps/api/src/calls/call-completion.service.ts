@@ -51,7 +51,7 @@ export class CallCompletion {
   /** The caller leaves the line or stops the ringing (abandoned); in a call, it hangs up. */
   async cancel(caller: SessionUser, callId: string): Promise<void> {
     await this.ledger.run(async (tx) => {
-      const call = await tx.call(callId);
+      const call = await tx.callAndAgent(callId);
       // The caller's side of an outbound call (a callback) is its agent, who may give up while it rings.
       const party = call?.direction === 'outbound' ? (call.agent_id === caller.id ? 'agent' : null) : call?.caller_id === caller.id ? 'caller' : null;
       if (!call || !party) throw new ProblemException('forbidden', 'Only the caller may cancel a call');
@@ -63,7 +63,7 @@ export class CallCompletion {
   /** Either party ends the call; a caller still waiting cancels. Ending an ended call is a no-op. */
   async hangUp(user: SessionUser, callId: string): Promise<void> {
     await this.ledger.run(async (tx) => {
-      const call = await tx.call(callId);
+      const call = await tx.callAndAgent(callId);
       const party = partyOf(call, user.id);
       if (!call || !party) throw new ProblemException('forbidden', 'Only the parties of a call may hang up');
       if (call.state === 'ended') return;
@@ -139,7 +139,7 @@ export class CallCompletion {
     }
     // null when saved now; what was kept when the call was already wrapped up.
     const earlier = await this.ledger.run(async (tx): Promise<{ kept: string; repeated: boolean } | null> => {
-      const call = await tx.call(wrapUp.callId);
+      const call = await tx.callAndAgent(wrapUp.callId);
       if (!call || call.agent_id !== agent.id) throw new ProblemException('forbidden', 'Only the agent who took the call may wrap it up');
       if (call.state !== 'ended' || !call.ended_at) throw new ProblemException('invalid_state', 'The call is still in progress');
       if (call.disposition !== null) return { kept: call.disposition, repeated: call.disposition === wrapUp.disposition && (call.notes ?? '') === wrapUp.notes };

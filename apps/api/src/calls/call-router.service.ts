@@ -107,7 +107,7 @@ export class CallRouter {
     // again only where that may be.
     const heardEverything = !this.rooms.spanNodes && socket.rooms.has(callRingingRoom(callId)) && (await this.signals.takeRingGotHeld(callId));
     const offer = await this.ledger.run(async (tx) => {
-      const call = await tx.call(callId);
+      const call = await tx.callAndAgent(callId);
       if (!call) throw new ProblemException('not_found', 'There is no such call');
       if (call.state !== 'ringing' || call.ringing_agent_id !== agent.id) throw new ProblemException('conflict', whyNotAccepted(call, agent.id));
       // An answer to another offer than the call's current one is refused before anything changes.

@@ -4,7 +4,7 @@ import type { CallRow, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
 import { writesDuring } from '../../testing/socket-writes';
-import { statementsDuring } from '../../testing/statements-sent';
+import { sqlDuring, statementsDuring } from '../../testing/statements-sent';
 import { sql, type Kysely } from 'kysely';
 import { CallLedger, Superseded, SUPERSEDED_TRIES } from './call-ledger';
 import { bucketOf } from './call-rollups';
@@ -412,6 +412,59 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
       expect(await writesDuring(unit)).toBe(3);
       expect((await db.selectFrom('agent_presence').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
       expect((await db.selectFrom('calls').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
+    });
+  }
+
+  it('reads a call with the presence of its agent (the one who took it, else the one it rings at), each as a read of its own gives it', async () => {
+    const ringingAt = await addAgent(db, 'ringing');
+    const tookIt = await addAgent(db, 'wrap_up');
+    const ringing = await addCall(db, 'ringing', callerId);
+    await db.updateTable('calls').set({ ringing_agent_id: ringingAt }).where('id', '=', ringing.id).execute();
+    const ended = await addCall(db, 'ended', await addUser(db, 'student'));
+    await db.updateTable('calls').set({ agent_id: tookIt, agent_name: 'Alex', ringing_agent_id: ringingAt }).where('id', '=', ended.id).execute();
+    const queued = await addCall(db, 'queued', await addUser(db, 'student'));
+    for (const [callId, agentId] of [
+      [ringing.id, ringingAt],
+      [ended.id, tookIt],
+      [queued.id, null],
+    ] as const) {
+      const together = await ledger.run(async (tx) => {
+        const call = await tx.callAndAgent(callId);
+        // The agent's row as read with the call (no second read): what a move of theirs starts from.
+        const reads = agentId ? (await sqlDuring(() => tx.agentAsRead(agentId))).length : 0;
+        return { call, agent: agentId ? await tx.agentAsRead(agentId) : null, reads };
+      });
+      const apart = await ledger.run(async (tx) => ({ call: await tx.call(callId), agent: agentId ? await tx.agent(agentId) : null }));
+      expect(together.call).withContext(callId).toEqual(apart.call);
+      expect(together.agent).withContext(callId).toEqual(apart.agent ?? null);
+      expect(together.reads).withContext('statements to read the agent again').toBe(0);
+    }
+    expect(await ledger.run((tx) => tx.callAndAgent(randomUUID()))).toBeUndefined();
+  });
+
+  if (dialectOfSuite === 'postgres') {
+    it('reads a call and its agent in one round trip, so that accepting the call is one more with the moves and commit (PostgreSQL)', async () => {
+      const accept = async () => {
+        const agentId = await addAgent(db, 'ringing');
+        const call = await addCall(db, 'ringing', await addUser(db, 'student'));
+        await db.updateTable('calls').set({ ringing_agent_id: agentId }).where('id', '=', call.id).execute();
+        await db.updateTable('agent_presence').set({ call_id: call.id }).where('agent_id', '=', agentId).execute();
+        return () =>
+          ledger.run(async (tx) => {
+            const row = await tx.callAndAgent(call.id);
+            if (!row) throw new Error('no call');
+            await tx.moveCall(row, 'accepted', { agent_id: agentId, agent_name: 'Alex', answered_at: tx.nowIso, ringing_agent_id: null }, { ringing_agent_id: agentId });
+            await tx.requireAgentMove(agentId, { to: 'on_call', by: 'agent', reason: 'accepted', callId: call.id });
+            await tx.addEvent(call.id, 'accepted');
+          });
+      };
+      // The first time prepares the statements.
+      await (await accept())();
+      const unit = await accept();
+      // begin + the call with its agent; the call move, the agent move with its record, the entry, the outbox row and the commit.
+      expect(await writesDuring(unit)).toBe(2);
+      expect((await db.selectFrom('agent_presence').select('state').where('state', '=', 'on_call').execute()).length).toBe(2);
+      expect((await db.selectFrom('calls').select('state').where('state', '=', 'accepted').execute()).length).toBe(2);
     });
   }
 
