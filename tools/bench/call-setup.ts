@@ -179,8 +179,8 @@ async function measure(studentBrowser: Browser, agentBrowser: Browser, app: AppS
     for (const mode of i % 2 === 0 ? (['early', 'late'] as const) : (['late', 'early'] as const)) {
       // Keep the pace of a real desk, within the API's per-user socket limits: the agent's page
       // sends five limited events a call (getIceServers, acceptCall, reportMedia, hangUp,
-      // completeWrapUp: 20 at once, 2 a second); at a call every ~1.9 s the 26th call's Done
-      // was refused "Too many requests".
+      // completeWrapUp: 20 at once, 2 a second); at a call every ~1.9 s the 25th call's Done
+      // was refused "Too many requests" (and the 26th never rang).
       await new Promise((r) => setTimeout(r, Math.max(0, lastCallAt + MIN_CALL_MS - Date.now())));
       lastCallAt = Date.now();
       const r = await oneCall(student.page, agent.page, mode);

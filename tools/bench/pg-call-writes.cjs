@@ -1,30 +1,33 @@
-// PostgreSQL's own CPU for the writes of a call's life — placed, rung, accepted, connected,
-// ended, wrapped up: the call's row, its timeline, the agent's presence and state changes, a
-// deadline — on two schemas in one run, interleaved: migrated up to FROM (default
-// 0026-missed-offer-index) and up to the latest migration. A figure the gateway bench cannot
-// resolve (its rounds spread ±15 % and more on a shared machine): the backend's CPU is read from
-// /proc for its own process alone, one connection, statements prepared as the app's are.
+// PostgreSQL's own CPU for an approximation of the writes of a call's life — placed, rung,
+// accepted, connected, ended, wrapped up: the call's row, its timeline, the agent's presence and
+// state changes, a deadline, one transaction per move, as plain named prepared statements (the
+// app folds some of them into one statement and also writes outbox rows and roll-ups) — on two
+// schemas in one run, interleaved: migrated up to FROM (default 0026-missed-offer-index) and up
+// to the latest migration. A figure the gateway bench cannot resolve (its rounds spread ±15 %
+// and more on a shared machine): the backend's CPU is read from /proc/<its pid>/stat, so the
+// PostgreSQL server must run on this machine, in this PID namespace (as the test server does).
 // Run from the repository root after `npm run -s build:api && npm run -s build:specs`:
 //
 //   node tools/bench/pg-call-writes.cjs
 //
 // ROUNDS (default 6) pairs of CALLS (default 3000) calls each; prints µs of backend CPU per call
 // for each schema per round, then the medians and their ratio.
+const { execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const root = process.cwd();
-const { Client } = require(join(root, 'node_modules/pg'));
+const { Client, Pool } = require(join(root, 'node_modules/pg'));
 const { Kysely, Migrator, PostgresDialect } = require(join(root, 'node_modules/kysely'));
-const { Pool } = require(join(root, 'node_modules/pg'));
 const { createTestPostgresDatabase } = require(join(root, 'dist/api-spec/apps/api/src/testing/postgres.js'));
 const { StaticMigrationProvider } = require(join(root, 'dist/api-spec/apps/api/src/database/migrations/index.js'));
 
 const FROM = process.env.FROM ?? '0026-missed-offer-index';
 const CALLS = Number(process.env.CALLS ?? 3000);
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
-const TICK_US = 1e6 / 100; // /proc/<pid>/stat counts in clock ticks (USER_HZ, 100 on Linux)
+/** /proc/<pid>/stat counts CPU time in clock ticks (USER_HZ). */
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
-/** A call's writes, in the order the ledger makes them (one transaction per move). */
+/** A call's writes, move by move (one transaction each), as the ledger's transactions make them, approximately. */
 const MOVES = [
   [
     `insert into calls (id, state, caller_id, caller_name, queued_at, direction) values ($1, 'queued', 'student', 'Sam', $2, 'inbound')`,

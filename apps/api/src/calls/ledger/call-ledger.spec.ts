@@ -423,6 +423,9 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     const ended = await addCall(db, 'ended', await addUser(db, 'student'));
     await db.updateTable('calls').set({ agent_id: tookIt, agent_name: 'Alex', ringing_agent_id: ringingAt }).where('id', '=', ended.id).execute();
     const queued = await addCall(db, 'queued', await addUser(db, 'student'));
+    // Every column set, so that each comes through as its own read gives it (not only nulls).
+    await db.updateTable('agent_presence').set({ call_id: ringing.id }).where('agent_id', '=', ringingAt).execute();
+    await db.updateTable('agent_presence').set({ call_id: ended.id, wrap_up_ends_at: new Date(Date.now() + 60_000).toISOString() }).where('agent_id', '=', tookIt).execute();
     for (const [callId, agentId] of [
       [ringing.id, ringingAt],
       [ended.id, tookIt],

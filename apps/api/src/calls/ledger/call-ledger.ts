@@ -111,6 +111,12 @@ export class LedgerTransaction {
    * the one it rings at), which is kept as read ({@link agentAsRead}): for a transaction that
    * moves both. On PostgreSQL one statement (a round trip fewer: the agent's row comes as JSON
    * beside the call's columns); on SQLite two.
+   *
+   * The agent's row is read before the call's row is locked (by its move), where a separate read
+   * came after. A move of the agent is conditional on the state read, so a change committed in
+   * between makes a required move supersede the transaction (it runs again) and an optional one
+   * change nothing; every change of the agent's state for this call also changes the call's
+   * row, so the call's own conditional update supersedes first.
    */
   async callAndAgent(callId: string): Promise<CallRow | undefined> {
     if (!this.rowLocks) {
@@ -436,7 +442,7 @@ export class LedgerTransaction {
  */
 const UNREAD = { resultUnread: true } as const;
 
-/** `statement` as a write for `runUnreadTogether`: a Kysely raw query, compiled for `db`. */
+/** `statement` as a query the ledger runs (a write for `runUnreadTogether`, or a read): a Kysely raw query, compiled for `db`. */
 function rawStatement(db: Kysely<Database>, statement: RawBuilder<unknown>): Compilable<unknown> & OperationNodeSource {
   return { compile: () => statement.compile(db), toOperationNode: () => statement.toOperationNode() };
 }

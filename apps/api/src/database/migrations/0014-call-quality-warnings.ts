@@ -8,8 +8,11 @@ import { CALL_EVENT_TYPES_0008, checkEventTypes } from './0008-call-event-reconn
  * every kind the code knows when it runs (`CALL_EVENT_TYPES`), as 0012 did.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await checkEventTypes(db, [...new Set([...CALL_EVENT_TYPES_0008, ...CALL_EVENT_TYPES, 'quality_warning'])]);
+  await checkEventTypes(db, CALL_EVENT_TYPES_0014);
 }
+
+/** The kinds of timeline entry this migration's CHECK allows. */
+export const CALL_EVENT_TYPES_0014 = [...new Set([...CALL_EVENT_TYPES_0008, ...CALL_EVENT_TYPES, 'quality_warning'])];
 
 /** Removes the entries of that kind and narrows the CHECK back. */
 export async function down(db: Kysely<unknown>): Promise<void> {

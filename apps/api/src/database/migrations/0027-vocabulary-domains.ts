@@ -1,7 +1,7 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import { AGENT_STATES, CALL_EVENT_TYPES, CALL_OUTCOMES, CALL_STATES, END_REASONS } from '@switchboard/call-domain';
-import { CALL_EVENT_TYPES_0008 } from './0008-call-event-reconnections';
+import { AGENT_STATES, CALL_OUTCOMES, CALL_STATES, END_REASONS } from '@switchboard/call-domain';
 import { DEADLINE_KINDS_0013 } from './0013-call-rollups';
+import { CALL_EVENT_TYPES_0014 } from './0014-call-quality-warnings';
 
 /** One column of the call path whose values are a closed list, checked through a domain. */
 export interface VocabularyCheck {
@@ -28,13 +28,7 @@ export const VOCABULARY_CHECKS: readonly VocabularyCheck[] = [
   { table: 'calls', column: 'end_reason', constraint: 'calls_end_reason_check', domain: 'call_end_reason', values: END_REASONS },
   { table: 'calls', column: 'direction', constraint: 'calls_direction_check', domain: 'call_direction', values: ['inbound', 'outbound'] },
   { table: 'calls', column: 'poor_quality', constraint: 'calls_poor_quality_check', domain: 'flag', values: [0, 1], notValid: true },
-  {
-    table: 'call_events',
-    column: 'type',
-    constraint: 'call_events_type_check',
-    domain: 'call_event_type',
-    values: [...new Set([...CALL_EVENT_TYPES_0008, ...CALL_EVENT_TYPES, 'quality_warning'])],
-  },
+  { table: 'call_events', column: 'type', constraint: 'call_events_type_check', domain: 'call_event_type', values: CALL_EVENT_TYPES_0014 },
   { table: 'agent_presence', column: 'state', constraint: 'agent_presence_state_check', domain: 'agent_state', values: AGENT_STATES },
   { table: 'agent_presence', column: 'connected', constraint: 'agent_presence_connected_check', domain: 'flag', values: [0, 1] },
   { table: 'agent_state_changes', column: 'from_state', constraint: 'agent_state_changes_from_state_check', domain: 'agent_state', values: AGENT_STATES },
@@ -54,15 +48,17 @@ export const VOCABULARY_CHECKS: readonly VocabularyCheck[] = [
  * execution of a statement that writes the table, prepared or not, and an `in` list is stored
  * as an array constant spelled out byte by byte — 0.6–3 KB of text each, six of them on
  * `calls`, read again for every move of a call. Under the gateway bench that was ~10 % of the
- * backends' CPU (`perf`: `ExecConstraints` → `stringToNode`); writing a call and its timeline
- * entry went ~20 % faster with the casts (pgbench, one connection). A domain's constraint is
- * parsed once per connection (the type cache), and the cast left in the table's CHECK is ~300
- * bytes.
+ * backends' CPU (`perf`: `ExecConstraints` → `stringToNode`); `tools/bench/pg-call-writes.cjs`
+ * (an approximation of a call's writes) puts the backend's CPU for them at 0.83× with the
+ * casts. A domain's constraint is parsed once per connection (the type cache), and the cast
+ * left in the table's CHECK is ~300 bytes.
  *
  * The checks are added `not valid`: every stored row met the check each replaces, which allowed
  * the same values, so the migration reads no table (instant at a million calls). A later
- * migration that widens a list alters the domain (`alter domain … add constraint`); PostgreSQL
- * does not check stored rows against it then, as they are not of the domain's type.
+ * migration that changes a list replaces the domain's constraint, named `<domain>_values`
+ * (`alter domain call_state drop constraint call_state_values`, then `alter domain call_state
+ * add constraint call_state_values check (value in (…))`): PostgreSQL checks no stored row then,
+ * as no column is of the domain's type, so a narrowing must check (or delete) the rows itself.
  *
  * SQLite evaluates its CHECKs from the compiled statement: nothing changes there.
  */
@@ -71,7 +67,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const domains = new Map(VOCABULARY_CHECKS.map((c) => [c.domain, c]));
   for (const { domain, values } of domains.values()) {
     const base = typeof values[0] === 'number' ? sql`integer` : sql`text`;
-    await sql`create domain ${sql.id(domain)} as ${base} check (value in (${valueList(values)}))`.execute(db);
+    await sql`create domain ${sql.id(domain)} as ${base} constraint ${sql.id(`${domain}_values`)} check (value in (${valueList(values)}))`.execute(db);
   }
   for (const { table, column, constraint, domain } of VOCABULARY_CHECKS) {
     await sql`alter table ${sql.table(table)} drop constraint ${sql.id(constraint)},
