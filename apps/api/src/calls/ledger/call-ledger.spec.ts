@@ -39,6 +39,24 @@ async function addAgent(db: Kysely<Database>, state: AgentState, connected = 1):
   return id;
 }
 
+/** A call ringing at a new agent: both rows as a ring leaves them. */
+async function addRingingCall(db: Kysely<Database>, callerId: string): Promise<{ call: CallRow; agentId: string }> {
+  const agentId = await addAgent(db, 'ringing');
+  const call = await addCall(db, 'ringing', callerId);
+  await db.updateTable('calls').set({ ringing_agent_id: agentId }).where('id', '=', call.id).execute();
+  await db.updateTable('agent_presence').set({ call_id: call.id }).where('agent_id', '=', agentId).execute();
+  return { call: { ...call, ringing_agent_id: agentId }, agentId };
+}
+
+/**
+ * The unit `make` builds, built a second time after the first ran: what a count of the
+ * statements or socket writes a unit sends measures (the first prepares its statements).
+ */
+async function preparedUnit(make: () => Promise<() => Promise<unknown>>): Promise<() => Promise<unknown>> {
+  await (await make())();
+  return make();
+}
+
 describeEachDialect('CallLedger', (database, dialectOfSuite) => {
   let outbox: LedgerOutbox;
   let ledger: CallLedger;
@@ -405,26 +423,20 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
             await tx.addEvent(call.id, 'offered');
           });
       };
-      // The first time prepares the statements.
-      await (await ring())();
-      const unit = await ring();
       // begin + the call read; the call move + the agent read; the agent move with its record + entry + outbox row + commit.
-      expect(await writesDuring(unit)).toBe(3);
+      expect(await writesDuring(await preparedUnit(ring))).toBe(3);
       expect((await db.selectFrom('agent_presence').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
       expect((await db.selectFrom('calls').select('state').where('state', '=', 'ringing').execute()).length).toBe(2);
     });
   }
 
   it('reads a call with the presence of its agent (the one who took it, else the one it rings at), each as a read of its own gives it', async () => {
-    const ringingAt = await addAgent(db, 'ringing');
+    const { call: ringing, agentId: ringingAt } = await addRingingCall(db, callerId);
     const tookIt = await addAgent(db, 'wrap_up');
-    const ringing = await addCall(db, 'ringing', callerId);
-    await db.updateTable('calls').set({ ringing_agent_id: ringingAt }).where('id', '=', ringing.id).execute();
     const ended = await addCall(db, 'ended', await addUser(db, 'student'));
     await db.updateTable('calls').set({ agent_id: tookIt, agent_name: 'Alex', ringing_agent_id: ringingAt }).where('id', '=', ended.id).execute();
     const queued = await addCall(db, 'queued', await addUser(db, 'student'));
     // Every column set, so that each comes through as its own read gives it (not only nulls).
-    await db.updateTable('agent_presence').set({ call_id: ringing.id }).where('agent_id', '=', ringingAt).execute();
     await db.updateTable('agent_presence').set({ call_id: ended.id, wrap_up_ends_at: new Date(Date.now() + 60_000).toISOString() }).where('agent_id', '=', tookIt).execute();
     for (const [callId, agentId] of [
       [ringing.id, ringingAt],
@@ -448,10 +460,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
   if (dialectOfSuite === 'postgres') {
     it('reads a call and its agent in one round trip, so that accepting the call is one more with the moves and commit (PostgreSQL)', async () => {
       const accept = async () => {
-        const agentId = await addAgent(db, 'ringing');
-        const call = await addCall(db, 'ringing', await addUser(db, 'student'));
-        await db.updateTable('calls').set({ ringing_agent_id: agentId }).where('id', '=', call.id).execute();
-        await db.updateTable('agent_presence').set({ call_id: call.id }).where('agent_id', '=', agentId).execute();
+        const { call, agentId } = await addRingingCall(db, await addUser(db, 'student'));
         return () =>
           ledger.run(async (tx) => {
             const row = await tx.callAndAgent(call.id);
@@ -461,11 +470,8 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
             await tx.addEvent(call.id, 'accepted');
           });
       };
-      // The first time prepares the statements.
-      await (await accept())();
-      const unit = await accept();
       // begin + the call with its agent; the call move, the agent move with its record, the entry, the outbox row and the commit.
-      expect(await writesDuring(unit)).toBe(2);
+      expect(await writesDuring(await preparedUnit(accept))).toBe(2);
       expect((await db.selectFrom('agent_presence').select('state').where('state', '=', 'on_call').execute()).length).toBe(2);
       expect((await db.selectFrom('calls').select('state').where('state', '=', 'accepted').execute()).length).toBe(2);
     });
@@ -640,9 +646,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
         // Delivered rows wait for the next unit (as in production), so the second unit deletes the first's.
         outbox.deleteInTransactions(60_000);
         const accept = async () => {
-          const call = await addCall(db, 'ringing', await addUser(db, 'student'));
-          const agentId = await addAgent(db, 'ringing');
-          await db.updateTable('agent_presence').set({ call_id: call.id }).where('agent_id', '=', agentId).execute();
+          const { call, agentId } = await addRingingCall(db, await addUser(db, 'student'));
           return () =>
             ledger.run(async (tx) => {
               const row = await tx.call(call.id);
@@ -654,9 +658,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
               tx.publish({ type: 'callConnected', callId: call.id });
             });
         };
-        // The first time prepares the statements.
-        await (await accept())();
-        const unit = await accept();
+        const unit = await preparedUnit(accept);
         // begin, the call read, the call move, the agent read, the agent move with its record,
         // the entry with the deadlines' cancel, the new deadline and both signal tables, the
         // outbox row with the delete of the first unit's delivered one, commit: 8 (14 with one
