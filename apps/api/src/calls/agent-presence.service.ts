@@ -141,6 +141,7 @@ export class AgentPresence {
             exists(
               selectFrom('calls')
                 .select('calls.id')
+                .where('calls.outcome', 'is', null)
                 .where('calls.state', '=', queued as CallState)
                 .where('calls.id', '<>', id as string),
             ),

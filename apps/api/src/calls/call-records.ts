@@ -35,6 +35,7 @@ export class CallRecords {
       this.db
         .selectFrom('calls')
         .select(['id', 'caller_id', 'queued_at'])
+        .where('outcome', 'is', null)
         .where('state', 'in', [queued, ringing] as CallState[])
         .where('direction', '=', inbound as 'inbound')
         .orderBy('queued_at')
@@ -47,12 +48,13 @@ export class CallRecords {
   async queuedForRouting(): Promise<WaitingCall[]> {
     // Every queued call (no page limit: a head of calls every free agent passed on must not hide
     // the ones behind it), and their passes by a join rather than a list of ids.
-    const calls = await this.db.selectFrom('calls').select(['id', 'queued_at']).where('state', '=', 'queued').orderBy('queued_at').orderBy('id').execute();
+    const calls = await this.db.selectFrom('calls').select(['id', 'queued_at']).where('outcome', 'is', null).where('state', '=', 'queued').orderBy('queued_at').orderBy('id').execute();
     if (calls.length === 0) return [];
     const rows = await this.db
       .selectFrom('call_events')
       .innerJoin('calls', 'calls.id', 'call_events.call_id')
       .select(['call_events.call_id', 'call_events.actor_id', 'call_events.type', 'call_events.at'])
+      .where('calls.outcome', 'is', null)
       .where('calls.state', '=', 'queued')
       .where('call_events.type', 'in', ['declined', 'missed'])
       .where('call_events.actor_id', 'is not', null)
@@ -68,17 +70,18 @@ export class CallRecords {
 
   /** The caller's calls that are not over (`db`: a ledger transaction's, inside one). */
   async activeOfCaller(callerId: string, db: Kysely<Database> = this.db): Promise<CallRow[]> {
-    // `state <> 'ended'` as a literal, the very condition of the partial unique index on
-    // caller_id (migration 0004), so both databases use it: a student's years of ended calls are
-    // never read. With a bound parameter neither planner may use a partial index.
-    const found = await runPrepared(db, 'records.activeOfCaller', [callerId], ([id]) => db.selectFrom('calls').selectAll().where('caller_id', '=', id as string).where(sql<boolean>`state <> 'ended'`));
+    // `outcome is null` (a call not over: it has no outcome yet), the very condition of the
+    // partial unique index on caller_id (migration 0028), so both databases use it: a student's
+    // years of ended calls are never read. It takes no parameter, as a partial index's condition
+    // must not (neither planner may use the index on a bound value).
+    const found = await runPrepared(db, 'records.activeOfCaller', [callerId], ([id]) => db.selectFrom('calls').selectAll().where('caller_id', '=', id as string).where('outcome', 'is', null));
     return found.rows;
   }
 
   /** Every call that is not over. */
   async active(): Promise<CallRow[]> {
-    // By the states that are not over, so the index on state finds them among millions of ended calls.
-    return this.db.selectFrom('calls').selectAll().where('state', 'in', ['queued', 'ringing', 'accepted', 'connected']).execute();
+    // Without an outcome (the calls not over): found on the `(outcome, queued_at, id)` index among millions of ended calls.
+    return this.db.selectFrom('calls').selectAll().where('outcome', 'is', null).where('state', 'in', ['queued', 'ringing', 'accepted', 'connected']).execute();
   }
 
   /**
@@ -92,6 +95,7 @@ export class CallRecords {
       this.db
         .selectFrom('calls')
         .select((eb) => [eb.fn.countAll<number | string>().as('place'), sql<number | string | null>`sum(case when id = ${self} then 1 else 0 end)`.as('waiting')])
+        .where('outcome', 'is', null)
         .where('state', 'in', [queued, ringing] as CallState[])
         .where('direction', '=', inbound as 'inbound')
         .where((eb) => eb.or([eb('queued_at', '<', at as string), eb.and([eb('queued_at', '=', sameAt as string), eb('id', '<=', id as string)])])),

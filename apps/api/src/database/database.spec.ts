@@ -21,7 +21,7 @@ describeEachDialect('migrations, all or nothing', (database) => {
     for (const [id, role] of [['student-1', 'student'], ['agent-1', 'agent']]) {
       await sql`insert into users (id, username, display_name, role, password_hash, created_at) values (${id}, ${id}, 'Someone', ${role}, 'x', ${at})`.execute(db);
     }
-    await sql`insert into calls (id, state, caller_id, caller_name, queued_at) values ('call-1', 'ended', 'student-1', 'Sam', ${at})`.execute(db);
+    await sql`insert into calls (id, state, outcome, caller_id, caller_name, queued_at) values ('call-1', 'ended', 'failed', 'student-1', 'Sam', ${at})`.execute(db);
     await sql`insert into call_events (id, call_id, seq, at, type) values ('event-1', 'call-1', 1, ${at}, 'queued')`.execute(db);
     await sql`insert into agent_state_changes (id, agent_id, at, from_state, to_state, reason) values ('change-1', 'agent-1', ${at}, 'available', 'ringing', 'offer')`.execute(db);
   }

@@ -87,6 +87,7 @@ export class StoredStateMetrics implements OnModuleInit {
     const row = await this.db
       .selectFrom('calls')
       .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('outcome', 'is', null)
       .where('state', 'in', states)
       // A callback ringing at a student waits for no agent.
       .where((eb) => eb.or([eb('direction', '=', 'inbound'), eb('state', '<>', 'ringing')]))

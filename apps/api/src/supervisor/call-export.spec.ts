@@ -21,7 +21,8 @@ describe('The CSV export on SQLite and PostgreSQL', () => {
   // filter value written into the COPY statement).
   const texts = ['Lee Kim', '', '=1+1', '+41 22', '-3', '@x', ' =1', '"=1', '\u3000=1', '\uFF1D1', '\tx', '\rx', '\nx', 'a,b', 'say "hi"', 'two\r\nlines', 'Zoë', '9 lives', "'quoted", '\\.', `O'Brien \\ "x"`, 'w'.repeat(500)];
   const durations = [null, 0, 1, 999, 1000, 45500, 1234567, 2147483647, -1500];
-  const outcomes: (CallOutcome | null)[] = ['answered', 'abandoned', null, 'unanswered'];
+  // Ended calls: each has an outcome (a call is over exactly when it has one).
+  const outcomes: CallOutcome[] = ['answered', 'abandoned', 'failed', 'unanswered'];
   const agentId = `agent'\\1`;
   const rows: CallRow[] = [];
   for (let i = 0; i < 60; i++) {

@@ -42,7 +42,7 @@ function isoRange(range: MsRange): Period {
  *   keeps (`call-rollups.ts`): counts and sums per quarter hour and outcome, missed offers
  *   per quarter hour and agent, and, for the service level and short abandons, a histogram of
  *   queue seconds per UTC day (the parts of the period shorter than a day count their calls on
- *   the covering `calls_queued_at_wait_idx` index instead). Calls not yet ended and the edges
+ *   the `calls_queued_at_outcome_idx` index instead). Calls not yet ended and the edges
  *   of the period shorter than a quarter hour are read raw.
  * - `raw`: every call of the period in keyset batches (constant memory) and the `missed`
  *   events of those calls: the recomputation audits compare the roll-ups with.
@@ -72,6 +72,7 @@ export class MetricsService {
       this.db
         .selectFrom('calls')
         .select(['id', 'state', 'outcome', 'queued_at', 'connected_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'])
+        .where('outcome', 'is', null)
         .where('state', 'in', LIVE_STATES)
         .where('direction', '=', 'inbound'),
     );

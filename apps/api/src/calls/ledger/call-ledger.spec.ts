@@ -80,6 +80,19 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     }
   });
 
+  it('ends a call only with its outcome, and gives none to a call in progress (nothing stored)', async () => {
+    for (const [from, to, patch] of [
+      ['connected', 'ended', {}],
+      ['ringing', 'ended', { outcome: null }],
+      ['queued', 'ringing', { outcome: 'answered' }],
+    ] as const) {
+      const call = await addCall(db, from, await addUser(db, 'student'));
+      await expectAsync(ledger.run((tx) => tx.moveCall(call, to, patch))).withContext(`${from} → ${to}`).toBeRejectedWithError(/gets its outcome in the move that ends it/);
+      expect(await db.selectFrom('calls').select(['state', 'outcome']).where('id', '=', call.id).executeTakeFirstOrThrow()).toEqual({ state: from, outcome: null });
+    }
+    expect(delivered).toEqual([]);
+  });
+
   describe('call moves: the domain state machine, for real', () => {
     for (const from of CALL_STATES) {
       for (const to of CALL_STATES) {
@@ -87,7 +100,8 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
         it(`${allowed ? 'makes' : 'refuses'} ${from} → ${to}`, async () => {
           const call = await addCall(db, from, callerId);
           const attempt = ledger.run(async (tx) => {
-            await tx.moveCall(call, to, {});
+            // A call gets its outcome as it ends, and only then.
+            await tx.moveCall(call, to, to === 'ended' ? { outcome: 'abandoned' } : {});
             tx.publish({ type: 'callConnected', callId: call.id });
           });
           if (allowed) {
@@ -160,7 +174,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
       // The first run decides from a stale read (the call as another node left it a moment ago).
       const seen = runs === 1 ? { ...call, state: 'ringing' as const } : await tx.call(call.id);
       if (!seen) throw new Error('no call');
-      return (await tx.moveCall(seen, 'ended', {})).state;
+      return (await tx.moveCall(seen, 'ended', { outcome: 'abandoned' })).state;
     });
     expect(runs).toBe(2);
     expect(result).toBe('ended');
@@ -353,7 +367,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
           await tx.addEvent(call.id, 'ended');
         });
         expect(probe).withContext('55P03: the row was locked').toBe('free');
-        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
+        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).where('outcome', '=', 'answered').executeTakeFirstOrThrow();
         expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
       });
     }
@@ -379,11 +393,11 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     it('writes a change that takes an ended call\'s part away and adds it back as its net change only', async () => {
       const { call, bucket } = await connectedCallWithItsRollupRow();
       const ended = await ledger.run((tx) => tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 }));
-      const waits = () => db.selectFrom('call_wait_rollups').select(['wait_s', 'calls']).execute();
+      const waits = () => db.selectFrom('call_wait_rollups').select(['wait_s', 'calls']).where('outcome', '=', 'answered').execute();
       expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
       // The wrap-up saved on the ended call: its handle time grows, its wait stays.
       await ledger.run((tx) => tx.updateCall(ended, { disposition: 'Resolved', wrap_up_ms: 30_000 }, { disposition: null }));
-      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
+      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).where('outcome', '=', 'answered').executeTakeFirstOrThrow();
       expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 95_000]);
       expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
     });
@@ -485,7 +499,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
         runs++;
         const seen = runs === 1 ? { ...call, state: 'ringing' as const } : await tx.call(call.id);
         if (!seen) throw new Error('no call');
-        await tx.moveCall(seen, 'ended', {});
+        await tx.moveCall(seen, 'ended', { outcome: 'abandoned' });
         // Decided from the stale read: had the move been awaited, it would have been superseded before this.
         if (runs === 1) throw new ProblemException('conflict', 'decided from a stale read');
         return 'ended';

@@ -160,6 +160,7 @@ export class LedgerTransaction {
    */
   async insertCall(row: CallRow): Promise<void> {
     if (row.state !== CALL_START_STATES[row.direction]) throw new ProblemException('invalid_state', `An ${row.direction} call cannot start ${row.state}`);
+    if (row.outcome !== null) throw new Error(`a call starts without an outcome (${row.id})`);
     const columns = definedEntries(row);
     await runPrepared(
       this.db,
@@ -179,6 +180,9 @@ export class LedgerTransaction {
    */
   async moveCall(call: CallRow, to: CallState, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at'>> = {}): Promise<CallRow> {
     if (!canCallMove(call.state, to, call.direction)) throw new ProblemException('invalid_state', `A call cannot move from ${call.state} to ${to}`);
+    // A call is over exactly when it has an outcome: the calls in progress are read as those
+    // without one (migration 0028; PostgreSQL also checks it).
+    if ((to === 'ended') !== (patch.outcome !== undefined && patch.outcome !== null)) throw new Error(`a call gets its outcome in the move that ends it, and only then (moving ${call.id} to ${to})`);
     return this.updateCall(call, { ...patch, state: to }, where);
   }
 

@@ -25,6 +25,9 @@ describeEachDialect('migration 0023 (the sort indexes hold ended calls only on S
     if (dialect === 'sqlite') expect(sorts.find((s) => s.name === KEPT_WHOLE)?.d).toMatch(/\("outcome", "agent_id", "queued_at", "id"\)$/);
 
     const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+    // As 0023 left them (later migrations change other indexes of calls).
+    expect((await migrator.migrateTo('0023-sqlite-ended-sort-indexes')).error).toBeUndefined();
+    const at0023 = await tableIndexes(db, dialect, 'calls');
     expect((await migrator.migrateTo('0022-fewer-call-index-writes')).error).toBeUndefined();
     const below = await tableIndexes(db, dialect, 'calls');
     if (dialect === 'sqlite') {
@@ -32,7 +35,7 @@ describeEachDialect('migration 0023 (the sort indexes hold ended calls only on S
       expect(below).toEqual(jasmine.arrayContaining([...whole, KEPT_WHOLE]));
       for (const name of ended) expect(below).not.toContain(name);
       for (const { name, d } of (await definitions()).filter((s) => whole.includes(s.name))) expect(d).withContext(name).not.toMatch(/ where /i);
-    } else expect(below).toEqual(latest);
+    } else expect(below).toEqual(at0023);
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     expect(await tableIndexes(db, dialect, 'calls')).toEqual(latest);
   });

@@ -25,6 +25,7 @@ import * as sqliteClusteredLogs0024 from './0024-sqlite-clustered-logs';
 import * as agentRoutingIndex0025 from './0025-agent-routing-index';
 import * as missedOfferIndex0026 from './0026-missed-offer-index';
 import * as vocabularyDomains0027 from './0027-vocabulary-domains';
+import * as liveCallIndexes0028 from './0028-live-call-indexes';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -62,6 +63,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0025-agent-routing-index': agentRoutingIndex0025,
   '0026-missed-offer-index': missedOfferIndex0026,
   '0027-vocabulary-domains': vocabularyDomains0027,
+  '0028-live-call-indexes': liveCallIndexes0028,
 };
 
 /**

@@ -1,0 +1,72 @@
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+
+/**
+ * Takes a call's `state` out of every index of `calls` (issue #7), so that on PostgreSQL the
+ * moves of a call in progress that change nothing else indexed — ringing, connecting, a new
+ * negotiation, the wrap-up saved — are HOT updates: the new version of the row goes on the same
+ * page and no index gets an entry. Before, every move wrote one into each of the ~10 indexes
+ * whose predicate a call in progress meets: a call's life wrote 60–95 index entries, ~40 now.
+ *
+ * "In progress" is read from `outcome is null` instead of `state <> 'ended'`: a call gets its
+ * outcome in the move that ends it and only then (`LedgerTransaction.moveCall`), which
+ * PostgreSQL now also checks for every row written (`calls_outcome_when_ended`, `not valid`:
+ * the stored rows are not read for it). A stored call ended without an outcome (none is made
+ * now; a database written by hand or by an early version may hold one) would count as in
+ * progress and keep its caller from calling: it gets the outcome `failed` here, and its part
+ * is added to the roll-ups, which left it out (it had no outcome to count under). The reads of
+ * calls in progress by state keep that condition beside `outcome is null`. So
+ * - 0004's unique index of one call in progress per caller (`where state <> 'ended'`) becomes
+ *   `calls_one_live_per_caller_idx` (`where outcome is null`);
+ * - 0002's `(state)` goes: the reads of calls in progress by state (the queue, routing, the
+ *   live metrics) also say `outcome is null` and find them first in 0011's
+ *   `(outcome, queued_at, id)`;
+ * - 0013's `(queued_at, state, outcome, queue_ms)` (the queue times of a part of a day's
+ *   calls) becomes `calls_queued_at_outcome_idx` `(queued_at, outcome, queue_ms)`.
+ *
+ * PostgreSQL only: `calls` leaves 15 % of each page free (fillfactor 85; pages written from now
+ * on), room for the versions HOT updates put beside a row. SQLite writes only the indexes of
+ * the columns an update changes; it gets the same indexes, for the same reads.
+ *
+ * The builds read `calls` once each in the migration's transaction, writes to it waiting (about
+ * a second each at a million calls).
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  await failEndedWithoutOutcome(db);
+  if (postgres) await sql`alter table calls add constraint calls_outcome_when_ended check ((state = 'ended') = (outcome is not null)) not valid`.execute(db);
+  await sql`create unique index calls_one_live_per_caller_idx on calls (caller_id) where outcome is null`.execute(db);
+  await db.schema.dropIndex('calls_one_active_per_caller_idx').execute();
+  await db.schema.dropIndex('calls_state_idx').execute();
+  await db.schema.createIndex('calls_queued_at_outcome_idx').on('calls').columns(['queued_at', 'outcome', 'queue_ms']).execute();
+  await db.schema.dropIndex('calls_queued_at_wait_idx').execute();
+  if (postgres) await sql`alter table calls set (fillfactor = 85)`.execute(db);
+}
+
+/** Puts 0002's, 0004's and 0013's indexes back and drops the check and this one's indexes. */
+export async function down(db: Kysely<unknown>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  if (postgres) await sql`alter table calls reset (fillfactor)`.execute(db);
+  await db.schema.createIndex('calls_queued_at_wait_idx').on('calls').columns(['queued_at', 'state', 'outcome', 'queue_ms']).execute();
+  await db.schema.dropIndex('calls_queued_at_outcome_idx').execute();
+  await db.schema.createIndex('calls_state_idx').on('calls').column('state').execute();
+  await db.schema.createIndex('calls_one_active_per_caller_idx').on('calls').column('caller_id').unique().where(sql.ref('state'), '<>', 'ended').execute();
+  await db.schema.dropIndex('calls_one_live_per_caller_idx').execute();
+  if (postgres) await sql`alter table calls drop constraint calls_outcome_when_ended`.execute(db);
+}
+
+/**
+ * Gives the stored calls that ended without an outcome the outcome `failed`, adding their part to
+ * `call_rollups` as the ledger counts an ended call (0013's computation; `failed` has no queue
+ * time histogram, and the missed offers of every ended call are counted already).
+ */
+async function failEndedWithoutOutcome(db: Kysely<unknown>): Promise<void> {
+  const bucket = sql`substr(c.queued_at, 1, 14) || case when substr(c.queued_at, 15, 2) < '15' then '00' when substr(c.queued_at, 15, 2) < '30' then '15' when substr(c.queued_at, 15, 2) < '45' then '30' else '45' end || ':00.000Z'`;
+  await sql`insert into call_rollups (bucket_start, outcome, calls, queue_ms, handled, handle_ms)
+    select ${bucket}, 'failed', count(*), sum(coalesce(c.queue_ms, 0)),
+           sum(case when c.talk_ms is null then 0 else 1 end), sum(case when c.talk_ms is null then 0 else c.talk_ms + coalesce(c.wrap_up_ms, 0) end)
+    from calls c where c.state = 'ended' and c.outcome is null and c.direction = 'inbound'
+    group by 1
+    on conflict (bucket_start, outcome) do update set calls = call_rollups.calls + excluded.calls, queue_ms = call_rollups.queue_ms + excluded.queue_ms,
+      handled = call_rollups.handled + excluded.handled, handle_ms = call_rollups.handle_ms + excluded.handle_ms`.execute(db);
+  await sql`update calls set outcome = 'failed' where state = 'ended' and outcome is null`.execute(db);
+}
