@@ -353,6 +353,26 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     }
 
     if (dialectOfSuite === 'postgres') {
+      it('writes the roll-ups of the call it ends in the statement that stores its events, the last before the commit (PostgreSQL)', async () => {
+        const { call, bucket } = await connectedCallWithItsRollupRow();
+        const texts = await sqlDuring(() =>
+          ledger.run(async (tx) => {
+            await tx.addEvent(call.id, 'missed', { id: callerId, name: 'Sam' });
+            await tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 });
+            tx.publish({ type: 'callConnected', callId: call.id });
+          }),
+        );
+        const last = texts.filter((text) => /rollups|ledger_outbox/.test(text));
+        expect(last.length).withContext(last.join('\n')).toBe(1);
+        for (const table of ['call_rollups', 'call_wait_rollups', 'call_missed_rollups', 'ledger_outbox']) expect(last[0]).withContext(table).toContain(`"${table}"`);
+        expect(texts.slice(-2)).toEqual([last[0], 'commit']);
+        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).where('outcome', '=', 'answered').executeTakeFirstOrThrow();
+        expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
+        expect((await db.selectFrom('call_missed_rollups').select(['agent_id', 'missed']).where('bucket_start', '=', bucket).execute()).map((r) => [r.agent_id, Number(r.missed)])).toEqual([[callerId, 1]]);
+        await outbox.settled();
+        expect(delivered).toEqual([[{ type: 'callConnected', callId: call.id }]]);
+      });
+
       it('leaves the shared roll-up row unlocked until the end of the transaction that ends a call (PostgreSQL)', async () => {
         const { call, bucket } = await connectedCallWithItsRollupRow();
         let probe: unknown = 'not run';

@@ -429,9 +429,14 @@ export class LedgerTransaction {
     return err;
   }
 
-  /** Writes what the transaction kept for its end (the roll-ups' changes); {@link CallLedger.run} calls it after the work. */
-  async finish(): Promise<void> {
-    await this.rollups.write(this.db);
+  /**
+   * Writes what the transaction kept for its end (the roll-ups' changes) with `also` (the outbox
+   * row of its events and the delivered ones' deletion), nothing of it read: on PostgreSQL one
+   * statement, sent with the commit. {@link CallLedger.run} calls it after the work.
+   */
+  async finish(also: readonly UnreadWrite[] = []): Promise<void> {
+    const writes = [...this.rollups.writes(this.db), ...also];
+    if (writes.length > 0) await runUnreadTogether(this.db, writes);
   }
 
   /** Publishes `event` once the transaction commits (in order; never if it rolls back). */
@@ -572,12 +577,13 @@ export class CallLedger {
    * changes.
    */
   async run<T>(unitOfWork: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
-    const work = async (tx: LedgerTransaction): Promise<T> => {
-      const value = await unitOfWork(tx);
-      await tx.finish();
-      return value;
-    };
     if (this.grouped) {
+      // Each unit writes its roll-ups' changes at its end, in its savepoint; the batch's events go in one outbox row.
+      const work = async (tx: LedgerTransaction): Promise<T> => {
+        const value = await unitOfWork(tx);
+        await tx.finish();
+        return value;
+      };
       return new Promise<T>((done, failed) => {
         this.queued.push({ work, done: done as (value: unknown) => void, failed });
         this.committing ??= this.commitQueued();
@@ -593,15 +599,18 @@ export class CallLedger {
           const tx = (opened.tx = new LedgerTransaction(trx, events, true));
           let value: T;
           try {
-            value = await work(tx);
+            value = await unitOfWork(tx);
+            const outboxWrites: UnreadWrite[] = [];
+            if (events.length > 0) {
+              // A unit that stores events waits for its commit anyway: the rows delivered before
+              // it go with it, deleted in the statement that stores its own (a new id: not one
+              // of them), which also writes the roll-ups' changes.
+              const delivered = (opened.delivered = this.outbox.takeDelivered());
+              outboxWrites.push(this.storingEvents(trx, outboxId, events), ...(delivered.length > 0 ? [deletingDelivered(trx, delivered)] : []));
+            }
+            await tx.finish(outboxWrites);
           } catch (err) {
             throw await tx.supersededBy(err, true);
-          }
-          if (events.length > 0) {
-            // A unit that stores events waits for its commit anyway: the rows delivered before
-            // it go with it, deleted in the statement that stores its own (a new id: not one of them).
-            const delivered = (opened.delivered = this.outbox.takeDelivered());
-            await runUnreadTogether(trx, [this.storingEvents(trx, outboxId, events), ...(delivered.length > 0 ? [deletingDelivered(trx, delivered)] : [])]);
           }
           return value;
         });

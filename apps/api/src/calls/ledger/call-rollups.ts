@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { runPrepared } from '../../database/prepared-queries';
+import { type UnreadWrite } from '../../database/prepared-queries';
 import type { CallRow, Database } from '../../database/schema';
 
 /** Width of a roll-up bucket: a quarter hour, so every local hour of every time zone (offsets are whole quarter hours) is a union of buckets. */
@@ -32,9 +32,6 @@ export function waitSecondsOf(queueMs: number | null): number {
   return ms > MAX_WAIT_SECONDS * 1000 ? MAX_WAIT_SECONDS + 1 : Math.ceil(ms / 1000);
 }
 
-/** The roll-ups' upserts: nothing of their results is read (on PostgreSQL they go out with the next statement). */
-const UNREAD = { resultUnread: true } as const;
-
 /** One `call_rollups` row's change. */
 interface CallRollupChange {
   bucket_start: string;
@@ -46,7 +43,7 @@ interface CallRollupChange {
 }
 
 /**
- * The roll-up changes of one ledger transaction, summed per row and written by {@link write}
+ * The roll-up changes of one ledger transaction, summed per row and written by {@link writes}
  * at the transaction's end. The invariant is that the roll-ups are the sum of
  * {@link addCall} over the stored ended calls (calls not yet ended are read raw).
  *
@@ -89,7 +86,7 @@ export class RollupChanges {
   /**
    * Adds the offers of `call` that rang out, per agent (once, when the call ends: no offer rings
    * after that). Counted by the statement that adds them, as the transaction ends ({@link
-   * write}): nothing is read here (on PostgreSQL the count goes out with the commit).
+   * writes}): nothing is read here (on PostgreSQL the count goes out with the commit).
    */
   addMissedOf(call: Pick<CallRow, 'id' | 'queued_at'>): void {
     const bucket = bucketOf(Date.parse(call.queued_at));
@@ -98,8 +95,12 @@ export class RollupChanges {
     this.missed.set(bucket, calls);
   }
 
-  /** Writes the summed changes (rows in key order, changes of nothing left out) and forgets them. */
-  async write(db: Kysely<Database>): Promise<void> {
+  /**
+   * The writes of the summed changes (rows in key order, changes of nothing left out), whose
+   * results nobody reads, and forgets the changes: the ledger sends them as its transaction's
+   * last statement (`LedgerTransaction.finish`, one statement on PostgreSQL with the outbox row).
+   */
+  writes(db: Kysely<Database>): UnreadWrite[] {
     const inOrder = <V>(rows: Map<string, V>) => [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     const calls = inOrder(this.calls).filter((r) => r.calls !== 0 || r.queue_ms !== 0 || r.handled !== 0 || r.handle_ms !== 0);
     const waits = inOrder(this.waits).filter((r) => r.calls !== 0);
@@ -108,57 +109,65 @@ export class RollupChanges {
     this.calls.clear();
     this.waits.clear();
     this.missed.clear();
-    for (const r of calls) {
-      await runPrepared(db, 'rollups.call', [r.bucket_start, r.outcome, r.calls, r.queue_ms, r.handled, r.handle_ms], ([bucket_start, outcome, n, queue_ms, handled, handle_ms]) =>
-        db
-          .insertInto('call_rollups')
-          .values({ bucket_start, outcome, calls: n, queue_ms, handled, handle_ms } as never)
-          .onConflict((oc) =>
-            oc.columns(['bucket_start', 'outcome']).doUpdateSet((eb) => ({
-              calls: eb('call_rollups.calls', '+', eb.ref('excluded.calls')),
-              queue_ms: eb('call_rollups.queue_ms', '+', eb.ref('excluded.queue_ms')),
-              handled: eb('call_rollups.handled', '+', eb.ref('excluded.handled')),
-              handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
-            })),
-          ),
-        UNREAD,
-      );
-    }
-    for (const r of waits) {
-      await runPrepared(db, 'rollups.wait', [r.day, r.outcome, r.wait_s, r.calls], ([day, outcome, wait_s, n]) =>
-        db
-          .insertInto('call_wait_rollups')
-          .values({ day, outcome, wait_s, calls: n } as never)
-          .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) }))),
-        UNREAD,
-      );
-    }
-    // Per bucket, its calls' missed offers per agent, in agent order: rows locked in one order,
-    // as above, whatever calls the transaction ended.
-    for (const { bucket, callIds } of missed) {
-      await runPrepared(db, `rollups.missedOf:${callIds.length}`, [bucket, ...callIds, 'missed'], ([bucketStart, ...rest]) =>
-        db
-          .insertInto('call_missed_rollups')
-          .columns(['bucket_start', 'agent_id', 'agent_name', 'missed'])
-          .expression(
+    return [
+      ...calls.map(
+        (r): UnreadWrite => ({
+          key: 'rollups.call',
+          values: [r.bucket_start, r.outcome, r.calls, r.queue_ms, r.handled, r.handle_ms],
+          build: ([bucket_start, outcome, n, queue_ms, handled, handle_ms]) =>
             db
-              .selectFrom('call_events')
-              .select([
-                sql<string>`cast(${bucketStart} as text)`.as('bucket_start'),
-                'actor_id',
-                sql<string>`coalesce(min(actor_name), actor_id)`.as('agent_name'),
-                (eb) => eb.fn.countAll<number>().as('missed'),
-              ])
-              .where('call_id', 'in', rest.slice(0, callIds.length) as string[])
-              .where('type', '=', rest[callIds.length] as 'missed')
-              .where('actor_id', 'is not', null)
-              .groupBy('actor_id')
-              .orderBy('actor_id'),
-          )
-          .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) }))),
-        UNREAD,
-      );
-    }
+              .insertInto('call_rollups')
+              .values({ bucket_start, outcome, calls: n, queue_ms, handled, handle_ms } as never)
+              .onConflict((oc) =>
+                oc.columns(['bucket_start', 'outcome']).doUpdateSet((eb) => ({
+                  calls: eb('call_rollups.calls', '+', eb.ref('excluded.calls')),
+                  queue_ms: eb('call_rollups.queue_ms', '+', eb.ref('excluded.queue_ms')),
+                  handled: eb('call_rollups.handled', '+', eb.ref('excluded.handled')),
+                  handle_ms: eb('call_rollups.handle_ms', '+', eb.ref('excluded.handle_ms')),
+                })),
+              ),
+        }),
+      ),
+      ...waits.map(
+        (r): UnreadWrite => ({
+          key: 'rollups.wait',
+          values: [r.day, r.outcome, r.wait_s, r.calls],
+          build: ([day, outcome, wait_s, n]) =>
+            db
+              .insertInto('call_wait_rollups')
+              .values({ day, outcome, wait_s, calls: n } as never)
+              .onConflict((oc) => oc.columns(['day', 'outcome', 'wait_s']).doUpdateSet((eb) => ({ calls: eb('call_wait_rollups.calls', '+', eb.ref('excluded.calls')) }))),
+        }),
+      ),
+      // Per bucket, its calls' missed offers per agent, in agent order: rows locked in one order,
+      // as above, whatever calls the transaction ended.
+      ...missed.map(
+        ({ bucket, callIds }): UnreadWrite => ({
+          key: `rollups.missedOf:${callIds.length}`,
+          values: [bucket, ...callIds, 'missed'],
+          build: ([bucketStart, ...rest]) =>
+            db
+              .insertInto('call_missed_rollups')
+              .columns(['bucket_start', 'agent_id', 'agent_name', 'missed'])
+              .expression(
+                db
+                  .selectFrom('call_events')
+                  .select([
+                    sql<string>`cast(${bucketStart} as text)`.as('bucket_start'),
+                    'actor_id',
+                    sql<string>`coalesce(min(actor_name), actor_id)`.as('agent_name'),
+                    (eb) => eb.fn.countAll<number>().as('missed'),
+                  ])
+                  .where('call_id', 'in', rest.slice(0, callIds.length) as string[])
+                  .where('type', '=', rest[callIds.length] as 'missed')
+                  .where('actor_id', 'is not', null)
+                  .groupBy('actor_id')
+                  .orderBy('actor_id'),
+              )
+              .onConflict((oc) => oc.columns(['bucket_start', 'agent_id']).doUpdateSet((eb) => ({ missed: eb('call_missed_rollups.missed', '+', eb.ref('excluded.missed')) }))),
+        }),
+      ),
+    ];
   }
 }
 
