@@ -213,7 +213,7 @@ export class CallbackRequestsService {
         'done_user.display_name as done_by_name',
         'taken_user.display_name as taken_by_name',
         sql<number>`(select count(*) from callback_events e where e.callback_id = cb.id and e.type = 'attempt')`.as('attempts'),
-        sql<string | null>`(select c.id from calls c where c.callback_id = cb.id and c.state <> 'ended' limit 1)`.as('active_call_id'),
+        sql<string | null>`(select c.id from calls c where c.callback_id = cb.id and c.outcome is null limit 1)`.as('active_call_id'),
       ])
       .$if(status === 'open', (qb) => qb.where('cb.done_at', 'is', null))
       .$if(status === 'done', (qb) => qb.where('cb.done_at', 'is not', null));

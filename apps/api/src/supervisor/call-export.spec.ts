@@ -21,8 +21,9 @@ describe('The CSV export on SQLite and PostgreSQL', () => {
   // filter value written into the COPY statement).
   const texts = ['Lee Kim', '', '=1+1', '+41 22', '-3', '@x', ' =1', '"=1', '\u3000=1', '\uFF1D1', '\tx', '\rx', '\nx', 'a,b', 'say "hi"', 'two\r\nlines', 'Zoë', '9 lives', "'quoted", '\\.', `O'Brien \\ "x"`, 'w'.repeat(500)];
   const durations = [null, 0, 1, 999, 1000, 45500, 1234567, 2147483647, -1500];
-  // Ended calls: each has an outcome (a call is over exactly when it has one).
   const outcomes: CallOutcome[] = ['answered', 'abandoned', 'failed', 'unanswered'];
+  /** One call still in progress (no outcome, no end: a call is over exactly when it has an outcome); the others ended. */
+  const LIVE = 2;
   const agentId = `agent'\\1`;
   const rows: CallRow[] = [];
   for (let i = 0; i < 60; i++) {
@@ -31,8 +32,8 @@ describe('The CSV export on SQLite and PostgreSQL', () => {
       id: `${i % 3 ? 'c' : '=c'}${String(i).padStart(3, '0')}`,
       direction: 'inbound',
       callback_id: null,
-      state: 'ended',
-      outcome: outcomes[i % outcomes.length],
+      state: i === LIVE ? 'connected' : 'ended',
+      outcome: i === LIVE ? null : outcomes[i % outcomes.length],
       caller_id: 'student-1',
       caller_name: text(0),
       agent_id: i % 4 === 2 ? null : agentId,
@@ -43,9 +44,9 @@ describe('The CSV export on SQLite and PostgreSQL', () => {
       queued_at: `2026-11-${String(1 + Math.floor(i / 3)).padStart(2, '0')}T09:00:00.000Z`,
       answered_at: i % 2 ? null : '2026-11-02T09:00:10.000Z',
       connected_at: i % 5 ? `2026-11-02T09:00:1${i % 10}.000Z` : null,
-      ended_at: '2026-11-02T09:05:11.000Z',
-      ended_by: i % 3 ? 'agent' : null,
-      end_reason: i % 3 ? 'hung_up' : null,
+      ended_at: i === LIVE ? null : '2026-11-02T09:05:11.000Z',
+      ended_by: i % 3 && i !== LIVE ? 'agent' : null,
+      end_reason: i % 3 && i !== LIVE ? 'hung_up' : null,
       queue_ms: durations[i % durations.length],
       talk_ms: durations[(i + 4) % durations.length],
       wrap_up_ms: durations[(i + 7) % durations.length],

@@ -264,8 +264,8 @@ export class MetricsService {
             sql<number | string>`sum(case when outcome = 'answered' and coalesce(queue_ms, 0) <= ${thresholds.serviceLevelSeconds * 1000} then 1 else 0 end)`.as('within'),
             sql<number | string>`sum(case when outcome in ('abandoned', 'short_abandon') and coalesce(queue_ms, 0) <= ${thresholds.shortAbandonSeconds * 1000} then 1 else 0 end)`.as('short'),
           ])
-          // Only ended calls have these outcomes. No condition on `state`: SQLite would pick its
-          // index (an equality) over the covering range on queue time and read every ended call.
+          // Only ended calls have these outcomes: no other condition, so both databases read the
+          // range of queue times on `calls_queued_at_outcome_idx` (migration 0028).
           .where('queued_at', '>=', from)
           .where('queued_at', '<', to)
           .where('direction', '=', 'inbound'),

@@ -75,7 +75,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
 
   afterEach(async () => {
     await outbox.settled();
-    for (const table of ['call_events', 'call_signals', 'callback_requests', 'calls', 'agent_state_changes', 'agent_presence', 'deadlines', 'ledger_outbox'] as const) {
+    for (const table of ['call_events', 'call_signals', 'callback_requests', 'calls', 'agent_state_changes', 'agent_presence', 'deadlines', 'ledger_outbox', 'call_rollups', 'call_wait_rollups', 'call_missed_rollups'] as const) {
       await db.deleteFrom(table).execute();
     }
   });
@@ -88,8 +88,15 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     ] as const) {
       const call = await addCall(db, from, await addUser(db, 'student'));
       await expectAsync(ledger.run((tx) => tx.moveCall(call, to, patch))).withContext(`${from} → ${to}`).toBeRejectedWithError(/gets its outcome in the move that ends it/);
+      // Nor by a change that is not a move.
+      await expectAsync(ledger.run((tx) => tx.updateCall(call, { outcome: 'answered' }))).withContext(`${from} given an outcome`).toBeRejectedWithError(/gets its outcome in the move that ends it/);
       expect(await db.selectFrom('calls').select(['state', 'outcome']).where('id', '=', call.id).executeTakeFirstOrThrow()).toEqual({ state: from, outcome: null });
     }
+    const ended = await addCall(db, 'ended', await addUser(db, 'student'));
+    await expectAsync(ledger.run((tx) => tx.updateCall(ended, { outcome: null }))).toBeRejectedWithError(/gets its outcome in the move that ends it/);
+    const queued = { ...(await addCall(db, 'queued', await addUser(db, 'student'))), id: 'not-stored', outcome: 'answered' as const };
+    await expectAsync(ledger.run((tx) => tx.insertCall(queued))).toBeRejectedWithError(/starts without an outcome/);
+    expect(await db.selectFrom('calls').select('id').where('id', '=', 'not-stored').execute()).toEqual([]);
     expect(delivered).toEqual([]);
   });
 
@@ -339,10 +346,6 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
   });
 
   describe('roll-ups', () => {
-    afterEach(async () => {
-      for (const table of ['call_rollups', 'call_wait_rollups', 'call_missed_rollups'] as const) await db.deleteFrom(table).execute();
-    });
-
     /** A connected inbound call queued in the current quarter hour, and its roll-up row already there (another call ended in it). */
     async function connectedCallWithItsRollupRow(): Promise<{ call: CallRow; bucket: string }> {
       const call = { ...(await addCall(db, 'connected', callerId)), queue_ms: 4000 };
@@ -366,7 +369,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
         expect(last.length).withContext(last.join('\n')).toBe(1);
         for (const table of ['call_rollups', 'call_wait_rollups', 'call_missed_rollups', 'ledger_outbox']) expect(last[0]).withContext(table).toContain(`"${table}"`);
         expect(texts.slice(-2)).toEqual([last[0], 'commit']);
-        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).where('outcome', '=', 'answered').executeTakeFirstOrThrow();
+        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
         expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
         expect((await db.selectFrom('call_missed_rollups').select(['agent_id', 'missed']).where('bucket_start', '=', bucket).execute()).map((r) => [r.agent_id, Number(r.missed)])).toEqual([[callerId, 1]]);
         await outbox.settled();
@@ -387,7 +390,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
           await tx.addEvent(call.id, 'ended');
         });
         expect(probe).withContext('55P03: the row was locked').toBe('free');
-        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).where('outcome', '=', 'answered').executeTakeFirstOrThrow();
+        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
         expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
       });
     }
@@ -413,11 +416,11 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     it('writes a change that takes an ended call\'s part away and adds it back as its net change only', async () => {
       const { call, bucket } = await connectedCallWithItsRollupRow();
       const ended = await ledger.run((tx) => tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 }));
-      const waits = () => db.selectFrom('call_wait_rollups').select(['wait_s', 'calls']).where('outcome', '=', 'answered').execute();
+      const waits = () => db.selectFrom('call_wait_rollups').select(['wait_s', 'calls']).execute();
       expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
       // The wrap-up saved on the ended call: its handle time grows, its wait stays.
       await ledger.run((tx) => tx.updateCall(ended, { disposition: 'Resolved', wrap_up_ms: 30_000 }, { disposition: null }));
-      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).where('outcome', '=', 'answered').executeTakeFirstOrThrow();
+      const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
       expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 95_000]);
       expect((await waits()).map((w) => [Number(w.wait_s), Number(w.calls)])).toEqual([[4, 1]]);
     });

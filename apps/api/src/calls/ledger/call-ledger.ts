@@ -180,9 +180,6 @@ export class LedgerTransaction {
    */
   async moveCall(call: CallRow, to: CallState, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at'>> = {}): Promise<CallRow> {
     if (!canCallMove(call.state, to, call.direction)) throw new ProblemException('invalid_state', `A call cannot move from ${call.state} to ${to}`);
-    // A call is over exactly when it has an outcome: the calls in progress are read as those
-    // without one (migration 0028; PostgreSQL also checks it).
-    if ((to === 'ended') !== (patch.outcome !== undefined && patch.outcome !== null)) throw new Error(`a call gets its outcome in the move that ends it, and only then (moving ${call.id} to ${to})`);
     return this.updateCall(call, { ...patch, state: to }, where);
   }
 
@@ -194,6 +191,9 @@ export class LedgerTransaction {
    */
   async updateCall(call: CallRow, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at' | 'disposition'>> = {}): Promise<CallRow> {
     const after = { ...call, ...patch } as CallRow;
+    // A call is over exactly when it has an outcome: the calls in progress are read as those
+    // without one (migration 0028; PostgreSQL also checks it).
+    if ((after.state === 'ended') !== (after.outcome !== null && after.outcome !== undefined)) throw new Error(`a call gets its outcome in the move that ends it, and only then (call ${call.id}, ${call.state} → ${after.state})`);
     // An ended call's figures are in the roll-ups: a change to them moves its part there, from
     // exactly the values read (pinned below, so a concurrent change supersedes this one).
     const rolledUp = call.state === 'ended' || after.state === 'ended';

@@ -2,19 +2,24 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 /**
  * Takes a call's `state` out of every index of `calls` (issue #7), so that on PostgreSQL the
- * moves of a call in progress that change nothing else indexed — ringing, connecting, a new
- * negotiation, the wrap-up saved — are HOT updates: the new version of the row goes on the same
- * page and no index gets an entry. Before, every move wrote one into each of the ~10 indexes
- * whose predicate a call in progress meets: a call's life wrote 60–95 index entries, ~40 now.
+ * moves of a call in progress that change nothing else indexed — ringing, connecting, going
+ * back to the queue — are HOT updates: the new version of the row goes on the same page and no
+ * index gets an entry, where each wrote one into each of the ~10 indexes whose predicate a call
+ * in progress meets. With the changes that were HOT already when the row's page had room (a new
+ * negotiation, the wrap-up saved; the table now keeps room for them), a call's life writes ~40
+ * index entries instead of 60–95.
  *
  * "In progress" is read from `outcome is null` instead of `state <> 'ended'`: a call gets its
- * outcome in the move that ends it and only then (`LedgerTransaction.moveCall`), which
- * PostgreSQL now also checks for every row written (`calls_outcome_when_ended`, `not valid`:
- * the stored rows are not read for it). A stored call ended without an outcome (none is made
- * now; a database written by hand or by an early version may hold one) would count as in
- * progress and keep its caller from calling: it gets the outcome `failed` here, and its part
- * is added to the roll-ups, which left it out (it had no outcome to count under). The reads of
- * calls in progress by state keep that condition beside `outcome is null`. So
+ * outcome in the move that ends it and only then (`LedgerTransaction.updateCall`), which
+ * PostgreSQL now also checks (`calls_outcome_when_ended`, one comparison per row written; the
+ * stored calls are checked once here). No call breaks that rule now; a database written by hand
+ * or by an early version may hold one that does, and it is mended first: a call ended without
+ * an outcome would count as in progress and keep its caller from calling, so it gets the
+ * outcome `failed`, its part added to the roll-ups (which left it out: it had no outcome to
+ * count under); a call in progress with an outcome (counted nowhere: the roll-ups hold ended
+ * calls) loses it, so that it is seen in progress (0004's index allowed one per caller, as the
+ * new one does). The reads of calls in progress by state keep that condition beside
+ * `outcome is null`. So
  * - 0004's unique index of one call in progress per caller (`where state <> 'ended'`) becomes
  *   `calls_one_live_per_caller_idx` (`where outcome is null`);
  * - 0002's `(state)` goes: the reads of calls in progress by state (the queue, routing, the
@@ -33,7 +38,8 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   await failEndedWithoutOutcome(db);
-  if (postgres) await sql`alter table calls add constraint calls_outcome_when_ended check ((state = 'ended') = (outcome is not null)) not valid`.execute(db);
+  await sql`update calls set outcome = null where state <> 'ended' and outcome is not null`.execute(db);
+  if (postgres) await sql`alter table calls add constraint calls_outcome_when_ended check ((state = 'ended') = (outcome is not null))`.execute(db);
   await sql`create unique index calls_one_live_per_caller_idx on calls (caller_id) where outcome is null`.execute(db);
   await db.schema.dropIndex('calls_one_active_per_caller_idx').execute();
   await db.schema.dropIndex('calls_state_idx').execute();
