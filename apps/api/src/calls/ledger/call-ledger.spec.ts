@@ -94,6 +94,9 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     }
     const ended = await addCall(db, 'ended', await addUser(db, 'student'));
     await expectAsync(ledger.run((tx) => tx.updateCall(ended, { outcome: null }))).toBeRejectedWithError(/gets its outcome in the move that ends it/);
+    // A column left undefined is not written: the outcome read stays.
+    await ledger.run((tx) => tx.updateCall(ended, { outcome: undefined, notes: 'kept' }));
+    expect(await db.selectFrom('calls').select(['outcome', 'notes']).where('id', '=', ended.id).executeTakeFirstOrThrow()).toEqual({ outcome: 'abandoned', notes: 'kept' });
     const queued = { ...(await addCall(db, 'queued', await addUser(db, 'student'))), id: 'not-stored', outcome: 'answered' as const };
     await expectAsync(ledger.run((tx) => tx.insertCall(queued))).toBeRejectedWithError(/starts without an outcome/);
     expect(await db.selectFrom('calls').select('id').where('id', '=', 'not-stored').execute()).toEqual([]);

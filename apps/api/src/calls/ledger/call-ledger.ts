@@ -190,15 +190,16 @@ export class LedgerTransaction {
    * @throws Superseded when the call is no longer as read
    */
   async updateCall(call: CallRow, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at' | 'disposition'>> = {}): Promise<CallRow> {
-    const after = { ...call, ...patch } as CallRow;
+    // A column left undefined in the patch is not written (`definedEntries`): it keeps the value read.
+    const set = definedEntries(patch);
+    const after = { ...call, ...Object.fromEntries(set) } as CallRow;
     // A call is over exactly when it has an outcome: the calls in progress are read as those
     // without one (migration 0028; PostgreSQL also checks it).
-    if ((after.state === 'ended') !== (after.outcome !== null && after.outcome !== undefined)) throw new Error(`a call gets its outcome in the move that ends it, and only then (call ${call.id}, ${call.state} → ${after.state})`);
+    if ((after.state === 'ended') !== (after.outcome !== null)) throw new Error(`a call gets its outcome in the move that ends it, and only then (call ${call.id}, ${call.state} → ${after.state})`);
     // An ended call's figures are in the roll-ups: a change to them moves its part there, from
     // exactly the values read (pinned below, so a concurrent change supersedes this one).
     const rolledUp = call.state === 'ended' || after.state === 'ended';
     const pinned: Record<string, string | number | null> = { ...where, ...(rolledUp ? pick(call, ROLLED_UP_COLUMNS) : {}) };
-    const set = definedEntries(patch);
     const conditions = Object.entries(pinned) as [keyof CallRow, string | number | null][];
     // One statement per shape: the columns set, and which pinned columns are null.
     const key = `ledger.updateCall:${set.map(([c]) => c).join()}|${conditions.map(([c, v]) => (v === null ? `${c} null` : c)).join()}`;

@@ -52,8 +52,19 @@ interface CallRollupChange {
  * commits. Written where the call ends, the row stayed locked through the rest of the
  * transaction's round trips, and concurrent endings queued behind it one by one. Written last,
  * in one order of rows (so two transactions never wait on each other crosswise), the lock is
- * held for the last statements only; and a change that takes a call's part away and adds it
+ * held for the last statement only; and a change that takes a call's part away and adds it
  * back (a wrap-up saved on an ended call) is one statement, or none when nothing moved.
+ *
+ * The one order: {@link writes} lists the rows by table and key, and on PostgreSQL they go
+ * out as one statement (the outbox row last, the roll-ups in its `with`), which PostgreSQL
+ * runs in one fixed order for a given list — the main write first, then the `with` parts from
+ * the last to the first (its executor's `ExecPostprocessPlan`; the documentation calls the
+ * order unspecified, so it is the same for every transaction of this code, not promised in
+ * general). Every node of one version locks the rows in the same order. Nodes of the version
+ * before (one statement per row, in key order) lock them the other way: during a rolling
+ * upgrade two calls ended in the same quarter hour on an old and a new node can deadlock, and
+ * PostgreSQL then fails one of them (40P01: that request is refused with an error, as any
+ * failed write is).
  */
 export class RollupChanges {
   private readonly calls = new Map<string, CallRollupChange>();

@@ -32,8 +32,9 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  * on), room for the versions HOT updates put beside a row. SQLite writes only the indexes of
  * the columns an update changes; it gets the same indexes, for the same reads.
  *
- * The builds read `calls` once each in the migration's transaction, writes to it waiting (about
- * a second each at a million calls).
+ * The mending, the check (PostgreSQL) and the index builds each read `calls` once in the
+ * migration's transaction (about a second each at a million calls); on PostgreSQL the check's
+ * `alter table` keeps every read and write of `calls` waiting until the migration commits.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
