@@ -208,6 +208,37 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     expect(delivered).toEqual([]);
   });
 
+  if (dialectOfSuite === 'postgres') {
+    it('runs again the transaction PostgreSQL rolled back to break a deadlock: both commit (PostgreSQL)', async () => {
+      const [first, second] = [await addAgent(db, 'available'), await addAgent(db, 'available')];
+      const runs = { forward: 0, backward: 0 };
+      let holding = 0;
+      let bothHoldOne!: () => void;
+      const eachHoldsOne = new Promise<void>((resolve) => (bothHoldOne = resolve));
+      // Two units lock the same two rows in opposite orders, each waiting (on its first run)
+      // until the other holds its first row: PostgreSQL finds the deadlock and fails one (40P01).
+      const lockBoth = (way: keyof typeof runs, rows: readonly string[]) =>
+        ledger.run(async (tx) => {
+          runs[way]++;
+          const lock = (agentId: string) => tx.db.updateTable('agent_presence').set({ display_name: way }).where('agent_id', '=', agentId).execute();
+          await lock(rows[0]);
+          if (runs[way] === 1 && ++holding === 2) bothHoldOne();
+          if (runs[way] === 1) await eachHoldsOne;
+          await lock(rows[1]);
+          tx.publish({ type: 'callConnected', callId: way });
+          return way;
+        });
+      const results = await Promise.allSettled([lockBoth('forward', [first, second]), lockBoth('backward', [second, first])]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(runs.forward + runs.backward).withContext('the one PostgreSQL rolled back ran again').toBe(3);
+      const again = runs.forward === 2 ? 'forward' : 'backward';
+      const names = await db.selectFrom('agent_presence').select('display_name').where('agent_id', 'in', [first, second]).execute();
+      expect(names.map((r) => r.display_name)).withContext('the run again committed last, over both rows').toEqual([again, again]);
+      await outbox.settled();
+      expect(delivered.flat().map((e) => (e.type === 'callConnected' ? e.callId : e.type)).sort()).withContext('each published once').toEqual(['backward', 'forward']);
+    });
+  }
+
   it('keeps units run at the same time apart: one that fails leaves nothing, one superseded runs again, the others are stored', async () => {
     const [kept, failing, raced] = [await addCall(db, 'queued', callerId), await addCall(db, 'queued', await addUser(db, 'student')), await addCall(db, 'queued', await addUser(db, 'student'))];
     const ring = (call: CallRow) => async (tx: Parameters<Parameters<CallLedger['run']>[0]>[0]) => {

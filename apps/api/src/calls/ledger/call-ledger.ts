@@ -494,6 +494,15 @@ function recordingAgentChange([id, agentId, at, fromState, toState, reason, byUs
     from changed`;
 }
 
+/**
+ * PostgreSQL rolled the transaction back to let others go on: deadlock_detected (40P01) or
+ * serialization_failure (40001). Nothing of it is stored; running it again is safe.
+ */
+function isBrokenByServer(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 /** PostgreSQL's division_by_zero: an asserted update changed no row (the ledger's statements divide nowhere else). */
 function isFailedAssertion(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === '22012';
@@ -570,8 +579,9 @@ export class CallLedger {
 
   /**
    * Runs `work` in one transaction and publishes its events after commit: its result. When it
-   * is {@link Superseded} it rolls back and runs again on what is there then (up to
-   * {@link SUPERSEDED_TRIES} times), then fails with `conflict`, nothing stored or published.
+   * is {@link Superseded}, or PostgreSQL broke a deadlock by rolling it back, it runs again on
+   * what is there then (up to {@link SUPERSEDED_TRIES} times), then fails with `conflict`,
+   * nothing stored or published.
    * Any other error rolls back and is rethrown. Inside `work`, read and write only through the
    * transaction: on SQLite a write on the app's own `Kysely` would wait for the transaction to
    * end, and a read there (as on PostgreSQL) sees what has committed, not the transaction's own
@@ -620,8 +630,10 @@ export class CallLedger {
         // An asserted update that changed no row fails the statement after it, or the commit.
         const err = opened.tx ? await opened.tx.supersededBy(thrown, false) : thrown;
         // What the work read changed under it: it runs again on what is there now (and decides
-        // anew: a cancel of a call that just started ringing still cancels it).
-        if (err instanceof Superseded) {
+        // anew: a cancel of a call that just started ringing still cancels it). So does a
+        // transaction PostgreSQL chose to break a deadlock (two nodes of different versions
+        // locking the roll-ups in opposite orders, see call-rollups.ts): it was rolled back whole.
+        if (err instanceof Superseded || isBrokenByServer(err)) {
           if (attempt < SUPERSEDED_TRIES) continue;
           throw stillRacing();
         }

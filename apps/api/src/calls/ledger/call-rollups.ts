@@ -63,8 +63,8 @@ interface CallRollupChange {
  * general). Every node of one version locks the rows in the same order. Nodes of the version
  * before (one statement per row, in key order) lock them the other way: during a rolling
  * upgrade two calls ended in the same quarter hour on an old and a new node can deadlock, and
- * PostgreSQL then fails one of them (40P01: that request is refused with an error, as any
- * failed write is).
+ * PostgreSQL then breaks it by rolling one of them back (40P01), which the ledger runs again
+ * (`CallLedger.run`).
  */
 export class RollupChanges {
   private readonly calls = new Map<string, CallRollupChange>();
