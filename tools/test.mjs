@@ -1,6 +1,7 @@
 // `npm test`: every check, in the order that fails fastest. Each stage's own runner prints
 // its results; this script adds up the test counts and ends with one summary line.
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureRedisServer } from './ensure-redis-server.mjs';
 import { ensureNatTools } from './ensure-nat-tools.mjs';
@@ -16,7 +17,10 @@ const STAGES = [
   ['unit: call-signaling (Karma, Chromium)', 'npx', ['ng', 'test', 'call-signaling']],
   ['unit: ui (Karma, Chromium)', 'npx', ['ng', 'test', 'ui']],
   ['unit: portal (Karma, Chromium)', 'npx', ['ng', 'test', 'portal']],
-  ['end-to-end: API (socket.io-client, HTTP)', 'npx', ['jasmine', '--config=jasmine.e2e.json']],
+  // Two Jasmine processes at once (each suite has its own port, data directory, PostgreSQL
+  // database and Redis key prefix): most of this stage is spent waiting on the timers, child
+  // API processes and restarts of the suites below, not on CPU.
+  ['end-to-end: API (socket.io-client, HTTP)', 'npx', ['jasmine', '--config=jasmine.e2e.json'], e2eShards],
   ['end-to-end: browser (Playwright, Chromium)', 'npx', ['jasmine', '--config=jasmine.browser.json']],
 ];
 
@@ -28,12 +32,11 @@ if (only.length === 0 || only.some((o) => STAGES.at(-1)[0].includes(o))) ensureN
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const [name, cmd, args] of STAGES) {
+for (const [name, cmd, args, shards] of STAGES) {
   if (only.length && !only.some((o) => name.includes(o))) continue;
   console.log(`\n=== ${name}`);
   const t0 = Date.now();
-  const { code, output } = await run(cmd, args);
-  const counts = countTests(output);
+  const { code, counts } = shards ? await runShards(cmd, args, shards()) : await runCounted(cmd, args);
   passed += counts.passed;
   failed += counts.failed;
   console.log(`=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -46,15 +49,53 @@ for (const [name, cmd, args] of STAGES) {
 console.log(`\nAll stages passed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
 
-function run(cmd, args) {
+/** Runs a stage's command, its output shown as it comes (`quiet`: kept until the end instead). */
+function run(cmd, args, quiet = false) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    const tee = (stream, out) => stream.on('data', (d) => { output += d; out.write(d); });
+    const tee = (stream, out) => stream.on('data', (d) => { output += d; if (!quiet) out.write(d); });
     tee(child.stdout, process.stdout);
     tee(child.stderr, process.stderr);
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
+}
+
+async function runCounted(cmd, args) {
+  const { code, output } = await run(cmd, args);
+  return { code, counts: countTests(output) };
+}
+
+/**
+ * Runs the command once per shard (its spec files as arguments), all at once: the first
+ * shard's output as it comes, each other's when it ends. Fails if any shard fails.
+ */
+async function runShards(cmd, args, shards) {
+  const runs = shards.map((files, i) => run(cmd, [...args, ...files], i > 0));
+  const results = [];
+  for (const [i, result] of (await Promise.all(runs)).entries()) {
+    if (i > 0) process.stdout.write(`\n--- shard ${i + 1} of ${shards.length} (${shards[i].length} spec files)\n${result.output}`);
+    results.push({ code: result.code, counts: countTests(result.output) });
+  }
+  return {
+    code: results.find((r) => r.code !== 0)?.code ?? 0,
+    counts: results.reduce((sum, r) => ({ passed: sum.passed + r.counts.passed, failed: sum.failed + r.counts.failed }), { passed: 0, failed: 0 }),
+  };
+}
+
+/**
+ * The API end-to-end spec files (once built) in two shards of about equal time (~4 min each on
+ * this project's machines): the long suites that mostly wait on child processes and timers
+ * (named here) beside all the others. A named file that is not there stops the run, so the
+ * list cannot rot.
+ */
+function e2eShards() {
+  const dir = 'dist/api-spec/apps/api/e2e';
+  const all = readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.e2e-spec.js')).sort().map((f) => `${dir}/${f}`);
+  const long = ['chaos', 'history-scale', 'queue-feed', 'call-timers', 'redis-outage', 'caller-blip'].map((n) => `${dir}/${n}.e2e-spec.js`);
+  const missing = long.filter((f) => !all.includes(f));
+  if (missing.length > 0) throw new Error(`tools/test.mjs names API end-to-end specs that are not built: ${missing.join(', ')}`);
+  return [long, all.filter((f) => !long.includes(f))];
 }
 
 /** Reads Jasmine's "N specs, M failures" and Karma's "TOTAL: …" lines. */

@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import { randomUUID } from 'node:crypto';
 import type { Ack, ClientToServerEvents, CreateUserRequest, LoginResponse, ServerToClientEvents } from '@switchboard/call-domain';
 import { PresenceKeeper } from '../src/calls/presence-keeper.service';
+import { SocketRooms } from '../src/calls/socket-rooms';
 import { startTestApp, type TestApp } from '../src/testing/test-app';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { dropRedisKeys } from '../src/testing/redis';
@@ -210,6 +211,7 @@ export function onOneAndTwoNodes(specs: (nodes: () => CallNodes) => void): void 
   describe('one node (embedded SQLite)', () => {
     let app: TestApp;
     beforeAll(async () => (app = await startCallApp()));
+    afterEach(async () => disconnectionsHandled([app]));
     afterAll(async () => app.close());
     specs(() => ({ agentUrl: app.url, callerUrl: app.url }));
   });
@@ -224,6 +226,7 @@ export function onOneAndTwoNodes(specs: (nodes: () => CallNodes) => void): void 
       const env = { DATABASE_URL: pg.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_ROOMS_KEY: key };
       apps = [await startCallApp(env), await startCallApp(env, { seed: false })];
     });
+    afterEach(async () => disconnectionsHandled(apps));
     afterAll(async () => {
       for (const app of apps) await app.close();
       await pg.drop();
@@ -231,4 +234,17 @@ export function onOneAndTwoNodes(specs: (nodes: () => CallNodes) => void): void 
     });
     specs(() => ({ agentUrl: apps[0].url, callerUrl: apps[1].url }));
   });
+}
+
+/**
+ * Waits until the tabs a spec closed are gone from every node and their disconnections are
+ * handled (presence, grace periods): the next spec's tabs of the same users then connect to a
+ * settled desk instead of racing the last spec's departures (on a loaded machine a close takes
+ * longer than {@link TestClient.close} waits).
+ */
+async function disconnectionsHandled(apps: readonly TestApp[]): Promise<void> {
+  for (const app of apps) {
+    await eventually(async () => (await app.app.get(SocketRooms).connectedUserIds()).size === 0);
+    await app.app.get(PresenceKeeper).settled();
+  }
 }
