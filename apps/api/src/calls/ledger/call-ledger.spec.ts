@@ -410,6 +410,31 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
         expect(delivered).toEqual([[{ type: 'callConnected', callId: call.id }]]);
       });
 
+      it('deletes the outbox rows delivered before in that same statement, beside the roll-ups (PostgreSQL)', async () => {
+        // Delivered rows wait for the next unit as long as it takes here.
+        outbox.deleteInTransactions(60_000);
+        const { call, bucket } = await connectedCallWithItsRollupRow();
+        await ledger.run(async (tx) => tx.publish({ type: 'callConnected', callId: call.id }));
+        const [waiting] = await db.selectFrom('ledger_outbox').select('id').execute();
+        const texts = await sqlDuring(() =>
+          ledger.run(async (tx) => {
+            await tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso, talk_ms: 60_000 });
+            tx.publish({ type: 'callRequeued', callId: call.id, callerId, declined: false });
+          }),
+        );
+        const last = texts.filter((text) => /rollups|ledger_outbox/.test(text));
+        expect(last.length).withContext(last.join('\n')).toBe(1);
+        expect(last[0]).toMatch(/delete from "ledger_outbox"/);
+        expect(texts.slice(-2)).toEqual([last[0], 'commit']);
+        const stored = await db.selectFrom('ledger_outbox').select(['id', 'events']).execute();
+        expect(stored.map((r) => r.id)).withContext('the delivered row is gone, the new one kept').not.toContain(waiting.id);
+        expect(stored.map((r) => (JSON.parse(r.events) as LedgerEvent[])[0].type)).toEqual(['callRequeued']);
+        const row = await db.selectFrom('call_rollups').selectAll().where('bucket_start', '=', bucket).executeTakeFirstOrThrow();
+        expect([row.calls, row.queue_ms, row.handled, row.handle_ms].map(Number)).toEqual([2, 5000, 2, 65_000]);
+        await outbox.settled();
+        expect(delivered.map((events) => events[0].type)).toEqual(['callConnected', 'callRequeued']);
+      });
+
       it('leaves the shared roll-up row unlocked until the end of the transaction that ends a call (PostgreSQL)', async () => {
         const { call, bucket } = await connectedCallWithItsRollupRow();
         let probe: unknown = 'not run';
