@@ -91,26 +91,33 @@ async function signIn(url: string, accounts: readonly BenchAccount[]): Promise<M
 /** Heap per idle authenticated socket: heap after opening `count` sockets minus before, over `count`. */
 async function heapPerSocket(target: Target, tokens: readonly string[], count: number): Promise<{ bytes: number; openSeconds: number }> {
   const spread = Array.from({ length: count }, (_, i) => tokens[i % tokens.length]);
-  await waitUntilQuiet(target);
+  await waitUntilQuiet([target]);
   const before = await target.heapUsed();
   const at = Date.now();
   const sockets = await connectAll(target.url, spread);
   const openSeconds = (Date.now() - at) / 1000;
   // Let the server finish what a connection starts (presence, rooms) before weighing it.
-  await waitUntilQuiet(target);
+  await waitUntilQuiet([target]);
   const after = await target.heapUsed();
   await closeAll(sockets);
   return { bytes: (after - before) / count, openSeconds };
 }
 
 /**
- * Waits (at most 30 s) until the target's CPU use (server and database) stays under 10 % of
- * a core over half a second: what the previous step started (disconnects, wrap-ups) is done.
+ * Waits (at most 30 s) until the targets' CPU use (servers and databases) stays under 10 % of
+ * a core over half a second: what the previous step started on any of them (disconnects,
+ * wrap-ups, a database's tail of writes) is done. All of them, not only the one measured next:
+ * the target measured right after another's saturated phase otherwise shares the machine with
+ * its tail, and which target that is depends on its place in the round's order.
  */
-async function waitUntilQuiet(target: Target): Promise<void> {
+async function waitUntilQuiet(targets: readonly Target[]): Promise<void> {
   const total = async () => {
-    const { server, database } = await target.cpuMs();
-    return server + database;
+    let sum = 0;
+    for (const target of targets) {
+      const { server, database } = await target.cpuMs();
+      sum += server + database;
+    }
+    return sum;
   };
   const deadline = Date.now() + 30_000;
   let last = await total();
@@ -184,7 +191,7 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
       const order = targets.map((_, i) => i);
       if (round % 2 === 1) order.reverse();
       for (const i of order) {
-        await waitUntilQuiet(targets[i]);
+        await waitUntilQuiet(targets);
         const cpuBefore = await targets[i].cpuMs();
         const clientBefore = process.cpuUsage();
         const result = await benches[i].saturate(PAIRS, SETUPS, PHASE_MS);
@@ -198,7 +205,7 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
         console.log(`[${dialect}] round ${round + 1} ${labels[i]}: ${result.setups} setups, ${result.rate.toFixed(1)}/s saturated, ${result.timeouts} timed out`);
       }
       for (const i of order) {
-        await waitUntilQuiet(targets[i]);
+        await waitUntilQuiet(targets);
         const result = await benches[i].fixedRate(RATE, LIGHT_SETUPS);
         figures[i].light.push(result);
         console.log(`[${dialect}] round ${round + 1} ${labels[i]}: ${result.setups} setups at ${RATE}/s, ${result.timeouts} timed out`);
