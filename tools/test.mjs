@@ -1,7 +1,7 @@
 // `npm test`: every check, in the order that fails fastest. Each stage's own runner prints
 // its results; this script adds up the test counts and ends with one summary line.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureRedisServer } from './ensure-redis-server.mjs';
 import { ensureNatTools } from './ensure-nat-tools.mjs';
@@ -68,9 +68,10 @@ async function runCounted(cmd, args) {
 
 /**
  * Runs the command once per shard (its spec files as arguments), all at once: the first
- * shard's output as it comes, each other's when it ends. Fails if any shard fails.
+ * shard's output as it comes, the others' once every shard has ended. Fails if any shard fails.
  */
 async function runShards(cmd, args, shards) {
+  console.log(`${shards.length} Jasmine processes at once: the first one's output follows, the others' once all have ended`);
   const runs = shards.map((files, i) => run(cmd, [...args, ...files], i > 0));
   const results = [];
   for (const [i, result] of (await Promise.all(runs)).entries()) {
@@ -91,6 +92,7 @@ async function runShards(cmd, args, shards) {
  */
 function e2eShards() {
   const dir = 'dist/api-spec/apps/api/e2e';
+  if (!existsSync(dir)) throw new Error(`${dir} is not built: run \`npm test\` (or \`npm run build:specs\` first)`);
   const all = readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.e2e-spec.js')).sort().map((f) => `${dir}/${f}`);
   const long = ['chaos', 'history-scale', 'queue-feed', 'call-timers', 'redis-outage', 'caller-blip'].map((n) => `${dir}/${n}.e2e-spec.js`);
   const missing = long.filter((f) => !all.includes(f));

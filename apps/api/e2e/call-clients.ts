@@ -244,7 +244,10 @@ export function onOneAndTwoNodes(specs: (nodes: () => CallNodes) => void): void 
  */
 async function disconnectionsHandled(apps: readonly TestApp[]): Promise<void> {
   for (const app of apps) {
-    await eventually(async () => (await app.app.get(SocketRooms).connectedUserIds()).size === 0);
+    const rooms = app.app.get(SocketRooms);
+    await eventually(async () => (await rooms.connectedUserIds()).size === 0).catch(async () => {
+      throw new Error(`tabs still connected after the spec (not closed?): users ${[...(await rooms.connectedUserIds())].join(', ')}`);
+    });
     await app.app.get(PresenceKeeper).settled();
   }
 }

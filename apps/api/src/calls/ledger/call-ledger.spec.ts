@@ -214,7 +214,11 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
       const runs = { forward: 0, backward: 0 };
       let holding = 0;
       let bothHoldOne!: () => void;
-      const eachHoldsOne = new Promise<void>((resolve) => (bothHoldOne = resolve));
+      // Bounded: if one first run fails before taking its row, the other does not wait for ever.
+      const eachHoldsOne = new Promise<void>((resolve, reject) => {
+        bothHoldOne = resolve;
+        setTimeout(() => reject(new Error('the other unit never took its first row')), 5_000);
+      });
       // Two units lock the same two rows in opposite orders, each waiting (on its first run)
       // until the other holds its first row: PostgreSQL finds the deadlock and fails one (40P01).
       const lockBoth = (way: keyof typeof runs, rows: readonly string[]) =>

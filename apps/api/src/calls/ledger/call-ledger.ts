@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { sql, SqliteAdapter, type Compilable, type Kysely, type OperationNodeSource, type RawBuilder, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
 import { InjectDatabase } from '../../database/database.module';
@@ -562,6 +562,7 @@ interface BatchOutcome {
  */
 @Injectable()
 export class CallLedger {
+  private readonly logger = new Logger('CallLedger');
   /** Units waiting for the next grouped transaction (SQLite), and the loop that commits them. */
   private readonly queued: QueuedUnit[] = [];
   private committing: Promise<void> | null = null;
@@ -634,6 +635,8 @@ export class CallLedger {
         // transaction PostgreSQL chose to break a deadlock (two nodes of different versions
         // locking the roll-ups in opposite orders, see call-rollups.ts): it was rolled back whole.
         if (err instanceof Superseded || isBrokenByServer(err)) {
+          // A deadlock outside a rolling upgrade means a lock order went wrong: said every time.
+          if (isBrokenByServer(err)) this.logger.warn({ msg: 'transaction rolled back by PostgreSQL', code: (err as { code: string }).code, attempt, of: SUPERSEDED_TRIES });
           if (attempt < SUPERSEDED_TRIES) continue;
           throw stillRacing();
         }
