@@ -7,7 +7,7 @@ import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/te
 import { createTempDir } from '../src/testing/temp-dir';
 import type { TestApp } from '../src/testing/test-app';
 import { startCallApp, eventually, TestClient } from './call-clients';
-import { ApiProcess, freeLoopbackPort } from './chaos/api-process';
+import { ApiProcess, freeRestartablePort } from './chaos/api-process';
 import { call, expectProblem } from './support';
 
 const DRAIN_SECONDS = 2;
@@ -38,7 +38,7 @@ describe('SIGTERM drains a node while another keeps serving [postgres + Redis] (
       DEADLINE_POLL_MS: '100',
     };
     nodeB = await startCallApp(shared);
-    const port = await freeLoopbackPort();
+    const port = await freeRestartablePort();
     nodeA = new ApiProcess(port, {
       ...shared,
       PORT: String(port),

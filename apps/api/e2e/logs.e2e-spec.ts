@@ -5,7 +5,7 @@ import { createTempDir } from '../src/testing/temp-dir';
 import { createAccount } from '../src/users/user-accounts';
 import { UsersRepository } from '../src/users/users.repository';
 import { CALL_USERS, callAppPerSpec, eventually, TestClient } from './call-clients';
-import { ApiProcess, freeLoopbackPort } from './chaos/api-process';
+import { ApiProcess, freeRestartablePort } from './chaos/api-process';
 import { call } from './support';
 
 /** Every line the process printed, parsed (a line that is not JSON fails the spec). */
@@ -33,7 +33,7 @@ describe('Logs: JSON lines with the request id and the call id (e2e)', () => {
     const users = new UsersRepository(db);
     for (const user of CALL_USERS) await createAccount(users, user);
     await db.destroy();
-    const port = await freeLoopbackPort();
+    const port = await freeRestartablePort();
     api = new ApiProcess(port, {
       PORT: String(port),
       DATA_DIR: dir.path,

@@ -4,7 +4,7 @@ import { createTempDir } from '../src/testing/temp-dir';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { dropRedisKeys } from '../src/testing/redis';
 import type { TestApp } from '../src/testing/test-app';
-import { ApiProcess, freeLoopbackPort } from './chaos/api-process';
+import { ApiProcess, freeRestartablePort } from './chaos/api-process';
 import { startCallApp, TestClient } from './call-clients';
 
 const JWT_SECRET = 'node-loss-secret-that-is-long-enough-for-production-0123';
@@ -34,7 +34,7 @@ describe('an API node SIGKILLed while its agent never comes back (two nodes, Pos
       DEADLINE_POLL_MS: '100',
     };
     survivor = await startCallApp(env);
-    const port = await freeLoopbackPort();
+    const port = await freeRestartablePort();
     doomed = new ApiProcess(port, {
       ...env,
       PORT: String(port),

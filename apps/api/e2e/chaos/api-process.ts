@@ -4,7 +4,7 @@ import { join } from 'node:path';
 const STANDBY = join(__dirname, 'api-standby.js');
 const START_TIMEOUT_MS = 30_000;
 
-export { freeLoopbackPort } from '../../src/testing/ports';
+export { freeRestartablePort } from '../../src/testing/ports';
 
 /**
  * The built API (`dist/api`) as a child process on a fixed port and fixed storage, so it can be

@@ -5,7 +5,7 @@ import { createTestPostgresDatabase } from '../../src/testing/postgres';
 import { createTempDir } from '../../src/testing/temp-dir';
 import { createAccount } from '../../src/users/user-accounts';
 import { UsersRepository } from '../../src/users/users.repository';
-import { ApiProcess, freeLoopbackPort } from './api-process';
+import { ApiProcess, freeRestartablePort } from './api-process';
 import { AgentActor, CallBook, Phase, StudentActor, type PhaseMode } from './chaos-actors';
 import { ChaosClient } from './chaos-client';
 import { findLostDeadlines, findViolations, isSettled, openLedgerReader, type LedgerReader, type LedgerSnapshot, type Violation } from './ledger-checks';
@@ -75,7 +75,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const dir = createTempDir('switchboard-chaos-');
   const pg = options.dialect === 'postgres' ? await createTestPostgresDatabase() : null;
   const database = pg ? ({ dialect: 'postgres', url: pg.url } as const) : ({ dialect: 'sqlite', file: join(dir.path, 'switchboard.sqlite') } as const);
-  const port = await freeLoopbackPort();
+  const port = await freeRestartablePort();
   const env = {
     PORT: String(port),
     DATA_DIR: dir.path,

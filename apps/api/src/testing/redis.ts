@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { createClient } from 'redis';
-import { freeLoopbackPort } from './ports';
+import { freeRestartablePort } from './ports';
 
 /** Deletes the keys a test run left under `prefix` (the socket stream and recovery sessions) on a shared Redis. */
 export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
@@ -24,7 +24,7 @@ export class PrivateRedis {
 
   /** Starts `redis-server` (REDIS_SERVER_BIN, else Debian's) on a free port, without persistence. */
   static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freeLoopbackPort());
+    const redis = new PrivateRedis(await freeRestartablePort());
     await redis.resume();
     return redis;
   }
