@@ -243,6 +243,23 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     });
   }
 
+  if (dialectOfSuite === 'postgres') {
+    it('publishes a connection change with the agent as the update left them, not as read before another transaction moved them (PostgreSQL)', async () => {
+      const agentId = await addAgent(db, 'away', 0);
+      await ledger.run(async (tx) => {
+        const read = await tx.agent(agentId);
+        if (!read) throw new Error('no agent');
+        // Their tab chooses Available, committed between this transaction's read and its update.
+        await ledger.run((other) => other.moveAgent(agentId, { to: 'available', by: 'agent', reason: 'chose Available', byUserId: agentId }));
+        expect((await tx.setAgentConnected(read, true))?.state).toBe('available');
+      });
+      await outbox.settled();
+      const statuses = delivered.flat().flatMap((e) => (e.type === 'agentStatusChanged' ? [`${e.from} → ${e.status.state}, connected ${e.status.connected}`] : []));
+      // Routing runs on an Available, connected agent's event: the second one.
+      expect(statuses).toEqual(['away → available, connected false', 'available → available, connected true']);
+    });
+  }
+
   it('keeps units run at the same time apart: one that fails leaves nothing, one superseded runs again, the others are stored', async () => {
     const [kept, failing, raced] = [await addCall(db, 'queued', callerId), await addCall(db, 'queued', await addUser(db, 'student')), await addCall(db, 'queued', await addUser(db, 'student'))];
     const ring = (call: CallRow) => async (tx: Parameters<Parameters<CallLedger['run']>[0]>[0]) => {

@@ -305,14 +305,20 @@ export class LedgerTransaction {
     return changed;
   }
 
-  /** Marks the agent's connection (not a state move); published when it changed. */
+  /**
+   * Marks the agent's connection (not a state move), whatever their state: when it changed,
+   * the row as the update left it (null otherwise), published. Not the row read before: on
+   * PostgreSQL another transaction may have moved the agent since (their tab's Available while
+   * this one marked the tab connected), and the update, waiting for that one's lock, changed the
+   * row as it committed — an event with the state read would tell the desk and routing Away
+   * about an agent who is Available (and routing would not run).
+   */
   async setAgentConnected(row: AgentPresenceRow, connected: boolean): Promise<AgentPresenceRow | null> {
     const value = connected ? 1 : 0;
-    const result = await this.db.updateTable('agent_presence').set({ connected: value }).where('agent_id', '=', row.agent_id).where('connected', '=', 1 - value).executeTakeFirst();
+    const changed = await this.db.updateTable('agent_presence').set({ connected: value }).where('agent_id', '=', row.agent_id).where('connected', '=', 1 - value).returningAll().executeTakeFirst();
     this.agentsRead.delete(row.agent_id);
-    if (Number(result.numUpdatedRows) === 0) return null;
-    const changed = { ...row, connected: value };
-    this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
+    if (!changed) return null;
+    this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: changed.state });
     return changed;
   }
 
