@@ -151,7 +151,9 @@ export class PresenceKeeper {
       if (call && agent.state === 'on_call' && call.agent_id === userId && call.state !== 'ended') await this.completion.endCall(tx, call, 'disconnected', 'agent', null);
       const now = await tx.agent(userId);
       if (now?.state === 'wrap_up' && now.call_id) await this.completion.closeWrapUp(tx, now.call_id, 'agent signed out by connection loss');
-      await tx.moveAgent(userId, { to: 'offline', by: 'system', reason: 'connection lost' });
+      // Only if still gone: a tab that connected since the read (on PostgreSQL, another node's)
+      // supersedes the whole unit, calls ended above included; run again, it finds them back.
+      await tx.requireAgentMove(userId, { to: 'offline', by: 'system', reason: 'connection lost', requireDisconnected: true });
       await tx.deadlines.cancel(userId, 'wrap_up_end');
     });
   }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AGENT_STATES, CALL_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallState } from '@switchboard/call-domain';
-import type { CallRow, Database } from '../../database/schema';
+import type { AgentPresenceRow, CallRow, Database } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
 import { writesDuring } from '../../testing/socket-writes';
 import { sqlDuring, statementsDuring } from '../../testing/statements-sent';
 import { sql, type Kysely } from 'kysely';
-import { CallLedger, Superseded, SUPERSEDED_TRIES } from './call-ledger';
+import { CallLedger, Superseded, SUPERSEDED_TRIES, type LedgerTransaction } from './call-ledger';
 import { bucketOf } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox, OUTBOX_STALE_MS } from './ledger-outbox';
@@ -243,20 +243,66 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     });
   }
 
+  /** The agents' statuses published so far, once delivered, as `from → state, connected …`. */
+  const agentStatusesDelivered = async () => {
+    await outbox.settled();
+    return delivered.flat().flatMap((e) => (e.type === 'agentStatusChanged' ? [`${e.from} → ${e.status.state}, connected ${e.status.connected}`] : []));
+  };
+
+  /**
+   * A unit that reads the agent, then lets `between` commit in a transaction of its own (on
+   * PostgreSQL another node's, in the meantime), then does `then` on what it read.
+   */
+  const betweenReadAndWrite = (agentId: string, between: (other: LedgerTransaction) => Promise<unknown>, then: (tx: LedgerTransaction, read: AgentPresenceRow) => Promise<void>) =>
+    ledger.run(async (tx) => {
+      const read = await tx.agent(agentId);
+      if (!read) throw new Error('no agent');
+      await ledger.run(between);
+      await then(tx, read);
+    });
+
   if (dialectOfSuite === 'postgres') {
     it('publishes a connection change with the agent as the update left them, not as read before another transaction moved them (PostgreSQL)', async () => {
       const agentId = await addAgent(db, 'away', 0);
-      await ledger.run(async (tx) => {
-        const read = await tx.agent(agentId);
-        if (!read) throw new Error('no agent');
-        // Their tab chooses Available, committed between this transaction's read and its update.
-        await ledger.run((other) => other.moveAgent(agentId, { to: 'available', by: 'agent', reason: 'chose Available', byUserId: agentId }));
-        expect((await tx.setAgentConnected(read, true))?.state).toBe('available');
-      });
-      await outbox.settled();
-      const statuses = delivered.flat().flatMap((e) => (e.type === 'agentStatusChanged' ? [`${e.from} → ${e.status.state}, connected ${e.status.connected}`] : []));
+      // Their tab chooses Available, committed between this transaction's read and its update.
+      await betweenReadAndWrite(
+        agentId,
+        (other) => other.moveAgent(agentId, { to: 'available', by: 'agent', reason: 'chose Available', byUserId: agentId }),
+        async (tx, read) => expect((await tx.setAgentConnected(read, true))?.state).toBe('available'),
+      );
+      const statuses = await agentStatusesDelivered();
       // Routing runs on an Available, connected agent's event: the second one.
       expect(statuses).toEqual(['away → available, connected false', 'available → available, connected true']);
+    });
+
+    it('makes a move that does not depend on the connection on the row as it is, when a tab connected between the read and the update (PostgreSQL)', async () => {
+      const agentId = await addAgent(db, 'away', 0);
+      // Their new tab is marked connected, committed between this transaction's read and its move.
+      await betweenReadAndWrite(
+        agentId,
+        async (other) => other.setAgentConnected((await other.agent(agentId)) as AgentPresenceRow, true),
+        async (tx) => expect((await tx.moveAgent(agentId, { to: 'available', by: 'agent', reason: 'chose Available', byUserId: agentId }))?.connected).withContext('the row the move left').toBe(1),
+      );
+      const statuses = await agentStatusesDelivered();
+      // Routing runs on an Available, connected agent's event: the move's.
+      expect(statuses).toEqual(['away → away, connected true', 'away → available, connected true']);
+      expect((await db.selectFrom('agent_state_changes').select(['from_state', 'to_state']).where('agent_id', '=', agentId).execute()).map((c) => `${c.from_state} → ${c.to_state}`)).toEqual(['away → available']);
+    });
+
+    it('runs a unit again when a move required on the agent\'s absence finds a tab connected since the read (PostgreSQL)', async () => {
+      const agentId = await addAgent(db, 'available', 0);
+      let runs = 0;
+      const outcome = await ledger.run(async (tx) => {
+        runs++;
+        const read = await tx.agent(agentId);
+        if (!read || read.connected === 1) return 'back';
+        if (runs === 1) await ledger.run(async (other) => void (await other.setAgentConnected(read, true)));
+        await tx.requireAgentMove(agentId, { to: 'offline', by: 'system', reason: 'connection lost', requireDisconnected: true });
+        return 'signed out';
+      });
+      expect([outcome, runs]).toEqual(['back', 2]);
+      const row = await db.selectFrom('agent_presence').select(['state', 'connected']).where('agent_id', '=', agentId).executeTakeFirstOrThrow();
+      expect([row.state, Number(row.connected)]).toEqual(['available', 1]);
     });
   }
 

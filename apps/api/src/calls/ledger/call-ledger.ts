@@ -33,6 +33,8 @@ export interface AgentMove {
   callId?: string;
   /** Only if at least one of the agent's tabs is connected. */
   requireConnected?: boolean;
+  /** Only if none of the agent's tabs is connected (a move decided on their absence). */
+  requireDisconnected?: boolean;
   /** Other columns to set with the move. */
   set?: Updateable<AgentPresenceTable>;
 }
@@ -236,12 +238,20 @@ export class LedgerTransaction {
     return moved;
   }
 
-  private async applyAgentMove(agentId: string, move: AgentMove, required: boolean): Promise<AgentPresenceRow | null> {
+  /**
+   * The move's update is conditional on the agent's state and connection as read (and call, if
+   * given), so the row it publishes is the row it left. When only the connection changed since
+   * the read (on PostgreSQL another transaction's tab coming or going, committed in between), a
+   * move that does not depend on it is made on the row as it is now — published with the
+   * connection it has (an Available published as disconnected would not be routed to).
+   */
+  private async applyAgentMove(agentId: string, move: AgentMove, required: boolean, again = false): Promise<AgentPresenceRow | null> {
     const row = await this.agentAsRead(agentId);
     if (!row || !canAgentMove(row.state, move.to, move.by)) return null;
     if (move.onlyFrom && !move.onlyFrom.includes(row.state)) return null;
     if (move.callId !== undefined && row.call_id !== move.callId) return null;
     if (move.requireConnected && row.connected !== 1) return null;
+    if (move.requireDisconnected && row.connected !== 0) return null;
     const patch = { ...agentDefaultsFor(row.state, move.to, this.nowIso), ...move.set, state: move.to, since: this.nowIso };
     const set = definedEntries(patch);
     // The move's conditions are the update's too (the row may have been read earlier in the transaction).
@@ -254,12 +264,11 @@ export class LedgerTransaction {
         .where('state', '=', params[set.length + 1] as AgentState);
       let i = set.length + 2;
       if (onCall) query = query.where('call_id', '=', params[i++] as string);
-      if (move.requireConnected) query = query.where('connected', '=', params[i] as number);
-      return query;
+      return query.where('connected', '=', params[i] as number);
     };
-    const key = `ledger.moveAgent:${set.map(([c]) => c).join()}|${onCall ? 'call' : ''}|${move.requireConnected ? 'connected' : ''}`;
-    const values = [...set.map(([, v]) => v), agentId, row.state, ...(onCall ? [move.callId] : []), ...(move.requireConnected ? [1] : [])];
-    const what = `agent ${agentId} is no longer ${row.state}`;
+    const key = `ledger.moveAgent:${set.map(([c]) => c).join()}|${onCall ? 'call' : ''}|connected`;
+    const values = [...set.map(([, v]) => v), agentId, row.state, ...(onCall ? [move.callId] : []), row.connected];
+    const what = `agent ${agentId} is no longer ${row.state}, ${row.connected ? 'connected' : 'disconnected'}`;
     const change = [randomUUID(), agentId, this.nowIso, row.state, move.to, move.reason, move.byUserId ?? null];
     // PostgreSQL: the move's `agent_state_changes` row is written by the update's own statement,
     // for the row it changed ({@link recordingAgentChange}): a statement fewer per move (~4 per
@@ -272,7 +281,9 @@ export class LedgerTransaction {
     if (required) await this.requireChange(moveKey, moveValues, what, build, recorded);
     else if (changedRows(await runPrepared(this.db, moveKey, moveValues, changeAndThen(this.db, build, recorded))) === 0) {
       this.agentsRead.delete(agentId);
-      return null;
+      if (again || move.requireConnected || move.requireDisconnected) return null;
+      const now = await this.agent(agentId);
+      return now && now.state === row.state && now.connected !== row.connected ? this.applyAgentMove(agentId, move, required, true) : null;
     }
     if (!recorded) {
       await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
@@ -291,17 +302,18 @@ export class LedgerTransaction {
    * that ends at `row.wrap_up_ends_at`; published. @throws Superseded when it changed meanwhile
    */
   async setWrapUpEnd(row: AgentPresenceRow, endsAt: string): Promise<AgentPresenceRow> {
-    const result = await this.db
+    // The row as updated: its connection may have changed since it was read (see setAgentConnected).
+    const changed = await this.db
       .updateTable('agent_presence')
       .set({ wrap_up_ends_at: endsAt })
       .where('agent_id', '=', row.agent_id)
       .where('state', '=', 'wrap_up')
       .where('wrap_up_ends_at', '=', row.wrap_up_ends_at)
+      .returningAll()
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw new Superseded(`agent ${row.agent_id}'s wrap-up changed`);
+    if (!changed) throw new Superseded(`agent ${row.agent_id}'s wrap-up changed`);
     this.agentsRead.delete(row.agent_id);
-    const changed = { ...row, wrap_up_ends_at: endsAt };
-    this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: row.state });
+    this.publish({ type: 'agentStatusChanged', status: toAgentStatus(changed), from: changed.state });
     return changed;
   }
 
