@@ -289,6 +289,20 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
       expect((await db.selectFrom('agent_state_changes').select(['from_state', 'to_state']).where('agent_id', '=', agentId).execute()).map((c) => `${c.from_state} → ${c.to_state}`)).toEqual(['away → available']);
     });
 
+    it('runs a unit again when its required move finds the agent\'s connection changed since the read, and publishes the connection as it is (PostgreSQL)', async () => {
+      const agentId = await addAgent(db, 'available', 0);
+      let runs = 0;
+      await ledger.run(async (tx) => {
+        runs++;
+        const read = await tx.agent(agentId);
+        if (!read) throw new Error('no agent');
+        if (runs === 1) await ledger.run(async (other) => other.setAgentConnected(read, true));
+        await tx.requireAgentMove(agentId, { to: 'away', by: 'agent', reason: 'chose Away', byUserId: agentId });
+      });
+      expect(runs).toBe(2);
+      expect(await agentStatusesDelivered()).toEqual(['available → available, connected true', 'available → away, connected true']);
+    });
+
     it('runs a unit again when a move required on the agent\'s absence finds a tab connected since the read (PostgreSQL)', async () => {
       const agentId = await addAgent(db, 'available', 0);
       let runs = 0;

@@ -75,7 +75,7 @@ export class LedgerTransaction {
   /**
    * Each agent's presence as this transaction read it, until it writes that agent's row. An
    * agent move starts from it instead of reading the row again: its update is conditional on
-   * the state read, so a change another transaction committed since is caught there, as one
+   * the state and connection read, so a change another transaction committed since is caught there, as one
    * committed right after a second read would be (a round trip saved in the offer).
    */
   private readonly agentsRead = new Map<string, AgentPresenceRow>();
@@ -115,9 +115,9 @@ export class LedgerTransaction {
    * beside the call's columns); on SQLite two.
    *
    * The agent's row is read before the call's row is locked (by its move), where a separate read
-   * came after. A move of the agent is conditional on the state read, so a change committed in
-   * between makes a required move supersede the transaction (it runs again) and an optional one
-   * change nothing; every change of the agent's state for this call also changes the call's
+   * came after. A move of the agent is conditional on the state and connection read, so a change
+   * committed in between makes a required move supersede the transaction (it runs again) and an
+   * optional one change nothing or try once more on the row as it is; every change of the agent's state for this call also changes the call's
    * row, so the call's own conditional update supersedes first.
    */
   async callAndAgent(callId: string): Promise<CallRow | undefined> {
@@ -144,7 +144,7 @@ export class LedgerTransaction {
   /**
    * The agent's presence as this transaction read it (through {@link agent} or
    * {@link readAgent}) and has not changed since, else read now. A move from it is conditional
-   * on the state read, so it is as safe as a fresh read.
+   * on the state and connection read, so it is as safe as a fresh read.
    */
   async agentAsRead(agentId: string): Promise<AgentPresenceRow | undefined> {
     return this.agentsRead.get(agentId) ?? (await this.agent(agentId));
@@ -282,8 +282,10 @@ export class LedgerTransaction {
     else if (changedRows(await runPrepared(this.db, moveKey, moveValues, changeAndThen(this.db, build, recorded))) === 0) {
       this.agentsRead.delete(agentId);
       if (again || move.requireConnected || move.requireDisconnected) return null;
+      // Still in the state read: its connection (or call) changed, perhaps twice over. Once more
+      // on the row as it is now, the move's own checks first.
       const now = await this.agent(agentId);
-      return now && now.state === row.state && now.connected !== row.connected ? this.applyAgentMove(agentId, move, required, true) : null;
+      return now?.state === row.state ? this.applyAgentMove(agentId, move, required, true) : null;
     }
     if (!recorded) {
       await runPrepared(this.db, 'ledger.agentStateChange', change, ([id, agent_id, at, from_state, to_state, reason, by_user_id]) =>
