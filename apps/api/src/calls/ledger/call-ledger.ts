@@ -75,8 +75,8 @@ export class LedgerTransaction {
   /**
    * Each agent's presence as this transaction read it, until it writes that agent's row. An
    * agent move starts from it instead of reading the row again: its update is conditional on
-   * the state and connection read, so a change another transaction committed since is caught there, as one
-   * committed right after a second read would be (a round trip saved in the offer).
+   * the state and connection read, so a change another transaction committed since is caught
+   * there, as one committed right after a second read would be (a round trip saved in the offer).
    */
   private readonly agentsRead = new Map<string, AgentPresenceRow>();
 
@@ -117,8 +117,9 @@ export class LedgerTransaction {
    * The agent's row is read before the call's row is locked (by its move), where a separate read
    * came after. A move of the agent is conditional on the state and connection read, so a change
    * committed in between makes a required move supersede the transaction (it runs again) and an
-   * optional one change nothing or try once more on the row as it is; every change of the agent's state for this call also changes the call's
-   * row, so the call's own conditional update supersedes first.
+   * optional one change nothing or try once more on the row as it is; every change of the
+   * agent's state for this call also changes the call's row, so the call's own conditional
+   * update supersedes first.
    */
   async callAndAgent(callId: string): Promise<CallRow | undefined> {
     if (!this.rowLocks) {
@@ -519,13 +520,18 @@ function recordingAgentChange([id, agentId, at, fromState, toState, reason, byUs
  * serialization_failure (40001). Nothing of it is stored; running it again is safe.
  */
 function isBrokenByServer(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = errorCode(err);
   return code === '40P01' || code === '40001';
 }
 
 /** PostgreSQL's division_by_zero: an asserted update changed no row (the ledger's statements divide nowhere else). */
 function isFailedAssertion(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === '22012';
+  return errorCode(err) === '22012';
+}
+
+/** The database's code of `err` (PostgreSQL's SQLSTATE, better-sqlite3's name), if it has one. */
+function errorCode(err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code;
 }
 
 /** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
@@ -656,7 +662,7 @@ export class CallLedger {
         // locking the roll-ups in opposite orders, see call-rollups.ts): it was rolled back whole.
         if (err instanceof Superseded || isBrokenByServer(err)) {
           // A deadlock outside a rolling upgrade means a lock order went wrong: said every time.
-          if (isBrokenByServer(err)) this.logger.warn({ msg: 'transaction rolled back by PostgreSQL', code: (err as { code: string }).code, attempt, of: SUPERSEDED_TRIES });
+          if (isBrokenByServer(err)) this.logger.warn({ msg: 'transaction rolled back by PostgreSQL', code: errorCode(err), attempt, of: SUPERSEDED_TRIES });
           if (attempt < SUPERSEDED_TRIES) continue;
           throw stillRacing();
         }
