@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { DATABASE } from '../src/database/database.module';
-import type { Database } from '../src/database/schema';
+import type { Database, DeadlineRow } from '../src/database/schema';
 import { AgentPresence } from '../src/calls/agent-presence.service';
 import { Deadlines } from '../src/calls/deadlines';
+import { PresenceKeeper } from '../src/calls/presence-keeper.service';
 import { DIALECTS } from '../src/testing/each-dialect';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../src/testing/postgres';
 import { createTempDir } from '../src/testing/temp-dir';
@@ -26,6 +27,17 @@ describe('Call deadlines and presence (e2e)', () => {
     const app = await startCallApp(env);
     apps.push(app);
     return { app, db: app.app.get<Kysely<Database>>(DATABASE) };
+  }
+
+  /** The user's grace period, claimed ahead of its end as a node's deadline worker claims a due one. */
+  async function claimGrace(db: Kysely<Database>, userId: string): Promise<DeadlineRow> {
+    return db
+      .updateTable('deadlines')
+      .set({ claimed_by: 'another-node', claimed_at: new Date().toISOString() })
+      .where('kind', '=', 'presence_grace')
+      .where('subject_id', '=', userId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async function connect(app: TestApp, username: string, state?: 'available'): Promise<TestClient> {
@@ -222,6 +234,56 @@ describe('Call deadlines and presence (e2e)', () => {
     await app.app.get(Deadlines).schedule('presence_grace', alex.userId, new Date());
     expect((await alex.next('callOffered', undefined, 3000)).callId).toBe(callId);
     expect((await db.selectFrom('agent_presence').select('connected').where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).connected).toBe(1);
+  });
+
+  for (const dialect of DIALECTS) {
+    it(`leaves an agent whose grace period was cancelled and started again while its end ran until the new one ends [${dialect}]`, async () => {
+      const pg = dialect === 'postgres' ? await createTestPostgresDatabase() : null;
+      if (pg) databases.push(pg);
+      const { app, db } = await start({ PRESENCE_GRACE_SECONDS: '30', ...(pg ? { DATABASE_URL: pg.url } : {}) });
+      const graceOf = (userId: string) => db.selectFrom('deadlines').select(['id', 'due_at', 'claimed_by']).where('subject_id', '=', userId).where('kind', '=', 'presence_grace').executeTakeFirst();
+      const presenceOf = (userId: string) => db.selectFrom('agent_presence').select(['state', 'connected']).where('agent_id', '=', userId).executeTakeFirstOrThrow();
+      const alex = await connect(app, 'agent', 'available');
+      await alex.close();
+      await eventually(async () => (await presenceOf(alex.userId)).connected === 0 && (await graceOf(alex.userId)));
+      const claimed = await claimGrace(db, alex.userId);
+      // Meanwhile the agent's tab came back (the grace period cancelled) and left again (a new one started).
+      const again = await alex.newTab(app.url);
+      clients.push(again);
+      await eventually(async () => (await presenceOf(alex.userId)).connected === 1 && !(await graceOf(alex.userId)));
+      await again.close();
+      const next = await eventually(async () => (await presenceOf(alex.userId)).connected === 0 && (await graceOf(alex.userId)));
+      await app.app.get(PresenceKeeper).graceEnded(claimed);
+      expect(await presenceOf(alex.userId)).withContext('signed out by the grace period the tab ended').toEqual({ state: 'available', connected: 0 });
+      expect(await graceOf(alex.userId)).withContext('the new grace period').toEqual({ ...next, claimed_by: null });
+    });
+  }
+
+  it('keeps the call of a caller whose tab came back while the end of their grace period ran [postgres]', async () => {
+    const pg = await createTestPostgresDatabase();
+    databases.push(pg);
+    const { app, db } = await start({ CALLER_GRACE_SECONDS: '30', DATABASE_URL: pg.url });
+    // Waiting in line: the only agent on duty declined the call (not rung again within a ring timeout).
+    const alex = await connect(app, 'agent', 'available');
+    const sam = await connect(app, 'student');
+    const { callId } = await sam.ok('requestCall', {});
+    await alex.next('callOffered', (o) => o.callId === callId);
+    await alex.ok('declineCall', { callId });
+    await sam.close();
+    await eventually(async () => db.selectFrom('deadlines').select('id').where('subject_id', '=', sam.userId).where('kind', '=', 'presence_grace').executeTakeFirst());
+    const claimed = await claimGrace(db, sam.userId);
+    let ending: Promise<void> | undefined;
+    // Another transaction holds the deadline's row (as the caller's connect does, cancelling it) while the end runs.
+    await db.transaction().execute(async (connecting) => {
+      await sql`select id from deadlines where id = ${claimed.id} for update`.execute(connecting);
+      ending = app.app.get(PresenceKeeper).graceEnded(claimed);
+      // The end has abandoned the call in its transaction and waits for the deadline's row.
+      await eventually(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where a.datname = current_database() and not l.granted`.execute(db)).rows[0].n > 0);
+      await sql`delete from deadlines where id = ${claimed.id}`.execute(connecting);
+    });
+    await ending;
+    const call = await db.selectFrom('calls').select(['state', 'outcome']).where('id', '=', callId).executeTakeFirstOrThrow();
+    expect(call).withContext('abandoned by a grace period the caller ended by coming back').toEqual({ state: 'queued', outcome: null });
   });
 
   it('abandons the call of a caller whose connection is lost while queued, after a short grace', async () => {

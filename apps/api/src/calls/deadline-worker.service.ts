@@ -108,7 +108,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
       case 'wrap_up_end':
         return this.completion.wrapUpTimedOut(row.subject_id);
       case 'presence_grace':
-        return this.keeper.graceEnded(row.subject_id);
+        return this.keeper.graceEnded(row);
       case 'retention':
         // Stops between batches when this node stops (the claim goes stale; a node takes the rest).
         return this.retention.run(row, () => this.timer !== null);

@@ -131,14 +131,23 @@ export class Deadlines {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Deletes a handled deadline, unless it was moved (rescheduled) meanwhile. */
-  async complete(row: DeadlineRow): Promise<void> {
-    await this.db
+  /**
+   * Whether `row`, as a handler claimed it, is still its subject's deadline: not cancelled,
+   * moved (set again, which clears the claim) or taken over by another node since.
+   */
+  async isClaimed(row: DeadlineRow): Promise<boolean> {
+    return (await this.db.selectFrom('deadlines').select('id').where('id', '=', row.id).where('claimed_by', '=', row.claimed_by).where('claimed_at', '=', row.claimed_at).executeTakeFirst()) !== undefined;
+  }
+
+  /** Deletes a handled deadline, unless it was cancelled, moved or taken over meanwhile ({@link isClaimed}): whether it was deleted. */
+  async complete(row: DeadlineRow): Promise<boolean> {
+    const result = await this.db
       .deleteFrom('deadlines')
       .where('id', '=', row.id)
       .where('claimed_by', '=', row.claimed_by)
       .where('claimed_at', '=', row.claimed_at)
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 }
 

@@ -11,12 +11,13 @@ import { CallRouter } from './call-router.service';
 import { CallbackCalls } from './callback-calls.service';
 import { CallbackRequestsService } from './callback-requests.service';
 import { secondsAfter } from './deadlines';
-import { CallLedger } from './ledger/call-ledger';
+import { CallLedger, Superseded, type LedgerTransaction } from './ledger/call-ledger';
 import { QueueFeed } from './queue-feed.service';
 import { QueuePositions } from './queue-positions';
 import { SignalRelay } from './signal-relay.service';
 import { SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
 import type { AppConfig } from '../config/config';
+import type { AgentPresenceRow, DeadlineRow } from '../database/schema';
 import { InjectConfig } from '../config/config.module';
 
 /**
@@ -129,33 +130,47 @@ export class PresenceKeeper {
   }
 
   /**
-   * Deadline: the grace period ended. Back by now: nothing to do. Otherwise, in one ledger
-   * transaction: a ringing call goes to the next agent, a call in progress ends
+   * Deadline: the grace period `grace` stood for ended. Back by now: nothing to do. Otherwise,
+   * in one ledger transaction: a ringing call goes to the next agent, a call in progress ends
    * (disconnected), a waiting caller's call is abandoned, and the agent is Offline.
+   *
+   * Only if `grace` is still the deadline as claimed, at the read and at the commit: a tab that
+   * came back cancelled it, and leaving again started a new grace period (a new or moved row)
+   * that ends later — this one ended nothing. Its deletion is the unit's last write, after the
+   * agent's row (the order of a tab's connect, which takes the agent's row, then cancels the
+   * deadline); found gone there, the unit runs again and finds it gone at the read.
    */
-  async graceEnded(userId: string): Promise<void> {
+  async graceEnded(grace: DeadlineRow): Promise<void> {
+    const userId = grace.subject_id;
     if (await this.rooms.isConnected(userId)) {
       // Back (or never gone: a disconnect raced a new tab): make sure presence says so.
       await this.presence.markConnected(userId);
       return;
     }
     await this.ledger.run(async (tx) => {
+      if (!(await tx.deadlines.isClaimed(grace))) return;
       for (const call of await this.records.activeOfCaller(userId, tx.db)) {
         const waiting = call.state === 'queued' || call.state === 'ringing';
         await this.completion.endCall(tx, call, waiting ? 'caller_left' : 'disconnected', 'caller', null);
       }
       const agent = await tx.agent(userId);
-      if (!agent || agent.connected === 1 || agent.state === 'offline') return;
-      const call = agent.call_id ? await tx.call(agent.call_id) : undefined;
-      if (call && agent.state === 'ringing' && call.state === 'ringing' && call.ringing_agent_id === userId) await this.router.withdrawFromLostAgent(tx, call, userId, agent.display_name);
-      if (call && agent.state === 'on_call' && call.agent_id === userId && call.state !== 'ended') await this.completion.endCall(tx, call, 'disconnected', 'agent', null);
-      const now = await tx.agent(userId);
-      if (now?.state === 'wrap_up' && now.call_id) await this.completion.closeWrapUp(tx, now.call_id, 'agent signed out by connection loss');
-      // Only if still gone: a tab that connected since the read (on PostgreSQL, another node's)
-      // supersedes the whole unit, calls ended above included; run again, it finds them back.
-      await tx.requireAgentMove(userId, { to: 'offline', by: 'system', reason: 'connection lost', requireDisconnected: true });
-      await tx.deadlines.cancel(userId, 'wrap_up_end');
+      if (agent && agent.connected === 0 && agent.state !== 'offline') await this.signOutAgentGone(tx, agent);
+      if (!(await tx.deadlines.complete(grace))) throw new Superseded(`${userId}'s grace period was cancelled or set again`);
     });
+  }
+
+  /** The agent's last tab has been gone for their grace period: their call is withdrawn or ended, their wrap-up closed, and they are Offline. */
+  private async signOutAgentGone(tx: LedgerTransaction, agent: AgentPresenceRow): Promise<void> {
+    const userId = agent.agent_id;
+    const call = agent.call_id ? await tx.call(agent.call_id) : undefined;
+    if (call && agent.state === 'ringing' && call.state === 'ringing' && call.ringing_agent_id === userId) await this.router.withdrawFromLostAgent(tx, call, userId, agent.display_name);
+    if (call && agent.state === 'on_call' && call.agent_id === userId && call.state !== 'ended') await this.completion.endCall(tx, call, 'disconnected', 'agent', null);
+    const now = await tx.agent(userId);
+    if (now?.state === 'wrap_up' && now.call_id) await this.completion.closeWrapUp(tx, now.call_id, 'agent signed out by connection loss');
+    // Only if still gone: a tab that connected since the read (on PostgreSQL, another node's)
+    // supersedes the whole unit, calls ended above included; run again, it finds them back.
+    await tx.requireAgentMove(userId, { to: 'offline', by: 'system', reason: 'connection lost', requireDisconnected: true });
+    await tx.deadlines.cancel(userId, 'wrap_up_end');
   }
 
   /**
