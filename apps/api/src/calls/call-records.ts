@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { CallState, WaitingCall } from '@switchboard/call-domain';
+import { isUniqueViolation } from '../database/database-errors';
 import { InjectDatabase } from '../database/database.module';
 import { runPrepared } from '../database/prepared-queries';
 import type { CallRow, Database } from '../database/schema';
@@ -134,8 +135,3 @@ export class CallRecords {
   }
 }
 
-/** Whether a database error is a unique-constraint violation (PostgreSQL or SQLite). */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}

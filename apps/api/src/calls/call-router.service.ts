@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { durationsOf, planOffers, type AcceptedCall, type AnswerMessage, type CallOffer, type OfferWithdrawnReason, type QueuePosition, type SessionUser, NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
+import { isUniqueViolation } from '../database/database-errors';
 import type { AgentPresenceRow, CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence, routingAgentOf } from './agent-presence.service';
 import { CallMediaHolders } from './call-media-holders';
 import { callAgentRoom, callCallerRoom, callCallerTabRoom, callRingingRoom } from './call-parties';
-import { CallRecords, isUniqueViolation } from './call-records';
+import { CallRecords } from './call-records';
 import { secondsAfter } from './deadlines';
 import { CallLedger, type AgentMove, type EventActor, type LedgerTransaction } from './ledger/call-ledger';
 import { QueuePositions } from './queue-positions';

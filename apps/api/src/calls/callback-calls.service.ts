@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { durationsOf, type CallbackCall, type SessionUser } from '@switchboard/call-domain';
+import { isUniqueViolation } from '../database/database-errors';
 import type { CallRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
@@ -8,7 +9,7 @@ import { CallCompletion } from './call-completion.service';
 import { CallMediaHolders } from './call-media-holders';
 import { callAgentRoom, callRingingRoom } from './call-parties';
 import { emptyCall } from './call-router.service';
-import { CallRecords, isUniqueViolation } from './call-records';
+import { CallRecords } from './call-records';
 import { addCallbackEvent, CallbackRequestsService } from './callback-requests.service';
 import { secondsAfter } from './deadlines';
 import { CallLedger } from './ledger/call-ledger';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import type { Role, SessionUser } from '@switchboard/call-domain';
+import { isUniqueViolation } from '../database/database-errors';
 import { InjectDatabase } from '../database/database.module';
 import type { Database, UserRow } from '../database/schema';
 
@@ -110,8 +111,3 @@ export class UsersRepository {
   }
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  // PostgreSQL: unique_violation; better-sqlite3: SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY.
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}

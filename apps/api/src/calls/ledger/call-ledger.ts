@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { sql, SqliteAdapter, type Compilable, type Kysely, type OperationNodeSource, type RawBuilder, type Transaction, type Updateable } from 'kysely';
 import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallEventType, type CallState } from '@switchboard/call-domain';
+import { databaseErrorCode } from '../../database/database-errors';
 import { InjectDatabase } from '../../database/database.module';
 import { changedRows, runPrepared, runUnreadTogether, runUnreadWrite, type UnreadWrite } from '../../database/prepared-queries';
 import { withDirectStatements } from '../../database/sqlite-statements';
@@ -520,19 +521,15 @@ function recordingAgentChange([id, agentId, at, fromState, toState, reason, byUs
  * serialization_failure (40001). Nothing of it is stored; running it again is safe.
  */
 function isBrokenByServer(err: unknown): boolean {
-  const code = errorCode(err);
+  const code = databaseErrorCode(err);
   return code === '40P01' || code === '40001';
 }
 
 /** PostgreSQL's division_by_zero: an asserted update changed no row (the ledger's statements divide nowhere else). */
 function isFailedAssertion(err: unknown): boolean {
-  return errorCode(err) === '22012';
+  return databaseErrorCode(err) === '22012';
 }
 
-/** The database's code of `err` (PostgreSQL's SQLSTATE, better-sqlite3's name), if it has one. */
-function errorCode(err: unknown): unknown {
-  return (err as { code?: unknown } | null)?.code;
-}
 
 /** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
 const ROLLED_UP_COLUMNS = ['state', 'outcome', 'queued_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'] as const satisfies readonly (keyof CallRow)[];
@@ -662,7 +659,7 @@ export class CallLedger {
         // locking the roll-ups in opposite orders, see call-rollups.ts): it was rolled back whole.
         if (err instanceof Superseded || isBrokenByServer(err)) {
           // A deadlock outside a rolling upgrade means a lock order went wrong: said every time.
-          if (isBrokenByServer(err)) this.logger.warn({ msg: 'transaction rolled back by PostgreSQL', code: errorCode(err), attempt, of: SUPERSEDED_TRIES });
+          if (isBrokenByServer(err)) this.logger.warn({ msg: 'transaction rolled back by PostgreSQL', code: databaseErrorCode(err), attempt, of: SUPERSEDED_TRIES });
           if (attempt < SUPERSEDED_TRIES) continue;
           throw stillRacing();
         }
