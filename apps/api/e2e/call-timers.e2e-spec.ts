@@ -40,6 +40,11 @@ describe('Call deadlines and presence (e2e)', () => {
       .executeTakeFirstOrThrow();
   }
 
+  /** Resolves once a transaction of `db`'s database waits for a lock the backend `pid` holds. */
+  async function waitingFor(db: Kysely<Database>, pid: number): Promise<void> {
+    await eventually(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and ${pid} = any(pg_blocking_pids(pid))`.execute(db)).rows[0].n > 0);
+  }
+
   async function connect(app: TestApp, username: string, state?: 'available'): Promise<TestClient> {
     const client = await TestClient.connect(app.url, username);
     clients.push(client);
@@ -259,6 +264,35 @@ describe('Call deadlines and presence (e2e)', () => {
     });
   }
 
+  it('takes a gone agent\'s row before their grace deadline when it ends, and leaves an agent whose tab came back meanwhile as they are [postgres]', async () => {
+    const pg = await createTestPostgresDatabase();
+    databases.push(pg);
+    const { app, db } = await start({ PRESENCE_GRACE_SECONDS: '30', DATABASE_URL: pg.url });
+    const alex = await connect(app, 'agent', 'available');
+    await alex.close();
+    await eventually(async () => db.selectFrom('deadlines').select('id').where('subject_id', '=', alex.userId).where('kind', '=', 'presence_grace').executeTakeFirst());
+    const claimed = await claimGrace(db, alex.userId);
+    let ending: Promise<unknown> | undefined;
+    let graceFree = false;
+    // Another transaction holds the agent's row, as a tab's connect does before it cancels the grace period.
+    await db.transaction().execute(async (connecting) => {
+      const { pid } = (await sql<{ pid: number }>`select agent_id, pg_backend_pid() as pid from agent_presence where agent_id = ${alex.userId} for update`.execute(connecting)).rows[0];
+      ending = app.app.get(PresenceKeeper).graceEnded(claimed).catch((err: unknown) => err);
+      await waitingFor(db, pid);
+      // While the end waits for the agent's row, the deadline must still be free (else: a deadlock with that connect).
+      graceFree = await db
+        .transaction()
+        .execute(async (probe) => (await sql`select id from deadlines where id = ${claimed.id} for update nowait`.execute(probe), true))
+        .catch((err: { code?: string }) => (err.code === '55P03' ? false : Promise.reject(err)));
+      // What the connect then does: the agent connected, the grace period cancelled.
+      await connecting.updateTable('agent_presence').set({ connected: 1 }).where('agent_id', '=', alex.userId).execute();
+      await connecting.deleteFrom('deadlines').where('id', '=', claimed.id).execute();
+    });
+    expect(await ending).withContext('the end of the grace period').toBeUndefined();
+    expect(graceFree).withContext('the grace deadline was locked while the agent\'s row was awaited').toBeTrue();
+    expect(await db.selectFrom('agent_presence').select(['state', 'connected']).where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).toEqual({ state: 'available', connected: 1 });
+  });
+
   it('keeps the call of a caller whose tab came back while the end of their grace period ran [postgres]', async () => {
     const pg = await createTestPostgresDatabase();
     databases.push(pg);
@@ -272,16 +306,16 @@ describe('Call deadlines and presence (e2e)', () => {
     await sam.close();
     await eventually(async () => db.selectFrom('deadlines').select('id').where('subject_id', '=', sam.userId).where('kind', '=', 'presence_grace').executeTakeFirst());
     const claimed = await claimGrace(db, sam.userId);
-    let ending: Promise<void> | undefined;
+    let ending: Promise<unknown> | undefined;
     // Another transaction holds the deadline's row (as the caller's connect does, cancelling it) while the end runs.
     await db.transaction().execute(async (connecting) => {
-      await sql`select id from deadlines where id = ${claimed.id} for update`.execute(connecting);
-      ending = app.app.get(PresenceKeeper).graceEnded(claimed);
+      const { pid } = (await sql<{ pid: number }>`select id, pg_backend_pid() as pid from deadlines where id = ${claimed.id} for update`.execute(connecting)).rows[0];
+      ending = app.app.get(PresenceKeeper).graceEnded(claimed).catch((err: unknown) => err);
       // The end has abandoned the call in its transaction and waits for the deadline's row.
-      await eventually(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where a.datname = current_database() and not l.granted`.execute(db)).rows[0].n > 0);
+      await waitingFor(db, pid);
       await sql`delete from deadlines where id = ${claimed.id}`.execute(connecting);
     });
-    await ending;
+    expect(await ending).withContext('the end of the grace period').toBeUndefined();
     const call = await db.selectFrom('calls').select(['state', 'outcome']).where('id', '=', callId).executeTakeFirstOrThrow();
     expect(call).withContext('abandoned by a grace period the caller ended by coming back').toEqual({ state: 'queued', outcome: null });
   });

@@ -12,7 +12,7 @@ import { InjectConfig } from '../config/config.module';
 
 /**
  * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node, runs
- * its handler, and deletes it. Handlers check the current state, so a deadline whose subject
+ * its handler, and deletes it (a grace period's handler deletes it in its own transaction). Handlers check the current state, so a deadline whose subject
  * moved on does nothing, and one that failed is retried when its claim goes stale. Each poll
  * also delivers the ledger events a dead node left undelivered. At start-up it first
  * reconciles presence, then picks up whatever fell due while no node was running.
@@ -90,7 +90,8 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(row: DeadlineRow): Promise<void> {
     try {
       await this.handle(row);
-      await this.deadlines.complete(row);
+      // A grace period's end deletes its deadline with what it did, or finds it gone.
+      if (row.kind !== 'presence_grace') await this.deadlines.complete(row);
     } catch (err) {
       const subject = row.kind === 'wrap_up_end' || row.kind === 'presence_grace' ? { userId: row.subject_id } : row.kind === 'retention' ? {} : { callId: row.subject_id };
       this.logger.error({ msg: 'deadline failed; retried when its claim goes stale', kind: row.kind, subjectId: row.subject_id, ...subject, error: String(err) });

@@ -1,4 +1,5 @@
 import { runUnreadTogether } from '../database/prepared-queries';
+import type { DeadlineRow } from '../database/schema';
 import { describeEachDialect } from '../testing/each-dialect';
 import { Deadlines, STALE_CLAIM_MS } from './deadlines';
 
@@ -37,6 +38,36 @@ describeEachDialect('Deadlines', (database) => {
     await deadlines.schedule('ring_timeout', 'call-3', at(20_000));
     await deadlines.complete(row);
     expect((await database().db.selectFrom('deadlines').selectAll().execute()).length).toBe(1);
+  });
+
+  it('tells whether a claimed deadline is still as claimed, and completes it only then: not once cancelled, moved, taken over or renewed', async () => {
+    const claim = async (subject: string, node = 'node-a', now = at(0)) => (await deadlines.claimDue(node, now)).find((r) => r.subject_id === subject);
+    await deadlines.schedule('presence_grace', 'kept', at(0));
+    const kept = await claim('kept');
+    if (!kept) throw new Error('not claimed');
+    expect(await deadlines.isClaimed(kept)).toBeTrue();
+    expect(await deadlines.isClaimed({ ...kept, claimed_by: null, claimed_at: null })).withContext('as it was before the claim').toBeFalse();
+    expect(await deadlines.complete(kept)).toBeTrue();
+    expect(await deadlines.isClaimed(kept)).withContext('completed').toBeFalse();
+    expect(await deadlines.complete(kept)).withContext('completed twice').toBeFalse();
+
+    const changes: [string, (row: DeadlineRow) => Promise<unknown>][] = [
+      ['cancelled', (row) => deadlines.cancel(row.subject_id, 'presence_grace')],
+      ['moved', (row) => deadlines.schedule('presence_grace', row.subject_id, at(30_000))],
+      ['cancelled and set again', async (row) => (await deadlines.cancel(row.subject_id, 'presence_grace'), await deadlines.schedule('presence_grace', row.subject_id, at(30_000)))],
+      ['taken over', () => deadlines.claimDue('node-b', at(STALE_CLAIM_MS + 1))],
+      ['renewed', (row) => deadlines.refreshClaim(row)],
+    ];
+    for (const [subject, change] of changes) {
+      await deadlines.schedule('presence_grace', subject, at(0));
+      const row = await claim(subject);
+      if (!row) throw new Error(`${subject}: not claimed`);
+      await change(row);
+      expect(await deadlines.isClaimed(row)).withContext(subject).toBeFalse();
+      expect(await deadlines.complete(row)).withContext(subject).toBeFalse();
+    }
+    const left = await database().db.selectFrom('deadlines').select(['subject_id', 'due_at']).orderBy('subject_id').execute();
+    expect(left.map((r) => r.subject_id)).withContext('what the changes left, untouched by the completions').toEqual(['cancelled and set again', 'moved', 'renewed', 'taken over']);
   });
 
   it('lets another node take over a claim that went stale (its node died)', async () => {

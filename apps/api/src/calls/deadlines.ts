@@ -132,8 +132,10 @@ export class Deadlines {
   }
 
   /**
-   * Whether `row`, as a handler claimed it, is still its subject's deadline: not cancelled,
-   * moved (set again, which clears the claim) or taken over by another node since.
+   * Whether `row`, as a handler claimed it ({@link claimDue}), is still its subject's deadline:
+   * not cancelled, moved (set again, which clears the claim) or taken over by another node
+   * since. A row never claimed is not; nor is one whose claim was renewed since
+   * ({@link refreshClaim} moves `claimed_at`: a handler that renews must check the row as renewed).
    */
   async isClaimed(row: DeadlineRow): Promise<boolean> {
     return (await this.db.selectFrom('deadlines').select('id').where('id', '=', row.id).where('claimed_by', '=', row.claimed_by).where('claimed_at', '=', row.claimed_at).executeTakeFirst()) !== undefined;

@@ -11,13 +11,13 @@ import { CallRouter } from './call-router.service';
 import { CallbackCalls } from './callback-calls.service';
 import { CallbackRequestsService } from './callback-requests.service';
 import { secondsAfter } from './deadlines';
-import { CallLedger, Superseded, type LedgerTransaction } from './ledger/call-ledger';
+import { CallLedger, type LedgerTransaction } from './ledger/call-ledger';
 import { QueueFeed } from './queue-feed.service';
 import { QueuePositions } from './queue-positions';
 import { SignalRelay } from './signal-relay.service';
 import { SocketRooms, SUPERVISORS_ROOM, userRoom } from './socket-rooms';
-import type { AppConfig } from '../config/config';
 import type { AgentPresenceRow, DeadlineRow } from '../database/schema';
+import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 
 /**
@@ -134,11 +134,12 @@ export class PresenceKeeper {
    * in one ledger transaction: a ringing call goes to the next agent, a call in progress ends
    * (disconnected), a waiting caller's call is abandoned, and the agent is Offline.
    *
-   * Only if `grace` is still the deadline as claimed, at the read and at the commit: a tab that
-   * came back cancelled it, and leaving again started a new grace period (a new or moved row)
-   * that ends later — this one ended nothing. Its deletion is the unit's last write, after the
-   * agent's row (the order of a tab's connect, which takes the agent's row, then cancels the
-   * deadline); found gone there, the unit runs again and finds it gone at the read.
+   * Only if `grace` (claimed by this node) is still the deadline as claimed, at the read and at
+   * the commit: a tab that came back cancelled it, and leaving again started a new grace period
+   * (a new or moved row) that ends later — this one ended nothing. Its deletion is the last
+   * write of the unit's work, after the agent's row ({@link LedgerTransaction.completeDeadline});
+   * found gone there, the unit runs again and finds it gone at the read. Either way the row is
+   * gone when this returns (deleted, cancelled or replaced).
    */
   async graceEnded(grace: DeadlineRow): Promise<void> {
     const userId = grace.subject_id;
@@ -155,7 +156,7 @@ export class PresenceKeeper {
       }
       const agent = await tx.agent(userId);
       if (agent && agent.connected === 0 && agent.state !== 'offline') await this.signOutAgentGone(tx, agent);
-      if (!(await tx.deadlines.complete(grace))) throw new Superseded(`${userId}'s grace period was cancelled or set again`);
+      await tx.completeDeadline(grace);
     });
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import { Query, type FieldDef, type Pool, type PoolClient } from 'pg';
+import { databaseErrorCode } from './database-errors';
 
 /** Most named statements one connection prepares (the app runs a few dozen distinct ones). */
 export const POSTGRES_NAMED_STATEMENTS_PER_CONNECTION = 200;
@@ -214,7 +215,7 @@ function namingClient(
       const send = (name: string | undefined): void => {
         const answered = (err: Error | undefined, result: unknown): void => {
           if (!err) return resolve(result as PostgresQueryResult<unknown>);
-          if (name === undefined || (err as { code?: unknown }).code !== '0A000' || inTransaction) return reject(err);
+          if (name === undefined || databaseErrorCode(err) !== '0A000' || inTransaction) return reject(err);
           state.named.delete(sql);
           state.stale.add(sql);
           send(undefined);

@@ -110,4 +110,3 @@ export class UsersRepository {
     return Number(n);
   }
 }
-

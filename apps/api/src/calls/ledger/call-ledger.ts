@@ -6,7 +6,7 @@ import { databaseErrorCode } from '../../database/database-errors';
 import { InjectDatabase } from '../../database/database.module';
 import { changedRows, runPrepared, runUnreadTogether, runUnreadWrite, type UnreadWrite } from '../../database/prepared-queries';
 import { withDirectStatements } from '../../database/sqlite-statements';
-import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database } from '../../database/schema';
+import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database, DeadlineRow } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { toAgentStatus } from '../agent-status';
 import { Deadlines } from '../deadlines';
@@ -339,6 +339,16 @@ export class LedgerTransaction {
   }
 
   /**
+   * Deletes `row`, the deadline this transaction handles (claimed by this node), as the last
+   * write of the work: the deadline and what it did are committed together. Its row lock comes
+   * after the rows the work changed (a tab's connect takes the agent's row, then cancels their
+   * deadlines). @throws Superseded when it was cancelled, moved or taken over since it was claimed
+   */
+  async completeDeadline(row: DeadlineRow): Promise<void> {
+    if (!(await this.deadlines.complete(row))) throw new Superseded(`the ${row.kind} deadline of ${row.subject_id} was cancelled, moved or taken over`);
+  }
+
+  /**
    * Takes the call's row lock for the rest of the transaction (PostgreSQL; SQLite's one writer
    * needs none), so what it then reads of the call's other rows — its timeline's last number,
    * its held signals — is not raced by another node's transaction. The lock an update of the
@@ -529,7 +539,6 @@ function isBrokenByServer(err: unknown): boolean {
 function isFailedAssertion(err: unknown): boolean {
   return databaseErrorCode(err) === '22012';
 }
-
 
 /** The columns of a call its roll-ups are computed from (see `call-rollups.ts`). */
 const ROLLED_UP_COLUMNS = ['state', 'outcome', 'queued_at', 'queue_ms', 'talk_ms', 'wrap_up_ms'] as const satisfies readonly (keyof CallRow)[];
