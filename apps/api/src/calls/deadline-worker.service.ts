@@ -12,10 +12,11 @@ import { InjectConfig } from '../config/config.module';
 
 /**
  * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node, runs
- * its handler, and deletes it (a grace period's handler deletes it in its own transaction). Handlers check the current state, so a deadline whose subject
- * moved on does nothing, and one that failed is retried when its claim goes stale. Each poll
- * also delivers the ledger events a dead node left undelivered. At start-up it first
- * reconciles presence, then picks up whatever fell due while no node was running.
+ * its handler, and deletes it (a grace period's handler deletes it in its own transaction).
+ * Handlers check the current state, so a deadline whose subject moved on does nothing, and one
+ * that failed is retried when its claim goes stale. Each poll also delivers the ledger events
+ * a dead node left undelivered. At start-up it first reconciles presence, then picks up
+ * whatever fell due while no node was running.
  */
 @Injectable()
 export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
