@@ -29,6 +29,16 @@ describe('Call deadlines and presence (e2e)', () => {
     return { app, db: app.app.get<Kysely<Database>>(DATABASE) };
   }
 
+  /** The user's grace-period deadline, if they have one. */
+  function graceDeadline(db: Kysely<Database>, userId: string) {
+    return db.selectFrom('deadlines').select(['id', 'due_at', 'claimed_by']).where('subject_id', '=', userId).where('kind', '=', 'presence_grace').executeTakeFirst();
+  }
+
+  /** The agent's state and connection as stored. */
+  function presence(db: Kysely<Database>, agentId: string) {
+    return db.selectFrom('agent_presence').select(['state', 'connected']).where('agent_id', '=', agentId).executeTakeFirstOrThrow();
+  }
+
   /** The user's grace period, claimed ahead of its end as a node's deadline worker claims a due one. */
   async function claimGrace(db: Kysely<Database>, userId: string): Promise<DeadlineRow> {
     return db
@@ -246,21 +256,19 @@ describe('Call deadlines and presence (e2e)', () => {
       const pg = dialect === 'postgres' ? await createTestPostgresDatabase() : null;
       if (pg) databases.push(pg);
       const { app, db } = await start({ PRESENCE_GRACE_SECONDS: '30', ...(pg ? { DATABASE_URL: pg.url } : {}) });
-      const graceOf = (userId: string) => db.selectFrom('deadlines').select(['id', 'due_at', 'claimed_by']).where('subject_id', '=', userId).where('kind', '=', 'presence_grace').executeTakeFirst();
-      const presenceOf = (userId: string) => db.selectFrom('agent_presence').select(['state', 'connected']).where('agent_id', '=', userId).executeTakeFirstOrThrow();
       const alex = await connect(app, 'agent', 'available');
       await alex.close();
-      await eventually(async () => (await presenceOf(alex.userId)).connected === 0 && (await graceOf(alex.userId)));
+      await eventually(async () => (await presence(db, alex.userId)).connected === 0 && (await graceDeadline(db, alex.userId)));
       const claimed = await claimGrace(db, alex.userId);
       // Meanwhile the agent's tab came back (the grace period cancelled) and left again (a new one started).
       const again = await alex.newTab(app.url);
       clients.push(again);
-      await eventually(async () => (await presenceOf(alex.userId)).connected === 1 && !(await graceOf(alex.userId)));
+      await eventually(async () => (await presence(db, alex.userId)).connected === 1 && !(await graceDeadline(db, alex.userId)));
       await again.close();
-      const next = await eventually(async () => (await presenceOf(alex.userId)).connected === 0 && (await graceOf(alex.userId)));
+      const next = await eventually(async () => (await presence(db, alex.userId)).connected === 0 && (await graceDeadline(db, alex.userId)));
       await app.app.get(PresenceKeeper).graceEnded(claimed);
-      expect(await presenceOf(alex.userId)).withContext('signed out by the grace period the tab ended').toEqual({ state: 'available', connected: 0 });
-      expect(await graceOf(alex.userId)).withContext('the new grace period').toEqual({ ...next, claimed_by: null });
+      expect(await presence(db, alex.userId)).withContext('signed out by the grace period the tab ended').toEqual({ state: 'available', connected: 0 });
+      expect(await graceDeadline(db, alex.userId)).withContext('the new grace period').toEqual({ ...next, claimed_by: null });
     });
   }
 
@@ -270,7 +278,7 @@ describe('Call deadlines and presence (e2e)', () => {
     const { app, db } = await start({ PRESENCE_GRACE_SECONDS: '30', DATABASE_URL: pg.url });
     const alex = await connect(app, 'agent', 'available');
     await alex.close();
-    await eventually(async () => db.selectFrom('deadlines').select('id').where('subject_id', '=', alex.userId).where('kind', '=', 'presence_grace').executeTakeFirst());
+    await eventually(async () => graceDeadline(db, alex.userId));
     const claimed = await claimGrace(db, alex.userId);
     let ending: Promise<unknown> | undefined;
     let graceFree = false;
@@ -290,7 +298,7 @@ describe('Call deadlines and presence (e2e)', () => {
     });
     expect(await ending).withContext('the end of the grace period').toBeUndefined();
     expect(graceFree).withContext('the grace deadline was locked while the agent\'s row was awaited').toBeTrue();
-    expect(await db.selectFrom('agent_presence').select(['state', 'connected']).where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).toEqual({ state: 'available', connected: 1 });
+    expect(await presence(db, alex.userId)).toEqual({ state: 'available', connected: 1 });
   });
 
   it('keeps the call of a caller whose tab came back while the end of their grace period ran [postgres]', async () => {
@@ -304,7 +312,7 @@ describe('Call deadlines and presence (e2e)', () => {
     await alex.next('callOffered', (o) => o.callId === callId);
     await alex.ok('declineCall', { callId });
     await sam.close();
-    await eventually(async () => db.selectFrom('deadlines').select('id').where('subject_id', '=', sam.userId).where('kind', '=', 'presence_grace').executeTakeFirst());
+    await eventually(async () => graceDeadline(db, sam.userId));
     const claimed = await claimGrace(db, sam.userId);
     let ending: Promise<unknown> | undefined;
     // Another transaction holds the deadline's row (as the caller's connect does, cancelling it) while the end runs.

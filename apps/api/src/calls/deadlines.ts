@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { InjectDatabase } from '../database/database.module';
 import { runUnreadWrite, type UnreadWrite } from '../database/prepared-queries';
 import type { CallState } from '@switchboard/call-domain';
@@ -138,19 +138,19 @@ export class Deadlines {
    * ({@link refreshClaim} moves `claimed_at`: a handler that renews must check the row as renewed).
    */
   async isClaimed(row: DeadlineRow): Promise<boolean> {
-    return (await this.db.selectFrom('deadlines').select('id').where('id', '=', row.id).where('claimed_by', '=', row.claimed_by).where('claimed_at', '=', row.claimed_at).executeTakeFirst()) !== undefined;
+    return (await this.db.selectFrom('deadlines').select('id').where((eb) => asClaimed(eb, row)).executeTakeFirst()) !== undefined;
   }
 
   /** Deletes a handled deadline, unless it was cancelled, moved or taken over meanwhile ({@link isClaimed}): whether it was deleted. */
   async complete(row: DeadlineRow): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('deadlines')
-      .where('id', '=', row.id)
-      .where('claimed_by', '=', row.claimed_by)
-      .where('claimed_at', '=', row.claimed_at)
-      .executeTakeFirst();
+    const result = await this.db.deleteFrom('deadlines').where((eb) => asClaimed(eb, row)).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
+}
+
+/** `row` as its handler claimed it: same id, claimed by the same node at the same moment (a row never claimed matches nothing). */
+function asClaimed(eb: ExpressionBuilder<Database, 'deadlines'>, row: DeadlineRow) {
+  return eb.and([eb('id', '=', row.id), eb('claimed_by', '=', row.claimed_by), eb('claimed_at', '=', row.claimed_at)]);
 }
 
 /**
