@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentStatus, ClientToServerEvents, QueuePosition } from '@switchboard/call-domain';
+import type { AgentStatus, ClientToServerEvents, LiveCall, QueuePosition } from '@switchboard/call-domain';
 import type { ChaosAck, ChaosClient } from './chaos-client';
 import type { AckedWrapUp } from './ledger-checks';
 import type { SeededRandom } from '../../src/supervisor/seeding/random';
@@ -121,11 +121,22 @@ export class StudentActor extends Actor {
   /**
    * The node came back and this tab reconnected: it ends its calls, or (`patient`) keeps
    * waiting in line and ends only a call it knows an agent took, so the deadlines must move
-   * the waiting ones on.
+   * the waiting ones on. A patient tab asks the server which call it is in (`getLiveCall`, as
+   * the portal does): the agent's fake media connects a call without the caller, so a caller
+   * whose `callAccepted` was lost to the kill is not told again, while a real caller's media
+   * cannot connect before its page has the answer, and so knows.
    */
-  afterRestart(patient: boolean): void {
+  async afterRestart(patient: boolean): Promise<void> {
     this.ending.clear();
     this.patient = patient;
+    if (patient) {
+      const live = await this.client.emit('getLiveCall', {});
+      const call = live.ok ? (live.data as LiveCall | null) : null;
+      if (call?.role === 'caller') {
+        this.accepted.add(call.callId);
+        this.learn(call.callId);
+      }
+    }
     for (const callId of this.open) this.scheduleEnd(callId);
   }
 

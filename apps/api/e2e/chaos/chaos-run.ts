@@ -203,7 +203,7 @@ class ChaosRun {
     const settle = this.enter('settle');
     for (const agent of this.agents) agent.afterRestart();
     await Promise.all([...this.students, ...this.agents].map((actor) => (this.rng.chance(AWAY_CHANCE) ? undefined : actor.client.connect(this.api.url))));
-    for (const student of this.students) if (student.client.connected) student.afterRestart(this.rng.chance(PATIENT_CHANCE));
+    await Promise.all(this.students.filter((student) => student.client.connected).map((student) => student.afterRestart(this.rng.chance(PATIENT_CHANCE))));
     const { snapshot, settled } = await this.waitUntilSettled(settle);
     settle.end();
     if (!settled) this.unsettledKills++;
