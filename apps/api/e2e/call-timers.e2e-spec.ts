@@ -236,7 +236,7 @@ describe('Call deadlines and presence (e2e)', () => {
     expect((await (reloaded as unknown as TestClient).next('callOffered')).callId).toBe(callId);
   });
 
-  it('repairs presence when a grace period ends for an agent who is connected but marked disconnected', async () => {
+  it('repairs presence when a grace period ends for an agent who is connected but marked disconnected, and that grace period is over', async () => {
     const { app, db } = await start({});
     const alex = await connect(app, 'agent', 'available');
     const blake = await connect(app, 'agent2', 'available');
@@ -249,6 +249,8 @@ describe('Call deadlines and presence (e2e)', () => {
     await app.app.get(Deadlines).schedule('presence_grace', alex.userId, new Date());
     expect((await alex.next('callOffered', undefined, 3000)).callId).toBe(callId);
     expect((await db.selectFrom('agent_presence').select('connected').where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).connected).toBe(1);
+    // Not left claimed, to be taken up again each time the claim goes stale.
+    expect(await graceDeadline(db, alex.userId)).withContext('the grace period that ended').toBeUndefined();
   });
 
   for (const dialect of DIALECTS) {

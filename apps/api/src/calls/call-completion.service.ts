@@ -13,7 +13,7 @@ import {
   type SessionUser,
   type WrapUp,
 } from '@switchboard/call-domain';
-import type { CallRow } from '../database/schema';
+import type { CallRow, DeadlineRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { toAgentStatus } from './agent-status';
 import { CallRecords } from './call-records';
@@ -106,20 +106,20 @@ export class CallCompletion {
     });
   }
 
-  /** Deadline: nobody answered in time; the caller is told (and may ask for a callback). */
-  async maxWaitReached(callId: string): Promise<void> {
-    await this.ledger.run(async (tx) => {
-      const call = await tx.call(callId);
+  /** Deadline (`max_wait`, its subject the call): nobody answered in time; the caller is told (and may ask for a callback). */
+  async maxWaitReached(deadline: DeadlineRow): Promise<void> {
+    await this.ledger.runDeadline(deadline, async (tx) => {
+      const call = await tx.call(deadline.subject_id);
       if (!call || (call.state !== 'queued' && call.state !== 'ringing')) return;
       if (Date.parse(call.queued_at) + this.config.calls.maxWaitSeconds * 1000 > tx.now.getTime()) return;
       await this.endCall(tx, call, 'max_wait', 'system', null);
     });
   }
 
-  /** Deadline: accepted, but media never connected. */
-  async mediaTimedOut(callId: string): Promise<void> {
-    await this.ledger.run(async (tx) => {
-      const call = await tx.call(callId);
+  /** Deadline (`media_timeout`, its subject the call): accepted, but media never connected. */
+  async mediaTimedOut(deadline: DeadlineRow): Promise<void> {
+    await this.ledger.runDeadline(deadline, async (tx) => {
+      const call = await tx.call(deadline.subject_id);
       if (call?.state !== 'accepted' || !call.answered_at) return;
       if (Date.parse(call.answered_at) + this.config.calls.mediaTimeoutSeconds * 1000 > tx.now.getTime()) return;
       await this.endCall(tx, call, 'media_failed', 'system', null);
@@ -175,9 +175,10 @@ export class CallCompletion {
     });
   }
 
-  /** Deadline: wrap-up time ran out; the agent is Available again. */
-  async wrapUpTimedOut(agentId: string): Promise<void> {
-    await this.ledger.run(async (tx) => {
+  /** Deadline (`wrap_up_end`, its subject the agent): wrap-up time ran out; the agent is Available again. */
+  async wrapUpTimedOut(deadline: DeadlineRow): Promise<void> {
+    const agentId = deadline.subject_id;
+    await this.ledger.runDeadline(deadline, async (tx) => {
       const agent = await tx.agent(agentId);
       if (agent?.state !== 'wrap_up' || !agent.wrap_up_ends_at || agent.wrap_up_ends_at > tx.nowIso) return;
       if (agent.call_id) await this.closeWrapUp(tx, agent.call_id, 'wrap-up time ran out');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { durationsOf, planOffers, type AcceptedCall, type AnswerMessage, type CallOffer, type OfferWithdrawnReason, type QueuePosition, type SessionUser, NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
 import { isUniqueViolation } from '../database/database-errors';
-import type { AgentPresenceRow, CallRow } from '../database/schema';
+import type { AgentPresenceRow, CallRow, DeadlineRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence, routingAgentOf } from './agent-presence.service';
@@ -160,11 +160,12 @@ export class CallRouter {
   }
 
   /**
-   * Ring timeout: the agent goes Missed and the call goes to the next agent. On a call back in
+   * Deadline (`ring_timeout`, its subject the call): the agent goes Missed and the call goes to the next agent. On a call back in
    * the queue it is the end of a decliner's cool-down: routing runs, so the call may ring them again.
    */
-  async ringOut(callId: string): Promise<void> {
-    const cooledDown = await this.ledger.run(async (tx) => {
+  async ringOut(deadline: DeadlineRow): Promise<void> {
+    const callId = deadline.subject_id;
+    const cooledDown = await this.ledger.runDeadline(deadline, async (tx) => {
       const call = await tx.call(callId);
       if (call?.state === 'queued') return true;
       if (!call || call.state !== 'ringing' || !call.ringing_agent_id || !call.rings_out_at || call.rings_out_at > tx.nowIso) return false;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { durationsOf, type CallbackCall, type SessionUser } from '@switchboard/call-domain';
 import { isUniqueViolation } from '../database/database-errors';
-import type { CallRow } from '../database/schema';
+import type { CallRow, DeadlineRow } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { CallCompletion } from './call-completion.service';
@@ -121,15 +121,18 @@ export class CallbackCalls {
     });
   }
 
-  /** Deadline: a callback nobody answered within the ring timeout ends unanswered; false for any other call. */
-  async ringOut(callId: string): Promise<boolean> {
+  /** Deadline (`ring_timeout`): a callback nobody answered within the ring timeout ends unanswered; false for any other call (left to `CallRouter.ringOut`). */
+  async ringOut(deadline: DeadlineRow): Promise<boolean> {
+    const callId = deadline.subject_id;
     if ((await this.records.get(callId))?.direction !== 'outbound') return false;
-    return this.ledger.run(async (tx) => {
+    const outbound = await this.ledger.runDeadline(deadline, async (tx) => {
       const call = await tx.call(callId);
       if (call?.direction !== 'outbound') return false;
       if (call.state === 'ringing' && call.rings_out_at && call.rings_out_at <= tx.nowIso) await this.completion.endCall(tx, call, 'max_wait', 'system', null);
       return true;
     });
+    // Not claimed any more: nothing is left to do, by either.
+    return outbound ?? true;
   }
 
   /**

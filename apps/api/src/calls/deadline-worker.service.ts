@@ -11,10 +11,11 @@ import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 
 /**
- * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node, runs
- * its handler, and deletes it (a grace period's handler deletes it in its own transaction).
- * Handlers check the current state, so a deadline whose subject moved on does nothing, and one
- * that failed is retried when its claim goes stale. Each poll also delivers the ledger events
+ * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node and runs
+ * its handler, which deletes it with what it did (`CallLedger.runDeadline`: one transaction; a
+ * row cancelled, moved or taken over meanwhile is left and nothing is done). Handlers check the
+ * current state, so a deadline whose subject moved on does nothing, and one that failed is
+ * retried when its claim goes stale. Each poll also delivers the ledger events
  * a dead node left undelivered. At start-up it first reconciles presence, then picks up
  * whatever fell due while no node was running.
  */
@@ -91,8 +92,6 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(row: DeadlineRow): Promise<void> {
     try {
       await this.handle(row);
-      // A grace period's end deletes its deadline with what it did, or finds it gone.
-      if (row.kind !== 'presence_grace') await this.deadlines.complete(row);
     } catch (err) {
       const subject = row.kind === 'wrap_up_end' || row.kind === 'presence_grace' ? { userId: row.subject_id } : row.kind === 'retention' ? {} : { callId: row.subject_id };
       this.logger.error({ msg: 'deadline failed; retried when its claim goes stale', kind: row.kind, subjectId: row.subject_id, ...subject, error: String(err) });
@@ -102,13 +101,13 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private handle(row: DeadlineRow): Promise<void> {
     switch (row.kind) {
       case 'ring_timeout':
-        return this.callbacks.ringOut(row.subject_id).then((outbound) => (outbound ? undefined : this.router.ringOut(row.subject_id)));
+        return this.callbacks.ringOut(row).then((outbound) => (outbound ? undefined : this.router.ringOut(row)));
       case 'max_wait':
-        return this.completion.maxWaitReached(row.subject_id);
+        return this.completion.maxWaitReached(row);
       case 'media_timeout':
-        return this.completion.mediaTimedOut(row.subject_id);
+        return this.completion.mediaTimedOut(row);
       case 'wrap_up_end':
-        return this.completion.wrapUpTimedOut(row.subject_id);
+        return this.completion.wrapUpTimedOut(row);
       case 'presence_grace':
         return this.keeper.graceEnded(row);
       case 'retention':

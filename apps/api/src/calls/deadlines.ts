@@ -16,7 +16,22 @@ export const STALE_CLAIM_MS = 15_000;
  */
 @Injectable()
 export class Deadlines {
+  /**
+   * In a ledger unit that handles a due deadline ({@link keepHandled}): that row, which only the
+   * unit's own completion deletes (`LedgerTransaction.completeDeadline`), as the last write.
+   */
+  private handled: DeadlineRow | null = null;
+
   constructor(@InjectDatabase() private readonly db: Kysely<Database>) {}
+
+  /**
+   * For the deadlines of a ledger unit that handles `row`: the unit's cancels leave that row
+   * (a call's end cancels all its deadlines, a max wait's own among them), so that its deletion
+   * at the end of the unit tells whether it was still this node's claim.
+   */
+  keepHandled(row: DeadlineRow): void {
+    this.handled = row;
+  }
 
   /**
    * Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. Nothing of the
@@ -75,6 +90,19 @@ export class Deadlines {
    * see the delete; use {@link replacing}, which checks).
    */
   cancelling(subjectId: string, ...kinds: DeadlineKind[]): UnreadWrite {
+    const kept = this.handled?.subject_id === subjectId && kinds.includes(this.handled.kind) ? this.handled.id : null;
+    if (kept !== null) {
+      return {
+        key: `deadlines.cancelKeeping:${kinds.length}`,
+        values: [subjectId, kept, ...kinds],
+        build: ([subject, keep, ...ks]) =>
+          this.db
+            .deleteFrom('deadlines')
+            .where('subject_id', '=', subject as string)
+            .where('id', '<>', keep as string)
+            .where('kind', 'in', ks as DeadlineKind[]),
+      };
+    }
     return {
       key: `deadlines.cancel:${kinds.length}`,
       values: [subjectId, ...kinds],

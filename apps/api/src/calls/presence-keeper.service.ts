@@ -135,28 +135,27 @@ export class PresenceKeeper {
    * (disconnected), a waiting caller's call is abandoned, and the agent is Offline.
    *
    * Only if `grace` (claimed by this node) is still the deadline as claimed, at the read and at
-   * the commit: a tab that came back cancelled it, and leaving again started a new grace period
-   * (a new or moved row) that ends later — this one ended nothing. Its deletion is the last
-   * write of the unit's work, after the agent's row ({@link LedgerTransaction.completeDeadline});
-   * found gone there, the unit runs again and finds it gone at the read. Either way the row is
-   * gone when this returns (deleted, cancelled or replaced).
+   * the commit ({@link CallLedger.runDeadline}): a tab that came back cancelled it, and leaving
+   * again started a new grace period (a new or moved row) that ends later — this one ended
+   * nothing. Its deletion is the last write of the unit's work, after the agent's row; found
+   * gone there, the unit runs again and finds it gone at the read. Either way the row is gone
+   * when this returns (deleted, cancelled or replaced), back or not.
    */
   async graceEnded(grace: DeadlineRow): Promise<void> {
     const userId = grace.subject_id;
     if (await this.rooms.isConnected(userId)) {
-      // Back (or never gone: a disconnect raced a new tab): make sure presence says so.
+      // Back (or never gone: a disconnect raced a new tab): make sure presence says so (which
+      // also cancels the grace period).
       await this.presence.markConnected(userId);
       return;
     }
-    await this.ledger.run(async (tx) => {
-      if (!(await tx.deadlines.isClaimed(grace))) return;
+    await this.ledger.runDeadline(grace, async (tx) => {
       for (const call of await this.records.activeOfCaller(userId, tx.db)) {
         const waiting = call.state === 'queued' || call.state === 'ringing';
         await this.completion.endCall(tx, call, waiting ? 'caller_left' : 'disconnected', 'caller', null);
       }
       const agent = await tx.agent(userId);
       if (agent && agent.connected === 0 && agent.state !== 'offline') await this.signOutAgentGone(tx, agent);
-      await tx.completeDeadline(grace);
     });
   }
 

@@ -79,7 +79,11 @@ export class RetentionService implements OnApplicationBootstrap {
    */
   async run(row: DeadlineRow, keepGoing: () => boolean = () => true): Promise<void> {
     const months = this.config.retentionMonths;
-    if (months === null) return;
+    if (months === null) {
+      // Turned off since it was set: this was the last pass.
+      await this.deadlines.complete(row);
+      return;
+    }
     const startedAt = new Date();
     let claimLost = false;
     const result = await this.deleteBefore(retentionCutoff(startedAt, months), async () => {

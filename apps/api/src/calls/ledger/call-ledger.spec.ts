@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AGENT_STATES, CALL_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallState } from '@switchboard/call-domain';
-import type { AgentPresenceRow, CallRow, Database } from '../../database/schema';
+import type { AgentPresenceRow, CallRow, Database, DeadlineKind, DeadlineRow } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
 import { describeEachDialect } from '../../testing/each-dialect';
 import { writesDuring } from '../../testing/socket-writes';
 import { sqlDuring, statementsDuring } from '../../testing/statements-sent';
 import { sql, type Kysely } from 'kysely';
 import { CallLedger, Superseded, SUPERSEDED_TRIES, type LedgerTransaction } from './call-ledger';
+import { Deadlines } from '../deadlines';
 import { bucketOf } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox, OUTBOX_STALE_MS } from './ledger-outbox';
@@ -189,6 +190,67 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     expect(runs).toBe(2);
     expect(result).toBe('ended');
     expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ended');
+  });
+
+  describe('a due deadline\'s unit (runDeadline)', () => {
+    /** The call's `kind` deadline, due now and claimed by `node` (as `Deadlines.claimDue` leaves it). */
+    async function claimedDeadline(kind: DeadlineKind, subjectId: string, node = 'this-node'): Promise<DeadlineRow> {
+      const now = new Date().toISOString();
+      const row: DeadlineRow = { id: randomUUID(), kind, subject_id: subjectId, due_at: now, claimed_by: node, claimed_at: now };
+      await db.insertInto('deadlines').values(row).execute();
+      return row;
+    }
+    const deadlinesOf = async (subjectId: string) => (await db.selectFrom('deadlines').select('kind').where('subject_id', '=', subjectId).orderBy('kind').execute()).map((d) => d.kind);
+
+    it('deletes the deadline with what its handler did, the handler\'s own cancels leaving it to that deletion', async () => {
+      const call = await addCall(db, 'queued', callerId);
+      const maxWait = await claimedDeadline('max_wait', call.id);
+      await claimedDeadline('ring_timeout', call.id, 'another-node');
+      const ended = await ledger.runDeadline(maxWait, async (tx) => {
+        // As a call's end does: every deadline of the call, its max wait's own among them.
+        await tx.deadlines.cancel(call.id, 'ring_timeout', 'max_wait');
+        return (await tx.moveCall(call, 'ended', { outcome: 'unanswered' })).state;
+      });
+      expect(ended).toBe('ended');
+      expect(await deadlinesOf(call.id)).toEqual([]);
+      expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ended');
+    });
+
+    it('runs nothing for a deadline cancelled, moved or taken over since its claim', async () => {
+      const call = await addCall(db, 'accepted', callerId);
+      const claimed = await claimedDeadline('media_timeout', call.id);
+      const tookOver = { claimed_by: 'another-node', claimed_at: new Date(Date.now() + 1000).toISOString() };
+      await db.updateTable('deadlines').set(tookOver).where('id', '=', claimed.id).execute();
+      let runs = 0;
+      const result = await ledger.runDeadline(claimed, async () => ++runs);
+      expect(result).toBeUndefined();
+      expect(runs).toBe(0);
+      expect(await db.selectFrom('deadlines').select(['claimed_by']).where('id', '=', claimed.id).execute()).withContext('the other node\'s claim').toEqual([{ claimed_by: 'another-node' }]);
+    });
+
+    if (dialectOfSuite === 'postgres') {
+      it('undoes what the handler did when another transaction moves its deadline before the unit commits, and runs nothing the second time (PostgreSQL)', async () => {
+        const agentId = await addAgent(db, 'wrap_up');
+        const wrapUpEnd = await claimedDeadline('wrap_up_end', agentId);
+        const later = new Date(Date.now() + 30_000);
+        let runs = 0;
+        const result = await ledger.runDeadline(wrapUpEnd, async (tx) => {
+          runs++;
+          await tx.requireAgentMove(agentId, { to: 'available', by: 'system', reason: 'wrap-up time ran out' });
+          // Meanwhile another transaction sets the deadline again (e.g. another node's), and commits.
+          await new Deadlines(db).schedule('wrap_up_end', agentId, later);
+          return 'moved to available';
+        });
+        expect(result).toBeUndefined();
+        expect(runs).toBe(1);
+        expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agentId).executeTakeFirstOrThrow()).state).toBe('wrap_up');
+        expect(await db.selectFrom('deadlines').select(['kind', 'due_at', 'claimed_by']).where('subject_id', '=', agentId).execute()).withContext('the deadline as the other transaction set it').toEqual([
+          { kind: 'wrap_up_end', due_at: later.toISOString(), claimed_by: null },
+        ]);
+        expect(await db.selectFrom('agent_state_changes').selectAll().execute()).toEqual([]);
+        expect(delivered).toEqual([]);
+      });
+    }
   });
 
   it('fails with conflict when a transaction stays superseded, storing and publishing nothing', async () => {

@@ -679,6 +679,24 @@ export class CallLedger {
     }
   }
 
+  /**
+   * Runs the handler of a due deadline that this node claimed (`Deadlines.claimDue`): `work` in
+   * a unit that deletes the deadline as its last write, so what the deadline did and its end
+   * commit together (a node that dies between the two leaves neither). Nothing runs (undefined)
+   * when the deadline is no longer as claimed — cancelled, moved or taken over; when that
+   * happens while `work` runs, the unit runs again and finds it so. The unit's own cancels leave
+   * the row to that deletion ({@link Deadlines.keepHandled}).
+   */
+  runDeadline<T>(row: DeadlineRow, work: (tx: LedgerTransaction) => Promise<T>): Promise<T | undefined> {
+    return this.run(async (tx) => {
+      if (!(await tx.deadlines.isClaimed(row))) return undefined;
+      tx.deadlines.keepHandled(row);
+      const value = await work(tx);
+      await tx.completeDeadline(row);
+      return value;
+    });
+  }
+
   /** Commits the queued units, up to {@link MAX_UNITS_PER_COMMIT} per transaction, while any are queued. */
   private async commitQueued(): Promise<void> {
     // Let this tick's units gather first.
