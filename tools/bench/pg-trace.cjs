@@ -5,7 +5,7 @@
 //     node dist/portal-e2e/tools/bench/gateway.js --db postgres --rounds 1 --pairs 50
 //
 // Every 2 s the server writes SQL_TRACE_DIR/pg-<pid>.json: [sql, count] pairs, commonest first,
-// after a ["writes", n] entry: the socket writes to PostgreSQL (pipelined statements corked
+// after a ["writes", n] entry: the socket writes to PostgreSQL (pipelined statements gathered
 // together leave in one); and SQL_TRACE_DIR/pg-<pid>-transactions.json: each kind of
 // transaction (its statements' first words, in order) and how many ran. Divide by the calls
 // the server handled for a per-setup figure.
@@ -67,9 +67,11 @@ pg.Client.prototype.query = function (config, ...rest) {
       if (!this.writableCorked) writes++;
       return write.apply(this, args);
     };
+    // A cork with nothing written under it sends nothing: the API gathers a statement's
+    // messages and writes them once, after pg's own cork and uncork.
     const uncork = stream.uncork;
     stream.uncork = function (...args) {
-      if (this.writableCorked === 1) writes++;
+      if (this.writableCorked === 1 && this.writableLength > 0) writes++;
       return uncork.apply(this, args);
     };
   }
