@@ -62,16 +62,19 @@ pg.Client.prototype.query = function (config, ...rest) {
   const stream = this.connection && this.connection.stream;
   if (stream && !stream.__traced) {
     stream.__traced = true;
+    // A cork with nothing written under it sends nothing: the API gathers a statement's
+    // messages and writes them once, after pg's own cork and uncork.
+    let underCork = false;
     const write = stream.write;
     stream.write = function (...args) {
       if (!this.writableCorked) writes++;
+      else underCork = true;
       return write.apply(this, args);
     };
-    // A cork with nothing written under it sends nothing: the API gathers a statement's
-    // messages and writes them once, after pg's own cork and uncork.
     const uncork = stream.uncork;
     stream.uncork = function (...args) {
-      if (this.writableCorked === 1 && this.writableLength > 0) writes++;
+      if (this.writableCorked === 1 && underCork) writes++;
+      if (this.writableCorked === 1) underCork = false;
       return uncork.apply(this, args);
     };
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { DATABASE } from '../src/database/database.module';
 import type { Database, DeadlineRow } from '../src/database/schema';
@@ -10,6 +11,9 @@ import { createTempDir } from '../src/testing/temp-dir';
 import type { TestApp } from '../src/testing/test-app';
 import { eventually, pause, startCallApp, TestClient } from './call-clients';
 import { call } from './support';
+
+/** The deadlines a call's life and presence set (retention's is the app's own). */
+const KINDS_HANDLED = ['ring_timeout', 'max_wait', 'media_timeout', 'wrap_up_end', 'presence_grace'] as const;
 
 /** One app per spec, with the call settings each spec needs. */
 describe('Call deadlines and presence (e2e)', () => {
@@ -236,7 +240,7 @@ describe('Call deadlines and presence (e2e)', () => {
     expect((await (reloaded as unknown as TestClient).next('callOffered')).callId).toBe(callId);
   });
 
-  it('repairs presence when a grace period ends for an agent who is connected but marked disconnected, and that grace period is over', async () => {
+  it('repairs presence when a grace period ends for an agent who is connected but marked disconnected, and removes that grace period', async () => {
     const { app, db } = await start({});
     const alex = await connect(app, 'agent', 'available');
     const blake = await connect(app, 'agent2', 'available');
@@ -251,6 +255,32 @@ describe('Call deadlines and presence (e2e)', () => {
     expect((await db.selectFrom('agent_presence').select('connected').where('agent_id', '=', alex.userId).executeTakeFirstOrThrow()).connected).toBe(1);
     // Not left claimed, to be taken up again each time the claim goes stale.
     expect(await graceDeadline(db, alex.userId)).withContext('the grace period that ended').toBeUndefined();
+  });
+
+  it('deletes, with its handler, every kind of due deadline whose call or user has moved on or is gone', async () => {
+    const { app, db } = await start({});
+    const subjects = new Map(KINDS_HANDLED.map((kind) => [kind, randomUUID()]));
+    for (const [kind, subject] of subjects) await app.app.get(Deadlines).schedule(kind, subject, new Date());
+    const left = () => db.selectFrom('deadlines').select(['kind', 'claimed_by']).where('subject_id', 'in', [...subjects.values()]).execute();
+    await eventually(async () => (await left()).length === 0, 5000).catch(async () => fail(`left: ${JSON.stringify(await left())}`));
+  });
+
+  it('repairs nothing at the end of a grace period set again since its claim, though a tab is open: the new one repairs when it ends', async () => {
+    const { app, db } = await start({ PRESENCE_GRACE_SECONDS: '30' });
+    const alex = await connect(app, 'agent', 'available');
+    // As a disconnect that raced the tab leaves it: marked disconnected, a grace period claimed
+    // by a node — and since, set again (another tab's departure), unclaimed, ending later.
+    await db.updateTable('agent_presence').set({ connected: 0 }).where('agent_id', '=', alex.userId).execute();
+    await app.app.get(Deadlines).schedule('presence_grace', alex.userId, new Date(Date.now() + 60_000));
+    const claimed = await claimGrace(db, alex.userId);
+    await app.app.get(Deadlines).schedule('presence_grace', alex.userId, new Date(Date.now() + 90_000));
+    const next = await graceDeadline(db, alex.userId);
+    await app.app.get(PresenceKeeper).graceEnded(claimed);
+    expect(await presence(db, alex.userId)).withContext('left as the newer grace period found them').toEqual({ state: 'available', connected: 0 });
+    expect(await graceDeadline(db, alex.userId)).withContext('the newer grace period').toEqual(next);
+    await app.app.get(PresenceKeeper).graceEnded(await claimGrace(db, alex.userId));
+    expect(await presence(db, alex.userId)).withContext('repaired by the newer one').toEqual({ state: 'available', connected: 1 });
+    expect(await graceDeadline(db, alex.userId)).toBeUndefined();
   });
 
   for (const dialect of DIALECTS) {

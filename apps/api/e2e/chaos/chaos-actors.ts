@@ -119,23 +119,28 @@ export class StudentActor extends Actor {
   }
 
   /**
-   * The node came back and this tab reconnected: it ends its calls, or (`patient`) keeps
-   * waiting in line and ends only a call it knows an agent took, so the deadlines must move
-   * the waiting ones on. A patient tab asks the server which call it is in (`getLiveCall`, as
-   * the portal does): the agent's fake media connects a call without the caller, so a caller
+   * The call the server says this tab's student is in (`getLiveCall`, as the portal asks after
+   * a reload), if any: the agent's fake media connects a call without the caller, so a caller
    * whose `callAccepted` was lost to the kill is not told again, while a real caller's media
-   * cannot connect before its page has the answer, and so knows.
+   * cannot connect before its page has the answer, and so its acceptance.
    */
-  async afterRestart(patient: boolean): Promise<void> {
+  async liveCall(): Promise<LiveCall | null> {
+    const live = await this.client.emit('getLiveCall', {});
+    const call = live.ok ? (live.data as LiveCall | null) : null;
+    return call?.role === 'caller' ? call : null;
+  }
+
+  /**
+   * The node came back and this tab reconnected: it ends its calls, or (`patient`) keeps
+   * waiting in line and ends only a call it knows an agent took ({@link liveCall}'s among
+   * them), so the deadlines must move the waiting ones on.
+   */
+  afterRestart(patient: boolean, live: LiveCall | null): void {
     this.ending.clear();
     this.patient = patient;
-    if (patient) {
-      const live = await this.client.emit('getLiveCall', {});
-      const call = live.ok ? (live.data as LiveCall | null) : null;
-      if (call?.role === 'caller') {
-        this.accepted.add(call.callId);
-        this.learn(call.callId);
-      }
+    if (live) {
+      this.accepted.add(live.callId);
+      this.learn(live.callId);
     }
     for (const callId of this.open) this.scheduleEnd(callId);
   }

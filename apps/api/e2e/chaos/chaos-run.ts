@@ -203,7 +203,10 @@ class ChaosRun {
     const settle = this.enter('settle');
     for (const agent of this.agents) agent.afterRestart();
     await Promise.all([...this.students, ...this.agents].map((actor) => (this.rng.chance(AWAY_CHANCE) ? undefined : actor.client.connect(this.api.url))));
-    await Promise.all(this.students.filter((student) => student.client.connected).map((student) => student.afterRestart(this.rng.chance(PATIENT_CHANCE))));
+    // Every choice drawn in the same order from run to run (a seed replays them): the answers first, then the plans.
+    const back = this.students.filter((student) => student.client.connected).map((student) => ({ student, patient: this.rng.chance(PATIENT_CHANCE) }));
+    const live = await Promise.all(back.map(({ student, patient }) => (patient ? student.liveCall() : null)));
+    back.forEach(({ student, patient }, i) => student.afterRestart(patient, live[i]));
     const { snapshot, settled } = await this.waitUntilSettled(settle);
     settle.end();
     if (!settled) this.unsettledKills++;

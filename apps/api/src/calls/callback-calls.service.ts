@@ -125,14 +125,12 @@ export class CallbackCalls {
   async ringOut(deadline: DeadlineRow): Promise<boolean> {
     const callId = deadline.subject_id;
     if ((await this.records.get(callId))?.direction !== 'outbound') return false;
-    const outbound = await this.ledger.runDeadline(deadline, async (tx) => {
+    await this.ledger.runDeadline(deadline, async (tx) => {
       const call = await tx.call(callId);
-      if (call?.direction !== 'outbound') return false;
-      if (call.state === 'ringing' && call.rings_out_at && call.rings_out_at <= tx.nowIso) await this.completion.endCall(tx, call, 'max_wait', 'system', null);
-      return true;
+      if (call?.state === 'ringing' && call.rings_out_at && call.rings_out_at <= tx.nowIso) await this.completion.endCall(tx, call, 'max_wait', 'system', null);
     });
-    // Not claimed any more: nothing is left to do, by either.
-    return outbound ?? true;
+    // Handled here, or no longer claimed: nothing is left to do, by either.
+    return true;
   }
 
   /**

@@ -34,6 +34,17 @@ export class Deadlines {
   }
 
   /**
+   * A handler cannot set its own deadline again: that would clear the claim its unit's end
+   * checks, and the unit would fail at every try. A deadline that must fire again later is
+   * set by the move that makes it due (a decline's cool-down, an extension), not by its handler.
+   */
+  private refuseHandled(kind: DeadlineKind, subjectId: string): void {
+    if (this.handled?.kind === kind && this.handled.subject_id === subjectId) {
+      throw new Error(`the ${kind} deadline of ${subjectId} is being handled: its handler cannot set it again`);
+    }
+  }
+
+  /**
    * Sets (or moves) the deadline of `kind` for `subjectId` to `dueAt`, unclaimed. Nothing of the
    * result is read: on PostgreSQL, in a transaction, it goes out with the next statement (as
    * {@link cancel}).
@@ -44,6 +55,7 @@ export class Deadlines {
 
   /** {@link schedule} as a write to run with others (`runUnreadTogether`). */
   scheduling(kind: DeadlineKind, subjectId: string, dueAt: Date): UnreadWrite {
+    this.refuseHandled(kind, subjectId);
     const due = dueAt.toISOString();
     // Every value a parameter, the nulls too (Kysely makes them parameters), so the statement is built once.
     const values = [randomUUID(), kind, subjectId, due, null, null, due, null, null];
@@ -72,6 +84,7 @@ export class Deadlines {
 
   /** Sets the deadline only if there is none of this kind for this subject yet. */
   async scheduleIfAbsent(kind: DeadlineKind, subjectId: string, dueAt: Date): Promise<void> {
+    this.refuseHandled(kind, subjectId);
     await this.db
       .insertInto('deadlines')
       .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null })

@@ -138,15 +138,19 @@ export class PresenceKeeper {
    * the commit ({@link CallLedger.runDeadline}): a tab that came back cancelled it, and leaving
    * again started a new grace period (a new or moved row) that ends later — this one ended
    * nothing. Its deletion is the last write of the unit's work, after the agent's row; found
-   * gone there, the unit runs again and finds it gone at the read. Either way the row is gone
-   * when this returns (deleted, cancelled or replaced), back or not.
+   * gone there, the unit runs again and finds it gone at the read. Either way, once this
+   * returns (without a `conflict`), the row as claimed is gone (deleted, cancelled or moved), back or not.
    */
   async graceEnded(grace: DeadlineRow): Promise<void> {
     const userId = grace.subject_id;
     if (await this.rooms.isConnected(userId)) {
-      // Back (or never gone: a disconnect raced a new tab): make sure presence says so (which
-      // also cancels the grace period).
-      await this.presence.markConnected(userId);
+      // Back (or never gone: a disconnect raced a new tab): make sure presence says so. Only
+      // while this grace period stands: if the tab left since (a new grace period, the row
+      // moved), the user is gone again and this one ends nothing.
+      await this.ledger.runDeadline(grace, async (tx) => {
+        const agent = await tx.agent(userId);
+        if (agent) await tx.setAgentConnected(agent, true);
+      });
       return;
     }
     await this.ledger.runDeadline(grace, async (tx) => {

@@ -216,16 +216,37 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
       expect((await db.selectFrom('calls').select('state').where('id', '=', call.id).executeTakeFirstOrThrow()).state).toBe('ended');
     });
 
-    it('runs nothing for a deadline cancelled, moved or taken over since its claim', async () => {
-      const call = await addCall(db, 'accepted', callerId);
-      const claimed = await claimedDeadline('media_timeout', call.id);
-      const tookOver = { claimed_by: 'another-node', claimed_at: new Date(Date.now() + 1000).toISOString() };
-      await db.updateTable('deadlines').set(tookOver).where('id', '=', claimed.id).execute();
-      let runs = 0;
-      const result = await ledger.runDeadline(claimed, async () => ++runs);
-      expect(result).toBeUndefined();
-      expect(runs).toBe(0);
-      expect(await db.selectFrom('deadlines').select(['claimed_by']).where('id', '=', claimed.id).execute()).withContext('the other node\'s claim').toEqual([{ claimed_by: 'another-node' }]);
+    const since: Record<'cancelled' | 'moved' | 'taken over', { change: (row: DeadlineRow) => Promise<unknown>; left: (row: DeadlineRow) => unknown[] }> = {
+      cancelled: { change: (row) => new Deadlines(db).cancel(row.subject_id, row.kind), left: () => [] },
+      moved: { change: (row) => new Deadlines(db).schedule(row.kind, row.subject_id, new Date(Date.parse(row.due_at) + 30_000)), left: (row) => [{ id: row.id, claimed_by: null }] },
+      'taken over': {
+        change: (row) => db.updateTable('deadlines').set({ claimed_by: 'another-node', claimed_at: new Date(Date.now() + 1000).toISOString() }).where('id', '=', row.id).execute(),
+        left: (row) => [{ id: row.id, claimed_by: 'another-node' }],
+      },
+    };
+    for (const [how, { change, left }] of Object.entries(since)) {
+      it(`runs nothing for a deadline ${how} since its claim, and leaves it as it is`, async () => {
+        const call = await addCall(db, 'accepted', callerId);
+        const claimed = await claimedDeadline('media_timeout', call.id);
+        await change(claimed);
+        let runs = 0;
+        const result = await ledger.runDeadline(claimed, async () => ++runs);
+        expect(result).toBeUndefined();
+        expect(runs).toBe(0);
+        expect(await db.selectFrom('deadlines').select(['id', 'claimed_by']).where('subject_id', '=', call.id).execute()).toEqual(left(claimed) as never);
+      });
+    }
+
+    it('refuses a handler that sets its own deadline again (its claim would be gone at every try), storing nothing', async () => {
+      const agentId = await addAgent(db, 'wrap_up');
+      const wrapUpEnd = await claimedDeadline('wrap_up_end', agentId);
+      const attempt = ledger.runDeadline(wrapUpEnd, async (tx) => {
+        await tx.requireAgentMove(agentId, { to: 'available', by: 'system', reason: 'wrap-up time ran out' });
+        await tx.deadlines.schedule('wrap_up_end', agentId, new Date(Date.now() + 30_000));
+      });
+      await expectAsync(attempt).toBeRejectedWithError(/being handled/);
+      expect((await db.selectFrom('agent_presence').select('state').where('agent_id', '=', agentId).executeTakeFirstOrThrow()).state).toBe('wrap_up');
+      expect(await db.selectFrom('deadlines').select(['id', 'claimed_by']).where('subject_id', '=', agentId).execute()).toEqual([{ id: wrapUpEnd.id, claimed_by: 'this-node' }]);
     });
 
     if (dialectOfSuite === 'postgres') {
