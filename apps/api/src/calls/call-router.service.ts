@@ -160,8 +160,9 @@ export class CallRouter {
   }
 
   /**
-   * Deadline (`ring_timeout`, its subject the call): the agent goes Missed and the call goes to the next agent. On a call back in
-   * the queue it is the end of a decliner's cool-down: routing runs, so the call may ring them again.
+   * Deadline (`ring_timeout`, its subject the call): the agent goes Missed and the call goes to
+   * the next agent. On a call back in the queue it is the end of a decliner's cool-down: routing
+   * runs, so the call may ring them again.
    */
   async ringOut(deadline: DeadlineRow): Promise<void> {
     const callId = deadline.subject_id;

@@ -121,7 +121,10 @@ export class CallbackCalls {
     });
   }
 
-  /** Deadline (`ring_timeout`): a callback nobody answered within the ring timeout ends unanswered; false for any other call (left to `CallRouter.ringOut`). */
+  /**
+   * Deadline (`ring_timeout`): a callback nobody answered within the ring timeout ends
+   * unanswered; false for any other call (left to `CallRouter.ringOut`).
+   */
   async ringOut(deadline: DeadlineRow): Promise<boolean> {
     const callId = deadline.subject_id;
     if ((await this.records.get(callId))?.direction !== 'outbound') return false;

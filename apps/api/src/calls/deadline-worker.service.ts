@@ -13,10 +13,10 @@ import { InjectConfig } from '../config/config.module';
 /**
  * Runs due deadlines: polls `deadlines`, claims each due row atomically for this node and runs
  * its handler, which deletes it with what it did (`CallLedger.runDeadline`: one transaction; a
- * row cancelled, moved or taken over meanwhile is left as it is, or gone, and nothing is done). Handlers check the
- * current state, so a deadline whose subject moved on does nothing, and one that failed is
- * retried when its claim goes stale. Each poll also delivers the ledger events
- * a dead node left undelivered. At start-up it first reconciles presence, then picks up
+ * row cancelled, moved or taken over meanwhile is left as it is, or gone, and nothing is
+ * done). Handlers check the current state, so a deadline whose subject moved on does nothing,
+ * and one that failed is retried when its claim goes stale. Each poll also delivers the ledger
+ * events a dead node left undelivered. At start-up it first reconciles presence, then picks up
  * whatever fell due while no node was running.
  */
 @Injectable()
