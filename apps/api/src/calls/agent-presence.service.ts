@@ -8,7 +8,7 @@ import type { AppConfig } from '../config/config';
 import { InjectConfig } from '../config/config.module';
 import { toAgentStatus } from './agent-status';
 import { secondsAfter } from './deadlines';
-import { CallLedger, type AgentMove } from './ledger/call-ledger';
+import { CallLedger, type AgentMove, type LedgerTransaction } from './ledger/call-ledger';
 
 /**
  * Agents' presence, kept in `agent_presence` (the server's truth, per agent, so two tabs
@@ -92,8 +92,7 @@ export class AgentPresence {
       // The agent's row before the deadline, the order of every transaction that changes both
       // (connect, disconnect): taken the other way round, two of them waited for each other
       // (PostgreSQL: "deadlock detected" as a tab connected while another's disconnect ran).
-      const current = await tx.agent(agentId);
-      const changed = current ? await tx.setAgentConnected(current, true) : null;
+      const changed = await markAgentConnected(tx, agentId);
       await tx.deadlines.cancel(agentId, 'presence_grace');
       return changed;
     });
@@ -179,4 +178,10 @@ export class AgentPresence {
 /** A connected Available agent as routing sees them (`offerable`, `freeForPlacement`). */
 export function routingAgentOf(row: Pick<AgentPresenceRow, 'agent_id' | 'idle_since'>): RoutingAgent {
   return { agentId: row.agent_id, state: 'available', connected: true, idleSince: row.idle_since };
+}
+
+/** In a ledger transaction: marks the agent (if `userId` is one) connected; their row if that changed it, else null. */
+export async function markAgentConnected(tx: LedgerTransaction, userId: string): Promise<AgentPresenceRow | null> {
+  const current = await tx.agent(userId);
+  return current ? tx.setAgentConnected(current, true) : null;
 }

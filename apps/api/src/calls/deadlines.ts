@@ -103,27 +103,18 @@ export class Deadlines {
    * see the delete; use {@link replacing}, which checks).
    */
   cancelling(subjectId: string, ...kinds: DeadlineKind[]): UnreadWrite {
+    // The handled deadline, if it is one of these, is left to its unit's completion (keepHandled).
     const kept = this.handled?.subject_id === subjectId && kinds.includes(this.handled.kind) ? this.handled.id : null;
-    if (kept !== null) {
-      return {
-        key: `deadlines.cancelKeeping:${kinds.length}`,
-        values: [subjectId, kept, ...kinds],
-        build: ([subject, keep, ...ks]) =>
-          this.db
-            .deleteFrom('deadlines')
-            .where('subject_id', '=', subject as string)
-            .where('id', '<>', keep as string)
-            .where('kind', 'in', ks as DeadlineKind[]),
-      };
-    }
     return {
-      key: `deadlines.cancel:${kinds.length}`,
-      values: [subjectId, ...kinds],
-      build: ([subject, ...ks]) =>
-        this.db
+      key: `deadlines.cancel:${kinds.length}${kept === null ? '' : ':keeping'}`,
+      values: kept === null ? [subjectId, ...kinds] : [subjectId, ...kinds, kept],
+      build: ([subject, ...rest]) => {
+        const cancel = this.db
           .deleteFrom('deadlines')
           .where('subject_id', '=', subject as string)
-          .where('kind', 'in', ks as DeadlineKind[]),
+          .where('kind', 'in', rest.slice(0, kinds.length) as DeadlineKind[]);
+        return kept === null ? cancel : cancel.where('id', '<>', rest[kinds.length] as string);
+      },
     };
   }
 

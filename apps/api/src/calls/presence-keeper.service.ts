@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AGENT_STATE_LABELS, type AgentStatus, type SelectableAgentState, type SessionUser } from '@switchboard/call-domain';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
-import { AgentPresence } from './agent-presence.service';
+import { AgentPresence, markAgentConnected } from './agent-presence.service';
 import { toAgentStatus } from './agent-status';
 import { callCallerRoom } from './call-parties';
 import { CallCompletion } from './call-completion.service';
@@ -139,7 +139,8 @@ export class PresenceKeeper {
    * again started a new grace period (a new or moved row) that ends later — this one ended
    * nothing. Its deletion is the last write of the unit's work, after the agent's row; found
    * gone there, the unit runs again and finds it gone at the read. Either way, once this
-   * returns (without a `conflict`), the row as claimed is gone (deleted, cancelled or moved), back or not.
+   * returns (without a `conflict`), the row as claimed is gone (deleted, cancelled or moved),
+   * back or not.
    */
   async graceEnded(grace: DeadlineRow): Promise<void> {
     const userId = grace.subject_id;
@@ -147,10 +148,7 @@ export class PresenceKeeper {
       // Back (or never gone: a disconnect raced a new tab): make sure presence says so. Only
       // while this grace period stands: if the tab left since (a new grace period, the row
       // moved), the user is gone again and this one ends nothing.
-      await this.ledger.runDeadline(grace, async (tx) => {
-        const agent = await tx.agent(userId);
-        if (agent) await tx.setAgentConnected(agent, true);
-      });
+      await this.ledger.runDeadline(grace, (tx) => markAgentConnected(tx, userId));
       return;
     }
     await this.ledger.runDeadline(grace, async (tx) => {

@@ -681,12 +681,12 @@ export class CallLedger {
 
   /**
    * Runs the handler of a due deadline that this node claimed (`Deadlines.claimDue`): `work` in
-   * a unit that deletes the deadline after the work's writes (only the unit's roll-ups and
-   * events are written after it), so what the deadline did and its end
-   * commit together (a node that dies between the two leaves neither). Nothing runs (undefined)
-   * when the deadline is no longer as claimed — cancelled, moved or taken over; when that
-   * happens while `work` runs, the unit runs again and finds it so. The unit's own cancels leave
-   * the row to that deletion ({@link Deadlines.keepHandled}).
+   * a unit that deletes the deadline after the work's writes ({@link LedgerTransaction.completeDeadline};
+   * only the unit's roll-ups and events are written after it), so what the deadline did and its
+   * end commit together (a node that dies between the two leaves neither). Nothing runs
+   * (undefined) when the deadline is no longer as claimed — cancelled, moved or taken over; when
+   * that happens while `work` runs, the unit runs again and finds it so. The unit's own cancels
+   * leave the row to that deletion ({@link Deadlines.keepHandled}).
    */
   runDeadline<T>(row: DeadlineRow, work: (tx: LedgerTransaction) => Promise<T>): Promise<T | undefined> {
     return this.run(async (tx) => {
