@@ -25,18 +25,21 @@ const STEPS = [
       ['unit: portal (Karma, Chromium)', 'npx', ['ng', 'test', 'portal']],
     ],
   ],
-  // Two Jasmine processes at once (each suite has its own port, data directory, PostgreSQL
-  // database and Redis key prefix): most of this stage is spent waiting on the timers, child
-  // API processes and restarts of the suites below, not on CPU.
-  [[['end-to-end: API (socket.io-client, HTTP)', 'npx', ['jasmine', '--config=jasmine.e2e.json'], e2eShards]]],
-  [[['end-to-end: browser (Playwright, Chromium)', 'npx', ['jasmine', '--config=jasmine.browser.json']]]],
+  // The API end-to-end specs in two Jasmine processes at once (each suite has its own port,
+  // data directory, PostgreSQL database and Redis key prefix), and the browser specs beside
+  // them (their own ports, data directories and network namespaces): much of both is spent
+  // waiting on timers, child API processes, restarts and calls ringing, not on CPU.
+  [
+    [['end-to-end: API (socket.io-client, HTTP)', 'npx', ['jasmine', '--config=jasmine.e2e.json'], e2eShards]],
+    [['end-to-end: browser (Playwright, Chromium)', 'npx', ['jasmine', '--config=jasmine.browser.json']]],
+  ],
 ];
 
 const only = process.argv.slice(2);
 const selected = (name) => only.length === 0 || only.some((o) => name.includes(o));
 const env = { ...process.env, CHROME_BIN: ensureChromium(), REDIS_SERVER_BIN: ensureRedisServer(), NX_DAEMON: 'false', NG_CLI_ANALYTICS: 'false', FORCE_COLOR: '0' };
 // The browser stage's NAT suite runs coturn and builds NATs with iptables.
-if (selected(STEPS.at(-1)[0][0][0])) ensureNatTools();
+if (selected(STEPS.at(-1)[1][0][0])) ensureNatTools();
 
 let passed = 0;
 let failed = 0;
