@@ -13,7 +13,7 @@
 // addon that does not load makes prebuild-install fail, so the install compiles as before.
 // On any problem it says so and leaves the install as it is (it never fails the install).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -31,13 +31,19 @@ function cacheEntry(packageName) {
   return { packageDir, cached: util.cachedPrebuild(util.getDownloadUrl(options)) };
 }
 
-/** Keeps `addon` (a path inside the package, as its prebuilt tarballs hold it) of `packageName`. */
+/**
+ * Keeps `addon` (a path inside the package, as its prebuilt tarballs hold it) of `packageName`,
+ * unless the cache already holds that very file (it was unpacked from there, or compiled the
+ * same): a cached tarball that is damaged or does not load made this install compile, and is
+ * replaced by what it compiled.
+ */
 function keep(packageName, addon) {
   const { packageDir, cached } = cacheEntry(packageName);
-  if (existsSync(cached)) return;
-  if (!existsSync(join(packageDir, addon))) return console.warn(`keep-native-build: ${packageName} has no ${addon}; nothing kept`);
+  const built = join(packageDir, addon);
+  if (!existsSync(built)) return console.warn(`keep-native-build: ${packageName} has no ${addon}; nothing kept`);
+  if (existsSync(cached) && sameFile(cached, addon, built)) return;
   // Only an addon that loads is kept (prebuild-install checks again when it unpacks it).
-  require(join(packageDir, addon));
+  require(built);
   mkdirSync(dirname(cached), { recursive: true });
   const partial = `${cached}.${process.pid}.partial`;
   try {
@@ -46,6 +52,16 @@ function keep(packageName, addon) {
     console.log(`keep-native-build: ${packageName}'s compiled addon kept for the next install (${cached})`);
   } finally {
     rmSync(partial, { force: true });
+  }
+}
+
+/** Whether the tarball `cached` holds `addon` with the same bytes as the file `built` (false if it cannot be read). */
+function sameFile(cached, addon, built) {
+  try {
+    const held = execFileSync('tar', ['-xzOf', cached, addon], { maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    return held.equals(readFileSync(built));
+  } catch {
+    return false;
   }
 }
 

@@ -1,7 +1,7 @@
 // `npm test`: every check, in the order that fails fastest. Each stage's own runner prints
 // its results; this script adds up the test counts and ends with one summary line.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureRedisServer } from './ensure-redis-server.mjs';
 import { ensureNatTools } from './ensure-nat-tools.mjs';
@@ -41,11 +41,17 @@ const env = { ...process.env, CHROME_BIN: ensureChromium(), REDIS_SERVER_BIN: en
 // The browser stage's NAT suite runs coturn and builds NATs with iptables.
 if (selected(STEPS.at(-1)[1][0][0])) ensureNatTools();
 
+/** Where the output of the lanes and shards not shown as it comes is written as it comes (a run cut short still has it). */
+const LOG_DIR = 'dist/test-logs';
+
 let passed = 0;
 let failed = 0;
 const started = Date.now();
 for (const step of STEPS) {
-  const lanes = step.map((lane) => lane.filter(([name]) => selected(name))).filter((lane) => lane.length > 0);
+  // A stage's shards are listed before any lane starts: a stage that cannot start stops the run with nothing running.
+  const lanes = step
+    .map((lane) => lane.filter(([name]) => selected(name)).map(([name, cmd, args, shards]) => [name, cmd, args, shards?.()]))
+    .filter((lane) => lane.length > 0);
   if (lanes.length === 0) continue;
   if (lanes.length > 1) console.log(`\n${lanes.length} lanes at once: ${lanes.map((lane) => lane.map(([name]) => name).join(', then ')).join(' | ')}; the first one's output follows, the others' once all have ended`);
   const results = await Promise.all(lanes.map((lane, i) => runLane(lane, i > 0)));
@@ -61,15 +67,22 @@ console.log(`tests: ${passed} passed, ${failed} failed`);
 /**
  * Runs a lane's stages one after the other, up to the first that fails (a stage that fails
  * without a failing test, like lint or a build, counts as one failure). `quiet`: its output is
- * kept (returned as `log`) instead of shown as it comes.
+ * kept (returned as `log`, and written to a file of {@link LOG_DIR} as it comes) instead of
+ * shown as it comes.
  */
 async function runLane(stages, quiet) {
   let log = '';
-  const say = (line) => (quiet ? (log += `${line}\n`) : console.log(line));
   for (const [name, cmd, args, shards] of stages) {
+    const file = quiet ? logFile(name) : null;
+    if (file) console.log(`(${name}: its output goes to ${file} as it comes)`);
+    const say = (line) => {
+      if (!file) return console.log(line);
+      log += `${line}\n`;
+      appendFileSync(file, `${line}\n`);
+    };
     say(`\n=== ${name}`);
     const t0 = Date.now();
-    const { code, counts, output } = shards ? await runShards(cmd, args, shards(), quiet) : await runCounted(cmd, args, quiet);
+    const { code, counts, output } = shards ? await runShards(cmd, args, shards, name, file) : await runCounted(cmd, args, file);
     log += output;
     passed += counts.passed;
     failed += counts.failed;
@@ -82,36 +95,54 @@ async function runLane(stages, quiet) {
   return { ok: true, log };
 }
 
-/** Runs a stage's command, its output shown as it comes (`quiet`: kept until the end instead). */
-function run(cmd, args, quiet = false) {
+/** A new empty file of {@link LOG_DIR} for `name`'s output. */
+function logFile(name) {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const path = `${LOG_DIR}/${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}.log`;
+  writeFileSync(path, '');
+  return path;
+}
+
+/** Runs a stage's command: its output shown as it comes, or with `file`, written there as it comes instead; and returned. */
+function run(cmd, args, file = null) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    const tee = (stream, out) => stream.on('data', (d) => { output += d; if (!quiet) out.write(d); });
+    const tee = (stream, out) =>
+      stream.on('data', (d) => {
+        output += d;
+        if (file) appendFileSync(file, d);
+        else out.write(d);
+      });
     tee(child.stdout, process.stdout);
     tee(child.stderr, process.stderr);
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
 }
 
-async function runCounted(cmd, args, quiet) {
-  const { code, output } = await run(cmd, args, quiet);
+async function runCounted(cmd, args, file) {
+  const { code, output } = await run(cmd, args, file);
   return { code, counts: countTests(output), output };
 }
 
 /**
  * Runs the command once per shard (its spec files as arguments), all at once: the first
- * shard's output as it comes (unless `quiet`), the others' once every shard has ended. Fails if
- * any shard fails.
+ * shard's output as it comes (to `file`, if given), the others' to files of their own as they
+ * come and shown once every shard has ended. Fails if any shard fails.
  */
-async function runShards(cmd, args, shards, quiet) {
-  let output = `${shards.length} Jasmine processes at once: the first one's output follows, the others' once all have ended\n`;
-  if (!quiet) process.stdout.write(output);
-  const runs = shards.map((files, i) => run(cmd, [...args, ...files], quiet || i > 0));
+async function runShards(cmd, args, shards, name, file) {
+  const files = shards.map((_, i) => (i === 0 ? file : logFile(`${name} shard ${i + 1}`)));
+  let output = `${shards.length} Jasmine processes at once: the first one's output follows, the others' once all have ended (as they come: ${files.slice(1).join(', ')})\n`;
+  if (file) appendFileSync(file, output);
+  else process.stdout.write(output);
+  const runs = shards.map((specs, i) => run(cmd, [...args, ...specs], files[i]));
   const results = [];
   for (const [i, result] of (await Promise.all(runs)).entries()) {
     const shown = i > 0 ? `\n--- shard ${i + 1} of ${shards.length} (${shards[i].length} spec files)\n${result.output}` : result.output;
-    if (i > 0 && !quiet) process.stdout.write(shown);
+    if (i > 0) {
+      if (file) appendFileSync(file, shown);
+      else process.stdout.write(shown);
+    }
     output += shown;
     results.push({ code: result.code, counts: countTests(result.output) });
   }

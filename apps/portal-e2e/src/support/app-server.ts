@@ -50,13 +50,11 @@ export interface AppServerOptions {
 export async function startAppServer(env: Record<string, string> = {}, options: AppServerOptions = {}): Promise<AppServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
   const netns = options.netns;
-  const port = netns ? 3000 : await freePort();
   // DRAIN_SECONDS=0: the suite stops the app with SIGTERM and nobody needs the drain window.
   // Every browser signs in from 127.0.0.1: the per-address sign-in budget is not what these suites test.
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
-    PORT: String(port),
     NODE_ENV: 'test',
     DRAIN_SECONDS: '0',
     LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
@@ -69,6 +67,11 @@ export async function startAppServer(env: Record<string, string> = {}, options: 
     const month = spawnSync('node', ['dist/api/tools/src/seed-month.js', ...options.seedMonth], { cwd: ROOT, env: childEnv, encoding: 'utf8' });
     if (month.status !== 0) throw new Error(`seeding a month failed: ${month.stderr}${month.stdout}`);
   }
+  // The port is chosen after seeding, right before the app listens: a free port of the
+  // ephemeral range can be taken meanwhile by any other process's connection or `listen(0)`
+  // (the API end-to-end suites run beside these).
+  const port = netns ? 3000 : await freePort();
+  childEnv['PORT'] = String(port);
   const main = ['node', 'dist/api/apps/api/src/main.js'];
   const command = netns ? ['ip', 'netns', 'exec', netns.name, ...main] : main;
   const child: ChildProcess = spawn(command[0], command.slice(1), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
