@@ -10,7 +10,8 @@
 // tarball found there, after checking that the addon it holds loads in this Node. This script
 // puts the addon compiled here under that name: the same package version, compiled from its
 // own sources on this machine. Nothing else is cached, nothing is downloaded, and a cached
-// addon that does not load makes prebuild-install fail, so the install compiles as before.
+// addon that does not load makes prebuild-install fail, so the install compiles as before (and
+// this script replaces it with what was compiled).
 // On any problem it says so and leaves the install as it is (it never fails the install).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -23,7 +24,7 @@ const require = createRequire(import.meta.url);
 function cacheEntry(packageName) {
   const packageDir = dirname(require.resolve(`${packageName}/package.json`));
   const fromPackage = createRequire(join(packageDir, 'package.json'));
-  const pkg = fromPackage(`./package.json`);
+  const pkg = fromPackage('./package.json');
   const readConfig = fromPackage('prebuild-install/rc');
   const util = fromPackage('prebuild-install/util');
   // The options prebuild-install itself works out for this package (runtime, ABI, platform, libc).

@@ -6,6 +6,9 @@ import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureRedisServer } from './ensure-redis-server.mjs';
 import { ensureNatTools } from './ensure-nat-tools.mjs';
 
+/** The browser end-to-end suites: their NAT suite needs coturn and iptables (ensureNatTools). */
+const BROWSER_STAGE = ['end-to-end: browser (Playwright, Chromium)', 'npx', ['jasmine', '--config=jasmine.browser.json']];
+
 /**
  * The stages, in steps run one after the other. A step's lanes run at the same time (each
  * lane's stages one after the other): stages that neither read what the other writes nor wait
@@ -30,17 +33,13 @@ const STEPS = [
   // data directory, PostgreSQL database and Redis key prefix), and the browser specs beside
   // them (their own ports, data directories and network namespaces): much of both is spent
   // waiting on timers, child API processes, restarts and calls ringing, not on CPU.
-  [
-    [['end-to-end: API (socket.io-client, HTTP)', 'npx', ['jasmine', '--config=jasmine.e2e.json'], e2eShards]],
-    [['end-to-end: browser (Playwright, Chromium)', 'npx', ['jasmine', '--config=jasmine.browser.json']]],
-  ],
+  [[['end-to-end: API (socket.io-client, HTTP)', 'npx', ['jasmine', '--config=jasmine.e2e.json'], e2eShards]], [BROWSER_STAGE]],
 ];
 
 const only = process.argv.slice(2);
 const selected = (name) => only.length === 0 || only.some((o) => name.includes(o));
 const env = { ...process.env, CHROME_BIN: ensureChromium(), REDIS_SERVER_BIN: ensureRedisServer(), NX_DAEMON: 'false', NG_CLI_ANALYTICS: 'false', FORCE_COLOR: '0' };
-// The browser stage's NAT suite runs coturn and builds NATs with iptables.
-if (selected(STEPS.at(-1)[1][0][0])) ensureNatTools();
+if (selected(BROWSER_STAGE[0])) ensureNatTools();
 
 /** Where the output of the lanes and shards not shown as it comes is written as it comes (a run cut short still has it). */
 const LOG_DIR = 'dist/test-logs';
@@ -77,9 +76,8 @@ async function runLane(stages, quiet) {
     const file = quiet ? logFile(name) : null;
     if (file) console.log(`(${name}: its output goes to ${file} as it comes)`);
     const say = (line) => {
-      if (!file) return console.log(line);
-      log += `${line}\n`;
-      appendFileSync(file, `${line}\n`);
+      if (file) log += `${line}\n`;
+      show(`${line}\n`, file);
     };
     say(`\n=== ${name}`);
     const t0 = Date.now();
@@ -104,6 +102,12 @@ function logFile(name) {
   return path;
 }
 
+/** Output of a stage: appended to `file` if given (a lane or shard shown later), else shown now on `out`. */
+function show(text, file, out = process.stdout) {
+  if (file) appendFileSync(file, text);
+  else out.write(text);
+}
+
 /** Runs a stage's command: its output shown as it comes, or with `file`, written there as it comes instead; and returned. */
 function run(cmd, args, file = null) {
   return new Promise((resolve) => {
@@ -112,8 +116,7 @@ function run(cmd, args, file = null) {
     const tee = (stream, out) =>
       stream.on('data', (d) => {
         output += d;
-        if (file) appendFileSync(file, d);
-        else out.write(d);
+        show(d, file, out);
       });
     tee(child.stdout, process.stdout);
     tee(child.stderr, process.stderr);
@@ -134,16 +137,12 @@ async function runCounted(cmd, args, file) {
 async function runShards(cmd, args, shards, name, file) {
   const files = shards.map((_, i) => (i === 0 ? file : logFile(`${name} shard ${i + 1}`)));
   let output = `${shards.length} Jasmine processes at once: the first one's output follows, the others' once all have ended (as they come: ${files.slice(1).join(', ')})\n`;
-  if (file) appendFileSync(file, output);
-  else process.stdout.write(output);
+  show(output, file);
   const runs = shards.map((specs, i) => run(cmd, [...args, ...specs], files[i]));
   const results = [];
   for (const [i, result] of (await Promise.all(runs)).entries()) {
     const shown = i > 0 ? `\n--- shard ${i + 1} of ${shards.length} (${shards[i].length} spec files)\n${result.output}` : result.output;
-    if (i > 0) {
-      if (file) appendFileSync(file, shown);
-      else process.stdout.write(shown);
-    }
+    if (i > 0) show(shown, file);
     output += shown;
     results.push({ code: result.code, counts: countTests(result.output) });
   }
@@ -155,8 +154,8 @@ async function runShards(cmd, args, shards, name, file) {
 }
 
 /**
- * The API end-to-end spec files (once built) in two shards of about equal time (~4 min each on
- * this project's machines): the long suites that mostly wait on child processes and timers
+ * The API end-to-end spec files (once built) in two shards of about equal time (~4 min each
+ * alone on a fast machine of this kind, ~9 beside the browser suites on a slow one): the long suites that mostly wait on child processes and timers
  * (named here) beside all the others. A named file that is not there stops the run, so the
  * list cannot rot.
  */
