@@ -443,8 +443,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const student = await harness.connect('student');
       const units = spyOn(harness.app.app.get(CallLedger), 'run').and.callThrough();
       // The waiting callers' feed reads who works too (in the background, a queue change later):
-      // kept still here, so that what is read is the placing's own.
-      spyOn(harness.app.app.get(QueuePositions), 'announce').and.stub();
+      // kept still here, so that what is read is the placing's own — after the sends announced
+      // before (the agent's Available, spaced out) are over: one running late read who works
+      // once the new call was waiting, inside the window, on a loaded machine.
+      const positions = harness.app.app.get(QueuePositions);
+      await positions.settled();
+      spyOn(positions, 'announce').and.stub();
       let callId = '';
       const placing = await sqlDuring(async () => {
         ({ callId } = await student.ok('requestCall', {}));
