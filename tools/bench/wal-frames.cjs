@@ -10,9 +10,11 @@
 // reads the frames that commit appended to the `-wal` file, from where the last read ended (back
 // at the start when a checkpoint has let the WAL start over, which SQLite does in the first
 // commit after it: a frame of the new generation carries the header's new salt). Every 2 s it
-// writes WAL_TRACE_DIR/wal-<pid>.json: the frames and commits so far and the frames by b-tree
-// (`dbstat`, read on a connection of its own), most first. Divide by the calls the server handled
-// (the bench's completed calls plus its warm-up, and the sign-ins') for a per-setup figure.
+// writes WAL_TRACE_DIR/wal-<pid>.json: the frames, commits and restarts of the WAL so far, the
+// commits' time (those that started the WAL over apart: they also sync its header) and the
+// frames by b-tree (`dbstat`, read on a connection of its own), most first. Divide by the calls
+// the server handled (the bench's completed calls plus its warm-up, and the sign-ins') for a
+// per-setup figure.
 const { closeSync, mkdirSync, openSync, readSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { isMainThread } = require('node:worker_threads');
@@ -37,6 +39,10 @@ if (isMainThread) {
   const framesByPage = new Map();
   let frames = 0;
   let commits = 0;
+  /** How many times the WAL started over (after a complete checkpoint; each costs the app's commit an fsync of the WAL's header). */
+  let restarts = 0;
+  /** The commits' time on the app's thread, those that started the WAL over apart. */
+  const commitMs = {};
   let offset = WAL_HEADER_BYTES;
   let salt = null;
 
@@ -50,6 +56,7 @@ if (isMainThread) {
       const headerSalt = header.subarray(16, 24);
       if (!salt || !headerSalt.equals(salt)) {
         // A new generation: the WAL started over at its first frame.
+        if (salt) restarts++;
         salt = Buffer.from(headerSalt);
         offset = WAL_HEADER_BYTES;
       }
@@ -68,11 +75,19 @@ if (isMainThread) {
   const statement = Object.getPrototypeOf(new SQLite(':memory:').prepare('select 1'));
   const run = statement.run;
   statement.run = function (...args) {
+    const started = process.hrtime.bigint();
     const result = run.apply(this, args);
     // A commit, or a write outside any transaction (which commits by itself).
     if (app && this.database === app && !app.inTransaction && !this.reader) {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
       commits++;
+      const before = restarts;
       readNewFrames(app);
+      const kind = restarts > before ? 'restarting the WAL' : 'appending';
+      const entry = (commitMs[kind] ||= { commits: 0, ms: 0, over5ms: 0 });
+      entry.commits++;
+      entry.ms += ms;
+      if (ms > 5) entry.over5ms++;
     }
     return result;
   };
@@ -91,6 +106,6 @@ if (isMainThread) {
       const name = names.get(page) ?? '(free or new page)';
       byName.set(name, (byName.get(name) || 0) + n);
     }
-    writeFileSync(out, JSON.stringify({ frames, commits, byName: [...byName].sort((a, b) => b[1] - a[1]) }, null, 1));
+    writeFileSync(out, JSON.stringify({ frames, commits, restarts, commitMs, byName: [...byName].sort((a, b) => b[1] - a[1]) }, null, 1));
   }, 2000).unref();
 }
