@@ -6,15 +6,24 @@
 //   BENCH_PRODUCT_NODE_FLAGS="-r ./tools/bench/wal-frames.cjs" WAL_TRACE_DIR=/tmp/wal-frames \
 //     node dist/portal-e2e/tools/bench/gateway.js --db sqlite --rounds 1 --pairs 200 --setups 600
 //
-// After every commit of the app's connection (a `commit`, or a write outside a transaction) it
-// reads the frames that commit appended to the `-wal` file, from where the last read ended (back
-// at the start when a checkpoint has let the WAL start over, which SQLite does in the first
-// commit after it: a frame of the new generation carries the header's new salt). Every 2 s it
-// writes WAL_TRACE_DIR/wal-<pid>.json: the frames, commits and restarts of the WAL so far, the
-// commits' time (those that started the WAL over apart: they also sync its header) and the
-// frames by b-tree (`dbstat`, read on a connection of its own), most first. Divide by the calls
-// the server handled (the bench's completed calls plus its warm-up, and the sign-ins') for a
-// per-setup figure.
+// After each statement of the app's connection that may have committed outside a transaction
+// (a `commit`, or a write on its own) it reads the frames appended to the `-wal` file since the
+// last read, up to the last commit frame (a rolled-back transaction's frames are not counted:
+// the next one writes over them), and from the start again when a checkpoint has let the WAL
+// start over, which SQLite does in the first commit after it (the new generation's frames
+// carry the header's new salt). Every 10 s, and when the app closes the database, it writes
+// WAL_TRACE_DIR/wal-<pid>.json: the frames, commits and restarts of the WAL so far, the
+// committing statements' time (those that started the WAL over apart: they also sync its
+// header), and the frames by b-tree, most first. The b-tree of a page is read from `dbstat` on
+// a connection of its own at each write — a scan of the whole file on the server's thread
+// (milliseconds on a bench's database; not for `--history`), and a page freed and reused since
+// counts for its latest owner.
+//
+// Everything the server wrote is counted: the bench's warm-up (20 light setups and up to 300
+// saturated ones before the rounds) and the sign-ins' sessions too. For a per-call figure,
+// set the `sign_in_sessions` b-trees aside and divide by every call the server handled,
+// warm-up included. Each place of the bench is a server of its own: a build compared with a
+// `--baseline` is counted in a run of its own.
 const { closeSync, mkdirSync, openSync, readSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { isMainThread } = require('node:worker_threads');
@@ -41,17 +50,19 @@ if (isMainThread) {
   let commits = 0;
   /** How many times the WAL started over (after a complete checkpoint; each costs the app's commit an fsync of the WAL's header). */
   let restarts = 0;
-  /** The commits' time on the app's thread, those that started the WAL over apart. */
+  /** The committing statements' time on the app's thread, those that started the WAL over apart. */
   const commitMs = {};
+  /** What went wrong reading the WAL (the app's statement is never failed for it). */
+  const errors = [];
   let offset = WAL_HEADER_BYTES;
   let salt = null;
 
-  /** Reads the frames appended since the last call: those whose salt is the WAL header's (older ones are a former generation's). */
+  /** Reads the committed frames appended since the last call: how many. */
   function readNewFrames(db) {
     const fd = openSync(`${db.name}-wal`, 'r');
     try {
       const header = Buffer.alloc(WAL_HEADER_BYTES);
-      if (readSync(fd, header, 0, WAL_HEADER_BYTES, 0) < WAL_HEADER_BYTES) return;
+      if (readSync(fd, header, 0, WAL_HEADER_BYTES, 0) < WAL_HEADER_BYTES) return 0;
       const pageSize = header.readUInt32BE(8);
       const headerSalt = header.subarray(16, 24);
       if (!salt || !headerSalt.equals(salt)) {
@@ -60,52 +71,82 @@ if (isMainThread) {
         salt = Buffer.from(headerSalt);
         offset = WAL_HEADER_BYTES;
       }
+      // Frame header: page number, the database's size in pages after a commit (0 in the
+      // frames before a transaction's last), the two salts, two checksums.
       const frame = Buffer.alloc(FRAME_HEADER_BYTES);
-      while (readSync(fd, frame, 0, FRAME_HEADER_BYTES, offset) === FRAME_HEADER_BYTES && frame.subarray(8, 16).equals(salt)) {
-        const page = frame.readUInt32BE(0);
-        framesByPage.set(page, (framesByPage.get(page) || 0) + 1);
-        frames++;
-        offset += FRAME_HEADER_BYTES + pageSize;
+      const pending = [];
+      let read = 0;
+      let at = offset;
+      while (readSync(fd, frame, 0, FRAME_HEADER_BYTES, at) === FRAME_HEADER_BYTES && frame.subarray(8, 16).equals(salt)) {
+        pending.push(frame.readUInt32BE(0));
+        at += FRAME_HEADER_BYTES + pageSize;
+        if (frame.readUInt32BE(4) === 0) continue;
+        for (const page of pending) framesByPage.set(page, (framesByPage.get(page) || 0) + 1);
+        read += pending.length;
+        pending.length = 0;
+        commits++;
+        offset = at;
       }
+      frames += read;
+      return read;
     } finally {
       closeSync(fd);
     }
   }
 
-  const statement = Object.getPrototypeOf(new SQLite(':memory:').prepare('select 1'));
-  const run = statement.run;
-  statement.run = function (...args) {
-    const started = process.hrtime.bigint();
-    const result = run.apply(this, args);
-    // A commit, or a write outside any transaction (which commits by itself).
-    if (app && this.database === app && !app.inTransaction && !this.reader) {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      commits++;
-      const before = restarts;
-      readNewFrames(app);
-      const kind = restarts > before ? 'restarting the WAL' : 'appending';
-      const entry = (commitMs[kind] ||= { commits: 0, ms: 0, over5ms: 0 });
-      entry.commits++;
-      entry.ms += ms;
-      if (ms > 5) entry.over5ms++;
-    }
-    return result;
-  };
+  const probe = new SQLite(':memory:');
+  const statement = Object.getPrototypeOf(probe.prepare('select 1'));
+  probe.close();
+  for (const method of ['run', 'all', 'get']) {
+    const original = statement[method];
+    statement[method] = function (...args) {
+      const started = process.hrtime.bigint();
+      const result = original.apply(this, args);
+      // A commit, or a write outside any transaction (which commits by itself; with `returning`
+      // it is run with `all` or `get`). SQLite calls a transaction's `commit` read-only.
+      if (app && this.database === app && !app.inTransaction && (!this.readonly || /^\s*(commit|end)\b/i.test(this.source))) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const before = restarts;
+        try {
+          if (readNewFrames(app) > 0) {
+            const entry = (commitMs[restarts > before ? 'restarting the WAL' : 'appending'] ||= { statements: 0, ms: 0, over5ms: 0 });
+            entry.statements++;
+            entry.ms += ms;
+            if (ms > 5) entry.over5ms++;
+          }
+        } catch (err) {
+          if (errors.length < 10) errors.push(String(err && err.message));
+        }
+      }
+      return result;
+    };
+  }
 
-  setInterval(() => {
+  function write() {
     if (!app || !app.open) return;
     const names = new Map();
-    const reader = new SQLite(app.name, { readonly: true });
     try {
-      for (const { name, pageno } of reader.prepare('select name, pageno from dbstat').iterate()) names.set(pageno, name);
-    } finally {
-      reader.close();
+      const reader = new SQLite(app.name, { readonly: true });
+      try {
+        for (const { name, pageno } of reader.prepare('select name, pageno from dbstat').iterate()) names.set(pageno, name);
+      } finally {
+        reader.close();
+      }
+    } catch (err) {
+      if (errors.length < 10) errors.push(String(err && err.message));
     }
     const byName = new Map();
     for (const [page, n] of framesByPage) {
       const name = names.get(page) ?? '(free or new page)';
       byName.set(name, (byName.get(name) || 0) + n);
     }
-    writeFileSync(out, JSON.stringify({ frames, commits, restarts, commitMs, byName: [...byName].sort((a, b) => b[1] - a[1]) }, null, 1));
-  }, 2000).unref();
+    writeFileSync(out, JSON.stringify({ frames, commits, restarts, commitMs, errors, byName: [...byName].sort((a, b) => b[1] - a[1]) }, null, 1));
+  }
+
+  const close = SQLite.prototype.close;
+  SQLite.prototype.close = function (...args) {
+    if (this === app) write();
+    return close.apply(this, args);
+  };
+  setInterval(write, 10_000).unref();
 }

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { durationsOf, planOffers, type AcceptedCall, type AnswerMessage, type CallOffer, type OfferWithdrawnReason, type QueuePosition, type SessionUser, NO_AGENTS_MESSAGE } from '@switchboard/call-domain';
 import { isUniqueViolation } from '../database/database-errors';
-import { newRowId } from '../database/row-ids';
 import type { AgentPresenceRow, CallRow, DeadlineRow } from '../database/schema';
+import { newCallId } from '../database/time-ordered-ids';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { AgentPresence, routingAgentOf } from './agent-presence.service';
@@ -56,7 +56,7 @@ export class CallRouter {
    */
   async requestCall(caller: SessionUser, socket: AppSocket): Promise<QueuePosition> {
     if (this.drain.draining) throw new ProblemException('unavailable', NODE_DRAINING_MESSAGE);
-    const callId = newRowId();
+    const callId = newCallId();
     let queuedAt: string;
     try {
       queuedAt = await this.ledger.run(async (tx) => {

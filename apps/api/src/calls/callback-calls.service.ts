@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { durationsOf, type CallbackCall, type SessionUser } from '@switchboard/call-domain';
 import { isUniqueViolation } from '../database/database-errors';
-import { newRowId } from '../database/row-ids';
 import type { CallRow, DeadlineRow } from '../database/schema';
+import { newCallId } from '../database/time-ordered-ids';
 import { ProblemException } from '../errors/problem';
 import type { AppSocket } from '../realtime/app-socket';
 import { CallCompletion } from './call-completion.service';
@@ -47,7 +47,7 @@ export class CallbackCalls {
 
   /** The agent who took the request calls the student, who must be signed in; the agent goes On call. */
   async place(agent: SessionUser, socket: AppSocket, callbackId: string): Promise<CallbackCall> {
-    const callId = newRowId();
+    const callId = newCallId();
     // Asked before the transaction (it asks every node): a student who leaves meanwhile is
     // handled as any caller who leaves a ringing call.
     const known = await this.callbacks.get(callbackId);

@@ -1,8 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { InjectDatabase } from '../database/database.module';
 import { runUnreadWrite, type UnreadWrite } from '../database/prepared-queries';
-import { newRowId } from '../database/row-ids';
 import type { CallState } from '@switchboard/call-domain';
 import type { Database, DeadlineKind, DeadlineRow } from '../database/schema';
 
@@ -58,7 +58,7 @@ export class Deadlines {
     this.refuseHandled(kind, subjectId);
     const due = dueAt.toISOString();
     // Every value a parameter, the nulls too (Kysely makes them parameters), so the statement is built once.
-    const values = [newRowId(), kind, subjectId, due, null, null, due, null, null];
+    const values = [randomUUID(), kind, subjectId, due, null, null, due, null, null];
     return {
       key: 'deadlines.schedule',
       values,
@@ -87,7 +87,7 @@ export class Deadlines {
     this.refuseHandled(kind, subjectId);
     await this.db
       .insertInto('deadlines')
-      .values({ id: newRowId(), kind, subject_id: subjectId, due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null })
+      .values({ id: randomUUID(), kind, subject_id: subjectId, due_at: dueAt.toISOString(), claimed_by: null, claimed_at: null })
       .onConflict((oc) => oc.columns(['kind', 'subject_id']).doNothing())
       .execute();
   }

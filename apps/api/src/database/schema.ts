@@ -6,9 +6,9 @@ import type { AgentState, CallbackEventType, CallDirection, CallEventType, CallO
  * interface here too (e.g. `calls: CallsTable` with 0002).
  *
  * Conventions that keep SQLite and PostgreSQL interchangeable:
- * - ids are UUID strings in `text` columns, chosen by the API: time-ordered (`newRowId()`, version 7)
- *   for the rows whose ids lead busy indexes (calls, deadlines, the outbox), random (`randomUUID()`)
- *   for the rest;
+ * - ids are UUID strings in `text` columns, chosen by the API: a call's time-ordered
+ *   (`newCallId()`, version 7: it leads the keys of the call's timeline and held signals), the
+ *   rest random (`randomUUID()`);
  * - timestamps are ISO 8601 UTC strings in `text` columns (`new Date().toISOString()`), so
  *   both dialects return the same string and they sort in time order;
  * - enumerations are `text` with a CHECK constraint, typed with the call-domain union.

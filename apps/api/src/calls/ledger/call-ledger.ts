@@ -5,7 +5,6 @@ import { CALL_START_STATES, canAgentMove, canCallMove, type AgentState, type Age
 import { databaseErrorCode } from '../../database/database-errors';
 import { InjectDatabase } from '../../database/database.module';
 import { changedRows, runPrepared, runUnreadTogether, runUnreadWrite, type UnreadWrite } from '../../database/prepared-queries';
-import { newRowId } from '../../database/row-ids';
 import { withDirectStatements } from '../../database/sqlite-statements';
 import type { AgentPresenceRow, AgentPresenceTable, CallRow, CallsTable, Database, DeadlineRow } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
@@ -636,7 +635,7 @@ export class CallLedger {
     }
     for (let attempt = 1; ; attempt++) {
       const events: LedgerEvent[] = [];
-      const outboxId = newRowId();
+      const outboxId = randomUUID();
       let result: T;
       const opened: { tx?: LedgerTransaction; delivered?: string[] } = {};
       try {
@@ -741,7 +740,7 @@ export class CallLedger {
           const units: UnitOutcome[] = [];
           for (const unit of batch) units.push(await this.runInSavepoint(trx, unit.work));
           const events = units.flatMap((unit) => (unit.ok ? unit.events : []));
-          const outboxId = events.length > 0 ? newRowId() : null;
+          const outboxId = events.length > 0 ? randomUUID() : null;
           if (outboxId) await this.storeEvents(trx, outboxId, events);
           // The rows delivered before go with this commit (outside every unit's savepoint).
           delivered = this.outbox.takeDelivered();

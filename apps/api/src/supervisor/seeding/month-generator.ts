@@ -125,7 +125,7 @@ function iso(ms: number): string {
 }
 
 function simulateCall(random: SeededRandom, queuedAt: number, caller: SeedPerson, clocks: AgentClock[], options: MonthOptions, monthEnd: number): GeneratedCall {
-  const id = random.uuid();
+  const id = random.timeOrderedUuid(queuedAt);
   const timeline = new Timeline();
   timeline.add(queuedAt, 'queued', caller);
   const patience = random.chance(0.04) ? random.between(500, 5000) : random.chance(0.15) ? Infinity : 5000 + random.exponential(120_000);
