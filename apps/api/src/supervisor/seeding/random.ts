@@ -101,6 +101,7 @@ export class SeededRandom {
     return Array.from({ length: 4 }, () => Math.floor(this.next() * 2 ** 32).toString(16).padStart(8, '0')).join('');
   }
 
+  /** `hex` (32 digits) as a UUID of this version, with RFC 9562's variant bits. */
   private uuidShaped(version: string, hex: string): string {
     const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
