@@ -91,6 +91,8 @@ export class SeededRandom {
   /**
    * A version-7-shaped UUID for something made at `ms` (the time first, then draws), as the API
    * gives calls (`newCallId`): seeded calls lie in their indexes as the calls the API places do.
+   * Four draws, as {@link uuid} (the first 12 digits' unused): what a seed generates besides the
+   * ids is as before.
    */
   timeOrderedUuid(ms: number): string {
     return this.uuidShaped('7', Math.floor(ms).toString(16).padStart(12, '0') + this.hexDraws().slice(12));
