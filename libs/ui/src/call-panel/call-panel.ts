@@ -166,7 +166,7 @@ export class CallPanel {
 
   constructor() {
     afterNextRender(() => {
-      if (this.focusOnOpen()) this.muteButton().nativeElement.focus();
+      if (this.focusOnOpen()) this.focus();
     });
     effect(() => {
       if (this.state() === 'connected' && untracked(this.connectedAt) === null) this.connectedAt.set(untracked(this.clock.now));
@@ -183,4 +183,9 @@ export class CallPanel {
       if ('setSinkId' in audio && audio.sinkId !== sinkId) audio.setSinkId(sinkId).catch(() => undefined);
     });
   }
+  /** Puts the keyboard focus on Mute, the first control of a call. */
+  focus(): void {
+    this.muteButton().nativeElement.focus();
+  }
+
 }

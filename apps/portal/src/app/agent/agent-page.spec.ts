@@ -287,6 +287,20 @@ describe('AgentPage', () => {
     expect(requests('hangUp')).toEqual([{ callId: offer.callId }]);
   }, 20_000);
 
+  it('gives the focus back to Mute when the closing dialog took it as the call panel opened', async () => {
+    await offered();
+    const acceptButton = Array.from(document.querySelectorAll<HTMLButtonElement>('mat-dialog-container button')).find((b) => /Accept/.test(b.textContent ?? ''));
+    acceptButton?.click();
+    await fixture.whenStable();
+    const panel = await loader.getHarness(CallPanelHarness);
+    // As a dialog's focus trap does when its opening animation ends after the accept: the
+    // focus goes into the dialog, which is on its way out.
+    acceptButton?.focus();
+    expect(document.activeElement).withContext('the dialog still on the page, holding the focus').toBe(acceptButton ?? null);
+    await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
+    await eventually(fixture, () => panel.isMuteFocused(), 'the focus back on Mute, not on the page body');
+  }, 20_000);
+
   it('shows the missed banner, and Return to Available sends setAvailability', async () => {
     relay.push('agent', 'agentStatusChanged', status({ state: 'missed' }));
     await shows('You missed a call');

@@ -266,6 +266,7 @@ export class AgentPage {
   private readonly heading = viewChild.required<ElementRef<HTMLElement>>('heading');
   private readonly availability = viewChild.required<ElementRef<HTMLElement>>('availability');
   private readonly returnToAvailable = viewChild('returnToAvailable', { read: ElementRef<HTMLElement> });
+  private readonly callPanel = viewChild(CallPanel);
   private ringing: { callId: string; ref: MatDialogRef<IncomingCallDialog> } | null = null;
   /** Whether the agent clicked Done: the availability buttons take the focus once wrap-up ends. */
   private focusAvailabilityAfterWrapUp = false;
@@ -310,9 +311,20 @@ export class AgentPage {
       const offer = this.desk.offer();
       untracked(() => {
         if (this.ringing && this.ringing.callId !== offer?.callId) {
-          this.ringing.ref.close();
+          const { ref, callId } = this.ringing;
+          ref.close();
           this.ringing = null;
-          if (!this.desk.call()) this.focusAfterOffer.set(true);
+          if (this.desk.call()?.callId === callId) {
+            // Accepted: the call's Mute takes the focus as its panel opens. Should the closing
+            // dialog hold it after that (its focus trap moves the focus in once its opening
+            // animation is over) the focus falls to the page's body as the dialog goes: Mute
+            // takes it back, so the keys the agent presses next still reach the call.
+            ref.afterClosed().subscribe(() => {
+              if (focusIsNowhere()) this.callPanel()?.focus();
+            });
+          } else if (!this.desk.call()) {
+            this.focusAfterOffer.set(true);
+          }
         }
         if (offer && !this.ringing) {
           // A modal dialog described by the caller's name; closing it does not pull the focus back
@@ -448,4 +460,9 @@ export class AgentPage {
     target?.focus();
     return target !== null;
   }
+}
+
+/** Whether no element has the keyboard focus (it fell to the page's body with what held it). */
+function focusIsNowhere(): boolean {
+  return document.activeElement === null || document.activeElement === document.body;
 }
