@@ -257,7 +257,10 @@ async function seedHistory(sql: Sql, dialect: 'sqlite' | 'postgres', accounts: r
   const base = Math.floor(Date.now() / 1000) - 3600;
   const iso = (seconds: string) => (pg ? `to_char(to_timestamp(${seconds}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : `strftime('%Y-%m-%dT%H:%M:%fZ', ${seconds}, 'unixepoch')`);
   const hex12 = pg ? `lpad(to_hex(i), 12, '0')` : `printf('%012x', i)`;
-  const callId = `'c0000000-0000-4000-8000-' || ${hex12}`;
+  // Shaped as the product's call ids (UUID version 7: the milliseconds of the call's time
+  // first), so the stored calls sort before the ones the bench places, as in production.
+  const msHex = (seconds: string) => (pg ? `lpad(to_hex((${seconds})::bigint * 1000), 12, '0')` : `printf('%012x', (${seconds}) * 1000)`);
+  const callId = (seconds: string) => `substr(${msHex(seconds)}, 1, 8) || '-' || substr(${msHex(seconds)}, 9, 4) || '-7000-8000-' || ${hex12}`;
   const numbers = (from: number, to: number) =>
     pg ? `select i from generate_series(${from}, ${to}) as g(i)` : `with recursive n(i) as (select ${from} union all select i + 1 from n where i < ${to}) select i from n`;
   for (let from = 1; from <= history; from += 100_000) {
@@ -266,12 +269,12 @@ async function seedHistory(sql: Sql, dialect: 'sqlite' | 'postgres', accounts: r
     await sql.run(pg ? 'begin' : 'begin immediate');
     await sql.run(
       `insert into calls (id, state, outcome, caller_id, caller_name, agent_id, agent_name, queued_at, answered_at, connected_at, ended_at, ended_by, end_reason, queue_ms, talk_ms, wrap_up_ms, disposition, notes)
-       select ${callId}, 'ended', 'answered', s.id, s.name, a.id, a.name, ${iso(t)}, ${iso(`${t} + 10`)}, ${iso(`${t} + 11`)}, ${iso(`${t} + 200`)}, 'caller', 'hung_up', 10000, 189000, 30000, 'Resolved', ''
+       select ${callId(t)}, 'ended', 'answered', s.id, s.name, a.id, a.name, ${iso(t)}, ${iso(`${t} + 10`)}, ${iso(`${t} + 11`)}, ${iso(`${t} + 200`)}, 'caller', 'hung_up', 10000, 189000, 30000, 'Resolved', ''
        from (${numbers(from, to)}) as n join bench_student s on s.k = n.i % ${students} join bench_agent a on a.k = n.i % ${agents}`,
     );
     await sql.run(
       `insert into call_events (id, call_id, seq, at, type, actor_id, actor_name, detail)
-       select 'e000000' || e.seq || '-0000-4000-8000-' || ${hex12}, ${callId}, e.seq, ${iso(`${t} + e.offset_s`)}, e.type, a.id, a.name, null
+       select 'e000000' || e.seq || '-0000-4000-8000-' || ${hex12}, ${callId(t)}, e.seq, ${iso(`${t} + e.offset_s`)}, e.type, a.id, a.name, null
        from (${numbers(from, to)}) as n join bench_agent a on a.k = n.i % ${agents}
        cross join (select 1 as seq, 'queued' as type, 0 as offset_s union all select 2, 'accepted', 10 union all select 3, 'ended', 200) as e`,
     );
