@@ -22,11 +22,11 @@ async function traceFocus(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const trace: string[] = [];
     (window as unknown as { focusTrace: string[] }).focusTrace = trace;
-    const describe = (el: EventTarget | null) =>
+    const label = (el: EventTarget | null) =>
       el instanceof HTMLElement ? `${el.tagName.toLowerCase()}${el.isConnected ? '' : '(removed)'} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 20)}"` : String(el);
     const start = performance.now();
-    document.addEventListener('focusin', (e) => trace.push(`${Math.round(performance.now() - start)}ms in ${describe(e.target)}`), true);
-    document.addEventListener('focusout', (e) => trace.push(`${Math.round(performance.now() - start)}ms out ${describe(e.target)} → ${describe(e.relatedTarget)}`), true);
+    document.addEventListener('focusin', (e) => trace.push(`${Math.round(performance.now() - start)}ms in ${label(e.target)}`), true);
+    document.addEventListener('focusout', (e) => trace.push(`${Math.round(performance.now() - start)}ms out ${label(e.target)} → ${label(e.relatedTarget)}`), true);
   });
 }
 

@@ -183,9 +183,9 @@ export class CallPanel {
       if ('setSinkId' in audio && audio.sinkId !== sinkId) audio.setSinkId(sinkId).catch(() => undefined);
     });
   }
+
   /** Puts the keyboard focus on Mute, the first control of a call. */
   focus(): void {
     this.muteButton().nativeElement.focus();
   }
-
 }

@@ -287,18 +287,44 @@ describe('AgentPage', () => {
     expect(requests('hangUp')).toEqual([{ callId: offer.callId }]);
   }, 20_000);
 
-  it('gives the focus back to Mute when the closing dialog took it as the call panel opened', async () => {
+  /**
+   * Accepts the ringing call with its dialog's Accept and, as Mute takes the focus, moves the
+   * focus to `elsewhere` (given the dialog's Accept) in the same task — as a dialog's focus trap
+   * running in the same render as the call panel's would. Resolves once the dialog is gone, with
+   * the element the focus was moved to.
+   */
+  async function acceptAndMoveFocus(elsewhere: (accept: HTMLElement) => HTMLElement): Promise<HTMLElement> {
     await offered();
-    const acceptButton = Array.from(document.querySelectorAll<HTMLButtonElement>('mat-dialog-container button')).find((b) => /Accept/.test(b.textContent ?? ''));
-    acceptButton?.click();
-    await fixture.whenStable();
-    const panel = await loader.getHarness(CallPanelHarness);
-    // As a dialog's focus trap does when its opening animation ends after the accept: the
-    // focus goes into the dialog, which is on its way out.
-    acceptButton?.focus();
-    expect(document.activeElement).withContext('the dialog still on the page, holding the focus').toBe(acceptButton ?? null);
+    const accept = TestbedHarnessEnvironment.getNativeElement(await (await overlay.getHarness(MatButtonHarness.with({ text: /Accept/ }))).host()) as HTMLElement;
+    const target = elsewhere(accept);
+    let moved = false;
+    const onFocus = (event: FocusEvent) => {
+      if (!(event.target instanceof HTMLElement) || !event.target.matches('sb-call-panel .mute')) return;
+      document.removeEventListener('focusin', onFocus, true);
+      queueMicrotask(() => {
+        target.focus();
+        moved = document.activeElement === target;
+      });
+    };
+    document.addEventListener('focusin', onFocus, true);
+    accept.click();
+    await eventually(fixture, () => moved, 'Mute focused, then the focus moved away as the dialog closes');
     await eventually(fixture, async () => !(await dialogOpen()), 'the dialog to close');
+    return target;
+  }
+
+  it('gives the focus back to Mute when the closing dialog held it', async () => {
+    await acceptAndMoveFocus((accept) => accept);
+    const panel = await loader.getHarness(CallPanelHarness);
     await eventually(fixture, () => panel.isMuteFocused(), 'the focus back on Mute, not on the page body');
+  }, 20_000);
+
+  it('leaves the focus where the agent put it when the dialog closes after Accept', async () => {
+    const heading = await acceptAndMoveFocus(() => (fixture.nativeElement as HTMLElement).querySelector<HTMLElement>('#agent-heading') as HTMLElement);
+    const panel = await loader.getHarness(CallPanelHarness);
+    await fixture.whenStable();
+    expect(document.activeElement).withContext('the heading keeps the focus').toBe(heading);
+    expect(await panel.isMuteFocused()).toBeFalse();
   }, 20_000);
 
   it('shows the missed banner, and Return to Available sends setAvailability', async () => {

@@ -1,4 +1,5 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, Injector, afterNextRender, computed, effect, inject, signal, untracked, viewChild } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
@@ -11,6 +12,7 @@ import { AgentDesk, WITHDRAWN_MESSAGES } from './agent-desk';
 import { CallbacksPanel } from './callbacks-panel';
 import { CallerContextPanel } from './caller-context-panel';
 import { type DeskAction, deskActionFor } from './desk-shortcuts';
+import { focusIsNowhere } from './focus-nowhere';
 import { IncomingCallAlert } from './incoming-call-alert';
 import { INCOMING_CALL_DESCRIPTION_ID, IncomingCallDialog } from './incoming-call-dialog';
 import { MyCalls } from './my-calls';
@@ -262,6 +264,7 @@ export class AgentPage {
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   private readonly injector = inject(Injector);
+  private readonly destroyRef = inject(DestroyRef);
   private readonly clock = inject(Clock);
   private readonly heading = viewChild.required<ElementRef<HTMLElement>>('heading');
   private readonly availability = viewChild.required<ElementRef<HTMLElement>>('availability');
@@ -304,7 +307,7 @@ export class AgentPage {
   });
 
   constructor() {
-    inject(DestroyRef).onDestroy(() => this.ringing?.ref.close());
+    this.destroyRef.onDestroy(() => this.ringing?.ref.close());
     // The dialog follows the offer: open for each call offered, closed once accepted,
     // declined or withdrawn.
     effect(() => {
@@ -315,13 +318,16 @@ export class AgentPage {
           ref.close();
           this.ringing = null;
           if (this.desk.call()?.callId === callId) {
-            // Accepted: the call's Mute takes the focus as its panel opens. Should the closing
-            // dialog hold it after that (its focus trap moves the focus in once its opening
-            // animation is over) the focus falls to the page's body as the dialog goes: Mute
+            // Accepted: the call's Mute takes the focus as its panel opens. Should the dialog
+            // still take it after that (its focus trap runs after a render, and may come in the
+            // same pass as Mute's), it leaves the focus on the page's body as it goes: Mute
             // takes it back, so the keys the agent presses next still reach the call.
-            ref.afterClosed().subscribe(() => {
-              if (focusIsNowhere()) this.callPanel()?.focus();
-            });
+            ref
+              .afterClosed()
+              .pipe(takeUntilDestroyed(this.destroyRef))
+              .subscribe(() => {
+                if (focusIsNowhere()) this.callPanel()?.focus();
+              });
           } else if (!this.desk.call()) {
             this.focusAfterOffer.set(true);
           }
@@ -337,6 +343,10 @@ export class AgentPage {
             ariaModal: true,
             ariaDescribedBy: INCOMING_CALL_DESCRIPTION_ID,
             restoreFocus: false,
+            // The focus goes to Accept as the dialog opens, not once its animation is over: an
+            // Accept pressed meanwhile (by its shortcut) is not followed by the dialog taking
+            // the focus from the call's Mute.
+            delayFocusTrap: false,
           });
           this.ringing = { callId: offer.callId, ref };
         }
@@ -460,9 +470,4 @@ export class AgentPage {
     target?.focus();
     return target !== null;
   }
-}
-
-/** Whether no element has the keyboard focus (it fell to the page's body with what held it). */
-function focusIsNowhere(): boolean {
-  return document.activeElement === null || document.activeElement === document.body;
 }

@@ -3,6 +3,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelect, MatSelectModule } from '@angular/material/select';
+import { focusIsNowhere } from './focus-nowhere';
 
 /** What the agent records at wrap-up. */
 export interface WrapUpEntry {
@@ -124,7 +125,7 @@ export class WrapUpForm {
       const loading = this.loading();
       if (wasLoading && !loading) {
         afterNextRender(() => {
-          if (document.activeElement === null || document.activeElement === document.body) this.dispositionSelect().focus();
+          if (focusIsNowhere()) this.dispositionSelect().focus();
         }, { injector: this.injector });
       }
       wasLoading = loading;
