@@ -16,6 +16,8 @@ import type { HeapReport } from './heap-probe';
 // npm scripts run from the workspace root, where dist/ is.
 const ROOT = process.cwd();
 const PROBE = join(__dirname, 'heap-probe.js');
+/** The Node flags `npm start` runs the API with (`tools/start.mjs`). */
+const API_NODE_FLAGS = JSON.parse(readFileSync(join(ROOT, 'apps/api/node-flags.json'), 'utf8')) as string[];
 const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
 /** The JWT secret both servers share, so one sign-in serves both. */
@@ -71,12 +73,15 @@ function heapOf(child: ChildProcess): Promise<number> {
 }
 
 /**
- * Starts a server under the probe. `BENCH_SERVER_NODE_FLAGS` (e.g. `--cpu-prof
+ * Starts a server under the probe. Every build of the API gets the Node flags `npm start`
+ * gives it (`apps/api/node-flags.json`). `BENCH_SERVER_NODE_FLAGS` (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof`) adds Node flags, to profile a target under the bench's load;
- * `BENCH_PRODUCT_NODE_FLAGS` adds flags to the product (`dist/api`) only, to weigh a Node
- * setting against the same build without it (`--baseline`, e.g. a copy of `dist/api`): e.g.
- * `--max-semi-space-size=32` came out 5.68 vs 5.93 ms CPU per setup, SQLite, pinned, within
- * the bench's spread.
+ * `BENCH_PRODUCT_NODE_FLAGS` adds flags to the product (`dist/api`) only, after those (a
+ * later V8 flag wins), to weigh a Node setting against the same build without it
+ * (`--baseline`, e.g. a copy of `dist/api`): `--max-semi-space-size=64`, before it was one of
+ * the API's flags, 1.94 vs 2.15 and 2.33 vs 2.52 ms CPU per setup on SQLite (README →
+ * Measured); `--max-semi-space-size=32` at an earlier stop 5.68 vs 5.93, pinned, within the
+ * bench's spread.
  *
  * `BENCH_SERVER_CPUS` (a `taskset -c` list, e.g. `0`) runs the servers on those CPUs only
  * (through `taskset`, which execs node: the pid is the server's). On a VM with few CPUs and
@@ -99,6 +104,8 @@ function heapOf(child: ChildProcess): Promise<number> {
  */
 function spawnServer(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; log: () => string } {
   const extra = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  // Every build of the API (the product, its `--baseline`) runs with the flags `npm start` gives it.
+  if (script.endsWith('apps/api/src/main.js')) extra.push(...API_NODE_FLAGS);
   if (script.includes('/dist/api/apps/')) extra.push(...(process.env['BENCH_PRODUCT_NODE_FLAGS'] ?? '').split(' ').filter(Boolean));
   const cpus = process.env['BENCH_SERVER_CPUS'];
   const args = [...extra, '--expose-gc', '-r', PROBE, script];
