@@ -18,6 +18,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { API_NODE_FLAGS } from './api-node-flags.mjs';
 
 const require = createRequire(import.meta.url);
 const dist = (path) => require(join(process.cwd(), 'dist/api', path));
@@ -90,7 +91,7 @@ console.log(`${reuse ? 'reused' : 'seeded'} ${seeded.calls} calls (${config.data
 async function exportOnce(build) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [join(build, 'apps/api/src/main.js')], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...API_NODE_FLAGS, join(build, 'apps/api/src/main.js')], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitForHealth(url);
     const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'supervisor', password: 'switchboard' }) });

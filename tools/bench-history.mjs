@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { API_NODE_FLAGS } from './api-node-flags.mjs';
 
 const require = createRequire(import.meta.url);
 const dist = (path) => require(join(process.cwd(), 'dist/api', path));
@@ -231,8 +232,9 @@ async function bench(dialect) {
   const prepared = await prepare(dialect);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  // BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the API's node, as in the gateway bench.
-  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // The API's own flags, then BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`;
+  // a later V8 flag wins), as in the gateway bench.
+  const flags = [...API_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const server = spawn(process.execPath, [...flags, join(values.api, 'apps/api/src/main.js')], { env: { ...prepared.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const rows = [];
   let relay;

@@ -74,14 +74,14 @@ function heapOf(child: ChildProcess): Promise<number> {
 
 /**
  * Starts a server under the probe. Every build of the API gets the Node flags `npm start`
- * gives it (`apps/api/node-flags.json`). `BENCH_SERVER_NODE_FLAGS` (e.g. `--cpu-prof
- * --cpu-prof-dir=/tmp/prof`) adds Node flags, to profile a target under the bench's load;
- * `BENCH_PRODUCT_NODE_FLAGS` adds flags to the product (`dist/api`) only, after those (a
- * later V8 flag wins), to weigh a Node setting against the same build without it
- * (`--baseline`, e.g. a copy of `dist/api`): `--max-semi-space-size=64`, before it was one of
- * the API's flags, 1.94 vs 2.15 and 2.33 vs 2.52 ms CPU per setup on SQLite (README →
- * Measured); `--max-semi-space-size=32` at an earlier stop 5.68 vs 5.93, pinned, within the
- * bench's spread.
+ * gives it (`apps/api/node-flags.json`), first: `BENCH_SERVER_NODE_FLAGS` (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof`) adds Node flags after them, to profile a target under the bench's
+ * load; `BENCH_PRODUCT_NODE_FLAGS` adds flags to the product (`dist/api`) only, last (a later
+ * V8 flag wins), to weigh a Node setting against the same build without it (`--baseline`, e.g.
+ * a copy of `dist/api`). E.g. `BENCH_PRODUCT_NODE_FLAGS=--max-semi-space-size=16` runs the
+ * product with V8's default young generation against the baseline with the API's 64 MB (README
+ * → Measured, twenty-first stop); swap the two places too: they differed by 7 % in one run with
+ * nothing between them.
  *
  * `BENCH_SERVER_CPUS` (a `taskset -c` list, e.g. `0`) runs the servers on those CPUs only
  * (through `taskset`, which execs node: the pid is the server's). On a VM with few CPUs and
@@ -103,9 +103,9 @@ function heapOf(child: ChildProcess): Promise<number> {
  * too): compare builds pinned only with both placings.
  */
 function spawnServer(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; log: () => string } {
-  const extra = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
   // Every build of the API (the product, its `--baseline`) runs with the flags `npm start` gives it.
-  if (script.endsWith('apps/api/src/main.js')) extra.push(...API_NODE_FLAGS);
+  const extra = script.endsWith('apps/api/src/main.js') ? [...API_NODE_FLAGS] : [];
+  extra.push(...(process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean));
   if (script.includes('/dist/api/apps/')) extra.push(...(process.env['BENCH_PRODUCT_NODE_FLAGS'] ?? '').split(' ').filter(Boolean));
   const cpus = process.env['BENCH_SERVER_CPUS'];
   const args = [...extra, '--expose-gc', '-r', PROBE, script];
