@@ -1,5 +1,7 @@
 // The Node flags the API runs with (`apps/api/node-flags.json`): `npm start` (start.mjs) and
-// every tool that starts a build of the API, so what they measure is what `npm start` runs.
+// every tool that starts a build of the API, so what they measure is what `npm start` runs
+// (the TypeScript benches and end-to-end suites read it as `@switchboard/browser-testing`'s
+// `API_NODE_FLAGS`).
 import { readFileSync } from 'node:fs';
 
 /**

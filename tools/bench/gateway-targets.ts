@@ -7,17 +7,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Client } from 'pg';
 import type { Role } from '@switchboard/call-domain';
+import { API_NODE_FLAGS } from '@switchboard/browser-testing';
 import type { HeapReport } from './heap-probe';
 
 // npm scripts run from the workspace root, where dist/ is.
 const ROOT = process.cwd();
 const PROBE = join(__dirname, 'heap-probe.js');
-/** The Node flags `npm start` runs the API with (`tools/start.mjs`). */
-const API_NODE_FLAGS = JSON.parse(readFileSync(join(ROOT, 'apps/api/node-flags.json'), 'utf8')) as string[];
 const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
 /** The JWT secret both servers share, so one sign-in serves both. */
@@ -102,11 +101,9 @@ function heapOf(child: ChildProcess): Promise<number> {
  * and 32–53 setups/s, the baseline's 65–82 and 45–51, PostgreSQL's CPU per setup higher there
  * too): compare builds pinned only with both placings.
  */
-function spawnServer(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; log: () => string } {
-  // Every build of the API (the product, its `--baseline`) runs with the flags `npm start` gives it.
-  const extra = script.endsWith('apps/api/src/main.js') ? [...API_NODE_FLAGS] : [];
-  extra.push(...(process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean));
-  if (script.includes('/dist/api/apps/')) extra.push(...(process.env['BENCH_PRODUCT_NODE_FLAGS'] ?? '').split(' ').filter(Boolean));
+function spawnServer(script: string, env: NodeJS.ProcessEnv, api?: { product: boolean }): { child: ChildProcess; log: () => string } {
+  const flagsOf = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
+  const extra = [...(api ? API_NODE_FLAGS : []), ...flagsOf('BENCH_SERVER_NODE_FLAGS'), ...(api?.product ? flagsOf('BENCH_PRODUCT_NODE_FLAGS') : [])];
   const cpus = process.env['BENCH_SERVER_CPUS'];
   const args = [...extra, '--expose-gc', '-r', PROBE, script];
   const [command, commandArgs] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
@@ -312,7 +309,7 @@ export async function startProduct(database: ProductDatabase, port: number, apiD
   };
   delete env['DATABASE_URL'];
   if (database.url) env['DATABASE_URL'] = database.url;
-  const { child, log } = spawnServer(join(ROOT, apiDir, 'apps/api/src/main.js'), env);
+  const { child, log } = spawnServer(join(ROOT, apiDir, 'apps/api/src/main.js'), env, { product: resolve(ROOT, apiDir) === resolve(ROOT, 'dist/api') });
   let stopping = false;
   child.once('exit', (code, signal) => stopping || console.error(`the API exited (${code ?? signal}) during the run:\n${log()}`));
   const url = `http://127.0.0.1:${port}`;

@@ -1,11 +1,17 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // npm scripts run from the workspace root, where dist/ is.
 const ROOT = process.cwd();
+
+/**
+ * The Node flags `npm start` runs the API with (`apps/api/node-flags.json`, read by
+ * `tools/api-node-flags.mjs` there): what starts the API here does so with them too.
+ */
+export const API_NODE_FLAGS: readonly string[] = JSON.parse(readFileSync(join(ROOT, 'apps/api/node-flags.json'), 'utf8'));
 
 /** The built product (dist/) running as one Node process on a free port with a fresh database. */
 export interface AppServer {
@@ -72,7 +78,7 @@ export async function startAppServer(env: Record<string, string> = {}, options: 
   // (the API end-to-end suites run beside these).
   const port = netns ? 3000 : await freePort();
   childEnv['PORT'] = String(port);
-  const main = ['node', 'dist/api/apps/api/src/main.js'];
+  const main = ['node', ...API_NODE_FLAGS, 'dist/api/apps/api/src/main.js'];
   const command = netns ? ['ip', 'netns', 'exec', netns.name, ...main] : main;
   const child: ChildProcess = spawn(command[0], command.slice(1), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
