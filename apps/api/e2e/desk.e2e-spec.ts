@@ -34,6 +34,7 @@ function pastCall(callerId: string, agent: { id: string; name: string } | null, 
     direction: 'inbound',
     callback_id: null,
     poor_quality: 0,
+    sort_pending: 0,
     ...patch,
   };
 }

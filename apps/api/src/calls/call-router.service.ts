@@ -306,6 +306,7 @@ export function emptyCall(): Omit<CallRow, 'id' | 'state' | 'caller_id' | 'calle
     direction: 'inbound',
     callback_id: null,
     poor_quality: 0,
+    sort_pending: 0,
     outcome: null,
     agent_id: null,
     agent_name: null,

@@ -17,6 +17,7 @@ import { ApiNodes } from './api-nodes';
 import { NodeDrain } from './node-drain.service';
 import { Deadlines } from './deadlines';
 import { RetentionService } from './retention.service';
+import { HistoryFiling } from './history-filing.service';
 import { PresenceKeeper } from './presence-keeper.service';
 import { QueueFeed } from './queue-feed.service';
 import { SignalRelay } from './signal-relay.service';
@@ -64,6 +65,7 @@ import { CallbackRequestsService } from './callback-requests.service';
     PresenceKeeper,
     DeadlineWorker,
     RetentionService,
+    HistoryFiling,
     ApiNodes,
     NodeLiveness,
     CallReactions,

@@ -99,6 +99,12 @@ export interface CallsTable {
    * (migration 0019). Set in the transaction that records that sample.
    */
   poor_quality: ColumnType<number, number | undefined, number>;
+  /**
+   * SQLite: 1 from the move that ends the call until `HistoryFiling` files it into the
+   * history's sort indexes (a few seconds, many calls at once; migration 0029), else 0.
+   * Always 0 on PostgreSQL.
+   */
+  sort_pending: ColumnType<number, number | undefined, number>;
 }
 
 /** One entry of a call's timeline; `seq` orders the entries of one call from 1. */

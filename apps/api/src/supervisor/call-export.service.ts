@@ -179,7 +179,7 @@ export class CallExportService {
   /** The {@link keysetRuns} of the export's order, from the start or after `cursor`. */
   private runs<O>(select: SelectQueryBuilder<Database, 'calls', O>, query: CallExportQuery, cursor?: CallCursor) {
     const dialect = this.connection.dialect;
-    return keysetRuns(this.db, select, query.sort, query.dir, { cursor, outcomes: outcomeStreams(query, query.sort), filters: (eb) => callFilters(eb, query, dialect, query.sort) });
+    return keysetRuns(this.db, select, query.sort, query.dir, { cursor, outcomes: outcomeStreams(query, query.sort), filters: (eb) => callFilters(eb, query, dialect, query.sort), poor: query.quality === 'poor' });
   }
 }
 

@@ -73,7 +73,7 @@ export class CallHistoryService {
       !cursor && query.page > 1
         ? // An older client's page number: OFFSET in the one whole order (its cost grows with the depth).
           this.reads.all(inCallOrder(keys.where(filters()), query.sort, query.dir).limit(limit).offset((query.page - 1) * query.pageSize))
-        : readRuns(keysetRuns(this.db, keys, query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort, callers), callers, filters: filters(callers) }), limit, (run) => this.reads.all(run));
+        : readRuns(keysetRuns(this.db, keys, query.sort, query.dir, { cursor, reverse: backwards, outcomes: outcomeStreams(query, query.sort, callers), callers, filters: filters(callers), poor: query.quality === 'poor' }), limit, (run) => this.reads.all(run));
     const [found, total] = await Promise.all([page, this.count(query, callers)]);
     const more = found.length > query.pageSize;
     const ids = found.slice(0, query.pageSize).map((r) => r.id);

@@ -1,4 +1,4 @@
-import { sql, type Compilable, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, SqliteAdapter, type Compilable, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { CALL_OUTCOMES, type CallFilters, type CallOutcome, type CallRecord, type CallSortKey, type CallTimelineEvent, type SortDirection } from '@switchboard/call-domain';
 import type { SqlDialect } from '../config/config';
 import type { CallEventsTable, CallRow, Database } from '../database/schema';
@@ -50,6 +50,11 @@ export interface KeysetStart {
    * null), and the cursor's is where the page starts; the period's would read from there.
    */
   filters?: (eb: ExpressionBuilder<Database, 'calls'>) => Expression<SqlBool>;
+  /**
+   * Whether the page holds the poor calls only (`quality=poor`): read on their own indexes
+   * (0019), which hold every ended poor call, filed or not (SQLite, 0029), in one walk per outcome.
+   */
+  poor?: boolean;
 }
 
 /** One (caller, name on the call) pair of `call_callers`. */
@@ -81,7 +86,7 @@ export type KeysetRun<O> = (limit: number) => SelectQueryBuilder<Database, 'call
  * (the merge orders by them).
  */
 export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'calls', O>, sort: CallSortKey, dir: SortDirection, start: KeysetStart = {}): KeysetRun<O>[] {
-  const { cursor, reverse = false, outcomes, callers, filters } = start;
+  const { cursor, reverse = false, outcomes, callers, filters, poor = false } = start;
   const { column, nullable } = SORT_COLUMNS[sort];
   const way: SortDirection = reverse ? (dir === 'asc' ? 'desc' : 'asc') : dir;
   const op = sql.raw(way === 'asc' ? '>' : '<');
@@ -127,8 +132,18 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
       // as settled by `=` but not by `is null`, and would sort the calls in progress otherwise
       // where an index holds them in that order (0011's, sorted by outcome; by the other sorts
       // the calls in progress are sorted on both databases: 0022, 0023).
-      walks = (column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes).map((outcome) =>
-        ordered(from(q.where('calls.outcome', outcome === null ? 'is' : '=', outcome), outcome).orderBy('calls.outcome', way)),
+      //
+      // SQLite files an ended call into the sort indexes a few seconds after it ended, with
+      // others (migration 0029, `HistoryFiling`): an outcome's walk there is two, the filed
+      // calls on the sort index and the pending ones (as few as ended in those seconds) on
+      // their own index, sorted. Sorted by outcome, the walk is on 0011's whole index; the poor
+      // calls' indexes hold them all.
+      const oneWalk = (w: SelectQueryBuilder<Database, 'calls', O>, outcome: CallOutcome | null) => ordered(from(w.where('calls.outcome', outcome === null ? 'is' : '=', outcome), outcome).orderBy('calls.outcome', way));
+      const filedApart = column !== 'outcome' && !poor && db.getExecutor().adapter instanceof SqliteAdapter;
+      walks = (column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes).flatMap((outcome) =>
+        outcome !== null && filedApart
+          ? [oneWalk(q.where(sql<SqlBool>`calls.sort_pending = 0`), outcome), oneWalk(q.where(sql<SqlBool>`calls.sort_pending = 1`), outcome)]
+          : [oneWalk(q, outcome)],
       );
     } else return (limit) => ordered(from(q)).limit(limit);
     if (!walks.length) return undefined;

@@ -27,7 +27,7 @@ async function addCall(db: Kysely<Database>, state: CallState, callerId: string)
     id: randomUUID(), state, outcome: state === 'ended' ? 'abandoned' : null, caller_id: callerId, caller_name: 'Sam', agent_id: null, agent_name: null,
     ringing_agent_id: null, rings_out_at: null, queued_at: new Date().toISOString(), answered_at: null, connected_at: null,
     ended_at: state === 'ended' ? new Date().toISOString() : null, ended_by: null, end_reason: null, queue_ms: null, talk_ms: null, wrap_up_ms: null,
-    disposition: null, notes: null, negotiation_id: null, direction: 'inbound', callback_id: null, poor_quality: 0,
+    disposition: null, notes: null, negotiation_id: null, direction: 'inbound', callback_id: null, poor_quality: 0, sort_pending: 0,
   };
   await db.insertInto('calls').values(row).execute();
   return row;
@@ -102,6 +102,18 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
     await expectAsync(ledger.run((tx) => tx.insertCall(queued))).toBeRejectedWithError(/starts without an outcome/);
     expect(await db.selectFrom('calls').select('id').where('id', '=', 'not-stored').execute()).toEqual([]);
     expect(delivered).toEqual([]);
+  });
+
+  it('leaves a call it ends to be filed into the history’s sort indexes later on SQLite (migration 0029), never on PostgreSQL', async () => {
+    const call = await addCall(db, 'connected', callerId);
+    const ended = await ledger.run((tx) => tx.moveCall(call, 'ended', { outcome: 'answered', ended_at: tx.nowIso }));
+    const pending = dialectOfSuite === 'sqlite' ? 1 : 0;
+    expect(ended.sort_pending).toBe(pending);
+    expect(await db.selectFrom('calls').select('sort_pending').where('id', '=', call.id).executeTakeFirstOrThrow()).toEqual({ sort_pending: pending });
+    // A later change of an ended call (its wrap-up) leaves the flag as it is.
+    await db.updateTable('calls').set({ sort_pending: 0 }).where('id', '=', call.id).execute();
+    await ledger.run((tx) => tx.updateCall({ ...ended, sort_pending: 0 }, { notes: 'Reset the password' }));
+    expect(await db.selectFrom('calls').select('sort_pending').where('id', '=', call.id).executeTakeFirstOrThrow()).toEqual({ sort_pending: 0 });
   });
 
   describe('call moves: the domain state machine, for real', () => {

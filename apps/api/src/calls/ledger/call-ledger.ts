@@ -194,8 +194,11 @@ export class LedgerTransaction {
    * @throws Superseded when the call is no longer as read
    */
   async updateCall(call: CallRow, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at' | 'disposition'>> = {}): Promise<CallRow> {
+    // SQLite: a call that ends goes into the history's sort indexes later, with others
+    // (`HistoryFiling`, migration 0029); PostgreSQL has no such column to set.
+    const ends = call.state !== 'ended' && patch.state === 'ended';
     // A column left undefined in the patch is not written (`definedEntries`): it keeps the value read.
-    const set = definedEntries(patch);
+    const set = definedEntries(ends && !this.rowLocks ? { ...patch, sort_pending: 1 } : patch);
     const after = { ...call, ...Object.fromEntries(set) } as CallRow;
     // A call is over exactly when it has an outcome: the calls in progress are read as those
     // without one (migration 0028; PostgreSQL also checks it).

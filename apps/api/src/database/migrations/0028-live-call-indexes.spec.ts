@@ -35,9 +35,12 @@ describeEachDialect('migration 0028 (no index of a call’s state: calls in prog
     expect(String((second as { code?: string })?.code ?? second)).toMatch(/23505|SQLITE_CONSTRAINT_UNIQUE/);
 
     const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+    // As 0028 left them (0029 adds one on SQLite).
+    expect((await migrator.migrateTo('0028-live-call-indexes')).error).toBeUndefined();
+    const at0028 = await tableIndexes(db, dialect, 'calls');
     expect((await migrator.migrateTo('0027-vocabulary-domains')).error).toBeUndefined();
     const before = await tableIndexes(db, dialect, 'calls');
-    expect(before).toEqual([...latest.filter((name) => name !== 'calls_one_live_per_caller_idx' && name !== 'calls_queued_at_outcome_idx'), 'calls_one_active_per_caller_idx', 'calls_queued_at_wait_idx', 'calls_state_idx'].sort());
+    expect(before).toEqual([...at0028.filter((name) => name !== 'calls_one_live_per_caller_idx' && name !== 'calls_queued_at_outcome_idx'), 'calls_one_active_per_caller_idx', 'calls_queued_at_wait_idx', 'calls_state_idx'].sort());
     expect(await indexedColumns(db, dialectOfSuite)).toContain('state');
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     expect(await tableIndexes(db, dialect, 'calls')).toEqual(latest);

@@ -26,6 +26,7 @@ import * as agentRoutingIndex0025 from './0025-agent-routing-index';
 import * as missedOfferIndex0026 from './0026-missed-offer-index';
 import * as vocabularyDomains0027 from './0027-vocabulary-domains';
 import * as liveCallIndexes0028 from './0028-live-call-indexes';
+import * as sqliteSortFiling0029 from './0029-sqlite-sort-filing';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -64,6 +65,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0026-missed-offer-index': missedOfferIndex0026,
   '0027-vocabulary-domains': vocabularyDomains0027,
   '0028-live-call-indexes': liveCallIndexes0028,
+  '0029-sqlite-sort-filing': sqliteSortFiling0029,
 };
 
 /**

@@ -1,0 +1,66 @@
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { sql, SqliteAdapter, type Kysely } from 'kysely';
+import { InjectDatabase } from '../database/database.module';
+import type { Database } from '../database/schema';
+
+/** How often the calls ended meanwhile are filed into the history's sort indexes (SQLite). */
+export const FILING_EVERY_MS = 10_000;
+/** Calls filed per statement: each is a short write on the event loop, with a yield between. */
+export const FILING_BATCH = 1_000;
+
+/**
+ * SQLite: files the ended calls into the history's sort indexes (by wait, talk time, agent and
+ * student name, with and without an agent; migration 0029) every {@link FILING_EVERY_MS}, all
+ * the calls that ended meanwhile at once, so that the calls of one agent or one name share the
+ * index leaves they go to instead of each writing leaves of its own when it ends — the cost
+ * that grows with the calls stored. Filing changes no page of the history: until then those
+ * calls are read on the small index of the calls not yet filed (`keysetRuns`). Nothing is lost
+ * if the process stops first: the flag is in the row, and the next start files them.
+ * PostgreSQL files nothing (its calls are never pending).
+ */
+@Injectable()
+export class HistoryFiling implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('HistoryFiling');
+  private timer: NodeJS.Timeout | undefined;
+  private filing: Promise<number> | null = null;
+  private readonly files: boolean;
+
+  constructor(@InjectDatabase() private readonly db: Kysely<Database>) {
+    this.files = db.getExecutor().adapter instanceof SqliteAdapter;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.files) return;
+    this.timer = setInterval(() => {
+      this.fileNow().catch((err: unknown) => this.logger.warn({ msg: 'filing ended calls failed', error: err instanceof Error ? err.message : String(err) }));
+    }, FILING_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /** Stops filing; waits for a pass in progress, so that nothing writes once the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.filing?.catch(() => undefined);
+  }
+
+  /** Files every ended call not filed yet ({@link FILING_BATCH} per statement): how many. One pass at a time. */
+  fileNow(): Promise<number> {
+    if (!this.files) return Promise.resolve(0);
+    this.filing ??= this.fileAll().finally(() => (this.filing = null));
+    return this.filing;
+  }
+
+  private async fileAll(): Promise<number> {
+    let filed = 0;
+    for (;;) {
+      // `sort_pending = 1` as the partial index's predicate, so the subquery reads that index.
+      const { numAffectedRows } = await sql`update calls set sort_pending = 0 where rowid in (select rowid from calls where sort_pending = 1 limit ${FILING_BATCH})`.execute(this.db);
+      const n = Number(numAffectedRows ?? 0);
+      filed += n;
+      if (n < FILING_BATCH) return filed;
+      await yieldToOthers();
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import { CompiledQuery, Migrator, sql, type Kysely } from 'kysely';
+import { CALL_OUTCOMES, type CallFilters, type CallSortKey, type SortDirection } from '@switchboard/call-domain';
+import { HistoryFiling } from '../../calls/history-filing.service';
+import { SORT_COLUMNS, callFilters, keysetRuns, outcomeStreams, readRuns, type CallCursor } from '../../supervisor/call-queries';
+import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import type { Database } from '../schema';
+import { SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
+import { SORT_PENDING_INDEX } from './0029-sqlite-sort-filing';
+import { StaticMigrationProvider } from './index';
+
+const AGENTS = [
+  { id: 'agent-a', name: 'Ana' },
+  { id: 'agent-b', name: 'Ben' },
+];
+const STUDENTS = [
+  { id: 'student-c', name: 'Cleo' },
+  { id: 'student-d', name: 'Dev' },
+  { id: 'student-e', name: 'Eli' },
+];
+
+describeEachDialect('migration 0029 (SQLite files ended calls into the history’s sort indexes in batches)', (database, dialectOfSuite) => {
+  const calls = () => database().db as unknown as Kysely<Database>;
+
+  beforeEach(async () => {
+    const at = '2026-12-01T00:00:00.000Z';
+    for (const u of [...AGENTS, ...STUDENTS]) {
+      await calls().insertInto('users').values({ id: u.id, username: u.id, display_name: u.name, role: u.id.startsWith('agent') ? 'agent' : 'student', password_hash: 'x', created_at: at }).execute();
+    }
+  });
+
+  afterEach(async () => {
+    await calls().deleteFrom('calls').execute();
+    await calls().deleteFrom('users').execute();
+  });
+
+  it('rebuilds the eight sort indexes of the ended calls for the filed ones on SQLite, with one of the calls not filed yet; PostgreSQL’s unchanged; down and up', async () => {
+    const { db, dialect } = database();
+    const definitions = async () =>
+      dialect === 'sqlite'
+        ? (await sql<{ name: string; d: string }>`select name, sql as d from sqlite_master where type = 'index' and tbl_name = 'calls'`.execute(db)).rows
+        : (await sql<{ name: string; d: string }>`select indexname as name, indexdef as d from pg_indexes where tablename = 'calls'`.execute(db)).rows;
+    const latest = await tableIndexes(db, dialect, 'calls');
+    const ended = SQLITE_ENDED.map(([, name]) => name);
+    const now = await definitions();
+    for (const name of ended) {
+      expect(now.find((s) => s.name === name)?.d)
+        .withContext(name)
+        .toMatch(dialect === 'sqlite' ? / where outcome is not null and sort_pending = 0$/ : / WHERE \(outcome IS NOT NULL\)$/);
+    }
+    if (dialect === 'sqlite') expect(now.find((s) => s.name === SORT_PENDING_INDEX)?.d).toMatch(/\(sort_pending, outcome, agent_id, queued_at, id\) where sort_pending = 1$/);
+    else expect(latest).not.toContain(SORT_PENDING_INDEX);
+
+    const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+    expect((await migrator.migrateTo('0028-live-call-indexes')).error).toBeUndefined();
+    const before = await definitions();
+    for (const name of ended) expect(before.find((s) => s.name === name)?.d).withContext(name).toMatch(/ where \(?outcome is not null\)?$/i);
+    expect(before.map((s) => s.name)).not.toContain(SORT_PENDING_INDEX);
+    await expectAsync(sql`select sort_pending from calls`.execute(db)).toBeRejected();
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await tableIndexes(db, dialect, 'calls')).toEqual(latest);
+  });
+
+  it('lists the calls not filed yet where they belong in every sorted page, forwards and backwards, with and without an agent; the same once filed', async () => {
+    // 24 ended calls of every outcome; on SQLite every third one just ended (not filed).
+    const rows = Array.from({ length: 24 }, (_, i) => {
+      const outcome = CALL_OUTCOMES[i % CALL_OUTCOMES.length];
+      const agent = outcome === 'answered' || i % 4 === 0 ? AGENTS[i % 2] : null;
+      const student = STUDENTS[i % 3];
+      return {
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        state: 'ended' as const,
+        outcome,
+        caller_id: student.id,
+        caller_name: student.name,
+        agent_id: agent?.id ?? null,
+        agent_name: agent?.name ?? null,
+        queued_at: new Date(Date.UTC(2026, 11, 1, 9, 0, i % 7)).toISOString(),
+        queue_ms: (i * 7) % 5 === 0 ? null : ((i * 7) % 5) * 1000,
+        talk_ms: agent ? ((i * 5) % 4) * 60_000 : null,
+        ended_at: '2026-12-01T10:00:00.000Z',
+        sort_pending: dialectOfSuite === 'sqlite' && i % 3 === 0 ? 1 : 0,
+      };
+    });
+    await calls().insertInto('calls').values(rows).execute();
+    const sorts: CallSortKey[] = ['talkSeconds', 'queueSeconds', 'agentName', 'callerName'];
+    const expectPages = async (context: string) => {
+      for (const sort of sorts) {
+        for (const dir of ['asc', 'desc'] as SortDirection[]) {
+          for (const filters of [{}, { agentId: 'agent-a' }, { outcome: ['answered' as const] }] as CallFilters[]) {
+            const { column } = SORT_COLUMNS[sort];
+            const matching = rows.filter((r) => (!filters.agentId || r.agent_id === filters.agentId) && (!filters.outcome || filters.outcome.includes(r.outcome)));
+            const wanted = [...matching].sort((x, y) => compareRows(x as never, y as never, column, dir)).map((r) => r.id);
+            const label = `${context}: ${sort} ${dir} ${JSON.stringify(filters)}`;
+            expect(await pagesOf(calls(), sort, dir, filters, 5, false)).withContext(`${label} forwards`).toEqual(wanted);
+            expect(await pagesOf(calls(), sort, dir, filters, 5, true)).withContext(`${label} backwards`).toEqual(wanted);
+          }
+        }
+      }
+    };
+    await expectPages('not filed yet');
+    const filing = new HistoryFiling(calls());
+    expect(await filing.fileNow()).toBe(dialectOfSuite === 'sqlite' ? 8 : 0);
+    expect(await calls().selectFrom('calls').select('id').where('sort_pending', '=', 1).execute()).toEqual([]);
+    await expectPages('filed');
+  });
+
+  if (dialectOfSuite === 'sqlite') {
+    it('reads the filed calls of an outcome on its sort index and the ones not filed yet on their own index (SQLite)', async () => {
+      const db = calls();
+      const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', 'calls.talk_ms']);
+      for (const filters of [{ outcome: ['answered' as const] }, { outcome: ['answered' as const], agentId: 'agent-a' }] as CallFilters[]) {
+        const [run] = keysetRuns(db, keys, 'talkSeconds', 'desc', { outcomes: outcomeStreams(filters, 'talkSeconds'), filters: (eb) => callFilters(eb, filters, 'sqlite', 'talkSeconds') });
+        const compiled = run(26).compile();
+        const plan = (await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]))).rows.map((r) => r.detail).join('\n');
+        expect(plan).withContext(JSON.stringify(filters)).toMatch(filters.agentId ? /calls_talk_ms_by_agent_ended_sort_idx \(outcome=\? AND agent_id=\?/ : /calls_talk_ms_ended_sort_idx \(outcome=\?/);
+        expect(plan).withContext(JSON.stringify(filters)).toContain(filters.agentId ? `${SORT_PENDING_INDEX} (sort_pending=? AND outcome=? AND agent_id=?)` : `${SORT_PENDING_INDEX} (sort_pending=? AND outcome=?)`);
+      }
+    });
+
+    it('files in batches until none is left, one pass at a time', async () => {
+      const db = calls();
+      const rows = Array.from({ length: 2_500 }, (_, i) => ({
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        state: 'ended' as const,
+        outcome: 'abandoned' as const,
+        caller_id: STUDENTS[i % 3].id,
+        caller_name: STUDENTS[i % 3].name,
+        queued_at: new Date(Date.UTC(2026, 11, 1, 9, 0, 0, i)).toISOString(),
+        sort_pending: 1,
+      }));
+      for (let i = 0; i < rows.length; i += 500) await db.insertInto('calls').values(rows.slice(i, i + 500)).execute();
+      const filing = new HistoryFiling(db);
+      const [first, second] = [filing.fileNow(), filing.fileNow()];
+      expect(second).toBe(first);
+      expect(await first).toBe(2_500);
+      expect(await filing.fileNow()).toBe(0);
+      expect(Number((await sql<{ n: number }>`select count(*) as n from calls indexed by calls_talk_ms_ended_sort_idx where outcome = 'abandoned' and sort_pending = 0`.execute(db)).rows[0].n)).toBe(2_500);
+    });
+  }
+});
+
+type Row = { id: string; queued_at: string } & Record<string, string | number | null>;
+
+/** The history's order: the column (nulls last either way), then queue time, then id, all in `dir`. */
+function compareRows(x: Row, y: Row, column: string, dir: SortDirection): number {
+  const sign = dir === 'asc' ? 1 : -1;
+  const [a, b] = [x[column], y[column]];
+  if (a === null && b !== null) return 1;
+  if (b === null && a !== null) return -1;
+  const byColumn = a === b ? 0 : (a as string | number) < (b as string | number) ? -1 : 1;
+  return sign * (byColumn || (x.queued_at < y.queued_at ? -1 : x.queued_at > y.queued_at ? 1 : 0) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+}
+
+/** Every id, read `size` at a time from keyset cursors as the history's pages do: from the first page on, or from the last page back. */
+async function pagesOf(db: Kysely<Database>, sort: CallSortKey, dir: SortDirection, filters: CallFilters, size: number, backwards: boolean): Promise<string[]> {
+  const { column } = SORT_COLUMNS[sort];
+  const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${column}`]);
+  const ids: string[] = [];
+  let cursor: CallCursor | undefined;
+  for (let page = 0; page < 50; page++) {
+    const runs = keysetRuns(db, keys, sort, dir, { cursor, reverse: backwards, outcomes: outcomeStreams(filters, sort), filters: (eb) => callFilters(eb, filters, undefined, sort) });
+    const found = (await readRuns(runs, size, (run) => run.execute())) as unknown as CallCursor[];
+    if (!found.length) break;
+    if (backwards) ids.unshift(...[...found].reverse().map((r) => r.id));
+    else ids.push(...found.map((r) => r.id));
+    cursor = found[found.length - 1];
+  }
+  return ids;
+}

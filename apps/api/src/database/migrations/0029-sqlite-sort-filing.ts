@@ -1,0 +1,55 @@
+import { sql, SqliteAdapter, type Kysely } from 'kysely';
+import { SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
+
+/**
+ * SQLite files an ended call into the history's sort indexes in batches instead of in the
+ * move that ends it (issue #7: a call setup must not cost more with a million calls stored).
+ *
+ * 0023's eight sort indexes of the ended calls are keyed by an agent, a name, a wait or a talk
+ * time: in a small table the calls of one commit share their leaves, but with a million calls
+ * each call's entry lands on a leaf of its own, and the commit that ends it writes that leaf
+ * (4 KiB) to the WAL for each index — most of what made a setup ~40 % dearer there. A call that
+ * ends now gets `sort_pending = 1` with its outcome (`LedgerTransaction.updateCall`) and is in
+ * none of them: they are rebuilt here `where outcome is not null and sort_pending = 0`. Every
+ * few seconds `HistoryFiling` clears the flag of the calls ended meanwhile, many per
+ * transaction, so the calls of one agent or one name share the leaves they land on. Until then
+ * the history reads them on `calls_sort_pending_idx` `(sort_pending, outcome, agent_id,
+ * queued_at, id) where sort_pending = 1` (as few as ended in those seconds) and sorts them beside each walk of the
+ * filed ones (`keysetRuns`): the pages are the same, filed or not.
+ *
+ * The column is added on PostgreSQL too (one schema for both; no rewrite, a default), where it
+ * stays 0: PostgreSQL's indexes and reads are unchanged. The calls stored before this are filed
+ * (0). The eight builds read the whole table in the migration's transaction (about 15 s at a
+ * million calls, as 0023's).
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`alter table calls add column sort_pending integer not null default 0`.execute(db);
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
+  for (const [, ended, columns] of SQLITE_ENDED) {
+    await db.schema.dropIndex(ended).execute();
+    await sql`create index ${sql.id(ended)} on calls (${sql.join(columns.map((c) => sql.ref(c)))}) where ${sql.raw(FILED)}`.execute(db);
+  }
+  // Led by the flag (an equality, as the reads write it), then the outcome and the agent: more
+  // equal columns than any other index of `calls` offers a walk of one outcome, or of one
+  // agent's, so SQLite (no statistics) takes it for the calls not filed, not the whole
+  // `(outcome, agent_id, queued_at, id)` with a look-up of each of the agent's calls.
+  await sql`create index ${sql.id(SORT_PENDING_INDEX)} on calls (sort_pending, outcome, agent_id, queued_at, id) where sort_pending = 1`.execute(db);
+}
+
+/** Puts 0023's indexes back (every ended call in them again) and drops the column. */
+export async function down(db: Kysely<unknown>): Promise<void> {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    await db.schema.dropIndex(SORT_PENDING_INDEX).execute();
+    for (const [, ended, columns] of SQLITE_ENDED) {
+      await db.schema.dropIndex(ended).execute();
+      await sql`create index ${sql.id(ended)} on calls (${sql.join(columns.map((c) => sql.ref(c)))}) where outcome is not null`.execute(db);
+    }
+  }
+  await sql`alter table calls drop column sort_pending`.execute(db);
+}
+
+/** The predicate of SQLite's sort indexes of the ended calls: those already filed. */
+export const FILED = 'outcome is not null and sort_pending = 0';
+
+/** The ended calls not yet filed into the sort indexes (SQLite). */
+export const SORT_PENDING_INDEX = 'calls_sort_pending_idx';
