@@ -160,10 +160,10 @@ for (const dialect of ['sqlite', 'postgres'] as SqlDialect[]) {
                     const plan = rows.map((p) => p.detail);
                     const reads = plan.filter((p) => / calls /.test(p));
                     expect(reads.length).withContext(plan.join('\n')).toBeGreaterThan(0);
-                    for (const read of reads) expect(read).withContext(`${context}\n${plan.join('\n')}`).toMatch(/^SEARCH calls USING (COVERING )?INDEX ((calls_\w+_sort_idx|calls_outcome_queued_at_id_idx) \(outcome=\?|calls_sort_pending_idx \(sort_pending=\? AND outcome=\?)/);
+                    for (const read of reads) expect(read).withContext(`${context}\n${plan.join('\n')}`).toMatch(/^SEARCH calls USING (COVERING )?INDEX ((calls_\w+_sort_idx|calls_outcome_queued_at_id_idx) \(outcome=\?|calls_sort_pending_(by_agent_)?idx \(sort_pending=\? AND outcome=\?)/);
                     // No sort of the ended calls read: only the calls in progress (0023: in no sort
                     // index) and the ended ones not filed yet (0029: as few) are sorted.
-                    const ended = (read: string) => !/(calls_outcome_queued_at_id_idx|calls_outcome_by_agent_sort_idx) \(outcome=\?|calls_sort_pending_idx /.test(read);
+                    const ended = (read: string) => !/(calls_outcome_queued_at_id_idx|calls_outcome_by_agent_sort_idx) \(outcome=\?|calls_sort_pending_(by_agent_)?idx /.test(read);
                     expect(sqliteSortedCallReads(rows).filter(ended)).withContext(`${context}\n${plan.join('\n')}`).toEqual([]);
                     // After the cursor (the first run), each walk of ended calls starts at the cursor
                     // (a row value bound), not at the period's start (\`queued_at>?\` alone).

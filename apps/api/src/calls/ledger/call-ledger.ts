@@ -195,7 +195,7 @@ export class LedgerTransaction {
    */
   async updateCall(call: CallRow, patch: Updateable<CallsTable>, where: Partial<Pick<CallRow, 'ringing_agent_id' | 'rings_out_at' | 'disposition'>> = {}): Promise<CallRow> {
     // SQLite: a call that ends goes into the history's sort indexes later, with others
-    // (`HistoryFiling`, migration 0029); PostgreSQL has no such column to set.
+    // (`HistoryFiling`, migration 0029); on PostgreSQL the flag stays 0.
     const ends = call.state !== 'ended' && patch.state === 'ended';
     // A column left undefined in the patch is not written (`definedEntries`): it keeps the value read.
     const set = definedEntries(ends && !this.rowLocks ? { ...patch, sort_pending: 1 } : patch);

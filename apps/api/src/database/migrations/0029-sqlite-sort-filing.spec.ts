@@ -1,11 +1,11 @@
-import { CompiledQuery, Migrator, sql, type Kysely } from 'kysely';
+import { CompiledQuery, Migrator, sql, SqliteAdapter, type Kysely } from 'kysely';
 import { CALL_OUTCOMES, type CallFilters, type CallSortKey, type SortDirection } from '@switchboard/call-domain';
 import { HistoryFiling } from '../../calls/history-filing.service';
 import { SORT_COLUMNS, callFilters, keysetRuns, outcomeStreams, readRuns, type CallCursor } from '../../supervisor/call-queries';
 import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
 import type { Database } from '../schema';
 import { SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
-import { SORT_PENDING_INDEX } from './0029-sqlite-sort-filing';
+import { SORT_PENDING_INDEXES } from './0029-sqlite-sort-filing';
 import { StaticMigrationProvider } from './index';
 
 const AGENTS = [
@@ -47,14 +47,16 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
         .withContext(name)
         .toMatch(dialect === 'sqlite' ? / where outcome is not null and sort_pending = 0$/ : / WHERE \(outcome IS NOT NULL\)$/);
     }
-    if (dialect === 'sqlite') expect(now.find((s) => s.name === SORT_PENDING_INDEX)?.d).toMatch(/\(sort_pending, outcome, agent_id, queued_at, id\) where sort_pending = 1$/);
-    else expect(latest).not.toContain(SORT_PENDING_INDEX);
+    for (const [name, columns] of SORT_PENDING_INDEXES) {
+      if (dialect === 'sqlite') expect(now.find((s) => s.name === name)?.d).toMatch(new RegExp(`\\(${columns.map((c) => `"${c}"`).join(', ')}\\) where sort_pending = 1$`));
+      else expect(latest).not.toContain(name);
+    }
 
     const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
     expect((await migrator.migrateTo('0028-live-call-indexes')).error).toBeUndefined();
     const before = await definitions();
     for (const name of ended) expect(before.find((s) => s.name === name)?.d).withContext(name).toMatch(/ where \(?outcome is not null\)?$/i);
-    expect(before.map((s) => s.name)).not.toContain(SORT_PENDING_INDEX);
+    for (const [name] of SORT_PENDING_INDEXES) expect(before.map((s) => s.name)).not.toContain(name);
     await expectAsync(sql`select sort_pending from calls`.execute(db)).toBeRejected();
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     expect(await tableIndexes(db, dialect, 'calls')).toEqual(latest);
@@ -86,9 +88,15 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
     const expectPages = async (context: string) => {
       for (const sort of sorts) {
         for (const dir of ['asc', 'desc'] as SortDirection[]) {
-          for (const filters of [{}, { agentId: 'agent-a' }, { outcome: ['answered' as const] }] as CallFilters[]) {
+          for (const filters of [{}, { agentId: 'agent-a' }, { outcome: ['answered' as const] }, { to: '2026-12-01T09:00:05.000Z' }, { from: '2026-12-01T09:00:02.000Z', agentId: 'agent-b' }] as CallFilters[]) {
             const { column } = SORT_COLUMNS[sort];
-            const matching = rows.filter((r) => (!filters.agentId || r.agent_id === filters.agentId) && (!filters.outcome || filters.outcome.includes(r.outcome)));
+            const matching = rows.filter(
+              (r) =>
+                (!filters.agentId || r.agent_id === filters.agentId) &&
+                (!filters.outcome || filters.outcome.includes(r.outcome)) &&
+                (!filters.from || r.queued_at >= filters.from) &&
+                (!filters.to || r.queued_at < filters.to),
+            );
             const wanted = [...matching].sort((x, y) => compareRows(x as never, y as never, column, dir)).map((r) => r.id);
             const label = `${context}: ${sort} ${dir} ${JSON.stringify(filters)}`;
             expect(await pagesOf(calls(), sort, dir, filters, 5, false)).withContext(`${label} forwards`).toEqual(wanted);
@@ -105,15 +113,33 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
   });
 
   if (dialectOfSuite === 'sqlite') {
-    it('reads the filed calls of an outcome on its sort index and the ones not filed yet on their own index (SQLite)', async () => {
+    it('reads the filed calls of an outcome on its sort index and the ones not filed yet on their own indexes, whatever the filters (SQLite)', async () => {
       const db = calls();
-      const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', 'calls.talk_ms']);
-      for (const filters of [{ outcome: ['answered' as const] }, { outcome: ['answered' as const], agentId: 'agent-a' }] as CallFilters[]) {
-        const [run] = keysetRuns(db, keys, 'talkSeconds', 'desc', { outcomes: outcomeStreams(filters, 'talkSeconds'), filters: (eb) => callFilters(eb, filters, 'sqlite', 'talkSeconds') });
-        const compiled = run(26).compile();
-        const plan = (await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]))).rows.map((r) => r.detail).join('\n');
-        expect(plan).withContext(JSON.stringify(filters)).toMatch(filters.agentId ? /calls_talk_ms_by_agent_ended_sort_idx \(outcome=\? AND agent_id=\?/ : /calls_talk_ms_ended_sort_idx \(outcome=\?/);
-        expect(plan).withContext(JSON.stringify(filters)).toContain(filters.agentId ? `${SORT_PENDING_INDEX} (sort_pending=? AND outcome=? AND agent_id=?)` : `${SORT_PENDING_INDEX} (sort_pending=? AND outcome=?)`);
+      const period = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' };
+      const filterSets: CallFilters[] = [{}, period, { to: period.to }, { outcome: ['answered', 'failed'] }, { ...period, outcome: ['answered'] }, { agentId: 'agent-a' }, { ...period, agentId: 'agent-a', outcome: ['answered'] }];
+      for (const sort of ['talkSeconds', 'queueSeconds', 'agentName', 'callerName'] as const) {
+        const { column } = SORT_COLUMNS[sort];
+        for (const filters of filterSets) {
+          const context = `${sort} ${JSON.stringify(filters)}`;
+          const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${column}`]);
+          for (const cursor of [undefined, { id: 'x', queued_at: '2026-11-15T00:00:00.000Z', [column]: column.endsWith('_ms') ? 1000 : 'M' }]) {
+            for (const run of keysetRuns(db, keys, sort, 'desc', { cursor, outcomes: outcomeStreams(filters, sort), filters: (eb) => callFilters(eb, filters, 'sqlite', sort) })) {
+              const compiled = run(26).compile();
+              const plan = (await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]))).rows.map((r) => r.detail);
+              const reads = plan.filter((p) => / calls /.test(p));
+              const pending = reads.filter((p) => /sort_pending_/.test(p));
+              // One walk of each ended outcome on its pending index (the agent's with an agent), one on the sort index.
+              expect(pending.length).withContext(`${context}\n${plan.join('\n')}`).toBe(reads.filter((p) => /_ended_sort_idx/.test(p)).length);
+              expect(pending.length).withContext(`${context}\n${plan.join('\n')}`).toBeGreaterThan(0);
+              for (const read of pending) {
+                expect(read)
+                  .withContext(`${context}\n${plan.join('\n')}`)
+                  .toMatch(filters.agentId ? /^SEARCH calls USING INDEX calls_sort_pending_by_agent_idx \(sort_pending=\? AND outcome=\? AND agent_id=\?/ : /^SEARCH calls USING INDEX calls_sort_pending_idx \(sort_pending=\? AND outcome=\?/);
+              }
+              for (const read of reads.filter((p) => /_ended_sort_idx/.test(p))) expect(read).withContext(context).toMatch(filters.agentId ? /_by_agent_ended_sort_idx \(outcome=\? AND agent_id=\?/ : /calls_\w+_ended_sort_idx \(outcome=\?/);
+            }
+          }
+        }
       }
     });
 
@@ -139,6 +165,10 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
   }
 });
 
+function dialectOf(db: Kysely<Database>): 'sqlite' | 'postgres' {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
+}
+
 type Row = { id: string; queued_at: string } & Record<string, string | number | null>;
 
 /** The history's order: the column (nulls last either way), then queue time, then id, all in `dir`. */
@@ -158,7 +188,7 @@ async function pagesOf(db: Kysely<Database>, sort: CallSortKey, dir: SortDirecti
   const ids: string[] = [];
   let cursor: CallCursor | undefined;
   for (let page = 0; page < 50; page++) {
-    const runs = keysetRuns(db, keys, sort, dir, { cursor, reverse: backwards, outcomes: outcomeStreams(filters, sort), filters: (eb) => callFilters(eb, filters, undefined, sort) });
+    const runs = keysetRuns(db, keys, sort, dir, { cursor, reverse: backwards, outcomes: outcomeStreams(filters, sort), filters: (eb) => callFilters(eb, filters, dialectOf(db), sort) });
     const found = (await readRuns(runs, size, (run) => run.execute())) as unknown as CallCursor[];
     if (!found.length) break;
     if (backwards) ids.unshift(...[...found].reverse().map((r) => r.id));

@@ -13,8 +13,9 @@ import { SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
  * none of them: they are rebuilt here `where outcome is not null and sort_pending = 0`. Every
  * few seconds `HistoryFiling` clears the flag of the calls ended meanwhile, many per
  * transaction, so the calls of one agent or one name share the leaves they land on. Until then
- * the history reads them on `calls_sort_pending_idx` `(sort_pending, outcome, agent_id,
- * queued_at, id) where sort_pending = 1` (as few as ended in those seconds) and sorts them beside each walk of the
+ * the history reads them on `calls_sort_pending_idx` `(sort_pending, outcome, queued_at, id)`
+ * and `calls_sort_pending_by_agent_idx` `(sort_pending, outcome, agent_id, queued_at, id)`,
+ * both `where sort_pending = 1` (as few as ended in those seconds) and sorts them beside each walk of the
  * filed ones (`keysetRuns`): the pages are the same, filed or not.
  *
  * The column is added on PostgreSQL too (one schema for both; no rewrite, a default), where it
@@ -29,17 +30,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropIndex(ended).execute();
     await sql`create index ${sql.id(ended)} on calls (${sql.join(columns.map((c) => sql.ref(c)))}) where ${sql.raw(FILED)}`.execute(db);
   }
-  // Led by the flag (an equality, as the reads write it), then the outcome and the agent: more
-  // equal columns than any other index of `calls` offers a walk of one outcome, or of one
-  // agent's, so SQLite (no statistics) takes it for the calls not filed, not the whole
-  // `(outcome, agent_id, queued_at, id)` with a look-up of each of the agent's calls.
-  await sql`create index ${sql.id(SORT_PENDING_INDEX)} on calls (sort_pending, outcome, agent_id, queued_at, id) where sort_pending = 1`.execute(db);
+  // Led by the flag (an equality, as the reads write it), then the outcome (and the agent):
+  // one more equal column than any other index of `calls` offers a walk of one outcome (of one
+  // agent's), with or without a period, so SQLite (no statistics) takes them for the calls not
+  // filed — not 0011's `(outcome, queued_at, id)` or the whole `(outcome, agent_id, queued_at,
+  // id)`, with a look-up of each call of the outcome (of the agent's) in the period.
+  for (const [name, columns] of SORT_PENDING_INDEXES) {
+    await sql`create index ${sql.id(name)} on calls (${sql.join(columns.map((c) => sql.ref(c)))}) where sort_pending = 1`.execute(db);
+  }
 }
 
 /** Puts 0023's indexes back (every ended call in them again) and drops the column. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   if (db.getExecutor().adapter instanceof SqliteAdapter) {
-    await db.schema.dropIndex(SORT_PENDING_INDEX).execute();
+    for (const [name] of SORT_PENDING_INDEXES) await db.schema.dropIndex(name).execute();
     for (const [, ended, columns] of SQLITE_ENDED) {
       await db.schema.dropIndex(ended).execute();
       await sql`create index ${sql.id(ended)} on calls (${sql.join(columns.map((c) => sql.ref(c)))}) where outcome is not null`.execute(db);
@@ -51,5 +55,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 /** The predicate of SQLite's sort indexes of the ended calls: those already filed. */
 export const FILED = 'outcome is not null and sort_pending = 0';
 
-/** The ended calls not yet filed into the sort indexes (SQLite). */
-export const SORT_PENDING_INDEX = 'calls_sort_pending_idx';
+/** The ended calls not yet filed into the sort indexes (SQLite): of an outcome, and of an outcome and an agent. */
+export const SORT_PENDING_INDEXES: readonly (readonly [string, readonly string[]])[] = [
+  ['calls_sort_pending_idx', ['sort_pending', 'outcome', 'queued_at', 'id']],
+  ['calls_sort_pending_by_agent_idx', ['sort_pending', 'outcome', 'agent_id', 'queued_at', 'id']],
+];
