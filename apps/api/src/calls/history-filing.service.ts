@@ -14,15 +14,18 @@ export const FILING_BATCH = 200;
 
 /**
  * SQLite: files the ended calls into the history's sort indexes (by wait, talk time, agent and
- * student name, with and without an agent; migration 0029) every {@link FILING_EVERY_MS}, all
- * the calls that ended meanwhile at once, so that the calls of one agent or one name share the
- * index leaves they go to instead of each writing leaves of its own when it ends — the cost
- * that grows with the calls stored. Filing changes no page of the history: until then those
- * calls are read on the small index of the calls not yet filed (`keysetRuns`). Nothing is lost
- * if the process stops first: the flag is in the row, and the next start files them.
- * PostgreSQL files nothing (its calls are never pending). The one write to `calls` outside
- * `CallLedger`: it changes no fact of a call (state, parties, times, outcome), only where the
- * history's indexes hold it, and the ledger neither reads nor pins the flag.
+ * student name, with and without an agent; migration 0029) every {@link FILING_EVERY_MS}: the
+ * calls that ended meanwhile, {@link FILING_BATCH} per statement. With a million calls stored
+ * each call's entry in those indexes lands on a leaf of its own, which the commit that ended it
+ * wrote to the WAL eight times over — the cost that grew with the calls stored. Here it leaves
+ * the call's commit for a background pass: moved out of the call path, not made smaller (with
+ * hundreds of agents and students, calls of one statement rarely share a leaf). Filing changes
+ * no page of the history: until then those calls are read on the small indexes of the calls
+ * not yet filed (`keysetRuns`). Nothing is lost if the process stops first: the flag is in the
+ * row, and the next start files them. PostgreSQL files nothing (its calls are never pending).
+ * Like retention's deletes, it writes `calls` outside `CallLedger`: it changes no fact of a call
+ * (state, parties, times, outcome), only which indexes hold it, and the ledger neither reads
+ * nor pins the flag.
  */
 @Injectable()
 export class HistoryFiling implements OnApplicationBootstrap, BeforeApplicationShutdown {

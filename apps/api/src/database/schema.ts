@@ -101,7 +101,7 @@ export interface CallsTable {
   poor_quality: ColumnType<number, number | undefined, number>;
   /**
    * SQLite: 1 from the move that ends the call until `HistoryFiling` files it into the
-   * history's sort indexes (a few seconds, many calls at once; migration 0029), else 0.
+   * history's sort indexes (up to 10 s later, in a background pass; migration 0029), else 0.
    * Always 0 on PostgreSQL.
    */
   sort_pending: ColumnType<number, number | undefined, number>;

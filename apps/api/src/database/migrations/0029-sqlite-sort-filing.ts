@@ -2,8 +2,8 @@ import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import { SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
 
 /**
- * SQLite files an ended call into the history's sort indexes in batches instead of in the
- * move that ends it (issue #7: a call setup must not cost more with a million calls stored).
+ * SQLite files an ended call into the history's sort indexes in a background pass instead of
+ * in the move that ends it (issue #7: a call setup must not cost more with a million calls stored).
  *
  * 0023's eight sort indexes of the ended calls are keyed by an agent, a name, a wait or a talk
  * time: in a small table the calls of one commit share their leaves, but with a million calls
@@ -11,17 +11,19 @@ import { SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
  * (4 KiB) to the WAL for each index — most of what made a setup ~40 % dearer there. A call that
  * ends now gets `sort_pending = 1` with its outcome (`LedgerTransaction.updateCall`) and is in
  * none of them: they are rebuilt here `where outcome is not null and sort_pending = 0`. Every
- * few seconds `HistoryFiling` clears the flag of the calls ended meanwhile, many per
- * transaction, so the calls of one agent or one name share the leaves they land on. Until then
+ * 10 s `HistoryFiling` clears the flag of the calls ended meanwhile, 200 per statement: the
+ * index writes leave the call's own commit for that pass (with hundreds of agents and
+ * students, 200 calls rarely share a leaf: the work is moved out of the call path, not made
+ * smaller). Until then
  * the history reads them on `calls_sort_pending_idx` `(sort_pending, outcome, queued_at, id)`
  * and `calls_sort_pending_by_agent_idx` `(sort_pending, outcome, agent_id, queued_at, id)`,
- * both `where sort_pending = 1` (as few as ended in those seconds) and sorts them beside each walk of the
- * filed ones (`keysetRuns`): the pages are the same, filed or not.
+ * both `where sort_pending = 1` (as few as ended in those seconds), and sorts them beside each
+ * walk of the filed ones (`keysetRuns`): the pages are the same, filed or not.
  *
  * The column is added on PostgreSQL too (one schema for both; no rewrite, a default), where it
  * stays 0: PostgreSQL's indexes and reads are unchanged. The calls stored before this are filed
- * (0). The eight builds read the whole table in the migration's transaction (about 15 s at a
- * million calls, as 0023's).
+ * (0). The eight builds read the whole table in the migration's transaction (not timed at a
+ * million calls; 0023's builds of the same eight took 15 s).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table calls add column sort_pending integer not null default 0`.execute(db);
