@@ -48,7 +48,7 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
         .toMatch(dialect === 'sqlite' ? / where outcome is not null and sort_pending = 0$/ : / WHERE \(outcome IS NOT NULL\)$/);
     }
     for (const [name, columns] of SORT_PENDING_INDEXES) {
-      if (dialect === 'sqlite') expect(now.find((s) => s.name === name)?.d).toMatch(new RegExp(`\\(${columns.map((c) => `"${c}"`).join(', ')}\\) where sort_pending = 1$`));
+      if (dialect === 'sqlite') expect(now.find((s) => s.name === name)?.d).toMatch(new RegExp(`\\(${columns.join(', ')}\\) where sort_pending = 1$`));
       else expect(latest).not.toContain(name);
     }
 

@@ -1,5 +1,6 @@
 import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import { SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
+import { buildPartialIndex, ENDED_CALLS } from './partial-indexes';
 
 /**
  * SQLite files an ended call into the history's sort indexes in a background pass instead of
@@ -30,16 +31,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
   for (const [, ended, columns] of SQLITE_ENDED) {
     await db.schema.dropIndex(ended).execute();
-    await sql`create index ${sql.id(ended)} on calls (${sql.join(columns.map((c) => sql.ref(c)))}) where ${sql.raw(FILED)}`.execute(db);
+    await buildPartialIndex(db, { table: 'calls', name: ended, columns, where: FILED, printed: FILED });
   }
   // Led by the flag (an equality, as the reads write it), then the outcome (and the agent):
   // one more equal column than any other index of `calls` offers a walk of one outcome (of one
   // agent's), with or without a period, so SQLite (no statistics) takes them for the calls not
   // filed — not 0011's `(outcome, queued_at, id)` or the whole `(outcome, agent_id, queued_at,
   // id)`, with a look-up of each call of the outcome (of the agent's) in the period.
-  for (const [name, columns] of SORT_PENDING_INDEXES) {
-    await sql`create index ${sql.id(name)} on calls (${sql.join(columns.map((c) => sql.ref(c)))}) where sort_pending = 1`.execute(db);
-  }
+  for (const [name, columns] of SORT_PENDING_INDEXES) await buildPartialIndex(db, { table: 'calls', name, columns, where: 'sort_pending = 1', printed: 'sort_pending = 1' });
 }
 
 /** Puts 0023's indexes back (every ended call in them again) and drops the column. */
@@ -48,7 +47,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     for (const [name] of SORT_PENDING_INDEXES) await db.schema.dropIndex(name).execute();
     for (const [, ended, columns] of SQLITE_ENDED) {
       await db.schema.dropIndex(ended).execute();
-      await sql`create index ${sql.id(ended)} on calls (${sql.join(columns.map((c) => sql.ref(c)))}) where outcome is not null`.execute(db);
+      await buildPartialIndex(db, { ...ENDED_CALLS, name: ended, columns });
     }
   }
   await sql`alter table calls drop column sort_pending`.execute(db);
