@@ -136,8 +136,8 @@ export function keysetRuns<O>(db: Kysely<Database>, query: SelectQueryBuilder<Da
       // SQLite files an ended call into the sort indexes up to 10 s after it ended (migration
       // 0029, `HistoryFiling`): an outcome's walk there is two, the filed calls on the sort
       // index and the pending ones (as few as ended in those seconds) on their own indexes
-      // (of the outcome, of the outcome and agent), sorted. Sorted by outcome, the walk is on 0011's whole index; the poor
-      // calls' indexes hold them all.
+      // (of the outcome, of the outcome and agent), sorted. Sorted by outcome, the walk is on
+      // 0011's whole index; the poor calls' indexes hold them all.
       const oneWalk = (w: SelectQueryBuilder<Database, 'calls', O>, outcome: CallOutcome | null) => ordered(from(w.where('calls.outcome', outcome === null ? 'is' : '=', outcome), outcome).orderBy('calls.outcome', way));
       const filedApart = column !== 'outcome' && !poor && db.getExecutor().adapter instanceof SqliteAdapter;
       walks = (column === 'outcome' ? outcomes.filter((o) => (o === null) === nulls) : outcomes).flatMap((outcome) =>
