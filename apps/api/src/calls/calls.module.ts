@@ -73,6 +73,6 @@ import { CallbackRequestsService } from './callback-requests.service';
     NodeDrain,
     CallLog,
   ],
-  exports: [CallbackRequestsService, AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms, NodeDrain],
+  exports: [CallbackRequestsService, AgentPresence, CallRecords, QueueFeed, CallLedger, LedgerOutbox, SocketRooms, NodeDrain, HistoryFiling],
 })
 export class CallsModule {}

@@ -54,6 +54,18 @@ export class HistoryFiling implements OnApplicationBootstrap, BeforeApplicationS
     await this.filing?.catch(() => undefined);
   }
 
+  /**
+   * How many ended calls wait to be filed (0 on PostgreSQL, without reading: there the column
+   * has no index). Read on the small index of those calls. It stays near what ends in
+   * {@link FILING_EVERY_MS}; one that keeps growing means the passes fail (their warning is in
+   * the log) and the history's pages sort more of those calls in memory.
+   */
+  async notFiled(): Promise<number> {
+    if (!this.files) return 0;
+    const { rows } = await sql<{ n: number }>`select count(*) as n from calls where sort_pending = 1`.execute(this.db);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** Files every ended call not filed yet ({@link FILING_BATCH} per statement): how many. One pass at a time. */
   fileNow(): Promise<number> {
     if (!this.files) return Promise.resolve(0);

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { Gauge } from 'prom-client';
 import { AGENT_STATES, CALL_STATES, isInProgress, isWaiting, type AgentState, type CallState } from '@switchboard/call-domain';
 import type { SocketData } from '../auth/socket-auth';
+import { HistoryFiling } from '../calls/history-filing.service';
 import { LedgerOutbox } from '../calls/ledger/ledger-outbox';
 import { SocketRooms } from '../calls/socket-rooms';
 import { InjectDatabase } from '../database/database.module';
@@ -15,7 +16,8 @@ const IN_PROGRESS = CALL_STATES.filter((state) => isInProgress({ state }));
 /**
  * The metrics that describe shared state, read from the database when Prometheus scrapes (so
  * every node reports the same truth, right after a restart too): calls waiting and in
- * progress, agents by state, ledger events not yet delivered. Also this node's sockets by
+ * progress, agents by state, ledger events not yet delivered, ended calls not yet filed into the
+ * history's sort indexes (SQLite). Also this node's sockets by
  * role, and the ledger reaction that counts calls ended by outcome.
  */
 @Injectable()
@@ -23,6 +25,7 @@ export class StoredStateMetrics implements OnModuleInit {
   constructor(
     private readonly metrics: ServerMetrics,
     private readonly outbox: LedgerOutbox,
+    private readonly filing: HistoryFiling,
     private readonly rooms: SocketRooms,
     @InjectDatabase() private readonly db: Kysely<Database>,
   ) {}
@@ -65,6 +68,15 @@ export class StoredStateMetrics implements OnModuleInit {
       registers,
       async collect() {
         this.set(await outboxRows());
+      },
+    });
+    const notFiled = () => this.filing.notFiled();
+    new Gauge({
+      name: 'switchboard_calls_not_filed',
+      help: "Ended calls not yet filed into the history's sort indexes (SQLite files them every 10 s; always 0 on PostgreSQL), from the database.",
+      registers,
+      async collect() {
+        this.set(await notFiled());
       },
     });
     const sockets = () => this.socketsByRole();
