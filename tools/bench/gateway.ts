@@ -4,8 +4,10 @@
 // both sides, hang-up, wrap-up) against the built API (child process, fresh data directory,
 // SQLite and/or a throw-away PostgreSQL database) and, interleaved round by round, against a
 // bare Socket.IO relay of the same protocol (`bare-relay.ts`). Prints setups/s at saturation,
-// server CPU per setup, hop latencies at a light fixed rate, error acks, and heap per idle
-// authenticated socket; with `--history N`, also the product with N ended calls stored.
+// server CPU per setup (during the phase, and with what the phase left for later: filing,
+// checkpoints, counted until the server is at rest again), hop latencies at a light fixed
+// rate, error acks, and heap per idle authenticated socket; with `--history N`, also the
+// product with N ended calls stored.
 //
 //   npm run bench:gateway -- [--pairs 200] [--setups 1000] [--seconds 12] [--rate 20]
 //     [--light-setups 100] [--rounds 3] [--sockets 10000] [--db sqlite|postgres|both]
@@ -13,10 +15,15 @@
 //
 // `--baseline dist/api-base` also drives a second build of the API (copy `dist/api` there
 // before changing the code) on a database of its own, interleaved with the others in every
-// round: before and after in one run, under the same load from neighbours.
+// round: before and after in one run, under the same load from neighbours. With `--history` on
+// SQLite the baseline also runs on a copy of the seeded history (both builds must have the same
+// migrations).
 //
 // `--smoke` (SQLite, 5 pairs, 200 sockets, ~15 s) fails on any error ack, timed-out call or
 // lost socket. Any error ack is a failure of the target; rate_limited acks are listed apart.
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { LoginResponse } from '@switchboard/call-domain';
 import { closeAll, connectAll, CallBench } from './gateway-calls';
@@ -61,12 +68,32 @@ const DIALECTS = (flags.db === undefined ? (smoke ? ['sqlite'] : ['sqlite', 'pos
 if (DIALECTS.some((d) => d !== 'sqlite' && d !== 'postgres')) throw new Error('--db must be sqlite, postgres or both');
 if (SOCKETS > 10 * (AGENTS + STUDENTS)) throw new Error(`--sockets over 10 per account (the product's cap): at most ${10 * (AGENTS + STUDENTS)}`);
 
+/**
+ * How long the bench waits after a product's saturated phase on SQLite before it is measured
+ * at rest: the product files ended calls into the history's sort indexes every 10 s
+ * (`FILING_EVERY_MS` of `HistoryFiling`), so this wait takes in the pass that files the
+ * phase's last calls. Their cost is the setups' cost, and the next target's phase then does not
+ * share the machine with it.
+ */
+const FILED_AFTER_MS = 11_000;
+/**
+ * How long each target's CPU at rest is measured, twice after the warm-up (the lower counts:
+ * a tail of earlier work can only add to it). /proc counts CPU in 10 ms ticks.
+ */
+const IDLE_SAMPLE_MS = 4_000;
+
 /** Everything measured on one target over the rounds. */
 interface TargetFigures {
   label: string;
   saturation: PhaseResult[];
   /** Server process plus its PostgreSQL backends. */
   cpuPerSetup: number[];
+  /**
+   * The same counted until the target is at rest after the phase (SQLite products: a filing
+   * pass later, {@link FILED_AFTER_MS}), its CPU at rest over that wait taken out: the work a
+   * phase's setups leave for later (filing, checkpoints, wrap-up timers) included.
+   */
+  cpuWithLaterWorkPerSetup: number[];
   databaseCpuPerSetup: number[];
   /** This process's (all the clients') CPU per setup: a bound on what the target figures can show. */
   clientCpuPerSetup: number[];
@@ -141,12 +168,21 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
     targets.push(await startProduct(empty, await freePort()));
     targets.push(await startBare());
     const labels = ['product', 'bare'];
+    let baseFull: ProductDatabase | undefined;
     if (HISTORY > 0) {
       const full = await createProductDatabase(dialect);
       databases.push(full);
       const at = Date.now();
       await seedProductDatabase(full, accounts, HISTORY);
       console.log(`[${dialect}] seeded ${HISTORY} ended calls in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+      if (flags.baseline && dialect === 'sqlite') {
+        // The baseline gets the same history: a copy of the file, before anything opens it
+        // (the seeding closed its connections, so the WAL is folded into it). Its build must
+        // know every migration of this one's (it refuses a database that does not).
+        baseFull = await createProductDatabase(dialect);
+        databases.push(baseFull);
+        copyFileSync(join(full.dataDir, 'switchboard.sqlite'), join(baseFull.dataDir, 'switchboard.sqlite'));
+      }
       targets.push(await startProduct(full, await freePort()));
       labels.push(`product+${HISTORY} calls`);
     }
@@ -156,6 +192,10 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
       await seedProductDatabase(base, accounts, 0, flags.baseline);
       targets.push(await startProduct(base, await freePort(), flags.baseline));
       labels.push(`baseline ${flags.baseline}`);
+      if (baseFull) {
+        targets.push(await startProduct(baseFull, await freePort(), flags.baseline));
+        labels.push(`baseline+${HISTORY} calls`);
+      }
     }
     const at = Date.now();
     const tokens = await signIn(targets[0].url, accounts);
@@ -164,7 +204,7 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
     const tokensOf = new Map<number, Map<string, string>>();
     for (let i = 2; i < targets.length; i++) tokensOf.set(i, await signIn(targets[i].url, accounts));
     const tokenOf = (role: string, target = 0) => accounts.filter((a) => a.role === role).map((a) => (tokensOf.get(target) ?? tokens).get(a.id) ?? '');
-    const figures: TargetFigures[] = targets.map((_, i) => ({ label: labels[i], saturation: [], cpuPerSetup: [], databaseCpuPerSetup: [], clientCpuPerSetup: [], light: [], heapPerSocket: null }));
+    const figures: TargetFigures[] = targets.map((_, i) => ({ label: labels[i], saturation: [], cpuPerSetup: [], cpuWithLaterWorkPerSetup: [], databaseCpuPerSetup: [], clientCpuPerSetup: [], light: [], heapPerSocket: null }));
     // Heap per socket does not depend on the storage: weighed in the run's first section only,
     // on every target alike. Weighing the product alone (two full collections and a burst of
     // sockets before the rounds) left it slower than the same build in the baseline's place:
@@ -186,6 +226,22 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
     for (const bench of benches) await bench.fixedRate(RATE, Math.min(LIGHT_SETUPS, 20));
     for (const bench of benches) await bench.saturate(PAIRS, Math.min(SETUPS, WARM_SATURATED_SETUPS), PHASE_MS);
     console.log(`[${dialect}] ${targets.length} × ${accounts.length} call sockets open, agents available, warmed up`);
+    // Each target's CPU at rest (timers, sweeps, heartbeats), ms per ms: taken out of the wait
+    // after each phase below. After a filing pass, so that it is not in the sample.
+    await delay(FILED_AFTER_MS);
+    const idleRate: number[] = [];
+    for (const target of targets) {
+      await waitUntilQuiet(targets);
+      const samples: number[] = [];
+      for (let k = 0; k < 2; k++) {
+        const before = await target.cpuMs();
+        await delay(IDLE_SAMPLE_MS);
+        const after = await target.cpuMs();
+        samples.push((after.server + after.database - before.server - before.database) / IDLE_SAMPLE_MS);
+      }
+      idleRate.push(Math.min(...samples));
+    }
+    console.log(`[${dialect}] CPU at rest: ${labels.map((label, i) => `${label} ${(idleRate[i] * 1000).toFixed(1)} ms/s`).join(', ')}`);
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate who goes first, so drift and neighbours' noise hit every target alike.
       const order = targets.map((_, i) => i);
@@ -198,8 +254,15 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
         const cpuAfter = await targets[i].cpuMs();
         const client = process.cpuUsage(clientBefore);
         const per = (ms: number) => ms / Math.max(1, result.setups);
+        // At rest again: a filing pass later on a SQLite product, then quiet.
+        const restingFrom = Date.now();
+        if (targets[i].name === 'product' && dialect === 'sqlite') await delay(FILED_AFTER_MS);
+        await waitUntilQuiet([targets[i]]);
+        const cpuRested = await targets[i].cpuMs();
+        const atRest = idleRate[i] * (Date.now() - restingFrom);
         figures[i].saturation.push(result);
         figures[i].cpuPerSetup.push(per(cpuAfter.server + cpuAfter.database - cpuBefore.server - cpuBefore.database));
+        figures[i].cpuWithLaterWorkPerSetup.push(per(Math.max(0, cpuRested.server + cpuRested.database - cpuBefore.server - cpuBefore.database - atRest)));
         figures[i].databaseCpuPerSetup.push(per(cpuAfter.database - cpuBefore.database));
         figures[i].clientCpuPerSetup.push(per((client.user + client.system) / 1000));
         console.log(`[${dialect}] round ${round + 1} ${labels[i]}: ${result.setups} setups, ${result.rate.toFixed(1)}/s saturated, ${result.timeouts} timed out`);
@@ -234,9 +297,12 @@ const errorsOf = (results: PhaseResult[]) => {
 function printSection(dialect: string, figures: TargetFigures[]): void {
   const [product, bare, ...others] = figures;
   const history = others.find((f) => f.label.startsWith('product+'));
+  const baseline = others.find((f) => f.label.startsWith('baseline '));
+  const baselineHistory = others.find((f) => f.label.startsWith('baseline+'));
   const rows: [string, (f: TargetFigures) => number, string][] = [
     ['setups/s at saturation (median)', (f) => median(f.saturation.map((r) => r.rate)), dialect === 'sqlite' ? '≥ 200' : '≥ 150'],
     ['server CPU ms per setup (median)', (f) => median(f.cpuPerSetup), '≤ 3× bare'],
+    ['  with the work left for later', (f) => median(f.cpuWithLaterWorkPerSetup), '≤ 3× bare'],
     ['  of which PostgreSQL backends', (f) => median(f.databaseCpuPerSetup), ''],
     ['client CPU ms per setup (median)', (f) => median(f.clientCpuPerSetup), ''],
     ['full setup p50 ms, saturated', (f) => percentile(pooled(f.saturation, 'setup'), 50), ''],
@@ -280,10 +346,21 @@ function printSection(dialect: string, figures: TargetFigures[]): void {
     const lostText = [...lost].map(([reason, n]) => `${reason} ×${n}`).join(', ') || '0';
     console.log(`${f.label}: ${setups} calls completed; error acks ${other.reduce((a, [, n]) => a + n, 0)}${listed}; rate_limited ${rateLimited}; timed-out calls ${timeouts}; skipped starts ${skipped}; call sockets lost ${lostText}`);
   }
-  if (history) {
-    const rate = (f: TargetFigures) => median(f.saturation.map((r) => r.rate));
-    console.log(`history: ${history.label} at ${rate(history).toFixed(1)} setups/s = ${((100 * rate(history)) / rate(product)).toFixed(0)} % of empty (target ≥ 90 %)`);
-  }
+  if (history) printHistory(history, product);
+  if (baselineHistory && baseline) printHistory(baselineHistory, baseline);
+}
+
+/** A build with the history against the same build on an empty database. */
+function printHistory(full: TargetFigures, empty: TargetFigures): void {
+  const rate = (f: TargetFigures) => median(f.saturation.map((r) => r.rate));
+  const share = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
+  // Each round's share too: the two phases of a round run minutes apart at most, the medians'
+  // phases may not, and this machine's speed drifts (a whole round at two thirds of the others').
+  const shares = full.saturation.map((r, k) => r.rate / (empty.saturation[k]?.rate ?? NaN));
+  const rounds = shares.map((x) => share(x, 1)).join(', ');
+  console.log(`history: ${full.label} at ${rate(full).toFixed(1)} setups/s = ${share(rate(full), rate(empty))} of ${empty.label} (target ≥ 90 %; rounds ${rounds}, their median ${share(median(shares), 1)})`);
+  const later = (f: TargetFigures) => median(f.cpuWithLaterWorkPerSetup);
+  console.log(`history: ${full.label}: CPU per setup with the work left for later ${ms(later(full))} ms against ${ms(later(empty))} = ${share(later(full), later(empty))}`);
 }
 
 async function main(): Promise<void> {
