@@ -46,7 +46,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('show calls waiting, agents by state, sockets, event latency, undelivered ledger events, calls ended and calls not filed during calls', async () => {
       // The filing timer stopped (as on a node whose passes fail): this test files by hand.
       const filing = harness.app.app.get(HistoryFiling);
-      await filing.beforeApplicationShutdown();
+      await filing.stop();
       const alex = await harness.connect('agent');
       await alex.ok('setAvailability', { state: 'available' });
       const blake = await harness.connect('agent2');

@@ -47,8 +47,13 @@ export class HistoryFiling implements OnApplicationBootstrap, BeforeApplicationS
     this.timer.unref();
   }
 
-  /** Stops filing; waits for a pass in progress, so that nothing writes once the database closes. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Stops filing at shutdown (see {@link stop}). */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
+  }
+
+  /** Stops the passes; waits for one in progress, so that nothing writes once the database closes. {@link fileNow} still files. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.filing?.catch(() => undefined);

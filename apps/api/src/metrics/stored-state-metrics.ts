@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { Gauge } from 'prom-client';
 import { AGENT_STATES, CALL_STATES, isInProgress, isWaiting, type AgentState, type CallState } from '@switchboard/call-domain';
 import type { SocketData } from '../auth/socket-auth';
-import { HistoryFiling } from '../calls/history-filing.service';
+import { FILING_EVERY_MS, HistoryFiling } from '../calls/history-filing.service';
 import { LedgerOutbox } from '../calls/ledger/ledger-outbox';
 import { SocketRooms } from '../calls/socket-rooms';
 import { InjectDatabase } from '../database/database.module';
@@ -73,7 +73,7 @@ export class StoredStateMetrics implements OnModuleInit {
     const notFiled = () => this.filing.notFiled();
     new Gauge({
       name: 'switchboard_calls_not_filed',
-      help: "Ended calls not yet filed into the history's sort indexes (SQLite files them every 10 s; always 0 on PostgreSQL), from the database.",
+      help: `Ended calls not yet filed into the history's sort indexes (SQLite files them every ${FILING_EVERY_MS / 1000} s; always 0 on PostgreSQL), from the database.`,
       registers,
       async collect() {
         this.set(await notFiled());

@@ -331,7 +331,7 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
       // At least one ran again (three runs). Four were seen once (cause not found: a second
       // rollback by PostgreSQL); what must hold is that both commit once, events published once.
-      expect(runs.forward + runs.backward).withContext('the one PostgreSQL rolled back ran again').toBeGreaterThanOrEqual(3);
+      expect(runs.forward + runs.backward).withContext(`the one PostgreSQL rolled back ran again: ${JSON.stringify(runs)}`).toBeGreaterThanOrEqual(3);
       const names = (await db.selectFrom('agent_presence').select('display_name').where('agent_id', 'in', [first, second]).execute()).map((r) => r.display_name);
       expect(names[0]).withContext('the unit committed last wrote both rows').toBe(names[1]);
       expect(runs[names[0] as keyof typeof runs]).withContext('the unit committed last is one that ran again').toBeGreaterThan(1);
