@@ -1,6 +1,6 @@
 import { CompiledQuery, Migrator, sql, SqliteAdapter, type Kysely } from 'kysely';
 import { CALL_OUTCOMES, type CallFilters, type CallSortKey, type SortDirection } from '@switchboard/call-domain';
-import { FILING_BATCH, HistoryFiling } from '../../calls/history-filing.service';
+import { FILING_BATCH, FILING_EVERY_MS, HistoryFiling } from '../../calls/history-filing.service';
 import { SORT_COLUMNS, callFilters, keysetRuns, outcomeStreams, readRuns, type CallCursor } from '../../supervisor/call-queries';
 import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
 import type { Database } from '../schema';
@@ -112,6 +112,42 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
     expect(await filing.fileNow()).toBe(dialectOfSuite === 'sqlite' ? 8 : 0);
     expect(await calls().selectFrom('calls').select('id').where('sort_pending', '=', 1).execute()).toEqual([]);
     await expectPages('filed');
+  });
+
+  it('files on a timer every FILING_EVERY_MS once the app has started (SQLite), until stopped; PostgreSQL starts none', async () => {
+    const db = calls();
+    const pendingCalls = async () => Number((await db.selectFrom('calls').select((eb) => eb.fn.countAll<number>().as('n')).where('sort_pending', '=', 1).executeTakeFirstOrThrow()).n);
+    const endedPending = (i: number) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      state: 'ended' as const,
+      outcome: 'answered' as const,
+      caller_id: STUDENTS[i % 3].id,
+      caller_name: STUDENTS[i % 3].name,
+      queued_at: new Date(Date.UTC(2026, 11, 1, 9, 0, i)).toISOString(),
+      sort_pending: dialectOfSuite === 'sqlite' ? 1 : 0,
+    });
+    // The timer's callback, called by the test instead of in 10 s.
+    const timers: { run: () => void; every: number }[] = [];
+    const handle = { unref: () => handle };
+    spyOn(globalThis, 'setInterval').and.callFake(((run: () => void, every: number) => {
+      timers.push({ run, every });
+      return handle;
+    }) as unknown as typeof setInterval);
+    const cleared = spyOn(globalThis, 'clearInterval');
+    await db.insertInto('calls').values([0, 1, 2].map(endedPending)).execute();
+    const filing = new HistoryFiling(db);
+    filing.onApplicationBootstrap();
+    if (dialectOfSuite === 'postgres') {
+      expect(timers).toEqual([]);
+      return;
+    }
+    expect(timers.map((t) => t.every)).toEqual([FILING_EVERY_MS]);
+    expect(await pendingCalls()).toBe(3);
+    timers[0].run();
+    for (let tries = 0; tries < 50 && (await pendingCalls()) > 0; tries++) await new Promise((r) => setImmediate(r));
+    expect(await pendingCalls()).withContext('filed by the timer, not by the test').toBe(0);
+    await filing.stop();
+    expect(cleared).toHaveBeenCalledWith(handle as unknown as NodeJS.Timeout);
   });
 
   if (dialectOfSuite === 'sqlite') {
