@@ -16,12 +16,12 @@
 // `--baseline dist/api-base` also drives a second build of the API (copy `dist/api` there
 // before changing the code) on a database of its own, interleaved with the others in every
 // round: before and after in one run, under the same load from neighbours. With `--history` on
-// SQLite the baseline also runs on a copy of the seeded history (both builds must have the same
-// migrations).
+// SQLite the baseline also runs on a copy of the seeded history (refused before seeding unless
+// both builds carry the same migrations).
 //
 // `--smoke` (SQLite, 5 pairs, 200 sockets, ~15 s) fails on any error ack, timed-out call or
 // lost socket. Any error ack is a failure of the target; rate_limited acks are listed apart.
-import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -157,6 +157,15 @@ async function waitUntilQuiet(targets: readonly Target[]): Promise<void> {
   }
 }
 
+/**
+ * Refuses (before minutes of seeding) to run two builds on copies of one history unless they
+ * carry the same migrations, by file name: the copy is migrated by the first.
+ */
+function sameMigrations(product: string, baseline: string): void {
+  const of = (apiDir: string) => readdirSync(join(apiDir, 'apps/api/src/database/migrations')).filter((f) => /^\d{4}-.*\.js$/.test(f)).sort().join(' ');
+  if (of(product) !== of(baseline)) throw new Error(`--baseline ${baseline} carries other migrations than ${product}: it cannot run on a copy of the seeded history (compare without --history)`);
+}
+
 async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean): Promise<TargetFigures[]> {
   const accounts = benchAccounts(AGENTS, STUDENTS);
   const databases: ProductDatabase[] = [];
@@ -171,6 +180,7 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
     const labels = ['product', 'bare'];
     let baseFull: ProductDatabase | undefined;
     if (HISTORY > 0) {
+      if (flags.baseline && dialect === 'sqlite') sameMigrations('dist/api', flags.baseline);
       const full = await createProductDatabase(dialect);
       databases.push(full);
       const at = Date.now();
@@ -178,8 +188,8 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
       console.log(`[${dialect}] seeded ${HISTORY} ended calls in ${((Date.now() - at) / 1000).toFixed(1)} s`);
       if (flags.baseline && dialect === 'sqlite') {
         // The baseline gets the same history: a copy of the file, before anything opens it
-        // (the seeding closed its connections, so the WAL is folded into it). Its build must
-        // know every migration of this one's (it refuses a database that does not).
+        // (the seeding closed its connections, so the WAL is folded into it). Both builds have
+        // the same migrations (checked before seeding).
         const wal = join(full.dataDir, 'switchboard.sqlite-wal');
         if (existsSync(wal) && statSync(wal).size > 0) throw new Error(`the seeded history's WAL was not folded into its file (${wal}): not copied`);
         baseFull = await createProductDatabase(dialect);
