@@ -157,6 +157,13 @@ async function waitUntilQuiet(targets: readonly Target[]): Promise<void> {
   }
 }
 
+type CpuReading = Awaited<ReturnType<Target['cpuMs']>>;
+
+/** A target's CPU (server and database) between two readings, ms. */
+function cpuSpent(before: CpuReading, after: CpuReading): number {
+  return after.server + after.database - before.server - before.database;
+}
+
 /**
  * Refuses (before minutes of seeding) to run two builds on copies of one history unless they
  * carry the same migrations, by file name: the copy is migrated by the first.
@@ -240,7 +247,8 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
     for (const bench of benches) await bench.saturate(PAIRS, Math.min(SETUPS, WARM_SATURATED_SETUPS), PHASE_MS);
     console.log(`[${dialect}] ${targets.length} × ${accounts.length} call sockets open, agents available, warmed up`);
     // Each target's CPU at rest (timers, sweeps, heartbeats), ms per ms: taken out of the wait
-    // after each phase below. After a filing pass, so that it is not in the sample.
+    // after each phase below. After the warm-up's calls are filed, so that their filing is not
+    // in the sample (the periodic passes are).
     await delay(FILED_AFTER_MS);
     const idleRate: number[] = [];
     await waitUntilQuiet(targets);
@@ -248,7 +256,7 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
     await delay(IDLE_SAMPLE_MS);
     for (const [i, target] of targets.entries()) {
       const after = await target.cpuMs();
-      idleRate.push((after.server + after.database - before[i].server - before[i].database) / IDLE_SAMPLE_MS);
+      idleRate.push(cpuSpent(before[i], after) / IDLE_SAMPLE_MS);
     }
     console.log(`[${dialect}] CPU at rest: ${labels.map((label, i) => `${label} ${(idleRate[i] * 1000).toFixed(1)} ms/s`).join(', ')}`);
     for (let round = 0; round < ROUNDS; round++) {
@@ -272,8 +280,8 @@ async function runSection(dialect: 'sqlite' | 'postgres', measureHeap: boolean):
         const cpuRested = await targets[i].cpuMs();
         const atRest = idleRate[i] * (Date.now() - restingFrom);
         figures[i].saturation.push(result);
-        figures[i].cpuPerSetup.push(per(cpuAfter.server + cpuAfter.database - cpuBefore.server - cpuBefore.database));
-        figures[i].cpuWithLaterWorkPerSetup.push(per(Math.max(0, cpuRested.server + cpuRested.database - cpuBefore.server - cpuBefore.database - atRest)));
+        figures[i].cpuPerSetup.push(per(cpuSpent(cpuBefore, cpuAfter)));
+        figures[i].cpuWithLaterWorkPerSetup.push(per(Math.max(0, cpuSpent(cpuBefore, cpuRested) - atRest)));
         figures[i].databaseCpuPerSetup.push(per(cpuAfter.database - cpuBefore.database));
         figures[i].clientCpuPerSetup.push(per((client.user + client.system) / 1000));
         console.log(`[${dialect}] round ${round + 1} ${labels[i]}: ${result.setups} setups, ${result.rate.toFixed(1)}/s saturated, ${result.timeouts} timed out`);

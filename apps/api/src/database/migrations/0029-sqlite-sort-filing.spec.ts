@@ -1,8 +1,9 @@
-import { CompiledQuery, Migrator, sql, SqliteAdapter, type Kysely } from 'kysely';
+import { CompiledQuery, Migrator, sql, type Kysely } from 'kysely';
 import { CALL_OUTCOMES, type CallFilters, type CallSortKey, type SortDirection } from '@switchboard/call-domain';
 import { FILING_BATCH, FILING_EVERY_MS, HistoryFiling } from '../../calls/history-filing.service';
 import { SORT_COLUMNS, callFilters, keysetRuns, outcomeStreams, readRuns, type CallCursor } from '../../supervisor/call-queries';
 import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import type { SqlDialect } from '../../config/config';
 import type { Database } from '../schema';
 import { SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
 import { SORT_PENDING_INDEXES } from './0029-sqlite-sort-filing';
@@ -99,8 +100,8 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
             );
             const wanted = [...matching].sort((x, y) => compareRows(x as never, y as never, column, dir)).map((r) => r.id);
             const label = `${context}: ${sort} ${dir} ${JSON.stringify(filters)}`;
-            expect(await pagesOf(calls(), sort, dir, filters, 5, false)).withContext(`${label} forwards`).toEqual(wanted);
-            expect(await pagesOf(calls(), sort, dir, filters, 5, true)).withContext(`${label} backwards`).toEqual(wanted);
+            expect(await pagesOf(calls(), dialectOfSuite, sort, dir, filters, 5, false)).withContext(`${label} forwards`).toEqual(wanted);
+            expect(await pagesOf(calls(), dialectOfSuite, sort, dir, filters, 5, true)).withContext(`${label} backwards`).toEqual(wanted);
           }
         }
       }
@@ -214,10 +215,6 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
   }
 });
 
-function dialectOf(db: Kysely<Database>): 'sqlite' | 'postgres' {
-  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
-}
-
 type Row = { id: string; queued_at: string } & Record<string, string | number | null>;
 
 /** The history's order: the column (nulls last either way), then queue time, then id, all in `dir`. */
@@ -231,13 +228,13 @@ function compareRows(x: Row, y: Row, column: string, dir: SortDirection): number
 }
 
 /** Every id, read `size` at a time from keyset cursors as the history's pages do: from the first page on, or from the last page back. */
-async function pagesOf(db: Kysely<Database>, sort: CallSortKey, dir: SortDirection, filters: CallFilters, size: number, backwards: boolean): Promise<string[]> {
+async function pagesOf(db: Kysely<Database>, dialect: SqlDialect, sort: CallSortKey, dir: SortDirection, filters: CallFilters, size: number, backwards: boolean): Promise<string[]> {
   const { column } = SORT_COLUMNS[sort];
   const keys = db.selectFrom('calls').select(['calls.id', 'calls.queued_at', `calls.${column}`]);
   const ids: string[] = [];
   let cursor: CallCursor | undefined;
   for (let page = 0; page < 50; page++) {
-    const runs = keysetRuns(db, keys, sort, dir, { cursor, reverse: backwards, outcomes: outcomeStreams(filters, sort), filters: (eb) => callFilters(eb, filters, dialectOf(db), sort) });
+    const runs = keysetRuns(db, keys, sort, dir, { cursor, reverse: backwards, outcomes: outcomeStreams(filters, sort), filters: (eb) => callFilters(eb, filters, dialect, sort) });
     const found = (await readRuns(runs, size, (run) => run.execute())) as unknown as CallCursor[];
     if (!found.length) break;
     if (backwards) ids.unshift(...[...found].reverse().map((r) => r.id));
