@@ -71,6 +71,8 @@ export class LedgerTransaction {
   private readonly rowLocks: boolean;
   /** Whether writes that go together are sent as one statement (PostgreSQL's data-modifying `with`; SQLite has none). */
   private readonly foldsWrites: boolean;
+  /** Whether an ended call waits for `HistoryFiling` to enter the history's sort indexes (SQLite, migration 0029). */
+  private readonly filesEndedLater: boolean;
   /** Conditional updates sent as asserted statements ({@link requireChange}), whose outcome is known only once a later statement's answer is in. */
   private asserted = 0;
   /**
@@ -95,6 +97,7 @@ export class LedgerTransaction {
     this.deadlines = new Deadlines(db);
     this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
     this.foldsWrites = this.rowLocks;
+    this.filesEndedLater = !this.rowLocks;
   }
 
   /** The call, read in this transaction. */
@@ -198,7 +201,7 @@ export class LedgerTransaction {
     // (`HistoryFiling`, migration 0029); on PostgreSQL the flag stays 0.
     const ends = call.state !== 'ended' && patch.state === 'ended';
     // A column left undefined in the patch is not written (`definedEntries`): it keeps the value read.
-    const set = definedEntries(ends && !this.rowLocks ? { ...patch, sort_pending: 1 } : patch);
+    const set = definedEntries(ends && this.filesEndedLater ? { ...patch, sort_pending: 1 } : patch);
     const after = { ...call, ...Object.fromEntries(set) } as CallRow;
     // A call is over exactly when it has an outcome: the calls in progress are read as those
     // without one (migration 0028; PostgreSQL also checks it).
