@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SqlDialect } from '../config/config';
 import { openMigratedDatabase } from '../database/database';
 import type { Database } from '../database/schema';
@@ -74,4 +74,17 @@ export async function tableIndexes(db: Kysely<Database>, dialect: SqlDialect, ta
       ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table}`.execute(db)).rows
       : (await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = ${table}`.execute(db)).rows;
   return rows.map((r) => r.name).sort();
+}
+
+/**
+ * The plan the database chooses for `read`, as text (SQLite's `explain query plan` details, or
+ * PostgreSQL's `explain`, told that a scan of the table is not the way, as at scale: the specs'
+ * tables are nearly empty).
+ */
+export async function queryPlan(db: Kysely<Database>, dialect: SqlDialect, read: RawBuilder<unknown>): Promise<string> {
+  if (dialect === 'sqlite') return (await sql<{ detail: string }>`explain query plan ${read}`.execute(db)).rows.map((r) => r.detail).join('\n');
+  return db.transaction().execute(async (trx) => {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    return (await sql<{ 'QUERY PLAN': string }>`explain ${read}`.execute(trx)).rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
 }

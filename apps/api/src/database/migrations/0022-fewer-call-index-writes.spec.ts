@@ -1,5 +1,5 @@
 import { Migrator, sql } from 'kysely';
-import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import { describeEachDialect, queryPlan, tableIndexes } from '../../testing/each-dialect';
 import { ENDED_SORT_INDEXES, SET_ONLY } from './0022-fewer-call-index-writes';
 import { StaticMigrationProvider } from './index';
 
@@ -77,14 +77,7 @@ describeEachDialect('migration 0022 (fewer index entries written per call)', (da
       ['calls_callback_id_idx', sql`select r.id from callback_requests r where r.id in ('a', 'b') and exists (select 1 from calls where calls.callback_id = r.id)`],
     ];
     for (const [index, read] of reads) {
-      const plan =
-        dialect === 'sqlite'
-          ? (await sql<{ detail: string }>`explain query plan ${read}`.execute(db)).rows.map((r) => r.detail).join('\n')
-          : await db.transaction().execute(async (trx) => {
-              // An empty table: tell the planner a scan of it is not the way, as at scale.
-              await sql`set local enable_seqscan = off`.execute(trx);
-              return (await sql<{ 'QUERY PLAN': string }>`explain ${read}`.execute(trx)).rows.map((r) => r['QUERY PLAN']).join('\n');
-            });
+      const plan = await queryPlan(db, dialect, read);
       expect(plan).withContext(index).toContain(index);
     }
   });

@@ -1,5 +1,5 @@
 import { Migrator, sql } from 'kysely';
-import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import { describeEachDialect, queryPlan, tableIndexes } from '../../testing/each-dialect';
 import { CALLER_TIME_INDEX } from './0030-caller-time-index';
 import { StaticMigrationProvider } from './index';
 
@@ -19,14 +19,7 @@ describeEachDialect('migration 0030 (no index of calls by caller and time)', (da
     const { db, dialect } = database();
     // The student filter's walk (`keysetRuns`): one pair's calls by queue time and id.
     const read = sql`select id, queued_at from calls where caller_id = ${'c'} and caller_name = ${'n'} order by queued_at desc, id desc limit 20`;
-    const plan =
-      dialect === 'sqlite'
-        ? (await sql<{ detail: string }>`explain query plan ${read}`.execute(db)).rows.map((r) => r.detail).join('\n')
-        : await db.transaction().execute(async (trx) => {
-            // An empty table: tell the planner a scan of it is not the way, as at scale.
-            await sql`set local enable_seqscan = off`.execute(trx);
-            return (await sql<{ 'QUERY PLAN': string }>`explain ${read}`.execute(trx)).rows.map((r) => r['QUERY PLAN']).join('\n');
-          });
+    const plan = await queryPlan(db, dialect, read);
     expect(plan).toContain('calls_caller_sort_idx');
     // In the index's order: no sort step.
     expect(plan).not.toMatch(/TEMP B-TREE|Sort/);
