@@ -11,7 +11,7 @@ import {
   type SessionUser,
 } from '@switchboard/call-domain';
 import { InjectDatabase } from '../database/database.module';
-import type { Database } from '../database/schema';
+import type { CallRow, Database } from '../database/schema';
 import { ProblemException } from '../errors/problem';
 import { CallbackRequestsService } from '../calls/callback-requests.service';
 import { CallHistoryService } from '../supervisor/call-history.service';
@@ -42,10 +42,10 @@ export class DeskQueries {
     if (!call) throw new ProblemException('not_found', `There is no call with id "${callId}"`);
     const ownsCall = call.agent_id === user.id || call.ringing_agent_id === user.id;
     if (user.role !== 'supervisor' && !ownsCall) throw new ProblemException('forbidden', 'Only the agent this call is offered to or taken by may see its caller');
-    const earlier = this.db.selectFrom('calls').where('caller_id', '=', call.caller_id).where('id', '<>', call.id).where('queued_at', '<=', call.queued_at);
+    const { latest, count } = earlierCallsOf(this.db, call);
     const [rows, counted, openCallbacks] = await Promise.all([
-      earlier.selectAll().orderBy('queued_at', 'desc').orderBy('id', 'desc').limit(CALLER_HISTORY_LIMIT).execute(),
-      earlier.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow(),
+      latest.execute(),
+      count.executeTakeFirstOrThrow(),
       this.callbacks.openOf(call.caller_id),
     ]);
     return { callId: call.id, callerId: call.caller_id, callerName: call.caller_name, previousCalls: rows.map(toCallRecord), previousCallCount: Number(counted.n), openCallbacks };
@@ -69,4 +69,19 @@ export class DeskQueries {
     ]);
     return { from, to, ...handleFigures(calls.map(toCallRecord)), missed: Number(missed.n) };
   }
+}
+
+/**
+ * A caller's calls placed before `call` (read on every offer, for the incoming-call dialog):
+ * the latest {@link CALLER_HISTORY_LIMIT} and how many. By caller alone, whatever name they
+ * gave: a backward range of 0002's `calls_caller_queued_at_idx` `(caller_id, queued_at)` —
+ * `calls_caller_sort_idx` puts the name before the time, so it would read and sort every call
+ * of the caller (tens of thousands for a frequent one in a year's history).
+ */
+export function earlierCallsOf(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'caller_id' | 'queued_at'>) {
+  const earlier = db.selectFrom('calls').where('caller_id', '=', call.caller_id).where('id', '<>', call.id).where('queued_at', '<=', call.queued_at);
+  return {
+    latest: earlier.selectAll().orderBy('queued_at', 'desc').orderBy('id', 'desc').limit(CALLER_HISTORY_LIMIT),
+    count: earlier.select((eb) => eb.fn.countAll<string | number>().as('n')),
+  };
 }

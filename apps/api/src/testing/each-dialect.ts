@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import type { SqlDialect } from '../config/config';
 import { openMigratedDatabase } from '../database/database';
 import type { Database } from '../database/schema';
@@ -77,14 +77,16 @@ export async function tableIndexes(db: Kysely<Database>, dialect: SqlDialect, ta
 }
 
 /**
- * The plan the database chooses for `read`, as text (SQLite's `explain query plan` details, or
- * PostgreSQL's `explain`, told that a scan of the table is not the way, as at scale: the specs'
- * tables are nearly empty).
+ * The plan the database chooses for `read` (a raw statement or a query builder), as text
+ * (SQLite's `explain query plan` details, or PostgreSQL's `explain`, told that a scan of the
+ * table is not the way, as at scale: the specs' tables are nearly empty).
  */
-export async function queryPlan(db: Kysely<Database>, dialect: SqlDialect, read: RawBuilder<unknown>): Promise<string> {
-  if (dialect === 'sqlite') return (await sql<{ detail: string }>`explain query plan ${read}`.execute(db)).rows.map((r) => r.detail).join('\n');
+export async function queryPlan(db: Kysely<Database>, dialect: SqlDialect, read: RawBuilder<unknown> | Compilable): Promise<string> {
+  const { sql: text, parameters } = read.compile(db);
+  const explain = (executor: Kysely<Database>, prefix: string) => executor.executeQuery<Record<string, string>>(CompiledQuery.raw(`${prefix} ${text}`, [...parameters]));
+  if (dialect === 'sqlite') return (await explain(db, 'explain query plan')).rows.map((r) => r['detail']).join('\n');
   return db.transaction().execute(async (trx) => {
     await sql`set local enable_seqscan = off`.execute(trx);
-    return (await sql<{ 'QUERY PLAN': string }>`explain ${read}`.execute(trx)).rows.map((r) => r['QUERY PLAN']).join('\n');
+    return (await explain(trx, 'explain')).rows.map((r) => r['QUERY PLAN']).join('\n');
   });
 }

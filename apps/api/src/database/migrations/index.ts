@@ -27,7 +27,6 @@ import * as missedOfferIndex0026 from './0026-missed-offer-index';
 import * as vocabularyDomains0027 from './0027-vocabulary-domains';
 import * as liveCallIndexes0028 from './0028-live-call-indexes';
 import * as sqliteSortFiling0029 from './0029-sqlite-sort-filing';
-import * as callerTimeIndex0030 from './0030-caller-time-index';
 
 /**
  * Every migration, in order. The key is the migration's name as recorded in
@@ -67,7 +66,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0027-vocabulary-domains': vocabularyDomains0027,
   '0028-live-call-indexes': liveCallIndexes0028,
   '0029-sqlite-sort-filing': sqliteSortFiling0029,
-  '0030-caller-time-index': callerTimeIndex0030,
 };
 
 /**
