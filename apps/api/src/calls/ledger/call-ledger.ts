@@ -95,9 +95,10 @@ export class LedgerTransaction {
     private readonly assertLater = false,
   ) {
     this.deadlines = new Deadlines(db);
-    this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
-    this.foldsWrites = this.rowLocks;
-    this.filesEndedLater = !this.rowLocks;
+    const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+    this.rowLocks = !sqlite;
+    this.foldsWrites = !sqlite;
+    this.filesEndedLater = sqlite;
   }
 
   /** The call, read in this transaction. */
