@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import {
   CALLER_HISTORY_LIMIT,
   handleFigures,
@@ -74,11 +74,16 @@ export class DeskQueries {
 /**
  * A caller's calls placed before `call` (read on every offer, for the incoming-call dialog):
  * the latest {@link CALLER_HISTORY_LIMIT} and how many. By caller alone, whatever name they
- * gave: a backward range of 0002's `calls_caller_queued_at_idx` `(caller_id, queued_at)` —
- * `calls_caller_sort_idx` puts the name before the time, so it would read and sort every call
- * of the caller (tens of thousands for a frequent one in a year's history).
+ * gave, on 0002's `calls_caller_queued_at_idx` `(caller_id, queued_at)`: SQLite walks it
+ * backwards and stops at the limit (sorting only the calls of one instant by id); PostgreSQL
+ * reads the caller's range and keeps the latest. `calls_caller_sort_idx` puts the name before
+ * the time: on it SQLite would read and sort every call of the caller. The count reads the
+ * caller's range either way.
  */
-export function earlierCallsOf(db: Kysely<Database>, call: Pick<CallRow, 'id' | 'caller_id' | 'queued_at'>) {
+export function earlierCallsOf(
+  db: Kysely<Database>,
+  call: Pick<CallRow, 'id' | 'caller_id' | 'queued_at'>,
+): { latest: SelectQueryBuilder<Database, 'calls', CallRow>; count: SelectQueryBuilder<Database, 'calls', { n: string | number }> } {
   const earlier = db.selectFrom('calls').where('caller_id', '=', call.caller_id).where('id', '<>', call.id).where('queued_at', '<=', call.queued_at);
   return {
     latest: earlier.selectAll().orderBy('queued_at', 'desc').orderBy('id', 'desc').limit(CALLER_HISTORY_LIMIT),
