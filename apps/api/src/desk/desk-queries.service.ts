@@ -42,13 +42,13 @@ export class DeskQueries {
     if (!call) throw new ProblemException('not_found', `There is no call with id "${callId}"`);
     const ownsCall = call.agent_id === user.id || call.ringing_agent_id === user.id;
     if (user.role !== 'supervisor' && !ownsCall) throw new ProblemException('forbidden', 'Only the agent this call is offered to or taken by may see its caller');
-    const { latest, count } = earlierCallsOf(this.db, call);
+    const { latest, countWithCall } = earlierCallsOf(this.db, call);
     const [rows, counted, openCallbacks] = await Promise.all([
       latest.execute(),
-      count.executeTakeFirstOrThrow(),
+      countWithCall.executeTakeFirstOrThrow(),
       this.callbacks.openOf(call.caller_id),
     ]);
-    return { callId: call.id, callerId: call.caller_id, callerName: call.caller_name, previousCalls: rows.map(toCallRecord), previousCallCount: Number(counted.n), openCallbacks };
+    return { callId: call.id, callerId: call.caller_id, callerName: call.caller_name, previousCalls: rows.map(toCallRecord), previousCallCount: Math.max(0, Number(counted.n) - 1), openCallbacks };
   }
 
   /** One page of the agent's own calls (the history's filters, the agent fixed to them). */
@@ -73,20 +73,21 @@ export class DeskQueries {
 
 /**
  * A caller's calls placed before `call` (read on every offer, for the incoming-call dialog):
- * the latest {@link CALLER_HISTORY_LIMIT} and how many. By caller alone, whatever name they
- * gave, on 0002's `calls_caller_queued_at_idx` `(caller_id, queued_at)`: SQLite walks it
- * backwards and stops at the limit (sorting only the calls of one instant by id); PostgreSQL
- * reads the caller's range and keeps the latest. `calls_caller_sort_idx` puts the name before
- * the time: on it SQLite would read and sort every call of the caller. The count reads the
- * caller's range either way.
+ * the latest {@link CALLER_HISTORY_LIMIT}, and how many with `call` itself (one less is the
+ * figure: counted so, the count reads the index alone, where leaving `call` out by its id would
+ * look up every row). By caller alone, whatever name they gave, on 0002's
+ * `calls_caller_queued_at_idx` `(caller_id, queued_at)`: SQLite walks it backwards and stops at
+ * the limit (sorting only the calls of one instant by id); PostgreSQL reads the caller's range
+ * and keeps the latest. `calls_caller_sort_idx` puts the name before the time: on it SQLite
+ * would read and sort every call of the caller.
  */
 export function earlierCallsOf(
   db: Kysely<Database>,
   call: Pick<CallRow, 'id' | 'caller_id' | 'queued_at'>,
-): { latest: SelectQueryBuilder<Database, 'calls', CallRow>; count: SelectQueryBuilder<Database, 'calls', { n: string | number }> } {
-  const earlier = db.selectFrom('calls').where('caller_id', '=', call.caller_id).where('id', '<>', call.id).where('queued_at', '<=', call.queued_at);
+): { latest: SelectQueryBuilder<Database, 'calls', CallRow>; countWithCall: SelectQueryBuilder<Database, 'calls', { n: string | number }> } {
+  const byCaller = db.selectFrom('calls').where('caller_id', '=', call.caller_id).where('queued_at', '<=', call.queued_at);
   return {
-    latest: earlier.selectAll().orderBy('queued_at', 'desc').orderBy('id', 'desc').limit(CALLER_HISTORY_LIMIT),
-    count: earlier.select((eb) => eb.fn.countAll<string | number>().as('n')),
+    latest: byCaller.where('id', '<>', call.id).selectAll().orderBy('queued_at', 'desc').orderBy('id', 'desc').limit(CALLER_HISTORY_LIMIT),
+    countWithCall: byCaller.select((eb) => eb.fn.countAll<string | number>().as('n')),
   };
 }

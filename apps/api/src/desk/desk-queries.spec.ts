@@ -16,4 +16,12 @@ describeEachDialect('DeskQueries: the caller’s earlier calls (read on every of
       expect(plan).toContain('Index Scan Backward using calls_caller_queued_at_idx');
     }
   });
+
+  it('counts them on the index alone, the call itself with them (taken away by the reader)', async () => {
+    const { db } = database();
+    const { countWithCall } = earlierCallsOf(db, { id: 'call-1', caller_id: 'student-1', queued_at: '2026-12-07T10:00:00.000Z' });
+    const plan = await queryPlan(db, dialect, countWithCall);
+    // Not a look-up of each call's row (for its id) as well.
+    expect(plan).toContain(dialect === 'sqlite' ? 'USING COVERING INDEX calls_caller_queued_at_idx' : 'Index Only Scan');
+  });
 });
