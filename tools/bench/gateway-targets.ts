@@ -216,6 +216,11 @@ async function openSql(database: ProductDatabase): Promise<Sql> {
   };
 }
 
+/** How often the build in `apiDir` files ended calls into SQLite's history indexes (`HistoryFiling`'s `FILING_EVERY_MS`), ms. */
+export function filingEveryMs(apiDir = 'dist/api'): number {
+  return (require(join(ROOT, apiDir, 'apps/api/src/calls/history-filing.service.js')) as { FILING_EVERY_MS: number }).FILING_EVERY_MS;
+}
+
 /**
  * Migrates the product's database with the API's own migrations, then inserts the accounts
  * (multi-row inserts) and `history` ended calls with three timeline entries each, in chunks

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import type { LoginResponse } from '@switchboard/call-domain';
 import { closeAll, connectAll, CallBench } from './gateway-calls';
 import { median, percentile, type Hop, type PhaseResult } from './gateway-record';
-import { benchAccounts, BENCH_PASSWORD, createProductDatabase, seedProductDatabase, startBare, startProduct, type BenchAccount, type ProductDatabase, type Target } from './gateway-targets';
+import { benchAccounts, BENCH_PASSWORD, createProductDatabase, filingEveryMs, seedProductDatabase, startBare, startProduct, type BenchAccount, type ProductDatabase, type Target } from './gateway-targets';
 import { freePort } from '@switchboard/browser-testing';
 
 const { values: flags } = parseArgs({
@@ -70,12 +70,12 @@ if (SOCKETS > 10 * (AGENTS + STUDENTS)) throw new Error(`--sockets over 10 per a
 
 /**
  * How long the bench waits after a product's saturated phase on SQLite before it is measured
- * at rest: the product files ended calls into the history's sort indexes every 10 s
- * (`FILING_EVERY_MS` of `HistoryFiling`), so this wait takes in the pass that files the
- * phase's last calls. Their cost is the setups' cost, and the next target's phase then does not
- * share the machine with it.
+ * at rest: the product files ended calls into the history's sort indexes every
+ * `FILING_EVERY_MS` (read from its build), so this wait, a second more, takes in the pass that
+ * files the phase's last calls. Their cost is the setups' cost, and the next target's phase
+ * then does not share the machine with it.
  */
-const FILED_AFTER_MS = 11_000;
+const FILED_AFTER_MS = filingEveryMs() + 1_000;
 /**
  * How long each target's CPU at rest is measured, once after the warm-up: its periodic work
  * averaged (sweeps every 2 s; every 10 s, SQLite's filing and the product's Socket.IO pings to

@@ -1,6 +1,6 @@
 import { CompiledQuery, Migrator, sql, type Kysely } from 'kysely';
 import { callFilters, keysetRuns } from '../../supervisor/call-queries';
-import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import { describeEachDialect, queryPlan, tableIndexes } from '../../testing/each-dialect';
 import type { Database } from '../schema';
 import { ENDED_SORT_INDEXES } from './0022-fewer-call-index-writes';
 import { KEPT_WHOLE, SQLITE_ENDED } from './0023-sqlite-ended-sort-indexes';
@@ -43,7 +43,7 @@ describeEachDialect('migration 0023 (the sort indexes hold ended calls only on S
   if (dialectOfSuite === 'sqlite') {
     it('reads an outcome’s sorted walk on its ended-call index and the calls in progress on the outcome index (SQLite)', async () => {
       const { db } = database();
-      const plan = async (query: ReturnType<typeof sql>) => (await sql<{ detail: string }>`explain query plan ${query}`.execute(db)).rows.map((r) => r.detail).join('\n');
+      const plan = (query: ReturnType<typeof sql>) => queryPlan(db, 'sqlite', query);
       // `outcome = ?` implies the index's `outcome is not null`, a bound value too (the filed
       // calls since 0029: `sort_pending = 0` as written in its predicate).
       expect(await plan(sql`select id from calls where outcome = ${'answered'} and sort_pending = 0 and (talk_ms, queued_at, id) > (${1}, ${'2026-11-01'}, ${'x'}) order by outcome, talk_ms, queued_at, id limit 41`)).toMatch(

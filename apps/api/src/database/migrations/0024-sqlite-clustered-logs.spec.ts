@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely } from 'kysely';
-import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import { describeEachDialect, queryPlan, tableIndexes } from '../../testing/each-dialect';
 import type { Database } from '../schema';
 import { AGENT_AT_INDEX, CALL_SEQ_INDEX } from './0024-sqlite-clustered-logs';
 import { StaticMigrationProvider } from './index';
@@ -9,7 +9,7 @@ describeEachDialect('migration 0024 (SQLite keeps the call timeline and the agen
   /** How SQLite stores `table` now: its definition (null on PostgreSQL). */
   const definition = async (db: Kysely<Database>, table: string) =>
     (await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${table}`.execute(db)).rows[0]?.sql ?? null;
-  const plan = async (db: Kysely<Database>, query: ReturnType<typeof sql>) => (await sql<{ detail: string }>`explain query plan ${query}`.execute(db)).rows.map((r) => r.detail).join('\n');
+  const plan = (db: Kysely<Database>, query: ReturnType<typeof sql>) => queryPlan(db, 'sqlite', query);
 
   /** A call with a timeline of `entries` and an agent with as many state changes; what was stored, in order. */
   async function addHistory(db: Kysely<Database>, entries: number) {

@@ -1,5 +1,5 @@
 import { Migrator, sql } from 'kysely';
-import { describeEachDialect, tableIndexes } from '../../testing/each-dialect';
+import { describeEachDialect, queryPlan, tableIndexes } from '../../testing/each-dialect';
 import { AGENT_ROUTING_INDEX } from './0025-agent-routing-index';
 import { StaticMigrationProvider } from './index';
 
@@ -17,7 +17,7 @@ describeEachDialect('migration 0025 (routing reads free agents on an index)', (d
   if (dialectOfSuite === 'sqlite') {
     it("reads the longest-idle free agents in order from it, without reading or sorting every agent's row (SQLite)", async () => {
       const { db } = database();
-      const plan = async (query: ReturnType<typeof sql>) => (await sql<{ detail: string }>`explain query plan ${query}`.execute(db)).rows.map((r) => r.detail).join('\n');
+      const plan = (query: ReturnType<typeof sql>) => queryPlan(db, 'sqlite', query);
       // The placing transaction's pick (`freeForPlacement`) and routing's (`offerable`).
       const placing = await plan(
         sql`select agent_presence.* from agent_presence where state = ${'available'} and connected = ${1} and not exists (select calls.id from calls where calls.state = ${'queued'} and calls.id <> ${'c'}) order by idle_since, agent_id limit ${1}`,

@@ -115,19 +115,8 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
     await expectPages('filed');
   });
 
-  it('files on a timer every FILING_EVERY_MS once the app has started (SQLite), until stopped; PostgreSQL starts none', async () => {
-    const db = calls();
-    const pendingCalls = async () => Number((await db.selectFrom('calls').select((eb) => eb.fn.countAll<number>().as('n')).where('sort_pending', '=', 1).executeTakeFirstOrThrow()).n);
-    const endedPending = (i: number) => ({
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      state: 'ended' as const,
-      outcome: 'answered' as const,
-      caller_id: STUDENTS[i % 3].id,
-      caller_name: STUDENTS[i % 3].name,
-      queued_at: new Date(Date.UTC(2026, 11, 1, 9, 0, i)).toISOString(),
-      sort_pending: dialectOfSuite === 'sqlite' ? 1 : 0,
-    });
-    // The timer's callback, called by the test instead of in 10 s.
+  /** Bootstraps `HistoryFiling` with `setInterval` spied on: the timers it asked for, run by the test instead of in 10 s. */
+  function bootstrapWithSpiedTimers(db: Kysely<Database>) {
     const timers: { run: () => void; every: number }[] = [];
     const handle = { unref: () => handle };
     spyOn(globalThis, 'setInterval').and.callFake(((run: () => void, every: number) => {
@@ -135,21 +124,41 @@ describeEachDialect('migration 0029 (SQLite files ended calls into the historyâ€
       return handle;
     }) as unknown as typeof setInterval);
     const cleared = spyOn(globalThis, 'clearInterval');
-    await db.insertInto('calls').values([0, 1, 2].map(endedPending)).execute();
     const filing = new HistoryFiling(db);
     filing.onApplicationBootstrap();
-    if (dialectOfSuite === 'postgres') {
+    return { timers, handle, cleared, filing };
+  }
+
+  if (dialectOfSuite === 'sqlite') {
+    it('files on a timer every FILING_EVERY_MS once the app has started (SQLite), until stopped', async () => {
+      const db = calls();
+      const pendingCalls = async () => Number((await db.selectFrom('calls').select((eb) => eb.fn.countAll<number>().as('n')).where('sort_pending', '=', 1).executeTakeFirstOrThrow()).n);
+      const endedPending = (i: number) => ({
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        state: 'ended' as const,
+        outcome: 'answered' as const,
+        caller_id: STUDENTS[i % 3].id,
+        caller_name: STUDENTS[i % 3].name,
+        queued_at: new Date(Date.UTC(2026, 11, 1, 9, 0, i)).toISOString(),
+        sort_pending: 1,
+      });
+      await db.insertInto('calls').values([0, 1, 2].map(endedPending)).execute();
+      const { timers, handle, cleared, filing } = bootstrapWithSpiedTimers(db);
+      expect(timers.map((t) => t.every)).toEqual([FILING_EVERY_MS]);
+      expect(await pendingCalls()).toBe(3);
+      timers[0].run();
+      for (let tries = 0; tries < 50 && (await pendingCalls()) > 0; tries++) await new Promise((r) => setImmediate(r));
+      expect(await pendingCalls()).withContext('filed by the timer, not by the test').toBe(0);
+      await filing.stop();
+      expect(cleared).toHaveBeenCalledWith(handle as unknown as NodeJS.Timeout);
+    });
+  } else {
+    it('starts no filing timer on PostgreSQL (its sort indexes take an ended call in the move that ends it)', async () => {
+      const { timers, filing } = bootstrapWithSpiedTimers(calls());
       expect(timers).toEqual([]);
-      return;
-    }
-    expect(timers.map((t) => t.every)).toEqual([FILING_EVERY_MS]);
-    expect(await pendingCalls()).toBe(3);
-    timers[0].run();
-    for (let tries = 0; tries < 50 && (await pendingCalls()) > 0; tries++) await new Promise((r) => setImmediate(r));
-    expect(await pendingCalls()).withContext('filed by the timer, not by the test').toBe(0);
-    await filing.stop();
-    expect(cleared).toHaveBeenCalledWith(handle as unknown as NodeJS.Timeout);
-  });
+      await filing.stop();
+    });
+  }
 
   if (dialectOfSuite === 'sqlite') {
     it('reads the filed calls of an outcome on its sort index and the ones not filed yet on their own indexes, whatever the filters (SQLite)', async () => {
