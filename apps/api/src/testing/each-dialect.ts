@@ -80,13 +80,30 @@ export async function tableIndexes(db: Kysely<Database>, dialect: SqlDialect, ta
  * The plan the database chooses for `read` (a raw statement or a query builder), as text
  * (SQLite's `explain query plan` details, or PostgreSQL's `explain`, told that a scan of the
  * table is not the way, as at scale: the specs' tables are nearly empty).
+ *
+ * `generic`: the plan that does not rely on the parameters' values — a partial index whose
+ * condition a parameter meets is then not chosen. PostgreSQL: the statement prepared and
+ * planned without them (`plan_cache_mode = force_generic_plan`), as the app's named statements
+ * run once PostgreSQL settles on a generic plan (`postgres-statements.ts`). SQLite: the
+ * parameters bound to null; its planner does read bound values to prove a partial index's
+ * condition, but a statement whose plan did is prepared again each time they are bound anew.
  */
-export async function queryPlan(db: Kysely<Database>, dialect: SqlDialect, read: RawBuilder<unknown> | Compilable): Promise<string> {
+export async function queryPlan(db: Kysely<Database>, dialect: SqlDialect, read: RawBuilder<unknown> | Compilable, { generic = false } = {}): Promise<string> {
   const { sql: text, parameters } = read.compile(db);
-  const explain = (executor: Kysely<Database>, prefix: string) => executor.executeQuery<Record<string, string>>(CompiledQuery.raw(`${prefix} ${text}`, [...parameters]));
+  const explain = (executor: Kysely<Database>, prefix: string) =>
+    executor.executeQuery<Record<string, string>>(CompiledQuery.raw(`${prefix} ${text}`, dialect === 'sqlite' && generic ? parameters.map(() => null) : [...parameters]));
   if (dialect === 'sqlite') return (await explain(db, 'explain query plan')).rows.map((r) => r['detail']).join('\n');
   return db.transaction().execute(async (trx) => {
     await sql`set local enable_seqscan = off`.execute(trx);
-    return (await explain(trx, 'explain')).rows.map((r) => r['QUERY PLAN']).join('\n');
+    if (!generic) return (await explain(trx, 'explain')).rows.map((r) => r['QUERY PLAN']).join('\n');
+    await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
+    await sql.raw(`prepare spec_generic_plan as ${text}`).execute(trx);
+    try {
+      const values = parameters.map((p) => (p === null ? 'null' : `'${String(p).replaceAll("'", "''")}'`));
+      const plan = await sql.raw(`explain execute spec_generic_plan${values.length ? `(${values.join(', ')})` : ''}`).execute(trx);
+      return (plan.rows as Record<string, string>[]).map((r) => r['QUERY PLAN']).join('\n');
+    } finally {
+      await sql`deallocate spec_generic_plan`.execute(trx);
+    }
   });
 }

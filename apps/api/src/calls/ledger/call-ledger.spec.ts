@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { AGENT_STATES, CALL_STATES, canAgentMove, canCallMove, type AgentState, type AgentStateActor, type CallState } from '@switchboard/call-domain';
 import type { AgentPresenceRow, CallRow, Database, DeadlineKind, DeadlineRow } from '../../database/schema';
 import { ProblemException } from '../../errors/problem';
-import { describeEachDialect } from '../../testing/each-dialect';
+import { describeEachDialect, queryPlan } from '../../testing/each-dialect';
 import { writesDuring } from '../../testing/socket-writes';
 import { sqlDuring, statementsDuring } from '../../testing/statements-sent';
 import { sql, type Kysely } from 'kysely';
 import { CallLedger, Superseded, SUPERSEDED_TRIES, type LedgerTransaction } from './call-ledger';
 import { Deadlines } from '../deadlines';
-import { bucketOf } from './call-rollups';
+import { bucketOf, RollupChanges } from './call-rollups';
 import type { LedgerEvent } from './ledger-events';
 import { LedgerOutbox, OUTBOX_STALE_MS } from './ledger-outbox';
 
@@ -648,6 +648,19 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
         [bucket, alex.id, 'Alex', 3],
         [bucket, blake.id, 'Blake', 2],
       ]);
+    });
+
+    it('counts the missed offers on their partial index (not the calls’ whole timelines, grouped), whatever the plan’s parameters', async () => {
+      const rollups = new RollupChanges();
+      rollups.addMissedOf({ id: randomUUID(), queued_at: '2026-12-07T10:20:00.000Z' });
+      const [write] = rollups.writes(db);
+      const plan = await queryPlan(db, dialectOfSuite, write.build(write.values), { generic: true });
+      // The index holds the agent and name of each missed offer by call, in agent order: read
+      // alone, and grouped as it comes.
+      if (dialectOfSuite === 'sqlite') {
+        expect(plan).toContain('USING COVERING INDEX call_events_missed_idx (call_id=?');
+        expect(plan).not.toContain('TEMP B-TREE');
+      } else expect(plan).toContain('Index Only Scan using call_events_missed_idx');
     });
 
     it('writes a change that takes an ended call\'s part away and adds it back as its net change only', async () => {
