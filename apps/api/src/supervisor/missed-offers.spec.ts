@@ -1,9 +1,8 @@
-import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
+import type { Compilable } from 'kysely';
 import { MetricsAccumulator } from '@switchboard/call-domain';
 import type { AppConfig } from '../config/config';
 import { ReadPool } from '../database/read-pool';
-import type { Database } from '../database/schema';
-import { describeEachDialect } from '../testing/each-dialect';
+import { describeEachDialect, queryPlan } from '../testing/each-dialect';
 import { callFilters } from './call-queries';
 import { MetricsService } from './metrics.service';
 import { agentMissedOffers, missedOffersIn, missedOffersOf, type MissedOffer } from './missed-offers';
@@ -65,46 +64,13 @@ describeEachDialect('The missed offers’ reads (their index, migration 0026)', 
       ['in one join', missedOffersIn(db, period), /\nSEARCH call_events USING COVERING INDEX call_events_missed_idx \(call_id=\?\)$/],
       ['one agent', agentMissedOffers(db, 'agent-1', period), /\nSEARCH call_events USING COVERING INDEX call_events_missed_idx \(call_id=\? AND actor_id=\?\)$/],
     ];
+    // For these values, and as planned without them (PostgreSQL's generic plan of a prepared statement).
     for (const [what, read, sqlite] of reads) {
-      const { sql: text, parameters } = read.compile();
-      if (dialect === 'sqlite') {
-        const plan = (await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${text}`, [...parameters]))).rows;
-        expect(plan.map((r) => r.detail).join('\n')).withContext(what).toMatch(sqlite);
-        continue;
+      for (const generic of [false, true]) {
+        expect(await queryPlan(db, dialect, read, { generic }))
+          .withContext(`${what}${generic ? ', generic' : ''}`)
+          .toMatch(dialect === 'sqlite' ? sqlite : postgres);
       }
-      for (const plan of await postgresPlans(db, text, parameters)) expect(plan).withContext(what).toMatch(postgres);
     }
   });
 });
-
-/**
- * The plans PostgreSQL makes for `text` with `parameters`: for these values, and the generic plan
- * a prepared statement gets after five executions (forced), which knows no parameter's value.
- * Without statistics and on a test's few thousand events a scan of the whole table costs about
- * as little as any index: scans are off, so the plan shows which index it can search.
- */
-async function postgresPlans(db: Kysely<Database>, text: string, parameters: readonly unknown[]): Promise<string[]> {
-  return db.connection().execute(async (c) => {
-    const explain = async (query: string, values: readonly unknown[]) =>
-      (await c.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain (costs off) ${query}`, [...values]))).rows.map((r) => r['QUERY PLAN']).join('\n');
-    await sql`set enable_seqscan = off`.execute(c);
-    try {
-      const custom = await explain(text, parameters);
-      await sql`set plan_cache_mode = force_generic_plan`.execute(c);
-      await sql.raw(`prepare missed_offers as ${text}`).execute(c);
-      // EXECUTE takes no bound parameters: the values are written into it.
-      const generic = await explain(`execute missed_offers(${parameters.map(literal).join(', ')})`, []);
-      await sql`deallocate missed_offers`.execute(c);
-      return [custom, generic];
-    } finally {
-      await sql`reset enable_seqscan`.execute(c);
-      await sql`reset plan_cache_mode`.execute(c);
-    }
-  });
-}
-
-/** A text or list of texts as a PostgreSQL literal. */
-function literal(value: unknown): string {
-  if (Array.isArray(value)) return `array[${value.map(literal).join(', ')}]::text[]`;
-  return `'${String(value).replace(/'/g, "''")}'`;
-}

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { CompiledQuery, sql, type Compilable, type Kysely, type RawBuilder } from 'kysely';
+import * as pg from 'pg';
 import type { SqlDialect } from '../config/config';
 import { openMigratedDatabase } from '../database/database';
 import type { Database } from '../database/schema';
@@ -8,6 +9,9 @@ import { createTempDir } from './temp-dir';
 
 /** Every dialect the API supports, in the order the suites run. */
 export const DIALECTS: readonly SqlDialect[] = ['sqlite', 'postgres'];
+
+/** pg's conversion of a parameter to the text it sends (arrays, Dates, buffers, objects as JSON); @types/pg leaves `utils` out. */
+const { prepareValue } = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils;
 
 /** A fresh, migrated database of one dialect. */
 export interface TestDatabase {
@@ -80,30 +84,54 @@ export async function tableIndexes(db: Kysely<Database>, dialect: SqlDialect, ta
  * The plan the database chooses for `read` (a raw statement or a query builder), as text
  * (SQLite's `explain query plan` details, or PostgreSQL's `explain`, told that a scan of the
  * table is not the way, as at scale: the specs' tables are nearly empty).
- *
- * `generic`: the plan that does not rely on the parameters' values — a partial index whose
- * condition a parameter meets is then not chosen. PostgreSQL: the statement prepared and
- * planned without them (`plan_cache_mode = force_generic_plan`), as the app's named statements
- * run once PostgreSQL settles on a generic plan (`postgres-statements.ts`). SQLite: the
- * parameters bound to null; its planner does read bound values to prove a partial index's
- * condition, but a statement whose plan did is prepared again each time they are bound anew.
  */
-export async function queryPlan(db: Kysely<Database>, dialect: SqlDialect, read: RawBuilder<unknown> | Compilable, { generic = false } = {}): Promise<string> {
+export async function queryPlan(db: Kysely<Database>, dialect: SqlDialect, read: RawBuilder<unknown> | Compilable, options: QueryPlanOptions = {}): Promise<string> {
   const { sql: text, parameters } = read.compile(db);
-  const explain = (executor: Kysely<Database>, prefix: string) =>
-    executor.executeQuery<Record<string, string>>(CompiledQuery.raw(`${prefix} ${text}`, dialect === 'sqlite' && generic ? parameters.map(() => null) : [...parameters]));
-  if (dialect === 'sqlite') return (await explain(db, 'explain query plan')).rows.map((r) => r['detail']).join('\n');
-  return db.transaction().execute(async (trx) => {
-    await sql`set local enable_seqscan = off`.execute(trx);
-    if (!generic) return (await explain(trx, 'explain')).rows.map((r) => r['QUERY PLAN']).join('\n');
-    await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
-    await sql.raw(`prepare spec_generic_plan as ${text}`).execute(trx);
+  const lines = (rows: readonly Record<string, unknown>[], column: string) => rows.map((r) => String(r[column])).join('\n');
+  if (dialect === 'sqlite') {
+    const values = options.generic ? parameters.map(() => null) : [...parameters];
+    return lines((await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(`explain query plan ${text}`, values))).rows, 'detail');
+  }
+  if (!options.generic) {
+    return db.transaction().execute(async (trx) => {
+      await sql`set local enable_seqscan = off`.execute(trx);
+      return lines((await trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(`explain ${text}`, [...parameters]))).rows, 'QUERY PLAN');
+    });
+  }
+  // A prepared statement belongs to the connection, not to a transaction: prepared, explained
+  // and deallocated on one connection, its settings put back whatever fails.
+  return db.connection().execute(async (connection) => {
+    let prepared = false;
     try {
-      const values = parameters.map((p) => (p === null ? 'null' : `'${String(p).replaceAll("'", "''")}'`));
-      const plan = await sql.raw(`explain execute spec_generic_plan${values.length ? `(${values.join(', ')})` : ''}`).execute(trx);
-      return (plan.rows as Record<string, string>[]).map((r) => r['QUERY PLAN']).join('\n');
+      await sql`set enable_seqscan = off`.execute(connection);
+      await sql`set plan_cache_mode = force_generic_plan`.execute(connection);
+      await sql.raw(`prepare spec_generic_plan as ${text}`).execute(connection);
+      prepared = true;
+      // EXECUTE takes no bound parameters: the values are written into it, as pg would send them.
+      const values = parameters.map((p) => {
+        const value = prepareValue(p);
+        return value === null ? 'null' : pg.escapeLiteral(String(value));
+      });
+      const plan = await sql.raw(`explain execute spec_generic_plan${values.length ? `(${values.join(', ')})` : ''}`).execute(connection);
+      return lines(plan.rows as Record<string, unknown>[], 'QUERY PLAN');
     } finally {
-      await sql`deallocate spec_generic_plan`.execute(trx);
+      if (prepared) await sql`deallocate spec_generic_plan`.execute(connection);
+      await sql`reset plan_cache_mode`.execute(connection);
+      await sql`reset enable_seqscan`.execute(connection);
     }
   });
+}
+
+/** How {@link queryPlan} plans. */
+export interface QueryPlanOptions {
+  /**
+   * Whether the plan must not rely on the parameters' values, as a statement prepared once and
+   * run with any values: a partial index whose condition a parameter meets is then not chosen.
+   * PostgreSQL: the statement prepared and planned without them (`plan_cache_mode =
+   * force_generic_plan`), the plan the app's named statements (`postgres-statements.ts`) get
+   * once PostgreSQL prefers a generic plan, from their sixth run. SQLite: the parameters bound
+   * to null — its planner does read bound values to prove a partial index's condition, and then
+   * prepares the statement again each time those parameters are bound anew.
+   */
+  generic?: boolean;
 }

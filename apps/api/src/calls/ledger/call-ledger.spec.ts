@@ -660,7 +660,11 @@ describeEachDialect('CallLedger', (database, dialectOfSuite) => {
       if (dialectOfSuite === 'sqlite') {
         expect(plan).toContain('USING COVERING INDEX call_events_missed_idx (call_id=?');
         expect(plan).not.toContain('TEMP B-TREE');
-      } else expect(plan).toContain('Index Only Scan using call_events_missed_idx');
+      } else {
+        // Index only or through a bitmap, as the few rows here make it; sorted by the index, not after.
+        expect(plan).toMatch(/(Index Only Scan using|Bitmap Index Scan on) call_events_missed_idx/);
+        expect(plan).not.toContain('Sort');
+      }
     });
 
     it('writes a change that takes an ended call\'s part away and adds it back as its net change only', async () => {

@@ -175,7 +175,7 @@ export class RollupChanges {
                   // index (no value proves its condition); SQLite's planner reads the bound value
                   // to prove it, which marks the statement to be prepared again whenever that
                   // parameter is bound anew — every call's end: ~10× the time of the statement
-                  // itself (`tools/bench/missed-rollup.cjs`: 12.8 against 1.3 µs).
+                  // itself (`tools/bench/missed-rollup.cjs`: 12.2 against 1.2 µs).
                   .where('type', '=', sql.lit('missed'))
                   .where('actor_id', 'is not', null)
                   .groupBy('actor_id')
