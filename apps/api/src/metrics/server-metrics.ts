@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { LogEvent } from 'kysely';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { CALL_OUTCOMES } from '@switchboard/call-domain';
-import { LatencyHistogram, type LatencySeries } from './latency-histogram';
 
 /** Latency buckets (seconds) for socket events and database statements: 0.5 ms to 5 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -35,7 +34,7 @@ export class ServerMetrics {
   readonly registry = new Registry();
 
   /** Time from a socket event reaching its handler to its ack, by event name. */
-  readonly socketEventSeconds = new LatencyHistogram({
+  readonly socketEventSeconds = new Histogram({
     name: 'switchboard_socket_event_duration_seconds',
     help: 'Time from a socket event reaching its gateway handler to its ack, by event name.',
     labelNames: ['event'] as const,
@@ -44,7 +43,7 @@ export class ServerMetrics {
   });
 
   /** Duration of each database statement, by kind and whether it failed. */
-  readonly databaseQuerySeconds = new LatencyHistogram({
+  readonly databaseQuerySeconds = new Histogram({
     name: 'switchboard_database_query_duration_seconds',
     help: 'Duration of database statements, by kind (select, insert, update, delete, other) and outcome (ok, error).',
     labelNames: ['statement', 'outcome'] as const,
@@ -60,8 +59,8 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  /** The statement histogram's series by kind and outcome, looked up once. */
-  private readonly querySeries = new Map<string, LatencySeries>();
+  /** The statement histogram's series by kind and outcome, looked up once (labelling per observation hashes the labels each time). */
+  private readonly querySeries = new Map<string, ReturnType<Histogram<'statement' | 'outcome'>['labels']>>();
 
   /**
    * Each statement text's kind, worked out once: the app runs a few dozen statements over and

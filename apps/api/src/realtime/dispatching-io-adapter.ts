@@ -4,11 +4,11 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { NestGateway } from '@nestjs/websockets/interfaces/nest-gateway.interface';
 import { WebSocketsController } from '@nestjs/websockets/web-sockets-controller';
 import type { IoAdapter } from '@nestjs/platform-socket.io';
+import type { Histogram } from 'prom-client';
 import { isObservable, type Observable } from 'rxjs';
 import type { Event, Namespace, Socket } from 'socket.io';
 import { AuthenticatedIoAdapter, type AuthenticatedIoAdapterOptions } from '../auth/socket-auth';
 import { callOfPayload } from './app-socket';
-import type { LatencyHistogram, LatencySeries } from '../metrics/latency-histogram';
 
 /**
  * One gateway's `@SubscribeMessage` handlers on one namespace, as Nest builds them once per
@@ -48,7 +48,7 @@ const logger = new Logger('SocketEvents');
  */
 export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   private readonly tables = new WeakMap<Namespace, GatewayTable[]>();
-  private readonly eventSeries = new Map<string, LatencySeries>();
+  private readonly eventSeries = new Map<string, ReturnType<Histogram<'event'>['labels']>>();
 
   /**
    * `options` are the {@link AuthenticatedIoAdapter}'s (the handshake gate, connection state recovery);
@@ -57,7 +57,7 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
   constructor(
     app: INestApplicationContext,
     options: AuthenticatedIoAdapterOptions = {},
-    private readonly eventDurations?: LatencyHistogram<'event'>,
+    private readonly eventDurations?: Histogram<'event'>,
   ) {
     super(app, options);
     installSharedGatewayHandlers();
@@ -103,8 +103,8 @@ export class DispatchingIoAdapter extends AuthenticatedIoAdapter {
     }
   }
 
-  /** The event's series of the duration histogram, looked up once per handled event name. */
-  private timerOf(event: string): LatencySeries | undefined {
+  /** The event's series of the duration histogram, looked up once per handled event name (labelling each event hashes its labels). */
+  private timerOf(event: string): ReturnType<Histogram<'event'>['labels']> | undefined {
     if (!this.eventDurations) return undefined;
     let series = this.eventSeries.get(event);
     if (!series) this.eventSeries.set(event, (series = this.eventDurations.labels({ event })));
